@@ -1,0 +1,202 @@
+"""The layer catalog: every layer a person can drag onto the canvas, as data.
+
+Names and parameters follow PyTorch; inferred arguments (in_features, in_channels, num_features,
+normalized_shape) are never stored: the graph builder fills them from the inferred input shape.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from . import layer_shapes as S
+from .params import Entry, Param, Registry
+
+def _nn(name: str) -> Callable[..., Any]:
+    def build(params: dict[str, Any], shapes: list[tuple[int, ...]]):
+        from torch import nn
+        return getattr(nn, name)(**params)
+    return build
+
+
+def _build_linear(p, shapes):
+    from torch import nn
+    return nn.Linear(shapes[0][-1], p["out_features"], bias=p["bias"])
+
+
+def _build_conv1d(p, shapes):
+    from torch import nn
+    return nn.Conv1d(shapes[0][0], p["out_channels"], p["kernel_size"], stride=p["stride"],
+                     padding=p["padding"], dilation=p["dilation"], bias=p["bias"])
+
+
+def _build_conv2d(p, shapes):
+    from torch import nn
+    return nn.Conv2d(shapes[0][0], p["out_channels"], S._pair(p["kernel_size"]), stride=S._pair(p["stride"]),
+                     padding=S._pair(p["padding"]), dilation=S._pair(p["dilation"]), bias=p["bias"])
+
+
+def _build_pool(cls_name: str):
+    def build(p, shapes):
+        from torch import nn
+        stride = p["stride"] if p.get("stride") is not None else p["kernel_size"]
+        return getattr(nn, cls_name)(S._pair(p["kernel_size"]), stride=S._pair(stride), padding=S._pair(p["padding"]))
+    return build
+
+
+def _build_flatten(p, shapes):
+    from torch import nn
+    return nn.Flatten()
+
+
+def _build_reshape(p, shapes):
+    from .layer_modules import Reshape
+    return Reshape(list(S.reshape(p, shapes)))
+
+
+def _build_batchnorm(p, shapes):
+    from .layer_modules import BatchNormAny
+    return BatchNormAny(tuple(shapes[0]), eps=p["eps"], momentum=p["momentum"])
+
+
+def _build_layernorm(p, shapes):
+    from torch import nn
+    return nn.LayerNorm(shapes[0][-1], eps=p["eps"], elementwise_affine=p["elementwise_affine"])
+
+
+def _build_embedding(p, shapes):
+    from .layer_modules import TokenEmbedding
+    return TokenEmbedding(p["num_embeddings"], p["embedding_dim"])
+
+
+def _build_recurrent(kind: str):
+    def build(p, shapes):
+        from .layer_modules import Recurrent
+        return Recurrent(kind, shapes[0][-1], p["hidden_size"], p["num_layers"], p["bidirectional"],
+                         p["dropout"], p["return_sequences"])
+    return build
+
+
+def _build_add(p, shapes):
+    from .layer_modules import Add
+    return Add()
+
+
+def _build_concat(p, shapes):
+    from .layer_modules import Concat
+    return Concat(p["dim"])
+
+
+def _build_dropout(p, shapes):
+    from torch import nn
+    return nn.Dropout(p["p"])
+
+
+def _layer(name, category, params, doc, builder, infer, *, arity=(1, 1), show=()):
+    return Entry(name, category, tuple(params), doc, builder,
+                 {"infer": infer, "arity": arity, "show": tuple(show)})
+
+
+BIAS = Param("bias", "bool", True, help="Learn an additive bias.")
+KERNEL2 = Param("kernel_size", "int_tuple", [3, 3], min=1, max=64, tuple_len=2, help="Height and width of the window.")
+STRIDE2 = Param("stride", "int_tuple", [1, 1], min=1, max=64, tuple_len=2, help="Step of the window.")
+PAD2 = Param("padding", "int_tuple", [0, 0], min=0, max=64, tuple_len=2, help="Zeros added on each side.")
+DIL2 = Param("dilation", "int_tuple", [1, 1], min=1, max=16, tuple_len=2, help="Spacing of the kernel taps.", advanced=True)
+
+
+def _activation(name: str, doc: str, params=(), infer=S.same) -> Entry:
+    return _layer(name, "Activation", params, doc, _nn(name), infer, show=[p.name for p in params])
+
+
+LAYERS = Registry("layer", [
+    _layer("Input", "Input", [], "The data's input features, one sample at a time. Its shape comes from the data set: "
+           "(F,) for tables and 2-D sets, (1, 8, 8) for the digit images.", None, None, arity=(0, 0)),
+    _layer("Linear", "Dense", [
+        Param("out_features", "int", 16, min=1, max=65536, help="Number of output units (neurons)."), BIAS],
+        "Fully connected layer: y = xW + b over the last dimension. The workhorse of an MLP; its out_features "
+        "is the layer's width. An output head for k classes needs out_features = k.",
+        _build_linear, S.linear, show=["out_features"]),
+    _layer("Conv1d", "Convolution", [
+        Param("out_channels", "int", 16, min=1, max=4096, help="Number of filters."),
+        Param("kernel_size", "int", 3, min=1, max=256, help="Length of the window."),
+        Param("stride", "int", 1, min=1, max=64, help="Step of the window."),
+        Param("padding", "int", 0, min=0, max=256, help="Zeros added on each side."),
+        Param("dilation", "int", 1, min=1, max=64, help="Spacing of the kernel taps.", advanced=True), BIAS],
+        "1-D convolution over a sequence (C, L): learns local patterns that repeat along time or position.",
+        _build_conv1d, S.conv1d, show=["out_channels", "kernel_size"]),
+    _layer("Conv2d", "Convolution", [
+        Param("out_channels", "int", 16, min=1, max=4096, help="Number of filters."), KERNEL2, STRIDE2, PAD2, DIL2, BIAS],
+        "2-D convolution over images (C, H, W): learns small filters (edges, strokes) shared across the image. "
+        "Far fewer parameters than a Linear layer on the same pixels.",
+        _build_conv2d, S.conv2d, show=["out_channels", "kernel_size"]),
+    _layer("MaxPool2d", "Pooling", [
+        Param("kernel_size", "int_tuple", [2, 2], min=1, max=64, tuple_len=2, help="Window height and width."),
+        Param("stride", "int_tuple", None, min=1, max=64, tuple_len=2, optional=True, help="Step; empty = kernel_size."),
+        Param("padding", "int_tuple", [0, 0], min=0, max=32, tuple_len=2, help="Padding on each side.")],
+        "Keeps the largest value in each window: halves H and W with a 2x2 window, adds a little translation invariance.",
+        _build_pool("MaxPool2d"), S.pool2d, show=["kernel_size"]),
+    _layer("AvgPool2d", "Pooling", [
+        Param("kernel_size", "int_tuple", [2, 2], min=1, max=64, tuple_len=2, help="Window height and width."),
+        Param("stride", "int_tuple", None, min=1, max=64, tuple_len=2, optional=True, help="Step; empty = kernel_size."),
+        Param("padding", "int_tuple", [0, 0], min=0, max=32, tuple_len=2, help="Padding on each side.")],
+        "Averages each window: a smoother down-sampling than max pooling.",
+        _build_pool("AvgPool2d"), S.pool2d, show=["kernel_size"]),
+    _layer("Flatten", "Reshape", [], "Flattens each sample to one vector, e.g. (16, 4, 4) -> (256,), "
+           "so a Linear layer can follow a convolution.", _build_flatten, S.flatten),
+    _layer("Reshape", "Reshape", [
+        Param("shape", "int_tuple", [1, -1], min=-1, max=1 << 20, help="New per-sample shape; one -1 is inferred.")],
+        "Gives each sample a new shape with the same number of values, e.g. (64,) -> (1, 8, 8) for a Conv2d, "
+        "or (14,) -> (14, 1) for an LSTM.", _build_reshape, S.reshape, show=["shape"]),
+    _layer("Dropout", "Regularization", [
+        Param("p", "float", 0.5, min=0.0, max=0.95, help="Probability of zeroing each unit during training.")],
+        "Randomly zeroes units while training (scaled at test time): a regularizer that fights overfitting. "
+        "Too high a rate (0.8) starves the network and it underfits.", _build_dropout, S.same, show=["p"]),
+    _layer("BatchNorm", "Normalization", [
+        Param("eps", "float", 1e-5, min=1e-10, max=1.0, log=True, help="Added to the variance.", advanced=True),
+        Param("momentum", "float", 0.1, min=0.0, max=1.0, help="Running-statistics update rate.")],
+        "Normalizes each feature/channel over the batch (BatchNorm1d for (F,) and (C, L), BatchNorm2d for (C, H, W), "
+        "inferred). Speeds training and allows higher learning rates; behaves differently in training and evaluation.",
+        _build_batchnorm, S.batchnorm),
+    _layer("LayerNorm", "Normalization", [
+        Param("eps", "float", 1e-5, min=1e-10, max=1.0, log=True, help="Added to the variance.", advanced=True),
+        Param("elementwise_affine", "bool", True, help="Learn a scale and shift.")],
+        "Normalizes over the last dimension of each sample: independent of the batch size.",
+        _build_layernorm, S.same),
+    _layer("Embedding", "Recurrent", [
+        Param("num_embeddings", "int", 100, min=1, max=1 << 22, help="Vocabulary size (largest id + 1)."),
+        Param("embedding_dim", "int", 16, min=1, max=4096, help="Length of each learned vector.")],
+        "Maps integer ids (T,) to learned vectors (T, D). Input values are rounded to ids.",
+        _build_embedding, S.embedding, show=["embedding_dim"]),
+    *[_layer(kind, "Recurrent", [
+        Param("hidden_size", "int", 32, min=1, max=4096, help="Units in the hidden state."),
+        Param("num_layers", "int", 1, min=1, max=8, help="Stacked recurrent layers."),
+        Param("bidirectional", "bool", False, help="Also read the sequence backwards."),
+        Param("dropout", "float", 0.0, min=0.0, max=0.9, help="Dropout between stacked layers."),
+        Param("return_sequences", "bool", False, help="Output every time step (T, H) instead of the last (H,).")],
+        f"{kind} over a sequence (T, F): carries a memory across time steps. " + (
+            "Gated with input, forget and output gates; robust on long sequences." if kind == "LSTM" else
+            "A lighter gated unit than the LSTM, often as good."),
+        _build_recurrent(kind), S.recurrent, show=["hidden_size"]) for kind in ("LSTM", "GRU")],
+    _layer("Add", "Merge", [], "Adds two or more inputs of the same shape element-wise (a residual connection).",
+           _build_add, S.add, arity=(2, None)),
+    _layer("Concat", "Merge", [Param("dim", "int", -1, min=-4, max=3, help="Per-sample dimension to join along.")],
+           "Joins two or more inputs along a dimension, e.g. (8,) and (4,) -> (12,).",
+           _build_concat, S.concat, arity=(2, None)),
+    _activation("ReLU", "max(0, x). The default hidden activation: cheap, no saturation for x > 0; units can 'die' "
+                "(always 0) with a too-high learning rate."),
+    _activation("LeakyReLU", "x for x > 0, negative_slope * x otherwise: keeps a small gradient so units do not die.",
+                [Param("negative_slope", "float", 0.01, min=0.0, max=1.0, help="Slope for x < 0.")]),
+    _activation("ELU", "x for x > 0, alpha*(exp(x)-1) otherwise: smooth, mean closer to zero.",
+                [Param("alpha", "float", 1.0, min=0.0, max=10.0, help="Saturation value for x < 0.")]),
+    _activation("GELU", "x * Phi(x): the smooth ReLU of transformers.",
+                [Param("approximate", "choice", "none", choices=("none", "tanh"), help="Exact or tanh approximation.")]),
+    _activation("SiLU", "x * sigmoid(x) (swish): smooth and non-monotonic."),
+    _activation("Sigmoid", "1/(1+exp(-x)), squashes to (0, 1). Saturates, so deep stacks of it train slowly "
+                "(vanishing gradients). Do not put it before BCEWithLogitsLoss: that loss applies it itself."),
+    _activation("Tanh", "Squashes to (-1, 1), zero-centred: better than Sigmoid for hidden layers, still saturates."),
+    _activation("LogSoftmax", "log(softmax(x)): log-probabilities, what NLLLoss expects as input.",
+                [Param("dim", "int", -1, min=-4, max=3, help="Dimension to normalize over.")], S.softmax),
+    _activation("Softmax", "Turns scores into probabilities that sum to 1. Do not put it before CrossEntropyLoss: "
+                "that loss applies log-softmax itself, and a double softmax trains badly.",
+                [Param("dim", "int", -1, min=-4, max=3, help="Dimension that sums to 1.")], S.softmax),
+])
+
+ACTIVATIONS = tuple(e.name for e in LAYERS if e.category == "Activation")

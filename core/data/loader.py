@@ -1,0 +1,143 @@
+"""``load_dataset``: from a project's data spec to a split, normalized :class:`Dataset`."""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.data.csvfile import read_csv
+from core.data.dataset import Dataset, RawData, build_dataset, check_fractions, split_indices
+from core.data.errors import DataError
+from core.data.npzfile import read_npz
+from core.data.registry import FILE_SOURCES, DatasetEntry, entry_for
+from core.data.targets import TASKS
+
+_DEFAULTS: dict[str, Any] = {
+    "source": None, "params": None, "path": None, "target": None, "features": None, "task": "auto",
+    "val_fraction": 0.2, "test_fraction": 0.0, "seed": 0, "normalize": True,
+}
+
+
+def _field(spec: Any, name: str) -> Any:
+    if isinstance(spec, Mapping):
+        return spec.get(name, _DEFAULTS[name])
+    return getattr(spec, name, _DEFAULTS[name])
+
+
+def _check_spec(spec: Any) -> tuple[str, str, int, bool]:
+    source = _field(spec, "source")
+    task = _field(spec, "task")
+    if task not in TASKS:
+        raise DataError("data.task", f"expected one of {', '.join(TASKS)}, received task={task!r}")
+    seed = _field(spec, "seed")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise DataError("data.seed", f"expected a whole number >= 0, received seed={seed!r}")
+    normalize = _field(spec, "normalize")
+    if not isinstance(normalize, bool):
+        raise DataError("data.normalize", f"expected true or false, received normalize={normalize!r}")
+    return source, task, seed, normalize
+
+
+def _names_arg(value: Any, key: str) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise DataError(f"data.{key}", f"expected a name or a list of names, received {key}={value!r}")
+
+
+def _select(raw: RawData, source: str, target: Any, features: Any, task: str) -> RawData:
+    """Keep the chosen targets and features of a built-in set."""
+    wanted = _names_arg(target, "target") or list(raw.targets)
+    for name in wanted:
+        if name not in raw.targets:
+            raise DataError("data.target", f"{source} has no target {name!r}; its targets are: "
+                                           f"{', '.join(raw.targets)}")
+        if task != "auto" and raw.targets[name].task != task:
+            raise DataError("data.task", f"{source}'s target {name!r} is a {raw.targets[name].task} target, "
+                                         f"not {task}; set data.task to auto")
+    x, names = raw.x, raw.feature_names
+    chosen = _names_arg(features, "features")
+    if chosen is not None:
+        if raw.x.ndim != 2:
+            raise DataError("data.features", f"{source} is an image set; its pixels cannot be picked one by one, "
+                                             "leave data.features empty")
+        for f in chosen:
+            if f not in names:
+                raise DataError("data.features", f"{source} has no feature {f!r}; its features are: "
+                                                  f"{', '.join(names)}")
+        x = x[:, [names.index(f) for f in chosen]]
+        names = chosen
+    return RawData(x, {k: raw.ys[k] for k in wanted}, {k: raw.targets[k] for k in wanted}, list(names),
+                   raw.ordered)
+
+
+def _stratify_labels(raw: RawData) -> np.ndarray | None:
+    for name, info in raw.targets.items():
+        if info.is_classification:
+            return raw.ys[name]
+    return None
+
+
+def _split(raw: RawData, vf: float, tf: float, seed: int, where: str):
+    return split_indices(raw.n, vf, tf, seed, _stratify_labels(raw), raw.ordered, where)
+
+
+def _read_file(spec: Any, source: str, base_dir: str | os.PathLike | None, task: str) -> tuple[str, RawData]:
+    params = _field(spec, "params")
+    if params:
+        key = next(iter(params)) if isinstance(params, Mapping) else ""
+        raise DataError(f"data.params.{key}" if key else "data.params",
+                        f"{source} files take no parameters; remove data.params")
+    path = _field(spec, "path")
+    if not path or not isinstance(path, (str, os.PathLike)):
+        raise DataError("data.path", f"a {source} source needs a file; set data.path to the {source} file")
+    p = Path(path).expanduser()
+    if not p.is_absolute() and base_dir is not None:
+        p = Path(base_dir) / p
+    reader = read_csv if source == "csv" else read_npz
+    raw = reader(p, str(path), _field(spec, "target"), _field(spec, "features"), task)
+    return Path(path).stem, raw
+
+
+def load_dataset(spec: Any, base_dir: str | os.PathLike | None = None, *, shifted: bool = False) -> Dataset:
+    """Build the :class:`Dataset` that ``spec`` (the project's data spec) describes.
+
+    ``spec`` has the attributes (or keys) source, params, path, target, features, task,
+    val_fraction, test_fraction, seed and normalize; relative paths start at ``base_dir``.
+    The generator's ``seed`` param draws the data, ``spec.seed`` shuffles the split; the same
+    spec always gives identical tensors. Classification splits are stratified on the first
+    classification target; time series keep time order.
+
+    ``shifted=True`` returns the built-in set's deployment variant (see each entry's
+    ``shift_doc``), split the same way and normalized with the statistics fitted on the
+    ORIGINAL training split, so a model trained on the original sees it as it would in use.
+    Any bad input raises :class:`DataError` naming the place.
+    """
+    source, task, seed, normalize = _check_spec(spec)
+    vf, tf = check_fractions(_field(spec, "val_fraction"), _field(spec, "test_fraction"))
+    if source in FILE_SOURCES:
+        if shifted:
+            raise DataError("data.source", f"a {source} file has no built-in shifted variant; load the new "
+                                           "data from its own file to compare it with the training data")
+        name, raw = _read_file(spec, source, base_dir, task)
+        ds = build_dataset(name, raw, _split(raw, vf, tf, seed, str(_field(spec, "path"))),
+                           normalize=normalize, source=source)
+        return ds
+    entry: DatasetEntry = entry_for(source)
+    params = entry.validate_params(_field(spec, "params"), "data.params")
+    where = "data.params.samples" if "samples" in params else "data"
+    target, features = _field(spec, "target"), _field(spec, "features")
+    raw = _select(entry.builder(params, False), source, target, features, task)
+    ds = build_dataset(source, raw, _split(raw, vf, tf, seed, where), normalize=normalize, source=source)
+    if not shifted:
+        return ds
+    raw_s = _select(entry.builder(params, True), source, target, features, task)
+    stats = (ds.mean, ds.std) if normalize else None
+    return build_dataset(source, raw_s, _split(raw_s, vf, tf, seed, where), normalize=normalize,
+                         stats=stats, source=source, shifted=True)

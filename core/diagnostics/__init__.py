@@ -1,0 +1,33 @@
+"""Diagnostics: read a run's metric histories like a practitioner.
+
+Pure functions over histories (numpy + stdlib, no torch, no Qt) that return
+:class:`Finding` values: overfitting onset, divergence, plateau/stall,
+underfitting, noisy training, a low loss hiding a poor model, dead units.
+:class:`DiagnosticsTracker` keeps the findings stable while a run goes on.
+"""
+
+from __future__ import annotations
+
+from .divergence import find_divergence
+from .findings import DiagnosticContext, Finding, sort_findings
+from .fit import find_dead_units, find_low_loss_poor_model, find_underfitting
+from .noise import find_noisy_training
+from .overfitting import find_overfitting_onset
+from .plateau import find_plateau
+from .rules import diagnose
+from .tracker import DiagnosticsTracker
+
+__all__ = [
+    "DiagnosticContext",
+    "DiagnosticsTracker",
+    "Finding",
+    "diagnose",
+    "find_dead_units",
+    "find_divergence",
+    "find_low_loss_poor_model",
+    "find_noisy_training",
+    "find_overfitting_onset",
+    "find_plateau",
+    "find_underfitting",
+    "sort_findings",
+]

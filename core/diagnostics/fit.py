@@ -1,0 +1,211 @@
+"""How good the model is, beyond the loss going down: underfitting, a low loss
+that hides a poor model, and dead ReLU units."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .curves import History, epoch_numbers, learning_rate_at, series, smooth
+from .findings import DiagnosticContext, Finding
+from .wording import lr as fmt_lr
+from .wording import num, pct
+
+UNDERFIT_RATIO = 0.8  # training loss still above 80% of the trivial predictor's
+UNDERFIT_GAP = 0.1  # validation within 10% of the baseline above training: not overfitting
+STILL_LEARNING = 0.02  # >2% better over the last window: too early to judge while running
+ACCURACY_TOLERANCE = 0.01  # "stuck at the majority rate": within 1 point
+MIN_LOSS_FALL = 0.05
+DEAD_SHARE = 0.5
+
+
+def _tail_mean(x: np.ndarray, k: int) -> float:
+    tail = x[np.isfinite(x)][-k:]
+    return float(np.mean(tail)) if tail.size else math.nan
+
+
+def find_underfitting(
+    history: History, context: DiagnosticContext | None, *, final: bool = False
+) -> Finding | None:
+    """Training and validation loss both high and close, measured against the trivial predictor.
+
+    Needs ``context.baseline_loss`` (or, for regression, ``val_r2``, since
+    1 − R² is the MSE relative to predicting the mean). While the run goes on
+    (``final=False``) it waits until the training loss has flattened.
+    """
+    ctx = context or DiagnosticContext()
+    tr_all = series(history, "train_loss")
+    mask = np.isfinite(tr_all)
+    tr = tr_all[mask]
+    n = tr.size
+    if n < 3:
+        return None
+    va = series(history, "val_loss")[mask]
+    k = min(3, n)
+    tr_end, va_end = _tail_mean(tr, k), _tail_mean(va, k)
+    w = max(3, n // 5)
+    st = smooth(tr, 3)
+    recent_gain = (st[-w - 1] - st[-1]) / abs(st[-w - 1]) if n > w else math.inf
+    if not final and (n < 5 or recent_gain > STILL_LEARNING):
+        return None
+
+    evidence: dict[str, float] = {"train_loss": tr_end, "recent_gain_pct": round(100.0 * recent_gain, 2)}
+    if math.isfinite(va_end):
+        evidence["val_loss"] = va_end
+    baseline = ctx.baseline_loss
+    r2 = _tail_mean(series(history, "val_r2")[mask], k)
+    if baseline is not None and baseline > 0:
+        ratio = tr_end / baseline
+        gap = (va_end - tr_end) / baseline if math.isfinite(va_end) else 0.0
+        if ratio <= UNDERFIT_RATIO or gap > UNDERFIT_GAP:
+            return None
+        trivial = "predicting the mean" if ctx.task == "regression" else "always predicting the majority class"
+        evidence.update(baseline_loss=float(baseline), train_vs_baseline_pct=round(100 * ratio, 2), gap_vs_baseline_pct=round(100 * gap, 2))
+        if math.isfinite(va_end):
+            message = (
+                f"Underfitting: training loss {num(tr_end)} and validation loss {num(va_end)} are both close to "
+                f"the {num(baseline)} of {trivial} ({pct(100 * ratio)} and {pct(100 * va_end / baseline)} of it)"
+            )
+        else:
+            message = (
+                f"Underfitting: training loss {num(tr_end)} is {pct(100 * ratio)} of the {num(baseline)} of {trivial}"
+            )
+    elif ctx.task == "regression" and math.isfinite(r2):
+        if r2 >= 1 - UNDERFIT_RATIO or (math.isfinite(va_end) and va_end - tr_end > UNDERFIT_GAP * va_end):
+            return None
+        evidence["val_r2"] = r2
+        message = (
+            f"Underfitting: validation R² is only {r2:.2f} (the model explains {pct(100 * max(r2, 0))} of the variance) "
+            f"and training loss {num(tr_end)} is close to validation loss {num(va_end)}"
+        )
+    else:
+        return None
+
+    rate = learning_rate_at(history, fallback=ctx.lr)
+    more_epochs = (
+        f"train longer (the loss still fell {pct(100 * recent_gain)} over the last {w} epochs), "
+        if recent_gain > STILL_LEARNING
+        else "train longer, "
+    )
+    higher = f"raise the learning rate 3× (to {fmt_lr(3 * rate)})" if rate else "raise the learning rate 3×"
+    suggestion = (
+        "Give the model more capacity (twice the hidden units or one more hidden layer), "
+        f"{more_epochs}or {higher}; check that the inputs are normalized and informative."
+    )
+    epochs = epoch_numbers(history)[mask]
+    return Finding(
+        kind="underfitting",
+        severity="warning",
+        message=message,
+        suggestion=suggestion,
+        evidence=evidence,
+        start_epoch=int(epochs[0]),
+        end_epoch=int(epochs[-1]),
+    )
+
+
+def _as_fraction(x: np.ndarray | float) -> np.ndarray | float:
+    """Accuracies may come as 0..1 or as percentages."""
+    arr = np.asarray(x, dtype=np.float64)
+    finite = arr[np.isfinite(arr)]
+    if finite.size and float(np.max(finite)) > 1.0 + 1e-9:
+        return arr / 100.0 if arr.ndim else float(arr) / 100.0
+    return arr if arr.ndim else float(arr)
+
+
+def find_low_loss_poor_model(history: History, context: DiagnosticContext | None) -> Finding | None:
+    """The loss falls but accuracy stays at what always predicting the majority class gives."""
+    ctx = context or DiagnosticContext()
+    if ctx.task != "classification" or ctx.majority_rate is None:
+        return None
+    majority = _as_fraction(float(ctx.majority_rate))
+    acc_key = "val_accuracy" if np.isfinite(series(history, "val_accuracy")).any() else "train_accuracy"
+    acc_all = _as_fraction(series(history, acc_key))
+    loss_key = "val_loss" if np.isfinite(series(history, "val_loss")).any() else "train_loss"
+    loss_all = series(history, loss_key)
+    mask = np.isfinite(acc_all) & np.isfinite(loss_all)
+    acc, loss, epochs = acc_all[mask], loss_all[mask], epoch_numbers(history)[mask]
+    n = acc.size
+    if n < 5:
+        return None
+    window = max(3, n // 4)
+    stuck = 0
+    for value in acc[::-1]:
+        if value > majority + ACCURACY_TOLERANCE:
+            break
+        stuck += 1
+    sl = smooth(loss, 3)
+    fall = 1.0 - sl[-1] / sl[0] if sl[0] > 0 else 0.0
+    if stuck < window or fall < MIN_LOSS_FALL:
+        return None
+    acc_now = _tail_mean(acc, 3)
+    start = int(epochs[n - stuck])
+    which = "validation" if acc_key == "val_accuracy" else "training"
+    evidence: dict[str, float] = {
+        "accuracy": acc_now,
+        "majority_rate": majority,
+        "loss_start": float(sl[0]),
+        "loss_end": float(sl[-1]),
+        "loss_fall_pct": round(100 * fall, 2),
+        "epochs_stuck": stuck,
+    }
+    message = (
+        f"Loss fell {pct(100 * fall)} ({num(float(sl[0]))} → {num(float(sl[-1]))}) but {which} accuracy stays at "
+        f"{100 * acc_now:.1f}%, no better than the {100 * majority:.1f}% of always predicting the majority class"
+    )
+    if ctx.baseline_loss is not None and ctx.baseline_loss > 0:
+        evidence["baseline_loss"] = float(ctx.baseline_loss)
+        message += f" (whose loss is {num(float(ctx.baseline_loss))})"
+    if majority >= 0.6:
+        weight = majority / max(1.0 - majority, 1e-9)
+        suggestion = (
+            f"Weight the classes in CrossEntropyLoss by 1/frequency (about {weight:.0f}× for the rarer class) "
+            "or oversample it, and judge the model by balanced accuracy, F1 or per-class recall, not accuracy."
+        )
+    else:
+        suggestion = (
+            "The model predicts one class: check the labels, the output layer and the learning rate, "
+            "and judge it by balanced accuracy or F1 as well as the loss."
+        )
+    return Finding(
+        kind="low_loss_poor_model",
+        severity="warning",
+        message=message,
+        suggestion=suggestion,
+        evidence=evidence,
+        start_epoch=start,
+        end_epoch=int(epochs[-1]),
+    )
+
+
+def find_dead_units(context: DiagnosticContext | None, *, threshold: float = DEAD_SHARE) -> Finding | None:
+    """ReLU nodes where most units output zero for the whole validation set."""
+    shares = (context.dead_unit_share if context else None) or {}
+    flagged = {}
+    for node, share in shares.items():
+        value = float(share)
+        if value > 1.0:
+            value /= 100.0
+        if math.isfinite(value) and value >= threshold:
+            flagged[str(node)] = value
+    if not flagged:
+        return None
+    ranked = sorted(flagged.items(), key=lambda item: -item[1])
+    node, share = ranked[0]
+    message = f"{pct(100 * share)} of the units of ReLU node {node} are dead: they output 0 for every validation sample"
+    if len(ranked) > 1:
+        message += " (also " + ", ".join(f"{n}: {pct(100 * s)}" for n, s in ranked[1:]) + ")"
+    evidence: dict[str, float] = {"dead_share": share, "threshold": threshold}
+    evidence.update({f"dead_share[{n}]": s for n, s in ranked})
+    return Finding(
+        kind="dead_units",
+        severity="warning",
+        message=message,
+        suggestion=(
+            "Dead units get no gradient and never recover: lower the learning rate, use LeakyReLU(0.01) or GELU, "
+            "He (Kaiming) initialization, or BatchNorm before the ReLU."
+        ),
+        evidence=evidence,
+        node=node,
+    )

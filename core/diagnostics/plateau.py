@@ -1,0 +1,186 @@
+"""Plateaus and stalls of the training loss.
+
+A window of ``w`` epochs is *flat* when the (lightly smoothed) training loss
+improved by less than 1% across it. Flat windows that touch merge into a
+stretch. A stretch is:
+
+- a **plateau** when the loss later fell again by at least 20% below the
+  stretch's level (a saddle or flat region the optimizer escaped), or, while
+  the run is still going, when it lasts to the latest epoch far from zero;
+- **stalled** when it lasts to the end of a finished run while the loss is
+  still at least half of the reference loss (the trivial predictor's loss when
+  known, else the starting loss) — far from zero, so not convergence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .curves import History, Steps, epoch_numbers, learning_rate_at, series, smooth, step_array
+from .findings import DiagnosticContext, Finding
+from .wording import lr as fmt_lr
+from .wording import num, pct
+
+FLAT_THRESHOLD = 0.01  # relative improvement across the window
+BREAK_DROP = 0.2  # a plateau "broke" when the loss later fell 20% below its level
+FAR_FRACTION = 0.5  # still >= half the reference loss: far from zero, not converged
+
+
+def plateau_window(n: int) -> int:
+    """About 10 epochs, scaled to the run: n/6 clamped to 5..20."""
+    return max(5, min(20, int(round(n / 6))))
+
+
+@dataclass
+class _Stretch:
+    start: int  # indices into the finite training series
+    end: int
+    level: float
+
+
+def _flat_stretches(ls: np.ndarray, window: int, threshold: float) -> list[_Stretch]:
+    n = ls.size
+    covered = np.zeros(n, dtype=bool)
+    for t in range(window, n):
+        before = ls[t - window]
+        if (before - ls[t]) < threshold * abs(before):
+            covered[t - window : t + 1] = True
+    stretches: list[_Stretch] = []
+    t = 0
+    while t < n:
+        if not covered[t]:
+            t += 1
+            continue
+        s = t
+        while t < n and covered[t]:
+            t += 1
+        level = float(np.median(ls[s:t]))
+        last = stretches[-1] if stretches else None
+        # Noise can split one long stall in two; join them unless the loss really dropped between.
+        if last is not None and float(np.min(ls[last.end : t])) > last.level * (1 - BREAK_DROP):
+            last.end = t - 1
+        else:
+            stretches.append(_Stretch(s, t - 1, level))
+    return stretches
+
+
+def _lr_change_near(lrs: np.ndarray, index: int) -> tuple[float, float] | None:
+    """A learning-rate change within a few epochs of where a plateau ended (smoothing blurs the edge)."""
+    for j in range(max(1, index - 1), min(lrs.size, index + 4)):
+        before, after = float(lrs[j - 1]), float(lrs[j])
+        if np.isfinite(before) and np.isfinite(after) and after != before:
+            return before, after
+    return None
+
+
+def _reference(tr: np.ndarray, steps: Steps | None, ctx: DiagnosticContext) -> tuple[float, str]:
+    if ctx.baseline_loss is not None and ctx.baseline_loss > 0:
+        trivial = "predicting the mean" if ctx.task == "regression" else "predicting the majority class"
+        return float(ctx.baseline_loss), f"the loss of {trivial}"
+    step_loss = step_array(steps, "step_loss")
+    if step_loss is not None:
+        head = step_loss[: min(10, step_loss.size)]
+        head = head[np.isfinite(head)]
+        if head.size:
+            return float(np.median(head)), "the starting loss"
+    return float(tr[0]), "the first epoch's loss"
+
+
+def _suggestion(history: History, steps: Steps | None, ctx: DiagnosticContext, lead: str) -> str:
+    rate = learning_rate_at(history, steps, fallback=ctx.lr)
+    parts = []
+    if rate is not None:
+        parts.append(f"raise the learning rate 3–10× (from {fmt_lr(rate)} to {fmt_lr(3 * rate)}–{fmt_lr(10 * rate)})")
+    else:
+        parts.append("raise the learning rate 3–10×")
+    optimizer = (ctx.optimizer or "").lower()
+    if optimizer.startswith("adam"):
+        parts.append("add a warm-up or one-cycle schedule")
+    else:
+        parts.append("switch to Adam (lr 1e-3) or add momentum 0.9")
+    parts.append("use He (Kaiming) initialization with BatchNorm or LayerNorm, and normalize the inputs")
+    return lead + ", ".join(parts[:-1]) + ", or " + parts[-1] + "."
+
+
+def find_plateau(
+    history: History,
+    *,
+    final: bool = False,
+    window: int | None = None,
+    threshold: float = FLAT_THRESHOLD,
+    steps: Steps | None = None,
+    context: DiagnosticContext | None = None,
+) -> Finding | None:
+    """A stall of the training loss: ``plateau`` if it broke (or may still), ``stalled`` if it lasted to the end."""
+    ctx = context or DiagnosticContext()
+    tr_all = series(history, "train_loss")
+    mask = np.isfinite(tr_all)
+    tr, epochs = tr_all[mask], epoch_numbers(history)[mask]
+    n = tr.size
+    w = window or plateau_window(n)
+    if n < w + 1:
+        return None
+    ls = smooth(tr, 3)
+    stretches = _flat_stretches(ls, w, threshold)
+    if not stretches:
+        return None
+    ref, ref_name = _reference(tr, steps, ctx)
+    last = stretches[-1]
+    ongoing = last.end == n - 1 and ls[-1] >= FAR_FRACTION * ref
+    broken = [s for s in stretches if s.end < n - 1 and float(np.min(ls[s.end + 1 :])) <= s.level * (1 - BREAK_DROP)]
+    if not ongoing and not broken:
+        return None
+    chosen = last if ongoing else max(broken, key=lambda s: s.end - s.start)
+    s_ep, e_ep = int(epochs[chosen.start]), int(epochs[chosen.end])
+    length = chosen.end - chosen.start + 1
+    change = 100.0 * (ls[chosen.start] - ls[chosen.end]) / abs(ls[chosen.start])
+    evidence: dict[str, float] = {
+        "epochs": length,
+        "level": chosen.level,
+        "change_pct": round(change, 3),
+        "window": w,
+        "threshold_pct": 100.0 * threshold,
+        "ref_loss": ref,
+        "level_vs_ref_pct": round(100.0 * chosen.level / ref, 2) if ref > 0 else float("nan"),
+    }
+    of_ref = f"{pct(100.0 * float(ls[-1] if ongoing else chosen.level) / ref)} of {ref_name} {num(ref)}"
+
+    if ongoing and final:
+        kind, severity = "stalled", "warning"
+        message = (
+            f"Stalled: training loss stopped improving at epoch {s_ep} and stayed near {num(float(ls[-1]))} "
+            f"to the end ({pct(change)} change over {length} epochs), {of_ref}"
+        )
+        suggestion = _suggestion(history, steps, ctx, "Training never left this plateau: ")
+    elif ongoing:
+        kind, severity = "plateau", "info"
+        message = (
+            f"Training loss has stalled since epoch {s_ep}: {pct(change)} change over {length} epochs, "
+            f"at {num(float(ls[-1]))} ({of_ref})"
+        )
+        suggestion = _suggestion(history, steps, ctx, "If it does not break soon: ")
+    else:
+        kind, severity = "plateau", "info"
+        drop = 100.0 * (1.0 - float(np.min(ls[chosen.end + 1 :])) / chosen.level)
+        evidence["drop_after_pct"] = round(drop, 2)
+        message = (
+            f"Plateau from epoch {s_ep} to {e_ep}: training loss stayed near {num(chosen.level)} "
+            f"({pct(change)} change over {length} epochs), then fell {pct(drop)}"
+        )
+        change_at = _lr_change_near(series(history, "lr")[mask], chosen.end)
+        if change_at is not None:
+            before, after = change_at
+            message += f" after the learning rate changed from {fmt_lr(before)} to {fmt_lr(after)}"
+            evidence["lr_before"], evidence["lr_after"] = before, after
+        suggestion = _suggestion(history, steps, ctx, f"It cost {length} epochs; to shorten such plateaus ")
+    return Finding(
+        kind=kind,
+        severity=severity,
+        message=message,
+        suggestion=suggestion,
+        evidence=evidence,
+        start_epoch=s_ep,
+        end_epoch=e_ep,
+    )

@@ -1,0 +1,41 @@
+"""Numbers in messages: rounded the way a person would write them."""
+
+from __future__ import annotations
+
+import math
+
+
+def num(x: float) -> str:
+    """Three significant digits, plain notation between 0.001 and 1e6."""
+    if x is None or not math.isfinite(x):
+        return "NaN" if x is None or math.isnan(x) else ("inf" if x > 0 else "-inf")
+    if x == 0:
+        return "0"
+    ax = abs(x)
+    if ax >= 1e6 or ax < 1e-3:
+        mantissa, exponent = f"{x:.2e}".split("e")
+        return f"{mantissa}e{int(exponent)}"
+    if ax >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:.3g}"
+
+
+def pct(p: float) -> str:
+    """A percentage: whole numbers from 10%, one decimal below."""
+    if not math.isfinite(p):
+        return "∞%" if p > 0 else "NaN%"
+    return f"{p:.0f}%" if abs(p) >= 9.95 else f"{p:.1f}%"
+
+
+def lr(x: float) -> str:
+    """A learning rate as people write them: 0.01, 3e-4, 1e-5."""
+    if x >= 1e-3:
+        return f"{x:.3g}"
+    mantissa, exponent = f"{x:.1e}".split("e")
+    mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def times(ratio: float) -> str:
+    """A factor: 20×, 2.5×."""
+    return f"{ratio:.0f}×" if ratio >= 9.95 else f"{ratio:.1f}×"

@@ -1,0 +1,242 @@
+"""Model graph -> shape check and ``torch.nn.Module``.
+
+``check_graph`` never raises for a bad graph: it collects every problem, each naming the node (and the
+JSON path) and what to change, so the editor can badge nodes and the CLI can list them all.
+``build_model`` builds the module of a graph that checks clean.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+from .catalog import LAYERS, LOSSES, loss_fits
+from .catalog.layer_shapes import ShapeMismatch, fmt_shape
+from .catalog.params import ParamError
+from .project import Project
+
+Shape = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    message: str
+    node: str | None = None
+    where: str = "model"
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass
+class NodeInfo:
+    id: str
+    type: str
+    index: int
+    params: dict[str, Any] = field(default_factory=dict)
+    in_shapes: list[Shape] = field(default_factory=list)
+    out_shape: Shape | None = None
+    n_params: int = 0
+
+
+@dataclass
+class GraphCheck:
+    """Result of checking a model graph against the data: shapes, counts, problems."""
+    nodes: dict[str, NodeInfo]
+    order: list[str]
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.severity == "error" for p in self.problems)
+
+    @property
+    def total_params(self) -> int:
+        return sum(n.n_params for n in self.nodes.values())
+
+    def problems_for(self, node_id: str) -> list[Problem]:
+        return [p for p in self.problems if p.node == node_id]
+
+
+class GraphError(ValueError):
+    """The graph cannot be built; carries every problem found."""
+
+    def __init__(self, problems: Sequence[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(p.message for p in self.problems))
+
+
+def _label(n: NodeInfo) -> str:
+    return f"node {n.id} ({n.type})"
+
+
+def count_params(type_: str, p: Mapping[str, Any], shapes: Sequence[Shape], out: Shape) -> int:
+    """Trainable parameter count from the shapes alone (no torch needed)."""
+    if type_ == "Linear":
+        return shapes[0][-1] * p["out_features"] + (p["out_features"] if p["bias"] else 0)
+    if type_ in ("Conv1d", "Conv2d"):
+        k = math.prod(p["kernel_size"]) if isinstance(p["kernel_size"], list) else p["kernel_size"]
+        return shapes[0][0] * p["out_channels"] * k + (p["out_channels"] if p["bias"] else 0)
+    if type_ == "BatchNorm":
+        return 2 * shapes[0][0]
+    if type_ == "LayerNorm":
+        return 2 * shapes[0][-1] if p["elementwise_affine"] else 0
+    if type_ == "Embedding":
+        return p["num_embeddings"] * p["embedding_dim"]
+    if type_ in ("LSTM", "GRU"):
+        gates = 4 if type_ == "LSTM" else 3
+        h, dirs = p["hidden_size"], 2 if p["bidirectional"] else 1
+        total, in_size = 0, shapes[0][-1]
+        for _ in range(p["num_layers"]):
+            total += dirs * gates * (h * in_size + h * h + 2 * h)
+            in_size = h * dirs
+        return total
+    return 0
+
+
+def _toposort(ids: list[str], edges: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
+    """Kahn's algorithm, stable in node order. Returns (order, nodes left in or behind a cycle)."""
+    indeg = {i: 0 for i in ids}
+    for _, b in edges:
+        indeg[b] += 1
+    order, ready = [], [i for i in ids if indeg[i] == 0]
+    while ready:
+        n = ready.pop(0)
+        order.append(n)
+        for a, b in edges:
+            if a == n:
+                indeg[b] -= 1
+                if indeg[b] == 0:
+                    ready.append(b)
+    return order, [i for i in ids if i not in order]
+
+
+def _reachable(start: list[str], edges: list[tuple[str, str]], forward: bool = True) -> set[str]:
+    seen, stack = set(start), list(start)
+    while stack:
+        n = stack.pop()
+        for a, b in edges:
+            src, dst = (a, b) if forward else (b, a)
+            if src == n and dst not in seen:
+                seen.add(dst)
+                stack.append(dst)
+    return seen
+
+
+def check_graph(project: Project, input_shape: Shape, targets: Mapping[str, Any] | None = None) -> GraphCheck:
+    """Infer every node's shape from the data's per-sample ``input_shape``; collect all problems.
+
+    ``targets`` maps target names to ``TargetInfo`` (task, classes, width); when given, each output
+    head's loss is checked against its target and its output width.
+    """
+    model = project.model
+    infos = {n.id: NodeInfo(n.id, n.type, i) for i, n in enumerate(model.nodes)}
+    problems: list[Problem] = []
+
+    def bad(node: str | None, msg: str, where: str = "model", severity: str = "error") -> None:
+        problems.append(Problem(msg, node, where, severity))
+
+    for n in model.nodes:
+        info = infos[n.id]
+        try:
+            info.params = LAYERS.get(n.type).validate_params(n.params, f"model.nodes[{info.index}].params")
+        except ParamError as e:
+            bad(n.id, f"{_label(info)}: {e.reason}", e.where)
+    inputs = [n.id for n in model.nodes if n.type == "Input"]
+    if not inputs:
+        bad(None, "the model has no Input node: drag an Input onto the canvas and connect it to the first layer",
+            "model.nodes")
+    elif len(inputs) > 1:
+        for i in inputs[1:]:
+            bad(i, f"node {i} (Input): the model has {len(inputs)} Input nodes ({', '.join(inputs)}); "
+                   "LossLab feeds one input: delete the extra ones", f"model.nodes[{infos[i].index}]")
+    if not project.outputs:
+        bad(None, "the model has no output head: mark a node as an output and pick its loss", "outputs")
+
+    order, cyclic = _toposort(model.ids(), list(model.edges))
+    for c in cyclic:
+        succ_in_cycle = [b for a, b in model.edges if a == c and b in cyclic]
+        if succ_in_cycle:
+            bad(c, f"{_label(infos[c])} is part of a cycle (it feeds {', '.join(succ_in_cycle)}, which leads back to "
+                   f"it): a network must flow one way, remove one of those edges", "model.edges")
+    from_input = _reachable(inputs[:1], list(model.edges)) if inputs else set()
+    to_output = _reachable(project.output_nodes(), list(model.edges), forward=False)
+    for n in model.nodes:
+        info = infos[n.id]
+        if n.id in cyclic:
+            continue
+        preds = model.predecessors(n.id)
+        lo, hi = LAYERS.get(n.type).extra["arity"] if n.type in LAYERS else (1, 1)
+        where = f"model.nodes[{info.index}]"
+        if n.type != "Input" and not preds:
+            bad(n.id, f"{_label(info)} has no input: connect an edge into it from the layer before it, or delete it", where)
+        elif len(preds) < lo:
+            bad(n.id, f"{_label(info)} merges inputs and needs at least {lo}, but gets {len(preds)}: "
+                      "connect another branch into it", where)
+        elif hi is not None and len(preds) > hi:
+            bad(n.id, f"{_label(info)} takes one input but gets {len(preds)} ({', '.join(preds)}): "
+                      "merge them first with Add or Concat", where)
+        elif n.type != "Input" and n.id not in from_input and inputs:
+            bad(n.id, f"{_label(info)} is not connected to the Input: connect it into the chain or delete it", where)
+        if n.id not in to_output and project.outputs:
+            bad(n.id, f"{_label(info)} does not lead to any output head, so it would never be trained: "
+                      "connect it onward, make it an output with a loss, or delete it", where)
+
+    _infer_shapes(model, infos, order, input_shape, problems)
+    if targets is not None:
+        _check_heads(project, infos, targets, problems)
+    return GraphCheck(nodes={i: infos[i] for i in order + cyclic}, order=order, problems=problems)
+
+
+def _infer_shapes(model, infos: dict[str, NodeInfo], order: list[str], input_shape: Shape,
+                  problems: list[Problem]) -> None:
+    for nid in order:
+        info = infos[nid]
+        if any(p.node == nid for p in problems):
+            continue
+        if info.type == "Input":
+            info.out_shape = tuple(input_shape)
+            continue
+        preds = model.predecessors(nid)
+        shapes = [infos[p].out_shape for p in preds]
+        if any(s is None for s in shapes) or not shapes:
+            continue  # an upstream problem is already reported
+        info.in_shapes = list(shapes)
+        infer = LAYERS.get(info.type).extra["infer"]
+        try:
+            info.out_shape = tuple(infer(info.params, shapes))
+        except ShapeMismatch as e:
+            src = ", ".join(f"{fmt_shape(s)} from {p}" for s, p in zip(shapes, preds))
+            problems.append(Problem(f"{_label(info)} gets {src}: {e}", nid, f"model.nodes[{info.index}]"))
+            continue
+        info.n_params = count_params(info.type, info.params, shapes, info.out_shape)
+
+
+def _check_heads(project: Project, infos: dict[str, NodeInfo], targets: Mapping[str, Any],
+                 problems: list[Problem]) -> None:
+    names = list(targets)
+    for i, o in enumerate(project.outputs):
+        where = f"outputs[{i}]"
+        tname = o.target if o.target is not None else (names[0] if names else None)
+        if tname not in targets:
+            problems.append(Problem(f"output {i + 1} ({o.node}) uses target {tname!r}, which the data does not have; "
+                                    f"targets are: {', '.join(names) or 'none'}", o.node, f"{where}.target"))
+            continue
+        info_t = targets[tname]
+        entry = LOSSES.get(o.loss.type)
+        why = loss_fits(entry, info_t)
+        if why:
+            problems.append(Problem(f"output {o.node}: {why}", o.node, f"{where}.loss.type"))
+            continue
+        node = infos.get(o.node)
+        if node is None or node.out_shape is None:
+            continue
+        width = entry.extra["width"](info_t)
+        if node.out_shape != (width,):
+            what = (f"{info_t.width} classes" if info_t.task == "classification" else f"{width} value(s)")
+            fix = (f"set out_features of {o.node} to {width}" if node.type == "Linear"
+                   else f"end the head with a Linear of out_features={width}")
+            problems.append(Problem(
+                f"{_label(node)} outputs {fmt_shape(node.out_shape)} but {o.loss.type} on target {tname!r} "
+                f"({what}) needs ({width},): {fix}", o.node, f"model.nodes[{node.index}]"))

@@ -1,0 +1,431 @@
+"""The project document: data, model graph, output heads with losses, training settings.
+
+Stored as ``*.losslab.json`` (format ``losslab-project``, version 1). ``Project.from_dict`` validates
+everything and raises :class:`ProjectError` naming the JSON path and the value received.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from .catalog import LAYERS, LOSSES, OPTIMIZERS, SCHEDULES
+from .catalog.params import Entry, Param, ParamError, Registry
+
+FORMAT = "losslab-project"
+VERSION = 1
+SUFFIX = ".losslab.json"
+TASKS = ("auto", "classification", "regression")
+
+#: version -> function upgrading a document of that version to the next one (kept for version 2+).
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {}
+
+
+class ProjectError(ParamError):
+    """A project document was refused; ``where`` is the JSON path (e.g. ``model.nodes[2].params.p``)."""
+
+
+@dataclass
+class DataSpec:
+    source: str = "spiral"
+    params: dict[str, Any] = field(default_factory=dict)
+    path: str | None = None
+    target: str | list[str] | None = None
+    features: list[str] | None = None
+    task: str = "auto"
+    val_fraction: float = 0.2
+    test_fraction: float = 0.0
+    seed: int = 0
+    normalize: bool = True
+
+
+@dataclass
+class NodeSpec:
+    id: str
+    type: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ModelSpec:
+    nodes: list[NodeSpec] = field(default_factory=list)
+    edges: list[tuple[str, str]] = field(default_factory=list)
+
+    def node(self, node_id: str) -> NodeSpec:
+        for n in self.nodes:
+            if n.id == node_id:
+                return n
+        raise KeyError(node_id)
+
+    def ids(self) -> list[str]:
+        return [n.id for n in self.nodes]
+
+    def predecessors(self, node_id: str) -> list[str]:
+        return [a for a, b in self.edges if b == node_id]
+
+    def successors(self, node_id: str) -> list[str]:
+        return [b for a, b in self.edges if a == node_id]
+
+
+@dataclass
+class Component:
+    """An optimizer, schedule or loss: a catalog type name and its constructor keywords."""
+    type: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class OutputSpec:
+    node: str
+    loss: Component = field(default_factory=lambda: Component("CrossEntropyLoss"))
+    target: str | None = None
+    weight: float = 1.0
+
+
+@dataclass
+class EarlyStopping:
+    patience: int = 0
+    min_delta: float = 0.0
+    restore_best: bool = True
+
+
+@dataclass
+class TrainingSpec:
+    optimizer: Component = field(default_factory=lambda: Component("Adam", {"lr": 0.001}))
+    schedule: Component = field(default_factory=lambda: Component("Constant"))
+    epochs: int = 100
+    batch_size: int = 32
+    seed: int = 0
+    device: str = "auto"
+    l1: float = 0.0
+    l2: float = 0.0
+    grad_clip: float = 0.0
+    early_stopping: EarlyStopping = field(default_factory=EarlyStopping)
+
+
+@dataclass
+class Project:
+    name: str = "untitled"
+    data: DataSpec = field(default_factory=DataSpec)
+    model: ModelSpec = field(default_factory=ModelSpec)
+    outputs: list[OutputSpec] = field(default_factory=list)
+    training: TrainingSpec = field(default_factory=TrainingSpec)
+    view: dict[str, Any] | None = None
+    #: folder that relative data paths are resolved against (not stored)
+    base_dir: Path | None = field(default=None, compare=False, repr=False)
+
+    # -- serialization -------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        d = self.data
+        data: dict[str, Any] = {"source": d.source, "params": dict(d.params)}
+        if d.path is not None:
+            data["path"] = d.path
+        if d.target is not None:
+            data["target"] = d.target
+        if d.features is not None:
+            data["features"] = list(d.features)
+        data.update(task=d.task, val_fraction=d.val_fraction, test_fraction=d.test_fraction, seed=d.seed,
+                    normalize=d.normalize)
+        t = self.training
+        out: dict[str, Any] = {
+            "format": FORMAT, "version": VERSION, "name": self.name, "data": data,
+            "model": {"nodes": [_node_dict(n) for n in self.model.nodes],
+                      "edges": [[a, b] for a, b in self.model.edges]},
+            "outputs": [_output_dict(o) for o in self.outputs],
+            "training": {
+                "optimizer": _component_dict(t.optimizer), "schedule": _component_dict(t.schedule),
+                "epochs": t.epochs, "batch_size": t.batch_size, "seed": t.seed, "device": t.device,
+                "l1": t.l1, "l2": t.l2, "grad_clip": t.grad_clip,
+                "early_stopping": {"patience": t.early_stopping.patience, "min_delta": t.early_stopping.min_delta,
+                                   "restore_best": t.early_stopping.restore_best}},
+        }
+        if self.view is not None:
+            out["view"] = copy.deepcopy(self.view)
+        return out
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2) + "\n"
+
+    @classmethod
+    def from_dict(cls, doc: Any, base_dir: str | os.PathLike | None = None) -> "Project":
+        """Validate and build a project; raises :class:`ProjectError` naming the JSON path."""
+        return _parse(doc, Path(base_dir) if base_dir is not None else None)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "Project":
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ProjectError(str(path), "no such file: check the path") from None
+        except (OSError, UnicodeDecodeError) as e:
+            raise ProjectError(str(path), f"cannot read the file ({e})") from None
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise ProjectError(f"{path.name} line {e.lineno}, column {e.colno}",
+                               f"not valid JSON ({e.msg}): fix the file or open another") from None
+        return cls.from_dict(doc, path.resolve().parent)
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write atomically: a temporary file in the same folder, then ``os.replace``."""
+        write_atomic(Path(path), self.to_json())
+        self.base_dir = Path(path).resolve().parent
+
+    def copy(self) -> "Project":
+        p = _parse(self.to_dict(), self.base_dir)
+        return p
+
+    def output_nodes(self) -> list[str]:
+        return [o.node for o in self.outputs]
+
+
+def write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _node_dict(n: NodeSpec) -> dict[str, Any]:
+    d: dict[str, Any] = {"id": n.id, "type": n.type}
+    if n.params:
+        d["params"] = copy.deepcopy(n.params)
+    return d
+
+
+def _component_dict(c: Component) -> dict[str, Any]:
+    return {"type": c.type, "params": copy.deepcopy(c.params)}
+
+
+def _output_dict(o: OutputSpec) -> dict[str, Any]:
+    d: dict[str, Any] = {"node": o.node}
+    if o.target is not None:
+        d["target"] = o.target
+    d.update(loss=_component_dict(o.loss), weight=o.weight)
+    return d
+
+
+# -- validation ------------------------------------------------------------------------------------
+def _fail(where: str, msg: str) -> None:
+    raise ProjectError(where, msg)
+
+
+def _obj(v: Any, where: str, keys: tuple[str, ...], required: tuple[str, ...] = ()) -> dict:
+    if not isinstance(v, dict):
+        _fail(where, f"expected an object, received {json.dumps(v)[:60]}")
+    for k in v:
+        if k not in keys:
+            _fail(f"{where}.{k}", f"unknown key {k!r}; allowed here: {', '.join(keys)}")
+    for k in required:
+        if k not in v:
+            _fail(f"{where}.{k}", f"missing; add \"{k}\"")
+    return v
+
+
+def _val(v: Any, where: str, param: Param) -> Any:
+    try:
+        return param.validate(v, where)
+    except ParamError as e:
+        raise ProjectError(e.where, e.reason) from None
+
+
+def _component(v: Any, where: str, registry: Registry) -> Component:
+    v = _obj(v, where, ("type", "params"), ("type",))
+    try:
+        entry: Entry = registry.get(v["type"], f"{where}.type")
+        params = _given_params(entry, v.get("params", {}), f"{where}.params")
+    except ParamError as e:
+        raise ProjectError(e.where, e.reason) from None
+    return Component(v["type"], params)
+
+
+def _given_params(entry: Entry, params: Any, where: str) -> dict[str, Any]:
+    """Validate only the stored keys (defaults are not written back, so files stay as authored)."""
+    if not isinstance(params, dict):
+        _fail(where, f"expected an object of parameters, received {json.dumps(params)[:60]}")
+    full = entry.validate_params(params, where)
+    return {k: full[k] for k in params}
+
+
+def _parse(doc: Any, base_dir: Path | None) -> Project:
+    if not isinstance(doc, dict):
+        _fail("$", "a project file holds one JSON object")
+    if doc.get("format") != FORMAT:
+        _fail("format", f"expected \"{FORMAT}\", received {json.dumps(doc.get('format'))}: this is not a LossLab project")
+    version = doc.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        _fail("version", f"expected a positive integer, received {json.dumps(version)}")
+    if version > VERSION:
+        _fail("version", f"the file is format version {version} but this LossLab reads up to version {VERSION}: "
+                         "update LossLab to open it")
+    while version < VERSION:
+        doc = MIGRATIONS[version](copy.deepcopy(doc))
+        version += 1
+    _obj(doc, "$", ("format", "version", "name", "data", "model", "outputs", "training", "view"),
+         ("data", "model", "outputs"))
+    name = doc.get("name", "untitled")
+    if not isinstance(name, str):
+        _fail("name", f"expected text, received {json.dumps(name)}")
+    model = _parse_model(doc["model"])
+    outputs = _parse_outputs(doc["outputs"], model)
+    view = doc.get("view")
+    if view is not None and not isinstance(view, dict):
+        _fail("view", "expected an object")
+    return Project(name=name, data=_parse_data(doc["data"]), model=model, outputs=outputs,
+                   training=_parse_training(doc.get("training", {})), view=view, base_dir=base_dir)
+
+
+_P = {
+    "val_fraction": Param("val_fraction", "float", 0.2, min=0.0, max=0.9),
+    "test_fraction": Param("test_fraction", "float", 0.0, min=0.0, max=0.9),
+    "seed": Param("seed", "int", 0, min=0, max=2**32 - 1),
+    "normalize": Param("normalize", "bool", True),
+    "task": Param("task", "choice", "auto", choices=TASKS),
+    "epochs": Param("epochs", "int", 100, min=1, max=1_000_000),
+    "batch_size": Param("batch_size", "int", 32, min=1, max=1 << 24),
+    "l1": Param("l1", "float", 0.0, min=0.0, max=100.0),
+    "l2": Param("l2", "float", 0.0, min=0.0, max=100.0),
+    "grad_clip": Param("grad_clip", "float", 0.0, min=0.0, max=1e6),
+    "patience": Param("patience", "int", 0, min=0, max=1_000_000),
+    "min_delta": Param("min_delta", "float", 0.0, min=0.0, max=1e6),
+    "restore_best": Param("restore_best", "bool", True),
+    "weight": Param("weight", "float", 1.0, min=0.0, max=1e6),
+}
+
+
+def _parse_data(v: Any) -> DataSpec:
+    w = "data"
+    v = _obj(v, w, ("source", "params", "path", "target", "features", "task", "val_fraction", "test_fraction",
+                    "seed", "normalize"), ("source",))
+    source = v["source"]
+    from .data import DATASETS  # the data package registers the built-in sources
+    known = ["csv", "npz", *DATASETS.names()]
+    if source not in known:
+        _fail(f"{w}.source", f"unknown data source {json.dumps(source)}; choose one of: {', '.join(known)}")
+    params = v.get("params", {})
+    if source in DATASETS:
+        try:
+            params = _given_params(DATASETS.get(source), params, f"{w}.params")
+        except ParamError as e:
+            raise ProjectError(e.where, e.reason) from None
+    elif not isinstance(params, dict):
+        _fail(f"{w}.params", "expected an object")
+    path = v.get("path")
+    if source in ("csv", "npz") and not isinstance(path, str):
+        _fail(f"{w}.path", f"a {source} source needs \"path\": the file, relative to the project file")
+    if path is not None and not isinstance(path, str):
+        _fail(f"{w}.path", f"expected text, received {json.dumps(path)}")
+    target = v.get("target")
+    if target is not None and not (isinstance(target, str) or (
+            isinstance(target, list) and target and all(isinstance(t, str) for t in target))):
+        _fail(f"{w}.target", f"expected a column name or a list of names, received {json.dumps(target)}")
+    features = v.get("features")
+    if features is not None and not (isinstance(features, list) and all(isinstance(f, str) for f in features)):
+        _fail(f"{w}.features", f"expected a list of column names, received {json.dumps(features)}")
+    spec = DataSpec(source=source, params=params, path=path, target=target, features=features,
+                    task=_val(v.get("task", "auto"), f"{w}.task", _P["task"]),
+                    val_fraction=_val(v.get("val_fraction", 0.2), f"{w}.val_fraction", _P["val_fraction"]),
+                    test_fraction=_val(v.get("test_fraction", 0.0), f"{w}.test_fraction", _P["test_fraction"]),
+                    seed=_val(v.get("seed", 0), f"{w}.seed", _P["seed"]),
+                    normalize=_val(v.get("normalize", True), f"{w}.normalize", _P["normalize"]))
+    if spec.val_fraction + spec.test_fraction >= 0.95:
+        _fail(f"{w}.val_fraction", f"val_fraction + test_fraction is {spec.val_fraction + spec.test_fraction:g}: "
+                                   "leave at least 5% of the data for training")
+    return spec
+
+
+def _parse_model(v: Any) -> ModelSpec:
+    v = _obj(v, "model", ("nodes", "edges"), ("nodes",))
+    nodes_v = v["nodes"]
+    if not isinstance(nodes_v, list):
+        _fail("model.nodes", "expected a list of nodes")
+    nodes: list[NodeSpec] = []
+    seen: set[str] = set()
+    for i, n in enumerate(nodes_v):
+        w = f"model.nodes[{i}]"
+        n = _obj(n, w, ("id", "type", "params"), ("id", "type"))
+        nid = n["id"]
+        if not isinstance(nid, str) or not nid.strip():
+            _fail(f"{w}.id", f"expected a non-empty name, received {json.dumps(nid)}")
+        if nid in seen:
+            _fail(f"{w}.id", f"duplicate node id {nid!r}: give each node its own id")
+        seen.add(nid)
+        try:
+            entry = LAYERS.get(n["type"], f"{w}.type")
+            params = _given_params(entry, n.get("params", {}), f"{w}.params")
+        except ParamError as e:
+            raise ProjectError(e.where, e.reason) from None
+        nodes.append(NodeSpec(nid, n["type"], params))
+    edges_v = v.get("edges", [])
+    if not isinstance(edges_v, list):
+        _fail("model.edges", "expected a list of [from, to] pairs")
+    edges: list[tuple[str, str]] = []
+    for i, e in enumerate(edges_v):
+        w = f"model.edges[{i}]"
+        if not (isinstance(e, list) and len(e) == 2 and all(isinstance(x, str) for x in e)):
+            _fail(w, f"expected [\"from_id\", \"to_id\"], received {json.dumps(e)}")
+        for x in e:
+            if x not in seen:
+                _fail(w, f"edge refers to unknown node {x!r}; nodes are: {', '.join(sorted(seen))}")
+        if tuple(e) in edges:
+            _fail(w, f"duplicate edge {e}")
+        edges.append((e[0], e[1]))
+    return ModelSpec(nodes, edges)
+
+
+def _parse_outputs(v: Any, model: ModelSpec) -> list[OutputSpec]:
+    if not isinstance(v, list):
+        _fail("outputs", "expected a list of output heads")
+    ids = set(model.ids())
+    out: list[OutputSpec] = []
+    for i, o in enumerate(v):
+        w = f"outputs[{i}]"
+        o = _obj(o, w, ("node", "target", "loss", "weight"), ("node", "loss"))
+        if o["node"] not in ids:
+            _fail(f"{w}.node", f"no node {json.dumps(o['node'])} in the model; nodes are: {', '.join(sorted(ids))}")
+        target = o.get("target")
+        if target is not None and not isinstance(target, str):
+            _fail(f"{w}.target", f"expected a target column name, received {json.dumps(target)}")
+        out.append(OutputSpec(node=o["node"], loss=_component(o["loss"], f"{w}.loss", LOSSES), target=target,
+                              weight=_val(o.get("weight", 1.0), f"{w}.weight", _P["weight"])))
+    return out
+
+
+def _parse_training(v: Any) -> TrainingSpec:
+    w = "training"
+    v = _obj(v, w, ("optimizer", "schedule", "epochs", "batch_size", "seed", "device", "l1", "l2", "grad_clip",
+                    "early_stopping"))
+    t = TrainingSpec()
+    if "optimizer" in v:
+        t.optimizer = _component(v["optimizer"], f"{w}.optimizer", OPTIMIZERS)
+    if "schedule" in v:
+        t.schedule = _component(v["schedule"], f"{w}.schedule", SCHEDULES)
+    for key in ("epochs", "batch_size", "seed", "l1", "l2", "grad_clip"):
+        if key in v:
+            setattr(t, key, _val(v[key], f"{w}.{key}", _P[key]))
+    device = v.get("device", "auto")
+    if not isinstance(device, str) or not (device in ("auto", "cpu", "cuda", "mps") or device.startswith("cuda:")):
+        _fail(f"{w}.device", f"expected \"auto\", \"cpu\", \"cuda\" or \"cuda:N\", received {json.dumps(device)}")
+    t.device = device
+    if "early_stopping" in v:
+        es = _obj(v["early_stopping"], f"{w}.early_stopping", ("patience", "min_delta", "restore_best"))
+        t.early_stopping = EarlyStopping(
+            patience=_val(es.get("patience", 0), f"{w}.early_stopping.patience", _P["patience"]),
+            min_delta=_val(es.get("min_delta", 0.0), f"{w}.early_stopping.min_delta", _P["min_delta"]),
+            restore_best=_val(es.get("restore_best", True), f"{w}.early_stopping.restore_best", _P["restore_best"]))
+    return t

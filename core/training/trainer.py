@@ -1,0 +1,283 @@
+"""The training loop: in-memory batches by index, no per-step host sync, observer + control.
+
+Reproducible: ``torch.manual_seed(seed)`` before the model is built (weights, dropout) and a separate
+``torch.Generator`` seeded with the same seed draws each epoch's ``randperm``; batches are consecutive
+slices of it, the last one partial. A hand-written loop with that recipe gives the same losses.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import torch
+
+from ..catalog import SCHEDULES, build_schedule
+from .control import TrainingControl
+from .evaluate import evaluate
+from .events import EpochRecord, RunInfo, RunResult, StepRecords, TrainingObserver
+from .setup import RunSetup, baseline_loss, majority_rate, make_optimizer, prepare
+
+FLUSH_STEPS = 64         # steps per StepRecords batch at most
+FLUSH_SECONDS = 0.05     # ... or this much time, whichever comes first
+
+
+@dataclass
+class _StepBuffer:
+    """Per-step tensors kept on the device until a flush; one host sync per flush."""
+    loss: list = field(default_factory=list)
+    gnorm: list = field(default_factory=list)
+    pen: list = field(default_factory=list)
+    heads: list = field(default_factory=list)
+    lr: list = field(default_factory=list)
+
+
+def _penalty_fn(model: torch.nn.Module, l1: float, l2: float):
+    weights = [p for p in model.parameters() if p.requires_grad and p.dim() > 1]
+    if not (l1 or l2) or not weights:
+        return None
+
+    def penalty() -> torch.Tensor:
+        total = 0.0
+        if l1:
+            total = total + l1 * sum(w.abs().sum() for w in weights)
+        if l2:
+            total = total + l2 * sum((w * w).sum() for w in weights)
+        return total
+    return penalty
+
+
+def train(project, *, observer: TrainingObserver | None = None, control: TrainingControl | None = None,
+          dataset=None, setup: RunSetup | None = None, epochs: int | None = None, seed: int | None = None,
+          device: str | None = None, threads: int | None = None, diagnose: bool = True) -> RunResult:
+    """Train ``project`` and return the result; never raises for a failure inside the loop (status
+    ``failed`` with the message), but setup problems (bad data, a graph that does not check) raise."""
+    obs = observer or TrainingObserver()
+    control = control or TrainingControl()
+    if threads:
+        torch.set_num_threads(threads)
+    seed = project.training.seed if seed is None else seed
+    setup = setup or prepare(project, dataset, device=device, seed=seed)
+    loop = _Loop(project, setup, obs, control, epochs or project.training.epochs, seed, diagnose)
+    return loop.run()
+
+
+class _Loop:
+    def __init__(self, project, setup: RunSetup, obs: TrainingObserver, control: TrainingControl, epochs: int,
+                 seed: int, diagnose: bool):
+        self.p, self.s, self.obs, self.control = project, setup, obs, control
+        self.epochs, self.seed = epochs, seed
+        t = project.training
+        self.n = setup.x_train.shape[0]
+        self.bs = max(1, min(t.batch_size, self.n))
+        self.steps_per_epoch = math.ceil(self.n / self.bs)
+        self.opt = make_optimizer(project, setup.model)
+        entry = SCHEDULES.get(t.schedule.type)
+        self.sched = build_schedule(entry, entry.validate_params(t.schedule.params, "training.schedule.params"),
+                                    self.opt, epochs=epochs, steps_per_epoch=self.steps_per_epoch)
+        self.sched_per_step = bool(entry.extra["per_step"])
+        self.plateau_sched = t.schedule.type == "ReduceLROnPlateau"
+        self.penalty = _penalty_fn(setup.model, t.l1, t.l2)
+        self.params = [p for p in setup.model.parameters() if p.requires_grad]
+        self.clip = t.grad_clip
+        self.buf = _StepBuffer()
+        self.step = 0
+        self.flushed_step = 0
+        self.epoch_loss_sum = 0.0
+        self.epoch_loss_n = 0
+        self.history: list[EpochRecord] = []
+        self.step_loss: list[float] = []
+        self.step_lr: list[float] = []
+        self.step_gnorm: list[float] = []
+        self.diverged_step: int | None = None
+        self.best: tuple[float, int, dict] | None = None
+        self.tracker = None
+        self.findings: list = []
+        if diagnose:
+            from ..diagnostics import DiagnosticContext, DiagnosticsTracker
+            h0 = setup.heads[0]
+            self.tracker = DiagnosticsTracker(DiagnosticContext(
+                task=h0.info.task, baseline_loss=baseline_loss(setup), majority_rate=majority_rate(setup),
+                lr=self.opt.param_groups[0]["lr"], optimizer=t.optimizer.type))
+
+    # -- the loop ------------------------------------------------------------------------------
+    def run(self) -> RunResult:
+        s, control = self.s, self.control
+        t0 = time.perf_counter()
+        status, message = "completed", ""
+        info = RunInfo(self.p.name, self.epochs, self.steps_per_epoch, self.n, s.x_val.shape[0], s.n_params,
+                       str(s.device), torch.get_num_threads(), tuple(h.name for h in s.heads), s.heads[0].info.task,
+                       self.opt.param_groups[0]["lr"])
+        try:
+            self.obs.on_run_start(info)
+            gen = torch.Generator().manual_seed(self.seed)
+            es = self.p.training.early_stopping
+            wait = 0
+            for epoch in range(1, self.epochs + 1):
+                te = time.perf_counter()
+                s.model.train()
+                perm = torch.randperm(self.n, generator=gen).to(s.device)
+                if not self._run_epoch(epoch, perm):
+                    status = "diverged" if self.diverged_step is not None else "stopped"
+                    if status == "stopped" and self.step_loss:
+                        self._epoch_end(epoch, te, t0, partial=True)
+                    break
+                monitor = self._epoch_end(epoch, te, t0)
+                if self.diverged_step is not None:
+                    status = "diverged"
+                    break
+                if self.best is None or monitor < self.best[0] - es.min_delta:
+                    self.best = (monitor, epoch, {k: v.detach().clone() for k, v in s.model.state_dict().items()})
+                    wait = 0
+                else:
+                    wait += 1
+                    if es.patience and wait >= es.patience:
+                        status = "early_stopped"
+                        break
+        except Exception as exc:  # noqa: BLE001 - reported as a failed run, never a crash of the caller
+            status, message = "failed", f"{type(exc).__name__}: {exc}"
+            self.obs.on_exception(exc)
+        finally:
+            result = self._finish(status, message, t0)
+            self.obs.on_run_end(result)
+        return result
+
+    def _run_epoch(self, epoch: int, perm: torch.Tensor) -> bool:
+        s, control, buf = self.s, self.control, self.buf
+        x = s.x_train
+        heads = s.heads
+        single = len(heads) == 1 and heads[0].weight == 1.0
+        h0 = heads[0]
+        opt, params, penalty, clip = self.opt, self.params, self.penalty, self.clip
+        get_norm = torch.nn.utils.get_total_norm
+        clip_with = torch.nn.utils.clip_grads_with_norm_
+        next_flush = time.perf_counter() + FLUSH_SECONDS
+        bs = self.bs
+        for i in range(self.steps_per_epoch):
+            if control.pending and not self._handle_control():
+                self._flush(epoch)
+                return False
+            idx = perm[i * bs:(i + 1) * bs]
+            outs = s.model(x[idx])
+            if single:
+                loss = h0.loss_fn(outs[0], h0.y_train[idx])
+            else:
+                per = [h.loss_fn(o, h.y_train[idx]) for h, o in zip(heads, outs)]
+                loss = sum(h.weight * v for h, v in zip(heads, per))
+                buf.heads.append(torch.stack([v.detach() for v in per]))
+            objective = loss
+            if penalty is not None:
+                pen = penalty()
+                objective = loss + pen
+                buf.pen.append(pen.detach())
+            opt.zero_grad(set_to_none=True)
+            objective.backward()
+            grads = [p.grad for p in params if p.grad is not None]
+            gn = get_norm(grads)
+            if clip:
+                clip_with(params, clip, gn)
+            opt.step()
+            if self.sched_per_step:
+                self.sched.step()
+            self.step += 1
+            buf.loss.append(loss.detach())
+            buf.gnorm.append(gn)
+            buf.lr.append(opt.param_groups[0]["lr"])
+            if len(buf.loss) >= FLUSH_STEPS or time.perf_counter() >= next_flush:
+                if not self._flush(epoch):
+                    return False
+                next_flush = time.perf_counter() + FLUSH_SECONDS
+        return self._flush(epoch)
+
+    def _handle_control(self) -> bool:
+        lr = self.control.take_lr()
+        if lr is not None:
+            for g in self.opt.param_groups:
+                g["lr"] = lr
+        return self.control.wait_before_batch(on_wait=lambda: self._flush(len(self.history) + 1))
+
+    def _flush(self, epoch: int) -> bool:
+        """Move buffered step values to the host (one sync) and notify; False when diverged."""
+        buf = self.buf
+        if not buf.loss:
+            return self.diverged_step is None
+        loss = torch.stack(buf.loss).tolist()
+        gnorm = torch.stack(buf.gnorm).tolist()
+        pen = torch.stack(buf.pen).tolist() if buf.pen else []
+        head_vals = torch.stack(buf.heads).T.tolist() if buf.heads else []
+        lrs = buf.lr
+        self.buf = _StepBuffer()
+        first = self.flushed_step + 1
+        self.flushed_step += len(loss)
+        self.step_loss.extend(loss)
+        self.step_lr.extend(lrs)
+        self.step_gnorm.extend(gnorm)
+        self.epoch_loss_sum += math.fsum(loss)
+        self.epoch_loss_n += len(loss)
+        heads = {h.name: tuple(v) for h, v in zip(self.s.heads, head_vals)}
+        self.obs.on_steps(StepRecords(first, epoch, tuple(loss), tuple(lrs), tuple(gnorm), tuple(pen), heads))
+        for k, v in enumerate(loss):
+            if not math.isfinite(v) or (pen and not math.isfinite(pen[k])):
+                self.diverged_step = first + k
+                return False
+        return True
+
+    def _epoch_end(self, epoch: int, te: float, t0: float, partial: bool = False) -> float:
+        s = self.s
+        train_loss = self.epoch_loss_sum / max(1, self.epoch_loss_n)
+        self.epoch_loss_sum, self.epoch_loss_n = 0.0, 0
+        val_loss, metrics, heads = evaluate(s)
+        with torch.no_grad():
+            pen = float(self.penalty()) if self.penalty is not None else 0.0
+        monitor = val_loss if val_loss is not None else train_loss
+        if not partial:
+            if self.plateau_sched:
+                self.sched.step(monitor if math.isfinite(monitor) else float("inf"))
+            elif self.sched is not None and not self.sched_per_step:
+                self.sched.step()
+        now = time.perf_counter()
+        rec = EpochRecord(epoch, self.step, train_loss, val_loss, self.opt.param_groups[0]["lr"], now - te, now - t0,
+                          metrics, heads, pen)
+        self.history.append(rec)
+        self.control.epoch_ended()
+        if not math.isfinite(monitor) and self.diverged_step is None:
+            self.diverged_step = self.step
+        self.obs.on_epoch_end(rec)
+        if self.tracker is not None:
+            current = self.tracker.update([h.to_dict() | _raw(h) for h in self.history])
+            new = self.tracker.new_since_last()
+            self.findings = current
+            if new:
+                self.obs.on_findings(new, current)
+        return monitor if math.isfinite(monitor) else float("inf")
+
+    def _finish(self, status: str, message: str, t0: float) -> RunResult:
+        s = self.s
+        seconds = time.perf_counter() - t0
+        best_epoch = best_val = None
+        if self.best is not None:
+            best_val, best_epoch, state = self.best
+            restore = status == "diverged" or (status == "early_stopped" and self.p.training.early_stopping.restore_best)
+            if restore:
+                s.model.load_state_dict(state)
+        if status == "diverged" and not message:
+            message = (f"diverged at step {self.diverged_step}: the loss became NaN/inf or exploded"
+                       + (f"; kept the weights of epoch {best_epoch}" if best_epoch else ""))
+        findings = self.findings
+        if self.tracker is not None and self.history:
+            import numpy as np
+            steps = {"step_loss": np.asarray(self.step_loss, dtype=np.float64),
+                     "step_lr": np.asarray(self.step_lr, dtype=np.float64),
+                     "step_grad_norm": np.asarray(self.step_gnorm, dtype=np.float64)}
+            try:
+                findings = self.tracker.finish([h.to_dict() | _raw(h) for h in self.history], steps)
+            except Exception as exc:  # noqa: BLE001 - a diagnostics bug must not lose the run
+                message = message or f"diagnostics failed: {exc}"
+        return RunResult(status, len(self.history), best_epoch, best_val, self.history, self.step, seconds,
+                         self.step / seconds if seconds > 0 else 0.0, message, self.diverged_step, findings,
+                         self.step_loss, s.model)
+
+
+def _raw(rec: EpochRecord) -> dict:
+    """Diagnostics want NaN (not JSON's null) for a non-finite loss."""
+    return {"train_loss": rec.train_loss, "val_loss": rec.val_loss}

@@ -1,0 +1,1 @@
+"""LossLab's Qt application: thin views and controllers over ``core``."""

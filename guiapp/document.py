@@ -1,0 +1,221 @@
+"""The one owner of project state in the window: the project, its undo stack, file path, dirty flag.
+
+Every edit is a :class:`EditCommand` on the undo stack holding the project document before and after
+(JSON dicts, a few KB): undo/redo swap them, so every kind of edit is exactly reversible. Edits are
+validated by ``Project.from_dict`` before they are pushed: an invalid edit is refused with the
+reason and changes nothing. Views read ``document.project`` and listen to the signals; they never
+mutate the project themselves.
+"""
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from core.graph import GraphCheck, check_graph
+from core.project import Project, ProjectError
+
+#: ``projectChanged`` kinds: what part of the project an edit touched
+KINDS = ("model", "data", "outputs", "training", "view", "name", "all")
+
+_merge_ids: dict[str, int] = {}
+
+
+def _merge_id(key: str) -> int:
+    return _merge_ids.setdefault(key, len(_merge_ids) + 1)
+
+
+class EditCommand(QUndoCommand):
+    """Swap between two project documents; consecutive edits with the same merge key merge
+    (one slider drag, one node drag = one undo step)."""
+
+    def __init__(self, doc: "ProjectDocument", text: str, before: dict, after: dict, kind: str,
+                 merge_key: str | None = None):
+        super().__init__(text)
+        self.doc, self.before, self.after, self.kind = doc, before, after, kind
+        self.merge_key = merge_key
+
+    def id(self) -> int:  # noqa: A003 - Qt's name
+        return _merge_id(self.merge_key) if self.merge_key else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt's name
+        if not isinstance(other, EditCommand) or other.merge_key != self.merge_key or not self.merge_key:
+            return False
+        self.after = other.after
+        return True
+
+    def redo(self) -> None:
+        self.doc._install(self.after, self.kind)
+
+    def undo(self) -> None:
+        self.doc._install(self.before, self.kind)
+
+
+class ProjectDocument(QObject):
+    projectChanged = Signal(str)       # kind of the change (see KINDS); "all" after new/open/undo across kinds
+    projectReplaced = Signal()         # a different project was loaded: views rebuild entirely
+    checkUpdated = Signal(object)      # GraphCheck (or None while no data is loaded)
+    datasetChanged = Signal(object)    # core.data.Dataset, or None
+    dataErrorChanged = Signal(str)     # "" when the data loads, else the message
+    dirtyChanged = Signal(bool)
+    pathChanged = Signal(str)
+    editRefused = Signal(str)          # an edit was refused: the reason, for the status bar / inspector
+
+    def __init__(self, project: Project | None = None, parent: QObject | None = None):
+        super().__init__(parent)
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.cleanChanged.connect(lambda clean: self.dirtyChanged.emit(not clean))
+        self._project = project or default_project()
+        self._path: Path | None = None
+        self._dataset = None
+        self._data_key: str | None = None
+        self.data_error = ""
+        self.check: GraphCheck | None = None
+        self._refresh("all")
+
+    # -- reading ---------------------------------------------------------------------------------
+    @property
+    def project(self) -> Project:
+        return self._project
+
+    @property
+    def path(self) -> Path | None:
+        return self._path
+
+    @property
+    def dirty(self) -> bool:
+        return not self.undo_stack.isClean()
+
+    @property
+    def dataset(self):
+        return self._dataset
+
+    def can_train(self) -> tuple[bool, str]:
+        """Whether Run is possible, and the reason when not."""
+        if self.data_error:
+            return False, f"data: {self.data_error}"
+        if self.check is None:
+            return False, "the data is not loaded yet"
+        errors = [p for p in self.check.problems if p.severity == "error"]
+        if errors:
+            return False, errors[0].message + (f" (+{len(errors) - 1} more)" if len(errors) > 1 else "")
+        return True, ""
+
+    # -- editing ---------------------------------------------------------------------------------
+    def edit(self, text: str, change: Callable[[Project], None], kind: str, merge_key: str | None = None) -> bool:
+        """Apply ``change`` to a copy of the project; push it as one undo step if it validates.
+
+        Returns False (and emits ``editRefused`` with the reason) when the result is not a valid project.
+        """
+        before = self._project.to_dict()
+        work = Project.from_dict(copy.deepcopy(before), self._project.base_dir)
+        try:
+            change(work)
+            after = work.to_dict()
+            Project.from_dict(copy.deepcopy(after), self._project.base_dir)
+        except (ProjectError, ValueError, KeyError) as e:
+            self.editRefused.emit(str(e))
+            return False
+        if after == before:
+            return True
+        self.undo_stack.push(EditCommand(self, text, before, after, kind, merge_key))
+        return True
+
+    def _install(self, doc: dict, kind: str) -> None:
+        self._project = Project.from_dict(copy.deepcopy(doc), self._project.base_dir)
+        self._refresh(kind)
+
+    # -- whole documents -------------------------------------------------------------------------
+    def replace(self, project: Project, path: str | Path | None = None) -> None:
+        """Install a new or opened project: clears undo history and marks it clean."""
+        self._project = project
+        self._path = Path(path) if path else None
+        self.undo_stack.clear()
+        self.undo_stack.setClean()
+        self._data_key = None
+        self.projectReplaced.emit()
+        self._refresh("all")
+        self.pathChanged.emit(str(self._path or ""))
+        self.dirtyChanged.emit(False)
+
+    def open(self, path: str | Path) -> None:
+        """Load a file; raises ProjectError (naming the JSON path) and leaves the current project untouched."""
+        project = Project.load(path)
+        self.replace(project, path)
+
+    def save(self, path: str | Path | None = None) -> Path:
+        target = Path(path) if path else self._path
+        if target is None:
+            raise ValueError("no file name yet: use Save As")
+        self._project.save(target)
+        self._path = target
+        self.undo_stack.setClean()
+        self.pathChanged.emit(str(target))
+        return target
+
+    # -- ids and positions -----------------------------------------------------------------------
+    def new_node_id(self, type_name: str, project: Project | None = None) -> str:
+        project = project or self._project
+        base = re.sub(r"[^a-z0-9]", "", type_name.lower()) or "node"
+        taken = set(project.model.ids())
+        k = 1
+        while f"{base}{k}" in taken:
+            k += 1
+        return f"{base}{k}"
+
+    def node_position(self, node_id: str) -> tuple[float, float] | None:
+        pos = ((self._project.view or {}).get("nodes") or {}).get(node_id)
+        return (float(pos[0]), float(pos[1])) if isinstance(pos, (list, tuple)) and len(pos) == 2 else None
+
+    # -- derived state -----------------------------------------------------------------------------
+    def _refresh(self, kind: str) -> None:
+        if kind in ("data", "all"):
+            self._reload_data()
+        if kind in ("model", "data", "outputs", "all"):
+            self._recheck()
+        self.projectChanged.emit(kind)
+
+    def _reload_data(self) -> None:
+        key = repr(self._project.to_dict()["data"]) + str(self._project.base_dir)
+        if key == self._data_key:
+            return
+        self._data_key = key
+        from core.data import DataError, load_dataset
+        try:
+            self._dataset = load_dataset(self._project.data, self._project.base_dir)
+            self.data_error = ""
+        except (DataError, ValueError, OSError) as e:
+            self._dataset = None
+            self.data_error = str(e)
+        self.datasetChanged.emit(self._dataset)
+        self.dataErrorChanged.emit(self.data_error)
+
+    def _recheck(self) -> None:
+        ds = self._dataset
+        self.check = check_graph(self._project, ds.input_shape, ds.targets) if ds is not None else None
+        self.checkUpdated.emit(self.check)
+
+    def set_view_state(self, key: str, value: Any) -> None:
+        """View-only state (not an undo step, but saved with the file), e.g. the zoom."""
+        view = dict(self._project.view or {})
+        view[key] = value
+        self._project.view = view
+
+
+def default_project() -> Project:
+    """What File > New opens: the spiral set with a small MLP, ready to train."""
+    return Project.from_dict({
+        "format": "losslab-project", "version": 1, "name": "untitled",
+        "data": {"source": "spiral", "params": {}},
+        "model": {"nodes": [{"id": "input", "type": "Input"},
+                            {"id": "linear1", "type": "Linear", "params": {"out_features": 16}},
+                            {"id": "relu1", "type": "ReLU"},
+                            {"id": "linear2", "type": "Linear", "params": {"out_features": 2}}],
+                  "edges": [["input", "linear1"], ["linear1", "relu1"], ["relu1", "linear2"]]},
+        "outputs": [{"node": "linear2", "loss": {"type": "CrossEntropyLoss", "params": {}}}],
+        "training": {"optimizer": {"type": "Adam", "params": {"lr": 0.01}}, "epochs": 100, "batch_size": 32},
+    })

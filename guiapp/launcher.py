@@ -1,0 +1,25 @@
+"""The ``losslab`` entry point: headless subcommands go to ``core.cli`` without loading Qt;
+anything else opens the window."""
+from __future__ import annotations
+
+import multiprocessing
+import sys
+from typing import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    multiprocessing.freeze_support()  # frozen apps: worker processes must not relaunch the window
+    argv = list(sys.argv[1:] if argv is None else argv)
+    from core.cli import COMMANDS
+    if argv and (argv[0] in COMMANDS or argv[0] in ("-h", "--help", "--version")):
+        from core.cli import main as cli_main
+        return cli_main(argv)
+    if argv and argv[0] == "screenshot":
+        from .screenshot import main as shot_main
+        return shot_main(argv[1:])
+    from .app import main as app_main
+    return app_main(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
