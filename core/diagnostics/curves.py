@@ -8,9 +8,10 @@ The history is what the trainer produces: a list of per-epoch mappings with
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -19,6 +20,19 @@ History = Sequence[Mapping[str, Any]]
 Steps = Mapping[str, Any]
 
 _MAD_TO_SIGMA = 1.4826  # MAD of a normal distribution times this is its sigma
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def quiet_numpy(func: _F) -> _F:
+    """Rules read whatever the trainer logged, 1e308 and inf included: overflow is expected, not news."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with np.errstate(all="ignore"):
+            return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 def _as_float(value: Any) -> float:
@@ -49,7 +63,7 @@ def epoch_numbers(history: History) -> np.ndarray:
     out = np.empty(len(history), dtype=np.int64)
     for i, rec in enumerate(history):
         value = _as_float(rec.get("epoch"))
-        out[i] = int(value) if math.isfinite(value) else i + 1
+        out[i] = int(value) if math.isfinite(value) and abs(value) < 2**62 else i + 1
     return out
 
 

@@ -1,9 +1,10 @@
 """Divergence: NaN/inf in the training loss, or a loss that explodes.
 
 Step arrays give the exact step; the epoch history is the fallback. An
-explosion is a (5-step median) loss above 10x the best so far, where "best" is
-floored at 1% of the starting loss so that a near-zero loss wobbling is not
-called an explosion.
+explosion is a loss above 10x the best so far, both read on a rolling median
+(5 to 51 steps, ~2% of the run) and sustained for as many steps, so that
+single bad batches and the dips of a noisy loss are neither; "best" is floored at 1% of the starting loss so that a
+near-zero loss wobbling is not called an explosion either.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from .curves import (
     epoch_of_step,
     first_nonfinite,
     learning_rate_at,
+    quiet_numpy,
     rolling_median,
     series,
     step_array,
@@ -30,7 +32,12 @@ from .wording import num, times
 
 EXPLODE_FACTOR = 10.0
 BEST_FLOOR = 0.01  # of the starting loss
-STEP_SMOOTH = 5  # one bad batch is a spike, three in five is an explosion
+LONG_RUN = 20_000  # steps; past this, explosions are searched on block medians (cost stays ~flat)
+
+
+def step_smooth_window(n_steps: int) -> int:
+    """Odd, 5..51 steps: half the window must have blown up before it counts."""
+    return max(5, min(51, (n_steps // 50) | 1))
 
 
 @dataclass
@@ -45,24 +52,61 @@ class _Event:
     nonfinite_step: int | None = None  # where an explosion finally turned NaN/inf
 
 
-def _explosion(loss: np.ndarray, smooth_window: int) -> tuple[int, float, int] | None:
-    """(index, best, best index) of the first point above EXPLODE_FACTOR x the best so far."""
+def _first_sustained(over: np.ndarray, run: int) -> int | None:
+    """First index that starts ``run`` consecutive True values (fewer, from half of it, if they reach the end)."""
+    if run <= 1:
+        return int(np.argmax(over)) if over.any() else None
+    padded = np.concatenate(([False], over, [False])).astype(np.int8)
+    edges = np.diff(padded)
+    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    for start, stop in zip(starts, stops):
+        length = stop - start
+        if length >= run or (stop == over.size and length >= run // 2 + 1):
+            return int(start)
+    return None
+
+
+def _explosion(loss: np.ndarray, window: int) -> tuple[int, float, float, int] | None:
+    """(index, level, best, best index) of the first sustained rise above EXPLODE_FACTOR x the best so far.
+
+    The best so far is read on a 3x longer median than the current level, so
+    that a few lucky batches cannot make a low "best" that every later batch
+    exceeds tenfold.
+    """
     if loss.size < 2:
         return None
     start = float(np.median(loss[: min(10, loss.size)]))
     floor = BEST_FLOOR * abs(start)
-    # Only smooth near raw candidates: a smoothed point above the limit needs raw points above it.
-    raw_limit = EXPLODE_FACTOR * np.maximum(np.minimum.accumulate(loss), floor)
-    if not (loss > raw_limit).any():
+    # Cheap exit first: a smoothed point above the limit needs raw points above it.
+    if not (loss > EXPLODE_FACTOR * np.maximum(np.minimum.accumulate(loss), floor)).any():
         return None
-    smoothed = rolling_median(loss, smooth_window) if smooth_window > 1 else loss
-    best = np.minimum.accumulate(smoothed)
-    over = smoothed > EXPLODE_FACTOR * np.maximum(best, floor)
-    if not over.any():
+    current = rolling_median(loss, window) if window > 1 else loss
+    slow = rolling_median(loss, 3 * window) if window > 1 else loss
+    best = np.maximum(np.minimum.accumulate(slow), floor)
+    i = _first_sustained(current > EXPLODE_FACTOR * best, window)
+    if i is None:
         return None
-    i = int(np.argmax(over))
-    best_index = int(np.argmin(smoothed[: i + 1]))
-    return i, float(smoothed[best_index]), best_index
+    best_index = int(np.argmin(slow[: i + 1]))
+    level = float(np.median(loss[i : i + window]))
+    return i, level, float(best[i]), best_index
+
+
+def _step_explosion(loss: np.ndarray) -> tuple[int, float, float, int] | None:
+    """:func:`_explosion` on step losses; long runs are read as block medians, then refined."""
+    n = loss.size
+    if n <= LONG_RUN:
+        return _explosion(loss, step_smooth_window(n))
+    block = n // (LONG_RUN // 4)
+    count = n // block
+    medians = np.median(loss[: count * block].reshape(count, block), axis=1)
+    found = _explosion(medians, 5)
+    if found is None:
+        return None
+    j, level, best, best_j = found
+    lo, hi = max(0, (j - 2) * block), min(n, (j + 3) * block)
+    above = np.flatnonzero(rolling_median(loss[lo:hi], 5) > EXPLODE_FACTOR * best)
+    first = lo + int(above[0]) if above.size else j * block
+    return first, level, best, best_j * block + block // 2
 
 
 def _step_event(history: History, steps: Steps | None) -> _Event | None:
@@ -71,10 +115,10 @@ def _step_event(history: History, steps: Steps | None) -> _Event | None:
         return None
     bad = ~np.isfinite(loss)
     stop = int(np.argmax(bad)) if bad.any() else loss.size
-    found = _explosion(loss[:stop], STEP_SMOOTH)
+    found = _step_explosion(loss[:stop])
     if found is not None:
-        i, best, best_i = found
-        event = _Event("explode", float(loss[i]), i + 1, epoch_of_step(history, i + 1), None, best, best_i + 1)
+        i, level, best, best_i = found
+        event = _Event("explode", level, i + 1, epoch_of_step(history, i + 1), None, best, best_i + 1)
         event.nonfinite_step = stop + 1 if stop < loss.size else None
         return event
     if stop < loss.size:
@@ -93,16 +137,17 @@ def _epoch_event(history: History) -> _Event | None:
     found = _explosion(prefix[finite], 1) if finite.sum() >= 2 else None
     if found is not None:
         idx = np.flatnonzero(finite)
-        i, best, best_i = found
+        i, level, best, best_i = found
         e = int(idx[i])
         # The epoch mean says which epoch, not which step: leave the step unknown.
-        return _Event("explode", float(tr[e]), None, int(epochs[e]), e, best, int(epochs[idx[best_i]]))
+        return _Event("explode", level, None, int(epochs[e]), e, best, int(epochs[idx[best_i]]))
     if bad is not None:
         value = float(tr[bad])
         return _Event("NaN" if math.isnan(value) else "inf", value, None, int(epochs[bad]), bad)
     return None
 
 
+@quiet_numpy
 def find_divergence(
     history: History,
     steps: Steps | None = None,

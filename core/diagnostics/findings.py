@@ -30,6 +30,12 @@ def _json_number(value: Any) -> float | int | None:
     return number if math.isfinite(number) else None
 
 
+def _plain_number(value: Any) -> float | int:
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    return float(value)
+
+
 def _opt_int(value: Any) -> int | None:
     return None if value is None else int(value)
 
@@ -47,7 +53,7 @@ class Finding:
     severity: str
     message: str
     suggestion: str
-    evidence: dict[str, float] = field(default_factory=dict)
+    evidence: dict[str, float] = field(default_factory=dict, hash=False)
     start_epoch: int | None = None
     end_epoch: int | None = None
     start_step: int | None = None
@@ -59,6 +65,14 @@ class Finding:
             raise ValueError(
                 f"severity must be one of {', '.join(SEVERITIES)}, received severity={self.severity!r}"
             )
+        # One line each, whatever a node id or a caller put in.
+        for name in ("message", "suggestion"):
+            text = getattr(self, name)
+            if "\n" in text or "\r" in text:
+                object.__setattr__(self, name, " ".join(text.split()))
+        # Plain Python numbers only: numpy scalars must not leak into payloads and the run store.
+        plain = {str(k): _plain_number(v) for k, v in self.evidence.items()}
+        object.__setattr__(self, "evidence", plain)
 
     def to_dict(self) -> dict:
         """A JSON-ready dict; non-finite evidence numbers become ``None``."""

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from .curves import History, epoch_numbers, learning_rate_at, series, smooth
+from .curves import History, epoch_numbers, learning_rate_at, quiet_numpy, series, smooth
 from .findings import DiagnosticContext, Finding
 from .wording import lr as fmt_lr
 from .wording import num, pct
@@ -17,6 +17,8 @@ UNDERFIT_GAP = 0.1  # validation within 10% of the baseline above training: not 
 STILL_LEARNING = 0.02  # >2% better over the last window: too early to judge while running
 ACCURACY_TOLERANCE = 0.01  # "stuck at the majority rate": within 1 point
 MIN_LOSS_FALL = 0.05
+IMBALANCED = 0.6  # majority share from which "accuracy = majority rate" can hide behind a falling loss
+BASELINE_SLACK = 1.05  # "low loss": down to (about) the trivial predictor's loss or below
 DEAD_SHARE = 0.5
 
 
@@ -25,6 +27,7 @@ def _tail_mean(x: np.ndarray, k: int) -> float:
     return float(np.mean(tail)) if tail.size else math.nan
 
 
+@quiet_numpy
 def find_underfitting(
     history: History, context: DiagnosticContext | None, *, final: bool = False
 ) -> Finding | None:
@@ -62,9 +65,10 @@ def find_underfitting(
             return None
         trivial = "predicting the mean" if ctx.task == "regression" else "always predicting the majority class"
         evidence.update(baseline_loss=float(baseline), train_vs_baseline_pct=round(100 * ratio, 2), gap_vs_baseline_pct=round(100 * gap, 2))
+        relation = "no better than" if ratio >= 1.0 else "both close to"
         if math.isfinite(va_end):
             message = (
-                f"Underfitting: training loss {num(tr_end)} and validation loss {num(va_end)} are both close to "
+                f"Underfitting: training loss {num(tr_end)} and validation loss {num(va_end)} are {relation} "
                 f"the {num(baseline)} of {trivial} ({pct(100 * ratio)} and {pct(100 * va_end / baseline)} of it)"
             )
         else:
@@ -114,12 +118,15 @@ def _as_fraction(x: np.ndarray | float) -> np.ndarray | float:
     return arr if arr.ndim else float(arr)
 
 
+@quiet_numpy
 def find_low_loss_poor_model(history: History, context: DiagnosticContext | None) -> Finding | None:
     """The loss falls but accuracy stays at what always predicting the majority class gives."""
     ctx = context or DiagnosticContext()
     if ctx.task != "classification" or ctx.majority_rate is None:
         return None
     majority = _as_fraction(float(ctx.majority_rate))
+    if not majority >= IMBALANCED:
+        return None  # on balanced classes a loss cannot look low while accuracy sits at chance
     acc_key = "val_accuracy" if np.isfinite(series(history, "val_accuracy")).any() else "train_accuracy"
     acc_all = _as_fraction(series(history, acc_key))
     loss_key = "val_loss" if np.isfinite(series(history, "val_loss")).any() else "train_loss"
@@ -139,6 +146,9 @@ def find_low_loss_poor_model(history: History, context: DiagnosticContext | None
     fall = 1.0 - sl[-1] / sl[0] if sl[0] > 0 else 0.0
     if stuck < window or fall < MIN_LOSS_FALL:
         return None
+    baseline = ctx.baseline_loss
+    if baseline is not None and baseline > 0 and sl[-1] > BASELINE_SLACK * baseline:
+        return None  # not a low loss at all: still above the trivial predictor's (underfitting, stall)
     acc_now = _tail_mean(acc, 3)
     start = int(epochs[n - stuck])
     which = "validation" if acc_key == "val_accuracy" else "training"
@@ -151,23 +161,19 @@ def find_low_loss_poor_model(history: History, context: DiagnosticContext | None
         "epochs_stuck": stuck,
     }
     message = (
-        f"Loss fell {pct(100 * fall)} ({num(float(sl[0]))} → {num(float(sl[-1]))}) but {which} accuracy stays at "
+        f"{'Validation' if loss_key == 'val_loss' else 'Training'} loss fell {pct(100 * fall)} "
+        f"({num(float(sl[0]))} → {num(float(sl[-1]))}) but {which} accuracy stays at "
         f"{100 * acc_now:.1f}%, no better than the {100 * majority:.1f}% of always predicting the majority class"
     )
     if ctx.baseline_loss is not None and ctx.baseline_loss > 0:
         evidence["baseline_loss"] = float(ctx.baseline_loss)
         message += f" (whose loss is {num(float(ctx.baseline_loss))})"
-    if majority >= 0.6:
-        weight = majority / max(1.0 - majority, 1e-9)
-        suggestion = (
-            f"Weight the classes in CrossEntropyLoss by 1/frequency (about {weight:.0f}× for the rarer class) "
-            "or oversample it, and judge the model by balanced accuracy, F1 or per-class recall, not accuracy."
-        )
-    else:
-        suggestion = (
-            "The model predicts one class: check the labels, the output layer and the learning rate, "
-            "and judge it by balanced accuracy or F1 as well as the loss."
-        )
+    weight = majority / max(1.0 - majority, 1e-9)
+    suggestion = (
+        "Weight the classes in CrossEntropyLoss by 1/frequency "
+        f"(two classes at {100 * majority:.0f}/{100 - 100 * majority:.0f}: {weight:.0f}× for the rarer one) "
+        "or oversample the rare classes, and judge the model by balanced accuracy, F1 or per-class recall, not accuracy."
+    )
     return Finding(
         kind="low_loss_poor_model",
         severity="warning",
@@ -179,6 +185,7 @@ def find_low_loss_poor_model(history: History, context: DiagnosticContext | None
     )
 
 
+@quiet_numpy
 def find_dead_units(context: DiagnosticContext | None, *, threshold: float = DEAD_SHARE) -> Finding | None:
     """ReLU nodes where most units output zero for the whole validation set."""
     shares = (context.dead_unit_share if context else None) or {}

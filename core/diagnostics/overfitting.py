@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from .curves import History, auto_window, epoch_numbers, noise_sigma, series
+from .curves import History, auto_window, epoch_numbers, noise_sigma, quiet_numpy, series
 from .curves import smooth as smooth_curve
 from .findings import Finding
 from .wording import num, pct
@@ -29,7 +29,7 @@ MIN_EPOCHS = 10  # fewer validation points cannot tell a rise from noise
 GL_THRESHOLD = 5.0  # Prechelt's GL_alpha range is 1..5; 5% on a smoothed curve is a visible rise
 GL_SLOW = 2.0  # a slow rise must still reach 2% when it is confirmed by UP_3
 UP_STRIPS = 3  # Prechelt found UP_2..UP_4 the useful range
-MIN_SUSTAIN = 3  # epochs the smoothed GL must stay above threshold
+MIN_SUSTAIN = 2  # settled epochs (past the clipped end window) the smoothed GL must stay above threshold
 MIN_Z = 3.5  # rise over its standard error; picking the minimum (and a high end) biases z up by ~2 on pure noise
 
 
@@ -66,6 +66,7 @@ def _rise_z(va: np.ndarray, best: int, half: int, sigma: float) -> float:
     return (float(np.mean(recent)) - float(np.mean(around))) / se
 
 
+@quiet_numpy
 def find_overfitting_onset(
     history: History,
     *,
@@ -77,8 +78,17 @@ def find_overfitting_onset(
 ) -> Finding | None:
     """Overfitting: validation loss rose from its smoothed minimum while training loss fell.
 
-    ``smooth`` is the odd width of the median-then-mean smoother
-    (default: grows with the run, 3 to 9 epochs).
+    Flagged when all three hold:
+
+    - the smoothed training loss is lower now than at the validation minimum;
+    - the smoothed GL is at least ``gl_threshold`` now and was for
+      ``min_sustain`` settled epochs before, or UP_3 holds with GL >= 2;
+    - the recent raw validation mean sits ``min_z`` standard errors (more for
+      short runs) above the mean around the minimum, the noise read from the
+      curve itself.
+
+    ``strip`` is Prechelt's k; ``smooth`` the odd width of the
+    median-then-mean smoother (default: grows with the run, 3 to 9 epochs).
     """
     va_all = series(history, "val_loss")
     tr_all = series(history, "train_loss")
@@ -108,7 +118,9 @@ def find_overfitting_onset(
         return None
     if not ((gl >= gl_threshold and sustained >= min_sustain) or (up >= UP_STRIPS and gl >= GL_SLOW)):
         return None
-    sigma = max(noise_sigma(va), 1e-3 * float(np.median(np.abs(va))), 1e-12)
+    # Noise from the stretch around and after the minimum: the steep early descent would inflate it.
+    near_min = va[max(0, min(best - 2 * window, n - 15)) :]
+    sigma = max(noise_sigma(near_min), 1e-3 * float(np.median(np.abs(va))), 1e-12)
     z = _rise_z(va, best, window // 2, sigma)
     # Sigma comes from the same few points: demand more of short runs (roughly a t quantile).
     if z < min_z * (1.0 + 3.0 / (n - 2)):

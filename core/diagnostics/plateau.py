@@ -1,15 +1,21 @@
 """Plateaus and stalls of the training loss.
 
-A window of ``w`` epochs is *flat* when the (lightly smoothed) training loss
-improved by less than 1% across it. Flat windows that touch merge into a
-stretch. A stretch is:
+A window of ``w`` epochs (about 10, scaled to the run) is *flat* when a
+least-squares line through the training loss over it improves by less than
+1% per 10 epochs (0.1% per epoch) of its level; a line, not the two end
+points, so that one noisy epoch neither makes nor breaks a stall. Flat
+windows that touch merge into a stretch. A stretch is:
 
 - a **plateau** when the loss later fell again by at least 20% below the
   stretch's level (a saddle or flat region the optimizer escaped), or, while
   the run is still going, when it lasts to the latest epoch far from zero;
-- **stalled** when it lasts to the end of a finished run while the loss is
-  still at least half of the reference loss (the trivial predictor's loss when
-  known, else the starting loss) — far from zero, so not convergence.
+- **stalled** when it lasts to the end of a finished run far from zero.
+
+"Far from zero" means still at 80% or more of the reference loss: the trivial
+predictor's loss when known, else the starting loss. A loss that fell further
+and then flattened has converged — perhaps to the noise floor of the data,
+which can sit well above half the baseline — and is left to the underfitting
+rule.
 """
 
 from __future__ import annotations
@@ -17,20 +23,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
-from .curves import History, Steps, epoch_numbers, learning_rate_at, series, smooth, step_array
+from .curves import (
+    History,
+    Steps,
+    epoch_numbers,
+    learning_rate_at,
+    quiet_numpy,
+    series,
+    smooth,
+    step_array,
+)
 from .findings import DiagnosticContext, Finding
 from .wording import lr as fmt_lr
 from .wording import num, pct
 
-FLAT_THRESHOLD = 0.01  # relative improvement across the window
+FLAT_RATE = 0.001  # relative improvement per epoch: 1% over 10 epochs
 BREAK_DROP = 0.2  # a plateau "broke" when the loss later fell 20% below its level
-FAR_FRACTION = 0.5  # still >= half the reference loss: far from zero, not converged
+JOIN_TOLERANCE = 0.05  # flat windows join while the loss stays within 5% below the stretch's level
+FAR_FRACTION = 0.8  # still >= 80% of the reference loss: it never got going
 
 
 def plateau_window(n: int) -> int:
-    """About 10 epochs, scaled to the run: n/6 clamped to 5..20."""
-    return max(5, min(20, int(round(n / 6))))
+    """About 10 epochs, scaled to the run: n/3 for short runs (at least 5), n/6 for long ones (at most 20)."""
+    return max(5, min(20, max(min(10, n // 3), n // 6)))
 
 
 @dataclass
@@ -40,29 +57,24 @@ class _Stretch:
     level: float
 
 
-def _flat_stretches(ls: np.ndarray, window: int, threshold: float) -> list[_Stretch]:
-    n = ls.size
-    covered = np.zeros(n, dtype=bool)
-    for t in range(window, n):
-        before = ls[t - window]
-        if (before - ls[t]) < threshold * abs(before):
-            covered[t - window : t + 1] = True
+def _flat_stretches(tr: np.ndarray, ls: np.ndarray, window: int, rate: float) -> list[_Stretch]:
+    """Stretches covered by flat windows (fit on raw ``tr``; levels and joins read on smoothed ``ls``)."""
+    x = np.arange(window + 1, dtype=np.float64)
+    x -= x.mean()
+    spans = sliding_window_view(tr, window + 1)
+    slopes = spans @ x / float(x @ x)
+    improvement = -slopes / np.maximum(np.abs(spans.mean(axis=1)), 1e-12)  # per epoch, relative
     stretches: list[_Stretch] = []
-    t = 0
-    while t < n:
-        if not covered[t]:
-            t += 1
-            continue
-        s = t
-        while t < n and covered[t]:
-            t += 1
-        level = float(np.median(ls[s:t]))
+    for t in np.flatnonzero(improvement < rate):
+        lo, hi = int(t), int(t) + window
         last = stretches[-1] if stretches else None
-        # Noise can split one long stall in two; join them unless the loss really dropped between.
-        if last is not None and float(np.min(ls[last.end : t])) > last.level * (1 - BREAK_DROP):
-            last.end = t - 1
+        # Join flat windows (overlapping, or split by noise) only while the loss stays at the
+        # stretch's level: flat, a drop, flat again is two stretches.
+        if last is not None and float(np.min(ls[last.end : hi + 1])) >= last.level * (1 - JOIN_TOLERANCE):
+            last.end = hi
         else:
-            stretches.append(_Stretch(s, t - 1, level))
+            lo = lo if last is None else max(lo, last.end + 1)
+            stretches.append(_Stretch(lo, hi, float(np.median(ls[lo : hi + 1]))))
     return stretches
 
 
@@ -104,16 +116,21 @@ def _suggestion(history: History, steps: Steps | None, ctx: DiagnosticContext, l
     return lead + ", ".join(parts[:-1]) + ", or " + parts[-1] + "."
 
 
+@quiet_numpy
 def find_plateau(
     history: History,
     *,
     final: bool = False,
     window: int | None = None,
-    threshold: float = FLAT_THRESHOLD,
+    flat_rate: float = FLAT_RATE,
     steps: Steps | None = None,
     context: DiagnosticContext | None = None,
 ) -> Finding | None:
-    """A stall of the training loss: ``plateau`` if it broke (or may still), ``stalled`` if it lasted to the end."""
+    """A stall of the training loss: ``plateau`` if it broke (or may still), ``stalled`` if it lasted to the end.
+
+    ``window`` is the flat-window width in epochs (default :func:`plateau_window`);
+    ``flat_rate`` the relative improvement per epoch below which a window is flat.
+    """
     ctx = context or DiagnosticContext()
     tr_all = series(history, "train_loss")
     mask = np.isfinite(tr_all)
@@ -123,7 +140,7 @@ def find_plateau(
     if n < w + 1:
         return None
     ls = smooth(tr, 3)
-    stretches = _flat_stretches(ls, w, threshold)
+    stretches = _flat_stretches(tr, ls, w, flat_rate)
     if not stretches:
         return None
     ref, ref_name = _reference(tr, steps, ctx)
@@ -135,13 +152,16 @@ def find_plateau(
     chosen = last if ongoing else max(broken, key=lambda s: s.end - s.start)
     s_ep, e_ep = int(epochs[chosen.start]), int(epochs[chosen.end])
     length = chosen.end - chosen.start + 1
-    change = 100.0 * (ls[chosen.start] - ls[chosen.end]) / abs(ls[chosen.start])
+    # Across the stretch, first third against last third: the end points sit on the edges of drops.
+    k = max(2, length // 3)
+    head, tail = float(np.median(tr[chosen.start : chosen.start + k])), float(np.median(tr[chosen.end + 1 - k : chosen.end + 1]))
+    change = 100.0 * (head - tail) / abs(head) if head else 0.0
     evidence: dict[str, float] = {
         "epochs": length,
         "level": chosen.level,
         "change_pct": round(change, 3),
         "window": w,
-        "threshold_pct": 100.0 * threshold,
+        "threshold_pct": 100.0 * flat_rate * w,
         "ref_loss": ref,
         "level_vs_ref_pct": round(100.0 * chosen.level / ref, 2) if ref > 0 else float("nan"),
     }

@@ -96,6 +96,8 @@ class DiagnosticsTracker:
         last_epoch = int(epoch_numbers(history)[-1])
         if self._last_epoch is not None and last_epoch < self._last_epoch:
             self.reset()  # a new run fed to the same tracker
+        # Support and misses count epochs, not calls: a second look at the same epoch adds nothing.
+        advanced = self._last_epoch is None or last_epoch > self._last_epoch
         self._last_epoch = last_epoch
         last_step = step_at_end_of(history, len(history) - 1)
 
@@ -109,7 +111,7 @@ class DiagnosticsTracker:
             if tracked is not None:
                 tracked.finding, tracked.ongoing, tracked.misses = finding, ongoing, 0
                 continue
-            support = self._pending.get(key, 0) + 1
+            support = self._pending.get(key, 0) + (1 if advanced or key not in self._pending else 0)
             if final or support >= self.confirm or finding.kind in STICKY_KINDS:
                 self._pending.pop(key, None)
                 self._tracked[key] = _Tracked(finding, ongoing)
@@ -121,7 +123,7 @@ class DiagnosticsTracker:
                 del self._pending[key]
 
         for key, tracked in list(self._tracked.items()):
-            if key in seen or key[0] in STICKY_KINDS:
+            if key in seen or key[0] in STICKY_KINDS or not advanced:
                 continue
             tracked.misses += 1
             if tracked.misses >= self.hold:

@@ -37,7 +37,7 @@ def head_metrics(head, out: torch.Tensor, y_adapted: torch.Tensor, y_raw: torch.
     return m
 
 
-def evaluate(setup: RunSetup, *, train_sample: int = 2048) -> tuple[float | None, dict[str, float], dict[str, dict[str, float]]]:
+def evaluate(setup: RunSetup, *, train_sample: int = 512) -> tuple[float | None, dict[str, float], dict[str, dict[str, float]]]:
     """Validation loss (weighted over heads), first-head metrics, per-head metrics; one host sync."""
     values: dict[str, torch.Tensor] = {}
     per_head: list[dict[str, torch.Tensor]] = []

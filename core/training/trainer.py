@@ -79,6 +79,7 @@ class _Loop:
         self.plateau_sched = t.schedule.type == "ReduceLROnPlateau"
         self.penalty = _penalty_fn(setup.model, t.l1, t.l2)
         self.params = [p for p in setup.model.parameters() if p.requires_grad]
+        self.flat_grad = _flat_grads(self.params)
         self.clip = t.grad_clip
         self.buf = _StepBuffer()
         self.step = 0
@@ -149,10 +150,13 @@ class _Loop:
         single = len(heads) == 1 and heads[0].weight == 1.0
         h0 = heads[0]
         opt, params, penalty, clip = self.opt, self.params, self.penalty, self.clip
-        get_norm = torch.nn.utils.get_total_norm
-        clip_with = torch.nn.utils.clip_grads_with_norm_
+        flat = self.flat_grad
+        vector_norm = torch.linalg.vector_norm
         next_flush = time.perf_counter() + FLUSH_SECONDS
         bs = self.bs
+        sched_step = self.sched.step if self.sched_per_step else None
+        loss_buf, norm_buf, lr_buf, group = buf.loss, buf.gnorm, buf.lr, opt.param_groups[0]
+        clock = time.perf_counter
         for i in range(self.steps_per_epoch):
             if control.pending and not self._handle_control():
                 self._flush(epoch)
@@ -170,23 +174,21 @@ class _Loop:
                 pen = penalty()
                 objective = loss + pen
                 buf.pen.append(pen.detach())
-            opt.zero_grad(set_to_none=True)
+            flat.zero_()
             objective.backward()
-            grads = [p.grad for p in params if p.grad is not None]
-            gn = get_norm(grads)
+            gn = vector_norm(flat)
             if clip:
-                clip_with(params, clip, gn)
+                flat.mul_((clip / (gn + 1e-6)).clamp_(max=1.0))
             opt.step()
-            if self.sched_per_step:
-                self.sched.step()
-            self.step += 1
-            buf.loss.append(loss.detach())
-            buf.gnorm.append(gn)
-            buf.lr.append(opt.param_groups[0]["lr"])
-            if len(buf.loss) >= FLUSH_STEPS or time.perf_counter() >= next_flush:
+            if sched_step is not None:
+                sched_step()
+            loss_buf.append(loss.detach())
+            norm_buf.append(gn)
+            lr_buf.append(group["lr"])
+            if len(loss_buf) >= FLUSH_STEPS or clock() >= next_flush:
                 if not self._flush(epoch):
                     return False
-                next_flush = time.perf_counter() + FLUSH_SECONDS
+                next_flush = clock() + FLUSH_SECONDS
         return self._flush(epoch)
 
     def _handle_control(self) -> bool:
@@ -205,10 +207,12 @@ class _Loop:
         gnorm = torch.stack(buf.gnorm).tolist()
         pen = torch.stack(buf.pen).tolist() if buf.pen else []
         head_vals = torch.stack(buf.heads).T.tolist() if buf.heads else []
-        lrs = buf.lr
-        self.buf = _StepBuffer()
+        lrs = list(buf.lr)
+        for part in (buf.loss, buf.gnorm, buf.pen, buf.heads, buf.lr):
+            part.clear()  # in place: the running loop holds a reference to this buffer
         first = self.flushed_step + 1
         self.flushed_step += len(loss)
+        self.step = self.flushed_step
         self.step_loss.extend(loss)
         self.step_lr.extend(lrs)
         self.step_gnorm.extend(gnorm)
@@ -276,6 +280,19 @@ class _Loop:
         return RunResult(status, len(self.history), best_epoch, best_val, self.history, self.step, seconds,
                          self.step / seconds if seconds > 0 else 0.0, message, self.diverged_step, findings,
                          self.step_loss, s.model)
+
+
+def _flat_grads(params: list[torch.Tensor]) -> torch.Tensor:
+    """Make every ``.grad`` a view into one flat buffer (backward accumulates into it in place), so
+    zeroing is one ``zero_()`` and the global gradient norm is one kernel per step."""
+    if not params:
+        return torch.zeros(0)
+    flat = torch.zeros(sum(p.numel() for p in params), dtype=params[0].dtype, device=params[0].device)
+    offset = 0
+    for p in params:
+        p.grad = flat[offset:offset + p.numel()].view_as(p)
+        offset += p.numel()
+    return flat
 
 
 def _raw(rec: EpochRecord) -> dict:

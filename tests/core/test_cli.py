@@ -1,0 +1,106 @@
+"""``losslab check`` and ``losslab train`` as a person runs them."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from core.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = sorted((ROOT / "resources" / "examples").glob("*.losslab.json"))
+SPIRAL = ROOT / "resources" / "examples" / "spiral.losslab.json"
+
+
+def run(*argv):
+    lines: list[str] = []
+    code = main(list(map(str, argv)), out=lines.append)
+    return code, lines
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_check_passes_on_every_example(path):
+    code, lines = run("check", path)
+    assert code == 0, lines
+    assert lines[-1] == "ok: the project can train"
+    assert any(line.startswith("total parameters:") for line in lines)
+
+
+def test_check_on_a_mismatch_exits_2_naming_the_node_and_both_shapes(tmp_path, capsys):
+    doc = json.loads(SPIRAL.read_text())
+    doc["model"]["nodes"].insert(3, {"id": "conv1", "type": "Conv2d", "params": {"out_channels": 4}})
+    doc["model"]["edges"] = [["input", "fc1"], ["fc1", "relu1"], ["relu1", "conv1"], ["conv1", "fc2"],
+                             ["fc2", "relu2"], ["relu2", "out"]]
+    bad = tmp_path / "bad.losslab.json"
+    bad.write_text(json.dumps(doc))
+    code, lines = run("check", bad)
+    assert code == 2
+    text = "\n".join(lines)
+    assert "node conv1 (Conv2d) gets (64,) from relu1" in text and "(C, H, W)" in text
+
+
+def test_train_spiral_reaches_95_percent_and_prints_a_json_summary():
+    start = time.perf_counter()
+    code, lines = run("train", SPIRAL, "--json", "--threads", "1")
+    assert code == 0
+    assert time.perf_counter() - start < 60
+    summary = json.loads(lines[-1])
+    assert summary["status"] == "completed" and summary["epochs_run"] == 150
+    assert {"status", "epochs_run", "best_epoch", "history", "findings", "steps_per_second"} <= set(summary)
+    last = summary["history"][-1]
+    assert {"epoch", "train_loss", "val_loss", "val_accuracy"} <= set(last)
+    assert last["val_accuracy"] >= 0.95
+    assert sum(1 for line in lines if line.startswith("epoch ")) == 150
+
+
+def test_train_overrides_and_regression_metrics():
+    code, lines = run("train", ROOT / "resources/examples/sine.losslab.json", "--epochs", "3", "--seed", "4",
+                      "--quiet", "--json")
+    assert code == 0
+    summary = json.loads(lines[-1])
+    assert summary["epochs_run"] == 3 and {"val_mae", "val_r2"} <= set(summary["history"][-1])
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["check", "missing.losslab.json"], "no such file"),
+    (["train", str(SPIRAL), "--device", "cuda:7"], "no CUDA GPU"),
+    (["train", str(SPIRAL), "--epochs", "0"], "--epochs must be at least 1"),
+])
+def test_bad_input_exits_2_with_a_message_not_a_traceback(argv, words, capsys):
+    code, _ = run(*argv)
+    err = capsys.readouterr().err
+    assert code == 2 and words in err and "Traceback" not in err
+
+
+def test_bad_json_in_a_subprocess_names_line_and_column(tmp_path):
+    bad = tmp_path / "broken.losslab.json"
+    bad.write_text('{"format": "losslab-project",\n "version": 1,,\n}')
+    proc = subprocess.run([sys.executable, "-m", "core.cli", "check", str(bad)], capture_output=True, text=True,
+                          cwd=ROOT)
+    assert proc.returncode == 2
+    assert "line 2, column 15" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT delivery differs on Windows")
+def test_ctrl_c_stops_cleanly_and_still_prints_the_summary():
+    proc = subprocess.Popen([sys.executable, "-m", "core.cli", "train", str(SPIRAL), "--epochs", "100000", "--json",
+                             "--threads", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    seen = 0
+    for line in proc.stdout:
+        seen += line.startswith("epoch ")
+        if seen == 3:
+            break
+    proc.send_signal(signal.SIGINT)
+    t0 = time.perf_counter()
+    out, err = proc.communicate(timeout=30)
+    assert time.perf_counter() - t0 < 5
+    assert proc.returncode == 0, err
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert summary["status"] == "stopped" and summary["epochs_run"] >= 3
