@@ -65,17 +65,23 @@ class ProjectDocument(QObject):
     pathChanged = Signal(str)
     editRefused = Signal(str)          # an edit was refused: the reason, for the status bar / inspector
 
-    def __init__(self, project: Project | None = None, parent: QObject | None = None):
+    def __init__(self, project: Project | None = None, parent: QObject | None = None, *, load_data: bool = True):
+        """``load_data=False`` defers loading the data (and importing torch) to the first
+        ``replace``/``open``: the window shows before the heavy imports (see ``data_loaded``)."""
         super().__init__(parent)
         self.undo_stack = QUndoStack(self)
-        self.undo_stack.cleanChanged.connect(lambda clean: self.dirtyChanged.emit(not clean))
+        self.undo_stack.cleanChanged.connect(self._on_undo_stack_clean_changed)
         self._project = project or default_project()
         self._path: Path | None = None
         self._dataset = None
         self._data_key: str | None = None
         self.data_error = ""
         self.check: GraphCheck | None = None
-        self._refresh("all")
+        if load_data:
+            self._refresh("all")
+
+    def _on_undo_stack_clean_changed(self, clean: bool) -> None:
+        self.dirtyChanged.emit(not clean)
 
     # -- reading ---------------------------------------------------------------------------------
     @property
@@ -93,6 +99,11 @@ class ProjectDocument(QObject):
     @property
     def dataset(self):
         return self._dataset
+
+    @property
+    def data_loaded(self) -> bool:
+        """Whether the data has been loaded (or refused) at least once for this project."""
+        return self._data_key is not None
 
     def can_train(self) -> tuple[bool, str]:
         """Whether Run is possible, and the reason when not."""

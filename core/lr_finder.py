@@ -1,0 +1,132 @@
+"""Learning-rate range test: sweep the rate exponentially over a few hundred batches, watch the loss.
+
+The model's weights are restored afterwards. Two suggestions: the steepest descent of the smoothed
+loss, and the "valley" rule (the longest run over which the loss keeps falling; a rate two thirds
+of the way down it), which is the one applied by default because it lands safely below the cliff.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from .project import Project
+from .training.setup import make_optimizer, prepare
+
+
+@dataclass
+class LRFinderResult:
+    lrs: list[float]
+    losses: list[float]
+    smoothed: list[float]
+    steepest: float | None
+    valley: float | None
+    stopped_early: bool
+    message: str = ""
+    best_loss: float = math.inf
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def suggestion(self) -> float | None:
+        return self.valley if self.valley is not None else self.steepest
+
+    def summary(self) -> str:
+        if self.suggestion is None:
+            return f"no suggestion: {self.message or 'the loss never fell'}"
+        return (f"suggested learning rate {self.suggestion:.3g} (valley rule); steepest descent at "
+                f"{self.steepest:.3g}; swept {self.lrs[0]:.1e}..{self.lrs[-1]:.1e} over {len(self.lrs)} steps"
+                + ("; stopped when the loss passed 4x its best" if self.stopped_early else ""))
+
+    def to_dict(self) -> dict:
+        return {"suggestion": self.suggestion, "valley": self.valley, "steepest": self.steepest,
+                "stopped_early": self.stopped_early, "message": self.message,
+                "lrs": self.lrs, "losses": [v if math.isfinite(v) else None for v in self.losses],
+                "smoothed": [v if math.isfinite(v) else None for v in self.smoothed]}
+
+
+def _steepest(lrs: np.ndarray, smooth: np.ndarray) -> float | None:
+    """Steepest fall of the smoothed loss against log(lr), looking only before its minimum (past the
+    minimum the curve heads for the cliff and its wiggles mean nothing)."""
+    stop = int(np.argmin(smooth)) + 1
+    if stop < 5:
+        return None
+    grads = np.gradient(smooth[:stop], np.log10(lrs[:stop]))
+    return float(lrs[int(np.argmin(grads))])
+
+
+def _valley(lrs: np.ndarray, smooth: np.ndarray) -> float | None:
+    """Longest decreasing subsequence of the smoothed loss; two thirds of the way down it."""
+    n = len(smooth)
+    if n < 5:
+        return None
+    run = np.ones(n, dtype=int)
+    prev = np.full(n, -1)
+    for i in range(1, n):
+        lower = np.nonzero(smooth[:i] > smooth[i])[0]
+        if len(lower):
+            j = lower[np.argmax(run[lower])]
+            run[i], prev[i] = run[j] + 1, j
+    end = int(np.argmax(run))
+    start = end
+    while prev[start] >= 0:
+        start = int(prev[start])
+    if end - start < 3:
+        return None
+    return float(lrs[start + int(round((end - start) * 2 / 3))])
+
+
+def find_lr(project: Project, *, dataset=None, start_lr: float = 1e-7, end_lr: float = 10.0, steps: int = 100,
+            divergence: float = 4.0, beta: float = 0.9, seed: int | None = None, setup=None) -> LRFinderResult:
+    """Run the range test on ``project``'s model, optimizer and training data."""
+    if not (0 < start_lr < end_lr):
+        raise ValueError(f"lr-find needs 0 < start < end, received start={start_lr}, end={end_lr}")
+    if steps < 10:
+        raise ValueError(f"lr-find needs at least 10 steps, received {steps}")
+    setup = setup or prepare(project, dataset, seed=seed)
+    model = setup.model
+    saved = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    opt = make_optimizer(project, model)
+    factor = (end_lr / start_lr) ** (1 / (steps - 1))
+    n = setup.x_train.shape[0]
+    bs = max(1, min(project.training.batch_size, n))
+    gen = torch.Generator().manual_seed(project.training.seed if seed is None else seed)
+    perm, pos = torch.randperm(n, generator=gen), 0
+    lrs, losses, smoothed = [], [], []
+    avg, best, stopped = 0.0, math.inf, False
+    model.train()
+    try:
+        for k in range(steps):
+            lr = start_lr * factor ** k
+            for g in opt.param_groups:
+                g["lr"] = lr
+            if pos + bs > n:
+                perm, pos = torch.randperm(n, generator=gen), 0
+            idx = perm[pos:pos + bs].to(setup.device)
+            pos += bs
+            outs = model(setup.x_train[idx])
+            loss = sum(h.weight * h.loss_fn(o, h.y_train[idx]) for h, o in zip(setup.heads, outs))
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            value = float(loss.detach())  # one sync per step is fine here: a hundred steps
+            lrs.append(lr)
+            losses.append(value)
+            if not math.isfinite(value):
+                stopped = True
+                break
+            avg = beta * avg + (1 - beta) * value
+            s = avg / (1 - beta ** (k + 1))
+            smoothed.append(s)
+            best = min(best, s)
+            if k > 5 and s > divergence * best:
+                stopped = True
+                break
+    finally:
+        model.load_state_dict(saved)
+    m = len(smoothed)
+    lr_arr, sm = np.asarray(lrs[:m]), np.asarray(smoothed)
+    steepest, valley = _steepest(lr_arr, sm), _valley(lr_arr, sm)
+    message = "" if valley or steepest else "the loss did not fall over the sweep: widen the range or check the data"
+    return LRFinderResult(lrs, losses, smoothed + [math.nan] * (len(lrs) - m), steepest, valley, stopped, message, best)

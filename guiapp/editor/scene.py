@@ -1,0 +1,276 @@
+"""The graph scene: node and edge items kept in sync with the document, port drags that connect
+layers, and node drags that move them (one undo step per drag)."""
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
+
+from . import commands
+from .edge_item import EdgeItem, PendingEdgeItem
+from .layout import ROW, Pos, tidy_positions
+from .node_item import NodeItem, PortItem
+
+
+class GraphScene(QGraphicsScene):
+    """Items for the document's model graph. ``nodes`` maps node id -> :class:`NodeItem`,
+    ``edges`` maps ``(src, dst)`` -> :class:`EdgeItem`."""
+
+    def __init__(self, document, parent=None):
+        super().__init__(parent)
+        self.document = document
+        self.nodes: dict[str, NodeItem] = {}
+        self.edges: dict[tuple[str, str], EdgeItem] = {}
+        self._auto: dict[str, Pos] = {}   # where nodes without a stored position are shown (not saved)
+        self._pending: PendingEdgeItem | None = None
+        self._pending_port: PortItem | None = None
+        self._hot_port: PortItem | None = None
+        self._press: dict[str, QPointF] = {}
+        self._hint: NodeItem | None = None
+        self.dragging_nodes = False   # a mouse drag is moving nodes: they snap to the grid
+        self.rebuild()
+
+    # -- sync with the document --------------------------------------------------------------------
+    def rebuild(self) -> None:
+        """Drop every item and build the scene again (a different project was loaded)."""
+        self._cancel_connection()
+        for e in self.edges.values():
+            self.removeItem(e)
+        for n in self.nodes.values():
+            self.removeItem(n)
+        self.nodes.clear()
+        self.edges.clear()
+        self._auto = tidy_positions(self.document.project)
+        self.sync()
+
+    def position_of(self, node_id: str) -> Pos:
+        """Where the node is shown: its stored position, else its tidy-layout position."""
+        pos = self.document.node_position(node_id)
+        if pos is None:
+            if node_id not in self._auto:
+                self._auto.update({k: v for k, v in tidy_positions(self.document.project).items()
+                                   if k not in self._auto})
+            pos = self._auto[node_id]
+        return pos
+
+    def sync(self) -> None:
+        """Bring the items in line with the document: add, remove and update what changed."""
+        project = self.document.project
+        ids = project.model.ids()
+        heads: dict[str, str] = {}
+        for o in project.outputs:
+            heads.setdefault(o.node, o.loss.type)
+        self._follow_rename(project)
+        for key in [k for k in self.edges if k not in set(project.model.edges)
+                    or any(self.nodes.get(n) is None or n not in ids for n in k)]:
+            self._remove_edge(key)
+        for nid in [n for n in self.nodes if n not in ids]:
+            self._remove_node(nid)
+        for spec in project.model.nodes:
+            item = self.nodes.get(spec.id)
+            if item is not None and item.type_name != spec.type:
+                self._remove_node(spec.id)
+                item = None
+            if item is None:
+                item = self.nodes[spec.id] = NodeItem(spec.id, spec.type)
+                self.addItem(item)
+            item.set_spec(spec.params, heads.get(spec.id))
+            x, y = self.position_of(spec.id)
+            if (item.pos().x(), item.pos().y()) != (x, y):
+                item.setPos(x, y)
+        for a, b in project.model.edges:
+            if (a, b) not in self.edges:
+                edge = self.edges[(a, b)] = EdgeItem(self.nodes[a], self.nodes[b])
+                self.addItem(edge)
+        for edge in self.edges.values():
+            edge.update_path()
+        self.apply_check(self.document.check)
+
+    def _follow_rename(self, project) -> None:
+        """One node gone and one of the same type new: a rename, so the item (with its place and
+        selection) is kept under the new id."""
+        ids = set(project.model.ids())
+        gone = [n for n in self.nodes if n not in ids]
+        new = [s for s in project.model.nodes if s.id not in self.nodes]
+        if len(gone) == 1 and len(new) == 1 and self.nodes[gone[0]].type_name == new[0].type:
+            item = self.nodes.pop(gone[0])
+            item.node_id = new[0].id
+            self.nodes[item.node_id] = item
+            if gone[0] in self._auto:
+                self._auto[item.node_id] = self._auto[gone[0]]
+
+    def apply_check(self, check) -> None:
+        """Show inferred shapes, parameter counts and problem badges (``check`` may be None)."""
+        for nid, item in self.nodes.items():
+            info = check.nodes.get(nid) if check is not None else None
+            item.set_info(info.out_shape if info else None, info.n_params if info else 0,
+                          check.problems_for(nid) if check is not None else [], check is not None)
+        for (a, _), edge in self.edges.items():
+            info = check.nodes.get(a) if check is not None else None
+            edge.set_shape_text(f"carries {info.out_shape}" if info and info.out_shape else "")
+
+    def _remove_edge(self, key: tuple[str, str]) -> None:
+        edge = self.edges.pop(key)
+        edge.detach()
+        self.removeItem(edge)
+
+    def _remove_node(self, node_id: str) -> None:
+        for key in [k for k in self.edges if node_id in k]:
+            self._remove_edge(key)
+        self.removeItem(self.nodes.pop(node_id))
+
+    # -- queries -----------------------------------------------------------------------------------
+    def selected_node_ids(self) -> list[str]:
+        """Selected node ids, in the project's node order."""
+        chosen = {i.node_id for i in self.selectedItems() if isinstance(i, NodeItem)}
+        return [n for n in self.document.project.model.ids() if n in chosen]
+
+    def selected_edges(self) -> list[tuple[str, str]]:
+        return [i.key for i in self.selectedItems() if isinstance(i, EdgeItem)]
+
+    def shown_positions(self) -> dict[str, Pos]:
+        """Every node's position as shown."""
+        return {nid: (item.pos().x(), item.pos().y()) for nid, item in self.nodes.items()}
+
+    def unsaved_positions(self) -> dict[str, Pos]:
+        """Shown positions of nodes whose position is not stored yet (saved with the next move)."""
+        return {nid: p for nid, p in self.shown_positions().items() if self.document.node_position(nid) is None}
+
+    def node_at(self, pos: QPointF) -> NodeItem | None:
+        """The node (card or port) under a scene point."""
+        for item in self.items(pos):
+            if isinstance(item, PortItem):
+                return item.node
+            if isinstance(item, NodeItem):
+                return item
+        return None
+
+    def anchor_at(self, pos: QPointF) -> NodeItem | None:
+        """The node a layer dropped at ``pos`` is inserted after: the node under it, or the nearest
+        node right above it (within one row)."""
+        hit = self.node_at(pos)
+        if hit is not None:
+            return hit
+        best, best_dy = None, ROW
+        for item in self.nodes.values():
+            card = item.card_rect()
+            dy = pos.y() - card.bottom()
+            if card.left() - 24 <= pos.x() <= card.right() + 24 and 0 <= dy < best_dy:
+                best, best_dy = item, dy
+        return best
+
+    def set_drop_hint(self, node: NodeItem | None) -> None:
+        """Mark the node a dragged layer would be inserted after (None: no mark)."""
+        if self._hint is not None and self._hint is not node and self._hint.scene() is self:
+            self._hint.set_drop_hint(False)
+        self._hint = node
+        if node is not None:
+            node.set_drop_hint(True)
+
+    def items_rect(self) -> QRectF:
+        rect = QRectF()
+        for item in self.nodes.values():
+            rect = rect.united(item.sceneBoundingRect())
+        return rect
+
+    # -- connecting by dragging from a port ----------------------------------------------------------
+    def begin_connection(self, port: PortItem) -> None:
+        """Start the rubber-band edge at ``port``."""
+        self._cancel_connection()
+        start = port.node.output_point() if port.kind == "out" else port.node.input_point()
+        self._pending_port = port
+        self._pending = PendingEdgeItem(start, port.kind == "out")
+        self.addItem(self._pending)
+
+    def drag_connection_to(self, pos: QPointF) -> None:
+        if self._pending is None:
+            return
+        self._pending.follow(pos)
+        target = self.node_at(pos)
+        want = "in" if self._pending_port.kind == "out" else "out"
+        port = getattr(target, f"{want}_port", None) if target is not None else None
+        if port is not self._hot_port:
+            if self._hot_port is not None:
+                self._hot_port._set_hot(False)
+            self._hot_port = port
+            if port is not None:
+                port._set_hot(True)
+
+    def finish_connection(self, pos: QPointF) -> bool:
+        """Connect the dragged port to the node under ``pos``; False when nothing was connected."""
+        port = self._pending_port
+        self._cancel_connection()
+        if port is None:
+            return False
+        target = self.node_at(pos)
+        if target is None or target is port.node:
+            return False
+        src, dst = (port.node, target) if port.kind == "out" else (target, port.node)
+        return commands.connect(self.document, src.node_id, dst.node_id)
+
+    def _cancel_connection(self) -> None:
+        if self._hot_port is not None:
+            self._hot_port._set_hot(False)
+            self._hot_port = None
+        if self._pending is not None:
+            self.removeItem(self._pending)
+        self._pending, self._pending_port = None, None
+
+    # -- mouse -------------------------------------------------------------------------------------
+    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802 - Qt's name
+        if event.button() == Qt.MouseButton.LeftButton:
+            port = next((i for i in self.items(event.scenePos()) if isinstance(i, PortItem)), None)
+            if port is not None:
+                self.begin_connection(port)
+                event.accept()
+                return
+        super().mousePressEvent(event)
+        self._press = {i.node_id: i.pos() for i in self.selectedItems() if isinstance(i, NodeItem)}
+        self.dragging_nodes = bool(self._press)
+
+    def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802 - Qt's name
+        if self._pending is not None:
+            self.drag_connection_to(event.scenePos())
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802 - Qt's name
+        if self._pending is not None:
+            self.finish_connection(event.scenePos())
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+        self.dragging_nodes = False
+        self.commit_moves()
+
+    def commit_moves(self) -> bool:
+        """Store the positions of the nodes dragged since the mouse press (one undo step)."""
+        press, self._press = self._press, {}
+        moved = [nid for nid, p in press.items() if nid in self.nodes and self.nodes[nid].pos() != p]
+        if not moved:
+            return False
+        positions = self.unsaved_positions()
+        positions.update({nid: (self.nodes[nid].pos().x(), self.nodes[nid].pos().y()) for nid in moved})
+        return commands.move_nodes(self.document, positions, moved, commands.new_drag_key())
+
+    # -- look --------------------------------------------------------------------------------------
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802 - Qt's name
+        painter.fillRect(rect, QColor("#f4f6f8"))
+        step = 20.0
+        scale = painter.worldTransform().m11()
+        if scale < 0.45:
+            return
+        painter.setPen(QPen(QColor("#cfd8dc"), 1.6 / max(scale, 0.1)))
+        x0 = int(rect.left() // step) * step
+        y0 = int(rect.top() // step) * step
+        points = []
+        y = y0
+        while y < rect.bottom():
+            x = x0
+            while x < rect.right():
+                points.append(QPointF(x, y))
+                x += step
+            y += step
+        painter.drawPoints(points)
+

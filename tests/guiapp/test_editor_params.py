@@ -1,0 +1,142 @@
+"""The generic parameter editors (reused by the settings panels) and the editor's pure graph rules."""
+from __future__ import annotations
+
+import pytest
+import torch  # noqa: F401 - torch before Qt (see DESIGN.md)
+
+from core.catalog import LAYERS, LOSSES, OPTIMIZERS
+from core.catalog.params import Param
+from core.project import Project
+from guiapp.document import ProjectDocument
+from guiapp.editor import commands, make_editor
+from guiapp.editor import graph_edits as G
+from guiapp.editor.layout import tidy_positions
+
+
+@pytest.fixture
+def commits():
+    got: list = []
+
+    def commit(value):
+        got.append(value)
+        return None
+
+    return got, commit
+
+
+def test_every_catalog_param_gets_an_editor_showing_its_default(qtbot, commits):
+    _, commit = commits
+    for registry in (LAYERS, LOSSES, OPTIMIZERS):
+        for entry in registry:
+            for p in entry.params:
+                editor = make_editor(p, p.default, commit)
+                qtbot.addWidget(editor)
+                assert editor.value() == p.default
+                assert editor.toolTip() == p.help
+
+
+def test_int_spin_commits_validated_values(qtbot, commits):
+    got, commit = commits
+    editor = make_editor(LAYERS.get("Linear").param("out_features"), 16, commit)
+    qtbot.addWidget(editor)
+    assert (editor.spin.minimum(), editor.spin.maximum()) == (1, 65536)
+    editor.spin.setValue(32)
+    assert got == [32] and editor.value() == 32
+    editor.set_value(8)                           # from the document: no commit
+    assert got == [32] and editor.spin.value() == 8
+
+
+def test_log_float_has_a_log_slider_and_125_steps(qtbot, commits):
+    got, commit = commits
+    editor = make_editor(OPTIMIZERS.get("Adam").param("lr"), 0.001, commit)
+    qtbot.addWidget(editor)
+    assert editor.slider is not None and editor.spin.text() == "0.001"
+    editor.spin.stepBy(1)
+    assert got[-1] == pytest.approx(0.002)
+    editor.spin.stepBy(1)
+    assert got[-1] == pytest.approx(0.005)
+    editor.slider.setValue(editor.slider.maximum())
+    assert got[-1] == pytest.approx(100.0)
+    editor.slider.setValue(500)                   # the middle of 1e-8..100 on a log scale is 1e-3
+    assert got[-1] == pytest.approx(1e-3)
+
+
+def test_choice_keeps_the_choice_type_and_optional_offers_empty(qtbot, commits):
+    got, commit = commits
+    editor = make_editor(LOSSES.get("MultiMarginLoss").param("p"), 1, commit)
+    qtbot.addWidget(editor)
+    editor.combo.setCurrentIndex(1)
+    editor.combo.activated.emit(1)
+    assert got == [2] and isinstance(got[0], int)
+    optional = make_editor(LOSSES.get("BCEWithLogitsLoss").param("pos_weight"), None, commit)
+    qtbot.addWidget(optional)
+    assert optional.spin.text() == "(empty)"
+    optional.spin.setValue(3.0)
+    assert got[-1] == 3.0
+    optional.spin.setValue(optional.spin.minimum())
+    assert got[-1] is None
+
+
+def test_lists_parse_and_refusals_revert(qtbot, commits):
+    got, commit = commits
+    editor = make_editor(LOSSES.get("CrossEntropyLoss").param("weight"), None, commit)
+    qtbot.addWidget(editor)
+    editor.edit.setText("1, 20")
+    editor.edit.editingFinished.emit()
+    assert got == [[1.0, 20.0]]
+    editor.edit.setText("1, a")
+    editor.edit.editingFinished.emit()
+    assert "numbers separated by commas" in editor.error_text() and editor.edit.text() == "1, 20"
+    editor.edit.setText("")
+    editor.edit.editingFinished.emit()
+    assert got[-1] is None and not editor.error_text()
+    refusing = make_editor(Param("n", "int", 1, min=0, max=10), 1, lambda v: "the document said no")
+    qtbot.addWidget(refusing)
+    refusing.spin.setValue(5)
+    assert refusing.error_text() == "the document said no" and refusing.spin.value() == 1
+
+
+def test_output_head_loss_follows_the_task():
+    doc = ProjectDocument()
+    assert G.default_loss(doc.dataset.targets, "auto") == ("CrossEntropyLoss", None)
+    assert G.default_loss(None, "regression") == ("MSELoss", None)
+    reg = ProjectDocument(Project.from_dict({
+        "format": "losslab-project", "version": 1, "data": {"source": "sine", "params": {"samples": 100}},
+        "model": {"nodes": [{"id": "input", "type": "Input"}, {"id": "fc", "type": "Linear"}],
+                  "edges": [["input", "fc"]]}, "outputs": []}))
+    assert commands.toggle_output(reg, "fc")
+    assert reg.project.outputs[0].loss.type == "MSELoss"
+    assert reg.undo_stack.undoText() == "Make fc an output (MSELoss)"
+    assert commands.toggle_output(reg, "fc") and reg.project.outputs == []
+    assert reg.undo_stack.undoText() == "Remove output head from fc"
+
+
+def test_graph_rules_without_a_window():
+    doc = ProjectDocument()
+    p = doc.project.copy()
+    assert G.connect_problem(p, "linear2", "input").startswith("input is the Input")
+    assert "cycle" in G.connect_problem(p, "linear2", "linear1")
+    assert G.connect_problem(p, "relu1", "relu1").endswith("connect it to another layer")
+    assert G.id_problem(p, "relu1", "my layer") is not None and G.id_problem(p, "relu1", "act_1") is None
+    G.remove_nodes(p, ["linear1", "relu1"])       # a chain taken out: Input is bridged to linear2
+    assert p.model.edges == [("input", "linear2")]
+    payload = G.copy_payload(doc.project, ["linear1", "relu1"], {"linear1": (100, 50), "relu1": (100, 190)})
+    assert [n["pos"] for n in payload["nodes"]] == [[0, 0], [0, 140]]
+    mapping = G.paste_payload(doc.project.copy(), payload, (0, 0))
+    assert mapping == {"linear1": "linear3", "relu1": "relu2"}
+    with pytest.raises(ValueError):
+        G.paste_payload(doc.project.copy(), {"format": "something else"}, (0, 0))
+    pos = tidy_positions(doc.project)
+    assert len({x for x, _ in pos.values()}) == 1     # a plain stack is one column
+    assert sorted(y for _, y in pos.values()) == [y for _, y in pos.values()]
+
+
+def test_tidy_layout_fans_out_branches():
+    p = Project.from_dict({
+        "format": "losslab-project", "version": 1, "data": {"source": "spiral"},
+        "model": {"nodes": [{"id": "input", "type": "Input"}, {"id": "a", "type": "Linear"},
+                            {"id": "b", "type": "Linear"}, {"id": "add", "type": "Add"}],
+                  "edges": [["input", "a"], ["input", "b"], ["a", "add"], ["b", "add"]]}, "outputs": []})
+    pos = tidy_positions(p)
+    assert pos["a"][1] == pos["b"][1] > pos["input"][1] and pos["a"][0] != pos["b"][0]
+    assert pos["add"][0] == pos["input"][0]           # the merge sits under the middle of its inputs
