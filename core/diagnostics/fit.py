@@ -64,7 +64,11 @@ def find_underfitting(
         if ratio <= UNDERFIT_RATIO or gap > UNDERFIT_GAP:
             return None
         trivial = "predicting the mean" if ctx.task == "regression" else "always predicting the majority class"
-        evidence.update(baseline_loss=float(baseline), train_vs_baseline_pct=round(100 * ratio, 2), gap_vs_baseline_pct=round(100 * gap, 2))
+        evidence.update(
+            baseline_loss=float(baseline),
+            train_vs_baseline_pct=round(100 * ratio, 2),
+            gap_vs_baseline_pct=round(100 * gap, 2),
+        )
         relation = "no better than" if ratio >= 1.0 else "both close to"
         if math.isfinite(va_end):
             message = (
@@ -80,7 +84,8 @@ def find_underfitting(
             return None
         evidence["val_r2"] = r2
         message = (
-            f"Underfitting: validation R² is only {r2:.2f} (the model explains {pct(100 * max(r2, 0))} of the variance) "
+            f"Underfitting: validation R² is only {r2:.2f} "
+            f"(the model explains {pct(100 * max(r2, 0))} of the variance) "
             f"and training loss {num(tr_end)} is close to validation loss {num(va_end)}"
         )
     else:
@@ -172,7 +177,8 @@ def find_low_loss_poor_model(history: History, context: DiagnosticContext | None
     suggestion = (
         "Weight the classes in CrossEntropyLoss by 1/frequency "
         f"(two classes at {100 * majority:.0f}/{100 - 100 * majority:.0f}: {weight:.0f}× for the rarer one) "
-        "or oversample the rare classes, and judge the model by balanced accuracy, F1 or per-class recall, not accuracy."
+        "or oversample the rare classes, "
+        "and judge the model by balanced accuracy, F1 or per-class recall, not accuracy."
     )
     return Finding(
         kind="low_loss_poor_model",

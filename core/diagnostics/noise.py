@@ -6,7 +6,9 @@ Two signals, either one is enough:
   median, the scatter the MAD of the residuals (robust: a few hard batches
   near zero loss do not count) relative to the trend's level, over the last
   third of the steps (50 to 2,000 of them), so that an early noisy phase that
-  calmed down is not reported and a long run costs what a short one does;
+  calmed down is not reported and a long run costs what a short one does.
+  The scatter must also reach 10% of the starting loss: near zero loss a few
+  hard samples make every batch loss jumpy without anything being wrong;
 - the **validation loss** jumps around from epoch to epoch. It is measured on
   a fixed set, so it moves only when the weights do: large swings mean the
   optimizer is bouncing across the valley (a healthy curve wobbles by a few
@@ -39,7 +41,7 @@ VAL_THRESHOLD = 0.25  # validation scatter / trend; healthy curves stay under ~0
 MIN_STEPS = 60
 MIN_VAL_EPOCHS = 8
 TAIL_MIN, TAIL_MAX = 50, 2000
-ABS_FLOOR = 0.01  # scatter must also be >= 1% of the starting loss, or it is float dust near zero
+ABS_FLOOR = 0.1  # and >= 10% of the starting loss: near zero a few hard samples make any batch loss jumpy
 
 
 def _step_scatter(loss: np.ndarray) -> dict[str, float] | None:
@@ -119,7 +121,10 @@ def find_noisy_training(
     parts = []
     if step_noisy:
         first, last = int(step["first_step"]), int(step["last_step"])
-        part = f"step loss scatters ±{pct(100 * step['scatter_ratio'])} around its trend over the last {int(step['steps'])} steps ({first}–{last})"
+        part = (
+            f"step loss scatters ±{pct(100 * step['scatter_ratio'])} around its trend "
+            f"over the last {int(step['steps'])} steps ({first}–{last})"
+        )
         if step["spike_share"] >= 0.01:
             part += f", {pct(100 * step['spike_share'])} of them above 3× the trend"
         if step["lag1_autocorr"] < -0.3:

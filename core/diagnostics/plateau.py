@@ -1,21 +1,24 @@
 """Plateaus and stalls of the training loss.
 
 A window of ``w`` epochs (about 10, scaled to the run) is *flat* when a
-least-squares line through the training loss over it improves by less than
-1% per 10 epochs (0.1% per epoch) of its level; a line, not the two end
-points, so that one noisy epoch neither makes nor breaks a stall. Flat
-windows that touch merge into a stretch. A stretch is:
+least-squares line through the training loss over it moves by less than 1%
+per 10 epochs (0.1% per epoch) of its level, up or down; a line, not the two
+end points, so that one noisy epoch neither makes nor breaks a stall. Flat
+windows join into a stretch while the loss stays within 5% of the stretch's
+level. Measured against a reference loss (the trivial predictor's loss when
+known, else the starting loss), a stretch is:
 
 - a **plateau** when the loss later fell again by at least 20% below the
-  stretch's level (a saddle or flat region the optimizer escaped), or, while
-  the run is still going, when it lasts to the latest epoch far from zero;
-- **stalled** when it lasts to the end of a finished run far from zero.
+  stretch's level and that level was at least 25% of the reference (a saddle
+  or flat region the optimizer escaped; the slow last gains of an annealed
+  run near zero are not one), or, while the run goes on, when it lasts to the
+  latest epoch at 80% or more of the reference;
+- **stalled** when it lasts to the end of a finished run at 80% or more of
+  the reference: training never got going.
 
-"Far from zero" means still at 80% or more of the reference loss: the trivial
-predictor's loss when known, else the starting loss. A loss that fell further
-and then flattened has converged — perhaps to the noise floor of the data,
-which can sit well above half the baseline — and is left to the underfitting
-rule.
+A loss that fell below 80% of the reference and then flattened has converged,
+perhaps to the noise floor of the data (which can sit well above half the
+baseline); that is left to the underfitting rule.
 """
 
 from __future__ import annotations
@@ -43,6 +46,8 @@ FLAT_RATE = 0.001  # relative improvement per epoch: 1% over 10 epochs
 BREAK_DROP = 0.2  # a plateau "broke" when the loss later fell 20% below its level
 JOIN_TOLERANCE = 0.05  # flat windows join while the loss stays within 5% below the stretch's level
 FAR_FRACTION = 0.8  # still >= 80% of the reference loss: it never got going
+PLATEAU_FRACTION = 0.25  # a plateau that broke must have been at >= 25% of the reference
+LR_STEP = 1.5  # a learning-rate change of 1.5x or more is a schedule step, not cosine drift
 
 
 def plateau_window(n: int) -> int:
@@ -63,14 +68,18 @@ def _flat_stretches(tr: np.ndarray, ls: np.ndarray, window: int, rate: float) ->
     x -= x.mean()
     spans = sliding_window_view(tr, window + 1)
     slopes = spans @ x / float(x @ x)
-    improvement = -slopes / np.maximum(np.abs(spans.mean(axis=1)), 1e-12)  # per epoch, relative
+    change = slopes / np.maximum(np.abs(spans.mean(axis=1)), 1e-12)  # per epoch, relative
     stretches: list[_Stretch] = []
-    for t in np.flatnonzero(improvement < rate):
+    for t in np.flatnonzero(np.abs(change) < rate):
         lo, hi = int(t), int(t) + window
         last = stretches[-1] if stretches else None
         # Join flat windows (overlapping, or split by noise) only while the loss stays at the
-        # stretch's level: flat, a drop, flat again is two stretches.
-        if last is not None and float(np.min(ls[last.end : hi + 1])) >= last.level * (1 - JOIN_TOLERANCE):
+        # stretch's level: flat, a drop (or a climb), flat again is two stretches.
+        between = ls[last.end : hi + 1] if last is not None else None
+        if last is not None and (
+            float(np.min(between)) >= last.level * (1 - JOIN_TOLERANCE)
+            and float(np.max(between)) <= last.level * (1 + JOIN_TOLERANCE)
+        ):
             last.end = hi
         else:
             lo = lo if last is None else max(lo, last.end + 1)
@@ -79,10 +88,10 @@ def _flat_stretches(tr: np.ndarray, ls: np.ndarray, window: int, rate: float) ->
 
 
 def _lr_change_near(lrs: np.ndarray, index: int) -> tuple[float, float] | None:
-    """A learning-rate change within a few epochs of where a plateau ended (smoothing blurs the edge)."""
+    """A learning-rate step within a few epochs of where a plateau ended (smoothing blurs the edge)."""
     for j in range(max(1, index - 1), min(lrs.size, index + 4)):
         before, after = float(lrs[j - 1]), float(lrs[j])
-        if np.isfinite(before) and np.isfinite(after) and after != before:
+        if before > 0 and after > 0 and max(before / after, after / before) >= LR_STEP:
             return before, after
     return None
 
@@ -104,7 +113,8 @@ def _suggestion(history: History, steps: Steps | None, ctx: DiagnosticContext, l
     rate = learning_rate_at(history, steps, fallback=ctx.lr)
     parts = []
     if rate is not None:
-        parts.append(f"raise the learning rate 3–10× (from {fmt_lr(rate)} to {fmt_lr(3 * rate)}–{fmt_lr(10 * rate)})")
+        higher = f"{fmt_lr(3 * rate)}–{fmt_lr(10 * rate)}"
+        parts.append(f"raise the learning rate 3–10× (from {fmt_lr(rate)} to {higher})")
     else:
         parts.append("raise the learning rate 3–10×")
     optimizer = (ctx.optimizer or "").lower()
@@ -129,7 +139,7 @@ def find_plateau(
     """A stall of the training loss: ``plateau`` if it broke (or may still), ``stalled`` if it lasted to the end.
 
     ``window`` is the flat-window width in epochs (default :func:`plateau_window`);
-    ``flat_rate`` the relative improvement per epoch below which a window is flat.
+    ``flat_rate`` the relative change per epoch (up or down) below which a window is flat.
     """
     ctx = context or DiagnosticContext()
     tr_all = series(history, "train_loss")
@@ -144,9 +154,17 @@ def find_plateau(
     if not stretches:
         return None
     ref, ref_name = _reference(tr, steps, ctx)
+    if not ref > 0:
+        return None  # "far from zero" needs a positive reference loss
     last = stretches[-1]
     ongoing = last.end == n - 1 and ls[-1] >= FAR_FRACTION * ref
-    broken = [s for s in stretches if s.end < n - 1 and float(np.min(ls[s.end + 1 :])) <= s.level * (1 - BREAK_DROP)]
+    broken = [
+        s
+        for s in stretches
+        if s.end < n - 1
+        and s.level >= PLATEAU_FRACTION * ref
+        and float(np.min(ls[s.end + 1 :])) <= s.level * (1 - BREAK_DROP)
+    ]
     if not ongoing and not broken:
         return None
     chosen = last if ongoing else max(broken, key=lambda s: s.end - s.start)
@@ -154,7 +172,8 @@ def find_plateau(
     length = chosen.end - chosen.start + 1
     # Across the stretch, first third against last third: the end points sit on the edges of drops.
     k = max(2, length // 3)
-    head, tail = float(np.median(tr[chosen.start : chosen.start + k])), float(np.median(tr[chosen.end + 1 - k : chosen.end + 1]))
+    head = float(np.median(tr[chosen.start : chosen.start + k]))
+    tail = float(np.median(tr[chosen.end + 1 - k : chosen.end + 1]))
     change = 100.0 * (head - tail) / abs(head) if head else 0.0
     evidence: dict[str, float] = {
         "epochs": length,
@@ -163,7 +182,7 @@ def find_plateau(
         "window": w,
         "threshold_pct": 100.0 * flat_rate * w,
         "ref_loss": ref,
-        "level_vs_ref_pct": round(100.0 * chosen.level / ref, 2) if ref > 0 else float("nan"),
+        "level_vs_ref_pct": round(100.0 * chosen.level / ref, 2),
     }
     of_ref = f"{pct(100.0 * float(ls[-1] if ongoing else chosen.level) / ref)} of {ref_name} {num(ref)}"
 
