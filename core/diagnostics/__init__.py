@@ -2,7 +2,8 @@
 
 Pure functions over histories (numpy + stdlib, no torch, no Qt) that return
 :class:`Finding` values: overfitting onset, divergence, plateau/stall,
-underfitting, noisy training, a low loss hiding a poor model, dead units.
+underfitting, noisy training, a low loss hiding a poor model, dead units;
+and, before training, :func:`lint_project` (designs that run but are probably wrong).
 :class:`DiagnosticsTracker` keeps the findings stable while a run goes on.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 from .divergence import find_divergence
 from .findings import DiagnosticContext, Finding, sort_findings
 from .fit import find_dead_units, find_low_loss_poor_model, find_underfitting
+from .lint import lint_project
 from .noise import find_noisy_training
 from .overfitting import find_overfitting_onset
 from .plateau import find_plateau
@@ -29,5 +31,6 @@ __all__ = [
     "find_overfitting_onset",
     "find_plateau",
     "find_underfitting",
+    "lint_project",
     "sort_findings",
 ]

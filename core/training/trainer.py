@@ -10,6 +10,7 @@ import math
 import time
 from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 
 from ..catalog import SCHEDULES, build_schedule
@@ -30,6 +31,26 @@ class _StepBuffer:
     pen: list = field(default_factory=list)
     heads: list = field(default_factory=list)
     lr: list = field(default_factory=list)
+
+
+class _Series:
+    """A float64 array that grows by doubling; ``view()`` is zero-copy (diagnostics read it live)."""
+
+    def __init__(self, capacity: int = 1024):
+        self._a = np.empty(capacity, dtype=np.float64)
+        self.n = 0
+
+    def extend(self, values: list[float]) -> None:
+        need = self.n + len(values)
+        if need > len(self._a):
+            grown = np.empty(max(need, 2 * len(self._a)), dtype=np.float64)
+            grown[:self.n] = self._a[:self.n]
+            self._a = grown
+        self._a[self.n:need] = values
+        self.n = need
+
+    def view(self) -> np.ndarray:
+        return self._a[:self.n]
 
 
 def _penalty_fn(model: torch.nn.Module, l1: float, l2: float):
@@ -87,9 +108,8 @@ class _Loop:
         self.epoch_loss_sum = 0.0
         self.epoch_loss_n = 0
         self.history: list[EpochRecord] = []
-        self.step_loss: list[float] = []
-        self.step_lr: list[float] = []
-        self.step_gnorm: list[float] = []
+        self.series = {"step_loss": _Series(), "step_lr": _Series(), "step_grad_norm": _Series()}
+        self.relu_nodes = [n for n, t in setup.model.types.items() if t == "ReLU"]
         self.diverged_step: int | None = None
         self.best: tuple[float, int, dict] | None = None
         self.tracker = None
@@ -120,7 +140,7 @@ class _Loop:
                 perm = torch.randperm(self.n, generator=gen).to(s.device)
                 if not self._run_epoch(epoch, perm):
                     status = "diverged" if self.diverged_step is not None else "stopped"
-                    if status == "stopped" and self.step_loss:
+                    if status == "stopped" and self.series["step_loss"].n:
                         self._epoch_end(epoch, te, t0, partial=True)
                     break
                 monitor = self._epoch_end(epoch, te, t0)
@@ -213,9 +233,9 @@ class _Loop:
         first = self.flushed_step + 1
         self.flushed_step += len(loss)
         self.step = self.flushed_step
-        self.step_loss.extend(loss)
-        self.step_lr.extend(lrs)
-        self.step_gnorm.extend(gnorm)
+        self.series["step_loss"].extend(loss)
+        self.series["step_lr"].extend(lrs)
+        self.series["step_grad_norm"].extend(gnorm)
         self.epoch_loss_sum += math.fsum(loss)
         self.epoch_loss_n += len(loss)
         heads = {h.name: tuple(v) for h, v in zip(self.s.heads, head_vals)}
@@ -248,12 +268,21 @@ class _Loop:
             self.diverged_step = self.step
         self.obs.on_epoch_end(rec)
         if self.tracker is not None:
-            current = self.tracker.update([h.to_dict() | _raw(h) for h in self.history])
+            if self.relu_nodes:
+                self.tracker.context.dead_unit_share = self._dead_units()
+            current = self.tracker.update([h.to_dict() | _raw(h) for h in self.history], self._steps())
             new = self.tracker.new_since_last()
             self.findings = current
             if new:
                 self.obs.on_findings(new, current)
         return monitor if math.isfinite(monitor) else float("inf")
+
+    def _steps(self) -> dict[str, np.ndarray]:
+        return {k: v.view() for k, v in self.series.items()}
+
+    def _dead_units(self) -> dict[str, float]:
+        x = self.s.x_val if self.s.x_val.shape[0] else self.s.x_train
+        return _dead_units_of(self.s.model, x[:1024], self.relu_nodes)
 
     def _finish(self, status: str, message: str, t0: float) -> RunResult:
         s = self.s
@@ -269,17 +298,26 @@ class _Loop:
                        + (f"; kept the weights of epoch {best_epoch}" if best_epoch else ""))
         findings = self.findings
         if self.tracker is not None and self.history:
-            import numpy as np
-            steps = {"step_loss": np.asarray(self.step_loss, dtype=np.float64),
-                     "step_lr": np.asarray(self.step_lr, dtype=np.float64),
-                     "step_grad_norm": np.asarray(self.step_gnorm, dtype=np.float64)}
             try:
-                findings = self.tracker.finish([h.to_dict() | _raw(h) for h in self.history], steps)
+                findings = self.tracker.finish([h.to_dict() | _raw(h) for h in self.history], self._steps())
             except Exception as exc:  # noqa: BLE001 - a diagnostics bug must not lose the run
                 message = message or f"diagnostics failed: {exc}"
         return RunResult(status, len(self.history), best_epoch, best_val, self.history, self.step, seconds,
                          self.step / seconds if seconds > 0 else 0.0, message, self.diverged_step, findings,
-                         self.step_loss, s.model)
+                         self.series["step_loss"].view().tolist(), s.model)
+
+
+def _dead_units_of(model, x: torch.Tensor, nodes: list[str]) -> dict[str, float]:
+    """Share of each ReLU node's units that output zero for every sample of ``x``."""
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.inference_mode():
+            outs = model.forward_all(x)
+    finally:
+        model.train(was_training)
+    return {n: float((outs[n].reshape(outs[n].shape[0], -1) > 0).any(dim=0).logical_not().float().mean())
+            for n in nodes}
 
 
 def _flat_grads(params: list[torch.Tensor]) -> torch.Tensor:

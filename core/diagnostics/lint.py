@@ -1,0 +1,386 @@
+"""Architecture lint: designs that run but are probably wrong, found before training.
+
+:func:`lint_project` reads the project, its :class:`~core.graph.GraphCheck` and the data's
+targets and returns :class:`Finding` values of kind ``"lint"``, each naming its node and saying
+what to change. It never repeats what ``check_graph`` already refuses (a loss that cannot run
+on the target, a head of the wrong width): those are errors, lint is about what trains badly.
+No torch, no Qt: the data set is only asked for ``targets``, ``n_train`` and, for the
+regression range rule, ``y_train``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..catalog import LOSSES, loss_fits
+from .findings import Finding
+from .wording import num, pct
+
+if TYPE_CHECKING:
+    from ..graph import GraphCheck
+    from ..project import OutputSpec, Project
+
+__all__ = ["lint_project", "PARAMS_PER_SAMPLE_INFO", "PARAMS_PER_SAMPLE_WARNING", "SATURATING_STACK"]
+
+#: parameter-free nodes that keep each value's meaning: looking "through" them finds the real head
+TRANSPARENT = frozenset({"Dropout", "Flatten", "Reshape"})
+#: (near-)affine nodes: a Linear, any of these, then a Linear is still one linear map
+AFFINE = frozenset({"Dropout", "BatchNorm", "LayerNorm", "Flatten", "Reshape"})
+WEIGHT_LAYERS = frozenset({"Linear", "Conv1d", "Conv2d", "LSTM", "GRU", "Embedding"})
+ACTIVATIONS = frozenset({"ReLU", "LeakyReLU", "ELU", "GELU", "SiLU", "Sigmoid", "Tanh", "LogSoftmax", "Softmax"})
+SATURATING = frozenset({"Sigmoid", "Tanh"})
+NORMS = frozenset({"BatchNorm", "LayerNorm"})
+SCORE_LOSSES = frozenset({"CrossEntropyLoss", "KLDivLoss", "MultiMarginLoss", "BCEWithLogitsLoss"})
+SOFTMAX_INSIDE = frozenset({"CrossEntropyLoss", "KLDivLoss"})  # both apply log-softmax to the head's output
+
+PARAMS_PER_SAMPLE_INFO = 20.0
+PARAMS_PER_SAMPLE_WARNING = 100.0
+SATURATING_STACK = 4  # "deeper than 3 hidden layers" of Sigmoid/Tanh
+OUT_OF_RANGE_SHARE = 0.01  # targets an output activation cannot reach, above which a regression head is flagged
+
+#: output range of activations that can end a regression head: (low, high)
+OUTPUT_RANGE = {"ReLU": (0.0, math.inf), "Sigmoid": (0.0, 1.0), "Tanh": (-1.0, 1.0), "Softmax": (0.0, 1.0)}
+#: width of the output range of squashing activations, for the lowest reachable cross-entropy
+SCORE_SPAN = {"Sigmoid": 1.0, "Tanh": 2.0}
+
+
+@dataclass
+class _Graph:
+    """The model as adjacency lists, with each node's type and validated parameters."""
+
+    types: dict[str, str]
+    params: dict[str, dict[str, Any]]
+    preds: dict[str, list[str]]
+    succs: dict[str, list[str]]
+    index: dict[str, int]
+
+    @classmethod
+    def of(cls, project: Project, check: GraphCheck | None) -> _Graph:
+        nodes = project.model.nodes
+        types = {n.id: n.type for n in nodes}
+        params = {}
+        for n in nodes:
+            info = check.nodes.get(n.id) if check is not None else None
+            params[n.id] = dict(info.params) if info is not None and info.params else dict(n.params)
+        preds: dict[str, list[str]] = {n.id: [] for n in nodes}
+        succs: dict[str, list[str]] = {n.id: [] for n in nodes}
+        for a, b in project.model.edges:
+            if a in succs and b in preds:
+                succs[a].append(b)
+                preds[b].append(a)
+        return cls(types, params, preds, succs, {n.id: i for i, n in enumerate(nodes)})
+
+    def label(self, node: str) -> str:
+        return f"node {node} ({self.types.get(node, '?')})"
+
+    def single_pred(self, node: str) -> str | None:
+        preds = self.preds.get(node, [])
+        return preds[0] if len(preds) == 1 else None
+
+    def effective_head(self, node: str) -> str:
+        """The node whose values reach the loss: ``node`` or, through Dropout/Flatten/Reshape, the one before."""
+        seen = {node}
+        while self.types.get(node) in TRANSPARENT:
+            pred = self.single_pred(node)
+            if pred is None or pred in seen:
+                break
+            seen.add(pred)
+            node = pred
+        return node
+
+
+@dataclass
+class _Head:
+    output: OutputSpec
+    number: int  # 1-based
+    loss: str
+    target: str | None
+    info: Any  # TargetInfo, or None without data
+    node: str  # the effective head (see _Graph.effective_head)
+
+
+def _heads(project: Project, graph: _Graph, dataset: Any) -> list[_Head]:
+    targets: Mapping[str, Any] = getattr(dataset, "targets", None) or {}
+    names = list(targets)
+    heads = []
+    for i, o in enumerate(project.outputs):
+        if o.node not in graph.types:
+            continue
+        tname = o.target if o.target is not None else (names[0] if names else None)
+        heads.append(_Head(o, i + 1, o.loss.type, tname, targets.get(tname), graph.effective_head(o.node)))
+    return heads
+
+
+def _lint(message: str, suggestion: str, node: str | None, *, severity: str = "warning",
+          evidence: dict[str, float] | None = None) -> Finding:
+    return Finding(kind="lint", severity=severity, message=message, suggestion=suggestion,
+                   evidence=evidence or {}, node=node)
+
+
+def _head_name(head: _Head) -> str:
+    return f"output {head.output.node}"
+
+
+def _feeder(graph: _Graph, node: str) -> str:
+    pred = graph.single_pred(node)
+    return pred if pred is not None else "the layer before it"
+
+
+# -- rules on output heads ---------------------------------------------------------------------------
+def _softmax_before_loss(graph: _Graph, head: _Head) -> Iterable[Finding]:
+    kind = graph.types.get(head.node)
+    node, loss = head.node, head.loss
+    feeder = _feeder(graph, node)
+    if loss in SOFTMAX_INSIDE and kind == "Softmax":
+        yield _lint(
+            f"{graph.label(node)} feeds {loss} of {_head_name(head)}, which applies log-softmax itself: "
+            "the softmax is applied twice, the scores are squashed into 0..1 and training slows or stalls",
+            f"Delete {node} and make {feeder} the output (raw scores, logits); "
+            "apply softmax only when you want probabilities at prediction time.", node)
+    elif loss in SOFTMAX_INSIDE and kind == "LogSoftmax":
+        yield _lint(
+            f"{graph.label(node)} feeds {loss} of {_head_name(head)}, which applies log-softmax itself: "
+            "the LogSoftmax is redundant (log-softmax twice gives the same values)",
+            f"Delete {node} and make {feeder} the output, or keep {node} and switch the loss to NLLLoss.",
+            node, severity="info")
+    elif loss == "NLLLoss" and kind == "Softmax":
+        yield _lint(
+            f"{graph.label(node)} feeds NLLLoss of {_head_name(head)}, which expects log-probabilities: "
+            "on probabilities the loss is just -p (bounded, weak gradients)",
+            f"Replace {node} with a LogSoftmax, or delete it and use CrossEntropyLoss on the raw scores.", node)
+    elif loss == "NLLLoss" and kind != "LogSoftmax":
+        yield _lint(
+            f"{graph.label(node)} feeds NLLLoss of {_head_name(head)} without a LogSoftmax: NLLLoss expects "
+            "log-probabilities, and on raw scores it can fall without bound (the loss goes to -inf)",
+            f"Add a LogSoftmax after {node}, or switch the loss to CrossEntropyLoss (softmax included).", node)
+
+
+def _squashed_scores(graph: _Graph, head: _Head) -> Iterable[Finding]:
+    kind = graph.types.get(head.node)
+    node, loss = head.node, head.loss
+    if loss not in SCORE_LOSSES or kind not in ("Sigmoid", "Tanh", "ReLU"):
+        return
+    feeder = _feeder(graph, node)
+    if kind == "Sigmoid" and loss == "BCEWithLogitsLoss":
+        yield _lint(
+            f"{graph.label(node)} feeds BCEWithLogitsLoss of {_head_name(head)}, which applies the sigmoid "
+            "itself: the sigmoid is applied twice, so the predicted probability stays between 0.5 and 0.73 "
+            "and every negative sample costs at least 0.69",
+            f"Delete {node} and make {feeder} the output (a raw score); apply sigmoid only at prediction time.",
+            node, evidence={"loss_floor_positive": 0.313, "loss_floor_negative": 0.693})
+        return
+    if kind == "ReLU":
+        yield _lint(
+            f"{graph.label(node)} clips the scores of {_head_name(head)} ({loss}) at 0: a class whose score "
+            "goes negative gets no gradient, and the model cannot push a wrong class down",
+            f"Delete {node} and make {feeder} the output: {loss} wants raw, unbounded scores (logits).", node)
+        return
+    if loss == "MultiMarginLoss":
+        return  # a margin loss on bounded scores is odd but has no simple floor to quote
+    span = SCORE_SPAN[kind]
+    k = head.info.width if head.info is not None and head.info.width > 1 else 2
+    if loss == "BCEWithLogitsLoss":  # Tanh here (Sigmoid is above): scores in -1..1
+        best_p = 1.0 / (1.0 + math.exp(-1.0))
+    else:  # softmax over k scores that differ by at most ``span``
+        best_p = math.exp(span) / (math.exp(span) + (k - 1))
+    floor = -math.log(best_p)
+    yield _lint(
+        f"{graph.label(node)} squashes the scores of {_head_name(head)} ({loss}) into a range of {span:g}: "
+        f"the most confident prediction is {pct(100 * best_p)}, so the loss cannot fall below {num(floor)}",
+        f"Delete {node} and make {feeder} the output: {loss} wants raw, unbounded scores (logits).", node,
+        evidence={"loss_floor": floor, "best_probability": best_p})
+
+
+def _loss_for_target(graph: _Graph, head: _Head) -> Iterable[Finding]:
+    info = head.info
+    if info is None:
+        return
+    entry = LOSSES.get(head.loss) if head.loss in LOSSES else None
+    if entry is None or loss_fits(entry, info) is not None:
+        return  # check_graph reports it as an error
+    node = head.output.node
+    if entry.extra["fits"] == "regression" and info.task == "classification":
+        yield _lint(
+            f"{_head_name(head)}: {head.loss} on target {head.target!r}, which holds {info.width} classes: "
+            "it regresses one-hot vectors as numbers, learns slowly and gives no probabilities",
+            f"Use CrossEntropyLoss ({node} keeps its {info.width} outputs); MSELoss is for numeric targets.", node)
+    elif head.loss == "BCEWithLogitsLoss" and info.task == "classification" and info.width > 2:
+        yield _lint(
+            f"{_head_name(head)}: BCEWithLogitsLoss on target {head.target!r} scores each of its {info.width} "
+            "classes as an independent yes/no, though exactly one class is true per sample",
+            f"Use CrossEntropyLoss ({node} keeps its {info.width} outputs); BCEWithLogitsLoss is for two "
+            "classes or for multi-label targets.", node, severity="info")
+
+
+def _bounded_regression_head(graph: _Graph, head: _Head, dataset: Any) -> Iterable[Finding]:
+    info, kind = head.info, graph.types.get(head.node)
+    if info is None or info.task != "regression" or kind not in OUTPUT_RANGE:
+        return
+    try:
+        y = dataset.y_train[head.target]
+        values = [float(v) for v in y.reshape(-1).tolist()]
+    except (AttributeError, KeyError, TypeError):
+        return
+    if not values:
+        return
+    low, high = OUTPUT_RANGE[kind]
+    outside = sum(1 for v in values if v < low or v > high)
+    share = outside / len(values)
+    if share <= OUT_OF_RANGE_SHARE:
+        return
+    node = head.node
+    reach = f"{num(low)}..{num(high)}" if math.isfinite(high) else f"values >= {num(low)}"
+    yield _lint(
+        f"{graph.label(node)} ends the regression head {head.output.node}: it can only output {reach}, "
+        f"but {pct(100 * share)} of the training targets of {head.target!r} lie outside "
+        f"(they span {num(min(values))} to {num(max(values))})",
+        f"Delete {node} so that the head ends on a Linear (unbounded output), or rescale the target "
+        f"into {reach}.", node, evidence={"outside_share": share, "target_min": min(values),
+                                          "target_max": max(values)})
+
+
+def _dropout_after_last_weights(graph: _Graph, heads: list[_Head]) -> Iterable[Finding]:
+    """Dropout between a head's last weight layer and its loss zeroes the predictions themselves.
+
+    Dropout *feeding* a Linear head is the classic, healthy pattern (it regularizes the features);
+    only parameter-free nodes after the last weight layer are searched.
+    """
+    reported: set[str] = set()
+    for head in heads:
+        node, seen, drops = head.output.node, set(), []
+        while node is not None and node not in seen:
+            seen.add(node)
+            kind = graph.types.get(node)
+            if kind == "Dropout":
+                drops.append(node)
+            elif kind not in TRANSPARENT and kind not in ACTIVATIONS:
+                break
+            node = graph.single_pred(node)
+        last = node if node is not None and graph.types.get(node) in WEIGHT_LAYERS else None
+        for drop in drops:
+            if drop in reported:
+                continue
+            reported.add(drop)
+            p = float(graph.params.get(drop, {}).get("p", 0.5))
+            where = f"before {last}" if last else "before the last weight layer"
+            yield _lint(
+                f"{graph.label(drop)} comes after the last weight layer of {_head_name(head)}: while training "
+                f"it zeroes {pct(100 * p)} of the predictions themselves, so the training loss is noisy "
+                "and does not match what evaluation sees",
+                f"Move {drop} {where}, where it regularizes the features, or delete it.", drop,
+                evidence={"p": p})
+
+
+# -- rules on the body -------------------------------------------------------------------------------
+def _stacked_linear(graph: _Graph) -> Iterable[Finding]:
+    for a, kind in graph.types.items():
+        if kind != "Linear":
+            continue
+        stack, seen, found = [(s, ()) for s in graph.succs[a]], set(), {}
+        while stack:
+            node, via = stack.pop()
+            if node in seen:
+                continue
+            seen.add(node)
+            kind_b = graph.types.get(node)
+            if kind_b == "Linear":
+                found.setdefault(node, via)
+            elif kind_b in AFFINE:
+                stack.extend((s, via + (node,)) for s in graph.succs[node])
+        for b, via in sorted(found.items(), key=lambda item: graph.index[item[0]]):
+            between = f" (only {', '.join(via)} between them)" if via else ""
+            yield _lint(
+                f"{graph.label(a)} feeds Linear {b} with no activation{between}: two linear layers in a row "
+                "collapse into one linear map, so the extra layer adds parameters but no power",
+                f"Add a ReLU after {a} (before {b}), or delete one of the two.", a)
+
+
+def _batchnorm_after_dropout(graph: _Graph) -> Iterable[Finding]:
+    for b, kind in graph.types.items():
+        if kind != "BatchNorm":
+            continue
+        for a in graph.preds[b]:
+            if graph.types.get(a) == "Dropout":
+                yield _lint(
+                    f"{graph.label(b)} comes right after {graph.label(a)}: BatchNorm learns its statistics on "
+                    "dropped-out values while training but sees the full ones at evaluation (variance shift), "
+                    "so validation loss suffers",
+                    f"Swap them (BatchNorm, then the activation, then Dropout), or keep dropout only after "
+                    f"the last BatchNorm.", b)
+
+
+def _saturating_stack(graph: _Graph, order: list[str]) -> Iterable[Finding]:
+    """The longest run of Sigmoid/Tanh along a path that no ReLU-like activation or norm interrupts."""
+    chain: dict[str, tuple[str, ...]] = {}
+    for node in order:
+        kind = graph.types.get(node)
+        inherited = max((chain.get(p, ()) for p in graph.preds.get(node, [])), key=len, default=())
+        if kind in SATURATING:
+            chain[node] = inherited + (node,)
+        elif kind in NORMS or kind in ACTIVATIONS:
+            chain[node] = ()
+        else:
+            chain[node] = inherited
+    longest = max(chain.values(), key=len, default=())
+    if len(longest) < SATURATING_STACK:
+        return
+    last = longest[-1]
+    kinds = {graph.types[n] for n in longest}
+    factor = "at most 0.25 (Sigmoid)" if "Sigmoid" in kinds else "less than 1 (Tanh)"
+    yield _lint(
+        f"{graph.label(last)} is the last of {len(longest)} saturating activations in a row "
+        f"({', '.join(longest)}) with no ReLU or normalization between: "
+        f"each multiplies the gradient by {factor}, so the first layers barely learn (vanishing gradients)",
+        "Use ReLU (or GELU) in the hidden layers, or add BatchNorm before each activation.", last,
+        evidence={"depth": len(longest)})
+
+
+def _too_many_params(graph: _Graph, check: GraphCheck | None, dataset: Any) -> Iterable[Finding]:
+    n_train = getattr(dataset, "n_train", None)
+    if check is None or not n_train:
+        return
+    total = int(check.total_params)
+    ratio = total / n_train
+    if ratio < PARAMS_PER_SAMPLE_INFO:
+        return
+    biggest = max(check.nodes.values(), key=lambda n: n.n_params)
+    severity = "warning" if ratio >= PARAMS_PER_SAMPLE_WARNING else "info"
+    shrink = (f"shrink {biggest.id} (e.g. {biggest.params['out_features'] // 8 or 1} units instead of "
+              f"{biggest.params['out_features']})" if biggest.type == "Linear" and "out_features" in biggest.params
+              and biggest.params["out_features"] >= 16 else f"shrink {biggest.id}")
+    yield _lint(
+        f"The model has {total:,} parameters for {n_train:,} training samples ({num(ratio)} per sample); "
+        f"{graph.label(biggest.id)} alone has {biggest.n_params:,}: it can memorize the training set",
+        f"Bigger is not always better: {shrink}, add L2 (weight decay 1e-4) or dropout with early stopping, "
+        "or add data.", biggest.id, severity=severity,
+        evidence={"params": total, "n_train": n_train, "params_per_sample": ratio})
+
+
+# -- entry point -------------------------------------------------------------------------------------
+def lint_project(project: Project, check: GraphCheck | None, dataset: Any = None) -> list[Finding]:
+    """Warnings about a model that will train but probably badly, most severe first, then in node order.
+
+    ``check`` is :func:`core.graph.check_graph`'s result (shapes, parameter counts); ``dataset``
+    a :class:`core.data.Dataset` or anything with ``targets`` and ``n_train``. Either may be
+    ``None``: the rules that need them are skipped.
+    """
+    graph = _Graph.of(project, check)
+    heads = _heads(project, graph, dataset)
+    order = list(check.order) if check is not None else list(graph.types)
+    findings: list[Finding] = []
+    for head in heads:
+        findings += _softmax_before_loss(graph, head)
+        findings += _squashed_scores(graph, head)
+        findings += _loss_for_target(graph, head)
+        findings += _bounded_regression_head(graph, head, dataset)
+    findings += _dropout_after_last_weights(graph, heads)
+    findings += _stacked_linear(graph)
+    findings += _batchnorm_after_dropout(graph)
+    findings += _saturating_stack(graph, order)
+    findings += _too_many_params(graph, check, dataset)
+    rank = {"error": 0, "warning": 1, "info": 2}
+    unique = {(f.node, f.message): f for f in findings}
+    return sorted(unique.values(), key=lambda f: (rank[f.severity], graph.index.get(f.node or "", -1)))
