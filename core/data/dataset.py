@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
+
+if TYPE_CHECKING:  # torch is heavy: imported only when tensors are built, so parsing a project stays fast
+    import torch
 
 from core.data.errors import DataError
 
@@ -214,10 +217,12 @@ def fit_normalization(x_train: np.ndarray, global_stats: bool) -> tuple[np.ndarr
 
 
 def as_input_tensor(x: np.ndarray) -> torch.Tensor:
+    import torch
     return torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
 
 
 def as_target_tensor(y: np.ndarray, info: TargetInfo) -> torch.Tensor:
+    import torch
     if info.is_classification:
         return torch.from_numpy(np.ascontiguousarray(y, dtype=np.int64))
     return torch.from_numpy(np.ascontiguousarray(y, dtype=np.float32))

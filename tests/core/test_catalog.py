@@ -73,9 +73,11 @@ def test_catalog_covers_what_the_issue_lists():
             "LinearWarmup"} <= set(SCHEDULES.names())
 
 
-def test_catalog_imports_without_torch():
+def test_catalog_and_project_files_load_without_torch():
     import subprocess
     import sys
-    code = "import sys, core.catalog, core.project, core.graph; print('torch' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    code = ("import sys, core.catalog, core.graph; from core.project import Project; "
+            "Project.load('resources/examples/digits.losslab.json'); print('torch' in sys.modules)")
+    root = __import__("pathlib").Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
     assert out.stdout.strip() == "False", "the editor must not need torch to show the window"

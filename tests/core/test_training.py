@@ -197,7 +197,7 @@ def test_gradient_clipping_bounds_how_far_the_weights_move():
     start = [p.detach().clone() for p in prepare(project).model.parameters()]
 
     def distance(model):
-        return math.sqrt(sum(float(((p - q) ** 2).sum()) for p, q in zip(model.parameters(), start)))
+        return math.sqrt(sum(float(((p.detach() - q) ** 2).sum()) for p, q in zip(model.parameters(), start)))
 
     clipped = train(project, diagnose=False)
     steps = clipped.steps
