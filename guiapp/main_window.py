@@ -1,0 +1,312 @@
+"""The main window: composes the canvas, docks, menus, toolbars and status bar. It holds no logic:
+file handling is :mod:`guiapp.files`, settings are :mod:`guiapp.panels`, training is
+:mod:`guiapp.training`, the graph editor is :mod:`guiapp.editor`.
+
+The graph editor and the training UI are optional imports, so the window still opens in a build
+without them. The training UI imports torch; with ``defer_training=True`` it is added by
+:meth:`MainWindow.add_training_ui` once the window is on screen (start-up stays fast), into docks
+and a menu that exist from the start so the saved layout is restored.
+"""
+from __future__ import annotations
+
+import importlib
+from functools import partial
+from typing import Any
+
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QTabBar, QToolBar, QWidget
+
+from . import files, settings, theme
+from .document import ProjectDocument
+from .panels.data_panel import DataPanel
+from .panels.outputs_panel import OutputsPanel
+from .panels.status import StatusFields
+from .panels.training_settings import TrainingSettingsPanel
+
+STATE_VERSION = 2  # bump when the default dock layout changes: older saved layouts are ignored
+ABOUT = ("<h3>LossLab</h3><p>Build neural networks by hand, train them live, and understand their loss.</p>"
+         "<p>PyTorch under the hood; runs offline.</p>")
+
+
+def optional_part(module: str, name: str) -> Any:
+    """``module.name`` when that part of the application is installed, else None."""
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as e:
+        if e.name and (module == e.name or module.startswith(e.name + ".")):
+            return None
+        raise
+    return getattr(mod, name, None)
+
+
+def _placeholder(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setWordWrap(True)
+    label.setEnabled(False)
+    return label
+
+
+class MainWindow(QMainWindow):
+    """LossLab's window over one :class:`ProjectDocument`."""
+
+    def __init__(self, document: ProjectDocument | None = None, parent: QWidget | None = None, *,
+                 defer_training: bool = False):
+        super().__init__(parent)
+        self.document = document if document is not None else ProjectDocument(parent=self)
+        self.setWindowIcon(theme.icon("logo"))
+        self.setDockNestingEnabled(True)
+        self.files = files.FileController(self.document, self)
+        self.autosaver = files.Autosaver(self.document, self)
+        self.controller = None          # guiapp.training.TrainingController, once added
+        self.training_panel = None
+        self.boundary_view = None
+        self.findings_panel = None
+
+        self._build_canvas()
+        self._build_docks()
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbars()
+        self.status = StatusFields(self.document, self.statusBar())
+
+        d = self.document
+        d.dirtyChanged.connect(self.setWindowModified)
+        d.pathChanged.connect(lambda _p: self._update_title())
+        d.projectReplaced.connect(self._update_title)
+        d.projectChanged.connect(lambda kind: self._update_title() if kind in ("name", "all") else None)
+        self.files.recentChanged.connect(self._fill_recent_menu)
+        self._update_title()
+        self.setWindowModified(d.dirty)
+        self.resize(1400, 900)
+        self._default_state = self.saveState(STATE_VERSION)
+        self._apply_state(self._default_state)
+        self.restore_layout()
+        if not defer_training:
+            self.add_training_ui()
+
+    # -- parts -------------------------------------------------------------------------------------
+    def _build_canvas(self) -> None:
+        canvas_cls = optional_part("guiapp.editor", "GraphCanvas")
+        self.canvas = canvas_cls(self.document, self) if canvas_cls else None
+        self.setCentralWidget(self.canvas or _placeholder("The graph editor is not part of this build."))
+
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea | None,
+              icon: str = "") -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        if icon:
+            dock.toggleViewAction().setIcon(theme.icon(icon))
+        if area is not None:
+            self.addDockWidget(area, dock, Qt.Orientation.Horizontal)
+        return dock
+
+    def _build_docks(self) -> None:
+        right, left, bottom = (Qt.DockWidgetArea.RightDockWidgetArea, Qt.DockWidgetArea.LeftDockWidgetArea,
+                               Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, right)  # the settings column runs the full height
+        palette_cls = optional_part("guiapp.editor", "LayerPalette")
+        inspector_cls = optional_part("guiapp.editor", "Inspector")
+        self.palette_widget = palette_cls(self) if palette_cls else None
+        self.inspector = inspector_cls(self.document, self) if inspector_cls else None
+        self.palette_dock = self._dock("Layers", "dock.layers", self.palette_widget or _placeholder(
+            "The layer palette is not part of this build."), left, "layer-dense")
+        self.inspector_dock = self._dock("Inspector", "dock.inspector", self.inspector or _placeholder(
+            "The inspector is not part of this build."), right, "about")
+        self.data_panel = DataPanel(self.document)
+        self.outputs_panel = OutputsPanel(self.document)
+        self.training_settings = TrainingSettingsPanel(self.document)
+        self.data_dock = self._dock("Data", "dock.data", self.data_panel, None, "data")
+        self.outputs_dock = self._dock("Outputs", "dock.outputs", self.outputs_panel, None, "outputs")
+        self.settings_dock = self._dock("Training settings", "dock.training_settings", self.training_settings,
+                                        None, "training")
+        self.splitDockWidget(self.inspector_dock, self.data_dock, Qt.Orientation.Vertical)
+        self.tabifyDockWidget(self.data_dock, self.outputs_dock)
+        self.tabifyDockWidget(self.data_dock, self.settings_dock)
+        self.data_dock.raise_()
+        self.plots_dock = self._dock("Training", "dock.training", _placeholder("Loading the training view…"),
+                                     bottom, "training")
+        self.findings_dock = self._dock("Findings", "dock.findings", _placeholder("Loading…"), None, "findings")
+        self.boundary_dock = self._dock("Decision boundary", "dock.boundary", _placeholder("Loading…"), None,
+                                        "layer-activation")
+        self.splitDockWidget(self.plots_dock, self.findings_dock, Qt.Orientation.Horizontal)
+        self.tabifyDockWidget(self.findings_dock, self.boundary_dock)
+        self.findings_dock.raise_()
+        self.resizeDocks([self.palette_dock, self.inspector_dock], [200, 380], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.plots_dock, self.findings_dock], [560, 260], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.plots_dock], [400], Qt.Orientation.Vertical)
+        self.resizeDocks([self.inspector_dock, self.data_dock], [170, 700], Qt.Orientation.Vertical)
+        if self.canvas is not None and self.inspector is not None:
+            self.canvas.selectionChangedTo.connect(self._on_canvas_selectionChangedTo)
+        if self.canvas is not None and self.palette_widget is not None:
+            self.palette_widget.layerActivated.connect(self.canvas.add_layer)
+
+    def _action(self, text: str, icon: str, slot, keys: Any = None, tip: str = "") -> QAction:
+        a = QAction(theme.icon(icon), text, self)
+        if keys is not None:
+            a.setShortcuts(keys if isinstance(keys, list) else [keys])
+        if tip:
+            a.setStatusTip(tip)
+            a.setToolTip(tip)
+        a.triggered.connect(lambda _checked=False: slot())
+        return a
+
+    def _build_actions(self) -> None:
+        f, K = self.files, QKeySequence
+        self.new_action = self._action("&New", "new", f.new, K(K.StandardKey.New), "Start a new project")
+        self.open_action = self._action("&Open…", "open", f.open, K(K.StandardKey.Open), "Open a project file")
+        self.save_action = self._action("&Save", "save", f.save, K(K.StandardKey.Save), "Save the project")
+        self.save_as_action = self._action("Save &As…", "save-as", f.save_as, K("Ctrl+Shift+S"),
+                                           "Save the project under a new name")
+        self.quit_action = self._action("&Quit", "", self.close, K(K.StandardKey.Quit), "Quit LossLab")
+        stack = self.document.undo_stack
+        self.undo_action = stack.createUndoAction(self, "&Undo")
+        self.undo_action.setIcon(theme.icon("undo"))
+        self.undo_action.setShortcuts([K("Ctrl+Z")])
+        self.redo_action = stack.createRedoAction(self, "&Redo")
+        self.redo_action.setIcon(theme.icon("redo"))
+        self.redo_action.setShortcuts([K("Ctrl+Shift+Z"), K("Ctrl+Y")])
+        self.reset_layout_action = self._action("&Reset Layout", "reset", self.reset_layout, None,
+                                                "Put every panel back where it started")
+        self.about_action = self._action("&About LossLab", "about", self.show_about)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        m = bar.addMenu("&File")
+        m.addActions([self.new_action, self.open_action])
+        self.recent_menu = m.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self.examples_menu = m.addMenu("&Examples")
+        for path in files.examples():
+            self.examples_menu.addAction(files.example_title(path), partial(self.files.open_example, path))
+        m.addSeparator()
+        m.addActions([self.save_action, self.save_as_action])
+        m.addSeparator()
+        m.addAction(self.quit_action)
+        self._fill_recent_menu()
+
+        self.edit_menu = bar.addMenu("&Edit")
+        self.edit_menu.addActions([self.undo_action, self.redo_action])
+        canvas_actions = list(getattr(self.canvas, "edit_actions", []) or [])
+        view_texts = ("Fit to View", "Zoom In", "Zoom Out")
+        if canvas_actions:
+            self.edit_menu.addSeparator()
+            self.edit_menu.addActions([a for a in canvas_actions if a.text() not in view_texts])
+
+        self.view_menu = bar.addMenu("&View")
+        for dock in (self.palette_dock, self.inspector_dock, self.data_dock, self.outputs_dock, self.settings_dock,
+                     self.plots_dock, self.boundary_dock, self.findings_dock):
+            self.view_menu.addAction(dock.toggleViewAction())
+        view_actions = [a for a in canvas_actions if a.text() in view_texts]
+        for a, icon in zip(view_actions, ("fit", "zoom-in", "zoom-out")):
+            a.setIcon(theme.icon(icon))
+        if view_actions:
+            self.view_menu.addSeparator()
+            self.view_menu.addActions(view_actions)
+        self.view_menu.addSeparator()
+        self.view_menu.addAction(self.reset_layout_action)
+
+        self.train_menu = bar.addMenu("&Train")
+        self.help_menu = bar.addMenu("&Help")
+        self.help_menu.addAction(self.about_action)
+
+    def _build_toolbars(self) -> None:
+        tb = QToolBar("File and edit", self)
+        tb.setObjectName("toolbar.main")
+        tb.addActions([self.new_action, self.open_action, self.save_action])
+        tb.addSeparator()
+        tb.addActions([self.undo_action, self.redo_action])
+        self.addToolBar(tb)
+        self.train_toolbar = QToolBar("Training", self)
+        self.train_toolbar.setObjectName("toolbar.training")
+        self.train_toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.addToolBar(self.train_toolbar)
+
+    def add_training_ui(self) -> bool:
+        """Add the training controller, its panels and its actions (imports torch). False when this
+        build has no training UI."""
+        if self.controller is not None:
+            return True
+        controller_cls = optional_part("guiapp.training", "TrainingController")
+        if controller_cls is None:
+            for dock in (self.plots_dock, self.boundary_dock, self.findings_dock):
+                dock.setWidget(_placeholder("Training is not part of this build."))
+            return False
+        c = self.controller = controller_cls(self.document, self)
+        self.files.training = c
+        panel_cls = optional_part("guiapp.training", "TrainingPanel")
+        boundary_cls = optional_part("guiapp.training", "BoundaryView")
+        findings_cls = optional_part("guiapp.training", "FindingsPanel")
+        if panel_cls is not None:
+            self.training_panel = panel_cls(c)
+            self.plots_dock.setWidget(self.training_panel)
+        if boundary_cls is not None:
+            self.boundary_view = boundary_cls(c)
+            self.boundary_dock.setWidget(self.boundary_view)
+        if findings_cls is not None:
+            self.findings_panel = findings_cls(c, self.canvas)
+            self.findings_dock.setWidget(self.findings_panel)
+        names = ("run_action", "pause_action", "stop_action", "step_action", "step_epoch_action", "reset_action")
+        actions = {n: getattr(c, n) for n in names if getattr(c, n, None) is not None}
+        self.train_menu.addActions(list(actions.values()))
+        self.train_toolbar.addActions([a for n, a in actions.items() if n != "step_epoch_action"])
+        c.runFailed.connect(lambda reason: self.statusBar().showMessage(f"Cannot run: {reason}", 10_000))
+        return True
+
+    # -- layout ------------------------------------------------------------------------------------
+    def restore_layout(self) -> None:
+        """Restore the window geometry and dock layout saved at the last close."""
+        geometry = settings.value("window/geometry")
+        state = settings.value("window/state")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        if isinstance(state, QByteArray):
+            self._apply_state(state)
+
+    def save_layout(self) -> None:
+        settings.set_value("window/geometry", self.saveGeometry())
+        settings.set_value("window/state", self.saveState(STATE_VERSION))
+
+    def reset_layout(self) -> None:
+        """Every dock and toolbar back to where it was when the window was built."""
+        for dock in self.findChildren(QDockWidget):
+            dock.setFloating(False)
+        self._apply_state(self._default_state)
+
+    def _apply_state(self, state: QByteArray) -> bool:
+        # Qt 6 leaves a stray copy of a tab bar visible when a second group of tabbed docks is built
+        # in a hidden window; restoreState makes fresh bars and shows only those it uses.
+        for bar in self.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly):
+            bar.hide()
+        return self.restoreState(state, STATE_VERSION)
+
+    # -- slots -------------------------------------------------------------------------------------
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"{self.files.display_name()}[*] — LossLab")
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        recent = files.recent_files()
+        for path in recent:
+            self.recent_menu.addAction(path.name, partial(self.files.open, path)).setToolTip(str(path))
+        if recent:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction("Clear Menu", files.clear_recent)
+        self.recent_menu.setEnabled(bool(recent))
+
+    def _on_canvas_selectionChangedTo(self, ids: list) -> None:
+        self.inspector.show_nodes(ids)
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About LossLab", ABOUT)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        if not self.files.confirm_discard():
+            event.ignore()
+            return
+        self.autosaver.remove()
+        self.save_layout()
+        event.accept()
+

@@ -1,0 +1,270 @@
+"""The Data panel: which data set (built-in or a CSV/NPZ file), its parameters, target and task, the
+split and normalization, a preview, and the loading error when there is one.
+
+``core.data`` imports torch, so the panel builds its controls when the document first reports data
+(after the window is shown), never at construction time of a deferred document.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QFont, QStandardItemModel
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+                               QScrollArea, QVBoxLayout, QWidget)
+
+from core.catalog.params import Param
+from core.project import TASKS, Project
+
+from .. import files, theme
+from .params import ParamForm, commit_edit, param_editor, show_value
+
+FILE_KINDS = {"csv": "CSV file…", "npz": "NPZ file…"}
+FIELDS = {
+    "task": Param("task", "choice", "auto", choices=TASKS,
+                  help="auto: whole numbers with few values are classes, other numbers are regression."),
+    "val_fraction": Param("val_fraction", "float", 0.2, min=0.0, max=0.9,
+                          help="Share of the samples held out to measure the validation loss."),
+    "test_fraction": Param("test_fraction", "float", 0.0, min=0.0, max=0.9,
+                           help="Share held out for a final test, never seen during training."),
+    "seed": Param("seed", "int", 0, min=0, max=2**31 - 1,
+                  help="Shuffles the split (the data set's own seed draws the data)."),
+    "normalize": Param("normalize", "bool", True, help="Scale every input to mean 0 and standard deviation 1 "
+                                                       "(fitted on the training split)."),
+}
+
+
+def choose_data_file(parent: QWidget | None, kind: str, start_dir: str = "") -> str | None:
+    """Ask for a CSV or NPZ file (monkeypatched in tests)."""
+    pattern = "CSV files (*.csv *.tsv *.txt)" if kind == "csv" else "NumPy archives (*.npz)"
+    path, _ = QFileDialog.getOpenFileName(parent, f"Open {kind.upper()} data", start_dir, f"{pattern};;All files (*)")
+    return path or None
+
+
+class DataPanel(QScrollArea):
+    """Edits ``project.data`` through the document; one undo step per change."""
+
+    def __init__(self, document, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.document = document
+        self.setWidgetResizable(True)
+        self.setFrameShape(QScrollArea.Shape.NoFrame)
+        self._built = False
+        self._placeholder = QLabel("Loading the data…")
+        self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setWidget(self._placeholder)
+        document.projectChanged.connect(self._on_document_projectChanged)
+        document.datasetChanged.connect(self._on_document_datasetChanged)
+        document.dataErrorChanged.connect(self._on_document_dataErrorChanged)
+        if document.data_loaded:
+            self._build()
+
+    # -- building ----------------------------------------------------------------------------------
+    def _build(self) -> None:
+        from core.data import DATASETS
+        self._built = True
+        body = QWidget()
+        outer = QVBoxLayout(body)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        outer.addLayout(form)
+
+        self.source = QComboBox()
+        self.source.setObjectName("data.source")
+        model = QStandardItemModel(self.source)
+        self.source.setModel(model)
+        bold = QFont()
+        bold.setBold(True)
+        for category, entries in DATASETS.by_category().items():
+            self._add_header(category, bold)
+            for e in entries:
+                self.source.addItem(theme.icon("data"), e.name, e.name)
+                self.source.setItemData(self.source.count() - 1, e.doc, Qt.ItemDataRole.ToolTipRole)
+        self._add_header("your own file", bold)
+        for kind, text in FILE_KINDS.items():
+            self.source.addItem(theme.icon("browse"), text, kind)
+        self.source.activated.connect(self._on_source_activated)
+        form.addRow("Data set", self.source)
+
+        self.doc = QLabel()
+        self.doc.setWordWrap(True)
+        self.doc.setStyleSheet(f"color: {theme.accent('muted')}")
+        form.addRow(self.doc)
+
+        self.file_row = QWidget()
+        row = QHBoxLayout(self.file_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.path = QLineEdit()
+        self.path.setReadOnly(True)
+        self.path.setObjectName("data.path")
+        browse = QPushButton(theme.icon("browse"), "Browse…")
+        browse.clicked.connect(self._on_browse_clicked)
+        row.addWidget(self.path, 1)
+        row.addWidget(browse)
+        form.addRow("File", self.file_row)
+        self._file_label = form.labelForField(self.file_row)
+
+        self.error = QLabel()
+        self.error.setObjectName("data.error")
+        self.error.setWordWrap(True)
+        self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error.setStyleSheet(f"color: {theme.accent('error')}")
+        form.addRow(self.error)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        form.addRow(self.summary)
+
+        from .data_preview import DataPreview
+        self.preview = DataPreview()
+        form.addRow(self.preview)
+        self.params = ParamForm()
+        form.addRow(self.params)
+
+        self.target = QComboBox()
+        self.target.setObjectName("data.target")
+        self.target.activated.connect(self._on_target_activated)
+        self.target.setEditable(False)
+        form.addRow("Target", self.target)
+
+        self.fields: dict[str, QWidget] = {}
+        for key, label in (("task", "Task"), ("val_fraction", "Validation"), ("test_fraction", "Test"),
+                           ("seed", "Split seed"), ("normalize", "Normalize")):
+            w = param_editor(FIELDS[key], getattr(self.document.project.data, key),
+                             lambda v, key=key: self._set(key, v))
+            w.setObjectName(f"data.{key}")
+            self.fields[key] = w
+            form.addRow(label, w)
+
+        self.setWidget(body)
+        self.refresh()
+
+    def _add_header(self, text: str, font: QFont) -> None:
+        self.source.addItem(text.upper())
+        item = self.source.model().item(self.source.count() - 1)
+        item.setEnabled(False)
+        item.setFont(font)
+
+    # -- showing the document --------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Show the document's data spec, dataset and error."""
+        if not self._built:
+            return
+        from core.data import DATASETS
+        d = self.document.project.data
+        ds = self.document.dataset
+        builtin = d.source in DATASETS
+        entry = DATASETS.get(d.source) if builtin else None
+        _select(self.source, d.source)
+        self.doc.setText(entry.doc if entry else (
+            "A CSV with a header row: numeric feature columns and the target column (the last one unless "
+            "you pick it)." if d.source == "csv" else "An .npz archive with arrays x (inputs) and y (targets)."))
+        self.params.setVisible(builtin)
+        self.params.show_entry(entry, d.params if builtin else {}, self._on_params_committed)
+        self.file_row.setVisible(not builtin)
+        if self._file_label is not None:
+            self._file_label.setVisible(not builtin)
+        self.path.setText(d.path or "")
+        self._fill_targets(entry, ds)
+        for key, editor in self.fields.items():
+            show_value(editor, getattr(d, key))
+        self.error.setText(self.document.data_error)
+        self.error.setVisible(bool(self.document.data_error))
+        self.summary.setText(ds.summary() if ds is not None else "")
+        self.preview.show_dataset(ds)
+
+    def _fill_targets(self, entry, ds) -> None:
+        d = self.document.project.data
+        names: list[str] = list(entry.default_targets) if entry is not None else []
+        if entry is None and ds is not None:
+            names = list(ds.targets) + [f for f in ds.feature_names if f not in ds.targets]
+        current = ", ".join(d.target) if isinstance(d.target, list) else d.target
+        self.target.blockSignals(True)
+        self.target.clear()
+        if entry is not None and len(names) == 1:
+            self.target.addItem(names[0], None)  # the set's only target: nothing to choose
+            names = []
+        else:
+            default = ("all: " + " + ".join(names)) if entry is not None else (
+                "last column" if d.source == "csv" else "y")
+            self.target.addItem(f"({default})", None)
+        for n in names:
+            self.target.addItem(n, n)
+        if current is not None and self.target.findData(current) < 0:
+            self.target.addItem(current, current)
+        self.target.setCurrentIndex(max(0, self.target.findData(current)) if current is not None else 0)
+        self.target.blockSignals(False)
+
+    # -- editing -----------------------------------------------------------------------------------
+    def _edit(self, text: str, change: Callable[[Project], None], merge_key: str | None = None) -> str | None:
+        reason = commit_edit(self.document, text, change, "data", merge_key)
+        if reason:
+            QTimer.singleShot(0, self.refresh)  # show the stored choice again, outside the combo's signal
+        return reason
+
+    def _set(self, key: str, value: Any) -> str | None:
+        return self._edit(f"Set data {key.replace('_', ' ')}", lambda p: setattr(p.data, key, value), f"data.{key}")
+
+    def _on_params_committed(self, name: str, value: Any) -> str | None:
+        def change(p: Project) -> None:
+            p.data.params[name] = value
+        return self._edit(f"Set data {name}", change, f"data.params.{name}")
+
+    def _on_source_activated(self, index: int) -> None:
+        source = self.source.itemData(index)
+        d = self.document.project.data
+        if source is None or source == d.source:
+            return self.refresh()
+        if source in FILE_KINDS:
+            return self._choose_file(source)
+
+        def change(p: Project) -> None:
+            p.data.source, p.data.params, p.data.path, p.data.task = source, {}, None, "auto"
+            p.data.target = p.data.features = None  # a built-in set knows its targets and their tasks
+        self._edit(f"Use the {source} data", change)
+
+    def _on_browse_clicked(self) -> None:
+        self._choose_file(self.document.project.data.source)
+
+    def _choose_file(self, kind: str) -> None:
+        doc = self.document
+        start = str(doc.path.parent) if doc.path else str(Path.home())
+        chosen = choose_data_file(self, kind, start)
+        if chosen is None:
+            return self.refresh()
+        stored = files.relative_data_path(chosen, doc.path)
+        keep_target = doc.project.data.source == kind
+
+        def change(p: Project) -> None:
+            p.data.source, p.data.params, p.data.path = kind, {}, stored
+            if not keep_target:
+                p.data.target = p.data.features = None
+                p.data.task = "auto"
+        self._edit(f"Load {Path(chosen).name}", change)
+
+    def _on_target_activated(self, index: int) -> None:
+        value = self.target.itemData(index)
+        if isinstance(value, str) and "," in value:
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        self._set("target", value)
+
+    # -- document signals --------------------------------------------------------------------------
+    def _on_document_projectChanged(self, kind: str) -> None:
+        if kind in ("data", "all"):
+            self.refresh()
+
+    def _on_document_datasetChanged(self, _dataset: object) -> None:
+        if not self._built:  # later changes arrive with projectChanged("data"/"all")
+            self._build()
+
+    def _on_document_dataErrorChanged(self, _message: str) -> None:
+        if not self._built:
+            self._build()
+
+
+def _select(combo: QComboBox, data: Any) -> None:
+    i = combo.findData(data)
+    if i >= 0 and i != combo.currentIndex():
+        combo.blockSignals(True)
+        combo.setCurrentIndex(i)
+        combo.blockSignals(False)

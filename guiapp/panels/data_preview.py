@@ -1,0 +1,201 @@
+"""A look at the data: a scatter for 1-D/2-D sets, the first rows and the class balance for tables,
+a few images for image sets."""
+from __future__ import annotations
+
+import html
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QImage, QPixmap
+from PySide6.QtWidgets import (QGridLayout, QLabel, QStackedWidget, QTableWidget, QTableWidgetItem, QVBoxLayout,
+                               QWidget)
+
+from .. import theme
+
+MAX_POINTS = 3000
+TABLE_ROWS = 8
+IMAGES = 12
+IMAGE_PX = 40
+IMAGE_COLUMNS = 6
+
+
+def raw_inputs(ds, split: str = "train") -> np.ndarray:
+    """Unnormalized inputs of a split as numpy (the stored raw copy, or the tensors un-normalized)."""
+    raw = getattr(ds, f"raw_{split}")
+    if raw is not None:
+        return np.asarray(raw)
+    x = getattr(ds, f"x_{split}").numpy()
+    if ds.mean is not None and ds.std is not None:
+        x = x * ds.std + ds.mean
+    return x
+
+
+def class_balance(ds) -> dict[str, list[tuple[str, float]]]:
+    """Share of each class in the training split, per classification target:
+    ``{"diagnosis": [("healthy", 0.5), ("at risk", 0.3), ("ill", 0.2)]}``."""
+    out = {}
+    for name, info in ds.targets.items():
+        if info.is_classification:
+            counts = np.bincount(ds.y_train[name].numpy(), minlength=info.width)
+            total = max(1, int(counts.sum()))
+            out[name] = [(c, k / total) for c, k in zip(info.classes, counts)]
+    return out
+
+
+def balance_html(ds) -> str:
+    """The class balance as one line per target, each class with its scatter colour."""
+    lines = []
+    for name, shares in class_balance(ds).items():
+        parts = [f"<span style='color:{theme.CLASS_COLORS[i % len(theme.CLASS_COLORS)]}'>■</span> "
+                 f"{html.escape(c)} {100 * share:.0f}%" for i, (c, share) in enumerate(shares)]
+        lines.append(f"{html.escape(name)}: " + " &nbsp; ".join(parts))
+    return "<br>".join(lines)
+
+
+class DataPreview(QWidget):
+    """Shows a :class:`core.data.Dataset`; redraws only when handed a different one."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._dataset = None
+        self.stack = QStackedWidget()
+        self.balance = QLabel()
+        self.balance.setWordWrap(True)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.balance)
+        lay.addWidget(self.stack, 1)
+        self.empty = QLabel("")
+        self.stack.addWidget(self.empty)
+        self.plot = None          # pyqtgraph PlotWidget, made on first use (pyqtgraph is slow to import)
+        self.table = QTableWidget()
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setMinimumHeight(200)
+        self.stack.addWidget(self.table)
+        self.images = QWidget()
+        self.image_grid = QGridLayout(self.images)
+        self.image_grid.setSpacing(4)
+        self.image_grid.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.stack.addWidget(self.images)
+        self.setMinimumHeight(240)
+
+    def show_dataset(self, ds) -> None:
+        if ds is self._dataset:
+            return
+        self._dataset = ds
+        if ds is None:
+            self.balance.setText("")
+            self.stack.setCurrentWidget(self.empty)
+            return
+        self.balance.setText(balance_html(ds))
+        self.balance.setVisible(bool(self.balance.text()))
+        shape = tuple(ds.input_shape)
+        if shape in ((1,), (2,)):
+            self._scatter(ds)
+        elif len(shape) >= 2:
+            self._images(ds)
+        else:
+            self._table(ds)
+
+    # -- scatter -----------------------------------------------------------------------------------
+    def _ensure_plot(self):
+        if self.plot is None:
+            import pyqtgraph as pg
+            pal = self.palette()
+            self.plot = pg.PlotWidget(background=pal.color(pal.ColorRole.Base))
+            self.plot.setMinimumHeight(240)
+            self.plot.setAspectLocked(False)
+            self.plot.showGrid(x=True, y=True, alpha=0.15)
+            self.plot.getPlotItem().setMenuEnabled(False)
+            self.stack.addWidget(self.plot)
+        return self.plot
+
+    def _scatter(self, ds) -> None:
+        import pyqtgraph as pg
+        plot = self._ensure_plot()
+        plot.clear()
+        x = raw_inputs(ds)
+        name = ds.default_target
+        info = ds.targets[name]
+        y = ds.y_train[name].numpy()
+        n = min(len(x), MAX_POINTS)
+        x, y = x[:n], y[:n]
+        if x.shape[1] == 1:  # a curve: input against target
+            plot.setLabels(bottom=ds.feature_names[0], left=name)
+            yy = y.reshape(len(y), -1)[:, 0]
+            item = pg.ScatterPlotItem(x[:, 0], yy.astype(float), size=5, pen=None,
+                                      brush=pg.mkBrush(theme.CLASS_COLORS[0]))
+            plot.addItem(item)
+        elif info.is_classification:
+            plot.setLabels(bottom=ds.feature_names[0], left=ds.feature_names[1])
+            for c, label in enumerate(info.classes):
+                m = y == c
+                color = QColor(theme.CLASS_COLORS[c % len(theme.CLASS_COLORS)])
+                item = pg.ScatterPlotItem(x[m, 0], x[m, 1], size=6, pen=pg.mkPen(color.darker(130)),
+                                          brush=pg.mkBrush(color))
+                plot.addItem(item)
+        else:  # 2-D regression: colour by the target value
+            plot.setLabels(bottom=ds.feature_names[0], left=ds.feature_names[1])
+            v = y.reshape(len(y), -1)[:, 0].astype(float)
+            t = (v - v.min()) / (np.ptp(v) or 1.0)
+            cmap = pg.colormap.get("viridis")
+            brushes = [pg.mkBrush(c) for c in cmap.map(t, mode="qcolor")]
+            plot.addItem(pg.ScatterPlotItem(x[:, 0], x[:, 1], size=6, pen=None, brush=brushes))
+        plot.autoRange()
+        self.stack.setCurrentWidget(plot)
+
+    # -- tables ------------------------------------------------------------------------------------
+    def _table(self, ds) -> None:
+        x = raw_inputs(ds)[:TABLE_ROWS]
+        targets = list(ds.targets.items())
+        headers = list(ds.feature_names) + [f"→ {n}" for n, _ in targets]
+        t = self.table
+        t.clear()
+        t.setColumnCount(len(headers))
+        t.setRowCount(len(x))
+        t.setHorizontalHeaderLabels(headers)
+        for r in range(len(x)):
+            for c, v in enumerate(x[r].reshape(-1)[: len(ds.feature_names)]):
+                t.setItem(r, c, _cell(f"{v:.4g}"))
+            for k, (name, info) in enumerate(targets):
+                y = ds.y_train[name][r]
+                text = info.classes[int(y)] if info.is_classification else ", ".join(
+                    f"{float(v):.4g}" for v in y.reshape(-1))
+                item = _cell(text)
+                item.setForeground(QColor(theme.accent("ok")))
+                t.setItem(r, len(ds.feature_names) + k, item)
+        t.resizeColumnsToContents()
+        self.stack.setCurrentWidget(t)
+
+    # -- images ------------------------------------------------------------------------------------
+    def _images(self, ds) -> None:
+        while self.image_grid.count():
+            w = self.image_grid.takeAt(0).widget()
+            if w is not None:
+                w.deleteLater()
+        x = raw_inputs(ds)[:IMAGES]
+        name = ds.default_target
+        info = ds.targets[name]
+        lo, hi = float(x.min()), float(x.max())
+        for i, img in enumerate(x):
+            a = img.reshape(-1, img.shape[-2], img.shape[-1])[0]
+            g = np.ascontiguousarray(((a - lo) / ((hi - lo) or 1.0) * 255).astype(np.uint8))
+            q = QImage(g.data, g.shape[1], g.shape[0], g.strides[0], QImage.Format.Format_Grayscale8).copy()
+            pic = QLabel()
+            pic.setPixmap(QPixmap.fromImage(q).scaled(IMAGE_PX, IMAGE_PX, Qt.AspectRatioMode.KeepAspectRatio,
+                                                      Qt.TransformationMode.FastTransformation))
+            y = ds.y_train[name][i]
+            pic.setToolTip(info.classes[int(y)] if info.is_classification else f"{float(y.reshape(-1)[0]):.4g}")
+            cap = QLabel(pic.toolTip())
+            cap.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+            row, col = divmod(i, IMAGE_COLUMNS)
+            self.image_grid.addWidget(pic, row * 2, col)
+            self.image_grid.addWidget(cap, row * 2 + 1, col)
+        self.stack.setCurrentWidget(self.images)
+
+
+def _cell(text: str) -> QTableWidgetItem:
+    item = QTableWidgetItem(text)
+    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    return item

@@ -1,0 +1,95 @@
+"""GUI settings stored in ``QSettings`` (never in the project): the torch thread cap, window layout, files.
+
+The organization name comes from ``LOSSLAB_SETTINGS_ORG`` when set (tests use their own), so a test
+run never touches a person's settings.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from PySide6.QtCore import QObject, QSettings, Signal
+
+APP_NAME = "LossLab"
+DEFAULT_ORG = "LossLab"
+
+
+def organization() -> str:
+    """The QSettings organization: ``LOSSLAB_SETTINGS_ORG`` or "LossLab"."""
+    return os.environ.get("LOSSLAB_SETTINGS_ORG") or DEFAULT_ORG
+
+
+def settings() -> QSettings:
+    """A QSettings for LossLab's GUI (cheap to create; Qt caches the backing store)."""
+    return QSettings(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, organization(), APP_NAME)
+
+
+def value(key: str, default: Any = None, type_: type | None = None) -> Any:
+    """Read one setting; ``type_`` converts what some backends store as text (e.g. int)."""
+    s = settings()
+    if type_ is None:
+        return s.value(key, default)
+    try:
+        return s.value(key, default, type=type_)
+    except (TypeError, ValueError):
+        return default
+
+
+def set_value(key: str, val: Any) -> None:
+    s = settings()
+    s.setValue(key, val)
+    s.sync()
+
+
+class SettingsSignals(QObject):
+    """Tells views that a GUI setting changed (the status bar shows the thread cap)."""
+    torchThreadsChanged = Signal(int)
+
+
+_signals: SettingsSignals | None = None
+
+
+def signals() -> SettingsSignals:
+    """The process-wide notifier for settings changes."""
+    global _signals
+    if _signals is None:
+        _signals = SettingsSignals()
+    return _signals
+
+
+# -- torch threads ---------------------------------------------------------------------------------
+def cpu_count() -> int:
+    return os.cpu_count() or 1
+
+
+def default_torch_threads() -> int:
+    """Leave one core to the GUI thread (two torch threads beside a busy GUI were slower than one)."""
+    return max(1, cpu_count() - 1)
+
+
+def torch_threads() -> int:
+    """The torch intra-op thread cap the training controller applies (1 .. cores)."""
+    n = value("training/torch_threads", default_torch_threads(), int)
+    try:
+        n = int(n)
+    except (TypeError, ValueError):
+        n = default_torch_threads()
+    return min(max(1, n), cpu_count())
+
+
+def set_torch_threads(n: int) -> None:
+    """Store the thread cap, apply it when torch is already loaded, and notify views."""
+    n = min(max(1, int(n)), cpu_count())
+    if n == torch_threads():
+        return
+    set_value("training/torch_threads", n)
+    apply_torch_threads()
+    signals().torchThreadsChanged.emit(n)
+
+
+def apply_torch_threads() -> None:
+    """Apply the cap to torch if it is imported (never imports torch: start-up stays fast)."""
+    torch = sys.modules.get("torch")
+    if torch is not None and hasattr(torch, "set_num_threads"):
+        torch.set_num_threads(torch_threads())

@@ -1,0 +1,180 @@
+"""Recent files, autosave and crash recovery, and which project opens at start-up."""
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+from core.project import Project
+from guiapp import files
+from guiapp.document import ProjectDocument
+from tests.conftest import EXAMPLES
+
+SPIRAL = EXAMPLES / "spiral.losslab.json"
+
+
+@pytest.fixture
+def isolated(monkeypatch, tmp_path):
+    monkeypatch.setenv("LOSSLAB_SETTINGS_ORG", f"LossLabTests-{uuid.uuid4().hex[:8]}")
+    monkeypatch.setattr(files, "autosave_dir", lambda: tmp_path / "autosave")
+    return tmp_path
+
+
+@pytest.fixture
+def answers(monkeypatch):
+    """Prompt answers for the test to set, and the prompts asked."""
+    a = {"recover": True, "asked": [], "errors": []}
+    monkeypatch.setattr(files, "ask_recover", lambda parent, rec: a["asked"].append(rec) or a["recover"])
+    monkeypatch.setattr(files, "ask_save_changes", lambda parent, name: "discard")
+    monkeypatch.setattr(files, "show_error", lambda parent, title, text, detail="": a["errors"].append(detail))
+    return a
+
+
+def _project_file(folder: Path, name: str) -> Path:
+    p = folder / f"{name}.losslab.json"
+    p.write_text(SPIRAL.read_text())
+    return p
+
+
+def _doc_with_edit(path: Path | None = None, lr: float = 0.07) -> ProjectDocument:
+    doc = ProjectDocument(Project.load(path or SPIRAL))
+    if path is not None:
+        doc.replace(Project.load(path), path)
+    doc.edit("lr", lambda p: p.training.optimizer.params.__setitem__("lr", lr), "training")
+    return doc
+
+
+def _as_if_crashed(file: Path) -> None:
+    """Make an autosave look like one left by a process that is gone."""
+    doc = json.loads(file.read_text())
+    doc["pid"] = 0
+    file.write_text(json.dumps(doc))
+
+
+# -- recent files ------------------------------------------------------------------------------------
+def test_recent_files_newest_first_at_most_ten_missing_dropped(isolated):
+    paths = [_project_file(isolated, f"p{i}") for i in range(12)]
+    for p in paths:
+        files.add_recent(p)
+    files.add_recent(paths[5])  # again: moves to the front, no duplicate
+    recent = files.recent_files()
+    assert len(recent) == files.MAX_RECENT
+    assert recent[0] == paths[5].resolve() and recent[1] == paths[11].resolve()
+    paths[11].unlink()
+    assert paths[11].resolve() not in files.recent_files()
+    assert files.last_project() == paths[5].resolve()
+    files.clear_recent()
+    assert files.recent_files() == []
+
+
+def test_relative_data_path(tmp_path):
+    project = tmp_path / "proj" / "a.losslab.json"
+    data = tmp_path / "data" / "x.csv"
+    assert files.relative_data_path(data, project) == "../data/x.csv"
+    assert files.relative_data_path(data, None) == str(data.resolve())
+
+
+# -- autosave ----------------------------------------------------------------------------------------
+def test_autosave_writes_while_dirty_and_is_removed_on_save(qtbot, isolated):
+    path = _project_file(isolated, "work")
+    doc = ProjectDocument(Project.load(path))
+    doc.replace(Project.load(path), path)
+    saver = files.Autosaver(doc, interval_ms=20)
+    assert saver.save_now() is None  # clean: nothing to write
+    doc.edit("lr", lambda p: p.training.optimizer.params.__setitem__("lr", 0.07), "training")
+    qtbot.waitUntil(saver.file.exists, timeout=3000)
+    payload = json.loads(saver.file.read_text())
+    assert payload["original"] == str(path.resolve())
+    assert payload["project"]["training"]["optimizer"]["params"]["lr"] == 0.07
+    doc.save()
+    assert not saver.file.exists()
+
+
+def test_autosave_is_removed_when_undone_to_clean(qtbot, isolated):
+    doc = _doc_with_edit()
+    saver = files.Autosaver(doc)
+    assert saver.save_now() == saver.file
+    doc.undo_stack.undo()
+    assert not doc.dirty and not saver.file.exists()
+
+
+def test_recovery_restores_the_autosaved_project(qtbot, isolated, answers):
+    path = _project_file(isolated, "work")
+    crashed = _doc_with_edit(path, lr=0.09)
+    file = files.Autosaver(crashed).save_now()
+    _as_if_crashed(file)
+    fresh = ProjectDocument(Project(), load_data=False)
+    ctl = files.FileController(fresh)
+    assert ctl.offer_recovery()
+    assert fresh.project.to_dict() == crashed.project.to_dict()
+    assert fresh.dirty  # recovered work is not saved yet
+    assert fresh.path == path.resolve()
+    assert not file.exists()
+    assert fresh.check is not None and fresh.check.ok
+
+
+def test_declined_recovery_discards_the_autosave(qtbot, isolated, answers):
+    file = files.Autosaver(_doc_with_edit()).save_now()
+    _as_if_crashed(file)
+    answers["recover"] = False
+    fresh = ProjectDocument(Project(), load_data=False)
+    assert not files.FileController(fresh).offer_recovery()
+    assert len(answers["asked"]) == 1 and not file.exists()
+    assert not fresh.data_loaded
+
+
+def test_autosaves_of_running_windows_are_not_offered(qtbot, isolated, answers):
+    files.Autosaver(_doc_with_edit()).save_now()  # this process is alive
+    assert files.find_autosaves() == []
+
+
+# -- start-up ----------------------------------------------------------------------------------------
+def _startup(path: str | None = None) -> ProjectDocument:
+    doc = ProjectDocument(Project(), load_data=False)
+    files.FileController(doc).startup(path)
+    return doc
+
+
+def test_startup_opens_the_given_project(qtbot, isolated, answers):
+    doc = _startup(str(EXAMPLES / "xor.losslab.json"))
+    assert doc.path == EXAMPLES / "xor.losslab.json" and doc.check.ok
+
+
+def test_startup_offers_recovery_then_last_project_then_spiral(qtbot, isolated, answers):
+    assert _startup().project.to_dict() == Project.load(SPIRAL).to_dict()  # nothing else: the spiral
+    last = _project_file(isolated, "last")
+    files.add_recent(last)
+    assert _startup().path == last.resolve()
+    file = files.Autosaver(_doc_with_edit(lr=0.123)).save_now()
+    _as_if_crashed(file)
+    doc = _startup()
+    assert doc.project.training.optimizer.params["lr"] == 0.123 and doc.dirty
+
+
+def test_startup_with_a_broken_file_says_why_and_opens_another(qtbot, isolated, answers):
+    bad = isolated / "bad.losslab.json"
+    bad.write_text("{")
+    doc = _startup(str(bad))
+    assert answers["errors"] and "line 1" in answers["errors"][0]
+    assert doc.check is not None and doc.check.ok
+
+
+def test_save_as_to_another_folder_keeps_a_relative_data_path_working(qtbot, isolated, monkeypatch):
+    src = isolated / "a"
+    src.mkdir()
+    (src / "d.csv").write_text("x1,x2,y\n" + "\n".join(f"{i},{i % 3},{i % 2}" for i in range(40)) + "\n")
+    project = Project.load(SPIRAL).to_dict()
+    project["data"] = {"source": "csv", "path": "d.csv"}
+    (src / "p.losslab.json").write_text(json.dumps(project))
+    doc = ProjectDocument(Project(), load_data=False)
+    ctl = files.FileController(doc)
+    assert ctl.open(src / "p.losslab.json", confirm=False)
+    assert doc.data_error == ""
+    target = isolated / "b" / "p.losslab.json"
+    monkeypatch.setattr(files, "choose_save_path", lambda parent, suggested="": str(target))
+    assert ctl.save_as()
+    reopened = ProjectDocument(Project.load(target))
+    assert reopened.data_error == "" and os.path.isabs(reopened.project.data.path)

@@ -1,0 +1,233 @@
+"""The main window: examples open checked, broken files are refused, save/reopen, title and dirty
+marker, the close prompts, menus and the remembered layout."""
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from core.project import Project
+from guiapp import files, settings
+from guiapp.document import ProjectDocument
+from guiapp.main_window import MainWindow
+from tests.conftest import EXAMPLES
+
+SPIRAL = EXAMPLES / "spiral.losslab.json"
+
+
+@pytest.fixture
+def isolated(monkeypatch, tmp_path):
+    """Own settings (recent files, layout) and autosave folder for this test."""
+    monkeypatch.setenv("LOSSLAB_SETTINGS_ORG", f"LossLabTests-{uuid.uuid4().hex[:8]}")
+    monkeypatch.setattr(files, "autosave_dir", lambda: tmp_path / "autosave")
+    return tmp_path
+
+
+@pytest.fixture
+def prompts(monkeypatch):
+    """Answer every prompt programmatically and record it."""
+    p = SimpleNamespace(save="discard", stop=True, recover=False, save_path=None, open_path=None,
+                        asked=[], errors=[])
+    monkeypatch.setattr(files, "ask_save_changes", lambda parent, name: p.asked.append(("save", name)) or p.save)
+    monkeypatch.setattr(files, "ask_stop_training", lambda parent: p.asked.append(("stop",)) or p.stop)
+    monkeypatch.setattr(files, "ask_recover", lambda parent, rec: p.asked.append(("recover", rec)) or p.recover)
+    monkeypatch.setattr(files, "show_error", lambda parent, title, text, detail="": p.errors.append((text, detail)))
+    monkeypatch.setattr(files, "choose_save_path", lambda parent, suggested="": p.save_path)
+    monkeypatch.setattr(files, "choose_open_path", lambda parent, start="": p.open_path)
+    return p
+
+
+@pytest.fixture
+def window(qtbot, isolated, prompts):
+    w = MainWindow(ProjectDocument(Project(), load_data=False))
+    qtbot.addWidget(w)
+    assert w.files.open(SPIRAL, confirm=False)
+    w.show()
+    yield w
+    if w.controller is not None:
+        w.controller.stop_and_wait(2.0)
+    w.document.undo_stack.setClean()
+    w.close()
+
+
+def _set_lr(doc, lr: float) -> None:
+    doc.edit("lr", lambda p: p.training.optimizer.params.__setitem__("lr", lr), "training")
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES.glob("*.losslab.json")), ids=lambda p: p.name.split(".")[0])
+def test_each_example_opens_with_a_checked_graph(window, prompts, example):
+    assert window.files.open(example)
+    doc = window.document
+    assert doc.data_error == ""
+    assert doc.check is not None and doc.check.ok, [p.message for p in doc.check.problems]
+    assert window.status.params.text() == f"{doc.check.total_params:,} parameters"
+    assert window.status.reason.text() == ""
+    assert window.windowTitle() == f"{example.name[:-len('.losslab.json')]}[*] — LossLab"
+    assert not prompts.errors
+
+
+def test_examples_menu_lists_every_example(window):
+    titles = [a.text() for a in window.examples_menu.actions()]
+    assert titles == [p.name[:-len(".losslab.json")] for p in sorted(EXAMPLES.glob("*.losslab.json"))]
+    window.examples_menu.actions()[0].trigger()
+    assert window.document.path is None  # an example opens as an untitled copy: Save never overwrites it
+    assert window.document.check.ok
+
+
+@pytest.mark.parametrize("content, where", [
+    ('{"format": "losslab-project", "version": 1,', "line 1"),
+    (None, "version"),
+    (None, "training.optimizer.params.lr"),
+])
+def test_a_broken_file_is_refused_and_the_project_stays(window, prompts, tmp_path, content, where):
+    _set_lr(window.document, 0.05)  # an unsaved change that must survive
+    before = window.document.project.to_dict()
+    doc = json.loads(SPIRAL.read_text())
+    if where == "version":
+        doc["version"] = 99
+    elif content is None:
+        doc["training"]["optimizer"]["params"]["lr"] = -1
+    bad = tmp_path / "bad.losslab.json"
+    bad.write_text(content if content is not None else json.dumps(doc))
+    prompts.save = "discard"
+    assert not window.files.open(bad)
+    (text, detail), = prompts.errors
+    assert where in detail and "bad.losslab.json" in text
+    assert window.document.project.to_dict() == before
+    assert window.document.dirty and window.document.path == SPIRAL
+
+
+def test_save_and_reopen_gives_the_same_project(window, prompts, tmp_path):
+    _set_lr(window.document, 0.02)
+    prompts.save_path = str(tmp_path / "mine.losslab.json")
+    assert window.files.save_as()
+    assert not window.document.dirty and not window.isWindowModified()
+    assert window.windowTitle() == "mine[*] — LossLab"
+    other = ProjectDocument(Project.load(prompts.save_path))
+    assert other.project.to_dict() == window.document.project.to_dict()
+    assert files.recent_files()[0] == Path(prompts.save_path).resolve()
+
+
+def test_dirty_marker_title_and_undo(window):
+    assert not window.isWindowModified() and window.status.dirty.text() == ""
+    _set_lr(window.document, 0.03)
+    assert window.isWindowModified() and "modified" in window.status.dirty.text()
+    window.undo_action.trigger()
+    assert not window.isWindowModified()
+    stored = Project.load(SPIRAL).training.optimizer.params["lr"]
+    assert window.document.project.training.optimizer.params["lr"] == stored
+    window.redo_action.trigger()
+    assert window.document.project.training.optimizer.params["lr"] == 0.03
+
+
+def test_undo_redo_shortcuts(window):
+    assert [s.toString() for s in window.undo_action.shortcuts()] == ["Ctrl+Z"]
+    assert [s.toString() for s in window.redo_action.shortcuts()] == ["Ctrl+Shift+Z", "Ctrl+Y"]
+
+
+@pytest.mark.parametrize("answer, closes, saved", [("cancel", False, False), ("discard", True, False),
+                                                   ("save", True, True)])
+def test_closing_a_dirty_project_asks(window, prompts, tmp_path, answer, closes, saved):
+    target = tmp_path / "spiral.losslab.json"
+    target.write_text(SPIRAL.read_text())
+    assert window.files.open(target)
+    _set_lr(window.document, 0.04)
+    prompts.save = answer
+    assert window.close() is closes
+    assert prompts.asked == [("save", "spiral")]
+    assert (Project.load(target).training.optimizer.params["lr"] == 0.04) is saved
+    if not closes:
+        assert window.isVisible() and window.document.dirty
+
+
+def test_a_clean_project_closes_without_asking(window, prompts):
+    assert window.close()
+    assert prompts.asked == []
+
+
+def test_opening_another_project_while_dirty_can_be_cancelled(window, prompts):
+    _set_lr(window.document, 0.05)
+    prompts.save = "cancel"
+    assert not window.files.open(EXAMPLES / "xor.losslab.json")
+    assert window.document.path == SPIRAL and window.document.dirty
+
+
+def test_closing_while_training_asks_then_stops(window, prompts, qtbot):
+    if window.controller is None:
+        pytest.skip("this build has no training UI")
+    window.document.edit("long", lambda p: setattr(p.training, "epochs", 100_000), "training")
+    window.document.undo_stack.setClean()
+    assert window.controller.run()
+    qtbot.waitUntil(window.controller.is_running)
+    prompts.stop = False
+    assert not window.close()
+    assert window.controller.is_running()
+    prompts.stop = True
+    assert window.close()
+    assert ("stop",) in prompts.asked
+    assert not window.controller.is_running()
+
+
+def test_new_project(window, prompts):
+    _set_lr(window.document, 0.05)
+    assert window.new_action.isEnabled()
+    window.new_action.trigger()
+    assert prompts.asked == [("save", "spiral")]
+    assert window.document.path is None and not window.document.dirty
+    assert window.windowTitle() == "untitled[*] — LossLab"
+
+
+def test_recent_menu(window, tmp_path):
+    paths = []
+    for i in range(3):
+        p = tmp_path / f"p{i}.losslab.json"
+        p.write_text(SPIRAL.read_text())
+        assert window.files.open(p)
+        paths.append(p)
+    paths[0].unlink()
+    window.recent_menu.aboutToShow.emit()
+    names = [a.text() for a in window.recent_menu.actions() if not a.isSeparator()]
+    assert names == ["p2.losslab.json", "p1.losslab.json", "spiral.losslab.json", "Clear Menu"]
+
+
+def test_layout_is_remembered_and_can_be_reset(window, qtbot, prompts):
+    window.findings_dock.hide()
+    window.resize(760, 560)
+    assert window.close()
+    again = MainWindow(ProjectDocument(Project(), load_data=False))
+    qtbot.addWidget(again)
+    again.show()
+    assert not again.findings_dock.isVisible()
+    assert again.height() == 560  # (the width is held at the docks' minimum offscreen)
+    again.reset_layout()
+    assert again.findings_dock.isVisible()
+    again.close()
+
+
+def test_status_bar_fields(window):
+    s = window.status
+    assert s.device.text().startswith("device: auto")
+    n = settings.torch_threads()
+    assert s.threads.text() == f"{n} torch thread" + ("" if n == 1 else "s")
+    assert s.data.text() == window.document.dataset.summary()
+    # a head that does not fit the target: Run is disabled and the status bar says why
+    window.document.edit("bad", lambda p: p.model.node("out").params.__setitem__("out_features", 3), "model")
+    assert s.reason.text().startswith("Run is disabled:")
+    assert "out_features" in s.reason.toolTip()
+
+
+def test_edit_refused_reaches_the_status_bar(window):
+    window.document.edit("bad", lambda p: setattr(p.data, "val_fraction", 0.9) or
+                         setattr(p.data, "test_fraction", 0.5), "data")
+    assert "Change refused" in window.statusBar().currentMessage()
+
+
+def test_train_menu_and_toolbar(window):
+    if window.controller is None:
+        pytest.skip("this build has no training UI")
+    texts = [a.text() for a in window.train_menu.actions()]
+    assert {"Run", "Pause", "Stop", "Step"} <= set(texts)
+    assert window.controller.run_action in window.train_toolbar.actions()
