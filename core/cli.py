@@ -96,6 +96,10 @@ def cmd_train(args, out: Callable[[str], None]) -> int:
             for f in new:
                 out(f"! {f.kind} ({f.severity}): {f.message}")
 
+    from .graph import check_graph
+    check = check_graph(project, dataset.input_shape, dataset.targets)
+    for w in _lint(project, check, dataset):
+        out(f"warning: {w.message}" + (f" -> {w.suggestion}" if w.suggestion else ""))
     epochs = args.epochs or project.training.epochs
     previous = signal.getsignal(signal.SIGINT)
 
@@ -141,8 +145,12 @@ def cmd_lr_find(args, out: Callable[[str], None]) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="losslab", description="LossLab: build neural networks by hand and understand "
-                                "their loss. With no command, opens the window.")
+    p = argparse.ArgumentParser(
+        prog="losslab", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="LossLab: build neural networks by hand and understand their loss.",
+        epilog="window:\n  losslab [PROJECT]                      open the window (on PROJECT, a *.losslab.json)\n"
+               "  losslab screenshot PROJECT OUT.png     render the window to a PNG without a person\n"
+               "                                         (--train-epochs N trains first; see --help)")
     p.add_argument("--version", action="version", version="losslab 0.1.0")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     c = sub.add_parser("check", help="print each node's output shape and parameter count, and every problem")

@@ -1,10 +1,17 @@
 """Divergence: NaN/inf in the training loss, or a loss that explodes.
 
-Step arrays give the exact step; the epoch history is the fallback. An
-explosion is a loss above 10x the best so far, both read on a rolling median
-(5 to 51 steps, ~2% of the run) and sustained for as many steps, so that
-single bad batches and the dips of a noisy loss are neither; "best" is floored at 1% of the starting loss so that a
-near-zero loss wobbling is not called an explosion either.
+Step arrays give the exact step; the epoch history is the fallback when
+there are none (epoch means are dominated by a few bad batches, so they must
+not overrule the steps). An explosion is a loss above 10x the best so far,
+both read on a rolling median (5 to 51 steps, ~2% of the run) and sustained
+for as many steps, so that single bad batches and the dips of a noisy loss
+are neither; "best" is floored at 1% of the starting loss so that a
+near-zero loss wobbling is not called an explosion either. The loss must
+also climb back above where training started (or 100x its best): a
+memorizing network whose loss jumps from 0.01 to 0.2 and recovers had a
+spike, not a divergence. The starting loss is the first batch's when the
+loss blows up within the first steps, so that a median that already holds
+the blow-up cannot pass for "the start" or "the best".
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from .wording import lr as fmt_lr
 from .wording import num, times
 
 EXPLODE_FACTOR = 10.0
+EXPLODE_FACTOR_ANYWAY = 100.0  # this far above the best, even a loss still below the starting one has exploded
 BEST_FLOOR = 0.01  # of the starting loss
 LONG_RUN = 20_000  # steps; past this, explosions are searched on block medians (cost stays ~flat)
 
@@ -75,17 +83,25 @@ def _explosion(loss: np.ndarray, window: int) -> tuple[int, float, float, int] |
     """
     if loss.size < 2:
         return None
-    start = float(np.median(loss[: min(10, loss.size)]))
+    # The median of the first steps, unless the loss blew up within them: then the first step's.
+    start = min(float(np.median(loss[: min(10, loss.size)])), float(loss[0]))
     floor = BEST_FLOOR * abs(start)
     # Cheap exit first: a smoothed point above the limit needs raw points above it.
     if not (loss > EXPLODE_FACTOR * np.maximum(np.minimum.accumulate(loss), floor)).any():
         return None
     current = rolling_median(loss, window) if window > 1 else loss
     slow = rolling_median(loss, 3 * window) if window > 1 else loss
-    best = np.maximum(np.minimum.accumulate(slow), floor)
-    i = _first_sustained(current > EXPLODE_FACTOR * best, window)
+    # Centred windows look ahead: near the start they may already hold the blow-up, so cap by the start.
+    best = np.maximum(np.minimum(np.minimum.accumulate(slow), start), floor)
+    limit = np.maximum(EXPLODE_FACTOR * best, np.minimum(start, EXPLODE_FACTOR_ANYWAY * best))
+    i = _first_sustained(current > limit, window)
     if i is None:
         return None
+    # The smoothed curve crosses up to half a window early or late: the first raw step over the limit.
+    lo = max(0, i - window // 2)
+    over = np.flatnonzero(loss[lo : i + window] > limit[lo : i + window])
+    if over.size:
+        i = lo + int(over[0])
     best_index = int(np.argmin(slow[: i + 1]))
     level = float(np.median(loss[i : i + window]))
     return i, level, float(best[i]), best_index
@@ -154,8 +170,10 @@ def find_divergence(
     *,
     context: DiagnosticContext | None = None,
 ) -> Finding | None:
-    """Training diverged: NaN/inf loss or a loss above 10x its best so far."""
-    event = _step_event(history, steps) or _epoch_event(history)
+    """Training diverged: NaN/inf loss, or a loss above 10x its best so far and back above its start
+    (or 100x its best)."""
+    has_steps = step_array(steps, "step_loss") is not None
+    event = _step_event(history, steps) if has_steps else _epoch_event(history)
     if event is None:
         return None
     index = event.index

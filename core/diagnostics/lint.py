@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from ..catalog import LOSSES, loss_fits
 from .findings import Finding
 from .wording import num, pct
@@ -95,7 +97,6 @@ class _Graph:
 @dataclass
 class _Head:
     output: OutputSpec
-    number: int  # 1-based
     loss: str
     target: str | None
     info: Any  # TargetInfo, or None without data
@@ -106,11 +107,11 @@ def _heads(project: Project, graph: _Graph, dataset: Any) -> list[_Head]:
     targets: Mapping[str, Any] = getattr(dataset, "targets", None) or {}
     names = list(targets)
     heads = []
-    for i, o in enumerate(project.outputs):
+    for o in project.outputs:
         if o.node not in graph.types:
             continue
         tname = o.target if o.target is not None else (names[0] if names else None)
-        heads.append(_Head(o, i + 1, o.loss.type, tname, targets.get(tname), graph.effective_head(o.node)))
+        heads.append(_Head(o, o.loss.type, tname, targets.get(tname), graph.effective_head(o.node)))
     return heads
 
 
@@ -124,6 +125,11 @@ def _head_name(head: _Head) -> str:
     return f"output {head.output.node}"
 
 
+def _position(node: str, head: _Head) -> str:
+    """How ``node`` stands to the head: "is the output head" or "feeds output X" (through Dropout and the like)."""
+    return "is the output head" if node == head.output.node else f"feeds {_head_name(head)}"
+
+
 def _feeder(graph: _Graph, node: str) -> str:
     pred = graph.single_pred(node)
     return pred if pred is not None else "the layer before it"
@@ -133,27 +139,27 @@ def _feeder(graph: _Graph, node: str) -> str:
 def _softmax_before_loss(graph: _Graph, head: _Head) -> Iterable[Finding]:
     kind = graph.types.get(head.node)
     node, loss = head.node, head.loss
-    feeder = _feeder(graph, node)
+    feeder, at = _feeder(graph, node), f"{graph.label(node)} {_position(node, head)}"
     if loss in SOFTMAX_INSIDE and kind == "Softmax":
         yield _lint(
-            f"{graph.label(node)} feeds {loss} of {_head_name(head)}, which applies log-softmax itself: "
+            f"{at}, but {loss} applies log-softmax itself: "
             "the softmax is applied twice, the scores are squashed into 0..1 and training slows or stalls",
             f"Delete {node} and make {feeder} the output (raw scores, logits); "
             "apply softmax only when you want probabilities at prediction time.", node)
     elif loss in SOFTMAX_INSIDE and kind == "LogSoftmax":
         yield _lint(
-            f"{graph.label(node)} feeds {loss} of {_head_name(head)}, which applies log-softmax itself: "
+            f"{at}, but {loss} applies log-softmax itself: "
             "the LogSoftmax is redundant (log-softmax twice gives the same values)",
             f"Delete {node} and make {feeder} the output, or keep {node} and switch the loss to NLLLoss.",
             node, severity="info")
-    elif loss == "NLLLoss" and kind == "Softmax":
+    elif loss == "NLLLoss" and kind in ("Softmax", "Sigmoid", "Tanh"):
         yield _lint(
-            f"{graph.label(node)} feeds NLLLoss of {_head_name(head)}, which expects log-probabilities: "
-            "on probabilities the loss is just -p (bounded, weak gradients)",
+            f"{at}, but NLLLoss expects log-probabilities: "
+            f"on these {kind} outputs the loss is just -output (bounded, weak gradients)",
             f"Replace {node} with a LogSoftmax, or delete it and use CrossEntropyLoss on the raw scores.", node)
     elif loss == "NLLLoss" and kind != "LogSoftmax":
         yield _lint(
-            f"{graph.label(node)} feeds NLLLoss of {_head_name(head)} without a LogSoftmax: NLLLoss expects "
+            f"{at} with NLLLoss and no LogSoftmax: NLLLoss expects "
             "log-probabilities, and on raw scores it can fall without bound (the loss goes to -inf)",
             f"Add a LogSoftmax after {node}, or switch the loss to CrossEntropyLoss (softmax included).", node)
 
@@ -163,10 +169,10 @@ def _squashed_scores(graph: _Graph, head: _Head) -> Iterable[Finding]:
     node, loss = head.node, head.loss
     if loss not in SCORE_LOSSES or kind not in ("Sigmoid", "Tanh", "ReLU"):
         return
-    feeder = _feeder(graph, node)
+    feeder, at = _feeder(graph, node), f"{graph.label(node)} {_position(node, head)}"
     if kind == "Sigmoid" and loss == "BCEWithLogitsLoss":
         yield _lint(
-            f"{graph.label(node)} feeds BCEWithLogitsLoss of {_head_name(head)}, which applies the sigmoid "
+            f"{at}, but BCEWithLogitsLoss applies the sigmoid "
             "itself: the sigmoid is applied twice, so the predicted probability stays between 0.5 and 0.73 "
             "and every negative sample costs at least 0.69",
             f"Delete {node} and make {feeder} the output (a raw score); apply sigmoid only at prediction time.",
@@ -174,8 +180,8 @@ def _squashed_scores(graph: _Graph, head: _Head) -> Iterable[Finding]:
         return
     if kind == "ReLU":
         yield _lint(
-            f"{graph.label(node)} clips the scores of {_head_name(head)} ({loss}) at 0: a class whose score "
-            "goes negative gets no gradient, and the model cannot push a wrong class down",
+            f"{at} with {loss}: it clips the scores at 0, so a class whose score goes negative gets no "
+            "gradient and the model cannot push a wrong class down",
             f"Delete {node} and make {feeder} the output: {loss} wants raw, unbounded scores (logits).", node)
         return
     if loss == "MultiMarginLoss":
@@ -188,8 +194,8 @@ def _squashed_scores(graph: _Graph, head: _Head) -> Iterable[Finding]:
         best_p = math.exp(span) / (math.exp(span) + (k - 1))
     floor = -math.log(best_p)
     yield _lint(
-        f"{graph.label(node)} squashes the scores of {_head_name(head)} ({loss}) into a range of {span:g}: "
-        f"the most confident prediction is {pct(100 * best_p)}, so the loss cannot fall below {num(floor)}",
+        f"{at} with {loss}: it squashes the scores into a range of {span:g}, so the most confident "
+        f"prediction is {pct(100 * best_p)} and the loss cannot fall below {num(floor)}",
         f"Delete {node} and make {feeder} the output: {loss} wants raw, unbounded scores (logits).", node,
         evidence={"loss_floor": floor, "best_probability": best_p})
 
@@ -220,26 +226,25 @@ def _bounded_regression_head(graph: _Graph, head: _Head, dataset: Any) -> Iterab
     if info is None or info.task != "regression" or kind not in OUTPUT_RANGE:
         return
     try:
-        y = dataset.y_train[head.target]
-        values = [float(v) for v in y.reshape(-1).tolist()]
-    except (AttributeError, KeyError, TypeError):
+        values = np.asarray(dataset.y_train[head.target], dtype=np.float64).reshape(-1)
+    except (AttributeError, KeyError, TypeError, ValueError):
         return
-    if not values:
+    values = values[np.isfinite(values)]
+    if not values.size:
         return
     low, high = OUTPUT_RANGE[kind]
-    outside = sum(1 for v in values if v < low or v > high)
-    share = outside / len(values)
+    share = float(np.mean((values < low) | (values > high)))
     if share <= OUT_OF_RANGE_SHARE:
         return
     node = head.node
     reach = f"{num(low)}..{num(high)}" if math.isfinite(high) else f"values >= {num(low)}"
     yield _lint(
-        f"{graph.label(node)} ends the regression head {head.output.node}: it can only output {reach}, "
+        f"{graph.label(node)} {_position(node, head)} with {head.loss}: it can only output {reach}, "
         f"but {pct(100 * share)} of the training targets of {head.target!r} lie outside "
-        f"(they span {num(min(values))} to {num(max(values))})",
+        f"(they span {num(float(values.min()))} to {num(float(values.max()))})",
         f"Delete {node} so that the head ends on a Linear (unbounded output), or rescale the target "
-        f"into {reach}.", node, evidence={"outside_share": share, "target_min": min(values),
-                                          "target_max": max(values)})
+        f"into {reach}.", node, evidence={"outside_share": share, "target_min": float(values.min()),
+                                          "target_max": float(values.max())})
 
 
 def _dropout_after_last_weights(graph: _Graph, heads: list[_Head]) -> Iterable[Finding]:
@@ -266,8 +271,9 @@ def _dropout_after_last_weights(graph: _Graph, heads: list[_Head]) -> Iterable[F
             reported.add(drop)
             p = float(graph.params.get(drop, {}).get("p", 0.5))
             where = f"before {last}" if last else "before the last weight layer"
+            after = f"{last}, the last weight layer" if last else "the last weight layer"
             yield _lint(
-                f"{graph.label(drop)} comes after the last weight layer of {_head_name(head)}: while training "
+                f"{graph.label(drop)} comes after {after} of {_head_name(head)}: while training "
                 f"it zeroes {pct(100 * p)} of the predictions themselves, so the training loss is noisy "
                 "and does not match what evaluation sees",
                 f"Move {drop} {where}, where it regularizes the features, or delete it.", drop,
@@ -308,8 +314,8 @@ def _batchnorm_after_dropout(graph: _Graph) -> Iterable[Finding]:
                     f"{graph.label(b)} comes right after {graph.label(a)}: BatchNorm learns its statistics on "
                     "dropped-out values while training but sees the full ones at evaluation (variance shift), "
                     "so validation loss suffers",
-                    f"Swap them (BatchNorm, then the activation, then Dropout), or keep dropout only after "
-                    f"the last BatchNorm.", b)
+                    f"Swap {a} and {b} (BatchNorm, then the activation, then Dropout), or keep dropout "
+                    "only after the last BatchNorm.", b)
 
 
 def _saturating_stack(graph: _Graph, order: list[str]) -> Iterable[Finding]:
@@ -334,7 +340,7 @@ def _saturating_stack(graph: _Graph, order: list[str]) -> Iterable[Finding]:
         f"{graph.label(last)} is the last of {len(longest)} saturating activations in a row "
         f"({', '.join(longest)}) with no ReLU or normalization between: "
         f"each multiplies the gradient by {factor}, so the first layers barely learn (vanishing gradients)",
-        "Use ReLU (or GELU) in the hidden layers, or add BatchNorm before each activation.", last,
+        f"Use ReLU (or GELU) instead of {', '.join(longest)}, or add BatchNorm before each of them.", last,
         evidence={"depth": len(longest)})
 
 

@@ -37,5 +37,7 @@ def lr(x: float) -> str:
 
 
 def times(ratio: float) -> str:
-    """A factor: 20×, 2.5×."""
+    """A factor: 20×, 2.5×, 4.58e6× (a blow-up's ratio has no business showing eight digits)."""
+    if ratio >= 1e4:
+        return f"{num(ratio)}×"
     return f"{ratio:.0f}×" if ratio >= 9.95 else f"{ratio:.1f}×"

@@ -273,6 +273,9 @@ class _Loop:
             current = self.tracker.update([h.to_dict() | _raw(h) for h in self.history], self._steps())
             new = self.tracker.new_since_last()
             self.findings = current
+            for f in new:  # an explosion that never reached NaN (all ReLUs dead at 1e25) still ends the run
+                if f.kind == "divergence" and self.diverged_step is None:
+                    self.diverged_step = f.start_step or self.step
             if new:
                 self.obs.on_findings(new, current)
         return monitor if math.isfinite(monitor) else float("inf")
