@@ -1,0 +1,385 @@
+"""A pyqtgraph plot for live curves: curves made once and fed by ``set_data``, log-y, a crosshair
+that reads the values under the cursor, shaded ranges, labelled markers, reset view and export.
+
+The speed options are switched on for the PlotItem (``setDownsampling(auto=True, mode="peak")``,
+``setClipToView(True)``) and again per curve after it is added (``PlotDataItem.setDownsampling`` takes
+``method=``; ``PlotItem.addItem`` overwrites a curve's own settings with the PlotItem's, and keyword
+arguments to an empty ``plot()`` were ignored). No ``skipFiniteCheck``: a diverging loss holds NaN/inf.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+
+from .crosshair import Crosshair
+
+__all__ = ["LivePlot", "export_plot", "plot_colors"]
+
+
+def plot_colors() -> tuple[QColor, QColor]:
+    """(background, foreground) of plots, taken from the application palette (light or dark)."""
+    app = QApplication.instance()
+    pal = app.palette() if app is not None else QPalette()
+    return pal.color(QPalette.ColorRole.Base), pal.color(QPalette.ColorRole.Text)
+
+
+def _blend(color, alpha: int, background: QColor) -> str:
+    """``color`` drawn at ``alpha`` over ``background``, as an opaque ``#rrggbb`` (for rich text)."""
+    c, a = QColor(color), max(0, min(255, alpha)) / 255.0
+    mix = [round(a * x + (1 - a) * y) for x, y in zip(c.getRgb()[:3], background.getRgb()[:3])]
+    return QColor(*mix).name()
+
+
+def _qcolor(color, alpha: int | None = None) -> QColor:
+    c = QColor(color) if not isinstance(color, QColor) else QColor(color)
+    if alpha is not None:
+        c.setAlpha(alpha)
+    return c
+
+
+class LivePlot(pg.PlotWidget):
+    """One live plot. Curves are addressed by key; ``set_data`` keeps the arrays it was given so the
+    crosshair can read exact values (what the curve holds may be downsampled or log-transformed).
+
+    The legend is in the title (a coloured line sample before each curve's name): an in-plot legend
+    hid curves and markers whatever corner it took, and cost paint time.
+
+    Subclasses: do not define ``clear``, ``addItem``, ``removeItem``, ``autoRange`` or the other names
+    ``pg.PlotWidget`` sets as instance attributes (they would be shadowed silently); the views use
+    ``reset_curves`` for "forget the data".
+    """
+
+    def __init__(self, title: str = "", x_label: str = "", y_label: str = "", parent=None, *,
+                 right_from_zero: bool = False) -> None:
+        bg, fg = plot_colors()
+        super().__init__(parent=parent, background=bg)
+        self._fg = fg
+        item = self.getPlotItem()
+        self._title = title
+        self._legend: dict[str, str] = {}
+        self.right_axis = RightAxis(self, from_zero=right_from_zero)
+        for name in ("left", "bottom"):
+            axis = item.getAxis(name)
+            axis.setPen(pg.mkPen(fg))
+            axis.setTextPen(pg.mkPen(fg))
+            axis.enableAutoSIPrefix(False)     # "loss (x0.001)" reads badly: show the numbers as they are
+        if x_label:
+            item.setLabel("bottom", x_label)
+        if y_label:
+            item.setLabel("left", y_label)
+        # no grid: pyqtgraph draws it with the axes and it doubled the cost of a repaint (3 -> 7 ms);
+        # the crosshair reads exact values instead
+        item.setMenuEnabled(True)
+        item.setDownsampling(auto=True, mode="peak")   # the context menu's defaults for every curve
+        item.setClipToView(True)
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        self._data: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._labels: dict[str, str] = {}
+        self._right: dict[str, bool] = {}
+        self._regions: dict[str, pg.LinearRegionItem] = {}
+        self._markers: dict[str, pg.InfiniteLine] = {}
+        self.log_y = False
+        self.paint_count = 0
+        self.paint_seconds = 0.0
+        self.crosshair = Crosshair(self)
+        self._render_title()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name; counted for the benchmarks
+        t0 = time.perf_counter()
+        super().paintEvent(event)
+        self.paint_count += 1
+        self.paint_seconds += time.perf_counter() - t0
+
+    # -- curves ---------------------------------------------------------------------------------
+    def add_curve(self, key: str, label: str, color, *, width: float = 1.6, alpha: int = 255,
+                  style: Qt.PenStyle = Qt.PenStyle.SolidLine, symbol: str | None = None,
+                  right: bool = False, legend: bool = True) -> pg.PlotDataItem:
+        """Create the curve ``key`` once (idempotent: an existing curve is returned)."""
+        if key in self.curves:
+            return self.curves[key]
+        pen = pg.mkPen(_qcolor(color, alpha), width=width, style=style)
+        curve = pg.PlotDataItem(pen=pen, name=label)
+        if symbol:
+            curve.setSymbol(symbol)
+            curve.setSymbolSize(5)
+            curve.setSymbolBrush(_qcolor(color, alpha))
+            curve.setSymbolPen(pg.mkPen(_qcolor(color, alpha)))
+        if right:
+            self.right_axis.view().addItem(curve)
+        else:
+            self.getPlotItem().addItem(curve)
+        # after addItem: PlotItem.addItem applies the plot's own (context-menu) settings to the item
+        curve.setDownsampling(auto=True, method="peak")
+        curve.setClipToView(True)
+        self.curves[key] = curve
+        self._labels[key] = label
+        self._right[key] = right
+        if legend:
+            sample = {Qt.PenStyle.DashLine: "- -", Qt.PenStyle.DotLine: "···"}.get(style, "—")
+            self._legend[key] = (f"<span style='color:{_blend(color, alpha, self.backgroundBrush().color())}'>"
+                                 f"<b>{sample}</b></span>"
+                                 f"&nbsp;{label}")
+            self._render_title()
+        return curve
+
+    def set_title(self, title: str) -> None:
+        self._title = title
+        self._render_title()
+
+    def title_text(self) -> str:
+        """The title with its legend, as plain text."""
+        return self.getPlotItem().titleLabel.item.toPlainText()
+
+    def _render_title(self) -> None:
+        # the title's width is the plot's minimum width: long legends go on lines of three
+        sep = "&nbsp;&nbsp;&nbsp;"
+        entries = list(self._legend.values())
+        html = f"<b>{self._title}</b>"
+        if len(entries) <= 2:
+            html += sep + sep.join(entries) if entries else ""
+        else:
+            html += "<br>" + "<br>".join(sep.join(entries[i:i + 3]) for i in range(0, len(entries), 3))
+        item = self.getPlotItem()
+        item.setTitle(html, color=self._fg.name(), size="9pt")
+        height = 26 + 15 * html.count("<br>")     # PlotItem fixes the title row at 30 px
+        item.titleLabel.setMaximumHeight(height)
+        item.layout.setRowFixedHeight(0, height)
+
+    def has_curve(self, key: str) -> bool:
+        return key in self.curves
+
+    def remove_curve(self, key: str) -> None:
+        curve = self.curves.pop(key, None)
+        if curve is None:
+            return
+        if self._legend.pop(key, None) is not None:
+            self._render_title()
+        if self._right.pop(key, False):
+            self.right_axis.view().removeItem(curve)
+        else:
+            self.getPlotItem().removeItem(curve)
+        self._data.pop(key, None)
+        self._labels.pop(key, None)
+
+    def set_data(self, key: str, x: np.ndarray, y: np.ndarray) -> None:
+        """Replace the data of curve ``key`` (x float64, same length as y)."""
+        curve = self.curves[key]
+        self._data[key] = (x, y)
+        curve.setData(x, y)
+        if self._right.get(key):
+            self.right_axis.data_changed()
+
+    def data(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """The arrays last given to ``set_data`` (empty arrays if none)."""
+        return self._data.get(key, (np.empty(0), np.empty(0)))
+
+    def point_count(self, key: str) -> int:
+        return int(self.data(key)[0].size)
+
+    def reset_curves(self) -> None:
+        """Forget the data (subclasses also drop curves, regions and markers made on the fly)."""
+        self.clear_data()
+
+    def clear_data(self) -> None:
+        for key, curve in self.curves.items():
+            curve.setData([], [])
+        self._data.clear()
+
+    def values_at(self, x: float) -> list[tuple[str, float, float]]:
+        """(label, x, y) of each visible curve at the sample nearest to ``x``."""
+        out = []
+        for key, (xs, ys) in self._data.items():
+            curve = self.curves.get(key)
+            if curve is None or not curve.isVisible() or xs.size == 0:
+                continue
+            i = int(np.searchsorted(xs, x))
+            if i >= xs.size or (i > 0 and abs(xs[i - 1] - x) <= abs(xs[i] - x)):
+                i -= 1
+            out.append((self._labels.get(key, key), float(xs[i]), float(ys[i])))
+        return out
+
+    # -- a second y axis ------------------------------------------------------------------------
+    def set_right_label(self, text: str) -> None:
+        self.right_axis.view()
+        self.getPlotItem().setLabel("right", text)
+
+    # -- view -----------------------------------------------------------------------------------
+    def set_log_y(self, on: bool) -> None:
+        """Log-scale y for the curves on the left axis (non-positive values are skipped)."""
+        self.log_y = bool(on)
+        self.getPlotItem().setLogMode(x=False, y=self.log_y)
+        for key, curve in self.curves.items():
+            if not self._right.get(key):
+                curve.setLogMode(False, self.log_y)
+
+    def settle(self) -> None:
+        """Apply a pending auto-range now: done in the paint, it changes the axes during the paint
+        and Qt paints the plot a second time."""
+        for vb in (self.getPlotItem().vb, self.right_axis.vb):
+            if vb is not None and getattr(vb, "_autoRangeNeedsUpdate", False):
+                vb.updateAutoRange()
+
+    def reset_view(self) -> None:
+        """Back to auto-range on both axes (after a zoom or pan)."""
+        item = self.getPlotItem()
+        item.enableAutoRange()              # follows the data again (autoRange() alone would fix a range)
+        self.right_axis.reset_view()
+
+    # -- shaded ranges and markers ----------------------------------------------------------------
+    def set_region(self, key: str, x0: float, x1: float, color, alpha: int = 45) -> pg.LinearRegionItem:
+        """Shade ``x0..x1`` (created once per key, then moved)."""
+        region = self._regions.get(key)
+        brush = pg.mkBrush(_qcolor(color, alpha))
+        if region is None:
+            region = pg.LinearRegionItem(values=(x0, x1), movable=False, brush=brush,
+                                         pen=pg.mkPen(_qcolor(color, min(255, alpha * 3))))
+            region.setZValue(-10)
+            self.getPlotItem().addItem(region, ignoreBounds=True)
+            self._regions[key] = region
+        else:
+            region.setBrush(brush)
+            region.setRegion((x0, x1))
+        return region
+
+    def region(self, key: str) -> pg.LinearRegionItem | None:
+        return self._regions.get(key)
+
+    def remove_region(self, key: str) -> None:
+        region = self._regions.pop(key, None)
+        if region is not None:
+            self.getPlotItem().removeItem(region)
+
+    def region_keys(self) -> list[str]:
+        return list(self._regions)
+
+    def set_marker(self, key: str, x: float, label: str, color) -> pg.InfiniteLine:
+        """A vertical labelled line at ``x`` (e.g. the best validation epoch)."""
+        line = self._markers.get(key)
+        if line is None:
+            pen = pg.mkPen(_qcolor(color), width=1.2, style=Qt.PenStyle.DashLine)
+            line = pg.InfiniteLine(pos=x, angle=90, movable=False, pen=pen, label=label,
+                                   labelOpts={"position": 0.92, "color": _qcolor(color), "movable": False,
+                                              "fill": _qcolor(plot_colors()[0], 200)})
+            self.getPlotItem().addItem(line, ignoreBounds=True)
+            self._markers[key] = line
+        else:
+            line.setPos(x)
+            line.label.setFormat(label)
+        return line
+
+    def marker(self, key: str) -> pg.InfiniteLine | None:
+        return self._markers.get(key)
+
+    def remove_marker(self, key: str) -> None:
+        line = self._markers.pop(key, None)
+        if line is not None:
+            self.getPlotItem().removeItem(line)
+
+    def export(self, path: str | Path) -> Path:
+        """Save the plot as PNG (or any image suffix Qt writes) or SVG."""
+        return export_plot(self.getPlotItem(), path)
+
+
+class RightAxis:
+    """A second y axis (its own ViewBox, x linked to the plot), made on first use. ``from_zero``:
+    the range is 0 .. 1.12 x the largest value (a constant learning rate is then a line at its
+    height, not in the middle of an arbitrary range)."""
+
+    def __init__(self, plot: LivePlot, from_zero: bool = False) -> None:
+        self.plot, self.from_zero = plot, from_zero
+        self.vb: pg.ViewBox | None = None
+        self._top: float | None = None
+
+    def view(self) -> pg.ViewBox:
+        if self.vb is None:
+            item = self.plot.getPlotItem()
+            self.vb = pg.ViewBox()
+            item.showAxis("right")
+            axis = item.getAxis("right")
+            axis.setPen(pg.mkPen(self.plot._fg))
+            axis.setTextPen(pg.mkPen(self.plot._fg))
+            axis.enableAutoSIPrefix(False)
+            # its auto-width lags behind (tick labels cut off until a resize): room for "0.00025"
+            axis.setWidth(axis.fontMetrics().horizontalAdvance("0.000025") + 12 if hasattr(axis, "fontMetrics")
+                          else 62)
+            item.scene().addItem(self.vb)
+            axis.linkToView(self.vb)
+            self.vb.setXLink(item)
+            item.vb.sigResized.connect(self._on_viewbox_resized)
+            self._on_viewbox_resized()
+        return self.vb
+
+    def _on_viewbox_resized(self, *_args) -> None:
+        main = self.plot.getPlotItem().vb
+        self.vb.setGeometry(main.sceneBoundingRect())
+        self.vb.linkedViewChanged(main, self.vb.XAxis)
+
+    def data_changed(self) -> None:
+        if not self.from_zero:
+            return
+        top = 0.0
+        for key, is_right in self.plot._right.items():
+            y = self.plot.data(key)[1] if is_right else None
+            if y is not None and y.size:
+                finite = y[np.isfinite(y)]
+                if finite.size:
+                    top = max(top, float(finite.max()))
+        if top > 0 and top != self._top:
+            self._top = top
+            self.view().setYRange(0.0, top * 1.12, padding=0)
+
+    def reset_view(self) -> None:
+        if self.vb is None:
+            return
+        if self.from_zero:
+            self.vb.enableAutoRange(x=True, y=False)
+            self._top = None
+            self.data_changed()
+        else:
+            self.vb.enableAutoRange()
+
+
+def export_plot(item, path: str | Path, width: int | None = None) -> Path:
+    """Export a pyqtgraph item (a PlotItem) as PNG (pyqtgraph's ImageExporter) or SVG.
+
+    SVG goes through Qt's ``QSvgGenerator`` rendering the item's part of the scene: pyqtgraph
+    0.14's SVGExporter fails on the path syntax Qt 6.11 writes (``x,y = c.split(',')``,
+    pyqtgraph issue #3485).
+    """
+    path = Path(path)
+    if path.suffix.lower() == ".svg":
+        _export_svg(item, path)
+    else:
+        from pyqtgraph.exporters import ImageExporter
+        exporter = ImageExporter(item)
+        if width:
+            exporter.parameters()["width"] = int(width)
+        exporter.export(str(path))
+    return path
+
+
+def _export_svg(item, path: Path) -> None:
+    from PySide6.QtCore import QRectF, QSize
+    from PySide6.QtGui import QPainter
+    from PySide6.QtSvg import QSvgGenerator
+    source = item.sceneBoundingRect()
+    gen = QSvgGenerator()
+    gen.setFileName(str(path))
+    gen.setSize(QSize(int(source.width()), int(source.height())))
+    gen.setViewBox(QRectF(0, 0, source.width(), source.height()))
+    gen.setTitle(path.stem)
+    gen.setDescription("Exported by LossLab")
+    painter = QPainter(gen)
+    try:
+        bg = plot_colors()[0]
+        painter.fillRect(QRectF(0, 0, source.width(), source.height()), bg)
+        item.scene().render(painter, QRectF(0, 0, source.width(), source.height()), source)
+    finally:
+        painter.end()

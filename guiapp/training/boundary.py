@@ -1,0 +1,209 @@
+"""What the model has learned, drawn over the data: a decision boundary (2-D classification), a
+fitted surface (2-D regression) or a fitted curve (1-D regression), plus the validation confusion
+matrix for classification.
+
+The grid predictions come from the training thread (``boundaryUpdated``, at most 4 per second and
+at most 5% of its time); here they only become an 80 x 80 RGBA image.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
+
+from ..plots.live_plot import plot_colors
+from .confusion import ConfusionTable
+from .snapshots import boundary_kind, raw_points
+
+__all__ = ["BoundaryView", "class_colors", "classes_to_rgba"]
+
+MAX_ALPHA = 200     # the most confident area stays a little see-through (points remain visible)
+
+
+def class_colors() -> tuple[str, ...]:
+    try:
+        from ..theme import CLASS_COLORS
+        return tuple(CLASS_COLORS)
+    except Exception:  # noqa: BLE001
+        return ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
+
+
+def classes_to_rgba(probs: np.ndarray, colors: tuple[str, ...]) -> np.ndarray:
+    """``(ny, nx, C)`` probabilities -> ``(ny, nx, 4)`` uint8: the likeliest class's colour, alpha by
+    confidence (0 where all classes are equally likely), like TensorFlow Playground."""
+    c = probs.shape[-1]
+    winner = probs.argmax(axis=-1)
+    top = probs.max(axis=-1)
+    confidence = np.clip((top - 1.0 / c) / (1.0 - 1.0 / c), 0.0, 1.0)
+    table = np.array([QColor(colors[i % len(colors)]).getRgb()[:3] for i in range(c)], dtype=np.uint8)
+    rgba = np.empty(probs.shape[:-1] + (4,), dtype=np.uint8)
+    rgba[..., :3] = table[winner]
+    rgba[..., 3] = (MAX_ALPHA * confidence).astype(np.uint8)
+    return rgba
+
+
+class BoundaryView(QWidget):
+    """The model's view of 1-D/2-D data, redrawn as training goes; ``image`` is the current RGBA
+    array (None before the first snapshot)."""
+
+    def __init__(self, controller, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.kind: str | None = None
+        self.image: np.ndarray | None = None
+        self.snapshot = None
+        self.redraw_count = 0
+        self._levels = (0.0, 1.0)
+        bg, fg = plot_colors()
+        self.plot = pg.PlotWidget(background=bg)
+        item = self.plot.getPlotItem()
+        for name in ("left", "bottom"):
+            item.getAxis(name).setPen(pg.mkPen(fg))
+            item.getAxis(name).setTextPen(pg.mkPen(fg))
+        item.setMenuEnabled(False)
+        self.image_item = pg.ImageItem(axisOrder="row-major")
+        self.image_item.setZValue(-10)
+        item.addItem(self.image_item)
+        self.curve = pg.PlotDataItem(pen=pg.mkPen("#d62728", width=2.5), name="model")
+        item.addItem(self.curve)
+        self.train_points = pg.ScatterPlotItem(size=7, pen=pg.mkPen("white", width=1.0), name="train")
+        self.val_points = pg.ScatterPlotItem(size=7, pen=pg.mkPen("black", width=1.2), symbol="t", name="validation")
+        item.addItem(self.train_points)
+        item.addItem(self.val_points)
+        legend = item.addLegend(offset=(-8, 8), labelTextColor=fg, brush=QColor(bg.red(), bg.green(), bg.blue(), 190))
+        legend.addItem(self.train_points, "train")
+        legend.addItem(self.val_points, "validation")
+        self.caption = QLabel()
+        self.caption.setWordWrap(True)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.confusion = ConfusionTable()
+
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addWidget(self.plot, 1)
+        top_layout.addWidget(self.message, 1)
+        top_layout.addWidget(self.caption)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(top)
+        splitter.addWidget(self.confusion)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(splitter)
+
+        controller.boundaryUpdated.connect(self._on_controller_boundaryUpdated)
+        controller.confusionUpdated.connect(self._on_controller_confusionUpdated)
+        controller.historyCleared.connect(self._on_controller_historyCleared)
+        controller.document.datasetChanged.connect(self._on_document_datasetChanged)
+        self._on_document_datasetChanged(controller.document.dataset)
+        if controller.last_boundary is not None:
+            self._on_controller_boundaryUpdated(controller.last_boundary)
+        if controller.last_confusion is not None:
+            self._on_controller_confusionUpdated(controller.last_confusion)
+
+    # -- data points ------------------------------------------------------------------------------
+    def _on_document_datasetChanged(self, dataset) -> None:
+        self.kind = boundary_kind(dataset)
+        self._clear_model()
+        self.train_points.clear()
+        self.val_points.clear()
+        has_plot = self.kind is not None
+        self.plot.setVisible(has_plot)
+        self.caption.setVisible(has_plot)
+        self.message.setVisible(not has_plot)
+        classification = dataset is not None and bool(dataset.targets) and \
+            next(iter(dataset.targets.values())).task == "classification"
+        self.confusion.setVisible(classification)
+        if not has_plot:
+            n = int(np.prod(dataset.input_shape)) if dataset is not None else 0
+            self.message.setText("The model's picture is drawn for data with one or two inputs"
+                                 + (f"; this data set has {n}." if n else "."))
+            return
+        self.plot.getPlotItem().setAspectLocked(self.kind != "curve")
+        target = dataset.default_target
+        colors = class_colors()
+        ys = {"train": dataset.y_train[target].numpy(), "val": dataset.y_val[target].numpy()}
+        if self.kind == "surface":
+            allv = np.concatenate([ys["train"].reshape(-1), ys["val"].reshape(-1)])
+            self._levels = (float(np.nanmin(allv)), float(np.nanmax(allv)) or 1.0)
+        for split, item in (("train", self.train_points), ("val", self.val_points)):
+            pts = raw_points(dataset, split)
+            if pts is None or not pts.size:
+                continue
+            y = ys[split]
+            if self.kind == "classes":
+                brushes = [pg.mkBrush(colors[int(k) % len(colors)]) for k in y.reshape(-1)]
+                item.setData(pts[:, 0], pts[:, 1], brush=brushes)
+            elif self.kind == "surface":
+                item.setData(pts[:, 0], pts[:, 1], brush=[pg.mkBrush(c) for c in self._value_colors(y.reshape(-1))])
+            else:
+                item.setData(pts[:, 0], y.reshape(len(pts), -1)[:, 0],
+                             brush=pg.mkBrush(colors[0] if split == "train" else colors[1]))
+        self.plot.getPlotItem().autoRange()
+        self.caption.setText(self._caption(None))
+
+    def _value_colors(self, values: np.ndarray) -> list[QColor]:
+        rgba = self._surface_rgba(values)
+        return [QColor(int(r), int(g), int(b)) for r, g, b, _a in rgba]
+
+    def _surface_rgba(self, values: np.ndarray) -> np.ndarray:
+        lo, hi = self._levels
+        t = np.clip((values - lo) / ((hi - lo) or 1.0), 0.0, 1.0)
+        return pg.colormap.get("viridis").map(t, mode="byte")
+
+    # -- model snapshots --------------------------------------------------------------------------
+    def _on_controller_boundaryUpdated(self, snap) -> None:
+        if snap.kind != self.kind:
+            return
+        self.snapshot = snap
+        x0, x1, y0, y1 = snap.extent
+        if snap.kind == "curve":
+            self.curve.setData(snap.xs, snap.values)
+        else:
+            if snap.kind == "classes":
+                rgba = classes_to_rgba(snap.values, class_colors())
+            else:
+                rgba = self._surface_rgba(snap.values.reshape(-1)).reshape(snap.values.shape + (4,))
+                rgba[..., 3] = MAX_ALPHA
+            self.image = rgba
+            self.image_item.setImage(rgba, autoLevels=False)
+            self.image_item.setRect(x0, y0, x1 - x0, y1 - y0)
+        self.redraw_count += 1
+        self.caption.setText(self._caption(snap))
+
+    def _caption(self, snap) -> str:
+        what = {"classes": "Decision boundary: each class's colour, paler where the model is less sure",
+                "surface": "Fitted surface: predicted value (colour), targets as dots in the same colours",
+                "curve": "Fitted curve: the model's prediction (red) over the training and validation points"}
+        text = what.get(self.kind or "", "")
+        if snap is not None:
+            text += f" — epoch {snap.epoch}, step {snap.step:,}"
+        return text
+
+    def _on_controller_confusionUpdated(self, cm) -> None:
+        self.confusion.show_matrix(cm)
+
+    def _on_controller_historyCleared(self) -> None:
+        self._clear_model()
+
+    def _clear_model(self) -> None:
+        self.snapshot = None
+        self.image = None
+        self.image_item.clear()
+        self.curve.setData([], [])
+        self.confusion.clear()
+        self.caption.setText(self._caption(None))
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self.controller.set_boundary_wanted(self, True)
+
+    def hideEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().hideEvent(event)
+        self.controller.set_boundary_wanted(self, False)

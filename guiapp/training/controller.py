@@ -1,0 +1,349 @@
+"""Run / Pause / Step / Stop / Reset for the document's project, with training on a QThread.
+
+Like TensorFlow Playground, Run continues the current model: a second Run trains the same weights
+for another ``training.epochs`` epochs (a fresh optimizer with the project's current settings) and
+the curves go on where they stopped. Reset, or an edit of the model, data or outputs, makes the next
+Run start from fresh weights with empty curves. Each Run trains a snapshot of the project taken when
+Run is pressed; edits made while it trains apply to the next Run.
+
+Training events reach the GUI through a queue that a 33 ms timer drains (~30 Hz): one
+``stepsArrived`` per drain with every step since the last one, then ``epochEnded`` per epoch, then
+``historyUpdated`` once (views redraw on that).
+"""
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
+
+from core.training import TrainingControl
+
+from .actions import TrainingActions
+from .drain import shift_finding, sort_events
+from .history import RunHistory
+from .worker import QueueObserver, RunOptions, TrainingWorker
+
+__all__ = ["TrainingController", "torch_threads"]
+
+DRAIN_INTERVAL_MS = 33
+MODEL_KINDS = ("model", "data", "outputs", "all")
+
+
+def torch_threads() -> int:
+    """The torch thread cap: ``guiapp.settings.torch_threads()``, else all cores but one."""
+    try:
+        from ..settings import torch_threads as from_settings
+        return max(1, int(from_settings()))
+    except Exception:  # noqa: BLE001 - settings are optional here
+        return max(1, (os.cpu_count() or 2) - 1)
+
+
+class TrainingController(QObject):
+    """Owns the actions and the training thread for one :class:`ProjectDocument`.
+
+    ``stepsArrived(StepChunk)``, ``epochEnded(EpochRecord)``, ``findingsChanged(list)`` and
+    ``boundaryUpdated``/``confusionUpdated`` carry step and epoch numbers counted since the last
+    Reset; ``runStarted(RunInfo)`` has ``start_epoch`` = epochs trained before this Run.
+    ``runFinished(RunResult)`` ends every Run that started (``result.status``: completed,
+    early_stopped, stopped, diverged, failed); ``runFailed(str)`` tells why a Run failed or could not
+    start.
+    """
+
+    runStarted = Signal(object)
+    stepsArrived = Signal(object)
+    epochEnded = Signal(object)
+    findingsChanged = Signal(list)
+    runFinished = Signal(object)
+    runFailed = Signal(str)
+    stateChanged = Signal(str)          # idle | running | paused | stopping
+    historyUpdated = Signal()           # once per drain, after the signals above
+    historyCleared = Signal()           # Reset, or a Run from fresh weights
+    boundaryUpdated = Signal(object)    # BoundarySnapshot
+    confusionUpdated = Signal(object)   # ConfusionMatrix
+    findingSelected = Signal(object)    # a finding picked in the findings panel
+
+    def __init__(self, document, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.history = RunHistory()
+        self.boundary_resolution = 80
+        self.last_boundary = None
+        self.last_confusion = None
+        self.drain_count = 0
+        self._state = "idle"
+        self._worker: TrainingWorker | None = None
+        self._observer: QueueObserver | None = None
+        self._control: TrainingControl | None = None
+        self._kept_setup = None
+        self._model_stale = False
+        self._segment = 0
+        self._offsets = (0, 0)
+        self._boundary_viewers: set[int] = set()
+
+        self.actions = TrainingActions(self)
+        a = self.actions
+        self.run_action, self.pause_action, self.stop_action = a["run"], a["pause"], a["stop"]
+        self.step_action, self.step_epoch_action, self.reset_action = a["step"], a["step_epoch"], a["reset"]
+        self.run_action.triggered.connect(lambda: self.run())
+        self.stop_action.triggered.connect(lambda: self.stop())
+        self.step_action.triggered.connect(lambda: self.step())
+        self.step_epoch_action.triggered.connect(lambda: self.step_epoch())
+        self.reset_action.triggered.connect(lambda: self.reset())
+        self.pause_action.toggled.connect(self._on_pause_toggled)
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(DRAIN_INTERVAL_MS)
+        self._timer.timeout.connect(self._drain)
+        document.checkUpdated.connect(self._on_document_checkUpdated)
+        document.projectChanged.connect(self._on_document_projectChanged)
+        document.projectReplaced.connect(self._on_document_projectReplaced)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self._on_app_aboutToQuit)
+        self._update_actions()
+
+    # -- state ------------------------------------------------------------------------------------
+    @property
+    def state(self) -> str:
+        return self._state
+
+    def is_running(self) -> bool:
+        """True from Run until the run has ended (paused counts as running)."""
+        return self._worker is not None
+
+    def is_paused(self) -> bool:
+        return self._control is not None and self._control.paused and not self._control.stopped
+
+    def has_trained_model(self) -> bool:
+        """Whether a Run would continue trained weights (False: fresh weights)."""
+        return self._kept_setup is not None and not self._model_stale
+
+    def _set_state(self, state: str) -> None:
+        if state != self._state:
+            self._state = state
+            self._update_actions()
+            self.stateChanged.emit(state)
+
+    def _update_actions(self) -> None:
+        ok, reason = self.document.can_train()
+        self.actions.update(can_train=ok, reason=reason, running=self.is_running(), paused=self.is_paused(),
+                            stopping=self._state == "stopping", continues=self.has_trained_model(),
+                            has_history=self.history.n_steps > 0)
+
+    # -- commands ---------------------------------------------------------------------------------
+    def run(self, *, paused: bool = False, epochs: int | None = None) -> bool:
+        """Start a Run (or resume a paused one). Returns False when it cannot start."""
+        if self.is_running():
+            if self.is_paused() and not paused:
+                self._control.resume()
+                self._set_state("running")
+                self._update_actions()
+                return True
+            return False
+        ok, reason = self.document.can_train()
+        if not ok:
+            self.runFailed.emit(reason)
+            return False
+        project = self.document.project.copy()
+        if not self.has_trained_model():
+            self._kept_setup = None
+            self._model_stale = False
+            self._segment = 0
+            self._clear_history()
+        else:
+            self._segment += 1
+        options = RunOptions(project, self.document.dataset, self._kept_setup, epochs or project.training.epochs,
+                             project.training.seed + self._segment, torch_threads(), self.boundary_resolution)
+        self._control = TrainingControl()
+        if paused:
+            self._control.pause()
+        self._observer = QueueObserver()
+        self._observer.boundary_enabled = bool(self._boundary_viewers)
+        self._offsets = (self.history.n_steps, self.history.n_epochs)
+        self._worker = TrainingWorker(options, self._observer, self._control, self)
+        self._worker.finished.connect(self._on_worker_finished)
+        self._worker.start()
+        self._timer.start()
+        self._set_state("paused" if paused else "running")
+        self._update_actions()
+        return True
+
+    def pause(self) -> None:
+        if self.is_running() and not self.is_paused():
+            self._control.pause()
+            self._set_state("paused")
+            self._update_actions()
+
+    def resume(self) -> None:
+        if self.is_paused():
+            self.run()
+
+    def step(self, batches: int = 1) -> bool:
+        """Train ``batches`` batches, then pause (starts a paused Run when idle)."""
+        if not self.is_running() and not self.run(paused=True):
+            return False
+        self._control.step(batches)
+        self._set_state("paused")
+        self._update_actions()
+        return True
+
+    def step_epoch(self) -> bool:
+        """Train to the end of the current epoch, then pause."""
+        if not self.is_running() and not self.run(paused=True):
+            return False
+        self._control.step_epoch()
+        self._set_state("paused")
+        self._update_actions()
+        return True
+
+    def stop(self) -> None:
+        """Ask the run to stop after the current batch (returns at once; see ``stop_and_wait``)."""
+        if self.is_running():
+            self._control.stop()
+            self._set_state("stopping")
+
+    def stop_and_wait(self, timeout_s: float = 1.0) -> bool:
+        """Stop the run and wait for its thread; emits ``runFinished`` before returning.
+        True when no run is left (False: the thread did not end within ``timeout_s``)."""
+        if not self.is_running():
+            return True
+        self._control.stop()
+        self._set_state("stopping")
+        finished = self._worker.wait(max(1, int(timeout_s * 1000)))
+        if finished:
+            self._on_worker_finished()
+        return finished
+
+    def set_lr(self, value: float) -> bool:
+        """Change the learning rate of the running training from its next batch (a schedule may
+        change it again). Returns False when nothing is training."""
+        if not (value > 0):
+            raise ValueError(f"learning rate must be positive, received {value}")
+        if not self.is_running():
+            return False
+        self._control.set_lr(float(value))
+        return True
+
+    def reset(self) -> None:
+        """Stop any run, forget the trained weights and clear the curves."""
+        if self.is_running():
+            self.stop_and_wait(2.0)
+        self._kept_setup = None
+        self._model_stale = False
+        self._segment = 0
+        self._clear_history()
+        self._update_actions()
+
+    def select_finding(self, finding) -> None:
+        """Show ``finding`` on the plots (the findings panel calls this on a click)."""
+        self.findingSelected.emit(finding)
+
+    def set_boundary_wanted(self, viewer: object, wanted: bool) -> None:
+        """A visible boundary view asks for snapshots; none are computed while nobody looks."""
+        (self._boundary_viewers.add if wanted else self._boundary_viewers.discard)(id(viewer))
+        if self._observer is not None:
+            self._observer.boundary_enabled = bool(self._boundary_viewers)
+
+    def _clear_history(self) -> None:
+        self.history.clear()
+        self.last_boundary = None
+        self.last_confusion = None
+        self.historyCleared.emit()
+        self.findingsChanged.emit([])
+
+    # -- draining the queue (GUI thread) ----------------------------------------------------------
+    def _drain(self) -> None:
+        observer = self._observer
+        if observer is None:
+            self._timer.stop()
+            return
+        events = observer.take()
+        if not events:
+            return
+        self.drain_count += 1
+        d = sort_events(events, *self._offsets)
+        if d.info is not None:
+            self.history.start_segment(d.info)
+            self.runStarted.emit(d.info)
+        if d.steps is not None:
+            self.history.add_steps(d.steps)
+            self.stepsArrived.emit(d.steps)
+        for record in d.epochs:
+            self.history.add_epoch(record)
+            self.epochEnded.emit(record)
+        if d.findings is not None:
+            self._set_findings(d.findings)
+        if d.boundary is not None:
+            self.last_boundary = d.boundary
+            self.boundaryUpdated.emit(d.boundary)
+        if d.confusion is not None:
+            self.last_confusion = d.confusion
+            self.confusionUpdated.emit(d.confusion)
+        self.historyUpdated.emit()
+        if d.result is not None or d.failure is not None:
+            self._end_run(d.result, d.failure or "")
+
+    def _set_findings(self, findings: list) -> None:
+        self.history.findings = list(findings)
+        self.findingsChanged.emit(list(findings))
+
+    def _end_run(self, result, failure: str = "") -> None:
+        worker = self._worker
+        if worker is not None:
+            worker.wait(2000)            # it has returned from train(): this is immediate
+            if result is not None and result.status != "failed":
+                diverged_fresh = result.status == "diverged" and result.best_epoch is None
+                self._kept_setup = None if diverged_fresh else worker.setup
+            elif result is None and self._kept_setup is None:
+                self._segment = 0
+        self._release_worker()
+        self._set_state("idle")
+        self._update_actions()
+        if result is not None:
+            self.history.result = result
+            self._set_findings([shift_finding(f, *self._offsets) for f in result.findings])
+            if result.status == "failed":
+                self.runFailed.emit(result.message)
+            self.runFinished.emit(result)
+        elif failure:
+            self.runFailed.emit(failure)
+
+    def _release_worker(self) -> None:
+        self._timer.stop()
+        worker, self._worker = self._worker, None
+        self._observer, self._control = None, None
+        if worker is not None:
+            try:
+                worker.finished.disconnect(self._on_worker_finished)
+            except (RuntimeError, TypeError):
+                pass
+            worker.deleteLater()
+
+    # -- slots ------------------------------------------------------------------------------------
+    def _on_worker_finished(self) -> None:
+        if self._worker is None:
+            return
+        self._drain()                         # the end event, if the timer has not seen it yet
+        if self._worker is not None:          # ended without an end event: never leave it dangling
+            self._end_run(None, "the training thread ended unexpectedly")
+
+    def _on_pause_toggled(self, checked: bool) -> None:
+        if checked:
+            self.pause()
+        else:
+            self.resume()
+        self._update_actions()
+
+    def _on_document_checkUpdated(self, _check) -> None:
+        self._update_actions()
+
+    def _on_document_projectChanged(self, kind: str) -> None:
+        if kind in MODEL_KINDS and (self._kept_setup is not None or self.is_running()):
+            self._model_stale = True          # (a Run in progress keeps training its own snapshot)
+        self._update_actions()
+
+    def _on_document_projectReplaced(self) -> None:
+        self.reset()
+
+    def _on_app_aboutToQuit(self) -> None:
+        self.stop_and_wait(2.0)

@@ -1,0 +1,75 @@
+"""Redraw live plots within a time budget.
+
+The data arrives ~30 times a second but a plot costs 3-15 ms to draw (axes, text, curves), and every
+millisecond the GUI thread holds the GIL is taken from the training thread. So plots marked dirty are
+redrawn one at a time, round-robin, by a single-shot timer that keeps drawing (``setData`` plus the
+paints Qt does afterwards, measured by :attr:`LivePlot.paint_seconds`) under ``share`` of the wall
+time, and only while the host widget is visible.
+"""
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QObject, QTimer
+
+__all__ = ["RedrawScheduler", "MAX_DRAW_SHARE"]
+
+MAX_DRAW_SHARE = 0.10    # plot drawing takes at most this share of the wall time while training
+MIN_REDRAW_GAP_S = 0.03  # and no plot is redrawn more than ~30 times a second
+MAX_COST_S = 0.1         # a first paint (fonts, caches) must not silence the plots for seconds
+
+
+class RedrawScheduler(QObject):
+    """``mark(*names)`` after new data; ``draw_all()`` to redraw everything now."""
+
+    def __init__(self, host, plots: dict, history, share: float = MAX_DRAW_SHARE) -> None:
+        super().__init__(host)
+        self.host, self.plots, self.history, self.share = host, plots, history, share
+        self.redraw_count = 0
+        self.draw_seconds = 0.0
+        self._dirty: set[str] = set()
+        self._order = list(plots)
+        self._painted_before = 0.0
+        self._next = 0.0
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._on_timer_timeout)
+
+    def mark(self, *names: str) -> None:
+        self._dirty.update(names)
+        self.schedule()
+
+    def clear(self) -> None:
+        self._dirty.clear()
+
+    def draw_all(self) -> None:
+        for name in self.plots:
+            self._draw(name)
+
+    def schedule(self) -> None:
+        if not self._dirty or self._timer.isActive() or not self.host.isVisible():
+            return
+        self._timer.start(int(max(0.0, self._next - time.perf_counter()) * 1000))
+
+    def _draw(self, name: str) -> float:
+        t0 = time.perf_counter()
+        plot = self.plots[name]
+        plot.refresh(self.history)
+        plot.settle()
+        self._dirty.discard(name)
+        self.redraw_count += 1
+        return time.perf_counter() - t0
+
+    def _on_timer_timeout(self) -> None:
+        if not self._dirty or not self.host.isVisible():
+            return
+        name = next(n for n in self._order if n in self._dirty)
+        self._order.remove(name)
+        self._order.append(name)                   # round-robin: the others go first next time
+        painted = sum(plot.paint_seconds for plot in self.plots.values())
+        cost = self._draw(name) + (painted - self._painted_before)
+        self._painted_before = painted
+        self.draw_seconds += cost
+        wait = min(MAX_COST_S, cost) * (1.0 / self.share - 1.0)
+        self._next = time.perf_counter() + max(MIN_REDRAW_GAP_S / len(self.plots), wait)
+        self.schedule()

@@ -1,0 +1,158 @@
+"""The training thread: builds data and model, runs ``core.training.train``, and queues its events.
+
+The observer never emits a Qt signal: it appends plain records to a ``deque`` (thread-safe appends
+and pops in CPython) that the controller drains from a GUI-thread timer. A signal per step cost
+~85% of the training speed (DESIGN.md); the queue costs almost nothing.
+"""
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread
+
+from core.training import TrainingControl, TrainingObserver
+
+from .snapshots import GridSpec, compute_boundary, compute_confusion, make_grid
+
+__all__ = ["QueueObserver", "RunOptions", "TrainingWorker"]
+
+BOUNDARY_MIN_INTERVAL = 0.25   # seconds between decision-boundary snapshots (at most 4 per second)
+BOUNDARY_MAX_SHARE = 0.05      # ... and at most this share of the training thread's time
+CONFUSION_MIN_INTERVAL = 0.2   # fast epochs: the confusion matrix of the latest epoch, 5 times a second
+
+
+@dataclass
+class RunOptions:
+    """What one Run needs; ``setup`` is the kept model of the previous run (None: fresh weights)."""
+    project: Any
+    dataset: Any
+    setup: Any = None
+    epochs: int | None = None
+    seed: int | None = None
+    threads: int = 1
+    boundary_resolution: int = 80
+
+
+class QueueObserver(TrainingObserver):
+    """Turns trainer hooks into ``(kind, payload)`` events in a deque; computes view snapshots.
+
+    Kinds: ``start`` (RunInfo), ``steps`` (StepRecords), ``epoch`` (EpochRecord), ``findings``
+    (list of current findings), ``boundary`` (BoundarySnapshot), ``confusion`` (ConfusionMatrix),
+    ``end`` (RunResult), ``failed`` (message: the run could not start), ``cancelled`` (stopped
+    before the first step).
+    """
+
+    def __init__(self) -> None:
+        self.events: deque = deque()
+        self.setup = None
+        self.grid: GridSpec | None = None
+        self.boundary_enabled = True      # set from the GUI thread (a plain bool: atomic)
+        self._next_boundary = 0.0
+        self._next_confusion = 0.0
+        self._confusion_epoch = -1
+        self._step = 0
+        self._epoch = 0
+
+    def push(self, kind: str, payload: Any) -> None:
+        self.events.append((kind, payload))
+
+    def take(self) -> list[tuple[str, Any]]:
+        """Everything queued so far, oldest first (GUI thread)."""
+        out = []
+        pop = self.events.popleft
+        try:
+            while True:
+                out.append(pop())
+        except IndexError:
+            return out
+
+    def attach(self, setup, grid: GridSpec | None) -> None:
+        self.setup, self.grid = setup, grid
+
+    # -- hooks (training thread) ------------------------------------------------------------------
+    def on_run_start(self, info) -> None:
+        self.push("start", info)
+
+    def on_steps(self, records) -> None:
+        self.push("steps", records)
+        self._step = records.first_step + len(records) - 1
+        self._epoch = records.epoch
+        if self.grid is not None and self.boundary_enabled:
+            now = time.perf_counter()
+            if now >= self._next_boundary:
+                self._snapshot_boundary(now)
+
+    def on_epoch_end(self, record) -> None:
+        self.push("epoch", record)
+        self._epoch = record.epoch
+        now = time.perf_counter()
+        if now >= self._next_confusion:
+            self._snapshot_confusion(record.epoch)
+            self._next_confusion = now + CONFUSION_MIN_INTERVAL
+
+    def on_findings(self, new, current) -> None:
+        self.push("findings", list(current))
+
+    def on_run_end(self, result) -> None:
+        if self.setup is not None:
+            if self.grid is not None and self.boundary_enabled:
+                self._snapshot_boundary(time.perf_counter())
+            if result.history and self._confusion_epoch != result.history[-1].epoch:
+                self._snapshot_confusion(result.history[-1].epoch)
+        self.push("end", result)
+
+    def _snapshot_boundary(self, now: float) -> None:
+        try:
+            snap = compute_boundary(self.setup, self.grid, self._step, self._epoch)
+        except Exception:  # noqa: BLE001 - a view snapshot must never break the training
+            self.grid = None
+            return
+        cost = time.perf_counter() - now
+        self._next_boundary = now + max(BOUNDARY_MIN_INTERVAL, cost / BOUNDARY_MAX_SHARE)
+        self.push("boundary", snap)
+
+    def _snapshot_confusion(self, epoch: int) -> None:
+        try:
+            cm = compute_confusion(self.setup, epoch)
+        except Exception:  # noqa: BLE001
+            return
+        if cm is not None:
+            self._confusion_epoch = epoch
+            self.push("confusion", cm)
+
+
+class TrainingWorker(QThread):
+    """Runs one training segment. ``setup`` holds the RunSetup (model) once built, for a later Run
+    to continue from."""
+
+    def __init__(self, options: RunOptions, observer: QueueObserver, control: TrainingControl,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("LossLabTrainingWorker")
+        self.options = options
+        self.observer = observer
+        self.control = control
+        self.setup = options.setup
+
+    def run(self) -> None:  # training thread
+        from core.training import prepare, train
+        opts, obs = self.options, self.observer
+        try:
+            if self.setup is None:
+                self.setup = prepare(opts.project, opts.dataset, seed=opts.seed)
+            try:
+                grid = make_grid(self.setup.dataset, opts.boundary_resolution) if opts.boundary_resolution else None
+            except Exception:  # noqa: BLE001 - no boundary, but the training goes on
+                grid = None
+            obs.attach(self.setup, grid)
+            if self.control.stopped:
+                obs.push("cancelled", "stopped before the training started")
+                return
+            train(opts.project, observer=obs, control=self.control, setup=self.setup, epochs=opts.epochs,
+                  seed=opts.seed, threads=opts.threads)
+        except Exception as exc:  # noqa: BLE001 - setup errors (data, graph) become a message
+            obs.push("failed", f"{type(exc).__name__}: {exc}" if not str(exc).startswith(type(exc).__name__)
+                     else str(exc))

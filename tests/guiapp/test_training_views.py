@@ -1,0 +1,197 @@
+"""The views around a training: decision boundary and confusion matrix, fitted curve, findings panel,
+and the overfitting banner on real runs (an oversized network on small noisy moons overfits; a
+small one with early stopping does not)."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from core.diagnostics import Finding
+from core.project import Project
+from guiapp.document import ProjectDocument
+from guiapp.training import BoundaryView, FindingsPanel, TrainingController, TrainingPanel
+from tests.conftest import EXAMPLES
+
+SPIRAL = EXAMPLES / "spiral.losslab.json"
+
+
+def mlp_project(source: str, hidden: list[int], *, params: dict | None = None, epochs: int = 150,
+                patience: int = 0, activation: str = "ReLU", out: int = 2, loss: str = "CrossEntropyLoss",
+                seed: int = 0) -> Project:
+    nodes, edges, prev = [{"id": "input", "type": "Input"}], [], "input"
+    for i, width in enumerate(hidden):
+        nodes += [{"id": f"fc{i}", "type": "Linear", "params": {"out_features": width}},
+                  {"id": f"act{i}", "type": activation}]
+        edges += [[prev, f"fc{i}"], [f"fc{i}", f"act{i}"]]
+        prev = f"act{i}"
+    nodes.append({"id": "out", "type": "Linear", "params": {"out_features": out}})
+    edges.append([prev, "out"])
+    return Project.from_dict({
+        "format": "losslab-project", "version": 1, "name": source,
+        "data": {"source": source, "params": dict(params or {}, seed=seed), "val_fraction": 0.2},
+        "model": {"nodes": nodes, "edges": edges},
+        "outputs": [{"node": "out", "loss": {"type": loss, "params": {}}}],
+        "training": {"optimizer": {"type": "Adam", "params": {"lr": 0.01}}, "epochs": epochs, "batch_size": 32,
+                     "seed": seed, "early_stopping": {"patience": patience, "min_delta": 0.0, "restore_best": True}},
+    })
+
+
+@pytest.fixture
+def controller(qtbot):
+    made = []
+
+    def make(project: Project) -> TrainingController:
+        c = TrainingController(ProjectDocument(project))
+        made.append(c)
+        return c
+
+    yield make
+    for c in made:
+        assert c.stop_and_wait(2.0)
+
+
+def run_to_end(qtbot, c: TrainingController, timeout: int = 30_000, **kwargs):
+    with qtbot.waitSignal(c.runFinished, timeout=timeout) as finished:
+        assert c.run(**kwargs)
+    return finished.args[0]
+
+
+def test_decision_boundary_has_the_grid_shape_and_changes_with_training(qtbot, controller):
+    c = controller(mlp_project("spiral", [32, 32], params={"samples": 400}, epochs=1))
+    view = BoundaryView(c)
+    qtbot.addWidget(view)
+    view.resize(500, 700)
+    view.show()
+    assert view.kind == "classes"
+    assert len(view.train_points.data) + len(view.val_points.data) == 400
+    snaps = []
+    c.boundaryUpdated.connect(snaps.append)
+    run_to_end(qtbot, c)
+    first = view.image.copy()
+    assert first.shape == (80, 80, 4) and first.dtype == np.uint8
+    assert snaps[-1].values.shape == (80, 80, 2)
+    assert np.allclose(snaps[-1].values.sum(axis=-1), 1.0, atol=1e-5)
+    run_to_end(qtbot, c, epochs=30)                # Run continues the same model
+    assert view.image.shape == (80, 80, 4)
+    assert np.abs(view.image.astype(int) - first.astype(int)).mean() > 1.0
+    assert snaps[-1].epoch == 31
+    cm = view.confusion.matrix
+    assert cm is not None and cm.counts.shape == (2, 2) and cm.counts.sum() == c.history.info.n_val
+    assert cm.epoch == 31 and "correct" in view.confusion.title.text()
+    with qtbot.waitSignal(c.historyCleared):
+        c.reset()
+    assert view.image is None and view.confusion.matrix is None
+
+
+def test_boundary_snapshots_stop_while_no_view_is_visible(qtbot, controller):
+    c = controller(mlp_project("moons", [8], params={"samples": 100}, epochs=3))
+    snaps = []
+    c.boundaryUpdated.connect(snaps.append)
+    run_to_end(qtbot, c)
+    assert snaps == []
+    assert c.last_confusion is not None               # the confusion matrix is cheap: always there
+
+
+def test_fitted_curve_for_1d_regression(qtbot, controller):
+    c = controller(mlp_project("sine", [16], params={"samples": 200}, epochs=5, out=1, loss="MSELoss",
+                               activation="Tanh"))
+    view = BoundaryView(c)
+    qtbot.addWidget(view)
+    view.show()
+    assert view.kind == "curve" and not view.confusion.isVisibleTo(view)
+    run_to_end(qtbot, c)
+    xs, ys = view.curve.getData()
+    assert xs.size == 200 and np.isfinite(ys).all()
+
+
+def test_no_picture_for_data_with_many_inputs(qtbot, controller):
+    c = controller(mlp_project("diagnosis", [16], params={"samples": 200}, epochs=1, out=3))
+    view = BoundaryView(c)
+    qtbot.addWidget(view)
+    view.show()
+    assert view.kind is None
+    assert not view.plot.isVisibleTo(view) and view.message.isVisibleTo(view)
+
+
+def test_findings_panel_lists_findings_and_clicks_highlight(qtbot, controller):
+    c = controller(mlp_project("moons", [8], epochs=2))
+    panel = TrainingPanel(c)
+    findings = FindingsPanel(c)
+    qtbot.addWidget(panel)
+    qtbot.addWidget(findings)
+    panel.show()
+    findings.show()
+    run_to_end(qtbot, c)
+
+    class Canvas:
+        highlighted: list = []
+
+        def highlight_node(self, node):
+            self.highlighted.append(node)
+
+    canvas = Canvas()
+    findings.set_canvas(canvas)
+    plateau = Finding("plateau", "info", "Plateau from epoch 1 to 2", "Raise the learning rate",
+                      {"epochs": 2.0, "drop_pct": 0.5}, start_epoch=1, end_epoch=2)
+    dead = Finding("dead_units", "warning", "60% of act0's units never fire", "Use LeakyReLU",
+                   {"share": 0.6}, node="act0")
+    c.findingsChanged.emit([plateau, dead])
+    assert findings.tree.topLevelItemCount() == 2 and not findings.placeholder.isVisibleTo(findings)
+    item = findings.item_for(plateau)
+    assert item.text(0).replace("\n", " ") == plateau.message and item.childCount() == 3
+    assert any("Try: Raise" in item.child(i).text(0) for i in range(item.childCount()))
+    assert any("drop_pct 0.5" in item.child(i).text(0) for i in range(item.childCount()))
+
+    with qtbot.waitSignal(c.findingSelected):
+        findings.tree.itemClicked.emit(item, 0)
+    region = panel.epoch_plot.region("selected")
+    assert region is not None and region.getRegion() == pytest.approx((1.0, 2.0))
+    findings.tree.itemClicked.emit(findings.item_for(dead), 0)
+    assert canvas.highlighted == ["act0"]
+    c.findingsChanged.emit([])
+    assert findings.placeholder.isVisibleTo(findings)
+
+
+def test_overfitting_banner_on_an_oversized_network(qtbot, controller):
+    c = controller(mlp_project("moons", [256, 256], params={"samples": 60, "noise": 0.35}, epochs=150))
+    panel = TrainingPanel(c)
+    qtbot.addWidget(panel)
+    panel.show()
+    seen = []
+    c.findingsChanged.connect(lambda fs: seen.append(any(f.kind == "overfitting" for f in fs)))
+    result = run_to_end(qtbot, c)
+    assert result.status == "completed"
+    assert any(seen[:-1]), "the banner should appear while training, not only at the end"
+    over = next(f for f in c.history.findings if f.kind == "overfitting")
+    assert panel.banner_visible()
+    assert "Overfitting" in panel.banner.text.text() and str(over.start_epoch) in panel.banner.text.text()
+    region = panel.epoch_plot.region("overfitting")
+    assert region is not None
+    start, end = region.getRegion()
+    assert start == over.start_epoch and end >= over.end_epoch
+    assert panel.step_plot.region("overfitting") is not None
+    best = panel.epoch_plot.marker("best")
+    assert best is not None and best.value() == c.history.best_epoch()[0]
+
+
+def test_no_banner_on_a_well_sized_network_with_early_stopping(qtbot, controller):
+    c = controller(mlp_project("moons", [8], params={"samples": 60, "noise": 0.35}, epochs=150, patience=5,
+                               activation="Tanh"))
+    panel = TrainingPanel(c)
+    qtbot.addWidget(panel)
+    panel.show()
+    result = run_to_end(qtbot, c)
+    assert result.status == "early_stopped"
+    assert not any(f.kind == "overfitting" for f in c.history.findings)
+    assert not panel.banner_visible() and panel.epoch_plot.region("overfitting") is None
+
+
+def test_findings_of_a_continued_run_count_epochs_since_reset(qtbot, controller):
+    from guiapp.training.drain import shift_finding
+    f = Finding("overfitting", "warning", "m", "s", {"best_epoch": 4.0}, start_epoch=4, end_epoch=9,
+                start_step=10, end_step=30)
+    g = shift_finding(f, 100, 20)
+    assert (g.start_epoch, g.end_epoch, g.start_step, g.end_step) == (24, 29, 110, 130)
+    assert g.evidence["best_epoch"] == 24.0 and dataclasses.replace(g, evidence=f.evidence) != f
