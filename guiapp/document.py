@@ -16,7 +16,8 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from core.graph import GraphCheck, check_graph
+from core.diagnostics.lint import lint_project
+from core.graph import GraphCheck, Problem, check_graph
 from core.project import Project, ProjectError
 
 #: ``projectChanged`` kinds: what part of the project an edit touched
@@ -208,6 +209,11 @@ class ProjectDocument(QObject):
     def _recheck(self) -> None:
         ds = self._dataset
         self.check = check_graph(self._project, ds.input_shape, ds.targets) if ds is not None else None
+        if self.check is not None and self.check.ok:
+            # designs that run but are probably wrong: amber badges on their nodes, Run stays enabled
+            for f in lint_project(self._project, self.check, ds):
+                self.check.problems.append(Problem(f"{f.message} → {f.suggestion}" if f.suggestion else f.message,
+                                                   f.node, "model", "warning"))
         self.checkUpdated.emit(self.check)
 
     def set_view_state(self, key: str, value: Any) -> None:
