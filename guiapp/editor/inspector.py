@@ -104,7 +104,12 @@ class Inspector(QWidget):
             if errors:
                 lines.append(f"<span style='color:{ERROR_COLOUR}'>{len(errors)} problem"
                              f"{'s' if len(errors) != 1 else ''}: {html.escape(errors[0].message)}</span>")
-            else:
+            warnings = [p for p in check.problems if p.severity == "warning"]
+            if warnings:
+                lines.append(f"<span style='color:#b26a00'>{len(warnings)} design warning"
+                             f"{'s' if len(warnings) != 1 else ''} (amber badges): "
+                             f"{html.escape(warnings[0].message)}</span>")
+            if not errors and not warnings:
                 lines.append("no problems found")
         self.summary.setText("<br>".join(lines))
 
