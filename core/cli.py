@@ -8,7 +8,6 @@ import argparse
 import json
 import signal
 import sys
-from pathlib import Path
 from typing import Callable, Sequence
 
 COMMANDS = ("check", "train", "lr-find")

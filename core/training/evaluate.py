@@ -39,7 +39,6 @@ def head_metrics(head, out: torch.Tensor, y_adapted: torch.Tensor, y_raw: torch.
 
 def evaluate(setup: RunSetup, *, train_sample: int = 512) -> tuple[float | None, dict[str, float], dict[str, dict[str, float]]]:
     """Validation loss (weighted over heads), first-head metrics, per-head metrics; one host sync."""
-    values: dict[str, torch.Tensor] = {}
     per_head: list[dict[str, torch.Tensor]] = []
     n_val = setup.x_val.shape[0]
     val_outs = predict_heads(setup, setup.x_val) if n_val else None

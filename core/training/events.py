@@ -83,6 +83,9 @@ class RunResult:
     findings: list[Any] = field(default_factory=list)
     step_loss: list[float] = field(default_factory=list)
     model: Any = field(default=None, repr=False)
+    start_epoch: int = 0                       # epochs trained before this run (a resumed run)
+    #: what ``train(resume=...)`` needs to continue this run (not serialized)
+    state: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {

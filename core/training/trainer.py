@@ -70,9 +70,14 @@ def _penalty_fn(model: torch.nn.Module, l1: float, l2: float):
 
 def train(project, *, observer: TrainingObserver | None = None, control: TrainingControl | None = None,
           dataset=None, setup: RunSetup | None = None, epochs: int | None = None, seed: int | None = None,
-          device: str | None = None, threads: int | None = None, diagnose: bool = True) -> RunResult:
+          device: str | None = None, threads: int | None = None, diagnose: bool = True,
+          resume: RunResult | None = None) -> RunResult:
     """Train ``project`` and return the result; never raises for a failure inside the loop (status
-    ``failed`` with the message), but setup problems (bad data, a graph that does not check) raise."""
+    ``failed`` with the message), but setup problems (bad data, a graph that does not check) raise.
+
+    ``resume`` continues an earlier result on the same ``setup`` (its model): epochs and steps number
+    on from it, the history and step series carry over (so the diagnostics see the whole curve), and
+    the optimizer keeps its state. ``epochs`` then counts the epochs to add; the schedule restarts."""
     obs = observer or TrainingObserver()
     control = control or TrainingControl()
     if threads:
@@ -80,6 +85,8 @@ def train(project, *, observer: TrainingObserver | None = None, control: Trainin
     seed = project.training.seed if seed is None else seed
     setup = setup or prepare(project, dataset, device=device, seed=seed)
     loop = _Loop(project, setup, obs, control, epochs or project.training.epochs, seed, diagnose)
+    if resume is not None:
+        loop.resume_from(resume)
     return loop.run()
 
 
@@ -112,6 +119,10 @@ class _Loop:
         self.relu_nodes = [n for n, t in setup.model.types.items() if t == "ReLU"]
         self.diverged_step: int | None = None
         self.best: tuple[float, int, dict] | None = None
+        self.start_epoch = 0
+        self.wait = 0
+        self.gen = torch.Generator().manual_seed(seed)
+        self.project_lr = self.opt.param_groups[0]["lr"]
         self.tracker = None
         self.findings: list = []
         if diagnose:
@@ -121,23 +132,40 @@ class _Loop:
                 task=h0.info.task, baseline_loss=baseline_loss(setup), majority_rate=majority_rate(setup),
                 lr=self.opt.param_groups[0]["lr"], optimizer=t.optimizer.type))
 
+    def resume_from(self, previous: RunResult) -> None:
+        """Continue ``previous`` (trained on this setup's model): numbering, history, optimizer state."""
+        st = previous.state
+        self.start_epoch = previous.epochs_run
+        self.step = self.flushed_step = previous.steps
+        self.history = list(previous.history)
+        for name, values in st.get("series", {}).items():
+            self.series[name].extend(list(values))
+        if st.get("optimizer"):
+            self.opt.load_state_dict(st["optimizer"])
+            for g in self.opt.param_groups:  # the project's rate wins over the saved one
+                g["lr"] = self.project_lr
+        if st.get("best") is not None:
+            self.best = st["best"]
+        self.wait = st.get("wait", 0)
+        if st.get("generator") is not None:
+            self.gen.set_state(st["generator"])
+
     # -- the loop ------------------------------------------------------------------------------
     def run(self) -> RunResult:
-        s, control = self.s, self.control
+        s = self.s
         t0 = time.perf_counter()
         status, message = "completed", ""
         info = RunInfo(self.p.name, self.epochs, self.steps_per_epoch, self.n, s.x_val.shape[0], s.n_params,
                        str(s.device), torch.get_num_threads(), tuple(h.name for h in s.heads), s.heads[0].info.task,
-                       self.opt.param_groups[0]["lr"])
+                       self.opt.param_groups[0]["lr"], self.start_epoch)
+        first_step = self.step
         try:
             self.obs.on_run_start(info)
-            gen = torch.Generator().manual_seed(self.seed)
             es = self.p.training.early_stopping
-            wait = 0
-            for epoch in range(1, self.epochs + 1):
+            for epoch in range(self.start_epoch + 1, self.start_epoch + self.epochs + 1):
                 te = time.perf_counter()
                 s.model.train()
-                perm = torch.randperm(self.n, generator=gen).to(s.device)
+                perm = torch.randperm(self.n, generator=self.gen).to(s.device)
                 if not self._run_epoch(epoch, perm):
                     status = "diverged" if self.diverged_step is not None else "stopped"
                     if status == "stopped" and self.series["step_loss"].n:
@@ -149,17 +177,17 @@ class _Loop:
                     break
                 if self.best is None or monitor < self.best[0] - es.min_delta:
                     self.best = (monitor, epoch, {k: v.detach().clone() for k, v in s.model.state_dict().items()})
-                    wait = 0
+                    self.wait = 0
                 else:
-                    wait += 1
-                    if es.patience and wait >= es.patience:
+                    self.wait += 1
+                    if es.patience and self.wait >= es.patience:
                         status = "early_stopped"
                         break
         except Exception as exc:  # noqa: BLE001 - reported as a failed run, never a crash of the caller
             status, message = "failed", f"{type(exc).__name__}: {exc}"
             self.obs.on_exception(exc)
         finally:
-            result = self._finish(status, message, t0)
+            result = self._finish(status, message, t0, first_step)
             self.obs.on_run_end(result)
         return result
 
@@ -169,7 +197,7 @@ class _Loop:
         heads = s.heads
         single = len(heads) == 1 and heads[0].weight == 1.0
         h0 = heads[0]
-        opt, params, penalty, clip = self.opt, self.params, self.penalty, self.clip
+        opt, penalty, clip = self.opt, self.penalty, self.clip
         flat = self.flat_grad
         vector_norm = torch.linalg.vector_norm
         next_flush = time.perf_counter() + FLUSH_SECONDS
@@ -272,11 +300,12 @@ class _Loop:
                 self.tracker.context.dead_unit_share = self._dead_units()
             current = self.tracker.update([h.to_dict() | _raw(h) for h in self.history], self._steps())
             new = self.tracker.new_since_last()
+            changed = [f.to_dict() for f in current] != [f.to_dict() for f in self.findings]
             self.findings = current
             for f in new:  # an explosion that never reached NaN (all ReLUs dead at 1e25) still ends the run
                 if f.kind == "divergence" and self.diverged_step is None:
                     self.diverged_step = f.start_step or self.step
-            if new:
+            if new or changed:  # a range that grew or a finding that cleared reaches the view too
                 self.obs.on_findings(new, current)
         return monitor if math.isfinite(monitor) else float("inf")
 
@@ -287,7 +316,7 @@ class _Loop:
         x = self.s.x_val if self.s.x_val.shape[0] else self.s.x_train
         return _dead_units_of(self.s.model, x[:1024], self.relu_nodes)
 
-    def _finish(self, status: str, message: str, t0: float) -> RunResult:
+    def _finish(self, status: str, message: str, t0: float, first_step: int = 0) -> RunResult:
         s = self.s
         seconds = time.perf_counter() - t0
         best_epoch = best_val = None
@@ -305,9 +334,13 @@ class _Loop:
                 findings = self.tracker.finish([h.to_dict() | _raw(h) for h in self.history], self._steps())
             except Exception as exc:  # noqa: BLE001 - a diagnostics bug must not lose the run
                 message = message or f"diagnostics failed: {exc}"
+        state = {"series": {k: v.view().copy() for k, v in self.series.items()},
+                 "optimizer": self.opt.state_dict(), "best": self.best, "wait": self.wait,
+                 "generator": self.gen.get_state()}
+        ran = self.step - first_step
         return RunResult(status, len(self.history), best_epoch, best_val, self.history, self.step, seconds,
-                         self.step / seconds if seconds > 0 else 0.0, message, self.diverged_step, findings,
-                         self.series["step_loss"].view().tolist(), s.model)
+                         ran / seconds if seconds > 0 else 0.0, message, self.diverged_step, findings,
+                         self.series["step_loss"].view().tolist(), s.model, self.start_epoch, state)
 
 
 def _dead_units_of(model, x: torch.Tensor, nodes: list[str]) -> dict[str, float]:

@@ -19,7 +19,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from core.training import TrainingControl
 
 from .actions import TrainingActions
-from .drain import shift_finding, sort_events
+from .drain import sort_events
 from .history import RunHistory
 from .worker import QueueObserver, RunOptions, TrainingWorker
 
@@ -76,8 +76,7 @@ class TrainingController(QObject):
         self._control: TrainingControl | None = None
         self._kept_setup = None
         self._model_stale = False
-        self._segment = 0
-        self._offsets = (0, 0)
+        self._last_result = None        # the RunResult a continued Run resumes (train(resume=...))
         self._boundary_viewers: set[int] = set()
 
         self.actions = TrainingActions(self)
@@ -147,19 +146,16 @@ class TrainingController(QObject):
         project = self.document.project.copy()
         if not self.has_trained_model():
             self._kept_setup = None
+            self._last_result = None
             self._model_stale = False
-            self._segment = 0
             self._clear_history()
-        else:
-            self._segment += 1
         options = RunOptions(project, self.document.dataset, self._kept_setup, epochs or project.training.epochs,
-                             project.training.seed + self._segment, torch_threads(), self.boundary_resolution)
+                             project.training.seed, torch_threads(), self.boundary_resolution, self._last_result)
         self._control = TrainingControl()
         if paused:
             self._control.pause()
         self._observer = QueueObserver()
         self._observer.boundary_enabled = bool(self._boundary_viewers)
-        self._offsets = (self.history.n_steps, self.history.n_epochs)
         self._worker = TrainingWorker(options, self._observer, self._control, self)
         self._worker.finished.connect(self._on_worker_finished)
         self._worker.start()
@@ -229,8 +225,8 @@ class TrainingController(QObject):
         if self.is_running():
             self.stop_and_wait(2.0)
         self._kept_setup = None
+        self._last_result = None
         self._model_stale = False
-        self._segment = 0
         self._clear_history()
         self._update_actions()
 
@@ -261,7 +257,7 @@ class TrainingController(QObject):
         if not events:
             return
         self.drain_count += 1
-        d = sort_events(events, *self._offsets)
+        d = sort_events(events)
         if d.info is not None:
             self.history.start_segment(d.info)
             self.runStarted.emit(d.info)
@@ -294,14 +290,13 @@ class TrainingController(QObject):
             if result is not None and result.status != "failed":
                 diverged_fresh = result.status == "diverged" and result.best_epoch is None
                 self._kept_setup = None if diverged_fresh else worker.setup
-            elif result is None and self._kept_setup is None:
-                self._segment = 0
+                self._last_result = None if diverged_fresh else result
         self._release_worker()
         self._set_state("idle")
         self._update_actions()
         if result is not None:
             self.history.result = result
-            self._set_findings([shift_finding(f, *self._offsets) for f in result.findings])
+            self._set_findings(list(result.findings))
             if result.status == "failed":
                 self.runFailed.emit(result.message)
             self.runFinished.emit(result)

@@ -86,10 +86,9 @@ class TrainingProgress(QProgressBar):
         text = (f"{words.get(result.status, result.status)}: {result.epochs_run} epochs, {result.steps:,} steps "
                 f"in {fmt_duration(result.seconds)} ({result.steps_per_second:,.0f} steps/s)")
         if result.best_epoch is not None:
-            offset = history.segments[-1][1] if history.segments else 0
-            text += f", best epoch {result.best_epoch + offset}"
+            text += f", best epoch {result.best_epoch}"
         if result.status == "diverged" and result.diverged_step:
-            text += f", diverged at step {result.diverged_step + (history.segments[-1][0] if history.segments else 0):,}"
+            text += f", diverged at step {result.diverged_step:,}"
         if result.status in ("completed", "early_stopped"):
             self.setValue(1000)
         self.setFormat(text)

@@ -34,6 +34,7 @@ class RunOptions:
     seed: int | None = None
     threads: int = 1
     boundary_resolution: int = 80
+    resume: Any = None               # the previous RunResult when this Run continues its model
 
 
 class QueueObserver(TrainingObserver):
@@ -152,7 +153,7 @@ class TrainingWorker(QThread):
                 obs.push("cancelled", "stopped before the training started")
                 return
             train(opts.project, observer=obs, control=self.control, setup=self.setup, epochs=opts.epochs,
-                  seed=opts.seed, threads=opts.threads)
+                  seed=opts.seed, threads=opts.threads, resume=opts.resume)
         except Exception as exc:  # noqa: BLE001 - setup errors (data, graph) become a message
             obs.push("failed", f"{type(exc).__name__}: {exc}" if not str(exc).startswith(type(exc).__name__)
                      else str(exc))

@@ -1,7 +1,6 @@
 """The trainer: parity with a hand-written loop, reproducibility, divergence, early stopping, control."""
 from __future__ import annotations
 
-import copy
 import json
 import math
 import threading
@@ -204,3 +203,18 @@ def test_gradient_clipping_bounds_how_far_the_weights_move():
     assert distance(clipped.model) <= 0.1 * 0.01 * steps + 1e-6   # each step moves at most lr * clip
     project.training.grad_clip = 0.0
     assert distance(train(project, diagnose=False).model) > 0.1 * 0.01 * steps
+
+
+def test_resuming_continues_numbering_history_and_optimizer_exactly():
+    from core.training import prepare
+    project = spiral(epochs=5)
+    straight = train(project, diagnose=False)
+    setup = prepare(project)
+    first = train(project, setup=setup, epochs=3, diagnose=False)
+    rec = Recorder()
+    second = train(project, setup=setup, epochs=2, resume=first, observer=rec, diagnose=False)
+    assert rec.info.start_epoch == 3 and [e.epoch for e in rec.epochs] == [4, 5]
+    assert rec.steps[0].first_step == first.steps + 1
+    assert second.epochs_run == 5 and second.steps == straight.steps and len(second.history) == 5
+    assert max(abs(a - b) for a, b in zip(second.step_loss, straight.step_loss)) < 1e-6
+    assert second.history[-1].val_loss == pytest.approx(straight.history[-1].val_loss, rel=1e-5)

@@ -3,7 +3,6 @@ and the overfitting banner on real runs (an oversized network on small noisy moo
 small one with early stopping does not)."""
 from __future__ import annotations
 
-import dataclasses
 
 import numpy as np
 import pytest
@@ -188,10 +187,10 @@ def test_no_banner_on_a_well_sized_network_with_early_stopping(qtbot, controller
     assert not panel.banner_visible() and panel.epoch_plot.region("overfitting") is None
 
 
-def test_findings_of_a_continued_run_count_epochs_since_reset(qtbot, controller):
-    from guiapp.training.drain import shift_finding
-    f = Finding("overfitting", "warning", "m", "s", {"best_epoch": 4.0}, start_epoch=4, end_epoch=9,
-                start_step=10, end_step=30)
-    g = shift_finding(f, 100, 20)
-    assert (g.start_epoch, g.end_epoch, g.start_step, g.end_step) == (24, 29, 110, 130)
-    assert g.evidence["best_epoch"] == 24.0 and dataclasses.replace(g, evidence=f.evidence) != f
+def test_a_continued_run_is_diagnosed_over_the_whole_curve(qtbot, controller):
+    c = controller(mlp_project("spiral", [32, 32], params={"samples": 400}, epochs=2))
+    run_to_end(qtbot, c)
+    second = run_to_end(qtbot, c)
+    assert second.start_epoch == 2 and second.epochs_run == 4
+    assert [h.epoch for h in second.history] == [1, 2, 3, 4]   # the trainer saw the whole history
+    assert second.best_epoch in (1, 2, 3, 4)
