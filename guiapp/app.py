@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 import time
 
 if sys.platform == "win32":  # torch >= 2.9 fails to load c10.dll when Qt's DLLs are loaded first
@@ -72,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from .document import ProjectDocument
     from .main_window import MainWindow
-    # An empty placeholder project: parsing one (Project.from_dict) imports core.data, hence torch.
+    # An empty placeholder project until the event loop runs and the real one (with its data) loads.
     document = ProjectDocument(Project(), load_data=False)
     window = MainWindow(document, defer_training=True)
     window.show()
@@ -88,6 +89,8 @@ def _finish_startup(app: QApplication, window, path: str | None) -> None:
     window.add_training_ui()
     settings.apply_torch_threads()
     report("project loaded")
+    from core.training.setup import warm_up
+    threading.Thread(target=warm_up, name="losslab-warm-up", daemon=True).start()  # the first Run starts at once
     if os.environ.get("LOSSLAB_STARTUP_EXIT") == "1":  # the start-up benchmark: measure, then leave
         QTimer.singleShot(0, app.quit)
 

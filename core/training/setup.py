@@ -46,6 +46,12 @@ class RunSetup:
         return sum(p.numel() for p in self.model.parameters() if p.requires_grad)
 
 
+def warm_up() -> None:
+    """Build a throwaway optimizer: torch imports ``torch._dynamo`` on the first one (about a second),
+    which would otherwise delay the first Run. The window calls this on a background thread."""
+    torch.optim.Adam([torch.zeros(1, requires_grad=True)])
+
+
 def pick_device(name: str) -> torch.device:
     """``auto`` takes CUDA when present, else CPU; an unavailable device is a clear error."""
     if name == "auto":
