@@ -69,6 +69,53 @@ def test_each_example_opens_with_a_checked_graph(window, prompts, example):
     assert not prompts.errors
 
 
+def test_a_mismatch_badges_the_node_and_disables_run_until_undone(window):
+    canvas, run = window.canvas, window.controller.run_action
+    assert run.isEnabled()
+    canvas.add_layer("Conv2d", after="fc1")          # the same path as a drop onto fc1
+    conv = next(n for n in window.document.project.model.ids() if n.startswith("conv2d"))
+    badge = canvas.scene().nodes[conv].badge
+    assert badge.isVisible() and "expects input (C, H, W) but gets (64,)" in badge.toolTip()
+    assert not run.isEnabled() and f"node {conv} (Conv2d)" in run.toolTip()
+    assert f"node {conv}" in window.status.reason.text()
+    window.document.undo_stack.undo()
+    assert conv not in window.document.project.model.ids() and run.isEnabled()
+
+
+def test_build_connect_edit_undo_redo_save_and_reopen(window, prompts, tmp_path):
+    """A small network built through the drop and port-drag code paths, then every step undone
+    and redone, saved, reopened and compared."""
+    from PySide6.QtCore import QPointF
+
+    from guiapp.editor import commands
+    doc, canvas = window.document, window.canvas
+    assert window.files.new()
+    states = [doc.project.to_dict()]
+    relu = canvas.scene().nodes["relu1"]
+    dropped = canvas.drop_layer("Dropout", relu.sceneBoundingRect().center())   # drop onto relu1
+    states.append(doc.project.to_dict())
+    loose = canvas.drop_layer("Linear", QPointF(900, 900))                      # drop on empty canvas
+    states.append(doc.project.to_dict())
+    assert commands.connect(doc, dropped, loose)                                # end of a port drag
+    states.append(doc.project.to_dict())
+    assert commands.set_param(doc, loose, "out_features", 2)
+    assert commands.toggle_output(doc, loose)
+    states.append(doc.project.to_dict())
+    assert (dropped, loose) in doc.project.model.edges and ("relu1", dropped) in doc.project.model.edges
+    n_steps = doc.undo_stack.count()
+    for _ in range(n_steps):
+        doc.undo_stack.undo()
+    assert doc.project.to_dict() == states[0]
+    for _ in range(n_steps):
+        doc.undo_stack.redo()
+    assert doc.project.to_dict() == states[-1]
+    path = tmp_path / "built.losslab.json"
+    prompts.save_path = str(path)
+    assert window.files.save_as()
+    assert window.files.new() and window.files.open(path)
+    assert window.document.project.to_dict() == states[-1]
+
+
 def test_examples_menu_lists_every_example(window):
     titles = [a.text() for a in window.examples_menu.actions()]
     assert titles == [p.name[:-len(".losslab.json")] for p in sorted(EXAMPLES.glob("*.losslab.json"))]
