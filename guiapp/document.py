@@ -78,6 +78,7 @@ class ProjectDocument(QObject):
         self._data_key: str | None = None
         self.data_error = ""
         self.check: GraphCheck | None = None
+        self._lint: list = []
         if load_data:
             self._refresh("all")
 
@@ -100,6 +101,13 @@ class ProjectDocument(QObject):
     @property
     def dataset(self):
         return self._dataset
+
+    @property
+    def lint_findings(self) -> list:
+        """The architecture-lint findings (``core.diagnostics.Finding``, kind ``"lint"``) of the latest
+        check, most severe first; empty while the graph has errors or no data is loaded. They are also
+        in ``check.problems`` as warnings (the canvas badges); refreshed before ``checkUpdated``."""
+        return list(self._lint)
 
     @property
     def data_loaded(self) -> bool:
@@ -209,9 +217,11 @@ class ProjectDocument(QObject):
     def _recheck(self) -> None:
         ds = self._dataset
         self.check = check_graph(self._project, ds.input_shape, ds.targets) if ds is not None else None
+        self._lint = []
         if self.check is not None and self.check.ok:
             # designs that run but are probably wrong: amber badges on their nodes, Run stays enabled
-            for f in lint_project(self._project, self.check, ds):
+            self._lint = lint_project(self._project, self.check, ds)
+            for f in self._lint:
                 self.check.problems.append(Problem(f"{f.message} → {f.suggestion}" if f.suggestion else f.message,
                                                    f.node, "model", "warning"))
         self.checkUpdated.emit(self.check)

@@ -63,6 +63,7 @@ class MainWindow(QMainWindow):
         self.training_panel = None
         self.boundary_view = None
         self.findings_panel = None
+        self.lr_finder = None           # guiapp.training.LRFinderView (Train > Find Learning Rate…)
 
         self._build_canvas()
         self._build_docks()
@@ -252,6 +253,11 @@ class MainWindow(QMainWindow):
         actions = {n: getattr(c, n) for n in names if getattr(c, n, None) is not None}
         self.train_menu.addActions(list(actions.values()))
         self.train_toolbar.addActions([a for n, a in actions.items() if n != "step_epoch_action"])
+        finder_cls = optional_part("guiapp.training", "LRFinderView")
+        if finder_cls is not None:
+            self.lr_finder = finder_cls(c, self)
+            self.train_menu.addSeparator()
+            self.train_menu.addAction(self.lr_finder.action)
         c.runFailed.connect(lambda reason: self.statusBar().showMessage(f"Cannot run: {reason}", 10_000))
         return True
 

@@ -7,6 +7,7 @@ The main window builds one :class:`TrainingController` per document and hands it
     panel = TrainingPanel(controller)
     boundary = BoundaryView(controller)
     findings = FindingsPanel(controller, canvas=canvas)
+    lr_finder = LRFinderView(controller, parent=window)     # Train > Find Learning Rate…
     toolbar.addActions([controller.run_action, controller.pause_action, controller.step_action,
                         controller.step_epoch_action, controller.stop_action, controller.reset_action])
 
@@ -21,8 +22,9 @@ from .boundary import BoundaryView
 from .controller import TrainingController, torch_threads
 from .findings_panel import FindingsPanel
 from .history import RunHistory
+from .lr_finder import LRFinderView
 from .panel import TrainingPanel
 from .payloads import BoundarySnapshot, ConfusionMatrix, StepChunk
 
-__all__ = ["BoundarySnapshot", "BoundaryView", "ConfusionMatrix", "FindingsPanel", "RunHistory", "StepChunk",
-           "TrainingController", "TrainingPanel", "torch_threads"]
+__all__ = ["BoundarySnapshot", "BoundaryView", "ConfusionMatrix", "FindingsPanel", "LRFinderView", "RunHistory",
+           "StepChunk", "TrainingController", "TrainingPanel", "torch_threads"]

@@ -1,24 +1,34 @@
-"""The findings of the current training: what LossLab noticed, why, and what to try.
+"""What LossLab noticed about the design and the training, why, and what to try.
 
-One row per finding (icon by severity, one-line message); expanding it shows the epoch range, the
-suggestion and the evidence numbers. Clicking a finding shows its range on the loss plots (through
-``controller.select_finding``) or, for a finding about a node, highlights that node on the canvas.
+Two groups: **Design** — the architecture-lint findings of the document (``document.lint_findings``,
+refreshed on ``checkUpdated``), there before any training — and **Training curves** — the findings
+of the controller's run. The group headings show only when there are design findings; otherwise the
+list is the curve findings alone. One row per finding (icon by severity, one-line message);
+expanding it shows the epoch range or node, the suggestion and the evidence numbers. Clicking a
+finding highlights its node on the canvas and shows a curve finding's range on the loss plots
+(through ``controller.select_finding``).
 """
 from __future__ import annotations
 
 import math
 import textwrap
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QStyle, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
-__all__ = ["FindingsPanel", "format_evidence"]
+__all__ = ["FindingsPanel", "format_evidence", "EMPTY_TEXT", "HEALTHY_TEXT"]
 
 ROLE = Qt.ItemDataRole.UserRole
 TEXT_ROLE = Qt.ItemDataRole.UserRole + 1     # the unwrapped text (wrapped again on resize)
 ICONS = {"error": QStyle.StandardPixmap.SP_MessageBoxCritical,
          "warning": QStyle.StandardPixmap.SP_MessageBoxWarning,
          "info": QStyle.StandardPixmap.SP_MessageBoxInformation}
+EMPTY_TEXT = ("No findings yet. While a training runs, LossLab reads its curves and reports overfitting, "
+              "divergence, plateaus and more here.")
+HEALTHY_TEXT = "No findings: the curves look healthy — no overfitting, divergence, plateau or noise detected."
+#: run endings after which "no curve findings" means the curves looked healthy
+HEALTHY_ENDINGS = ("completed", "early_stopped", "stopped")
 
 
 def format_evidence(evidence: dict) -> str:
@@ -37,12 +47,13 @@ def format_evidence(evidence: dict) -> str:
 
 
 class FindingsPanel(QWidget):
-    """The list of findings of a :class:`TrainingController`; ``canvas`` (optional) needs
-    ``highlight_node(node_id)``."""
+    """The design findings of ``controller.document`` and the curve findings of a
+    :class:`TrainingController`; ``canvas`` (optional) needs ``highlight_node(node_id)``."""
 
     def __init__(self, controller, canvas=None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
+        self.document = getattr(controller, "document", None)
         self.canvas = canvas
         self.tree = QTreeWidget()
         self.tree.setHeaderHidden(True)
@@ -50,8 +61,7 @@ class FindingsPanel(QWidget):
         self.tree.setWordWrap(True)
         self.tree.setUniformRowHeights(False)
         self.tree.setExpandsOnDoubleClick(True)
-        self.placeholder = QLabel("No findings yet. While a training runs, LossLab reads its curves and "
-                                  "reports overfitting, divergence, plateaus and more here.")
+        self.placeholder = QLabel(EMPTY_TEXT)
         self.placeholder.setWordWrap(True)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.placeholder.setEnabled(False)
@@ -59,16 +69,35 @@ class FindingsPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.placeholder)
         layout.addWidget(self.tree, 1)
-        self._findings: list = []
+        self._findings: list = []        # the curve findings of the controller
+        self._design: list = []          # the document's lint findings
+        self._healthy = False            # a run ended without curve findings: say the curves look fine
+        self._wrap_chars = 0
+        self.tree.viewport().installEventFilter(self)
         self.tree.itemClicked.connect(self._on_tree_itemClicked)
         controller.findingsChanged.connect(self._on_controller_findingsChanged)
+        controller.runStarted.connect(self._on_controller_runStarted)
+        controller.runFinished.connect(self._on_controller_runFinished)
+        controller.historyCleared.connect(self._on_controller_historyCleared)
+        if self.document is not None:
+            self.document.checkUpdated.connect(self._on_document_checkUpdated)
+            self._design = list(getattr(self.document, "lint_findings", []))
         self._on_controller_findingsChanged(list(controller.history.findings))
 
     def set_canvas(self, canvas) -> None:
         self.canvas = canvas
 
     def findings(self) -> list:
+        """The curve findings shown (of the current training)."""
         return list(self._findings)
+
+    def design_findings(self) -> list:
+        """The design (architecture-lint) findings shown."""
+        return list(self._design)
+
+    def empty_text(self) -> str:
+        """What the panel says about the curves while it has no curve findings."""
+        return HEALTHY_TEXT if self._healthy else EMPTY_TEXT
 
     def item_for(self, finding) -> QTreeWidgetItem | None:
         for i in range(self.tree.topLevelItemCount()):
@@ -78,12 +107,15 @@ class FindingsPanel(QWidget):
         return None
 
     def activate(self, finding) -> None:
-        """What a click does: highlight the node on the canvas, or the range on the plots."""
+        """What a click does: highlight the node on the canvas, and the range of a curve finding on
+        the plots (a design finding has none)."""
         node = getattr(finding, "node", None)
         if node and self.canvas is not None and hasattr(self.canvas, "highlight_node"):
             self.canvas.highlight_node(node)
-        self.controller.select_finding(finding)
+        if getattr(finding, "kind", "") != "lint":
+            self.controller.select_finding(finding)
 
+    # -- slots ------------------------------------------------------------------------------------
     def _on_tree_itemClicked(self, item: QTreeWidgetItem, _column: int) -> None:
         top = item if item.parent() is None else item.parent()
         finding = top.data(0, ROLE)
@@ -91,43 +123,103 @@ class FindingsPanel(QWidget):
             self.activate(finding)
 
     def _on_controller_findingsChanged(self, findings: list) -> None:
+        self._findings = list(findings)
+        self._render()
+
+    def _on_controller_runStarted(self, _info) -> None:
+        self._set_healthy(False)
+
+    def _on_controller_runFinished(self, result) -> None:
+        status = getattr(result, "status", "")
+        self._set_healthy(status in HEALTHY_ENDINGS and not self._findings)
+
+    def _on_controller_historyCleared(self) -> None:
+        self._set_healthy(False)
+
+    def _on_document_checkUpdated(self, _check) -> None:
+        self._design = list(getattr(self.document, "lint_findings", []))
+        self._render()
+
+    def _set_healthy(self, healthy: bool) -> None:
+        if healthy != self._healthy:
+            self._healthy = healthy
+            self._render()
+
+    # -- drawing ----------------------------------------------------------------------------------
+    def _render(self) -> None:
         expanded = {self._key(self.tree.topLevelItem(i).data(0, ROLE))
                     for i in range(self.tree.topLevelItemCount()) if self.tree.topLevelItem(i).isExpanded()}
-        self._findings = list(findings)
         self.tree.clear()
-        style = self.style()
+        grouped = bool(self._design)
+        if grouped:
+            self._add_heading(f"Design ({len(self._design)})",
+                              "What the architecture lint noticed before training: click one to see its node")
+            for f in self._design:
+                self._add_finding(f, expanded)
+            self._add_heading("Training curves", "What LossLab reads in the loss curves of the current training")
+            if not self._findings:
+                self._add_note(self.empty_text())
         for f in self._findings:
-            item = QTreeWidgetItem([f.message])
-            item.setData(0, TEXT_ROLE, f.message)
-            item.setData(0, ROLE, f)
-            item.setIcon(0, style.standardIcon(ICONS.get(f.severity, ICONS["info"])))
-            item.setToolTip(0, f"{f.message}\n\nTry: {f.suggestion}" if f.suggestion else f.message)
-            for text in self._details(f):
-                child = QTreeWidgetItem([text])
-                child.setData(0, TEXT_ROLE, text)
-                child.setToolTip(0, text)
-                item.addChild(child)
-            self.tree.addTopLevelItem(item)
-            item.setExpanded(self._key(f) in expanded)
-        self.placeholder.setVisible(not self._findings)
-        self.tree.setVisible(bool(self._findings))
+            self._add_finding(f, expanded)
+        empty = not grouped and not self._findings
+        self.placeholder.setText(self.empty_text())
+        self.placeholder.setVisible(empty)
+        self.tree.setVisible(not empty)
         self._wrap()
 
-    def _wrap(self) -> None:
+    def _add_finding(self, f, expanded: set) -> None:
+        item = QTreeWidgetItem([f.message])
+        item.setData(0, TEXT_ROLE, f.message)
+        item.setData(0, ROLE, f)
+        item.setIcon(0, self.style().standardIcon(ICONS.get(f.severity, ICONS["info"])))
+        item.setToolTip(0, f"{f.message}\n\nTry: {f.suggestion}" if f.suggestion else f.message)
+        for text in self._details(f):
+            child = QTreeWidgetItem([text])
+            child.setData(0, TEXT_ROLE, text)
+            child.setToolTip(0, text)
+            item.addChild(child)
+        self.tree.addTopLevelItem(item)
+        item.setExpanded(self._key(f) in expanded)
+
+    def _add_heading(self, text: str, tip: str) -> None:
+        item = QTreeWidgetItem([text])
+        item.setData(0, TEXT_ROLE, text)
+        item.setToolTip(0, tip)
+        item.setFlags(Qt.ItemFlag.ItemIsEnabled)        # not selectable: a heading, not a finding
+        font = QFont(self.tree.font())
+        font.setBold(True)
+        item.setFont(0, font)
+        self.tree.addTopLevelItem(item)
+        item.setFirstColumnSpanned(True)
+
+    def _add_note(self, text: str) -> None:
+        item = QTreeWidgetItem([text])
+        item.setData(0, TEXT_ROLE, text)
+        item.setToolTip(0, text)
+        item.setFlags(Qt.ItemFlag.NoItemFlags)           # drawn greyed, like the placeholder
+        self.tree.addTopLevelItem(item)
+
+    def _wrap(self, force: bool = True) -> None:
         """Break long lines to the tree's width (QTreeWidget elides instead of wrapping)."""
         metrics = self.tree.fontMetrics()
         avg = max(1, metrics.averageCharWidth())
         width = self.tree.viewport().width() - 2 * self.tree.indentation() - 24
         chars = max(24, width // avg)
+        if not force and chars == self._wrap_chars:
+            return
+        self._wrap_chars = chars
         for i in range(self.tree.topLevelItemCount()):
             top = self.tree.topLevelItem(i)
             for item in [top] + [top.child(k) for k in range(top.childCount())]:
                 raw = item.data(0, TEXT_ROLE) or ""
                 item.setText(0, textwrap.fill(raw, chars) if len(raw) > chars else raw)
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        super().resizeEvent(event)
-        self._wrap()
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        # the tree's viewport, not this panel: when the panel hears of a resize, its layout has not
+        # resized the tree yet and the lines would be wrapped to the old width
+        if event.type() == QEvent.Type.Resize:
+            self._wrap(force=False)
+        return False
 
     @staticmethod
     def _key(finding) -> tuple:
