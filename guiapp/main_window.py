@@ -2,14 +2,12 @@
 file handling is :mod:`guiapp.files`, settings are :mod:`guiapp.panels`, training is
 :mod:`guiapp.training`, the graph editor is :mod:`guiapp.editor`.
 
-The graph editor and the training UI are optional imports, so the window still opens in a build
-without them. The training UI imports torch; with ``defer_training=True`` it is added by
+The training UI imports torch; with ``defer_training=True`` it is added by
 :meth:`MainWindow.add_training_ui` once the window is on screen (start-up stays fast), into docks
 and a menu that exist from the start so the saved layout is restored.
 """
 from __future__ import annotations
 
-import importlib
 from functools import partial
 from typing import Any
 
@@ -19,6 +17,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QTa
 
 from . import files, settings, theme
 from .document import ProjectDocument
+from .editor import GraphCanvas, Inspector, LayerPalette
 from .panels.data_panel import DataPanel
 from .panels.outputs_panel import OutputsPanel
 from .panels.status import StatusFields
@@ -27,17 +26,6 @@ from .panels.training_settings import TrainingSettingsPanel
 STATE_VERSION = 2  # bump when the default dock layout changes: older saved layouts are ignored
 ABOUT = ("<h3>LossLab</h3><p>Build neural networks by hand, train them live, and understand their loss.</p>"
          "<p>PyTorch under the hood; runs offline.</p>")
-
-
-def optional_part(module: str, name: str) -> Any:
-    """``module.name`` when that part of the application is installed, else None."""
-    try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError as e:
-        if e.name and (module == e.name or module.startswith(e.name + ".")):
-            return None
-        raise
-    return getattr(mod, name, None)
 
 
 def _placeholder(text: str) -> QLabel:
@@ -89,9 +77,8 @@ class MainWindow(QMainWindow):
 
     # -- parts -------------------------------------------------------------------------------------
     def _build_canvas(self) -> None:
-        canvas_cls = optional_part("guiapp.editor", "GraphCanvas")
-        self.canvas = canvas_cls(self.document, self) if canvas_cls else None
-        self.setCentralWidget(self.canvas or _placeholder("The graph editor is not part of this build."))
+        self.canvas = GraphCanvas(self.document, self)
+        self.setCentralWidget(self.canvas)
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea | None,
               icon: str = "") -> QDockWidget:
@@ -108,14 +95,10 @@ class MainWindow(QMainWindow):
         right, left, bottom = (Qt.DockWidgetArea.RightDockWidgetArea, Qt.DockWidgetArea.LeftDockWidgetArea,
                                Qt.DockWidgetArea.BottomDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, right)  # the settings column runs the full height
-        palette_cls = optional_part("guiapp.editor", "LayerPalette")
-        inspector_cls = optional_part("guiapp.editor", "Inspector")
-        self.palette_widget = palette_cls(self) if palette_cls else None
-        self.inspector = inspector_cls(self.document, self) if inspector_cls else None
-        self.palette_dock = self._dock("Layers", "dock.layers", self.palette_widget or _placeholder(
-            "The layer palette is not part of this build."), left, "layer-dense")
-        self.inspector_dock = self._dock("Inspector", "dock.inspector", self.inspector or _placeholder(
-            "The inspector is not part of this build."), right, "about")
+        self.palette_widget = LayerPalette(self)
+        self.inspector = Inspector(self.document, self)
+        self.palette_dock = self._dock("Layers", "dock.layers", self.palette_widget, left, "layer-dense")
+        self.inspector_dock = self._dock("Inspector", "dock.inspector", self.inspector, right, "about")
         self.data_panel = DataPanel(self.document)
         self.outputs_panel = OutputsPanel(self.document)
         self.training_settings = TrainingSettingsPanel(self.document)
@@ -139,10 +122,8 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.plots_dock, self.findings_dock], [560, 260], Qt.Orientation.Horizontal)
         self.resizeDocks([self.plots_dock], [400], Qt.Orientation.Vertical)
         self.resizeDocks([self.inspector_dock, self.data_dock], [170, 700], Qt.Orientation.Vertical)
-        if self.canvas is not None and self.inspector is not None:
-            self.canvas.selectionChangedTo.connect(self._on_canvas_selectionChangedTo)
-        if self.canvas is not None and self.palette_widget is not None:
-            self.palette_widget.layerActivated.connect(self.canvas.add_layer)
+        self.canvas.selectionChangedTo.connect(self._on_canvas_selectionChangedTo)
+        self.palette_widget.layerActivated.connect(self.canvas.add_layer)
 
     def _action(self, text: str, icon: str, slot, keys: Any = None, tip: str = "") -> QAction:
         a = QAction(theme.icon(icon), text, self)
@@ -190,22 +171,17 @@ class MainWindow(QMainWindow):
 
         self.edit_menu = bar.addMenu("&Edit")
         self.edit_menu.addActions([self.undo_action, self.redo_action])
-        canvas_actions = list(getattr(self.canvas, "edit_actions", []) or [])
-        view_texts = ("Fit to View", "Zoom In", "Zoom Out")
-        if canvas_actions:
-            self.edit_menu.addSeparator()
-            self.edit_menu.addActions([a for a in canvas_actions if a.text() not in view_texts])
+        self.edit_menu.addSeparator()
+        self.edit_menu.addActions(self.canvas.edit_actions)
 
         self.view_menu = bar.addMenu("&View")
         for dock in (self.palette_dock, self.inspector_dock, self.data_dock, self.outputs_dock, self.settings_dock,
                      self.plots_dock, self.boundary_dock, self.findings_dock):
             self.view_menu.addAction(dock.toggleViewAction())
-        view_actions = [a for a in canvas_actions if a.text() in view_texts]
-        for a, icon in zip(view_actions, ("fit", "zoom-in", "zoom-out")):
+        for a, icon in zip(self.canvas.view_actions, ("fit", "zoom-in", "zoom-out")):
             a.setIcon(theme.icon(icon))
-        if view_actions:
-            self.view_menu.addSeparator()
-            self.view_menu.addActions(view_actions)
+        self.view_menu.addSeparator()
+        self.view_menu.addActions(self.canvas.view_actions)
         self.view_menu.addSeparator()
         self.view_menu.addAction(self.reset_layout_action)
 
@@ -226,38 +202,24 @@ class MainWindow(QMainWindow):
         self.addToolBar(self.train_toolbar)
 
     def add_training_ui(self) -> bool:
-        """Add the training controller, its panels and its actions (imports torch). False when this
-        build has no training UI."""
+        """Add the training controller, its panels and its actions (imports torch, hence deferred)."""
         if self.controller is not None:
             return True
-        controller_cls = optional_part("guiapp.training", "TrainingController")
-        if controller_cls is None:
-            for dock in (self.plots_dock, self.boundary_dock, self.findings_dock):
-                dock.setWidget(_placeholder("Training is not part of this build."))
-            return False
-        c = self.controller = controller_cls(self.document, self)
+        from .training import BoundaryView, FindingsPanel, LRFinderView, TrainingController, TrainingPanel
+        c = self.controller = TrainingController(self.document, self)
         self.files.training = c
-        panel_cls = optional_part("guiapp.training", "TrainingPanel")
-        boundary_cls = optional_part("guiapp.training", "BoundaryView")
-        findings_cls = optional_part("guiapp.training", "FindingsPanel")
-        if panel_cls is not None:
-            self.training_panel = panel_cls(c)
-            self.plots_dock.setWidget(self.training_panel)
-        if boundary_cls is not None:
-            self.boundary_view = boundary_cls(c)
-            self.boundary_dock.setWidget(self.boundary_view)
-        if findings_cls is not None:
-            self.findings_panel = findings_cls(c, self.canvas)
-            self.findings_dock.setWidget(self.findings_panel)
-        names = ("run_action", "pause_action", "stop_action", "step_action", "step_epoch_action", "reset_action")
-        actions = {n: getattr(c, n) for n in names if getattr(c, n, None) is not None}
-        self.train_menu.addActions(list(actions.values()))
-        self.train_toolbar.addActions([a for n, a in actions.items() if n != "step_epoch_action"])
-        finder_cls = optional_part("guiapp.training", "LRFinderView")
-        if finder_cls is not None:
-            self.lr_finder = finder_cls(c, self)
-            self.train_menu.addSeparator()
-            self.train_menu.addAction(self.lr_finder.action)
+        self.training_panel = TrainingPanel(c)
+        self.plots_dock.setWidget(self.training_panel)
+        self.boundary_view = BoundaryView(c)
+        self.boundary_dock.setWidget(self.boundary_view)
+        self.findings_panel = FindingsPanel(c, self.canvas)
+        self.findings_dock.setWidget(self.findings_panel)
+        self.train_menu.addActions([c.run_action, c.pause_action, c.stop_action, c.step_action,
+                                    c.step_epoch_action, c.reset_action])
+        self.train_toolbar.addActions([c.run_action, c.pause_action, c.stop_action, c.step_action, c.reset_action])
+        self.lr_finder = LRFinderView(c, self)
+        self.train_menu.addSeparator()
+        self.train_menu.addAction(self.lr_finder.action)
         c.runFailed.connect(lambda reason: self.statusBar().showMessage(f"Cannot run: {reason}", 10_000))
         return True
 

@@ -76,8 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.train_epochs > 0:
         if not _train(app, window, args.train_epochs, args.timeout):
             return 1
-    if window.canvas is not None:
-        window.canvas.fit_to_view(readable=True)
+    window.canvas.fit_to_view(readable=True)
     for _ in range(10):  # let timers (plot redraws at ~30 Hz) and layouts settle
         app.processEvents()
         time.sleep(0.04)

@@ -31,7 +31,8 @@ class GraphCanvas(PanZoomView):
     """The model graph of ``document`` as a node editor.
 
     ``edit_actions`` (Cut, Copy, Paste, Duplicate, Delete, Select All, Toggle Output Head, Tidy
-    Layout, Fit to View, Zoom In/Out, with separators) are for the main window's menus; their
+    Layout, with separators) and ``view_actions`` (Fit to View, Zoom In/Out) are for the main
+    window's menus; their
     shortcuts work while the canvas has focus.
     """
 
@@ -49,6 +50,7 @@ class GraphCanvas(PanZoomView):
         self.setMinimumSize(240, 200)
         self._actions = CanvasActions(self)
         self.edit_actions: list[QAction] = self._actions.all()
+        self.view_actions: list[QAction] = self._actions.view()
         self._selection: list[str] = []
         document.projectChanged.connect(self._on_document_project_changed)
         document.projectReplaced.connect(self._on_document_project_replaced)

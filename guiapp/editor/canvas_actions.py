@@ -52,9 +52,13 @@ class CanvasActions(QObject):
         return action
 
     def all(self) -> list[QAction]:
-        """Every action, grouped by separators (what the canvas exposes as ``edit_actions``)."""
+        """The editing actions, grouped by separators (what the canvas exposes as ``edit_actions``)."""
         return [self.cut, self.copy, self.paste, self.duplicate, self.delete, self._sep(), self.select_all,
-                self.toggle_output, self._sep(), self.tidy, self.fit, self.zoom_in, self.zoom_out]
+                self.toggle_output, self._sep(), self.tidy]
+
+    def view(self) -> list[QAction]:
+        """Fit and zoom (the canvas's ``view_actions``, for the View menu)."""
+        return [self.fit, self.zoom_in, self.zoom_out]
 
     def _sep(self) -> QAction:
         sep = QAction(self.canvas)

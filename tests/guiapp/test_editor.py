@@ -339,7 +339,7 @@ def test_highlight_and_actions(editor):
     doc, canvas, _ = editor
     canvas.highlight_node("relu1")
     assert canvas.selected_node_ids() == ["relu1"]
-    names = {a.text(): a for a in canvas.edit_actions if not a.isSeparator()}
+    names = {a.text(): a for a in canvas.edit_actions + canvas.view_actions if not a.isSeparator()}
     assert {"Delete", "Duplicate", "Copy", "Paste", "Select All", "Fit to View", "Tidy Layout", "Zoom In",
             "Zoom Out", "Toggle Output Head"} <= set(names)
     assert names["Duplicate"].shortcut().toString() == "Ctrl+D"
