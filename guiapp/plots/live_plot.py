@@ -8,6 +8,7 @@ arguments to an empty ``plot()`` were ignored). No ``skipFiniteCheck``: a diverg
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import time
@@ -19,6 +20,8 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 from .crosshair import Crosshair
+
+TITLE_LINE_CHARS = 44  # a title with a longer legend puts the legend on its own line(s)
 
 __all__ = ["LivePlot", "export_plot", "plot_colors"]
 
@@ -65,6 +68,7 @@ class LivePlot(pg.PlotWidget):
         self._title = title
         self._legend: dict[str, str] = {}
         self.right_axis = RightAxis(self, from_zero=right_from_zero)
+        _title_never_widens(item.titleLabel)
         for name in ("left", "bottom"):
             axis = item.getAxis(name)
             axis.setPen(pg.mkPen(fg))
@@ -142,12 +146,15 @@ class LivePlot(pg.PlotWidget):
         sep = "&nbsp;&nbsp;&nbsp;"
         entries = list(self._legend.values())
         html = f"<b>{self._title}</b>"
-        if len(entries) <= 2:
+        plain = len(self._title) + sum(len(re.sub(r"<[^>]+>|&[a-z]+;", "", e)) + 3 for e in entries)
+        if len(entries) <= 2 and plain <= TITLE_LINE_CHARS:
             html += sep + sep.join(entries) if entries else ""
-        else:
-            html += "<br>" + "<br>".join(sep.join(entries[i:i + 3]) for i in range(0, len(entries), 3))
+        elif entries:
+            per_line = 2 if len(entries) <= 2 else 3
+            html += "<br>" + "<br>".join(sep.join(entries[i:i + per_line]) for i in range(0, len(entries), per_line))
         item = self.getPlotItem()
         item.setTitle(html, color=self._fg.name(), size="9pt")
+
         height = 26 + 15 * html.count("<br>")     # PlotItem fixes the title row at 30 px
         item.titleLabel.setMaximumHeight(height)
         item.layout.setRowFixedHeight(0, height)
@@ -287,6 +294,21 @@ class LivePlot(pg.PlotWidget):
         return export_plot(self.getPlotItem(), path)
 
 
+def _title_never_widens(label: pg.LabelItem) -> None:
+    """pyqtgraph makes a label's text width its minimum width (on every setText and resize); a long
+    title then widens the plot beyond its widget and the right part, the newest data, is cut off.
+    This label keeps its height but may be narrower than its text."""
+    def update_min() -> None:
+        rect = label.itemRect()
+        label.setMinimumWidth(0)
+        label.setMinimumHeight(rect.height())
+        label._sizeHint = {Qt.SizeHint.MinimumSize: (0, rect.height()),
+                           Qt.SizeHint.PreferredSize: (rect.width(), rect.height()),
+                           Qt.SizeHint.MaximumSize: (-1, -1), Qt.SizeHint.MinimumDescent: (0, 0)}
+        label.updateGeometry()
+    label.updateMin = update_min
+
+
 class RightAxis:
     """A second y axis (its own ViewBox, x linked to the plot), made on first use. ``from_zero``:
     the range is 0 .. 1.12 x the largest value (a constant learning rate is then a line at its
@@ -306,6 +328,8 @@ class RightAxis:
             axis.setPen(pg.mkPen(self.plot._fg))
             axis.setTextPen(pg.mkPen(self.plot._fg))
             axis.enableAutoSIPrefix(False)
+            # learning rates: "0.0025", "1e-05" (pyqtgraph's fixed decimals give "0.00" in a narrow axis)
+            axis.tickStrings = lambda values, scale, spacing: [f"{v * scale:.3g}" for v in values]
             # its auto-width lags behind (tick labels cut off until a resize): room for "0.00025"
             axis.setWidth(axis.fontMetrics().horizontalAdvance("0.000025") + 12 if hasattr(axis, "fontMetrics")
                           else 62)
