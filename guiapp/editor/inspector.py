@@ -17,8 +17,10 @@ from . import graph_edits as G
 from .node_item import format_count
 from .param_editors import ParamEditor, make_editor
 from .style import ERROR_COLOUR, category_icon
+from ..theme import accent
 
-_SMALL_GREY = "color: palette(dark);"
+def _small_grey() -> str:
+    return f"color: {accent('muted')};"
 
 
 def _section(title: str) -> QLabel:
@@ -94,7 +96,7 @@ class Inspector(QWidget):
         n = len(project.model.nodes)
         title = f"{self._n_selected} layers selected" if self._n_selected > 1 else "No layer selected"
         lines = [f"<b>{title}</b>",
-                 f"<span style='{_SMALL_GREY}'>Select a layer on the canvas to edit it, or drag one in from "
+                 f"<span style='{_small_grey()}'>Select a layer on the canvas to edit it, or drag one in from "
                  "the palette.</span>", "",
                  f"{n} layer{'s' if n != 1 else ''}, {len(project.model.edges)} connections, "
                  f"{len(project.outputs)} output head{'s' if len(project.outputs) != 1 else ''}"]
@@ -122,7 +124,7 @@ class Inspector(QWidget):
         icon.setPixmap(category_icon(entry.category, 22).pixmap(22, 22))
         title.addWidget(icon)
         title.addWidget(QLabel(f"<span style='font-size:large'><b>{html.escape(entry.name)}</b></span> "
-                               f"<span style='{_SMALL_GREY}'>{html.escape(entry.category)}</span>"), 1)
+                               f"<span style='{_small_grey()}'>{html.escape(entry.category)}</span>"), 1)
         b.addLayout(title)
         name_row = QFormLayout()
         self.name_edit = QLineEdit(node_id)
@@ -137,7 +139,7 @@ class Inspector(QWidget):
         b.addWidget(self.name_error)
         doc = QLabel(entry.doc)
         doc.setWordWrap(True)
-        doc.setStyleSheet(_SMALL_GREY)
+        doc.setStyleSheet(_small_grey())
         b.addWidget(doc)
         values = {**entry.defaults(), **spec.params}
         basic = [p for p in entry.params if not p.advanced]
@@ -161,7 +163,7 @@ class Inspector(QWidget):
             b.addWidget(toggle)
             b.addWidget(box)
         if not entry.params:
-            b.addWidget(QLabel(f"<span style='{_SMALL_GREY}'>No parameters to set.</span>"))
+            b.addWidget(QLabel(f"<span style='{_small_grey()}'>No parameters to set.</span>"))
         b.addWidget(_section("Shapes"))
         self.info = QLabel()
         self.info.setTextFormat(Qt.TextFormat.RichText)
@@ -214,13 +216,13 @@ class Inspector(QWidget):
             self.head_label.setText("Not an output. An output head compares this layer's output with a "
                                     "target through a loss.")
             self.head_button.setText("Make output head")
-        self.head_label.setStyleSheet("" if heads else _SMALL_GREY)
+        self.head_label.setStyleSheet("" if heads else _small_grey())
 
     def _refresh_info(self) -> None:
         check = self.document.check
         info = check.nodes.get(self._node_id) if check is not None else None
         if check is None:
-            self.info.setText(f"<span style='{_SMALL_GREY}'>Load the data to see shapes.</span>")
+            self.info.setText(f"<span style='{_small_grey()}'>Load the data to see shapes.</span>")
         else:
             preds = self.document.project.model.predecessors(self._node_id)
             ins = ", ".join(f"{fmt_shape(s)} from {html.escape(p)}"

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QLabel, QLineEdit, QTreeWidget
 from core.catalog import LAYERS
 
 from .style import category_icon
+from ..theme import accent
 
 #: MIME type of a layer dragged from the palette; the data is the layer's type name (UTF-8)
 LAYER_MIME = "application/x-losslab-layer"
@@ -58,7 +59,7 @@ class LayerPalette(QWidget):
         self.doc.setTextFormat(Qt.TextFormat.RichText)
         self.doc.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.doc.setMinimumHeight(72)
-        self.doc.setStyleSheet("color: palette(dark); padding: 2px;")
+        self.doc.setStyleSheet(f"color: {accent('muted')}; padding: 2px;")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.search)

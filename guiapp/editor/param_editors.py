@@ -30,6 +30,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout
 
 from core.catalog.params import Param, ParamError
 
+from ..theme import accent
+
 EMPTY = "(empty)"
 INT_LIMIT = 2**31 - 1
 _SLIDER_STEPS = 1000
@@ -127,7 +129,7 @@ class ParamEditor(QWidget):
         self.row.setContentsMargins(0, 0, 0, 0)
         self.help = QLabel(param.help, self)
         self.help.setWordWrap(True)
-        self.help.setStyleSheet("color: palette(dark); font-size: small;")
+        self.help.setStyleSheet(f"color: {accent('muted')}; font-size: small;")
         self.help.setVisible(bool(param.help))
         self.error = QLabel(self)
         self.error.setWordWrap(True)

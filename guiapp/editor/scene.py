@@ -6,6 +6,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
 
+from ..theme import scheme
 from . import commands
 from .edge_item import EdgeItem, PendingEdgeItem
 from .layout import ROW, Pos, tidy_positions
@@ -256,12 +257,13 @@ class GraphScene(QGraphicsScene):
 
     # -- look --------------------------------------------------------------------------------------
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802 - Qt's name
-        painter.fillRect(rect, QColor("#f4f6f8"))
+        dark = scheme() == "dark"   # the node cards stay light: they read as cards on either canvas
+        painter.fillRect(rect, QColor("#232428" if dark else "#f4f6f8"))
         step = 20.0
         scale = painter.worldTransform().m11()
         if scale < 0.45:
             return
-        painter.setPen(QPen(QColor("#cfd8dc"), 1.6 / max(scale, 0.1)))
+        painter.setPen(QPen(QColor("#3c3f45" if dark else "#cfd8dc"), 1.6 / max(scale, 0.1)))
         x0 = int(rect.left() // step) * step
         y0 = int(rect.top() // step) * step
         points = []
