@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
+from pathlib import Path
 from typing import Callable, Sequence
 
 COMMANDS = ("check", "train", "lr-find")
@@ -24,7 +26,7 @@ def _load(path: str):
         project = Project.load(path)
         dataset = load_dataset(project.data, project.base_dir)
     except (ProjectError, DataError) as e:
-        raise UserError(f"{path}: {e}") from None
+        raise UserError(str(e) if e.where.startswith(str(path)) or str(path) in e.where else f"{path}: {e}") from None
     return project, dataset
 
 
@@ -48,11 +50,16 @@ def cmd_check(args, out: Callable[[str], None]) -> int:
     warnings = _lint(project, check, dataset)
     for w in warnings:
         out(f"warning: {w.message}" + (f" -> {w.suggestion}" if getattr(w, "suggestion", "") else ""))
-    errors = [p for p in check.problems if p.severity == "error"]
+    errors = [(p.message, p.where) for p in check.problems if p.severity == "error"]
+    try:
+        from .training.setup import pick_device
+        pick_device(project.training.device)
+    except ValueError as e:
+        errors.append((f"{e} (or pass --device to losslab train)", "training.device"))
     if errors:
-        out(f"{len(errors)} problem(s): the project cannot train")
-        for p in errors:
-            out(f"  - {p.message}  [{p.where}]")
+        out(f"{_plural(len(errors), 'problem')}: the project cannot train here")
+        for message, where in errors:
+            out(f"  - {message}  [{where}]")
         return 2
     out("ok: the project can train")
     return 0
@@ -66,29 +73,55 @@ def _lint(project, check, dataset) -> list:
     return lint_project(project, check, dataset)
 
 
+METRIC_LABELS = (("val_accuracy", "val_acc"), ("val_balanced_accuracy", "bal_acc"), ("val_mae", "val_mae"),
+                 ("val_r2", "val_r2"))
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
 def _fmt_metrics(m) -> str:
-    parts = []
-    for key, label in (("val_accuracy", "val_acc"), ("val_mae", "val_mae"), ("val_r2", "val_r2")):
-        if key in m:
-            parts.append(f"{label} {m[key]:.4f}")
-    return "  ".join(parts)
+    return "  ".join(f"{label} {m[key]:.4f}" for key, label in METRIC_LABELS if key in m)
+
+
+def _fmt_epoch_metrics(record) -> str:
+    """First head's metrics, or each head's (loss and metrics) when there are several."""
+    if len(record.heads) <= 1:
+        return _fmt_metrics(record.metrics)
+    return "  |  ".join(f"{name}: loss {m.get('val_loss', float('nan')):.4f} {_fmt_metrics(m)}"
+                        for name, m in record.heads.items())
 
 
 def cmd_train(args, out: Callable[[str], None]) -> int:
     from .training import TrainingControl, TrainingObserver, train
 
+    if args.threads is not None and args.threads < 1:
+        raise UserError(f"--threads must be at least 1, received {args.threads}")
+    if args.device:
+        from .training.setup import pick_device
+        try:
+            pick_device(args.device, "--device")
+        except ValueError as e:
+            raise UserError(str(e)) from None
+    if args.save_model:
+        target = Path(args.save_model)
+        if target.is_dir() or not target.parent.is_dir() or not os.access(target.parent, os.W_OK):
+            raise UserError(f"--save-model {args.save_model}: cannot write there: give a file path in an existing, "
+                            "writable folder")
     project, dataset = _load(args.project)
     control = TrainingControl()
 
     class Printer(TrainingObserver):
         def on_run_start(self, info):
-            out(f"training {info.name}: {info.n_train} train / {info.n_val} val samples, {info.n_params:,} parameters, "
-                f"{info.epochs} epochs x {info.steps_per_epoch} steps on {info.device} ({info.threads} threads)")
+            out(f"training {info.name}: {info.n_train:,} train / {info.n_val:,} val samples, "
+                f"{_plural(info.n_params, 'parameter')}, {_plural(info.epochs, 'epoch')} x "
+                f"{_plural(info.steps_per_epoch, 'step')} on {info.device} ({_plural(info.threads, 'thread')})")
 
         def on_epoch_end(self, r):
             if not args.quiet:
                 val = "-" if r.val_loss is None else f"{r.val_loss:.4f}"
-                out(f"epoch {r.epoch:>4}/{epochs}  train {r.train_loss:.4f}  val {val}  {_fmt_metrics(r.metrics)}  "
+                out(f"epoch {r.epoch:>4}/{epochs}  train {r.train_loss:.4f}  val {val}  {_fmt_epoch_metrics(r)}  "
                     f"lr {r.lr:.3g}  {r.seconds:.2f}s")
 
         def on_findings(self, new, current):
@@ -116,12 +149,16 @@ def cmd_train(args, out: Callable[[str], None]) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
     best = f", best epoch {result.best_epoch}" if result.best_epoch else ""
-    out(f"{result.status}: {result.epochs_run} epochs, {result.steps} steps in {result.seconds:.1f}s "
-        f"({result.steps_per_second:,.0f} steps/s){best}" + (f" - {result.message}" if result.message else ""))
+    out(f"{result.status}: {_plural(result.epochs_run, 'epoch')}, {_plural(result.steps, 'step')} in "
+        f"{result.seconds:.1f}s ({result.steps_per_second:,.0f} steps/s){best}"
+        + (f" - {result.message}" if result.message else ""))
     if args.save_model:
         import torch
-        torch.save(result.model.state_dict(), args.save_model)
-        out(f"saved the model's weights to {args.save_model}")
+        try:
+            torch.save(result.model.state_dict(), args.save_model)
+            out(f"saved the model's weights to {args.save_model}")
+        except OSError as e:
+            print(f"losslab train: could not save the model to {args.save_model}: {e}", file=sys.stderr)
     if args.json:
         out(json.dumps(result.to_dict()))
     return 1 if result.status == "failed" else 0
@@ -155,7 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="print each node's output shape and parameter count, and every problem")
     c.add_argument("project", help="a *.losslab.json project file")
     t = sub.add_parser("train", help="train a project headless, one line per epoch")
-    t.add_argument("project")
+    t.add_argument("project", help="a *.losslab.json project file")
     t.add_argument("--epochs", type=int, help="override training.epochs")
     t.add_argument("--seed", type=int, help="override training.seed")
     t.add_argument("--device", help="auto, cpu, cuda, cuda:N")
@@ -164,11 +201,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--quiet", action="store_true", help="no per-epoch lines")
     t.add_argument("--save-model", metavar="FILE", help="save the final weights (state dict) to FILE")
     f = sub.add_parser("lr-find", help="learning-rate range test: suggest a learning rate")
-    f.add_argument("project")
-    f.add_argument("--start", type=float, default=1e-7)
-    f.add_argument("--end", type=float, default=10.0)
-    f.add_argument("--steps", type=int, default=100)
-    f.add_argument("--json", action="store_true")
+    f.add_argument("project", help="a *.losslab.json project file")
+    f.add_argument("--start", type=float, default=1e-7, help="first learning rate of the sweep (default 1e-7)")
+    f.add_argument("--end", type=float, default=10.0, help="last learning rate of the sweep (default 10)")
+    f.add_argument("--steps", type=int, default=100, help="batches in the sweep, at least 10 (default 100)")
+    f.add_argument("--json", action="store_true", help="print the curve and suggestions as JSON as the last line")
     return p
 
 
@@ -186,6 +223,9 @@ def main(argv: Sequence[str] | None = None, out: Callable[[str], None] | None = 
     handler = {"check": cmd_check, "train": cmd_train, "lr-find": cmd_lr_find}[args.command]
     try:
         return handler(args, out)
+    except KeyboardInterrupt:  # Ctrl-C before the trainer's own handler is installed (imports, data)
+        print(f"losslab {args.command}: interrupted", file=sys.stderr)
+        return 130
     except UserError as e:
         print(f"losslab {args.command}: {e}", file=sys.stderr)
         return 2

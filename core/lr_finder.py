@@ -35,8 +35,10 @@ class LRFinderResult:
     def summary(self) -> str:
         if self.suggestion is None:
             return f"no suggestion: {self.message or 'the loss never fell'}"
-        return (f"suggested learning rate {self.suggestion:.3g} (valley rule); steepest descent at "
-                f"{self.steepest:.3g}; swept {self.lrs[0]:.1e}..{self.lrs[-1]:.1e} over {len(self.lrs)} steps"
+        rule = "valley rule" if self.valley is not None else "steepest descent"
+        steepest = f"; steepest descent at {self.steepest:.3g}" if self.steepest is not None and self.valley else ""
+        return (f"suggested learning rate {self.suggestion:.3g} ({rule}){steepest}; swept "
+                f"{self.lrs[0]:.1e}..{self.lrs[-1]:.1e} over {len(self.lrs)} steps"
                 + ("; stopped when the loss passed 4x its best" if self.stopped_early else ""))
 
     def to_dict(self) -> dict:
@@ -47,13 +49,15 @@ class LRFinderResult:
 
 
 def _steepest(lrs: np.ndarray, smooth: np.ndarray) -> float | None:
-    """Steepest fall of the smoothed loss against log(lr), looking only before its minimum (past the
-    minimum the curve heads for the cliff and its wiggles mean nothing)."""
-    stop = int(np.argmin(smooth)) + 1
-    if stop < 5:
+    """Steepest fall of the smoothed loss against log(lr), between the first tenth of the sweep (the
+    smoothing's warm-up wiggles) and the loss minimum (past it the curve heads for the cliff)."""
+    start, stop = max(1, len(smooth) // 10), int(np.argmin(smooth)) + 1
+    if stop - start < 3:
         return None
-    grads = np.gradient(smooth[:stop], np.log10(lrs[:stop]))
-    return float(lrs[int(np.argmin(grads))])
+    grads = np.gradient(smooth, np.log10(lrs))[start:stop]
+    if grads.min() >= 0:
+        return None
+    return float(lrs[start + int(np.argmin(grads))])
 
 
 def _valley(lrs: np.ndarray, smooth: np.ndarray) -> float | None:

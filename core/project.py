@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -188,6 +189,14 @@ def write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        # mkstemp makes the file 0600: keep an existing file's mode, else the usual one (umask applied)
+        try:
+            mode = path.stat().st_mode & 0o7777
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
             f.flush()
@@ -419,7 +428,7 @@ def _parse_training(v: Any) -> TrainingSpec:
         if key in v:
             setattr(t, key, _val(v[key], f"{w}.{key}", _P[key]))
     device = v.get("device", "auto")
-    if not isinstance(device, str) or not (device in ("auto", "cpu", "cuda", "mps") or device.startswith("cuda:")):
+    if not isinstance(device, str) or not (device in ("auto", "cpu", "cuda", "mps") or re.fullmatch(r"cuda:\d+", device)):
         _fail(f"{w}.device", f"expected \"auto\", \"cpu\", \"cuda\" or \"cuda:N\", received {json.dumps(device)}")
     t.device = device
     if "early_stopping" in v:

@@ -1,6 +1,7 @@
 """Parameter schemas as data: the GUI renders editors and tooltips from these."""
 from __future__ import annotations
 
+import difflib
 import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
@@ -177,7 +178,9 @@ class Registry:
             return self._entries[name]
         except (KeyError, TypeError):
             known = ", ".join(self._entries)
-            raise ParamError(where or self.what, f"unknown {self.what} {name!r}; choose one of: {known}") from None
+            close = difflib.get_close_matches(str(name), list(self._entries), n=1, cutoff=0.75)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ParamError(where or self.what, f"unknown {self.what} {name!r}{hint}; choose one of: {known}") from None
 
     def __contains__(self, name: object) -> bool:
         return name in self._entries

@@ -28,7 +28,16 @@ def head_metrics(head, out: torch.Tensor, y_adapted: torch.Tensor, y_raw: torch.
     """Loss and metric tensors (0-d, still on the device: the caller syncs once for all of them)."""
     m = {f"{prefix}_loss": head.loss_fn(out, y_adapted)}
     if head.predict is not None:
-        m[f"{prefix}_accuracy"] = (head.predict(out) == y_raw.long()).float().mean()
+        y = y_raw.long()
+        correct = head.predict(out) == y
+        m[f"{prefix}_accuracy"] = correct.float().mean()
+        # mean recall over the classes present: on imbalanced data accuracy flatters a model that
+        # always predicts the majority class, balanced accuracy does not (it scores that 1/k)
+        n = max(int(head.info.width), 2)
+        per_class = torch.bincount(y, minlength=n).float()
+        hits = torch.bincount(y[correct], minlength=n).float()
+        present = per_class > 0
+        m[f"{prefix}_balanced_accuracy"] = (hits[present] / per_class[present]).mean()
     else:
         y = y_raw.float().reshape(out.shape)
         m[f"{prefix}_mae"] = (out - y).abs().mean()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -52,15 +53,22 @@ def warm_up() -> None:
     torch.optim.Adam([torch.zeros(1, requires_grad=True)])
 
 
-def pick_device(name: str) -> torch.device:
-    """``auto`` takes CUDA when present, else CPU; an unavailable device is a clear error."""
+def pick_device(name: str, where: str = "training.device") -> torch.device:
+    """``auto`` takes CUDA when present, else CPU; an unknown or unavailable device is a clear error
+    naming ``where`` the value came from (the project field or a command-line option)."""
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError(f"training.device is {name!r} but this machine has no CUDA GPU (or a CPU-only torch): "
-                         "use \"auto\" or \"cpu\"")
+    if not (name in ("cpu", "cuda", "mps") or re.fullmatch(r"cuda:\d+", name)):
+        raise ValueError(f"{where} is {name!r}: expected \"auto\", \"cpu\", \"cuda\", \"cuda:N\" or \"mps\"")
+    if name.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise ValueError(f"{where} is {name!r} but this machine has no CUDA GPU (or torch is a CPU-only "
+                             "build): use \"auto\" or \"cpu\"")
+        if ":" in name and int(name.split(":")[1]) >= torch.cuda.device_count():
+            raise ValueError(f"{where} is {name!r} but this machine has {torch.cuda.device_count()} CUDA device(s): "
+                             f"use cuda:0..cuda:{torch.cuda.device_count() - 1}")
     if name == "mps" and not (hasattr(torch.backends, "mps") and torch.backends.mps.is_available()):
-        raise ValueError("training.device is \"mps\" but Apple's Metal backend is not available: use \"auto\" or \"cpu\"")
+        raise ValueError(f"{where} is \"mps\" but Apple's Metal backend is not available: use \"auto\" or \"cpu\"")
     return torch.device(name)
 
 
@@ -90,7 +98,7 @@ def prepare(project: Project, dataset=None, *, device: str | None = None, seed: 
     check = check_graph(project, dataset.input_shape, dataset.targets)
     if not check.ok:
         raise GraphError([p for p in check.problems if p.severity == "error"])
-    dev = pick_device(device or project.training.device)
+    dev = pick_device(device, "--device") if device else pick_device(project.training.device)
     torch.manual_seed(project.training.seed if seed is None else seed)
     model = build_model(project, dataset.input_shape, dataset.targets, check=check).to(dev)
     heads = []

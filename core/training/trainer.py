@@ -167,9 +167,9 @@ class _Loop:
                 s.model.train()
                 perm = torch.randperm(self.n, generator=self.gen).to(s.device)
                 if not self._run_epoch(epoch, perm):
+                    # only completed epochs enter the history: a partial one would skew the curves
+                    # (its steps stay in the step series)
                     status = "diverged" if self.diverged_step is not None else "stopped"
-                    if status == "stopped" and self.series["step_loss"].n:
-                        self._epoch_end(epoch, te, t0, partial=True)
                     break
                 monitor = self._epoch_end(epoch, te, t0)
                 if self.diverged_step is not None:
@@ -274,7 +274,7 @@ class _Loop:
                 return False
         return True
 
-    def _epoch_end(self, epoch: int, te: float, t0: float, partial: bool = False) -> float:
+    def _epoch_end(self, epoch: int, te: float, t0: float) -> float:
         s = self.s
         train_loss = self.epoch_loss_sum / max(1, self.epoch_loss_n)
         self.epoch_loss_sum, self.epoch_loss_n = 0.0, 0
@@ -282,11 +282,10 @@ class _Loop:
         with torch.no_grad():
             pen = float(self.penalty()) if self.penalty is not None else 0.0
         monitor = val_loss if val_loss is not None else train_loss
-        if not partial:
-            if self.plateau_sched:
-                self.sched.step(monitor if math.isfinite(monitor) else float("inf"))
-            elif self.sched is not None and not self.sched_per_step:
-                self.sched.step()
+        if self.plateau_sched:
+            self.sched.step(monitor if math.isfinite(monitor) else float("inf"))
+        elif self.sched is not None and not self.sched_per_step:
+            self.sched.step()
         now = time.perf_counter()
         rec = EpochRecord(epoch, self.step, train_loss, val_loss, self.opt.param_groups[0]["lr"], now - te, now - t0,
                           metrics, heads, pen)

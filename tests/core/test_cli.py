@@ -69,8 +69,12 @@ def test_train_overrides_and_regression_metrics():
 
 @pytest.mark.parametrize("argv, words", [
     (["check", "missing.losslab.json"], "no such file"),
-    (["train", str(SPIRAL), "--device", "cuda:7"], "no CUDA GPU"),
+    (["train", str(SPIRAL), "--device", "cuda:7"], "--device is 'cuda:7' but this machine has no CUDA GPU"),
+    (["train", str(SPIRAL), "--device", "tpu"], "--device is 'tpu': expected"),
     (["train", str(SPIRAL), "--epochs", "0"], "--epochs must be at least 1"),
+    (["train", str(SPIRAL), "--threads", "-1"], "--threads must be at least 1"),
+    (["train", str(SPIRAL), "--save-model", "/nonexistent-dir/model.pt"], "cannot write there"),
+    (["lr-find", str(SPIRAL), "--steps", "5"], "at least 10 steps"),
 ])
 def test_bad_input_exits_2_with_a_message_not_a_traceback(argv, words, capsys):
     code, _ = run(*argv)
@@ -104,3 +108,26 @@ def test_ctrl_c_stops_cleanly_and_still_prints_the_summary():
     assert proc.returncode == 0, err
     summary = json.loads(out.strip().splitlines()[-1])
     assert summary["status"] == "stopped" and summary["epochs_run"] >= 3
+
+
+def test_check_reports_a_device_this_machine_lacks(tmp_path):
+    import torch
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    doc = json.loads(SPIRAL.read_text())
+    doc["training"]["device"] = "cuda"
+    path = tmp_path / "gpu.losslab.json"
+    path.write_text(json.dumps(doc))
+    code, lines = run("check", path)
+    assert code == 2 and any("no CUDA GPU" in line and "[training.device]" in line for line in lines)
+
+
+def test_a_short_lr_sweep_still_gives_a_suggestion():
+    code, lines = run("lr-find", SPIRAL, "--steps", "20")
+    assert code == 0 and lines[0].startswith("suggested learning rate")
+
+
+def test_two_heads_print_each_heads_metrics():
+    code, lines = run("train", ROOT / "resources/examples/diagnosis.losslab.json", "--epochs", "1")
+    line = next(x for x in lines if x.startswith("epoch "))
+    assert "diagnosis_head:" in line and "val_acc" in line and "severity_head:" in line and "val_r2" in line

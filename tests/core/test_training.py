@@ -218,3 +218,18 @@ def test_resuming_continues_numbering_history_and_optimizer_exactly():
     assert second.epochs_run == 5 and second.steps == straight.steps and len(second.history) == 5
     assert max(abs(a - b) for a, b in zip(second.step_loss, straight.step_loss)) < 1e-6
     assert second.history[-1].val_loss == pytest.approx(straight.history[-1].val_loss, rel=1e-5)
+
+
+def test_a_stop_records_only_completed_epochs():
+    control = TrainingControl()
+
+    class StopAtEpochEnd(Recorder):
+        def on_epoch_end(self, record):
+            super().on_epoch_end(record)
+            if record.epoch == 2:
+                control.stop()      # lands exactly on the boundary: epoch 3 must not appear
+
+    rec = StopAtEpochEnd()
+    result = train(spiral(epochs=50), observer=rec, control=control, diagnose=False)
+    assert result.status == "stopped" and result.epochs_run == 2
+    assert all(h.train_loss > 0.01 for h in result.history)
