@@ -146,13 +146,22 @@ def find_overfitting_onset(
         "sustained_epochs": sustained,
         "smooth_window": window,
     }
+    # The onset is read on the smoothed curve; the checkpoint worth keeping is the lowest single value
+    # (what early stopping's restore_best keeps), which noise can put a few epochs away.
+    lowest = int(np.argmin(va))
+    lowest_epoch = int(epochs[lowest])
+    evidence["lowest_val_epoch"] = lowest_epoch
+    evidence["lowest_val_loss"] = float(va[lowest])
+    also = (f" (lowest single value {num(float(va[lowest]))} at epoch {lowest_epoch})"
+            if lowest_epoch != onset else "")
     message = (
-        f"Overfitting since epoch {onset}: validation loss up {pct(gl)} from its minimum "
-        f"{num(float(sv[best]))} at epoch {onset} while training loss fell {pct(train_fall)}"
+        f"Overfitting since epoch {onset}: smoothed validation loss up {pct(gl)} from its minimum "
+        f"{num(float(sv[best]))} at epoch {onset}{also} while training loss fell {pct(train_fall)}"
     )
     suggestion = (
-        f"Use the weights of epoch {onset} (early stopping, patience {patience}), "
-        "raise L2 (weight decay 1e-4 to 1e-3) or dropout to 0.3, shrink the network, or add data."
+        f"Use the weights of epoch {lowest_epoch}, the lowest validation loss (early stopping with restore_best, "
+        f"patience {patience}), raise L2 (weight decay 1e-4 to 1e-3) or dropout to 0.3, shrink the network, "
+        "or add data."
     )
     return Finding(
         kind="overfitting",

@@ -99,9 +99,9 @@ def test_overfitting_u_curve_onset_at_true_minimum():
     assert ev["best_epoch"] == finding.start_epoch
     assert ev["GL"] > 20 and ev["P5"] > 0 and ev["PQ"] == pytest.approx(ev["GL"] / ev["P5"], rel=1e-2)
     assert ev["UP"] >= 3 and ev["train_fall_pct"] > 20
-    assert finding.message.startswith(f"Overfitting since epoch {finding.start_epoch}: validation loss up ")
-    assert f"at epoch {finding.start_epoch} while training loss fell" in finding.message
-    assert f"weights of epoch {finding.start_epoch}" in finding.suggestion
+    assert finding.message.startswith(f"Overfitting since epoch {finding.start_epoch}: smoothed validation loss up ")
+    assert f"at epoch {finding.start_epoch}" in finding.message and "while training loss fell" in finding.message
+    assert f"weights of epoch {ev['lowest_val_epoch']}, the lowest validation loss" in finding.suggestion
 
 
 @pytest.mark.parametrize("seed", range(5))

@@ -82,7 +82,8 @@ def test_an_oversized_network_on_a_small_noisy_set_overfits_from_the_validation_
     assert finding.evidence["smooth_window"] == ONSET_TOLERANCE
     assert abs(finding.start_epoch - val_min_epoch) <= ONSET_TOLERANCE, (finding.start_epoch, val_min_epoch)
     assert f"since epoch {finding.start_epoch}" in finding.message
-    assert f"weights of epoch {finding.start_epoch}" in finding.suggestion
+    assert finding.evidence["lowest_val_epoch"] == val_min_epoch   # the checkpoint worth keeping
+    assert f"weights of epoch {val_min_epoch}" in finding.suggestion
     tr = np.array([h.train_loss for h in result.history])
     assert tr[-1] < tr[finding.start_epoch - 1]  # training loss still fell after the onset
     assert not [f for f in result.findings if f.severity == "error"]
