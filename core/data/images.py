@@ -8,14 +8,14 @@ dims it to 70% -- a scanner that changed.
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 
 from core.data.dataset import CLASSIFICATION, RawData, TargetInfo
 from core.data.errors import DataError
+from core.paths import resources_dir
 
-DIGITS_PATH = Path(__file__).resolve().parents[2] / "resources" / "data" / "digits.npz"
+DIGITS_PATH = resources_dir() / "data" / "digits.npz"
 SHIFT_DIM = 0.7
 
 
