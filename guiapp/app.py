@@ -95,16 +95,17 @@ def _finish_startup(app: QApplication, window, path: str | None) -> None:
         QTimer.singleShot(0, app.quit)
 
 
+def quit_without_prompts(app: QApplication, window) -> None:
+    """Autosave unsaved work (recovered at the next start), then close the window without asking
+    (its close stops training) and leave the event loop."""
+    window.files.close_without_prompts(window.autosaver)
+    window.close()  # Qt 6's quit() closes the windows too: the close must not ask
+    app.quit()
+
+
 def _handle_ctrl_c(app: QApplication, window) -> None:
-    """Ctrl-C in the terminal: autosave unsaved work (recovered at the next start), stop training
-    within a second, and quit without prompts."""
-    def on_sigint(_signum, _frame) -> None:
-        window.autosaver.save_now()
-        if window.controller is not None and window.controller.is_running():
-            window.controller.stop_and_wait(timeout_s=1.0)
-        window.save_layout()
-        app.quit()
-    signal.signal(signal.SIGINT, on_sigint)
+    """Ctrl-C in the terminal: :func:`quit_without_prompts`."""
+    signal.signal(signal.SIGINT, lambda _signum, _frame: quit_without_prompts(app, window))
     # Python runs signal handlers only between bytecodes: wake the interpreter now and then.
     timer = QTimer(app)
     timer.timeout.connect(lambda: None)

@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from core.project import SUFFIX, Project, ProjectError, write_atomic
@@ -38,6 +38,23 @@ def examples() -> list[Path]:
 def example_title(path: Path) -> str:
     """"spiral.losslab.json" -> "spiral"."""
     return path.name[: -len(SUFFIX)] if path.name.endswith(SUFFIX) else path.stem
+
+
+def is_bundled_example(path: str | os.PathLike | None) -> bool:
+    """Whether ``path`` lies in LossLab's bundled examples folder (however it was opened): such a
+    file is never written over, Save asks for a new place."""
+    if path is None:
+        return False
+    try:
+        return Path(path).resolve().is_relative_to(EXAMPLES_DIR.resolve())
+    except (OSError, ValueError):
+        return False
+
+
+def documents_dir() -> Path:
+    """The person's documents folder (``QStandardPaths.DocumentsLocation``), else the home folder."""
+    found = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return Path(found) if found else Path.home()
 
 
 # -- recent files ----------------------------------------------------------------------------------
@@ -220,6 +237,8 @@ class Autosaver(QObject):
         super().__init__(parent)
         self.document = document
         self.file = autosave_dir() / f"{os.getpid()}-{uuid.uuid4().hex[:8]}.autosave.json"
+        #: keep the file when the window closes (a close without prompts: the work is recovered later)
+        self.keep = False
         self.timer = QTimer(self)
         self.timer.setInterval(interval_ms)
         self.timer.timeout.connect(self._on_timer_timeout)
@@ -244,7 +263,9 @@ class Autosaver(QObject):
         return self.file
 
     def remove(self) -> None:
-        """Delete this window's autosave (after a clean save or close)."""
+        """Delete this window's autosave (after a clean save or close); nothing while ``keep`` is set."""
+        if self.keep:
+            return
         try:
             self.file.unlink()
         except OSError:
@@ -276,6 +297,9 @@ class FileController(QObject):
         self.document = document
         self.widget = parent_widget
         self.training = training
+        #: set by :meth:`close_without_prompts` (Ctrl-C in the terminal): closing asks nothing and the
+        #: autosave copy stays for recovery at the next start
+        self.unattended = False
 
     def display_name(self) -> str:
         """The file name without ``.losslab.json``, or the project name when it was never saved."""
@@ -285,18 +309,30 @@ class FileController(QObject):
     # -- asking before the project goes away -------------------------------------------------------
     def confirm_discard(self) -> bool:
         """Before closing or replacing the project: offer to save changes, then to stop training.
-        False when the person cancelled."""
+        False when the person cancelled. After :meth:`close_without_prompts` it asks nothing: training
+        stops and the unsaved work stays in the autosave copy."""
+        ctl = self.training
+        if self.unattended:
+            if ctl is not None and ctl.is_running() and not ctl.stop_and_wait(timeout_s=1.0):
+                ctl.stop_and_wait(timeout_s=10.0)
+            return True
         if self.document.dirty:
             answer = ask_save_changes(self.widget, self.display_name())
             if answer == "cancel" or (answer == "save" and not self.save()):
                 return False
-        ctl = self.training
         if ctl is not None and ctl.is_running():
             if not ask_stop_training(self.widget):
                 return False
             if not ctl.stop_and_wait(timeout_s=1.0):
                 ctl.stop_and_wait(timeout_s=10.0)  # a slow batch: never leave its thread running
         return True
+
+    def close_without_prompts(self, autosaver: "Autosaver") -> None:
+        """Ctrl-C in the terminal: write the autosave copy of unsaved work now (offered for recovery at
+        the next start) and let the window close without asking."""
+        autosaver.save_now()
+        autosaver.keep = True
+        self.unattended = True
 
     # -- commands ----------------------------------------------------------------------------------
     def new(self) -> bool:
@@ -342,18 +378,32 @@ class FileController(QObject):
         return True
 
     def save(self) -> bool:
-        if self.document.path is None:
+        """Save to the project's file; a project never saved, or a bundled example, asks where (Save As)."""
+        path = self.document.path
+        if path is None or is_bundled_example(path):
             return self.save_as()
-        return self._save_to(self.document.path)
+        return self._save_to(path)
 
     def save_as(self) -> bool:
-        doc = self.document
-        suggested = str(doc.path) if doc.path else str(Path.home() / f"{doc.project.name}{SUFFIX}")
-        path = choose_save_path(self.widget, suggested)
+        path = choose_save_path(self.widget, str(self.suggested_save_path()))
         return self._save_to(Path(path)) if path else False
+
+    def suggested_save_path(self) -> Path:
+        """Where Save As starts: the project's own file, or for an example or a project never saved
+        a file named after it in the person's documents folder."""
+        doc = self.document
+        if doc.path is not None and not is_bundled_example(doc.path):
+            return doc.path
+        name = example_title(doc.path) if doc.path is not None else doc.project.name
+        return documents_dir() / f"{name}{SUFFIX}"
 
     def _save_to(self, path: Path) -> bool:
         doc = self.document
+        if is_bundled_example(path):
+            show_error(self.widget, "Cannot save project", f"{path.name} is one of LossLab's bundled examples.",
+                       "The examples stay as shipped: save your copy in another folder, e.g. "
+                       f"{documents_dir()}.")
+            return False
         data_path = doc.project.data.path
         old_dir = doc.project.base_dir
         if data_path and not Path(data_path).is_absolute() and old_dir and old_dir != path.resolve().parent:

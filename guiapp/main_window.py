@@ -23,7 +23,8 @@ from .panels.outputs_panel import OutputsPanel
 from .panels.status import StatusFields
 from .panels.training_settings import TrainingSettingsPanel
 
-STATE_VERSION = 2  # bump when the default dock layout changes: older saved layouts are ignored
+STATE_VERSION = 3  # bump when the default dock layout changes: older saved layouts are ignored
+PLOTS_HEIGHT = 330  # the training dock under the canvas (the canvas keeps the larger share)
 ABOUT = ("<h3>LossLab</h3><p>Build neural networks by hand, train them live, and understand their loss.</p>"
          "<p>PyTorch under the hood; runs offline.</p>")
 
@@ -80,13 +81,11 @@ class MainWindow(QMainWindow):
         self.canvas = GraphCanvas(self.document, self)
         self.setCentralWidget(self.canvas)
 
-    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea | None,
-              icon: str = "") -> QDockWidget:
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea | None) -> QDockWidget:
+        # no icon on the toggle action: in a menu an icon replaces the check mark (Fusion)
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
         dock.setWidget(widget)
-        if icon:
-            dock.toggleViewAction().setIcon(theme.icon(icon))
         if area is not None:
             self.addDockWidget(area, dock, Qt.Orientation.Horizontal)
         return dock
@@ -97,31 +96,29 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomRightCorner, right)  # the settings column runs the full height
         self.palette_widget = LayerPalette(self)
         self.inspector = Inspector(self.document, self)
-        self.palette_dock = self._dock("Layers", "dock.layers", self.palette_widget, left, "layer-dense")
-        self.inspector_dock = self._dock("Inspector", "dock.inspector", self.inspector, right, "about")
+        self.palette_dock = self._dock("Layers", "dock.layers", self.palette_widget, left)
+        self.inspector_dock = self._dock("Inspector", "dock.inspector", self.inspector, right)
         self.data_panel = DataPanel(self.document)
         self.outputs_panel = OutputsPanel(self.document)
         self.training_settings = TrainingSettingsPanel(self.document)
-        self.data_dock = self._dock("Data", "dock.data", self.data_panel, None, "data")
-        self.outputs_dock = self._dock("Outputs", "dock.outputs", self.outputs_panel, None, "outputs")
-        self.settings_dock = self._dock("Training settings", "dock.training_settings", self.training_settings,
-                                        None, "training")
+        self.data_dock = self._dock("Data", "dock.data", self.data_panel, None)
+        self.outputs_dock = self._dock("Outputs", "dock.outputs", self.outputs_panel, None)
+        self.settings_dock = self._dock("Training settings", "dock.training_settings", self.training_settings, None)
         self.splitDockWidget(self.inspector_dock, self.data_dock, Qt.Orientation.Vertical)
         self.tabifyDockWidget(self.data_dock, self.outputs_dock)
         self.tabifyDockWidget(self.data_dock, self.settings_dock)
         self.data_dock.raise_()
-        self.plots_dock = self._dock("Training", "dock.training", _placeholder("Loading the training view…"),
-                                     bottom, "training")
-        self.findings_dock = self._dock("Findings", "dock.findings", _placeholder("Loading…"), None, "findings")
-        self.boundary_dock = self._dock("Decision boundary", "dock.boundary", _placeholder("Loading…"), None,
-                                        "layer-activation")
+        self.plots_dock = self._dock("Training", "dock.training", _placeholder("Loading the training view…"), bottom)
+        self.findings_dock = self._dock("Findings", "dock.findings", _placeholder("Loading…"), None)
+        self.boundary_dock = self._dock("Decision boundary", "dock.boundary", _placeholder("Loading…"), None)
         self.splitDockWidget(self.plots_dock, self.findings_dock, Qt.Orientation.Horizontal)
         self.tabifyDockWidget(self.findings_dock, self.boundary_dock)
         self.findings_dock.raise_()
         self.resizeDocks([self.palette_dock, self.inspector_dock], [200, 380], Qt.Orientation.Horizontal)
         self.resizeDocks([self.plots_dock, self.findings_dock], [560, 260], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.plots_dock], [400], Qt.Orientation.Vertical)
-        self.resizeDocks([self.inspector_dock, self.data_dock], [170, 700], Qt.Orientation.Vertical)
+        self.resizeDocks([self.plots_dock], [PLOTS_HEIGHT], Qt.Orientation.Vertical)
+        # the inspector's editors in view without scrolling; the settings tabs share the rest
+        self.resizeDocks([self.inspector_dock, self.data_dock], [360, 440], Qt.Orientation.Vertical)
         self.canvas.selectionChangedTo.connect(self._on_canvas_selectionChangedTo)
         self.palette_widget.layerActivated.connect(self.canvas.add_layer)
 

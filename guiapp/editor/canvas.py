@@ -23,6 +23,12 @@ from .style import category_icon
 from .view import PanZoomView
 
 
+#: the smallest zoom at which node text stays legible (the automatic fit never goes below it)
+READABLE_ZOOM = 0.7
+MAX_FIT_ZOOM = 1.25
+FIT_MARGIN = 20.0  # scene units around the network (node bounding boxes already pad their ports)
+
+
 def _snap(v: float) -> float:
     return round(v / 10.0) * 10.0
 
@@ -140,22 +146,23 @@ class GraphCanvas(PanZoomView):
     # -- view ---------------------------------------------------------------------------------------
     def fit_to_view(self, readable: bool = False) -> None:
         """Zoom and scroll so the whole network shows (never magnified past 125%). With ``readable``
-        (the automatic fit when a project opens) the zoom stays at least 60% and the top of the
-        network shows: a tall stack in a short window stays legible and scrolls."""
+        (the automatic fit when a project opens) the zoom stays at least ``READABLE_ZOOM``: a network
+        too tall for that shows its top, legible, and scrolls."""
         rect = self.graph_scene.items_rect()
         self.resetTransform()
         if rect.isEmpty():
             self.centerOn(0, 0)
             return
-        self.fitInView(rect.adjusted(-40, -40, 40, 40), Qt.AspectRatioMode.KeepAspectRatio)
+        self.fitInView(rect.adjusted(-FIT_MARGIN, -FIT_MARGIN, FIT_MARGIN, FIT_MARGIN),
+                       Qt.AspectRatioMode.KeepAspectRatio)
         zoom = self.zoom()
-        if zoom > 1.25 or (readable and zoom < 0.6):
+        if zoom > MAX_FIT_ZOOM or (readable and zoom < READABLE_ZOOM):
             self.resetTransform()
-            zoom = 1.25 if zoom > 1.25 else 0.6
+            zoom = MAX_FIT_ZOOM if zoom > MAX_FIT_ZOOM else READABLE_ZOOM
             self.scale(zoom, zoom)
-        if readable and zoom == 0.6:
+        if readable and zoom == READABLE_ZOOM:
             half = self.viewport().height() / 2 / zoom
-            self.centerOn(rect.center().x(), rect.top() - 30 + half)
+            self.centerOn(rect.center().x(), rect.top() - FIT_MARGIN + half)
         else:
             self.centerOn(rect.center())
 

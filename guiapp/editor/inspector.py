@@ -6,7 +6,7 @@ import html
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea,
+from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea,
                                QToolButton, QVBoxLayout, QWidget)
 
 from core.catalog import LAYERS
@@ -14,6 +14,7 @@ from core.catalog.layer_shapes import fmt_shape
 
 from . import commands
 from . import graph_edits as G
+from .form_grid import FormGrid
 from .node_item import format_count
 from .param_editors import ParamEditor, make_editor
 from .style import ERROR_COLOUR, category_icon
@@ -126,7 +127,7 @@ class Inspector(QWidget):
         title.addWidget(QLabel(f"<span style='font-size:large'><b>{html.escape(entry.name)}</b></span> "
                                f"<span style='{_small_grey()}'>{html.escape(entry.category)}</span>"), 1)
         b.addLayout(title)
-        name_row = QFormLayout()
+        name_row = FormGrid()
         self.name_edit = QLineEdit(node_id)
         self.name_edit.setToolTip("The node's name: used in edges, output heads, messages and exported code")
         self.name_edit.editingFinished.connect(self._on_name_edit_finished)
@@ -183,9 +184,8 @@ class Inspector(QWidget):
         self._refresh_head()
         self._refresh_info()
 
-    def _form(self, params, values: dict[str, Any]) -> QFormLayout:
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    def _form(self, params, values: dict[str, Any]) -> FormGrid:
+        form = FormGrid()
         for p in params:
             editor = make_editor(p, values.get(p.name), lambda v, name=p.name: self._commit_param(name, v))
             self.editors[p.name] = editor
@@ -266,6 +266,17 @@ class Inspector(QWidget):
         self.name_error.setVisible(True)
         self.name_edit.setText(old)
 
+    def _clear_errors(self) -> None:
+        if self._node_id is not None:
+            self.name_error.setVisible(False)
+        for editor in self.editors.values():
+            editor.clear_error()
+
+    def error_texts(self) -> list[str]:
+        """The refusals on show: the name's and each editor's."""
+        shown = [self.name_error.text()] if self._node_id is not None and not self.name_error.isHidden() else []
+        return shown + [e.error_text() for e in self.editors.values() if e.error_text()]
+
     def _on_head_button_clicked(self) -> None:
         if self._node_id is not None:
             commands.toggle_output(self.document, self._node_id)
@@ -273,6 +284,7 @@ class Inspector(QWidget):
     # -- document signals -------------------------------------------------------------------------------
     def _on_document_project_changed(self, kind: str) -> None:
         ids = self.document.project.model.ids()
+        self._clear_errors()  # an edit went through: earlier refusals are stale
         if self._node_id is None:
             self._refresh_summary()
         elif self._node_id not in ids or self.document.project.model.node(self._node_id).type != self._type:

@@ -12,7 +12,7 @@ from core.project import Project
 NODE_W = 184.0    #: box width of a node on the canvas
 NODE_H = 92.0     #: nominal box height (the head tag adds a little)
 COL = 220.0       #: horizontal distance between neighbours on a row
-ROW = 150.0       #: vertical distance between rows
+ROW = 125.0       #: vertical distance between rows (a six-layer stack fits a 1000 px window at 70%)
 
 GRID = 10.0       #: positions snap to multiples of this
 

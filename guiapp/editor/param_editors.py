@@ -13,7 +13,9 @@ Usage::
 The editor validates with ``Param.validate`` before calling ``commit``; a refused value shows the
 reason in red under the field and the field reverts to the last accepted value. Kinds map to:
 int -> spin box; float -> spin box, plus a slider when both bounds are set and either ``log`` (a
-log-scale slider) or a span of at most 100;
+log-scale slider) or a span of at most 100. A number field shows its range beside it ("1 – 65,536"),
+and a typed number the spin box cannot take (out of range, not whole) is refused with the reason
+("p must be between 0 and 0.95 (received 1.5); kept 0.5"), never silently dropped;
 choice -> combo box; bool -> check box; int_tuple / float_list -> text "3, 3"; str -> text.
 ``optional`` params get an "(empty)" option meaning None. ``param.help`` is the tooltip and a small
 grey line under the field.
@@ -25,6 +27,7 @@ import re
 from typing import Any, Callable
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QLineEdit, QSlider,
                                QSpinBox, QVBoxLayout, QWidget)
 
@@ -69,12 +72,46 @@ def _no_wheel_unless_focused(widget: QWidget) -> None:
     widget.wheelEvent = wheel
 
 
+_NUMBER_LIKE = re.compile(r"[-+]?(\d*\.?\d*)?([eE][-+]?\d*)?")
+
+
+def _number_state(spin, text: str) -> QValidator.State:
+    """Anything on the way to a number is Intermediate (so a "-" or a "1.5" is not swallowed but refused
+    with a reason when editing ends); a number inside the spin box's range is Acceptable."""
+    t = text.strip()
+    if t and t == spin.specialValueText():
+        return QValidator.State.Acceptable
+    try:
+        v = float(t)
+    except ValueError:
+        return QValidator.State.Intermediate if _NUMBER_LIKE.fullmatch(t) else QValidator.State.Invalid
+    if isinstance(spin, QSpinBox) and not v.is_integer():
+        return QValidator.State.Intermediate
+    return QValidator.State.Acceptable if spin.minimum() <= v <= spin.maximum() else QValidator.State.Intermediate
+
+
+class _IntSpinBox(QSpinBox):
+    """A spin box that lets any number be typed and remembers the text it had to reject."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.rejected_text: str | None = None
+
+    def validate(self, text: str, pos: int):
+        return _number_state(self, text), text, pos
+
+    def fixup(self, text: str) -> str:
+        self.rejected_text = text  # Qt reverts to the last value next: the editor says why
+        return text
+
+
 class _SciSpinBox(QDoubleSpinBox):
     """A double spin box that shows ``%g`` numbers (1e-05, 0.001, 128) and steps 1-2-5 on log params."""
 
     def __init__(self, log: bool, parent=None):
         super().__init__(parent)
         self._log = log
+        self.rejected_text: str | None = None
         self.setDecimals(15)
 
     def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt's name
@@ -87,17 +124,11 @@ class _SciSpinBox(QDoubleSpinBox):
             return self.value()
 
     def validate(self, text: str, pos: int):
-        from PySide6.QtGui import QValidator
-        t = text.strip()
-        if t == self.specialValueText() and t:
-            return QValidator.State.Acceptable, text, pos
-        try:
-            v = float(t)
-        except ValueError:
-            ok = re.fullmatch(r"[-+]?(\d*\.?\d*)?([eE][-+]?\d*)?", t) is not None
-            return (QValidator.State.Intermediate if ok else QValidator.State.Invalid), text, pos
-        inside = self.minimum() <= v <= self.maximum()
-        return (QValidator.State.Acceptable if inside else QValidator.State.Intermediate), text, pos
+        return _number_state(self, text), text, pos
+
+    def fixup(self, text: str) -> str:
+        self.rejected_text = text
+        return text
 
     def stepBy(self, steps: int) -> None:  # noqa: N802 - Qt's name
         if not self._log or self.value() <= 0:
@@ -209,11 +240,31 @@ class ParamEditor(QWidget):
         self._write_guarded(self._value)
 
 
+def _number_text(value: float) -> str:
+    """Whole numbers with thousands separators (65,536; 1,000,000), others as %g (0.95, 1e-08)."""
+    if float(value).is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return f"{value:g}"
+
+
+def range_text(param: Param) -> str:
+    """The range of a number param as shown beside its field: "1 – 65,536", "≥ 0", "≤ 1" or ""."""
+    lo = param.min if param.min is not None and param.min > -INT_LIMIT else None
+    hi = param.max if param.max is not None and param.max < INT_LIMIT else None
+    if lo is not None and hi is not None:
+        return f"{_number_text(lo)} – {_number_text(hi)}"
+    if lo is not None:
+        return f"≥ {_number_text(lo)}"
+    if hi is not None:
+        return f"≤ {_number_text(hi)}"
+    return ""
+
+
 class _NumberEditor(ParamEditor):
     def _build(self) -> None:
         p = self.param
         if p.kind == "int":
-            self.spin = QSpinBox(self.field)
+            self.spin = _IntSpinBox(self.field)
             lo = int(max(p.min, -INT_LIMIT + 1)) if p.min is not None else -INT_LIMIT + 1
             hi = int(min(p.max, INT_LIMIT)) if p.max is not None else INT_LIMIT
             self._step = 1
@@ -232,6 +283,11 @@ class _NumberEditor(ParamEditor):
         self.spin.setMinimumWidth(90)
         _no_wheel_unless_focused(self.spin)
         self.row.addWidget(self.spin)
+        self.range = QLabel(range_text(p), self.field)
+        self.range.setStyleSheet(f"color: {accent('muted')}; font-size: small;")
+        self.range.setToolTip(f"{p.name} accepts {self.range.text()}")
+        self.range.setVisible(bool(self.range.text()))
+        self.row.addWidget(self.range)
         self.slider = None
         bounded = p.kind == "float" and p.min is not None and p.max is not None and p.max > p.min
         if bounded and (p.log or p.max - p.min <= 100):  # a slider over 0..1e6 would be useless
@@ -243,6 +299,34 @@ class _NumberEditor(ParamEditor):
         else:
             self.row.addStretch(1)
         self.spin.valueChanged.connect(self._commit)
+        self.spin.editingFinished.connect(self._on_spin_editing_finished)
+
+    def _on_spin_editing_finished(self) -> None:
+        text, self.spin.rejected_text = self.spin.rejected_text, None
+        if text is not None and text.strip():
+            self.show_error(self.rejection(text.strip()))
+
+    def rejection(self, text: str) -> str:
+        """Why the typed ``text`` was not taken, and the value kept: "p must be between 0 and 0.95
+        (received 1.5); kept 0.5"."""
+        p, kind = self.param, self.param.kind
+        kept = EMPTY if self._value is None else _number_text(self._value)
+        try:
+            v = float(text)
+        except ValueError:
+            return f"{p.name} needs a number (received {text!r}); kept {kept}"
+        if kind == "int" and not v.is_integer():
+            return f"{p.name} must be a whole number (received {text}); kept {kept}"
+        lo, hi = p.min, p.max
+        if (lo is None and hi is None) or (lo is None and v <= hi) or (hi is None and v >= lo):
+            lo, hi = self.spin.minimum(), self.spin.maximum()  # beyond what a spin box holds
+        if lo is not None and hi is not None:
+            where = f"between {_number_text(lo)} and {_number_text(hi)}"
+        elif lo is not None:
+            where = f"at least {_number_text(lo)}"
+        else:
+            where = f"at most {_number_text(hi)}"
+        return f"{p.name} must be {where} (received {text}); kept {kept}"
 
     def _log_bounds(self) -> tuple[float, float]:
         lo = self.param.min if self.param.min and self.param.min > 0 else 1e-8

@@ -11,13 +11,14 @@ from typing import Any, Callable
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont, QStandardItemModel
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
-                               QScrollArea, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea,
+                               QVBoxLayout, QWidget)
 
 from core.catalog.params import Param
 from core.project import TASKS, Project
 
 from .. import files, theme
+from ..editor.form_grid import FormGrid
 from .params import ParamForm, commit_edit, param_editor, show_value
 
 FILE_KINDS = {"csv": "CSV file…", "npz": "NPZ file…"}
@@ -66,9 +67,9 @@ class DataPanel(QScrollArea):
         self._built = True
         body = QWidget()
         outer = QVBoxLayout(body)
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form = FormGrid()
         outer.addLayout(form)
+        outer.addStretch(1)
 
         self.source = QComboBox()
         self.source.setObjectName("data.source")

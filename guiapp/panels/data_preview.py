@@ -7,8 +7,8 @@ import html
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage, QPixmap
-from PySide6.QtWidgets import (QGridLayout, QLabel, QStackedWidget, QTableWidget, QTableWidgetItem, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QGridLayout, QLabel, QSizePolicy, QStackedWidget, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout, QWidget)
 
 from .. import theme
 
@@ -17,6 +17,7 @@ TABLE_ROWS = 8
 IMAGES = 12
 IMAGE_PX = 40
 IMAGE_COLUMNS = 6
+PLOT_MIN_HEIGHT, TABLE_MIN_HEIGHT = 240, 200  # the scatter and the table; images take their natural height
 
 
 def raw_inputs(ds, split: str = "train") -> np.ndarray:
@@ -71,14 +72,13 @@ class DataPreview(QWidget):
         self.table = QTableWidget()
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
-        self.table.setMinimumHeight(200)
         self.stack.addWidget(self.table)
         self.images = QWidget()
         self.image_grid = QGridLayout(self.images)
         self.image_grid.setSpacing(4)
         self.image_grid.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.stack.addWidget(self.images)
-        self.setMinimumHeight(240)
+        self._show(self.empty)
 
     def show_dataset(self, ds) -> None:
         if ds is self._dataset:
@@ -86,7 +86,7 @@ class DataPreview(QWidget):
         self._dataset = ds
         if ds is None:
             self.balance.setText("")
-            self.stack.setCurrentWidget(self.empty)
+            self._show(self.empty)
             return
         self.balance.setText(balance_html(ds))
         self.balance.setVisible(bool(self.balance.text()))
@@ -98,13 +98,24 @@ class DataPreview(QWidget):
         else:
             self._table(ds)
 
+    def _show(self, page: QWidget) -> None:
+        """Show ``page`` and size the preview to it: a stack is otherwise as tall as its tallest page
+        (the digits' images sat in a gap the size of the spiral's plot)."""
+        for i in range(self.stack.count()):
+            other = self.stack.widget(i)
+            policy = QSizePolicy.Policy.Preferred if other is page else QSizePolicy.Policy.Ignored
+            other.setSizePolicy(policy, policy)
+        self.setMinimumHeight(PLOT_MIN_HEIGHT if page is self.plot else TABLE_MIN_HEIGHT if page is self.table else 0)
+        self.stack.setCurrentWidget(page)
+        self.stack.updateGeometry()
+        self.updateGeometry()
+
     # -- scatter -----------------------------------------------------------------------------------
     def _ensure_plot(self):
         if self.plot is None:
             import pyqtgraph as pg
             pal = self.palette()
             self.plot = pg.PlotWidget(background=pal.color(pal.ColorRole.Base))
-            self.plot.setMinimumHeight(240)
             self.plot.setAspectLocked(False)
             self.plot.showGrid(x=True, y=True, alpha=0.15)
             self.plot.getPlotItem().setMenuEnabled(False)
@@ -143,7 +154,7 @@ class DataPreview(QWidget):
             brushes = [pg.mkBrush(c) for c in cmap.map(t, mode="qcolor")]
             plot.addItem(pg.ScatterPlotItem(x[:, 0], x[:, 1], size=6, pen=None, brush=brushes))
         plot.autoRange()
-        self.stack.setCurrentWidget(plot)
+        self._show(plot)
 
     # -- tables ------------------------------------------------------------------------------------
     def _table(self, ds) -> None:
@@ -166,7 +177,7 @@ class DataPreview(QWidget):
                 item.setForeground(QColor(theme.accent("ok")))
                 t.setItem(r, len(ds.feature_names) + k, item)
         t.resizeColumnsToContents()
-        self.stack.setCurrentWidget(t)
+        self._show(t)
 
     # -- images ------------------------------------------------------------------------------------
     def _images(self, ds) -> None:
@@ -192,7 +203,7 @@ class DataPreview(QWidget):
             row, col = divmod(i, IMAGE_COLUMNS)
             self.image_grid.addWidget(pic, row * 2, col)
             self.image_grid.addWidget(cap, row * 2 + 1, col)
-        self.stack.setCurrentWidget(self.images)
+        self._show(self.images)
 
 
 def _cell(text: str) -> QTableWidgetItem:

@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea,
+from PySide6.QtWidgets import (QComboBox, QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea,
                                QToolButton, QVBoxLayout, QWidget)
 
 from core.catalog import LOSSES, loss_fits
@@ -14,6 +14,7 @@ from core.catalog.params import Param
 from core.project import Component, OutputSpec, Project
 
 from .. import theme
+from ..editor.form_grid import FormGrid
 from .params import ParamForm, commit_edit, param_editor, show_value
 
 WEIGHT = Param("weight", "float", 1.0, min=0.0, max=1e6, log=True,
@@ -45,8 +46,7 @@ class HeadEditor(QGroupBox):
         super().__init__()
         self.panel = panel
         self.index = 0
-        form = QFormLayout(self)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form = FormGrid(self)
         head = QHBoxLayout()
         self.node = QComboBox()
         self.node.activated.connect(lambda i: self._set("node", self.node.itemData(i)))
@@ -76,6 +76,9 @@ class HeadEditor(QGroupBox):
         self.problems = QLabel()
         self.problems.setWordWrap(True)
         form.addRow(self.problems)
+        for combo in (self.node, self.target, self.loss):  # long names elide: no sideways scrolling
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)
 
     def show_head(self, index: int, o: OutputSpec, node_ids: list[str], ds, check) -> None:
         self.index = index

@@ -9,9 +9,11 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFormLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QToolButton, QVBoxLayout, QWidget
 
 from core.catalog.params import Entry, Param
+
+from ..editor.form_grid import FormGrid
 
 #: ``on_commit(value) -> None`` when accepted, else the reason it was refused
 Commit = Callable[[Any], "str | None"]
@@ -84,9 +86,8 @@ class ParamForm(QWidget):
 
     def _build(self, entry: Entry | None, values: dict[str, Any]) -> QWidget:
         body = QWidget(self)
-        form = QFormLayout(body)
+        form = FormGrid(body)
         form.setContentsMargins(0, 0, 0, 0)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         if entry is None or not entry.params:
             if entry is not None:
                 note = QLabel("no parameters")
@@ -106,7 +107,7 @@ class ParamForm(QWidget):
             self._add_advanced_toggle(form, rows)
         return body
 
-    def _add_advanced_toggle(self, form: QFormLayout, rows: list) -> None:
+    def _add_advanced_toggle(self, form: FormGrid, rows: list) -> None:
         toggle = QToolButton()
         toggle.setText(f"Advanced ({sum(p.advanced for p, _ in rows)})")
         toggle.setCheckable(True)

@@ -9,13 +9,14 @@ import sys
 from typing import Any, Callable
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QGroupBox, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from core.catalog import OPTIMIZERS, SCHEDULES
 from core.catalog.params import Param
 from core.project import Component, Project
 
 from .. import settings, theme
+from ..editor.form_grid import FormGrid
 from .params import ParamForm, commit_edit, param_editor, show_value
 
 FIELDS = {
@@ -90,10 +91,9 @@ class TrainingSettingsPanel(QScrollArea):
         self.refresh()
 
     # -- building ----------------------------------------------------------------------------------
-    def _group(self, outer: QVBoxLayout, title: str) -> QFormLayout:
+    def _group(self, outer: QVBoxLayout, title: str) -> FormGrid:
         box = QGroupBox(title)
-        form = QFormLayout(box)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form = FormGrid(box)
         outer.addWidget(box)
         return form
 

@@ -388,3 +388,25 @@ def test_pasting_something_else_is_refused(editor, qtbot):
         canvas._actions.paste.trigger()
     assert "does not hold LossLab layers" in refused.args[0]
     assert doc.undo_stack.count() == 0
+
+
+def test_a_refusal_goes_away_on_the_next_edit_or_selection(editor):
+    doc, canvas, inspector = editor
+    node = canvas.add_layer("Dropout", after="fc1")
+    inspector.name_edit.setText("fc1")                # a taken name: refused, reverted
+    inspector.name_edit.editingFinished.emit()
+    p = inspector.editors["p"]
+    p.spin.lineEdit().selectAll()
+    QTest.keyClicks(p.spin, "1.5")                    # out of range: refused, kept
+    QTest.keyClick(p.spin, Qt.Key.Key_Return)
+    assert inspector.error_texts() == ["there is already a node named 'fc1': pick another name",
+                                       "p must be between 0 and 0.95 (received 1.5); kept 0.5"]
+    p.spin.setValue(0.3)                              # the next edit that goes through
+    assert doc.project.model.node(node).params["p"] == 0.3
+    assert inspector.error_texts() == [] and inspector.name_error.isHidden()
+    inspector.name_edit.setText("fc1")
+    inspector.name_edit.editingFinished.emit()
+    assert inspector.error_texts()
+    canvas.select_nodes(["relu1"])                    # another node: no stale message
+    canvas.select_nodes([node])
+    assert inspector.error_texts() == []

@@ -140,3 +140,47 @@ def test_tidy_layout_fans_out_branches():
     pos = tidy_positions(p)
     assert pos["a"][1] == pos["b"][1] > pos["input"][1] and pos["a"][0] != pos["b"][0]
     assert pos["add"][0] == pos["input"][0]           # the merge sits under the middle of its inputs
+
+
+# -- ranges and typed values the spin box cannot take ---------------------------------------------------
+def _type(spin, text: str) -> None:
+    """Select the field's text, type ``text`` and press Enter, as a person does."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    spin.setFocus()
+    spin.lineEdit().selectAll()
+    QTest.keyClicks(spin, text)
+    QTest.keyClick(spin, Qt.Key.Key_Return)
+
+
+@pytest.mark.parametrize("param, shown", [
+    (LAYERS.get("Linear").param("out_features"), "1 – 65,536"),
+    (LAYERS.get("Dropout").param("p"), "0 – 0.95"),
+    (OPTIMIZERS.get("Adam").param("lr"), "1e-08 – 100"),
+    (Param("seed", "int", 0, min=0, max=2**31 - 1), "≥ 0"),
+    (Param("shift", "float", 0.0), ""),
+])
+def test_number_fields_show_their_range(qtbot, commits, param, shown):
+    editor = make_editor(param, param.default, commits[1])
+    qtbot.addWidget(editor)
+    assert editor.range.text() == shown and editor.range.isHidden() == (not shown)
+
+
+@pytest.mark.parametrize("param, value, typed, reason, good", [
+    (LAYERS.get("Linear").param("out_features"), 16, "-3",
+     "out_features must be between 1 and 65,536 (received -3); kept 16", 3),
+    (LAYERS.get("Linear").param("out_features"), 16, "2.5",
+     "out_features must be a whole number (received 2.5); kept 16", 3),
+    (LAYERS.get("Dropout").param("p"), 0.5, "1.5", "p must be between 0 and 0.95 (received 1.5); kept 0.5", 0.3),
+    (Param("seed", "int", 0, min=0), 7, "-1", "seed must be at least 0 (received -1); kept 7", 3),
+])
+def test_a_typed_value_out_of_range_is_refused_with_the_reason(qtbot, commits, param, value, typed, reason, good):
+    got, commit = commits
+    editor = make_editor(param, value, commit)
+    qtbot.addWidget(editor)
+    editor.show()
+    _type(editor.spin, typed)
+    assert editor.error_text() == reason
+    assert got == [] and editor.value() == value and editor.spin.value() == value
+    _type(editor.spin, str(good))                 # a value it takes: committed, the refusal goes
+    assert got == [good] and editor.error_text() == ""

@@ -178,3 +178,89 @@ def test_save_as_to_another_folder_keeps_a_relative_data_path_working(qtbot, iso
     assert ctl.save_as()
     reopened = ProjectDocument(Project.load(target))
     assert reopened.data_error == "" and os.path.isabs(reopened.project.data.path)
+
+
+# -- bundled examples are never written over ------------------------------------------------------------
+@pytest.fixture
+def save_prompt(monkeypatch, isolated):
+    """Record what Save As suggests; answer with ``answer["path"]`` (None = cancelled)."""
+    docs = isolated / "Documents"
+    docs.mkdir()
+    monkeypatch.setattr(files, "documents_dir", lambda: docs)
+    answer = {"path": None, "suggested": [], "docs": docs}
+    monkeypatch.setattr(files, "choose_save_path",
+                        lambda parent, suggested="": answer["suggested"].append(suggested) or answer["path"])
+    return answer
+
+
+def _example_bytes_and_mode(path: Path) -> tuple[bytes, int]:
+    return path.read_bytes(), path.stat().st_mode
+
+
+@pytest.mark.parametrize("route", ["command line", "open", "recent"])
+def test_save_of_a_bundled_example_asks_where_and_suggests_the_documents_folder(qtbot, answers, save_prompt,
+                                                                                 route):
+    before = _example_bytes_and_mode(SPIRAL)
+    doc = ProjectDocument(Project(), load_data=False)
+    ctl = files.FileController(doc)
+    if route == "command line":
+        ctl.startup(str(SPIRAL))
+    elif route == "open":
+        assert ctl.open(SPIRAL, confirm=False)
+    else:
+        files.add_recent(SPIRAL)
+        assert ctl.open(files.recent_files()[0], confirm=False)
+    assert files.is_bundled_example(doc.path)
+    doc.edit("lr", lambda p: p.training.optimizer.params.__setitem__("lr", 0.07), "training")
+    assert not ctl.save()                                  # Save went to Save As, which was cancelled
+    assert save_prompt["suggested"] == [str(save_prompt["docs"] / "spiral.losslab.json")]
+    assert _example_bytes_and_mode(SPIRAL) == before and doc.dirty
+    save_prompt["path"] = str(save_prompt["docs"] / "mine.losslab.json")
+    assert ctl.save()
+    assert doc.path == save_prompt["docs"] / "mine.losslab.json" and not doc.dirty
+    assert _example_bytes_and_mode(SPIRAL) == before
+
+
+def test_save_as_onto_a_bundled_example_is_refused(qtbot, answers, save_prompt):
+    before = _example_bytes_and_mode(SPIRAL)
+    doc = ProjectDocument(Project(), load_data=False)
+    ctl = files.FileController(doc)
+    assert ctl.open_example(SPIRAL, confirm=False)
+    doc.edit("lr", lambda p: p.training.optimizer.params.__setitem__("lr", 0.07), "training")
+    save_prompt["path"] = str(SPIRAL)
+    assert not ctl.save()
+    assert save_prompt["suggested"] == [str(save_prompt["docs"] / f"{doc.project.name}.losslab.json")]
+    assert answers["errors"] and "another folder" in answers["errors"][0]
+    assert _example_bytes_and_mode(SPIRAL) == before and doc.dirty
+
+
+def test_save_as_of_a_project_of_ones_own_suggests_its_file(qtbot, answers, save_prompt, isolated):
+    path = _project_file(isolated, "work")
+    doc = ProjectDocument(Project(), load_data=False)
+    ctl = files.FileController(doc)
+    assert ctl.open(path, confirm=False)
+    assert not files.is_bundled_example(path)
+    assert not ctl.save_as()
+    assert save_prompt["suggested"] == [str(path)]
+
+
+def test_documents_dir_is_outside_the_examples():
+    assert not files.is_bundled_example(files.documents_dir() / "spiral.losslab.json")
+    assert files.is_bundled_example(files.EXAMPLES_DIR / "sub" / ".." / "xor.losslab.json")
+    assert not files.is_bundled_example(None)
+
+
+# -- Ctrl-C: close without prompts, keep the autosave ---------------------------------------------------
+def test_close_without_prompts_keeps_the_autosave_and_asks_nothing(qtbot, isolated, monkeypatch):
+    asked = []
+    monkeypatch.setattr(files, "ask_save_changes", lambda parent, name: asked.append(name) or "cancel")
+    path = _project_file(isolated, "work")
+    doc = _doc_with_edit(path, lr=0.11)
+    saver = files.Autosaver(doc)
+    ctl = files.FileController(doc)
+    ctl.close_without_prompts(saver)
+    assert ctl.confirm_discard() and asked == []
+    saver.remove()                       # what the window's close does: the copy stays for recovery
+    _as_if_crashed(saver.file)
+    record, = files.find_autosaves()
+    assert files.load_autosave(record).training.optimizer.params["lr"] == 0.11

@@ -205,3 +205,23 @@ def test_two_headed_example_shows_both_targets(qtbot):
     assert len(panel.heads) == len(d.project.outputs) >= 2
     for head in panel.heads:
         assert head.fit.text().startswith("✓"), head.fit.text()
+
+
+def _laid_out(panel) -> bool:
+    """Every word-wrapped text as tall as its lines need, none over another, and the preview as tall as
+    the page it shows (the digits' images), not as its tallest page (a plot)."""
+    texts, preview = [panel.doc, panel.summary], panel.preview
+    return (all(t.height() >= t.heightForWidth(t.width()) for t in texts)
+            and panel.doc.geometry().bottom() < panel.summary.geometry().top()
+            and panel.summary.geometry().bottom() < preview.geometry().top()
+            and preview.height() <= max(preview.sizeHint().height(), preview.minimumHeight()) + 2)
+
+
+def test_switching_data_sets_lays_the_panel_out_again(doc, data, qtbot):
+    data.resize(380, 460)
+    data.show()
+    qtbot.waitExposed(data)
+    qtbot.waitUntil(lambda: _laid_out(data))
+    for source in ("digits", "sine", "diagnosis", "spiral", "digits"):
+        data.source.activated.emit(data.source.findData(source))
+        qtbot.waitUntil(lambda: _laid_out(data))

@@ -278,3 +278,51 @@ def test_train_menu_and_toolbar(window):
     texts = [a.text() for a in window.train_menu.actions()]
     assert {"Run", "Pause", "Stop", "Step"} <= set(texts)
     assert window.controller.run_action in window.train_toolbar.actions()
+
+
+def test_view_menu_dock_toggles_show_their_check_state(window):
+    toggles = [d.toggleViewAction() for d in (window.palette_dock, window.inspector_dock, window.data_dock,
+                                              window.outputs_dock, window.settings_dock, window.plots_dock,
+                                              window.boundary_dock, window.findings_dock)]
+    assert all(a in window.view_menu.actions() for a in toggles)
+    # an icon would replace the check mark in the menu (Fusion), so the toggles have none
+    assert all(a.isCheckable() and a.icon().isNull() for a in toggles)
+    window.findings_dock.hide()
+    assert not window.findings_dock.toggleViewAction().isChecked()
+    window.findings_dock.toggleViewAction().trigger()
+    assert window.findings_dock.isVisible() and window.findings_dock.toggleViewAction().isChecked()
+
+
+def _shown_on_canvas(canvas, node_id: str) -> bool:
+    card = canvas.mapFromScene(canvas.graph_scene.nodes[node_id].card_rect()).boundingRect()
+    return canvas.viewport().rect().contains(card)
+
+
+def test_default_layout_gives_the_inspector_room_and_fits_the_graph(window, qtbot):
+    from guiapp.editor.canvas import READABLE_ZOOM
+    window.resize(1500, 1000)
+    qtbot.waitUntil(lambda: window.height() == 1000)
+    assert window.files.open(SPIRAL)
+    canvas = window.canvas
+    column = window.inspector_dock.height() + window.data_dock.height()
+    assert window.inspector_dock.height() >= 0.4 * column          # editors visible without scrolling
+    assert window.plots_dock.height() < canvas.height()             # the canvas keeps the larger share
+    # a six-layer stack shows whole, its output head and loss included, at a readable zoom
+    qtbot.waitUntil(lambda: all(_shown_on_canvas(canvas, n) for n in window.document.project.model.ids()))
+    assert canvas.zoom() >= READABLE_ZOOM
+    # a taller network shows its top at the readable zoom rather than shrinking to illegible
+    assert window.files.open(EXAMPLES / "digits.losslab.json")
+    qtbot.waitUntil(lambda: _shown_on_canvas(canvas, "input"))
+    assert canvas.zoom() == pytest.approx(READABLE_ZOOM)
+    assert not all(_shown_on_canvas(canvas, n) for n in window.document.project.model.ids())
+
+
+def test_a_layout_saved_by_an_older_version_is_dropped(window, qtbot):
+    from guiapp.main_window import STATE_VERSION
+    window.inspector_dock.hide()
+    settings.set_value("window/state", window.saveState(STATE_VERSION - 1))
+    again = MainWindow(ProjectDocument(Project(), load_data=False), defer_training=True)
+    qtbot.addWidget(again)
+    again.show()
+    assert again.inspector_dock.isVisible()
+    again.close()

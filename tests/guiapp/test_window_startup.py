@@ -1,10 +1,14 @@
-"""Start-up: ``python -m guiapp`` shows the window before torch is imported, then loads the project."""
+"""Start-up: ``python -m guiapp`` shows the window before torch is imported, then loads the project;
+Ctrl-C in the terminal quits without prompts, keeping unsaved work for recovery."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
+from core.project import Project
 from tests.conftest import EXAMPLES, ROOT
 
 
@@ -24,3 +28,48 @@ def test_the_window_shows_before_torch_is_imported(tmp_path):
     loaded = next(line for line in out.splitlines() if "project loaded" in line)
     assert "torch loaded: no" in shown
     assert "torch loaded: yes" in loaded
+
+
+CTRL_C_DRIVER = r"""
+import os, signal, sys
+from PySide6.QtCore import QTimer
+from core.project import Project
+from guiapp import app as gui_app, files
+from guiapp.document import ProjectDocument
+from guiapp.main_window import MainWindow
+
+def asked(parent, name):
+    print("ASKED save", flush=True)
+    return "cancel"     # if the prompt came, the window would stay open and the run would time out
+files.ask_save_changes = asked
+files.ask_stop_training = lambda parent: print("ASKED stop", flush=True) or False
+application = gui_app.create_application()
+document = ProjectDocument(Project(), load_data=False)
+window = MainWindow(document, defer_training=True)
+window.show()
+window.files.startup(sys.argv[1])
+document.edit("lr", lambda p: p.training.optimizer.params.__setitem__("lr", 0.0123), "training")
+gui_app._handle_ctrl_c(application, window)
+QTimer.singleShot(200, lambda: os.kill(os.getpid(), signal.SIGINT))
+print("exit", application.exec(), "visible", window.isVisible(), flush=True)
+print("autosave", window.autosaver.file, flush=True)
+"""
+
+
+def test_ctrl_c_autosaves_and_quits_without_prompts(tmp_path):
+    """SIGINT with unsaved work: no "Save the changes?" box, the app quits, the work waits in the
+    autosave for recovery at the next start."""
+    project = tmp_path / "work.losslab.json"
+    project.write_text((EXAMPLES / "spiral.losslab.json").read_text())
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", LOSSLAB_SETTINGS_ORG="LossLabCtrlCTest",
+               XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_DATA_HOME=str(tmp_path / "data"), PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-c", CTRL_C_DRIVER, str(project)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "ASKED" not in done.stdout
+    assert "exit 0 visible False" in done.stdout
+    autosave = Path(next(line for line in done.stdout.splitlines() if line.startswith("autosave "))[9:])
+    saved = json.loads(autosave.read_text())
+    assert saved["original"] == str(project.resolve())
+    assert saved["project"]["training"]["optimizer"]["params"]["lr"] == 0.0123
+    assert Project.load(project).training.optimizer.params["lr"] != 0.0123  # the file itself is untouched
