@@ -17,12 +17,12 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+from core.paths import resources_dir
 from core.project import SUFFIX, Project, ProjectError, write_atomic
 
 from . import settings
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES_DIR = ROOT / "resources" / "examples"
+EXAMPLES_DIR = resources_dir() / "examples"
 SPIRAL_EXAMPLE = EXAMPLES_DIR / "spiral.losslab.json"
 MAX_RECENT = 10
 AUTOSAVE_INTERVAL_MS = 30_000

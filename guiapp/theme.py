@@ -9,7 +9,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
-ICONS = Path(__file__).resolve().parents[1] / "resources" / "icons"
+from core.paths import resources_dir
+
+ICONS = resources_dir() / "icons"
 
 #: colours of the semantic accents (errors, warnings, good news), per scheme
 ACCENTS = {
