@@ -9,19 +9,19 @@ arguments to an empty ``plot()`` were ignored). No ``skipFiniteCheck``: a diverg
 from __future__ import annotations
 
 import re
-from pathlib import Path
-
 import time
+from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPalette
 from PySide6.QtWidgets import QApplication
 
 from .crosshair import Crosshair
+from .export import EXPORT_SCALE, EXPORT_WIDTH, export_plot
 
-TITLE_LINE_CHARS = 44  # a title with a longer legend puts the legend on its own line(s)
+TITLE_POINT_SIZE = 9
 
 __all__ = ["LivePlot", "export_plot", "plot_colors"]
 
@@ -90,6 +90,7 @@ class LivePlot(pg.PlotWidget):
         self._regions: dict[str, pg.LinearRegionItem] = {}
         self._markers: dict[str, pg.InfiniteLine] = {}
         self.log_y = False
+        self._export_width = 0
         self.paint_count = 0
         self.paint_seconds = 0.0
         self.crosshair = Crosshair(self)
@@ -117,6 +118,7 @@ class LivePlot(pg.PlotWidget):
             curve.setSymbolPen(pg.mkPen(_qcolor(color, alpha)))
         if right:
             self.right_axis.view().addItem(curve)
+            self.right_axis.set_visible(True)
         else:
             self.getPlotItem().addItem(curve)
         # after addItem: PlotItem.addItem applies the plot's own (context-menu) settings to the item
@@ -141,23 +143,61 @@ class LivePlot(pg.PlotWidget):
         """The title with its legend, as plain text."""
         return self.getPlotItem().titleLabel.item.toPlainText()
 
-    def _render_title(self) -> None:
-        # the title's width is the plot's minimum width: long legends go on lines of three
-        sep = "&nbsp;&nbsp;&nbsp;"
+    def _render_title(self, only_if_wrapped_differently: bool = False) -> None:
         entries = list(self._legend.values())
+        lines = self._legend_lines(entries)
+        if only_if_wrapped_differently and lines == self._title_lines:
+            return
+        self._title_lines = lines
+        sep = "&nbsp;&nbsp;&nbsp;"
         html = f"<b>{self._title}</b>"
-        plain = len(self._title) + sum(len(re.sub(r"<[^>]+>|&[a-z]+;", "", e)) + 3 for e in entries)
-        if len(entries) <= 2 and plain <= TITLE_LINE_CHARS:
-            html += sep + sep.join(entries) if entries else ""
-        elif entries:
-            per_line = 2 if len(entries) <= 2 else 3
-            html += "<br>" + "<br>".join(sep.join(entries[i:i + per_line]) for i in range(0, len(entries), per_line))
+        if len(lines) == 1:
+            html += sep + sep.join(entries[i] for i in lines[0]) if lines[0] else ""
+        else:
+            html += "<br>" + "<br>".join(sep.join(entries[i] for i in line) for line in lines[1:])
         item = self.getPlotItem()
-        item.setTitle(html, color=self._fg.name(), size="9pt")
+        item.setTitle(html, color=self._fg.name(), size=f"{TITLE_POINT_SIZE}pt")
 
         height = 26 + 15 * html.count("<br>")     # PlotItem fixes the title row at 30 px
         item.titleLabel.setMaximumHeight(height)
         item.layout.setRowFixedHeight(0, height)
+
+    def _legend_lines(self, entries: list[str]) -> tuple[tuple[int, ...], ...]:
+        """Which legend entries go on which title line: all after the title when they fit the plot's
+        width; else the title alone, then as many entries per line as fit (a cut legend hides the
+        names of the curves people look for)."""
+        font = QFont(self.font())
+        font.setPointSizeF(TITLE_POINT_SIZE)
+        metrics = QFontMetrics(font)
+        font.setBold(True)
+        title_width = QFontMetrics(font).horizontalAdvance(self._title)
+        widths = [metrics.horizontalAdvance(_plain(e)) for e in entries]
+        sep = metrics.horizontalAdvance("   ")
+        width = self._export_width or self.width()
+        room = max(120, width - self._axes_offset() - 16)
+        if title_width + sum(sep + w for w in widths) <= room:
+            return (tuple(range(len(entries))),)
+        lines: list[list[int]] = [[]]
+        used = 0
+        for i, w in enumerate(widths):
+            if lines[-1] and used + sep + w > room:
+                lines.append([])
+                used = 0
+            used += (sep if lines[-1] else 0) + w
+            lines[-1].append(i)
+        return ((),) + tuple(tuple(line) for line in lines)
+
+    def _axes_offset(self) -> int:
+        """Twice how far the title's centre (the data area's centre) is from the widget's: the title
+        may reach over the axes, but it stays centred on the data."""
+        item = self.getPlotItem()
+        left, right = item.getAxis("left"), item.getAxis("right")
+        return int(abs((left.width() if left.isVisible() else 0) - (right.width() if right.isVisible() else 0)))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if hasattr(self, "_title_lines") and self.getPlotItem() is not None:     # None once closed
+            self._render_title(only_if_wrapped_differently=True)
 
     def has_curve(self, key: str) -> bool:
         return key in self.curves
@@ -170,6 +210,8 @@ class LivePlot(pg.PlotWidget):
             self._render_title()
         if self._right.pop(key, False):
             self.right_axis.view().removeItem(curve)
+            if not any(self._right.values()):
+                self.right_axis.set_visible(False)     # no stale right axis on a plot without its curves
         else:
             self.getPlotItem().removeItem(curve)
         self._data.pop(key, None)
@@ -239,6 +281,15 @@ class LivePlot(pg.PlotWidget):
         item.enableAutoRange()              # follows the data again (autoRange() alone would fix a range)
         self.right_axis.reset_view()
 
+    def clear_view(self) -> None:
+        """Forget the ranges of old data and any zoom: 0..1 until new data arrives, then auto-range
+        (auto-range over no data keeps the old range: a new project's epochs 1..3 looked like
+        nothing in the previous project's 0..150)."""
+        self.getPlotItem().vb.setRange(xRange=(0.0, 1.0), yRange=(0.0, 1.0), padding=0)
+        if self.right_axis.vb is not None:
+            self.right_axis.vb.setRange(yRange=(0.0, 1.0), padding=0)
+        self.reset_view()
+
     # -- shaded ranges and markers ----------------------------------------------------------------
     def set_region(self, key: str, x0: float, x1: float, color, alpha: int = 45) -> pg.LinearRegionItem:
         """Shade ``x0..x1`` (created once per key, then moved)."""
@@ -289,9 +340,22 @@ class LivePlot(pg.PlotWidget):
         if line is not None:
             self.getPlotItem().removeItem(line)
 
-    def export(self, path: str | Path) -> Path:
-        """Save the plot as PNG (or any image suffix Qt writes) or SVG."""
-        return export_plot(self.getPlotItem(), path)
+    def export(self, path: str | Path, width: int | None = None, height: int | None = None) -> Path:
+        """Save the plot as PNG (or any image suffix Qt writes) or SVG, 1200 x 600 px unless told
+        (see :func:`guiapp.plots.export.export_plot`), whatever its size on screen."""
+        self.crosshair.hide()
+        width = int(width or EXPORT_WIDTH)
+        self._export_width = int(width / EXPORT_SCALE)      # the legend wraps for the exported width
+        self._render_title()
+        try:
+            return export_plot(self.getPlotItem(), path, width, height)
+        finally:
+            self._export_width = 0
+            self._render_title()
+
+
+def _plain(html: str) -> str:
+    return re.sub(r"<[^>]+>", "", html).replace("&nbsp;", " ").replace("&amp;", "&")
 
 
 def _title_never_widens(label: pg.LabelItem) -> None:
@@ -340,6 +404,19 @@ class RightAxis:
             self._on_viewbox_resized()
         return self.vb
 
+    def set_visible(self, on: bool) -> None:
+        """Show or hide the right axis (made on first use)."""
+        if self.vb is None and not on:
+            return
+        self.view()
+        item = self.plot.getPlotItem()
+        if on:
+            item.showAxis("right")
+        else:
+            item.hideAxis("right")
+            self._top = None
+        self.plot._render_title(only_if_wrapped_differently=True)
+
     def _on_viewbox_resized(self, *_args) -> None:
         main = self.plot.getPlotItem().vb
         self.vb.setGeometry(main.sceneBoundingRect())
@@ -368,42 +445,3 @@ class RightAxis:
             self.data_changed()
         else:
             self.vb.enableAutoRange()
-
-
-def export_plot(item, path: str | Path, width: int | None = None) -> Path:
-    """Export a pyqtgraph item (a PlotItem) as PNG (pyqtgraph's ImageExporter) or SVG.
-
-    SVG goes through Qt's ``QSvgGenerator`` rendering the item's part of the scene: pyqtgraph
-    0.14's SVGExporter fails on the path syntax Qt 6.11 writes (``x,y = c.split(',')``,
-    pyqtgraph issue #3485).
-    """
-    path = Path(path)
-    if path.suffix.lower() == ".svg":
-        _export_svg(item, path)
-    else:
-        from pyqtgraph.exporters import ImageExporter
-        exporter = ImageExporter(item)
-        if width:
-            exporter.parameters()["width"] = int(width)
-        exporter.export(str(path))
-    return path
-
-
-def _export_svg(item, path: Path) -> None:
-    from PySide6.QtCore import QRectF, QSize
-    from PySide6.QtGui import QPainter
-    from PySide6.QtSvg import QSvgGenerator
-    source = item.sceneBoundingRect()
-    gen = QSvgGenerator()
-    gen.setFileName(str(path))
-    gen.setSize(QSize(int(source.width()), int(source.height())))
-    gen.setViewBox(QRectF(0, 0, source.width(), source.height()))
-    gen.setTitle(path.stem)
-    gen.setDescription("Exported by LossLab")
-    painter = QPainter(gen)
-    try:
-        bg = plot_colors()[0]
-        painter.fillRect(QRectF(0, 0, source.width(), source.height()), bg)
-        item.scene().render(painter, QRectF(0, 0, source.width(), source.height()), source)
-    finally:
-        painter.end()

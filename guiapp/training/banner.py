@@ -28,26 +28,42 @@ class OverfittingBanner(QFrame):
         layout.addWidget(self.icon)
         layout.addWidget(self.text, 1)
         self.finding = None
+        self._shown = None
         self.hide()
 
-    def show_finding(self, finding) -> None:
-        if finding != self.finding:
+    def show_finding(self, finding, best_epoch: int | None = None) -> None:
+        """Show ``finding``; ``best_epoch`` is the dashed marker's epoch (``RunHistory.best_epoch``).
+
+        The finding's onset is where the *smoothed* validation loss was lowest; the marker is the
+        lowest single value (what early stopping keeps). Noise can put them epochs apart, so the
+        banner names both."""
+        key = (finding, best_epoch)
+        if key != self._shown:
+            self._shown = key
             self.finding = finding
             message = finding.message
+            onset = getattr(finding, "start_epoch", None)
             if not message.lower().startswith("overfitting"):
-                onset = getattr(finding, "start_epoch", None)
                 message = (f"Overfitting since epoch {onset}: " if onset is not None else "Overfitting: ") + message
             head, _, rest = message.partition(":")
             suggestion = getattr(finding, "suggestion", "")
+            legend = ""
+            if onset is not None:
+                legend = f"Shaded: overfitting since epoch {onset} (smoothed validation minimum)"
+                if best_epoch is not None:
+                    legend += f"; dashed line: best val epoch {best_epoch} (lowest single validation loss)"
             self.text.setText(f"<b>{_escape(head)}</b>" + (f": {_escape(rest.strip())}." if rest else ".")
-                              + (f"<br><i>Try:</i> {_escape(suggestion)}." if suggestion else ""))
+                              + (f"<br><i>Try:</i> {_escape(suggestion)}." if suggestion else "")
+                              + (f"<br><small>{_escape(legend)}.</small>" if legend else ""))
             self.setToolTip("The validation loss rose while the training loss kept falling: the network "
-                            "learns the training set's noise. The shaded range is the overfitting; the "
-                            "dashed line marks the best validation epoch.")
+                            "learns the training set's noise. The shaded range starts where the smoothed "
+                            "validation loss was lowest; the dashed line marks the best validation epoch, "
+                            "the lowest single value (the weights early stopping would keep).")
         self.show()
 
     def hide(self) -> None:  # noqa: D102 - also forgets the finding
         self.finding = None
+        self._shown = None
         super().hide()
 
 

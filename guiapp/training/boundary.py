@@ -4,6 +4,10 @@ matrix for classification.
 
 The grid predictions come from the training thread (``boundaryUpdated``, at most 4 per second and
 at most 5% of its time); here they only become an 80 x 80 RGBA image.
+
+The view shows exactly the grid's range (the data's range plus a margin: ``snapshots.data_extent``)
+and cannot be zoomed out past it, so the picture fills the axes; a fitted curve's y range is the
+targets' range. The legend sits in the plot's title, above the data, never over points.
 """
 from __future__ import annotations
 
@@ -15,11 +19,13 @@ from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from ..plots.live_plot import plot_colors
 from .confusion import ConfusionTable
-from .snapshots import boundary_kind, raw_points
+from .heads import planned_heads
+from .snapshots import boundary_kind, data_extent, raw_points
 
 __all__ = ["BoundaryView", "class_colors", "classes_to_rgba"]
 
 MAX_ALPHA = 200     # the most confident area stays a little see-through (points remain visible)
+MAX_LEGEND_CLASSES = 6   # more classes than this: the legend names the symbols only
 
 
 def class_colors() -> tuple[str, ...]:
@@ -63,6 +69,7 @@ class BoundaryView(QWidget):
             item.getAxis(name).setPen(pg.mkPen(fg))
             item.getAxis(name).setTextPen(pg.mkPen(fg))
         item.setMenuEnabled(False)
+        item.hideButtons()
         self.image_item = pg.ImageItem(axisOrder="row-major")
         self.image_item.setZValue(-10)
         item.addItem(self.image_item)
@@ -72,35 +79,33 @@ class BoundaryView(QWidget):
         self.val_points = pg.ScatterPlotItem(size=7, pen=pg.mkPen("black", width=1.2), symbol="t", name="validation")
         item.addItem(self.train_points)
         item.addItem(self.val_points)
-        legend = item.addLegend(offset=(-8, 8), labelTextColor=fg, brush=QColor(bg.red(), bg.green(), bg.blue(), 190))
-        legend.addItem(self.train_points, "train")
-        legend.addItem(self.val_points, "validation")
-        self.caption = QLabel()
-        self.caption.setWordWrap(True)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._fg = fg
+        self.extent: tuple[float, float, float, float] | None = None
+        self.caption = _small_label()
+        self.message = _small_label()          # why there is no picture: one small line, not a big empty area
         self.confusion = ConfusionTable()
 
-        top = QWidget()
-        top_layout = QVBoxLayout(top)
+        self.picture = QWidget()
+        top_layout = QVBoxLayout(self.picture)
         top_layout.setContentsMargins(0, 0, 0, 0)
         top_layout.addWidget(self.plot, 1)
-        top_layout.addWidget(self.message, 1)
         top_layout.addWidget(self.caption)
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(top)
-        splitter.addWidget(self.confusion)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 1)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(self.picture)
+        self.splitter.addWidget(self.confusion)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(splitter)
+        layout.addWidget(self.message)
+        layout.addWidget(self.splitter, 1)
 
         controller.boundaryUpdated.connect(self._on_controller_boundaryUpdated)
         controller.confusionUpdated.connect(self._on_controller_confusionUpdated)
         controller.historyCleared.connect(self._on_controller_historyCleared)
         controller.document.datasetChanged.connect(self._on_document_datasetChanged)
+        controller.document.projectChanged.connect(self._on_document_projectChanged)
         self._on_document_datasetChanged(controller.document.dataset)
         if controller.last_boundary is not None:
             self._on_controller_boundaryUpdated(controller.last_boundary)
@@ -114,18 +119,15 @@ class BoundaryView(QWidget):
         self.train_points.clear()
         self.val_points.clear()
         has_plot = self.kind is not None
-        self.plot.setVisible(has_plot)
-        self.caption.setVisible(has_plot)
+        classes = self._show_classes(dataset)
+        self.picture.setVisible(has_plot)
         self.message.setVisible(not has_plot)
-        classification = dataset is not None and bool(dataset.targets) and \
-            next(iter(dataset.targets.values())).task == "classification"
-        self.confusion.setVisible(classification)
         if not has_plot:
+            self.extent = None
             n = int(np.prod(dataset.input_shape)) if dataset is not None else 0
             self.message.setText("The model's picture is drawn for data with one or two inputs"
                                  + (f"; this data set has {n}." if n else "."))
             return
-        self.plot.getPlotItem().setAspectLocked(self.kind != "curve")
         target = dataset.default_target
         colors = class_colors()
         ys = {"train": dataset.y_train[target].numpy(), "val": dataset.y_val[target].numpy()}
@@ -145,8 +147,52 @@ class BoundaryView(QWidget):
             else:
                 item.setData(pts[:, 0], y.reshape(len(pts), -1)[:, 0],
                              brush=pg.mkBrush(colors[0] if split == "train" else colors[1]))
-        self.plot.getPlotItem().autoRange()
+        self._show_extent(data_extent(dataset))
+        self._render_legend(classes if self.kind == "classes" else ())
         self.caption.setText(self._caption(None))
+
+    def _show_classes(self, dataset) -> tuple[str, ...]:
+        """Lay out the confusion matrix for the first head's classes (hidden for regression)."""
+        heads = planned_heads(self.controller.document.project, dataset)
+        classes = heads[0].classes if heads else ()
+        self.confusion.set_classes(classes)
+        self.confusion.setVisible(bool(classes))
+        return classes
+
+    def _on_document_projectChanged(self, kind: str) -> None:
+        # the first head's target can change with the outputs; a shown matrix stays until the next Run
+        if kind == "outputs" and self.confusion.matrix is None:
+            self._show_classes(self.controller.document.dataset)
+
+    def _show_extent(self, extent) -> None:
+        """Show ``(x0, x1, y0, y1)`` and no more: the picture fills the axes (no blank band beside
+        the grid) and zooming out stops at the data's range plus its margin."""
+        item = self.plot.getPlotItem()
+        vb = item.vb
+        item.setAspectLocked(False)           # locked, a non-square view showed blank bands beside the grid
+        vb.setLimits(xMin=None, xMax=None, yMin=None, yMax=None)
+        self.extent = tuple(float(v) for v in extent) if extent is not None else None
+        if self.extent is None:
+            vb.enableAutoRange()
+            return
+        x0, x1, y0, y1 = self.extent
+        vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+        vb.setLimits(xMin=x0, xMax=x1, yMin=y0, yMax=y1)
+
+    def _render_legend(self, classes: tuple[str, ...]) -> None:
+        """The legend in the title row, above the data: the two point symbols, the model's curve,
+        and the class colours when there are only a few classes."""
+        fg = self._fg.name()
+        parts = ["<b>\u25cf</b>&nbsp;train", "<b>\u25bc</b>&nbsp;validation"]
+        if self.kind == "curve":
+            parts.append("<span style='color:#d62728'><b>\u2014</b></span>&nbsp;model")
+        elif self.kind == "surface":
+            parts.append("colour = value")
+        if 0 < len(classes) <= MAX_LEGEND_CLASSES:
+            colors = class_colors()
+            parts += [f"<span style='color:{colors[i % len(colors)]}'>\u25a0</span>&nbsp;{_escape(str(c))}"
+                      for i, c in enumerate(classes)]
+        self.plot.getPlotItem().setTitle("&nbsp;&nbsp;".join(parts), color=fg, size="8pt")
 
     def _value_colors(self, values: np.ndarray) -> list[QColor]:
         rgba = self._surface_rgba(values)
@@ -163,6 +209,8 @@ class BoundaryView(QWidget):
             return
         self.snapshot = snap
         x0, x1, y0, y1 = snap.extent
+        if snap.kind != "curve" and self.extent is not None and not np.allclose(snap.extent, self.extent):
+            self._show_extent(snap.extent)      # the grid decides: the view must match the picture
         if snap.kind == "curve":
             self.curve.setData(snap.xs, snap.values)
         else:
@@ -207,3 +255,16 @@ class BoundaryView(QWidget):
     def hideEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().hideEvent(event)
         self.controller.set_boundary_wanted(self, False)
+
+
+def _small_label() -> QLabel:
+    label = QLabel()
+    label.setWordWrap(True)
+    font = label.font()
+    font.setPointSizeF(max(7.0, font.pointSizeF() * 0.9))
+    label.setFont(font)
+    return label
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

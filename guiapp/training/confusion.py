@@ -1,11 +1,37 @@
-"""The validation confusion matrix as a small table: rows are true classes, columns predictions."""
+"""The validation confusion matrix as a compact table: rows are true classes, columns predictions.
+
+Made for up to ~10 classes in a side panel: small cells sized to their numbers, headers with the
+class names shortened (the full name in the tooltip; with many long names the columns are numbered
+and the rows say which number is which), rows of one text line, and scroll bars only when even that
+does not fit. ``set_classes`` lays out the headers before any training (a new
+project's classes, not the previous project's).
+"""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QAbstractScrollArea, QHeaderView, QLabel, QSizePolicy, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
 
-__all__ = ["ConfusionTable"]
+__all__ = ["ConfusionTable", "short_label"]
+
+LABEL_CHARS = 7          # a header longer than this is shortened ("at_risk" stays, "healthy_patient" -> "health…")
+MIN_SECTION_PX = 26      # a cell is at least this wide: room for "999"
+NAMED_COLUMNS = 4        # more classes than this, with long names: columns are numbered
+
+
+def short_label(name: str, chars: int = LABEL_CHARS) -> str:
+    """``name``, or its first ``chars - 1`` characters and an ellipsis."""
+    return name if len(name) <= chars else name[: chars - 1] + "…"
+
+
+class _CompactTable(QTableWidget):
+    """A table as tall as its rows: QAbstractScrollArea's minimum of 70 px left an empty band under
+    a two-class matrix."""
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        hint = super().minimumSizeHint()
+        return QSize(hint.width(), min(hint.height(), self.sizeHint().height()))
 
 
 class ConfusionTable(QWidget):
@@ -16,26 +42,66 @@ class ConfusionTable(QWidget):
         super().__init__(parent)
         self.title = QLabel("Confusion matrix (validation)")
         self.title.setWordWrap(True)
-        self.table = QTableWidget()
+        self.title.setToolTip("Rows: the true class; columns: what the model predicted")
+        font = self.title.font()
+        font.setPointSizeF(max(7.0, font.pointSizeF() * 0.9))
+        self.title.setFont(font)
+        self.table = _CompactTable()
+        self.table.setFont(font)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table.setWordWrap(False)
+        self.table.setCornerButtonEnabled(False)
+        self.table.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
+        self.table.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        row_px = self.table.fontMetrics().height() + 4
+        horizontal, vertical = self.table.horizontalHeader(), self.table.verticalHeader()
+        horizontal.setFont(font)
+        vertical.setFont(font)
+        horizontal.setMinimumSectionSize(MIN_SECTION_PX)
+        horizontal.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)   # fill the width; scroll below the minimum
+        vertical.setMinimumSectionSize(row_px)
+        vertical.setDefaultSectionSize(row_px)
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.setToolTip("Rows: the true class; columns: what the model predicted")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
         layout.addWidget(self.title)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.table)
+        layout.addStretch(1)
         self.matrix = None
+        self.classes: tuple[str, ...] = ()
+
+    def set_classes(self, classes) -> None:
+        """Empty rows and columns for ``classes`` (headers: the class names, shortened)."""
+        classes = tuple(str(c) for c in classes)
+        self.matrix = None
+        self.table.clearContents()
+        self.title.setText("Confusion matrix (validation): rows true, columns predicted")
+        if classes == self.classes:
+            return
+        self.classes = classes
+        n = len(classes)
+        self.table.setRowCount(n)
+        self.table.setColumnCount(n)
+        # many long names: numbered columns (a column is a number wide), rows say which name is which
+        numbered = n > NAMED_COLUMNS and any(len(name) > 3 for name in classes)
+        for i, name in enumerate(classes):
+            row = QTableWidgetItem(f"{i} {short_label(name, 2 * LABEL_CHARS)}" if numbered else short_label(name))
+            row.setToolTip(f"true: {name}")
+            self.table.setVerticalHeaderItem(i, row)
+            column = QTableWidgetItem(str(i) if numbered else short_label(name))
+            column.setToolTip(f"predicted: {name}")
+            self.table.setHorizontalHeaderItem(i, column)
+        self.table.updateGeometry()                 # its size hint follows the rows (AdjustToContents)
 
     def show_matrix(self, cm) -> None:
+        if tuple(str(c) for c in cm.classes) != self.classes:
+            self.set_classes(cm.classes)
         self.matrix = cm
         n = len(cm.classes)
-        if self.table.rowCount() != n:
-            self.table.setRowCount(n)
-            self.table.setColumnCount(n)
-            self.table.setVerticalHeaderLabels([f"true {c}" for c in cm.classes])
-            self.table.setHorizontalHeaderLabels([f"pred {c}" for c in cm.classes])
         base = self.palette().color(self.palette().ColorRole.Text)
         for i in range(n):
             row_total = max(1, int(cm.counts[i].sum()))
@@ -47,14 +113,16 @@ class ConfusionTable(QWidget):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                     self.table.setItem(i, j, item)
                 item.setText(str(count))
+                item.setToolTip(f"true {cm.classes[i]}, predicted {cm.classes[j]}: {count} "
+                                f"({100 * count / row_total:.0f}% of {cm.classes[i]})")
                 share = count / row_total
                 color = QColor("#2f6fdb" if i == j else "#d62728")
                 color.setAlpha(int(30 + 170 * share) if count else 0)
                 item.setBackground(QBrush(color))
                 item.setForeground(QBrush(QColor("white") if share > 0.55 else base))
-        self.title.setText(f"Confusion matrix (validation, epoch {cm.epoch}): {100 * cm.accuracy:.1f}% correct")
+        self.title.setText(f"Confusion matrix (validation, epoch {cm.epoch}): {100 * cm.accuracy:.1f}% correct"
+                           " — rows true, columns predicted")
 
     def clear(self) -> None:
-        self.matrix = None
-        self.table.clearContents()
-        self.title.setText("Confusion matrix (validation)")
+        """Forget the counts; the class headers stay (they belong to the data, not the training)."""
+        self.set_classes(self.classes)

@@ -316,7 +316,9 @@ class TrainingController(QObject):
 
     # -- slots ------------------------------------------------------------------------------------
     def _on_worker_finished(self) -> None:
-        if self._worker is None:
+        # ``finished`` is queued: a Run's late signal can arrive after the timer ended that Run and
+        # the next Run has started; only a thread that has really finished ends the current Run
+        if self._worker is None or not self._worker.isFinished():
             return
         self._drain()                         # the end event, if the timer has not seen it yet
         if self._worker is not None:          # ended without an end event: never leave it dangling

@@ -128,7 +128,14 @@ class RunHistory:
         return col is not None and bool(np.isfinite(col.view()).any())
 
     def best_epoch(self) -> tuple[int, float] | None:
-        """(epoch, validation loss) at the lowest finite validation loss, or None."""
+        """(epoch, loss) of the best epoch, or None: the trainer's own ``RunResult.best_epoch`` (what
+        early stopping keeps; its ``min_delta`` counts, and the training loss stands in when there is
+        no validation set) once the history ends with a finished Run, else the lowest finite
+        validation loss so far. The marker, the progress text and the findings then agree."""
+        r = self.result
+        if r is not None and r.best_epoch is not None and r.epochs_run == self.n_epochs:
+            loss = r.best_val_loss
+            return int(r.best_epoch), float(loss) if loss is not None else math.nan
         val = self.epoch_column("val_loss")
         if not val.size or not np.isfinite(val).any():
             return None

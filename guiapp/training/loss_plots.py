@@ -7,7 +7,8 @@ from PySide6.QtCore import Qt
 from ..plots.buffers import EmaState, GrowingArray, ema
 from ..plots.live_plot import LivePlot
 
-__all__ = ["EpochLossPlot", "MetricPlot", "OptimizerPlot", "StepLossPlot", "COLORS", "SEVERITY_COLORS"]
+__all__ = ["EpochLossPlot", "MetricPlot", "OptimizerPlot", "StepLossPlot", "COLORS", "SEVERITY_COLORS",
+           "best_epoch_label", "history_heads"]
 
 COLORS = {"train": "#1f77b4", "val": "#ff7f0e", "penalty": "#7f7f7f", "lr": "#2ca02c", "grad": "#9467bd",
           "best": "#2e9d3a", "heads": ("#d62728", "#17becf", "#8c564b", "#e377c2", "#bcbd22")}
@@ -108,53 +109,96 @@ class EpochLossPlot(LivePlot):
             self.set_data("penalty", x, history.epoch_column("penalty"))
         best = history.best_epoch()
         if best is not None:
-            self.set_marker("best", best[0], f"best val {best[0]}", COLORS["best"])
+            self.set_marker("best", best[0], best_epoch_label(history, best[0]), COLORS["best"])
         else:
             self.remove_marker("best")
 
 
 class MetricPlot(LivePlot):
-    """Accuracy (train and validation) for classification; validation R² (left) and MAE (right axis)
-    for regression."""
+    """The validation metric of every head, per epoch.
+
+    One head: accuracy (train and validation) for classification; validation R² (left) and MAE
+    (right axis) for regression. Several heads: each head's validation accuracy or R² on the left
+    axis and each regression head's MAE on the right, in the head's colour and named after it.
+    ``configure(heads)`` sets the curves up for ``((head, task), ...)`` before any data arrives
+    (a new project or data set); ``refresh`` follows the heads of the history it draws.
+    """
 
     def __init__(self, parent=None) -> None:
         super().__init__("Metric", "epoch", "", parent)
         self.crosshair.x_name = "epoch"
-        self.task = ""
+        self.heads: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def task(self) -> str:
+        """The first head's task ("" before the plot knows its heads)."""
+        return self.heads[0][1] if self.heads else ""
 
     def reset_curves(self) -> None:
+        self.clear_data()
+        self.remove_marker("best")
+
+    def configure(self, heads) -> None:
+        """Curves, title and axis labels for ``heads``: ``(name, task)`` pairs, first head first."""
+        heads = tuple((str(name), str(task)) for name, task in heads)
+        if heads == self.heads:
+            return
         for key in list(self.curves):
             self.remove_curve(key)
         self.remove_marker("best")
-        self.task = ""
-
-    def _setup_task(self, task: str) -> None:
-        if task == self.task:
-            return
-        self.reset_curves()
-        self.task = task
+        self.heads = heads
         item = self.getPlotItem()
-        if task == "classification":
+        if not heads:
+            self.set_title("Metric")
+            item.setLabel("left", "")
+        elif len(heads) == 1 and heads[0][1] == "classification":
             self.set_title("Accuracy")
             item.setLabel("left", "accuracy")
             self.add_curve("train_accuracy", "train", COLORS["train"], width=1.6)
             self.add_curve("val_accuracy", "validation", COLORS["val"], width=2.0)
-        else:
+        elif len(heads) == 1:
             self.set_title("R² and mean absolute error")
             item.setLabel("left", "validation R²")
             self.add_curve("val_r2", "val R²", COLORS["val"], width=2.0)
             self.add_curve("val_mae", "val MAE (right)", COLORS["grad"], width=1.6, right=True)
+        else:
+            self._configure_heads(heads)
+
+    def _configure_heads(self, heads: tuple[tuple[str, str], ...]) -> None:
+        tasks = {task for _name, task in heads}
+        self.set_title("Validation metrics")
+        self.getPlotItem().setLabel("left", {frozenset({"classification"}): "accuracy",
+                                             frozenset({"regression"}): "R²"}.get(frozenset(tasks), "accuracy / R²"))
+        for i, (name, task) in enumerate(heads):
+            if task == "classification":
+                self.add_curve(f"{name}/val_accuracy", f"{name} accuracy", _head_color(i), width=2.0)
+            else:
+                self.add_curve(f"{name}/val_r2", f"{name} R²", _head_color(i), width=2.0)
+        for i, (name, task) in enumerate(heads):
+            if task != "classification":
+                self.add_curve(f"{name}/val_mae", f"{name} MAE (right)", _head_color(i), width=1.4,
+                               style=Qt.PenStyle.DotLine, right=True)
 
     def refresh(self, history) -> None:
         x = history.epoch_column("epoch")
         if not x.size or not history.task:
             return
-        self._setup_task(history.task)
+        self.configure(history_heads(history))
         for key in list(self.curves):
             self.set_data(key, x, history.epoch_column(key))
         best = history.best_epoch()
         if best is not None:
             self.set_marker("best", best[0], "", COLORS["best"])
+
+
+def history_heads(history) -> tuple[tuple[str, str], ...]:
+    """``((head, task), ...)`` of the Run(s) in ``history``: a head with an accuracy column is a
+    classification head (RunInfo gives only the first head's task)."""
+    if len(history.heads) <= 1:
+        return ((history.heads[0] if history.heads else "", history.task),) if history.task else ()
+    keys = set(history.epoch_keys())
+    return tuple((h, "classification" if {f"{h}/val_accuracy", f"{h}/train_accuracy"} & keys else "regression")
+                 for h in history.heads)
 
 
 class OptimizerPlot(LivePlot):
@@ -175,6 +219,12 @@ class OptimizerPlot(LivePlot):
             return
         self.set_data("grad_norm", x, history.step_column("grad_norm"))
         self.set_data("lr", x, history.step_column("lr"))
+
+
+def best_epoch_label(history, epoch: int) -> str:
+    """``best val epoch 15``: the epoch whose weights early stopping would keep (the lowest
+    validation loss; the training loss when there is no validation set)."""
+    return f"best val epoch {epoch}" if history.has_epoch_key("val_loss") else f"best epoch {epoch} (train loss)"
 
 
 def finding_color(finding) -> str:

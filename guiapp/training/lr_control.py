@@ -1,14 +1,18 @@
-"""A learning-rate control: a log-scale slider beside a spin box, for a running training."""
+"""A learning-rate control: a log-scale slider beside a spin box, for a running training.
+
+Its range is the catalog's range for ``lr`` (1e-8 .. 100), so it shows any rate a project can hold."""
 from __future__ import annotations
 
 import math
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QAbstractSpinBox, QDoubleSpinBox, QHBoxLayout, QLabel, QSlider, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QWidget
+
+from .lr_finder.spin import LogSpinBox
 
 __all__ = ["LearningRateControl"]
 
-LOG_MIN, LOG_MAX = -6.0, 1.0       # 1e-6 .. 10
+LOG_MIN, LOG_MAX = -8.0, 2.0       # 1e-8 .. 100: the catalog's Param range for lr
 TICKS_PER_DECADE = 100
 
 
@@ -27,13 +31,9 @@ class LearningRateControl(QWidget):
         self.slider.setRange(int(LOG_MIN * TICKS_PER_DECADE), int(LOG_MAX * TICKS_PER_DECADE))
         self.slider.setPageStep(TICKS_PER_DECADE // 2)
         self.slider.setMinimumWidth(120)
-        self.slider.setToolTip("Learning rate on a log scale (1e-6 .. 10); applies from the next batch")
-        self.spin = QDoubleSpinBox()
-        self.spin.setDecimals(6)
-        self.spin.setRange(10 ** LOG_MIN, 10 ** LOG_MAX)
-        self.spin.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
-        self.spin.setKeyboardTracking(False)
-        self.spin.setToolTip("Learning rate of the running training")
+        self.slider.setToolTip("Learning rate on a log scale (1e-8 .. 100); applies from the next batch")
+        self.spin = LogSpinBox(0.01, minimum=10 ** LOG_MIN, maximum=10 ** LOG_MAX)
+        self.spin.setToolTip("Learning rate: the project's while idle, the running training's while it trains")
         label.setBuddy(self.spin)
         layout.addWidget(label)
         layout.addWidget(self.slider, 1)

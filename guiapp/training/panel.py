@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QCheckBox, QFileDialog, QHBoxLayout, QLabel, QMen
                                QToolButton, QVBoxLayout, QWidget)
 
 from .banner import OverfittingBanner
+from .heads import planned_heads
 from .loss_plots import (HIGHLIGHT, EpochLossPlot, MetricPlot, OptimizerPlot, StepLossPlot, finding_color,
                          finding_epochs)
 from .lr_control import LearningRateControl
@@ -64,10 +65,15 @@ class TrainingPanel(QWidget):
         c.runFinished.connect(self._on_controller_runFinished)
         c.runFailed.connect(self._on_controller_runFailed)
         c.stateChanged.connect(self._on_controller_stateChanged)
+        document = c.document
+        document.projectReplaced.connect(self._on_document_projectReplaced)
+        document.projectChanged.connect(self._on_document_projectChanged)
+        document.datasetChanged.connect(self._on_document_datasetChanged)
         self.lr_control.lrEdited.connect(self._on_lr_lrEdited)
         self.smoothing.valueChanged.connect(self._on_smoothing_valueChanged)
         self.log_y.toggled.connect(self._on_logy_toggled)
-        self.lr_control.set_value(_project_lr(c.document))
+        self._show_project_lr()
+        self._set_up_for_project()
 
     def _build_layout(self) -> None:
         c = self.controller
@@ -154,6 +160,20 @@ class TrainingPanel(QWidget):
         """Whether the overfitting banner is shown (independent of the panel's own visibility)."""
         return self.banner.isVisibleTo(self)
 
+    # -- the project ------------------------------------------------------------------------------
+    def _show_project_lr(self) -> None:
+        """Idle, the control shows the project's rate (while training, the running one)."""
+        if not self.controller.is_running():
+            self.lr_control.set_value(_project_lr(self.controller.document))
+
+    def _set_up_for_project(self) -> None:
+        """Curves and titles for the document's heads, while no training is shown: a classification
+        project's plot says Accuracy, a regression's R² and MAE, two heads show both."""
+        if self.history.n_epochs == 0 and not self.controller.is_running():
+            document = self.controller.document
+            heads = planned_heads(document.project, document.dataset)
+            self.metric_plot.configure((h.name, h.task) for h in heads)
+
     # -- findings on the plots --------------------------------------------------------------------
     def _show_findings(self, findings: list) -> None:
         last = self.history.n_epochs
@@ -163,7 +183,8 @@ class TrainingPanel(QWidget):
         self._shade("divergence", diverged, last)
         self._shade("selected", self._selected, last, HIGHLIGHT, alpha=60)
         if over is not None:
-            self.banner.show_finding(over)
+            best = self.history.best_epoch()
+            self.banner.show_finding(over, best[0] if best is not None else None)
         else:
             self.banner.hide()
 
@@ -202,11 +223,13 @@ class TrainingPanel(QWidget):
     def _on_controller_historyCleared(self) -> None:
         for plot in self.plots.values():
             plot.reset_curves()
+            plot.clear_view()             # a finding's zoom or the last project's range must not stick
         self._selected = None
         self.redraws.clear()
         self._seen = (0, 0)
         self.banner.hide()
         self.progress.clear()
+        self._set_up_for_project()
 
     def _on_controller_findingsChanged(self, findings: list) -> None:
         if self._selected is not None and self._selected not in findings:
@@ -223,7 +246,7 @@ class TrainingPanel(QWidget):
     def _on_controller_runFinished(self, result) -> None:
         self.progress.finish(result, self.history)
         self.lr_control.setEnabled(False)
-        self.lr_control.set_value(_project_lr(self.controller.document))
+        self._show_project_lr()
         self.refresh()
 
     def _on_controller_runFailed(self, message: str) -> None:
@@ -235,6 +258,18 @@ class TrainingPanel(QWidget):
     def _on_controller_stateChanged(self, state: str) -> None:
         if state in ("paused", "stopping") and self.controller.is_running():
             self.progress.update_from(self.history, paused=state == "paused", force=True)
+
+    def _on_document_projectReplaced(self) -> None:
+        self._show_project_lr()
+
+    def _on_document_projectChanged(self, kind: str) -> None:
+        if kind in ("training", "all"):
+            self._show_project_lr()
+        if kind in ("outputs", "all"):
+            self._set_up_for_project()           # a head added or removed before any training
+
+    def _on_document_datasetChanged(self, _dataset) -> None:
+        self._set_up_for_project()
 
     def _on_lr_lrEdited(self, value: float) -> None:
         self.controller.set_lr(value)
@@ -265,7 +300,14 @@ class TrainingPanel(QWidget):
 
 
 def _project_lr(document) -> float:
+    """The project's optimizer lr, or its optimizer's default when the file leaves it out."""
+    optimizer = document.project.training.optimizer
     try:
-        return float(document.project.training.optimizer.params.get("lr", 0.01))
-    except (AttributeError, TypeError, ValueError):
+        return float(optimizer.params["lr"])
+    except (KeyError, TypeError, ValueError):
+        pass
+    try:
+        from core.catalog import OPTIMIZERS
+        return float(OPTIMIZERS.get(optimizer.type).param("lr").default)
+    except Exception:  # noqa: BLE001 - an unknown optimizer: the view still needs a number
         return 0.01

@@ -13,7 +13,7 @@ import torch
 from .payloads import BoundarySnapshot, ConfusionMatrix
 
 __all__ = ["GridSpec", "boundary_kind", "class_probabilities", "compute_boundary", "compute_confusion",
-           "make_grid", "raw_points"]
+           "data_extent", "make_grid", "raw_points"]
 
 MARGIN = 0.1          # grid extends this share of the data range beyond the points
 CURVE_POINTS = 200    # samples of a fitted 1-D curve
@@ -59,15 +59,38 @@ def _range(values: np.ndarray) -> tuple[float, float]:
     return lo - pad, hi + pad
 
 
+def _all_points(dataset) -> np.ndarray | None:
+    parts = [p for p in (raw_points(dataset, "train"), raw_points(dataset, "val")) if p is not None and p.size]
+    return np.concatenate(parts) if parts else None
+
+
+def data_extent(dataset) -> tuple[float, float, float, float] | None:
+    """``(x0, x1, y0, y1)`` the picture shows: the inputs' range plus a margin on both axes (the
+    grid of :func:`make_grid` covers exactly this), or for a 1-D regression ("curve") the input's
+    range and the targets' range, each with a margin. None when there is no picture."""
+    kind = boundary_kind(dataset)
+    pts = _all_points(dataset) if kind is not None else None
+    if pts is None:
+        return None
+    x0, x1 = _range(pts[:, 0])
+    if kind != "curve":
+        return (x0, x1) + _range(pts[:, 1])
+    target = dataset.default_target
+    ys = [np.asarray(getattr(dataset, f"y_{split}")[target].numpy(), dtype=np.float64).reshape(-1)
+          for split in ("train", "val")]
+    ys = np.concatenate([y for y in ys if y.size])
+    finite = ys[np.isfinite(ys)]
+    return (x0, x1) + (_range(finite) if finite.size else (-1.0, 1.0))
+
+
 def make_grid(dataset, resolution: int = 80) -> GridSpec | None:
     """The grid over the data's range (with a margin), normalized like the training inputs."""
     kind = boundary_kind(dataset)
     if kind is None:
         return None
-    parts = [p for p in (raw_points(dataset, "train"), raw_points(dataset, "val")) if p is not None and p.size]
-    if not parts:
+    pts = _all_points(dataset)
+    if pts is None:
         return None
-    pts = np.concatenate(parts)
     x0, x1 = _range(pts[:, 0])
     if kind == "curve":
         xs = np.linspace(x0, x1, max(2, CURVE_POINTS))

@@ -88,3 +88,58 @@ def test_nan_and_inf_in_data_are_drawn(qtbot):
     plot.set_data("a", np.arange(1.0, 6.0), y)
     plot.set_log_y(True)
     assert not plot.grab().isNull()
+
+
+def test_the_legend_wraps_to_the_plots_width_instead_of_being_cut(qtbot):
+    plot = LivePlot("Loss per step", "step", "loss")
+    qtbot.addWidget(plot)
+    for i, name in enumerate(("loss (raw)", "loss (smoothed)", "diagnosis_head loss", "severity_head loss")):
+        plot.add_curve(str(i), name, "#1f77b4")
+    plot.resize(1600, 300)
+    plot.show()
+    qtbot.waitUntil(lambda: plot.title_text().count("\n") == 0)
+    plot.resize(330, 300)
+    qtbot.waitUntil(lambda: plot.title_text().count("\n") >= 2)
+    item = plot.getPlotItem()
+    qtbot.waitUntil(lambda: item.titleLabel.item.boundingRect().width() <= plot.width())
+    assert all(name in plot.title_text() for name in ("diagnosis_head loss", "severity_head loss"))
+
+
+def test_clear_view_forgets_old_ranges_and_the_right_axis_follows_its_curves(qtbot):
+    plot = LivePlot("t", "epoch", "loss")
+    qtbot.addWidget(plot)
+    plot.show()
+    plot.add_curve("a", "loss", "#1f77b4")
+    plot.add_curve("b", "mae", "#9467bd", right=True)
+    assert plot.getPlotItem().getAxis("right").isVisible()
+    plot.set_data("a", np.arange(1.0, 151.0), np.linspace(2, 0, 150))
+    plot.settle()
+    vb = plot.getPlotItem().vb
+    vb.setXRange(2, 3)
+    plot.reset_curves()
+    plot.clear_view()
+    assert vb.viewRange()[0] == pytest.approx([0.0, 1.0]) and all(vb.autoRangeEnabled())
+    plot.set_data("a", np.arange(1.0, 4.0), np.array([1.0, 0.5, 0.2]))
+    plot.settle()
+    assert vb.viewRange()[0][0] <= 1 and 3 <= vb.viewRange()[0][1] < 10
+    plot.remove_curve("b")
+    assert not plot.getPlotItem().getAxis("right").isVisible()
+
+
+def test_export_is_1200_wide_from_a_tiny_plot(qtbot, tmp_path):
+    from PySide6.QtGui import QImage
+    plot = LivePlot("Gradient norm and learning rate", "step", "gradient norm", right_from_zero=True)
+    qtbot.addWidget(plot)
+    plot.add_curve("g", "gradient norm", "#9467bd")
+    plot.add_curve("lr", "learning rate (right)", "#2ca02c", right=True)
+    x = np.arange(1.0, 901.0)
+    plot.set_data("g", x, 1 + np.sin(x / 10))
+    plot.set_data("lr", x, np.full(900, 0.01))
+    plot.resize(580, 97)
+    plot.show()
+    before, title = plot.getPlotItem().geometry(), plot.title_text()
+    image = QImage(str(plot.export(tmp_path / "grad.png")))
+    assert (image.width(), image.height()) == (1200, 600)
+    assert plot.getPlotItem().geometry() == before and plot.title_text() == title   # the screen is untouched
+    big = QImage(str(plot.export(tmp_path / "big.png", width=2000)))
+    assert big.width() == 2000 and big.height() == 1000

@@ -172,7 +172,11 @@ def test_overfitting_banner_on_an_oversized_network(qtbot, controller):
     assert start == over.start_epoch and end >= over.end_epoch
     assert panel.step_plot.region("overfitting") is not None
     best = panel.epoch_plot.marker("best")
-    assert best is not None and best.value() == c.history.best_epoch()[0]
+    assert best is not None and best.value() == c.history.best_epoch()[0] == result.best_epoch
+    # the banner names both numbers, so a shaded onset and a later marker do not look like a contradiction
+    text = panel.banner.text.text()
+    assert f"overfitting since epoch {over.start_epoch}" in text and f"best val epoch {result.best_epoch}" in text
+    assert best.label.format == f"best val epoch {result.best_epoch}"
 
 
 def test_no_banner_on_a_well_sized_network_with_early_stopping(qtbot, controller):
@@ -194,3 +198,73 @@ def test_a_continued_run_is_diagnosed_over_the_whole_curve(qtbot, controller):
     assert second.start_epoch == 2 and second.epochs_run == 4
     assert [h.epoch for h in second.history] == [1, 2, 3, 4]   # the trainer saw the whole history
     assert second.best_epoch in (1, 2, 3, 4)
+
+
+def test_the_decision_boundary_fills_the_axes_and_the_view_stops_at_the_data(qtbot, controller):
+    from guiapp.training.snapshots import data_extent
+    c = controller(mlp_project("spiral", [16], params={"samples": 300}, epochs=2))
+    view = BoundaryView(c)
+    qtbot.addWidget(view)
+    view.resize(420, 640)                         # a tall, narrow dock: aspect locking left blank bands
+    view.show()
+    extent = data_extent(c.document.dataset)
+    vb = view.plot.getPlotItem().vb
+    (x0, x1), (y0, y1) = vb.viewRange()
+    assert (x0, x1, y0, y1) == pytest.approx(extent)
+    run_to_end(qtbot, c)
+    rect = view.image_item.mapRectToParent(view.image_item.boundingRect())
+    assert (rect.left(), rect.right(), rect.top(), rect.bottom()) == pytest.approx(extent, abs=1e-6)
+    vb.scaleBy((4.0, 4.0))                        # zooming out stops at the picture
+    (x0, x1), (y0, y1) = vb.viewRange()
+    assert x0 >= extent[0] - 1e-6 and x1 <= extent[1] + 1e-6 and y0 >= extent[2] - 1e-6 and y1 <= extent[3] + 1e-6
+    assert view.plot.getPlotItem().legend is None   # the legend is in the title row, above the data
+    title = view.plot.getPlotItem().titleLabel.item.toPlainText()
+    assert "train" in title and "validation" in title
+
+
+def test_a_fitted_curve_is_ranged_to_the_data(qtbot, controller):
+    c = controller(mlp_project("spiral", [16], params={"samples": 200}, epochs=1))
+    view = BoundaryView(c)
+    qtbot.addWidget(view)
+    view.show()
+    d = mlp_project("sine", [16], params={"samples": 200}, epochs=3, out=1, loss="MSELoss", activation="Tanh")
+    c.document.replace(d)                         # from a 2-D classification to a 1-D regression
+    run_to_end(qtbot, c)
+    ds = c.document.dataset
+    y = np.concatenate([ds.y_train[ds.default_target].numpy().ravel(), ds.y_val[ds.default_target].numpy().ravel()])
+    (_x0, _x1), (y0, y1) = view.plot.getPlotItem().vb.viewRange()
+    span = y.max() - y.min()
+    assert y0 <= y.min() and y1 >= y.max() and (y1 - y0) <= 1.3 * span, (y0, y1, y.min(), y.max())
+    assert "model" in view.plot.getPlotItem().titleLabel.item.toPlainText()
+
+
+def test_the_confusion_matrix_follows_the_projects_classes_and_fits_ten(qtbot, controller):
+    c = controller(mlp_project("spiral", [8], params={"samples": 200}, epochs=1))
+    view = BoundaryView(c)
+    qtbot.addWidget(view)
+    view.resize(340, 520)
+    view.show()
+    run_to_end(qtbot, c)
+    assert view.confusion.table.rowCount() == 2
+    c.document.replace(Project.load(EXAMPLES / "digits.losslab.json"))
+    table = view.confusion.table
+    assert table.rowCount() == 10 and table.columnCount() == 10 and view.confusion.matrix is None
+    assert not view.picture.isVisibleTo(view) and view.message.isVisibleTo(view)
+    assert view.confusion.isVisibleTo(view)
+    assert table.horizontalHeaderItem(9).text() == "9" and table.verticalHeaderItem(0).text() == "0"
+    rows = table.verticalHeader().length() + table.horizontalHeader().height()
+    assert rows <= view.confusion.height(), "all ten rows are visible"
+    assert view.message.height() < 80, "the no-picture note is one small line, not an empty area"
+
+
+def test_long_class_names_are_shortened_in_the_headers(qtbot):
+    from guiapp.training.confusion import ConfusionTable, short_label
+    from guiapp.training.payloads import ConfusionMatrix
+    table = ConfusionTable()
+    qtbot.addWidget(table)
+    classes = ("healthy", "at_risk", "critically_ill")
+    table.show_matrix(ConfusionMatrix(np.eye(3, dtype=np.int64) * 5, classes, 4))
+    header = table.table.horizontalHeaderItem(2)
+    assert header.text() == short_label("critically_ill") and len(header.text()) <= 7
+    assert "critically_ill" in header.toolTip()
+    assert table.table.item(1, 1).text() == "5" and "100.0% correct" in table.title.text()
