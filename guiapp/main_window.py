@@ -25,6 +25,7 @@ from .panels.training_settings import TrainingSettingsPanel
 
 STATE_VERSION = 3  # bump when the default dock layout changes: older saved layouts are ignored
 PLOTS_HEIGHT = 330  # the training dock under the canvas (the canvas keeps the larger share)
+PLOTS_SHARE = 0.37  # ... and in a taller window it grows with it, so the plots get room too
 ABOUT = ("<h3>LossLab</h3><p>Build neural networks by hand, train them live, and understand their loss.</p>"
          "<p>PyTorch under the hood; runs offline.</p>")
 
@@ -222,13 +223,28 @@ class MainWindow(QMainWindow):
 
     # -- layout ------------------------------------------------------------------------------------
     def restore_layout(self) -> None:
-        """Restore the window geometry and dock layout saved at the last close."""
+        """Restore the window geometry and dock layout saved at the last close; without a saved
+        layout the docks are sized to the window when it is first shown."""
         geometry = settings.value("window/geometry")
         state = settings.value("window/state")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
-        if isinstance(state, QByteArray):
-            self._apply_state(state)
+        restored = isinstance(state, QByteArray) and self._apply_state(state)
+        self._fit_docks_on_show = not restored
+
+    def fit_docks(self) -> None:
+        """Default dock sizes for the window's current size."""
+        h = self.height()
+        self.resizeDocks([self.plots_dock], [max(PLOTS_HEIGHT, int(PLOTS_SHARE * h))], Qt.Orientation.Vertical)
+        column = max(400, h - 120)
+        self.resizeDocks([self.inspector_dock, self.data_dock], [int(0.45 * column), int(0.55 * column)],
+                         Qt.Orientation.Vertical)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if getattr(self, "_fit_docks_on_show", False):
+            self._fit_docks_on_show = False
+            self.fit_docks()
 
     def save_layout(self) -> None:
         settings.set_value("window/geometry", self.saveGeometry())
@@ -239,6 +255,7 @@ class MainWindow(QMainWindow):
         for dock in self.findChildren(QDockWidget):
             dock.setFloating(False)
         self._apply_state(self._default_state)
+        self.fit_docks()
 
     def _apply_state(self, state: QByteArray) -> bool:
         # Qt 6 leaves a stray copy of a tab bar visible when a second group of tabbed docks is built

@@ -42,6 +42,7 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     ap.add_argument("--tab", choices=TABS, default="data",
                     help="which tab to raise: a settings tab (data, outputs, training) or one beside the "
                          "plots (findings, boundary); default data")
+    ap.add_argument("--select", metavar="NODE", help="select this node, so the inspector shows its parameters")
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the training (default 300)")
     ap.add_argument("--onscreen", action="store_true",
                     help="use the desktop's display instead of Qt's offscreen platform")
@@ -160,6 +161,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if status:
             return status
     window.canvas.fit_to_view(readable=True)
+    if args.select:
+        if args.select not in document.project.model.ids():
+            return _fail(f"--select {args.select}: no such node; nodes are: {', '.join(document.project.model.ids())}", 2)
+        window.canvas.select_nodes([args.select])
     for _ in range(10):  # let timers (plot redraws at ~30 Hz) and layouts settle
         app.processEvents()
         time.sleep(0.04)
