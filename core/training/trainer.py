@@ -21,6 +21,9 @@ from .setup import RunSetup, baseline_loss, majority_rate, make_optimizer, prepa
 
 FLUSH_STEPS = 64         # steps per StepRecords batch at most
 FLUSH_SECONDS = 0.05     # ... or this much time, whichever comes first
+#: live diagnostics re-read the whole history and step series: on fast epochs they run only while
+#: they have cost at most this share of the training time so far (always at the end of the run)
+DIAG_SHARE = 0.03
 
 
 @dataclass
@@ -124,6 +127,7 @@ class _Loop:
         self.gen = torch.Generator().manual_seed(seed)
         self.project_lr = self.opt.param_groups[0]["lr"]
         self.tracker = None
+        self.diag_seconds = 0.0
         self.findings: list = []
         if diagnose:
             from ..diagnostics import DiagnosticContext, DiagnosticsTracker
@@ -294,10 +298,12 @@ class _Loop:
         if not math.isfinite(monitor) and self.diverged_step is None:
             self.diverged_step = self.step
         self.obs.on_epoch_end(rec)
-        if self.tracker is not None:
+        if self.tracker is not None and self.diag_seconds <= DIAG_SHARE * (now - t0):
+            td = time.perf_counter()
             if self.relu_nodes:
                 self.tracker.context.dead_unit_share = self._dead_units()
             current = self.tracker.update([h.to_dict() | _raw(h) for h in self.history], self._steps())
+            self.diag_seconds += time.perf_counter() - td
             new = self.tracker.new_since_last()
             changed = [f.to_dict() for f in current] != [f.to_dict() for f in self.findings]
             self.findings = current
