@@ -1,20 +1,13 @@
-"""Curve diagnostics pinned on synthetic histories (seeded numpy, no torch)."""
+"""Curve diagnostics pinned on synthetic histories: one rule at a time."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from core.diagnostics import (
     DiagnosticContext,
     DiagnosticsTracker,
-    Finding,
     diagnose,
     find_dead_units,
     find_divergence,
@@ -24,66 +17,17 @@ from core.diagnostics import (
     find_plateau,
     find_underfitting,
 )
-
-STEPS_PER_EPOCH = 50
-
-
-# ---------------------------------------------------------------- builders
-
-
-def make_history(train, val=None, *, lr=0.01, **metrics) -> list[dict]:
-    """Per-epoch records as the trainer emits them."""
-    history = []
-    for i, loss in enumerate(train):
-        rec = {
-            "epoch": i + 1,
-            "step": (i + 1) * STEPS_PER_EPOCH,
-            "train_loss": float(loss),
-            "val_loss": None if val is None else float(val[i]),
-            "lr": lr[i] if isinstance(lr, (list, np.ndarray)) else lr,
-            "seconds": 0.1,
-        }
-        for key, values in metrics.items():
-            rec[key] = float(values[i])
-        history.append(rec)
-    return history
-
-
-def falling_train(n: int, seed: int = 0, noise: float = 0.01) -> np.ndarray:
-    t = np.arange(1, n + 1)
-    rng = np.random.default_rng(seed)
-    return (0.05 + 0.9 * np.exp(-t / 12)) * (1 + noise * rng.standard_normal(n))
-
-
-def u_curve(seed: int = 0, noise: float = 0.0, n: int = 80) -> tuple[list[dict], int]:
-    """Train falls; validation falls, bottoms out near epoch 28 and climbs ~45%."""
-    t = np.arange(1, n + 1)
-    clean = 0.35 + 0.6 * np.exp(-t / 8) + 0.0008 * np.maximum(0, t - 25) ** 1.5
-    rng = np.random.default_rng(1000 + seed)
-    val = clean * (1 + noise * rng.standard_normal(n))
-    return make_history(falling_train(n, seed), val), int(t[np.argmin(clean)])
-
-
-def converging(n: int = 60, seed: int = 0) -> list[dict]:
-    """A healthy run: both losses fall to a floor, val a little above train, accuracy climbs."""
-    t = np.arange(1, n + 1)
-    rng = np.random.default_rng(seed)
-    train = (0.08 + 0.62 * np.exp(-t / 8)) * (1 + 0.005 * rng.standard_normal(n))
-    val = (0.11 + 0.60 * np.exp(-t / 8)) * (1 + 0.01 * rng.standard_normal(n))
-    acc = 0.97 - 0.47 * np.exp(-t / 6)
-    return make_history(train, val, val_accuracy=acc)
-
-
-def step_losses(n_steps: int, *, scatter: float, seed: int = 0, start: float = 1.0, end: float = 0.2) -> np.ndarray:
-    """Step losses: an exponential trend times (1 + scatter * noise)."""
-    rng = np.random.default_rng(seed)
-    s = np.arange(n_steps)
-    trend = end + (start - end) * np.exp(-s / (n_steps / 5))
-    return trend * np.clip(1 + scatter * rng.standard_normal(n_steps), 0.02, None)
-
-
-def kinds(findings) -> set[str]:
-    return {f.kind for f in findings}
+from tests.core.diagnostics_histories import (
+    STEPS_PER_EPOCH,
+    converging,
+    falling_train,
+    kinds,
+    make_history,
+    plateau_history,
+    stalled_history,
+    step_losses,
+    u_curve,
+)
 
 
 # ---------------------------------------------------------------- overfitting
@@ -227,23 +171,8 @@ def test_divergence_is_reported_first_and_other_rules_ignore_the_blowup():
 # ---------------------------------------------------------------- plateau / stalled
 
 
-def _plateau_history(break_at: int | None, n: int = 60, seed: int = 0, start: float = 1.0, level: float = 0.6):
-    t = np.arange(1, n + 1)
-    rng = np.random.default_rng(seed)
-    loss = level + (start - level) * np.exp(-t / 2)  # quick drop to a saddle ...
-    if break_at is not None:  # ... that breaks: down to ~0.1
-        loss = np.where(t > break_at, 0.1 + (level - 0.1) * np.exp(-(t - break_at) / 4), loss)
-    loss = loss * (1 + 0.003 * rng.standard_normal(n))
-    return make_history(loss, loss * 1.05)
-
-
-def _stalled_history(seed: int = 0) -> list[dict]:
-    """Barely off the starting loss, then flat: it never got going."""
-    return _plateau_history(None, seed=seed, start=0.70, level=0.62)
-
-
 def test_plateau_that_breaks_is_plateau_not_stalled():
-    history = _plateau_history(break_at=30)
+    history = plateau_history(break_at=30)
     for final in (False, True):
         finding = find_plateau(history, final=final)
         assert finding is not None and finding.kind == "plateau"
@@ -254,7 +183,7 @@ def test_plateau_that_breaks_is_plateau_not_stalled():
 
 @pytest.mark.parametrize("seed", range(3))
 def test_flat_high_loss_to_the_end_is_stalled(seed):
-    history = _stalled_history(seed)
+    history = stalled_history(seed)
     finding = find_plateau(history, final=True)
     assert finding is not None and finding.kind == "stalled" and finding.severity == "warning"
     assert finding.end_epoch == 60 and finding.start_epoch <= 12
@@ -271,7 +200,7 @@ def test_flat_high_loss_to_the_end_is_stalled(seed):
 def test_converged_loss_is_not_stalled():
     assert find_plateau(converging(), final=True) is None
     # Fell to 65% of the trivial loss, then flat: the data's noise floor, not a stall.
-    floor = _plateau_history(None, start=0.69, level=0.45)
+    floor = plateau_history(None, start=0.69, level=0.45)
     assert find_plateau(floor, final=True, context=DiagnosticContext(baseline_loss=0.69)) is None
 
 
@@ -290,7 +219,7 @@ def test_late_flat_stretch_near_zero_is_not_a_plateau():
 def test_plateau_broken_by_lr_drop_names_it():
     n = 60
     lr = [0.1 if e <= 30 else 0.01 for e in range(1, n + 1)]
-    history = _plateau_history(break_at=30)
+    history = plateau_history(break_at=30)
     for rec, rate in zip(history, lr):
         rec["lr"] = rate
     finding = find_plateau(history, final=True)
@@ -420,162 +349,3 @@ def test_dead_units_names_the_worst_node():
     assert find_dead_units(None) is None
 
 
-# ---------------------------------------------------------------- tracker
-
-
-def test_tracker_does_not_flicker_on_noisy_overfitting():
-    for seed in range(3):
-        history, true_min = u_curve(seed, noise=0.04)
-        tracker = DiagnosticsTracker()
-        states, appeared = [], 0
-        for k in range(1, len(history) + 1):
-            current = tracker.update(history[:k])
-            states.append("overfitting" in kinds(current))
-            appeared += sum(f.kind == "overfitting" for f in tracker.new_since_last())
-        states.append("overfitting" in kinds(tracker.finish(history)))
-        transitions = sum(a != b for a, b in zip([False] + states, states))
-        assert transitions <= 1 and states[-1]
-        assert appeared == 1
-        finding = next(f for f in tracker.findings if f.kind == "overfitting")
-        assert abs(finding.start_epoch - true_min) <= 6 and finding.end_epoch == len(history)
-
-
-def test_tracker_reports_each_finding_once_and_keeps_divergence():
-    history = make_history([1.0, 0.8, 0.7, 0.65, float("nan")])
-    tracker = DiagnosticsTracker()
-    tracker.update(history[:4])
-    assert tracker.new_since_last() == []
-    tracker.update(history)
-    assert [f.kind for f in tracker.new_since_last()] == ["divergence"]
-    assert kinds(tracker.update(history)) == {"divergence"}
-    assert tracker.new_since_last() == []
-    assert kinds(tracker.update(history[:5] + [dict(history[3], epoch=6)])) == {"divergence"}
-
-
-def test_tracker_counts_epochs_not_calls():
-    history, _ = u_curve()
-    tracker = DiagnosticsTracker()
-    onset = None
-    for k in range(1, len(history) + 1):
-        for _ in range(3):  # e.g. the GUI asks again when step data arrives mid-epoch
-            tracker.update(history[:k])
-        if onset is None and "overfitting" in kinds(tracker.findings):
-            onset = k
-    single = DiagnosticsTracker()
-    first = next(k for k in range(1, len(history) + 1) if "overfitting" in kinds(single.update(history[:k])))
-    assert onset == first
-
-
-def test_tracker_finish_turns_plateau_into_stalled():
-    history = _stalled_history()
-    tracker = DiagnosticsTracker()
-    for k in range(1, len(history) + 1):
-        tracker.update(history[:k])
-    assert kinds(tracker.findings) == {"plateau"}
-    final = tracker.finish(history)
-    assert kinds(final) == {"stalled"} and kinds(tracker.new_since_last()) == {"stalled"}
-
-
-def test_tracker_hold_extends_range_then_drops_after_contradiction():
-    history, _ = u_curve()
-    tracker = DiagnosticsTracker(hold=3)
-    for k in range(1, len(history) + 1):
-        tracker.update(history[:k])
-    assert "overfitting" in kinds(tracker.findings)
-    # Validation recovers far below the old minimum: clearly contradicted.
-    recovered = history + [
-        dict(history[-1], epoch=e, step=e * STEPS_PER_EPOCH, val_loss=0.2, train_loss=0.04) for e in range(81, 111)
-    ]
-    seen_after = []
-    for k in range(81, len(recovered) + 1):
-        seen_after.append("overfitting" in kinds(tracker.update(recovered[:k])))
-    assert seen_after[0] and not seen_after[-1]
-    assert seen_after == sorted(seen_after, reverse=True)  # on, then off, once
-
-
-# ---------------------------------------------------------------- output shape
-
-
-def test_findings_are_json_ready_one_liners():
-    history, _ = u_curve(noise=0.03)
-    loss = step_losses(80 * STEPS_PER_EPOCH, scatter=0.9)
-    loss[-1] = np.nan
-    context = DiagnosticContext(majority_rate=0.9, dead_unit_share={"relu_1": 0.9})
-    findings = diagnose(history, steps={"step_loss": loss}, context=context, final=True)
-    findings.append(find_divergence(make_history([1.0, float("inf")])))
-    assert {"divergence", "overfitting", "noisy", "dead_units"} <= kinds(findings)
-    for finding in findings:
-        data = finding.to_dict()
-        assert list(data) == [
-            "kind", "severity", "start_epoch", "end_epoch", "start_step", "end_step",
-            "message", "evidence", "suggestion", "node",
-        ]
-        json.dumps(data, allow_nan=False)
-        assert "\n" not in finding.message and "\n" not in finding.suggestion
-        assert Finding.from_dict(json.loads(json.dumps(data))).to_dict() == data
-    severities = [f.severity for f in findings[:-1]]
-    assert severities == sorted(severities, key=["error", "warning", "info"].index)
-
-
-def test_bad_severity_is_refused():
-    with pytest.raises(ValueError, match="severity"):
-        Finding(kind="x", severity="fatal", message="", suggestion="")
-
-
-def test_diagnostics_import_neither_torch_nor_qt():
-    code = "import sys, core.diagnostics; print(any(m in sys.modules for m in ('torch', 'PySide6')))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
-
-
-# ---------------------------------------------------------------- property
-
-
-def decreasing(n: int):
-    """Strictly decreasing positive curves of length n."""
-    return st.tuples(
-        st.floats(min_value=1e-3, max_value=1e3),
-        st.lists(st.floats(min_value=0.5, max_value=0.9999), min_size=n - 1, max_size=n - 1),
-    ).map(lambda p: p[0] * np.cumprod([1.0] + p[1]))
-
-
-@settings(max_examples=60, deadline=None)
-@given(data=st.data(), n=st.integers(min_value=2, max_value=70))
-def test_monotonically_decreasing_curves_never_overfit_or_diverge(data, n):
-    train, val = data.draw(decreasing(n)), data.draw(decreasing(n))
-    found = kinds(diagnose(make_history(train, val), final=True))
-    assert "overfitting" not in found and "divergence" not in found
-
-
-values = st.one_of(
-    st.none(),
-    st.floats(allow_nan=True, allow_infinity=True, width=64),
-    st.floats(min_value=0.0, max_value=10.0),
-)
-records = st.fixed_dictionaries(
-    {},
-    optional={
-        "train_loss": values,
-        "val_loss": values,
-        "val_accuracy": values,
-        "val_r2": values,
-        "lr": values,
-    },
-)
-
-
-@settings(max_examples=60, deadline=None)
-@given(
-    history=st.lists(records, max_size=40),
-    step_loss=st.lists(st.floats(allow_nan=True, allow_infinity=True, width=64), max_size=300),
-    final=st.booleans(),
-)
-def test_any_history_gives_findings_without_crashing(history, step_loss, final):
-    history = [dict(rec, epoch=i + 1, step=(i + 1) * 10) for i, rec in enumerate(history)]
-    steps = {"step_loss": np.array(step_loss, dtype=np.float64), "step_lr": np.full(len(step_loss), 0.01)}
-    context = DiagnosticContext(baseline_loss=0.7, majority_rate=0.8, lr=0.01, dead_unit_share={"r": 0.9})
-    tracker = DiagnosticsTracker(context)
-    for k in range(len(history) + 1):
-        tracker.update(history[:k], steps)
-    for finding in diagnose(history, steps=steps, context=context, final=final) + tracker.finish(history, steps):
-        json.dumps(finding.to_dict(), allow_nan=False)
