@@ -152,6 +152,10 @@ def cmd_train(args, out: Callable[[str], None]) -> int:
     out(f"{result.status}: {_plural(result.epochs_run, 'epoch')}, {_plural(result.steps, 'step')} in "
         f"{result.seconds:.1f}s ({result.steps_per_second:,.0f} steps/s){best}"
         + (f" - {result.message}" if result.message else ""))
+    if result.test:
+        first = {k: v for k, v in result.test.items() if "/" not in k}
+        out(f"test ({dataset.x_test.shape[0]:,} held-out samples, final weights): loss {first.get('test_loss', float('nan')):.4f}  "
+            + "  ".join(f"{k} {v:.4f}" for k, v in first.items() if k != "test_loss"))
     if args.save_model:
         import torch
         try:
@@ -218,7 +222,7 @@ def main(argv: Sequence[str] | None = None, out: Callable[[str], None] | None = 
         parser.print_help()
         return 0
     if getattr(args, "epochs", None) is not None and args.epochs < 1:
-        print("losslab: --epochs must be at least 1", file=sys.stderr)
+        print(f"losslab {args.command}: --epochs must be at least 1", file=sys.stderr)
         return 2
     handler = {"check": cmd_check, "train": cmd_train, "lr-find": cmd_lr_find}[args.command]
     try:

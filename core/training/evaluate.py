@@ -70,3 +70,21 @@ def evaluate(setup: RunSetup, *, train_sample: int = 512) -> tuple[float | None,
     metrics = {k_: v for k_, v in first.items() if k_ != "val_loss"}
     val_loss = sum(h.weight * heads[h.name]["val_loss"] for h in setup.heads) if n_val else None
     return val_loss, metrics, heads
+
+
+def evaluate_test(setup: RunSetup) -> dict[str, float]:
+    """Loss and metrics on the test split (``test_loss``, ``test_accuracy``... for the first head;
+    ``<head>/test_...`` for the others when there are several)."""
+    from ..catalog import LOSSES
+    x = setup.dataset.x_test.to(setup.device)
+    outs = predict_heads(setup, x)
+    values: dict[str, torch.Tensor] = {}
+    for i, h in enumerate(setup.heads):
+        raw = setup.dataset.y_test[h.target].to(setup.device)
+        adapted = LOSSES.get(h.loss_name).extra["adapt"](raw, h.info).to(setup.device)
+        with torch.inference_mode():
+            m = head_metrics(h, outs[i], adapted, raw, "test")
+        prefix = "" if i == 0 else f"{h.name}/"
+        values.update({prefix + k: v for k, v in m.items()})
+    flat = torch.stack([v.float() for v in values.values()]).tolist()
+    return dict(zip(values, flat))

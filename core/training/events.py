@@ -86,6 +86,8 @@ class RunResult:
     start_epoch: int = 0                       # epochs trained before this run (a resumed run)
     #: what ``train(resume=...)`` needs to continue this run (not serialized)
     state: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: the held-out test split, evaluated once at the end with the final weights (empty without one)
+    test: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -93,6 +95,7 @@ class RunResult:
             "best_val_loss": _num(self.best_val_loss), "steps": self.steps,
             "steps_per_second": round(self.steps_per_second, 1), "seconds": round(self.seconds, 3),
             "message": self.message, "diverged_step": self.diverged_step,
+            "test": {k: _num(v) for k, v in self.test.items()},
             "history": [h.to_dict() for h in self.history],
             "findings": [f.to_dict() for f in self.findings],
         }

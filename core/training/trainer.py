@@ -15,7 +15,7 @@ import torch
 
 from ..catalog import SCHEDULES, build_schedule
 from .control import TrainingControl
-from .evaluate import evaluate
+from .evaluate import evaluate, evaluate_test
 from .events import EpochRecord, RunInfo, RunResult, StepRecords, TrainingObserver
 from .setup import RunSetup, baseline_loss, majority_rate, make_optimizer, prepare
 
@@ -334,18 +334,25 @@ class _Loop:
             message = (f"diverged at step {self.diverged_step}: the loss became NaN/inf or exploded"
                        + (f"; kept the weights of epoch {best_epoch}" if best_epoch else ""))
         findings = self.findings
-        if self.tracker is not None and self.history:
+        if self.tracker is not None and (self.history or self.series["step_loss"].n):
             try:
-                findings = self.tracker.finish([h.to_dict() | _raw(h) for h in self.history], self._steps())
+                if self.history:
+                    findings = self.tracker.finish([h.to_dict() | _raw(h) for h in self.history], self._steps())
+                else:  # it ended inside the first epoch (a divergence at step 7): the steps tell
+                    from ..diagnostics import diagnose
+                    findings = diagnose([], steps=self._steps(), context=self.tracker.context, final=True)
             except Exception as exc:  # noqa: BLE001 - a diagnostics bug must not lose the run
                 message = message or f"diagnostics failed: {exc}"
+        test = {}
+        if s.dataset.x_test.shape[0] and status != "failed":
+            test = evaluate_test(s)
         state = {"series": {k: v.view().copy() for k, v in self.series.items()},
                  "optimizer": self.opt.state_dict(), "best": self.best, "wait": self.wait,
                  "generator": self.gen.get_state()}
         ran = self.step - first_step
         return RunResult(status, len(self.history), best_epoch, best_val, self.history, self.step, seconds,
                          ran / seconds if seconds > 0 else 0.0, message, self.diverged_step, findings,
-                         self.series["step_loss"].view().tolist(), s.model, self.start_epoch, state)
+                         self.series["step_loss"].view().tolist(), s.model, self.start_epoch, state, test)
 
 
 def _dead_units_of(model, x: torch.Tensor, nodes: list[str]) -> dict[str, float]:

@@ -233,3 +233,23 @@ def test_a_stop_records_only_completed_epochs():
     result = train(spiral(epochs=50), observer=rec, control=control, diagnose=False)
     assert result.status == "stopped" and result.epochs_run == 2
     assert all(h.train_loss > 0.01 for h in result.history)
+
+
+def test_a_divergence_inside_the_first_epoch_still_gets_its_finding():
+    project = spiral(epochs=5)
+    project.training.optimizer.type, project.training.optimizer.params = "SGD", {"lr": 50.0}
+    result = train(project)
+    assert result.status == "diverged" and result.epochs_run == 0
+    [finding] = [f for f in result.findings if f.kind == "divergence"]
+    assert finding.start_step is not None and finding.start_step <= result.diverged_step
+    assert "from 50 to 5" in finding.suggestion
+
+
+def test_the_test_split_is_evaluated_once_with_the_final_weights():
+    project = spiral(epochs=3)
+    project.data.test_fraction = 0.1
+    result = train(project, diagnose=False)
+    assert set(result.test) == {"test_loss", "test_accuracy", "test_balanced_accuracy"}
+    assert 0.0 <= result.test["test_accuracy"] <= 1.0
+    assert result.to_dict()["test"] == pytest.approx(result.test)
+    assert train(spiral(epochs=1), diagnose=False).test == {}
