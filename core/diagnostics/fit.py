@@ -9,8 +9,7 @@ import numpy as np
 
 from .curves import History, epoch_numbers, learning_rate_at, quiet_numpy, series, smooth
 from .findings import DiagnosticContext, Finding
-from .wording import lr as fmt_lr
-from .wording import num, pct
+from .wording import num, pct, raise_lr_advice
 
 UNDERFIT_RATIO = 0.8  # training loss still above 80% of the trivial predictor's
 UNDERFIT_GAP = 0.1  # validation within 10% of the baseline above training: not overfitting
@@ -97,7 +96,7 @@ def find_underfitting(
         if recent_gain > STILL_LEARNING
         else "train longer, "
     )
-    higher = f"raise the learning rate 3× (to {fmt_lr(3 * rate)})" if rate else "raise the learning rate 3×"
+    higher = raise_lr_advice(rate, ctx.optimizer, gentle="3×")
     suggestion = (
         "Give the model more capacity (twice the hidden units or one more hidden layer), "
         f"{more_epochs}or {higher}; check that the inputs are normalized and informative."

@@ -40,7 +40,7 @@ from .curves import (
 )
 from .findings import DiagnosticContext, Finding
 from .wording import lr as fmt_lr
-from .wording import num, pct
+from .wording import num, pct, raise_lr_advice
 
 FLAT_RATE = 0.001  # relative improvement per epoch: 1% over 10 epochs
 BREAK_DROP = 0.2  # a plateau "broke" when the loss later fell 20% below its level
@@ -111,12 +111,7 @@ def _reference(tr: np.ndarray, steps: Steps | None, ctx: DiagnosticContext) -> t
 
 def _suggestion(history: History, steps: Steps | None, ctx: DiagnosticContext, lead: str) -> str:
     rate = learning_rate_at(history, steps, fallback=ctx.lr)
-    parts = []
-    if rate is not None:
-        higher = f"{fmt_lr(3 * rate)}–{fmt_lr(10 * rate)}"
-        parts.append(f"raise the learning rate 3–10× (from {fmt_lr(rate)} to {higher})")
-    else:
-        parts.append("raise the learning rate 3–10×")
+    parts = [raise_lr_advice(rate, ctx.optimizer)]
     optimizer = (ctx.optimizer or "").lower()
     if optimizer.startswith("adam"):
         parts.append("add a warm-up or one-cycle schedule")

@@ -41,3 +41,23 @@ def times(ratio: float) -> str:
     if ratio >= 1e4:
         return f"{num(ratio)}×"
     return f"{ratio:.0f}×" if ratio >= 9.95 else f"{ratio:.1f}×"
+
+
+#: a learning rate far below these is likely the whole problem of a stalled run
+TYPICAL_LR = {"sgd": 1e-2, "adagrad": 1e-2, "adadelta": 1.0}
+DEFAULT_TYPICAL_LR = 1e-3  # the Adam family, RMSprop
+
+
+def raise_lr_advice(rate: float | None, optimizer: str | None, gentle: str = "3–10×") -> str:
+    """How to raise a learning rate: a gentle factor near the usual range, a jump to the optimizer's
+    usual rate when the rate is 30× or more below it (1e-6 -> 1e-5 would still stall)."""
+    if rate is None:
+        return f"raise the learning rate {gentle} (the LR finder suggests one: Train ▸ Find Learning Rate…)"
+    typical = TYPICAL_LR.get((optimizer or "").lower(), DEFAULT_TYPICAL_LR)
+    if rate * 30 <= typical:
+        return (f"raise the learning rate from {lr(rate)} to about {lr(typical)}, the usual rate for "
+                f"{optimizer or 'this optimizer'}, or let the LR finder pick one (losslab lr-find, or Train ▸ "
+                "Find Learning Rate…)")
+    lo, hi = (3, 10) if gentle == "3–10×" else (3, 3)
+    target = f"{lr(lo * rate)}–{lr(hi * rate)}" if hi != lo else lr(lo * rate)
+    return f"raise the learning rate {gentle} (from {lr(rate)} to {target})"
