@@ -42,7 +42,8 @@ def classes_to_rgba(probs: np.ndarray, colors: tuple[str, ...]) -> np.ndarray:
     c = probs.shape[-1]
     winner = probs.argmax(axis=-1)
     top = probs.max(axis=-1)
-    confidence = np.clip((top - 1.0 / c) / (1.0 - 1.0 / c), 0.0, 1.0)
+    # a diverged model gives NaN probabilities: show them as "no confidence", not garbage
+    confidence = np.nan_to_num(np.clip((top - 1.0 / c) / (1.0 - 1.0 / c), 0.0, 1.0), nan=0.0)
     table = np.array([QColor(colors[i % len(colors)]).getRgb()[:3] for i in range(c)], dtype=np.uint8)
     rgba = np.empty(probs.shape[:-1] + (4,), dtype=np.uint8)
     rgba[..., :3] = table[winner]

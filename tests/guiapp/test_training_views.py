@@ -268,3 +268,15 @@ def test_long_class_names_are_shortened_in_the_headers(qtbot):
     assert header.text() == short_label("critically_ill") and len(header.text()) <= 7
     assert "critically_ill" in header.toolTip()
     assert table.table.item(1, 1).text() == "5" and "100.0% correct" in table.title.text()
+
+
+def test_a_diverged_models_nan_probabilities_draw_as_no_confidence():
+    import warnings
+
+    from guiapp.training.boundary import classes_to_rgba
+    probs = np.full((4, 4, 2), np.nan)
+    probs[0, 0] = (0.9, 0.1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rgba = classes_to_rgba(probs, ("#1f77b4", "#ff7f0e"))
+    assert rgba[1, 1, 3] == 0 and rgba[0, 0, 3] > 0
