@@ -12,7 +12,7 @@ from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QTabBar, QToolBar, QWidget
 
 from . import files, settings, theme
@@ -25,7 +25,7 @@ from .panels.training_settings import TrainingSettingsPanel
 
 STATE_VERSION = 3  # bump when the default dock layout changes: older saved layouts are ignored
 PLOTS_HEIGHT = 330  # the training dock under the canvas (the canvas keeps the larger share)
-PLOTS_SHARE = 0.37  # ... and in a taller window it grows with it, so the plots get room too
+PLOTS_SHARE = 0.42  # ... and in a taller window it grows with it, so the plots get room too
 ABOUT = ("<h3>LossLab</h3><p>Build neural networks by hand, train them live, and understand their loss.</p>"
          "<p>PyTorch under the hood; runs offline.</p>")
 
@@ -229,8 +229,22 @@ class MainWindow(QMainWindow):
         state = settings.value("window/state")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
+        else:
+            self._size_to_screen()
         restored = isinstance(state, QByteArray) and self._apply_state(state)
         self._fit_docks_on_show = not restored
+
+    def _size_to_screen(self) -> None:
+        """First start: 90% of a large screen (up to 1800x1150), never below the 1400x900 default,
+        so the plots under the canvas get room."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        free = screen.availableGeometry()
+        w = min(1800, int(free.width() * 0.9))
+        h = min(1150, int(free.height() * 0.9))
+        if w > self.width() and h > self.height():
+            self.resize(w, h)
 
     def fit_docks(self) -> None:
         """Default dock sizes for the window's current size."""
