@@ -25,7 +25,7 @@ from .panels.training_settings import TrainingSettingsPanel
 
 STATE_VERSION = 3  # bump when the default dock layout changes: older saved layouts are ignored
 PLOTS_HEIGHT = 330  # the training dock under the canvas (the canvas keeps the larger share)
-PLOTS_SHARE = 0.42  # ... and in a taller window it grows with it, so the plots get room too
+PLOTS_SHARE = 0.37  # ... and in a taller window it grows with it, so the plots get room too
 ABOUT = ("<h3>LossLab</h3><p>Build neural networks by hand, train them live, and understand their loss.</p>"
          "<p>PyTorch under the hood; runs offline.</p>")
 
