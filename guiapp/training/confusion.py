@@ -18,6 +18,7 @@ __all__ = ["ConfusionTable", "short_label"]
 LABEL_CHARS = 7          # a header longer than this is shortened ("at_risk" stays, "healthy_patient" -> "health…")
 MIN_SECTION_PX = 26      # a cell is at least this wide: room for "999"
 NAMED_COLUMNS = 4        # more classes than this, with long names: columns are numbered
+MAX_ROWS_IN_VIEW = 11    # the table's minimum height shows this many rows; more classes scroll
 
 
 def short_label(name: str, chars: int = LABEL_CHARS) -> str:
@@ -41,7 +42,6 @@ class ConfusionTable(QWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.title = QLabel("Confusion matrix (validation)")
-        self.title.setWordWrap(True)
         self.title.setToolTip("Rows: the true class; columns: what the model predicted")
         font = self.title.font()
         font.setPointSizeF(max(7.0, font.pointSizeF() * 0.9))
@@ -79,7 +79,7 @@ class ConfusionTable(QWidget):
         classes = tuple(str(c) for c in classes)
         self.matrix = None
         self.table.clearContents()
-        self.title.setText("Confusion matrix (validation): rows true, columns predicted")
+        self.title.setText("Confusion matrix (validation)")
         if classes == self.classes:
             return
         self.classes = classes
@@ -95,6 +95,11 @@ class ConfusionTable(QWidget):
             column = QTableWidgetItem(str(i) if numbered else short_label(name))
             column.setToolTip(f"predicted: {name}")
             self.table.setHorizontalHeaderItem(i, column)
+        # every row in view up to ~11 classes (more scroll): the boundary picture above gives way
+        row_px = self.table.verticalHeader().defaultSectionSize()
+        header_px = self.table.horizontalHeader().sizeHint().height()
+        frame = 2 * self.table.frameWidth()
+        self.table.setMinimumHeight(header_px + min(n, MAX_ROWS_IN_VIEW) * row_px + frame)
         self.table.updateGeometry()                 # its size hint follows the rows (AdjustToContents)
 
     def show_matrix(self, cm) -> None:
@@ -120,8 +125,8 @@ class ConfusionTable(QWidget):
                 color.setAlpha(int(30 + 170 * share) if count else 0)
                 item.setBackground(QBrush(color))
                 item.setForeground(QBrush(QColor("white") if share > 0.55 else base))
-        self.title.setText(f"Confusion matrix (validation, epoch {cm.epoch}): {100 * cm.accuracy:.1f}% correct"
-                           " — rows true, columns predicted")
+        # one line, so the rows below keep their room; rows/columns are explained in the tooltip
+        self.title.setText(f"Confusion matrix (validation, epoch {cm.epoch}): {100 * cm.accuracy:.1f}% correct")
 
     def clear(self) -> None:
         """Forget the counts; the class headers stay (they belong to the data, not the training)."""
