@@ -105,8 +105,10 @@ class Inspector(QWidget):
             lines.append(f"{check.total_params:,} trainable parameters")
             errors = [p for p in check.problems if p.severity == "error"]
             if errors:
+                shown = "".join(f"<br>• {html.escape(p.message)}" for p in errors[:3])
+                more = f"<br>… and {len(errors) - 3} more" if len(errors) > 3 else ""
                 lines.append(f"<span style='color:{ERROR_COLOUR}'>{len(errors)} problem"
-                             f"{'s' if len(errors) != 1 else ''}: {html.escape(errors[0].message)}</span>")
+                             f"{'s' if len(errors) != 1 else ''}:{shown}{more}</span>")
             warnings = [p for p in check.problems if p.severity == "warning"]
             if warnings:
                 lines.append(f"<span style='color:#b26a00'>{len(warnings)} design warning"
