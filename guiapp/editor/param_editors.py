@@ -105,23 +105,32 @@ class _IntSpinBox(QSpinBox):
         return text
 
 
-class _SciSpinBox(QDoubleSpinBox):
-    """A double spin box that shows ``%g`` numbers (1e-05, 0.001, 128) and steps 1-2-5 on log params."""
+class GeneralSpinBox(QDoubleSpinBox):
+    """A double spin box that shows numbers as ``%g`` with ``digits`` significant digits (1e-05, 0.001,
+    128) and reads any float text; the decimals only limit what the box can hold."""
 
-    def __init__(self, log: bool, parent=None):
+    def __init__(self, parent=None, *, digits: int = 6):
         super().__init__(parent)
-        self._log = log
-        self.rejected_text: str | None = None
+        self._digits = digits
         self.setDecimals(15)
 
     def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt's name
-        return f"{value:.6g}"
+        return f"{value:.{self._digits}g}"
 
     def valueFromText(self, text: str) -> float:  # noqa: N802 - Qt's name
         try:
             return float(text.strip())
         except ValueError:
             return self.value()
+
+
+class _SciSpinBox(GeneralSpinBox):
+    """A catalog float editor: refusals are recorded for the reason line; steps 1-2-5 on log params."""
+
+    def __init__(self, log: bool, parent=None):
+        super().__init__(parent)
+        self._log = log
+        self.rejected_text: str | None = None
 
     def validate(self, text: str, pos: int):
         return _number_state(self, text), text, pos

@@ -7,19 +7,18 @@ split and normalization, a preview, and the loading error when there is one.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QStandardItemModel
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget)
 
 from core.catalog.params import Param
 from core.project import TASKS, Project
 
 from .. import files, theme
 from ..editor.form_grid import FormGrid
-from .params import ParamForm, commit_edit, param_editor, show_value
+from .params import ParamForm, SettingsPanel, param_editor, show_value
 
 FILE_KINDS = {"csv": "CSV file…", "npz": "NPZ file…"}
 FIELDS = {
@@ -43,14 +42,13 @@ def choose_data_file(parent: QWidget | None, kind: str, start_dir: str = "") -> 
     return path or None
 
 
-class DataPanel(QScrollArea):
+class DataPanel(SettingsPanel):
     """Edits ``project.data`` through the document; one undo step per change."""
 
+    kind = "data"
+
     def __init__(self, document, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.document = document
-        self.setWidgetResizable(True)
-        self.setFrameShape(QScrollArea.Shape.NoFrame)
+        super().__init__(document, parent)
         self._built = False
         self._placeholder = QLabel("Loading the data…")
         self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -197,19 +195,13 @@ class DataPanel(QScrollArea):
         self.target.blockSignals(False)
 
     # -- editing -----------------------------------------------------------------------------------
-    def _edit(self, text: str, change: Callable[[Project], None], merge_key: str | None = None) -> str | None:
-        reason = commit_edit(self.document, text, change, "data", merge_key)
-        if reason:
-            QTimer.singleShot(0, self.refresh)  # show the stored choice again, outside the combo's signal
-        return reason
-
     def _set(self, key: str, value: Any) -> str | None:
-        return self._edit(f"Set data {key.replace('_', ' ')}", lambda p: setattr(p.data, key, value), f"data.{key}")
+        return self.edit(f"Set data {key.replace('_', ' ')}", lambda p: setattr(p.data, key, value), f"data.{key}")
 
     def _on_params_committed(self, name: str, value: Any) -> str | None:
         def change(p: Project) -> None:
             p.data.params[name] = value
-        return self._edit(f"Set data {name}", change, f"data.params.{name}")
+        return self.edit(f"Set data {name}", change, f"data.params.{name}")
 
     def _on_source_activated(self, index: int) -> None:
         source = self.source.itemData(index)
@@ -222,7 +214,7 @@ class DataPanel(QScrollArea):
         def change(p: Project) -> None:
             p.data.source, p.data.params, p.data.path, p.data.task = source, {}, None, "auto"
             p.data.target = p.data.features = None  # a built-in set knows its targets and their tasks
-        self._edit(f"Use the {source} data", change)
+        self.edit(f"Use the {source} data", change)
 
     def _on_browse_clicked(self) -> None:
         self._choose_file(self.document.project.data.source)
@@ -241,7 +233,7 @@ class DataPanel(QScrollArea):
             if not keep_target:
                 p.data.target = p.data.features = None
                 p.data.task = "auto"
-        self._edit(f"Load {Path(chosen).name}", change)
+        self.edit(f"Load {Path(chosen).name}", change)
 
     def _on_target_activated(self, index: int) -> None:
         value = self.target.itemData(index)

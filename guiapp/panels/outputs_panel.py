@@ -2,12 +2,11 @@
 line saying whether the loss fits the target; losses that do not fit are marked in the list."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QComboBox, QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea,
-                               QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QGroupBox, QHBoxLayout, QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget)
 
 from core.catalog import LOSSES, loss_fits
 from core.catalog.params import Param
@@ -15,7 +14,7 @@ from core.project import Component, OutputSpec, Project
 
 from .. import theme
 from ..editor.form_grid import FormGrid
-from .params import ParamForm, commit_edit, param_editor, show_value
+from .params import ParamForm, SettingsPanel, param_editor, show_value
 
 WEIGHT = Param("weight", "float", 1.0, min=0.0, max=1e6, log=True,
                help="How much this head's loss counts in the total.")
@@ -126,14 +125,13 @@ class HeadEditor(QGroupBox):
         return self.panel.edit(f"Set {name} of output {i + 1}", change, f"outputs[{i}].loss.{name}")
 
 
-class OutputsPanel(QScrollArea):
+class OutputsPanel(SettingsPanel):
     """Edits ``project.outputs`` through the document."""
 
+    kind = "outputs"
+
     def __init__(self, document, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.document = document
-        self.setWidgetResizable(True)
-        self.setFrameShape(QScrollArea.Shape.NoFrame)
+        super().__init__(document, parent)
         body = QWidget()
         self.heads_layout = QVBoxLayout(body)
         self.heads: list[HeadEditor] = []
@@ -165,13 +163,6 @@ class OutputsPanel(QScrollArea):
             w.show_head(i, o, node_ids, doc.dataset, doc.check)
             w.remove.setEnabled(True)
         self.empty.setVisible(not outputs)
-
-    def edit(self, text: str, change: Callable[[Project], None], merge_key: str | None = None) -> str | None:
-        """One undo step on the outputs; None when accepted, else the reason it was refused."""
-        reason = commit_edit(self.document, text, change, "outputs", merge_key)
-        if reason:
-            QTimer.singleShot(0, self.refresh)  # show the stored choice again, outside the combo's signal
-        return reason
 
     def add_head(self) -> bool:
         """Add a head on the last node that is not an output yet, for the next unused target."""

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QLabel, QScrollArea, QToolButton, QVBoxLayout, QWidget
 
 from core.catalog.params import Entry, Param
 
@@ -23,6 +23,29 @@ def param_editor(param: Param, value: Any, on_commit: Commit) -> QWidget:
     """The editor of one ``Param`` (``.set_value(v)`` shows a new value without committing)."""
     from guiapp.editor import make_editor
     return make_editor(param, value, on_commit)
+
+
+class SettingsPanel(QScrollArea):
+    """A scrolling panel that edits one part (``kind``) of the project through the document: each
+    change is one undo step, and a refused one puts the stored value back in the editors."""
+
+    kind = "all"
+
+    def __init__(self, document, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.document = document
+        self.setWidgetResizable(True)
+        self.setFrameShape(QScrollArea.Shape.NoFrame)
+
+    def refresh(self) -> None:
+        """Show the document's values (subclasses)."""
+
+    def edit(self, text: str, change: Callable[[Any], None], merge_key: str | None = None) -> str | None:
+        """One undo step; None when accepted, else the reason it was refused."""
+        reason = commit_edit(self.document, text, change, self.kind, merge_key)
+        if reason:
+            QTimer.singleShot(0, self.refresh)  # show the stored choice again, outside the combo's signal
+        return reason
 
 
 def commit_edit(document, text: str, change: Callable[[Any], None], kind: str,

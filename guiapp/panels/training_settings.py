@@ -8,8 +8,8 @@ from __future__ import annotations
 import sys
 from typing import Any, Callable
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QComboBox, QGroupBox, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QGroupBox, QLabel, QVBoxLayout, QWidget
 
 from core.catalog import OPTIMIZERS, SCHEDULES
 from core.catalog.params import Param
@@ -17,7 +17,7 @@ from core.project import Component, Project
 
 from .. import settings, theme
 from ..editor.form_grid import FormGrid
-from .params import ParamForm, commit_edit, param_editor, show_value
+from .params import ParamForm, SettingsPanel, param_editor, show_value
 
 FIELDS = {
     "epochs": Param("epochs", "int", 100, min=1, max=1_000_000, help="Passes over the training data."),
@@ -41,14 +41,13 @@ EARLY = {
 THREADS_HELP = "Torch threads for training: a setting of this computer, not of the project."
 
 
-class TrainingSettingsPanel(QScrollArea):
+class TrainingSettingsPanel(SettingsPanel):
     """Edits ``project.training`` through the document; one undo step per change."""
 
+    kind = "training"
+
     def __init__(self, document, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.document = document
-        self.setWidgetResizable(True)
-        self.setFrameShape(QScrollArea.Shape.NoFrame)
+        super().__init__(document, parent)
         body = QWidget()
         outer = QVBoxLayout(body)
         self.fields: dict[str, QWidget] = {}
@@ -156,18 +155,12 @@ class TrainingSettingsPanel(QScrollArea):
         self.device.blockSignals(False)
 
     # -- editing -----------------------------------------------------------------------------------
-    def _edit(self, text: str, change: Callable[[Project], None], merge_key: str | None = None) -> str | None:
-        reason = commit_edit(self.document, text, change, "training", merge_key)
-        if reason:
-            QTimer.singleShot(0, self.refresh)  # show the stored choice again, outside the combo's signal
-        return reason
-
     def _set(self, key: str, value: Any) -> str | None:
-        return self._edit(f"Set {key.replace('_', ' ')}", lambda p: setattr(p.training, key, value),
+        return self.edit(f"Set {key.replace('_', ' ')}", lambda p: setattr(p.training, key, value),
                           f"training.{key}")
 
     def _set_es(self, key: str, value: Any) -> str | None:
-        return self._edit(f"Set early stopping {key.replace('_', ' ')}",
+        return self.edit(f"Set early stopping {key.replace('_', ' ')}",
                           lambda p: setattr(p.training.early_stopping, key, value), f"training.early_stopping.{key}")
 
     def _set_component(self, key: str, name: str) -> None:
@@ -179,16 +172,16 @@ class TrainingSettingsPanel(QScrollArea):
             # keep the learning rate when switching optimizers: it is the knob people tune first
             params = {"lr": old.params["lr"]} if key == "optimizer" and "lr" in old.params else {}
             setattr(p.training, key, Component(name, params))
-        self._edit(f"Use {name}", change)
+        self.edit(f"Use {name}", change)
 
     def _set_param(self, key: str, name: str, value: Any) -> str | None:
         def change(p: Project) -> None:
             getattr(p.training, key).params[name] = value
-        return self._edit(f"Set {key} {name}", change, f"training.{key}.{name}")
+        return self.edit(f"Set {key} {name}", change, f"training.{key}.{name}")
 
     def _on_device_activated(self, index: int) -> None:
         device = self.device.itemData(index)
-        self._edit("Set the device", lambda p: setattr(p.training, "device", device))
+        self.edit("Set the device", lambda p: setattr(p.training, "device", device))
 
     def _on_threads_committed(self, n: int) -> None:
         settings.set_torch_threads(n)

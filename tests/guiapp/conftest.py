@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import uuid
 
 import pytest
 
@@ -18,3 +19,12 @@ def _no_thread_left_running(qapp):
     gc.collect()
     running = [t for t in qapp.findChildren(QThread) if t.isRunning()]
     assert not running, f"test left {len(running)} QThread(s) running"
+
+
+@pytest.fixture
+def isolated(monkeypatch, tmp_path):
+    """Own settings (recent files, layout) and autosave folder for this test."""
+    from guiapp import files
+    monkeypatch.setenv("LOSSLAB_SETTINGS_ORG", f"LossLabTests-{uuid.uuid4().hex[:8]}")
+    monkeypatch.setattr(files, "autosave_dir", lambda: tmp_path / "autosave")
+    return tmp_path

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from pathlib import Path
 
 import pytest
@@ -14,13 +13,6 @@ from guiapp.document import ProjectDocument
 from tests.conftest import EXAMPLES
 
 SPIRAL = EXAMPLES / "spiral.losslab.json"
-
-
-@pytest.fixture
-def isolated(monkeypatch, tmp_path):
-    monkeypatch.setenv("LOSSLAB_SETTINGS_ORG", f"LossLabTests-{uuid.uuid4().hex[:8]}")
-    monkeypatch.setattr(files, "autosave_dir", lambda: tmp_path / "autosave")
-    return tmp_path
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ marker, the close prompts, menus and the remembered layout."""
 from __future__ import annotations
 
 import json
-import uuid
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -16,14 +15,6 @@ from guiapp.main_window import MainWindow
 from tests.conftest import EXAMPLES
 
 SPIRAL = EXAMPLES / "spiral.losslab.json"
-
-
-@pytest.fixture
-def isolated(monkeypatch, tmp_path):
-    """Own settings (recent files, layout) and autosave folder for this test."""
-    monkeypatch.setenv("LOSSLAB_SETTINGS_ORG", f"LossLabTests-{uuid.uuid4().hex[:8]}")
-    monkeypatch.setattr(files, "autosave_dir", lambda: tmp_path / "autosave")
-    return tmp_path
 
 
 @pytest.fixture

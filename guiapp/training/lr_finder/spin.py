@@ -5,34 +5,26 @@ import math
 import re
 
 from PySide6.QtGui import QValidator
-from PySide6.QtWidgets import QDoubleSpinBox, QWidget
+from PySide6.QtWidgets import QWidget
+
+from ...editor.param_editors import GeneralSpinBox
 
 __all__ = ["LogSpinBox"]
 
 STEPS_PER_DECADE = 10      # 1, 1.3, 1.6, 2, 2.5, 3.2, 4, 5, 6.3, 7.9 (the E10 series, 2 digits)
 
 
-class LogSpinBox(QDoubleSpinBox):
-    """A positive number between ``minimum`` and ``maximum`` (1e-8..100: the catalog's lr range);
-    the arrows move a tenth of a decade."""
+class LogSpinBox(GeneralSpinBox):
+    """A positive number between ``minimum`` and ``maximum`` (1e-8..100: the catalog's lr range),
+    shown with 3 significant digits; the arrows move a tenth of a decade."""
 
     def __init__(self, value: float = 1e-3, parent: QWidget | None = None, *, minimum: float = 1e-8,
                  maximum: float = 100.0) -> None:
-        super().__init__(parent)
-        self.setDecimals(15)          # shown as %g; the decimals only limit what the box can hold
+        super().__init__(parent, digits=3)
         self.setRange(minimum, maximum)
         self.setKeyboardTracking(False)
         self.setMinimumWidth(self.fontMetrics().horizontalAdvance("0.00000125") + 40)
         self.setValue(value)
-
-    def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt's name
-        return f"{value:.3g}"
-
-    def valueFromText(self, text: str) -> float:  # noqa: N802 - Qt's name
-        try:
-            return float(text.strip())
-        except ValueError:
-            return self.value()
 
     def validate(self, text: str, pos: int):
         t = text.strip()
