@@ -1,0 +1,71 @@
+"""``losslab`` headless commands. Each command is one module in this package with ``NAME``, ``HELP``,
+``add_arguments(parser)`` and ``run(args, out) -> int``; adding a command is adding its module to
+``_MODULES``.
+
+Bad input exits 2 with a message naming the place, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Callable, Sequence
+
+from .common import UserError
+
+# (command name, module): modules are imported only when their command runs or the parser is built
+_MODULES = (
+    ("check", "check"),
+    ("train", "train"),
+    ("lr-find", "lr_find"),
+)
+COMMANDS = tuple(name for name, _ in _MODULES)
+
+__all__ = ["COMMANDS", "UserError", "build_parser", "main"]
+
+
+def _module(modname: str):
+    return importlib.import_module(f"{__name__}.{modname}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="losslab", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="LossLab: build neural networks by hand and understand their loss.",
+        epilog="window:\n  losslab [PROJECT]                      open the window (on PROJECT, a *.losslab.json)\n"
+               "  losslab screenshot PROJECT OUT.png     render the window to a PNG without a person\n"
+               "                                         (--train-epochs N trains first; see --help)")
+    p.add_argument("--version", action="version", version="losslab 0.1.0")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    for name, modname in _MODULES:
+        mod = _module(modname)
+        mod.add_arguments(sub.add_parser(name, help=mod.HELP))
+    return p
+
+
+def main(argv: Sequence[str] | None = None, out: Callable[[str], None] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    out = out or (lambda s: print(s, flush=True))
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    if getattr(args, "epochs", None) is not None and args.epochs < 1:
+        print(f"losslab {args.command}: --epochs must be at least 1", file=sys.stderr)
+        return 2
+    handler = _module(dict(_MODULES)[args.command]).run
+    try:
+        return handler(args, out)
+    except KeyboardInterrupt:  # Ctrl-C before the trainer's own handler is installed (imports, data)
+        print(f"losslab {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except UserError as e:
+        print(f"losslab {args.command}: {e}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as e:
+        print(f"losslab {args.command}: {e}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # output piped into `head`: not an error
+        sys.stderr.close()
+        return 0

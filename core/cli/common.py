@@ -1,0 +1,38 @@
+"""Shared pieces of the ``losslab`` commands: the user-error type, project loading, number formatting."""
+from __future__ import annotations
+
+from typing import Callable
+
+Out = Callable[[str], None]
+
+
+class UserError(Exception):
+    """A problem in the user's input: printed as-is, exit status 2."""
+
+
+def load_project(path: str):
+    from ..data import DataError, load_dataset
+    from ..project import Project, ProjectError
+    try:
+        project = Project.load(path)
+        dataset = load_dataset(project.data, project.base_dir)
+    except (ProjectError, DataError) as e:
+        raise UserError(str(e) if e.where.startswith(str(path)) or str(path) in e.where else f"{path}: {e}") from None
+    return project, dataset
+
+
+def fmt_shape(shape) -> str:
+    from ..catalog.layer_shapes import fmt_shape
+    return "-" if shape is None else fmt_shape(shape)
+
+
+def lint(project, check, dataset) -> list:
+    try:
+        from ..diagnostics.lint import lint_project
+    except ImportError:
+        return []
+    return lint_project(project, check, dataset)
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
