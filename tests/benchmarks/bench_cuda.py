@@ -35,7 +35,9 @@ def test_example_trains_on_cuda_like_on_cpu(path):
     g, c = gpu.history[0].train_loss, cpu.history[0].train_loss
     print(f"\n{path.name}: epoch-1 train loss cuda {g:.6f} cpu {c:.6f}; 3 epochs cuda {gpu_s:.2f}s cpu {cpu_s:.2f}s "
           f"({gpu.steps_per_second:,.0f} vs {cpu.steps_per_second:,.0f} steps/s)")
-    assert g == pytest.approx(c, rel=1e-3, abs=1e-5)
+    # CUDA draws Dropout masks from its own generator: same seed, other masks, so only "close" there
+    has_dropout = any(n.type == "Dropout" for n in project.model.nodes)
+    assert g == pytest.approx(c, rel=0.05 if has_dropout else 1e-3, abs=1e-5)
     assert next(gpu.model.parameters()).device.type == "cuda"
 
 
