@@ -6,7 +6,6 @@ JSON path) and what to change, so the editor can badge nodes and the CLI can lis
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
@@ -72,27 +71,8 @@ def _label(n: NodeInfo) -> str:
 
 
 def count_params(type_: str, p: Mapping[str, Any], shapes: Sequence[Shape], out: Shape) -> int:
-    """Trainable parameter count from the shapes alone (no torch needed)."""
-    if type_ == "Linear":
-        return shapes[0][-1] * p["out_features"] + (p["out_features"] if p["bias"] else 0)
-    if type_ in ("Conv1d", "Conv2d"):
-        k = math.prod(p["kernel_size"]) if isinstance(p["kernel_size"], list) else p["kernel_size"]
-        return shapes[0][0] * p["out_channels"] * k + (p["out_channels"] if p["bias"] else 0)
-    if type_ == "BatchNorm":
-        return 2 * shapes[0][0]
-    if type_ == "LayerNorm":
-        return 2 * shapes[0][-1] if p["elementwise_affine"] else 0
-    if type_ == "Embedding":
-        return p["num_embeddings"] * p["embedding_dim"]
-    if type_ in ("LSTM", "GRU"):
-        gates = 4 if type_ == "LSTM" else 3
-        h, dirs = p["hidden_size"], 2 if p["bidirectional"] else 1
-        total, in_size = 0, shapes[0][-1]
-        for _ in range(p["num_layers"]):
-            total += dirs * gates * (h * in_size + h * h + 2 * h)
-            in_size = h * dirs
-        return total
-    return 0
+    """Trainable parameter count of a layer of type ``type_`` (the catalog record's rule)."""
+    return LAYERS.get(type_).count_params(dict(p), shapes, out)
 
 
 def _toposort(ids: list[str], edges: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
@@ -143,7 +123,8 @@ def check_graph(project: Project, input_shape: Shape, targets: Mapping[str, Any]
             info.params = LAYERS.get(n.type).validate_params(n.params, f"model.nodes[{info.index}].params")
         except ParamError as e:
             bad(n.id, f"{_label(info)}: {e.reason}", e.where)
-    inputs = [n.id for n in model.nodes if n.type == "Input"]
+    entries = {n.id: LAYERS.find(n.type) for n in model.nodes}
+    inputs = [n.id for n in model.nodes if entries[n.id] is not None and entries[n.id].is_input]
     if not inputs:
         bad(None, "the model has no Input node: drag an Input onto the canvas and connect it to the first layer",
             "model.nodes")
@@ -167,9 +148,11 @@ def check_graph(project: Project, input_shape: Shape, targets: Mapping[str, Any]
         if n.id in cyclic:
             continue
         preds = model.predecessors(n.id)
-        lo, hi = LAYERS.get(n.type).extra["arity"] if n.type in LAYERS else (1, 1)
+        entry = entries[n.id]
+        lo, hi = entry.arity if entry is not None else (1, 1)
+        is_input = entry is not None and entry.is_input
         where = f"model.nodes[{info.index}]"
-        if n.type != "Input" and not preds:
+        if not is_input and not preds:
             bad(n.id, f"{_label(info)} has no input: connect an edge into it from the layer before it, or delete it", where)
         elif len(preds) < lo:
             bad(n.id, f"{_label(info)} merges inputs and needs at least {lo}, but gets {len(preds)}: "
@@ -177,7 +160,7 @@ def check_graph(project: Project, input_shape: Shape, targets: Mapping[str, Any]
         elif hi is not None and len(preds) > hi:
             bad(n.id, f"{_label(info)} takes one input but gets {len(preds)} ({', '.join(preds)}): "
                       "merge them first with Add or Concat", where)
-        elif n.type != "Input" and n.id not in from_input and inputs:
+        elif not is_input and n.id not in from_input and inputs:
             bad(n.id, f"{_label(info)} is not connected to the Input: connect it into the chain or delete it", where)
         if n.id not in to_output and project.outputs:
             bad(n.id, f"{_label(info)} does not lead to any output head, so it would never be trained: "
@@ -195,7 +178,8 @@ def _infer_shapes(model, infos: dict[str, NodeInfo], order: list[str], input_sha
         info = infos[nid]
         if any(p.node == nid for p in problems):
             continue
-        if info.type == "Input":
+        entry = LAYERS.get(info.type)
+        if entry.is_input:
             info.out_shape = tuple(input_shape)
             continue
         preds = model.predecessors(nid)
@@ -203,14 +187,13 @@ def _infer_shapes(model, infos: dict[str, NodeInfo], order: list[str], input_sha
         if any(s is None for s in shapes) or not shapes:
             continue  # an upstream problem is already reported
         info.in_shapes = list(shapes)
-        infer = LAYERS.get(info.type).extra["infer"]
         try:
-            info.out_shape = tuple(infer(info.params, shapes))
+            info.out_shape = entry.output_shape(info.params, shapes)
         except ShapeMismatch as e:
             src = ", ".join(f"{fmt_shape(s)} from {p}" for s, p in zip(shapes, preds))
             problems.append(Problem(f"{_label(info)} gets {src}: {e}", nid, f"model.nodes[{info.index}]"))
             continue
-        info.n_params = count_params(info.type, info.params, shapes, info.out_shape)
+        info.n_params = entry.count_params(info.params, shapes, info.out_shape)
 
 
 def _check_heads(project: Project, infos: dict[str, NodeInfo], targets: Mapping[str, Any],
@@ -232,10 +215,11 @@ def _check_heads(project: Project, infos: dict[str, NodeInfo], targets: Mapping[
         node = infos.get(o.node)
         if node is None or node.out_shape is None:
             continue
-        width = entry.extra["width"](info_t)
+        width = entry.width(info_t)
         if node.out_shape != (width,):
             what = (f"{info_t.width} classes" if info_t.task == "classification" else f"{width} value(s)")
-            fix = (f"set out_features of {o.node} to {width}" if node.type == "Linear"
+            width_param = LAYERS.get(node.type).width_param
+            fix = (f"set {width_param} of {o.node} to {width}" if width_param
                    else f"end the head with a Linear of out_features={width}")
             problems.append(Problem(
                 f"{_label(node)} outputs {fmt_shape(node.out_shape)} but {o.loss.type} on target {tname!r} "

@@ -24,9 +24,9 @@ class GraphNetwork(nn.Module):
         for nid in self.order:
             info = check.nodes[nid]
             self._preds.append([index[a] for a, b in edges if b == nid])
-            if info.type != "Input":
+            if not LAYERS.get(info.type).is_input:
                 self.layers[_key(nid)] = LAYERS.get(info.type).builder(info.params, info.in_shapes)
-        self._modules_in_order = [None if self.types[n] == "Input" else self.layers[_key(n)] for n in self.order]
+        self._modules_in_order = [self.layers[_key(n)] if _key(n) in self.layers else None for n in self.order]
         self._outputs = [index[o] for o in output_nodes]
         # values no later node needs can be freed early: remember each node's last use
         self._last_use = {k: max([j for j, ps in enumerate(self._preds) if k in ps], default=-1)

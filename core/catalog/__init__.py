@@ -1,8 +1,10 @@
-"""Registries of everything a person can pick, each entry with its parameters as data."""
-from .layers import ACTIVATIONS, LAYERS
-from .losses import LOSSES, loss_fits
-from .optimizers import OPTIMIZERS, SCHEDULES, build_schedule
+"""Registries of everything a person can pick, each entry one typed record with its parameters as data."""
+from .layer_entry import FROM_MODULE, CategoryStyle, LayerEntry, Traits
+from .layers import LAYERS, category_style
+from .losses import LOSSES, LossEntry, default_loss, loss_fits
+from .optimizers import OPTIMIZERS, SCHEDULES, ScheduleEntry, build_schedule
 from .params import Entry, Param, ParamError, Registry
 
-__all__ = ["ACTIVATIONS", "LAYERS", "LOSSES", "OPTIMIZERS", "SCHEDULES", "Entry", "Param", "ParamError",
-           "Registry", "build_schedule", "loss_fits"]
+__all__ = ["FROM_MODULE", "LAYERS", "LOSSES", "OPTIMIZERS", "SCHEDULES", "CategoryStyle", "Entry", "LayerEntry",
+           "LossEntry", "Param", "ParamError", "Registry", "ScheduleEntry", "Traits", "build_schedule",
+           "category_style", "default_loss", "loss_fits"]

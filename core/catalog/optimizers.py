@@ -1,6 +1,7 @@
 """Optimizers and learning-rate schedules, as data. Names and keywords follow ``torch.optim``."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from .params import Entry, Param, Registry
@@ -57,51 +58,63 @@ OPTIMIZERS = Registry("optimizer", [
 ])
 
 
-def _sched(name: str, params: list[Param], doc: str, *, per_step: bool = False) -> Entry:
-    return Entry(name, "Schedule", tuple(params), doc, None, {"per_step": per_step})
+@dataclass(frozen=True)
+class ScheduleEntry(Entry):
+    """A learning-rate schedule. ``builder(params, optimizer, epochs=, steps_per_epoch=)`` returns a torch
+    scheduler, or None (Constant). ``per_step``: it steps after every batch, not every epoch;
+    ``needs_metric``: its ``step`` takes the validation loss (ReduceLROnPlateau)."""
+
+    per_step: bool = False
+    needs_metric: bool = False
+
+
+def _sched(name: str, params: list[Param], doc: str, builder, *, per_step: bool = False,
+           needs_metric: bool = False) -> ScheduleEntry:
+    return ScheduleEntry(name, "Schedule", tuple(params), doc, builder, per_step=per_step, needs_metric=needs_metric)
+
+
+def _lr_sched(cls: str, **fixed):
+    """A builder for ``torch.optim.lr_scheduler.<cls>``: each keyword maps to ``f(params, epochs, steps)``."""
+    def build(params: dict[str, Any], optimizer, *, epochs: int, steps_per_epoch: int):
+        import torch.optim.lr_scheduler as L
+        return getattr(L, cls)(optimizer, **{k: f(params, epochs, steps_per_epoch) for k, f in fixed.items()})
+    return build
+
+
+def _p(name: str):
+    return lambda params, epochs, steps: params[name]
 
 
 SCHEDULES = Registry("schedule", [
-    _sched("Constant", [], "Keeps the learning rate fixed."),
+    _sched("Constant", [], "Keeps the learning rate fixed.", lambda params, optimizer, **_: None),
     _sched("StepLR", [Param("step_size", "int", 30, min=1, max=100000, help="Epochs between decays."),
                       Param("gamma", "float", 0.1, min=0.0, max=1.0, help="Factor applied at each decay.")],
-           "Multiplies the rate by gamma every step_size epochs."),
+           "Multiplies the rate by gamma every step_size epochs.",
+           _lr_sched("StepLR", step_size=_p("step_size"), gamma=_p("gamma"))),
     _sched("ExponentialLR", [Param("gamma", "float", 0.98, min=0.0, max=1.0, help="Factor applied every epoch.")],
-           "Multiplies the rate by gamma after every epoch."),
+           "Multiplies the rate by gamma after every epoch.", _lr_sched("ExponentialLR", gamma=_p("gamma"))),
     _sched("CosineAnnealingLR", [Param("T_max", "int", 0, min=0, max=100000, help="Epochs of one half cosine; 0 = all epochs."),
                                  Param("eta_min", "float", 0.0, min=0.0, max=10.0, help="Lowest rate.")],
-           "Lowers the rate along a half cosine to eta_min."),
+           "Lowers the rate along a half cosine to eta_min.",
+           _lr_sched("CosineAnnealingLR", T_max=lambda p, epochs, steps: p["T_max"] or epochs, eta_min=_p("eta_min"))),
     _sched("OneCycleLR", [Param("max_lr", "float", 0.01, min=1e-8, max=100.0, log=True, help="Peak learning rate."),
                           Param("pct_start", "float", 0.3, min=0.01, max=0.99, help="Share of steps spent rising.")],
-           "Warms up to max_lr, then anneals far below the start (per batch): fast, robust training.", per_step=True),
+           "Warms up to max_lr, then anneals far below the start (per batch): fast, robust training.",
+           _lr_sched("OneCycleLR", max_lr=_p("max_lr"), pct_start=_p("pct_start"),
+                     total_steps=lambda p, epochs, steps: max(2, epochs * steps)), per_step=True),
     _sched("ReduceLROnPlateau", [Param("factor", "float", 0.1, min=0.0, max=0.999, help="Factor applied on a plateau."),
                                  Param("patience", "int", 10, min=0, max=10000, help="Epochs without improvement first."),
                                  Param("threshold", "float", 1e-4, min=0.0, max=1.0, log=False, help="Relative improvement that counts.")],
-           "Lowers the rate when the validation loss stops improving."),
+           "Lowers the rate when the validation loss stops improving.",
+           _lr_sched("ReduceLROnPlateau", factor=_p("factor"), patience=_p("patience"), threshold=_p("threshold")),
+           needs_metric=True),
     _sched("LinearWarmup", [Param("warmup_epochs", "int", 5, min=1, max=10000, help="Epochs to reach the full rate."),
                             Param("start_factor", "float", 0.1, min=1e-4, max=1.0, help="Fraction of the rate at the start.")],
-           "Raises the rate linearly from start_factor x lr to lr over the first epochs, then keeps it."),
+           "Raises the rate linearly from start_factor x lr to lr over the first epochs, then keeps it.",
+           _lr_sched("LinearLR", start_factor=_p("start_factor"), total_iters=_p("warmup_epochs"))),
 ])
 
 
-def build_schedule(entry: Entry, params: dict[str, Any], optimizer, *, epochs: int, steps_per_epoch: int):
+def build_schedule(entry: ScheduleEntry, params: dict[str, Any], optimizer, *, epochs: int, steps_per_epoch: int):
     """Return a torch scheduler (or None for Constant). Per-step schedules step every batch."""
-    import torch.optim.lr_scheduler as L
-    n = entry.name
-    if n == "Constant":
-        return None
-    if n == "StepLR":
-        return L.StepLR(optimizer, step_size=params["step_size"], gamma=params["gamma"])
-    if n == "ExponentialLR":
-        return L.ExponentialLR(optimizer, gamma=params["gamma"])
-    if n == "CosineAnnealingLR":
-        return L.CosineAnnealingLR(optimizer, T_max=params["T_max"] or epochs, eta_min=params["eta_min"])
-    if n == "OneCycleLR":
-        return L.OneCycleLR(optimizer, max_lr=params["max_lr"], pct_start=params["pct_start"],
-                            total_steps=max(2, epochs * steps_per_epoch))
-    if n == "ReduceLROnPlateau":
-        return L.ReduceLROnPlateau(optimizer, factor=params["factor"], patience=params["patience"],
-                                   threshold=params["threshold"])
-    if n == "LinearWarmup":
-        return L.LinearLR(optimizer, start_factor=params["start_factor"], total_iters=params["warmup_epochs"])
-    raise AssertionError(n)
+    return entry.builder(params, optimizer, epochs=epochs, steps_per_epoch=steps_per_epoch)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 KINDS = ("int", "float", "bool", "choice", "int_tuple", "float_list", "str")
@@ -126,14 +126,18 @@ class Param:
 
 @dataclass(frozen=True)
 class Entry:
-    """A pickable thing: its PyTorch class name, category, parameters, doc, and how to build it."""
+    """A pickable thing: its PyTorch class name, category, parameters, doc, and how to build it.
+
+    Kinds of things that know more (layers, losses, schedules) subclass it with typed fields
+    (:class:`~core.catalog.layer_entry.LayerEntry`, :class:`~core.catalog.losses.LossEntry`, ...):
+    every fact about a thing lives on its one record.
+    """
 
     name: str
     category: str
     params: tuple[Param, ...]
     doc: str
     builder: Callable[..., Any] | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -172,6 +176,14 @@ class Registry:
             raise ValueError(f"duplicate {self.what} {entry.name!r}")
         self._entries[entry.name] = entry
         return entry
+
+    def remove(self, name: str) -> Entry:
+        """Take an entry out again (plug-ins and tests that register a layer for a while)."""
+        return self._entries.pop(name)
+
+    def find(self, name: object) -> Entry | None:
+        """The entry called ``name``, or None (for callers that report unknown names themselves)."""
+        return self._entries.get(name) if isinstance(name, str) else None
 
     def get(self, name: str, where: str = "") -> Entry:
         try:

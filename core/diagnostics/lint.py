@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..catalog import LOSSES, loss_fits
+from ..catalog import LAYERS, LOSSES, Traits, loss_fits
 from .findings import Finding
 from .wording import num, pct
 
@@ -27,26 +27,15 @@ if TYPE_CHECKING:
 
 __all__ = ["lint_project", "PARAMS_PER_SAMPLE_INFO", "PARAMS_PER_SAMPLE_WARNING", "SATURATING_STACK"]
 
-#: parameter-free nodes that keep each value's meaning: looking "through" them finds the real head
-TRANSPARENT = frozenset({"Dropout", "Flatten", "Reshape"})
-#: (near-)affine nodes: a Linear, any of these, then a Linear is still one linear map
-AFFINE = frozenset({"Dropout", "BatchNorm", "LayerNorm", "Flatten", "Reshape"})
-WEIGHT_LAYERS = frozenset({"Linear", "Conv1d", "Conv2d", "LSTM", "GRU", "Embedding"})
-ACTIVATIONS = frozenset({"ReLU", "LeakyReLU", "ELU", "GELU", "SiLU", "Sigmoid", "Tanh", "LogSoftmax", "Softmax"})
-SATURATING = frozenset({"Sigmoid", "Tanh"})
-NORMS = frozenset({"BatchNorm", "LayerNorm"})
-SCORE_LOSSES = frozenset({"CrossEntropyLoss", "KLDivLoss", "MultiMarginLoss", "BCEWithLogitsLoss"})
-SOFTMAX_INSIDE = frozenset({"CrossEntropyLoss", "KLDivLoss"})  # both apply log-softmax to the head's output
+# What a layer or loss is (activation, saturating, weight layer, output range, the softmax a loss applies
+# itself, ...) is read from its catalog record (LayerEntry.traits, LossEntry); no name lists here.
+_NO_TRAITS = Traits()
 
 PARAMS_PER_SAMPLE_INFO = 20.0
 PARAMS_PER_SAMPLE_WARNING = 100.0
 SATURATING_STACK = 4  # "deeper than 3 hidden layers" of Sigmoid/Tanh
 OUT_OF_RANGE_SHARE = 0.01  # targets an output activation cannot reach, above which a regression head is flagged
 
-#: output range of activations that can end a regression head: (low, high)
-OUTPUT_RANGE = {"ReLU": (0.0, math.inf), "Sigmoid": (0.0, 1.0), "Tanh": (-1.0, 1.0), "Softmax": (0.0, 1.0)}
-#: width of the output range of squashing activations, for the lowest reachable cross-entropy
-SCORE_SPAN = {"Sigmoid": 1.0, "Tanh": 2.0}
 
 
 @dataclass
@@ -75,6 +64,11 @@ class _Graph:
                 preds[b].append(a)
         return cls(types, params, preds, succs, {n.id: i for i, n in enumerate(nodes)})
 
+    def traits(self, node: str | None) -> Traits:
+        """The catalog traits of a node's layer type (none for an unknown type or node)."""
+        entry = LAYERS.find(self.types.get(node)) if node is not None else None
+        return entry.traits if entry is not None else _NO_TRAITS
+
     def label(self, node: str) -> str:
         return f"node {node} ({self.types.get(node, '?')})"
 
@@ -85,7 +79,7 @@ class _Graph:
     def effective_head(self, node: str) -> str:
         """The node whose values reach the loss: ``node`` or, through Dropout/Flatten/Reshape, the one before."""
         seen = {node}
-        while self.types.get(node) in TRANSPARENT:
+        while self.traits(node).transparent:
             pred = self.single_pred(node)
             if pred is None or pred in seen:
                 break
@@ -136,60 +130,69 @@ def _feeder(graph: _Graph, node: str) -> str:
 
 
 # -- rules on output heads ---------------------------------------------------------------------------
+def _loss_entry(name: str):
+    return LOSSES.find(name)
+
+
 def _softmax_before_loss(graph: _Graph, head: _Head) -> Iterable[Finding]:
-    kind = graph.types.get(head.node)
+    kind, traits, loss_entry = graph.types.get(head.node), graph.traits(head.node), _loss_entry(head.loss)
+    if loss_entry is None:
+        return
     node, loss = head.node, head.loss
     feeder, at = _feeder(graph, node), f"{graph.label(node)} {_position(node, head)}"
-    if loss in SOFTMAX_INSIDE and kind == "Softmax":
+    if loss_entry.applies == "log_softmax" and traits.computes == "softmax":
         yield _lint(
             f"{at}, but {loss} applies log-softmax itself: "
             "the softmax is applied twice, the scores are squashed into 0..1 and training slows or stalls",
             f"Delete {node} and make {feeder} the output (raw scores, logits); "
             "apply softmax only when you want probabilities at prediction time.", node)
-    elif loss in SOFTMAX_INSIDE and kind == "LogSoftmax":
+    elif loss_entry.applies == "log_softmax" and traits.computes == "log_softmax":
         yield _lint(
             f"{at}, but {loss} applies log-softmax itself: "
-            "the LogSoftmax is redundant (log-softmax twice gives the same values)",
+            f"the {kind} is redundant (log-softmax twice gives the same values)",
             f"Delete {node} and make {feeder} the output, or keep {node} and switch the loss to NLLLoss.",
             node, severity="info")
-    elif loss == "NLLLoss" and kind in ("Softmax", "Sigmoid", "Tanh"):
+    elif loss_entry.expects == "log_softmax" and traits.computes != "log_softmax" and traits.bounded:
         yield _lint(
-            f"{at}, but NLLLoss expects log-probabilities: "
+            f"{at}, but {loss} expects log-probabilities: "
             f"on these {kind} outputs the loss is just -output (bounded, weak gradients)",
             f"Replace {node} with a LogSoftmax, or delete it and use CrossEntropyLoss on the raw scores.", node)
-    elif loss == "NLLLoss" and kind != "LogSoftmax":
+    elif loss_entry.expects == "log_softmax" and traits.computes != "log_softmax":
         yield _lint(
-            f"{at} with NLLLoss and no LogSoftmax: NLLLoss expects "
+            f"{at} with {loss} and no LogSoftmax: {loss} expects "
             "log-probabilities, and on raw scores it can fall without bound (the loss goes to -inf)",
             f"Add a LogSoftmax after {node}, or switch the loss to CrossEntropyLoss (softmax included).", node)
 
 
 def _squashed_scores(graph: _Graph, head: _Head) -> Iterable[Finding]:
-    kind = graph.types.get(head.node)
+    traits, loss_entry = graph.traits(head.node), _loss_entry(head.loss)
     node, loss = head.node, head.loss
-    if loss not in SCORE_LOSSES or kind not in ("Sigmoid", "Tanh", "ReLU"):
+    if loss_entry is None or not loss_entry.wants_logits or not traits.activation:
         return
+    if traits.computes in ("softmax", "log_softmax"):
+        return  # _softmax_before_loss speaks about these
     feeder, at = _feeder(graph, node), f"{graph.label(node)} {_position(node, head)}"
-    if kind == "Sigmoid" and loss == "BCEWithLogitsLoss":
+    if traits.computes is not None and traits.computes == loss_entry.applies:  # a Sigmoid before BCEWithLogitsLoss
         yield _lint(
-            f"{at}, but BCEWithLogitsLoss applies the sigmoid "
-            "itself: the sigmoid is applied twice, so the predicted probability stays between 0.5 and 0.73 "
-            "and every negative sample costs at least 0.69",
-            f"Delete {node} and make {feeder} the output (a raw score); apply sigmoid only at prediction time.",
-            node, evidence={"loss_floor_positive": 0.313, "loss_floor_negative": 0.693})
+            f"{at}, but {loss} applies the {traits.computes} "
+            f"itself: the {traits.computes} is applied twice, so the predicted probability stays between 0.5 "
+            "and 0.73 and every negative sample costs at least 0.69",
+            f"Delete {node} and make {feeder} the output (a raw score); apply {traits.computes} only at "
+            "prediction time.", node, evidence={"loss_floor_positive": 0.313, "loss_floor_negative": 0.693})
         return
-    if kind == "ReLU":
+    if traits.dies:
         yield _lint(
             f"{at} with {loss}: it clips the scores at 0, so a class whose score goes negative gets no "
             "gradient and the model cannot push a wrong class down",
             f"Delete {node} and make {feeder} the output: {loss} wants raw, unbounded scores (logits).", node)
         return
-    if loss == "MultiMarginLoss":
+    if not traits.bounded or loss_entry.applies is None:
         return  # a margin loss on bounded scores is odd but has no simple floor to quote
-    span = SCORE_SPAN[kind]
+    low, high = traits.output_range  # type: ignore[misc]
+    span = high - low
     k = head.info.width if head.info is not None and head.info.width > 1 else 2
-    if loss == "BCEWithLogitsLoss":  # Tanh here (Sigmoid is above): scores in -1..1
-        best_p = 1.0 / (1.0 + math.exp(-1.0))
+    if loss_entry.applies == "sigmoid":  # one score squashed into low..high, then a sigmoid
+        best_p = 1.0 / (1.0 + math.exp(-max(abs(low), abs(high))))
     else:  # softmax over k scores that differ by at most ``span``
         best_p = math.exp(span) / (math.exp(span) + (k - 1))
     floor = -math.log(best_p)
@@ -204,11 +207,11 @@ def _loss_for_target(graph: _Graph, head: _Head) -> Iterable[Finding]:
     info = head.info
     if info is None:
         return
-    entry = LOSSES.get(head.loss) if head.loss in LOSSES else None
+    entry = _loss_entry(head.loss)
     if entry is None or loss_fits(entry, info) is not None:
         return  # check_graph reports it as an error
     node = head.output.node
-    if entry.extra["fits"] == "regression" and info.task == "classification":
+    if entry.fits == "regression" and info.task == "classification":
         yield _lint(
             f"{_head_name(head)}: {head.loss} on target {head.target!r}, which holds {info.width} classes: "
             "it regresses one-hot vectors as numbers, learns slowly and gives no probabilities",
@@ -222,8 +225,8 @@ def _loss_for_target(graph: _Graph, head: _Head) -> Iterable[Finding]:
 
 
 def _bounded_regression_head(graph: _Graph, head: _Head, dataset: Any) -> Iterable[Finding]:
-    info, kind = head.info, graph.types.get(head.node)
-    if info is None or info.task != "regression" or kind not in OUTPUT_RANGE:
+    info, output_range = head.info, graph.traits(head.node).output_range
+    if info is None or info.task != "regression" or output_range is None:
         return
     try:
         values = np.asarray(dataset.y_train[head.target], dtype=np.float64).reshape(-1)
@@ -232,12 +235,13 @@ def _bounded_regression_head(graph: _Graph, head: _Head, dataset: Any) -> Iterab
     values = values[np.isfinite(values)]
     if not values.size:
         return
-    low, high = OUTPUT_RANGE[kind]
+    low, high = output_range
     share = float(np.mean((values < low) | (values > high)))
     if share <= OUT_OF_RANGE_SHARE:
         return
     node = head.node
-    reach = f"{num(low)}..{num(high)}" if math.isfinite(high) else f"values >= {num(low)}"
+    reach = (f"{num(low)}..{num(high)}" if math.isfinite(low) and math.isfinite(high)
+             else f"values >= {num(low)}" if math.isfinite(low) else f"values <= {num(high)}")
     yield _lint(
         f"{graph.label(node)} {_position(node, head)} with {head.loss}: it can only output {reach}, "
         f"but {pct(100 * share)} of the training targets of {head.target!r} lie outside "
@@ -258,13 +262,13 @@ def _dropout_after_last_weights(graph: _Graph, heads: list[_Head]) -> Iterable[F
         node, seen, drops = head.output.node, set(), []
         while node is not None and node not in seen:
             seen.add(node)
-            kind = graph.types.get(node)
+            kind, traits = graph.types.get(node), graph.traits(node)
             if kind == "Dropout":
                 drops.append(node)
-            elif kind not in TRANSPARENT and kind not in ACTIVATIONS:
+            elif not traits.transparent and not traits.activation:
                 break
             node = graph.single_pred(node)
-        last = node if node is not None and graph.types.get(node) in WEIGHT_LAYERS else None
+        last = node if node is not None and graph.traits(node).has_weights else None
         for drop in drops:
             if drop in reported:
                 continue
@@ -294,7 +298,7 @@ def _stacked_linear(graph: _Graph) -> Iterable[Finding]:
             kind_b = graph.types.get(node)
             if kind_b == "Linear":
                 found.setdefault(node, via)
-            elif kind_b in AFFINE:
+            elif graph.traits(node).affine:
                 stack.extend((s, via + (node,)) for s in graph.succs[node])
         for b, via in sorted(found.items(), key=lambda item: graph.index[item[0]]):
             between = f" (only {', '.join(via)} between them)" if via else ""
@@ -322,11 +326,11 @@ def _saturating_stack(graph: _Graph, order: list[str]) -> Iterable[Finding]:
     """The longest run of Sigmoid/Tanh along a path that no ReLU-like activation or norm interrupts."""
     chain: dict[str, tuple[str, ...]] = {}
     for node in order:
-        kind = graph.types.get(node)
+        traits = graph.traits(node)
         inherited = max((chain.get(p, ()) for p in graph.preds.get(node, [])), key=len, default=())
-        if kind in SATURATING:
+        if traits.saturating:
             chain[node] = inherited + (node,)
-        elif kind in NORMS or kind in ACTIVATIONS:
+        elif traits.normalizes or traits.activation:
             chain[node] = ()
         else:
             chain[node] = inherited
@@ -354,9 +358,10 @@ def _too_many_params(graph: _Graph, check: GraphCheck | None, dataset: Any) -> I
         return
     biggest = max(check.nodes.values(), key=lambda n: n.n_params)
     severity = "warning" if ratio >= PARAMS_PER_SAMPLE_WARNING else "info"
-    shrink = (f"shrink {biggest.id} (e.g. {biggest.params['out_features'] // 8 or 1} units instead of "
-              f"{biggest.params['out_features']})" if biggest.type == "Linear" and "out_features" in biggest.params
-              and biggest.params["out_features"] >= 16 else f"shrink {biggest.id}")
+    entry = LAYERS.find(biggest.type)
+    width = biggest.params.get(entry.width_param) if entry is not None and entry.width_param else None
+    shrink = (f"shrink {biggest.id} (e.g. {width // 8 or 1} units instead of {width})"
+              if isinstance(width, int) and width >= 16 else f"shrink {biggest.id}")
     yield _lint(
         f"The model has {total:,} parameters for {n_train:,} training samples ({num(ratio)} per sample); "
         f"{graph.label(biggest.id)} alone has {biggest.n_params:,}: it can memorize the training set",

@@ -81,7 +81,7 @@ def evaluate_test(setup: RunSetup) -> dict[str, float]:
     values: dict[str, torch.Tensor] = {}
     for i, h in enumerate(setup.heads):
         raw = setup.dataset.y_test[h.target].to(setup.device)
-        adapted = LOSSES.get(h.loss_name).extra["adapt"](raw, h.info).to(setup.device)
+        adapted = LOSSES.get(h.loss_name).adapt(raw, h.info).to(setup.device)
         with torch.inference_mode():
             m = head_metrics(h, outs[i], adapted, raw, "test")
         prefix = "" if i == 0 else f"{h.name}/"

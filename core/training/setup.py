@@ -13,9 +13,6 @@ from ..graph import GraphCheck, GraphError, check_graph
 from ..network import GraphNetwork, build_model
 from ..project import Project
 
-REGRESSION_LOSSES = ("MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "PoissonNLLLoss")
-
-
 @dataclass
 class Head:
     name: str
@@ -108,11 +105,11 @@ def prepare(project: Project, dataset=None, *, device: str | None = None, seed: 
         info = dataset.targets[tname]
         entry = LOSSES.get(o.loss.type)
         params = entry.validate_params(o.loss.params, "outputs.loss.params")
-        adapt = entry.extra["adapt"]
+        adapt = entry.adapt
         heads.append(Head(
             name=name, node=o.node, target=tname, info=info, loss_name=o.loss.type,
             loss_fn=_to_device(entry.builder(params), dev), weight=o.weight,
-            predict=entry.extra["predict"] if info.task == "classification" else None,
+            predict=entry.predict if info.task == "classification" else None,
             y_train=adapt(dataset.y_train[tname], info).to(dev), y_val=adapt(dataset.y_val[tname], info).to(dev),
             y_val_raw=dataset.y_val[tname].to(dev)))
     return RunSetup(project, dataset, dev, model, heads, dataset.x_train.to(dev), dataset.x_val.to(dev), check)
@@ -135,21 +132,18 @@ def baseline_loss(setup: RunSetup) -> float | None:
         return None
     h = setup.heads[0]
     n_val = setup.x_val.shape[0]
+    entry = LOSSES.get(h.loss_name)
     with torch.inference_mode():
-        if h.loss_name in REGRESSION_LOSSES:
+        if entry.fits == "regression":
             mean = h.y_train.float().mean(dim=0, keepdim=True)
-            if h.loss_name == "PoissonNLLLoss":
-                mean = mean.clamp_min(1e-6).log()
-            out = mean.expand(n_val, -1)
+            out = entry.from_mean(mean).expand(n_val, -1)
         else:
             counts = torch.bincount(setup.dataset.y_train[h.target].long(), minlength=h.info.width).float()
             prior = (counts + 1) / (counts.sum() + h.info.width)
             width = h.y_val.shape[1] if h.y_val.dim() == 2 else h.info.width
             if width == 1:
                 p1 = prior[1] if prior.numel() > 1 else prior[0]
-                out = torch.full((n_val, 1), math.log(p1 / (1 - p1)))
-                if h.loss_name == "HingeEmbeddingLoss":
-                    out = torch.full((n_val, 1), float(p1))
+                out = torch.full((n_val, 1), entry.from_probability(float(p1)))
             else:
                 out = prior.log().expand(n_val, -1)
             out = out.to(setup.device)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ..catalog import SCHEDULES, build_schedule
+from ..catalog import LAYERS, SCHEDULES, build_schedule
 from .control import TrainingControl
 from .evaluate import evaluate, evaluate_test
 from .events import EpochRecord, RunInfo, RunResult, StepRecords, TrainingObserver
@@ -106,8 +106,8 @@ class _Loop:
         entry = SCHEDULES.get(t.schedule.type)
         self.sched = build_schedule(entry, entry.validate_params(t.schedule.params, "training.schedule.params"),
                                     self.opt, epochs=epochs, steps_per_epoch=self.steps_per_epoch)
-        self.sched_per_step = bool(entry.extra["per_step"])
-        self.plateau_sched = t.schedule.type == "ReduceLROnPlateau"
+        self.sched_per_step = entry.per_step
+        self.plateau_sched = entry.needs_metric
         self.penalty = _penalty_fn(setup.model, t.l1, t.l2)
         self.params = [p for p in setup.model.parameters() if p.requires_grad]
         self.flat_grad = _flat_grads(self.params)
@@ -119,7 +119,7 @@ class _Loop:
         self.epoch_loss_n = 0
         self.history: list[EpochRecord] = []
         self.series = {"step_loss": _Series(), "step_lr": _Series(), "step_grad_norm": _Series()}
-        self.relu_nodes = [n for n, t in setup.model.types.items() if t == "ReLU"]
+        self.relu_nodes = [n for n, t in setup.model.types.items() if LAYERS.get(t).traits.dies]
         self.diverged_step: int | None = None
         self.best: tuple[float, int, dict] | None = None
         self.start_epoch = 0

@@ -29,6 +29,12 @@ MAX_FIT_ZOOM = 1.25
 FIT_MARGIN = 20.0  # scene units around the network (node bounding boxes already pad their ports)
 
 
+def _is_input(type_name: str) -> bool:
+    """The layer is fed by the data (it is never inserted after another layer)."""
+    entry = LAYERS.find(type_name)
+    return entry is not None and entry.is_input
+
+
 def _snap(v: float) -> float:
     return round(v / 10.0) * 10.0
 
@@ -77,14 +83,14 @@ class GraphCanvas(PanZoomView):
     def drop_layer(self, type_name: str, scene_pos: QPointF) -> str | None:
         """What a drop from the palette does: insert after the node under or just above
         ``scene_pos``, else place the layer there unconnected."""
-        anchor = self.graph_scene.anchor_at(scene_pos) if type_name != "Input" else None
+        anchor = self.graph_scene.anchor_at(scene_pos) if not _is_input(type_name) else None
         if anchor is not None:
             return self._add(type_name, anchor.node_id, None)
         return self._add(type_name, None, (_snap(scene_pos.x() - NODE_W / 2), _snap(scene_pos.y() - 20)))
 
     def _add(self, type_name: str, after: str | None, pos: Pos | None) -> str | None:
         moves: dict[str, Pos] = {}
-        if after is not None and type_name == "Input":
+        if after is not None and _is_input(type_name):
             after = None
         if after is not None and after in self.graph_scene.nodes and pos is None:
             pos, moves = self._room_below(after)
@@ -221,7 +227,7 @@ class GraphCanvas(PanZoomView):
             return
         event.acceptProposedAction()
         pos = self.mapToScene(event.position().toPoint())
-        is_input = bytes(mime.data(LAYER_MIME)).decode("utf-8") == "Input"
+        is_input = _is_input(bytes(mime.data(LAYER_MIME)).decode("utf-8"))
         self.graph_scene.set_drop_hint(None if is_input else self.graph_scene.anchor_at(pos))
 
     def dragLeaveEvent(self, event) -> None:  # noqa: N802 - Qt's name

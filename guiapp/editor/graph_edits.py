@@ -22,6 +22,7 @@ import re
 from typing import Any, Callable, Iterable
 
 from core.catalog import LAYERS, LOSSES
+from core.catalog import default_loss as _loss_for_task
 from core.project import NodeSpec, OutputSpec, Project, Component
 
 Pos = tuple[float, float]
@@ -61,12 +62,12 @@ def connect_problem(project: Project, src: str, dst: str) -> str | None:
     if (src, dst) in project.model.edges:
         return f"{src} already feeds {dst}"
     dst_type = project.model.node(dst).type
-    if dst_type == "Input":
+    if LAYERS.get(dst_type).is_input:
         return f"{dst} is the Input: it is fed by the data and takes no incoming edge"
     if reaches(project, dst, src):
         return (f"connecting {src} → {dst} would make a cycle ({dst} already leads to {src}): "
                 "a network must flow one way")
-    lo, hi = LAYERS.get(dst_type).extra["arity"]
+    lo, hi = LAYERS.get(dst_type).arity
     preds = project.model.predecessors(dst)
     if hi is not None and len(preds) >= hi:
         return (f"{dst} ({dst_type}) takes one input and already gets {', '.join(preds)}: delete that edge "
@@ -187,9 +188,9 @@ def default_loss(targets: dict | None, task: str, used: Iterable[str | None] = (
         free = [n for n in names if n not in used and not (n == names[0] and None in used)]
         name = free[0] if free else names[0]
         info = targets[name]
-        loss = "CrossEntropyLoss" if getattr(info, "task", "classification") == "classification" else "MSELoss"
+        loss = _loss_for_task(getattr(info, "task", "classification"))
         return loss, (None if name == names[0] else name)
-    return ("MSELoss" if task == "regression" else "CrossEntropyLoss"), None
+    return _loss_for_task(task), None
 
 
 def toggle_output(project: Project, node_id: str, loss: str, target: str | None) -> bool:

@@ -116,7 +116,7 @@ class NodeItem(QGraphicsItem):
                       | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
         self.setAcceptHoverEvents(True)
         self.setZValue(1)
-        self.in_port = PortItem(self, "in") if self.entry.extra["arity"] != (0, 0) else None
+        self.in_port = PortItem(self, "in") if not self.entry.is_input else None
         self.out_port = PortItem(self, "out")
         self.badge = BadgeItem(self)
         self.badge.setPos(NODE_W - 2, 2)
@@ -154,7 +154,7 @@ class NodeItem(QGraphicsItem):
     def key_params(self) -> list[str]:
         """The card's parameter texts (``out_features 16``), from the catalog's ``show`` list."""
         parts = []
-        for name in self.entry.extra.get("show", ()):
+        for name in self.entry.show:
             p = self.entry.param(name)
             parts.append(f"{name} {format_value(self._params.get(name, p.default), p.tuple_len)}")
         return parts

@@ -1,6 +1,8 @@
 """Colours and glyphs of the layer categories, shared by the canvas and the palette.
 
-Glyphs are drawn with QPainter paths (no font or image files needed), in a 16x16 box.
+A category's colour and glyph name come from its catalog records (``LayerEntry.style``); this module
+only knows how to draw each glyph, with QPainter paths (no font or image files needed), in a 16x16
+box. An unknown glyph name draws a circle, so a new category needs no code here.
 """
 from __future__ import annotations
 
@@ -9,19 +11,8 @@ import math
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap
 
-CATEGORY_COLOURS = {
-    "Input": "#455a64",
-    "Dense": "#1e6fd0",
-    "Convolution": "#7b4fc4",
-    "Pooling": "#00897b",
-    "Reshape": "#6d7782",
-    "Regularization": "#e07b16",
-    "Normalization": "#b28704",
-    "Recurrent": "#c2407a",
-    "Merge": "#8d6e52",
-    "Activation": "#2e9348",
-}
-FALLBACK_COLOUR = "#607d8b"
+from core.catalog import category_style
+
 ERROR_COLOUR = "#d32f2f"
 SELECT_COLOUR = "#ff9800"
 HEAD_COLOUR = "#6a1b9a"
@@ -29,18 +20,19 @@ EDGE_COLOUR = "#78848f"
 
 
 def category_colour(category: str) -> QColor:
-    """The accent colour of a layer category."""
-    return QColor(CATEGORY_COLOURS.get(category, FALLBACK_COLOUR))
+    """The accent colour of a layer category (from its catalog style)."""
+    return QColor(category_style(category).colour)
 
 
 def _glyph_path(category: str) -> tuple[QPainterPath, QPainterPath]:
     """(stroked path, filled path) of a category's glyph in a 16x16 box."""
     s, f = QPainterPath(), QPainterPath()
-    if category == "Input":
+    glyph = category_style(category).glyph
+    if glyph == "input":
         s.moveTo(8, 1); s.lineTo(8, 10)
         s.moveTo(4, 6.5); s.lineTo(8, 10.5); s.lineTo(12, 6.5)
         s.moveTo(2, 14); s.lineTo(14, 14)
-    elif category == "Dense":
+    elif glyph == "dense":
         left = [QPointF(3, 3), QPointF(3, 8), QPointF(3, 13)]
         right = [QPointF(13, 5.5), QPointF(13, 10.5)]
         for a in left:
@@ -48,44 +40,48 @@ def _glyph_path(category: str) -> tuple[QPainterPath, QPainterPath]:
                 s.moveTo(a); s.lineTo(b)
         for p in left + right:
             f.addEllipse(p, 2, 2)
-    elif category == "Convolution":
+    elif glyph == "convolution":
         s.addRect(QRectF(2, 2, 12, 12))
         for k in (6, 10):
             s.moveTo(k, 2); s.lineTo(k, 14)
             s.moveTo(2, k); s.lineTo(14, k)
         f.addRect(QRectF(2, 2, 4, 4))
-    elif category == "Pooling":
+    elif glyph == "pooling":
         s.addRect(QRectF(1.5, 1.5, 9, 9))
         s.moveTo(6, 1.5); s.lineTo(6, 10.5)
         s.moveTo(1.5, 6); s.lineTo(10.5, 6)
         f.addRect(QRectF(10, 10, 5, 5))
-    elif category == "Reshape":
+    elif glyph == "reshape":
         s.addRect(QRectF(1.5, 4, 6, 6))
         s.moveTo(9, 7); s.lineTo(14.5, 7)
         s.moveTo(12, 4.5); s.lineTo(14.5, 7); s.lineTo(12, 9.5)
         s.moveTo(1.5, 13.5); s.lineTo(14.5, 13.5)
-    elif category == "Regularization":
+    elif glyph == "regularization":
         for i in range(3):
             for j in range(3):
                 c = QPointF(3 + 5 * i, 3 + 5 * j)
                 (s if (i + j) % 2 else f).addEllipse(c, 1.8, 1.8)
-    elif category == "Normalization":
+    elif glyph == "normalization":
         s.moveTo(1, 14)
         for i in range(29):
             x = 1 + i * 0.5
             s.lineTo(x, 14 - 11 * math.exp(-((x - 8) ** 2) / 8))
         s.moveTo(1, 14.5); s.lineTo(15, 14.5)
-    elif category == "Recurrent":
+    elif glyph == "recurrent":
         s.arcMoveTo(QRectF(2.5, 2.5, 11, 11), 60)
         s.arcTo(QRectF(2.5, 2.5, 11, 11), 60, 300)
         f.moveTo(10.5, 0.8); f.lineTo(14.5, 4.3); f.lineTo(9.3, 5.8); f.closeSubpath()
-    elif category == "Merge":
+    elif glyph == "merge":
         s.moveTo(3, 1.5); s.lineTo(8, 8); s.lineTo(13, 1.5)
         s.moveTo(8, 8); s.lineTo(8, 14.5)
         f.addEllipse(QPointF(8, 8), 2.2, 2.2)
-    elif category == "Activation":
+    elif glyph == "activation":
         s.moveTo(1, 11); s.lineTo(8, 11); s.lineTo(15, 2)
         s.moveTo(1, 14.5); s.lineTo(15, 14.5)
+    elif glyph == "identity":
+        s.moveTo(1.5, 8); s.lineTo(14.5, 8)
+        s.moveTo(11, 4.5); s.lineTo(14.5, 8); s.lineTo(11, 11.5)
+        f.addEllipse(QPointF(3, 8), 1.8, 1.8)
     else:
         s.addEllipse(QRectF(3, 3, 10, 10))
     return s, f

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QComboBox, QGroupBox, QHBoxLayout, QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget)
 
-from core.catalog import LOSSES, loss_fits
+from core.catalog import LAYERS, LOSSES, default_loss, loss_fits
 from core.catalog.params import Param
 from core.project import Component, OutputSpec, Project
 
@@ -23,7 +23,7 @@ WEIGHT = Param("weight", "float", 1.0, min=0.0, max=1e6, log=True,
 def fit_text(loss_type: str, info) -> tuple[bool, str]:
     """(fits, one line) for a loss on a target (``info`` a TargetInfo, or None before data loads)."""
     entry = LOSSES.get(loss_type)
-    fits = entry.extra["fits"]
+    fits = entry.fits
     if info is None:
         return True, f"{loss_type} is made for {fits} targets."
     why = loss_fits(entry, info)
@@ -35,7 +35,7 @@ def fit_text(loss_type: str, info) -> tuple[bool, str]:
 
 def default_loss_for(info) -> str:
     """The usual loss for a target: cross-entropy for classes, MSE for numbers."""
-    return "CrossEntropyLoss" if info is None or info.is_classification else "MSELoss"
+    return default_loss(None if info is None else info.task)
 
 
 class HeadEditor(QGroupBox):
@@ -158,7 +158,7 @@ class OutputsPanel(SettingsPanel):
             w = HeadEditor(self)
             self.heads_layout.insertWidget(len(self.heads), w)
             self.heads.append(w)
-        node_ids = [n.id for n in doc.project.model.nodes if n.type != "Input"]
+        node_ids = [n.id for n in doc.project.model.nodes if not LAYERS.get(n.type).is_input]
         for i, (w, o) in enumerate(zip(self.heads, outputs)):
             w.show_head(i, o, node_ids, doc.dataset, doc.check)
             w.remove.setEnabled(True)
@@ -169,9 +169,9 @@ class OutputsPanel(SettingsPanel):
         doc = self.document
         p = doc.project
         used_nodes = {o.node for o in p.outputs}
-        sinks = [n.id for n in p.model.nodes if n.type != "Input" and not p.model.successors(n.id)]
-        candidates = [n for n in sinks if n not in used_nodes] or sinks or [n.id for n in p.model.nodes
-                                                                           if n.type != "Input"]
+        layers = [n.id for n in p.model.nodes if not LAYERS.get(n.type).is_input]
+        sinks = [n for n in layers if not p.model.successors(n)]
+        candidates = [n for n in sinks if n not in used_nodes] or sinks or layers
         if not candidates:
             doc.editRefused.emit("add a layer to the model first: an output head needs a node")
             return False

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from core.catalog import LOSSES
+
 from .payloads import BoundarySnapshot, ConfusionMatrix
 
 __all__ = ["GridSpec", "boundary_kind", "class_probabilities", "compute_boundary", "compute_confusion",
@@ -111,23 +113,7 @@ def make_grid(dataset, resolution: int = 80) -> GridSpec | None:
 def class_probabilities(head, out: torch.Tensor) -> np.ndarray:
     """``(N, C)`` class probabilities from a head's raw output, by what its loss expects."""
     out = out.float().reshape(out.shape[0], -1)
-    name = head.loss_name
-    if out.shape[1] == 1:
-        if name == "HingeEmbeddingLoss":
-            p1 = out[:, 0].clamp(0.0, 1.0)
-        else:
-            p1 = torch.sigmoid(out[:, 0])
-        probs = torch.stack([1.0 - p1, p1], dim=1)
-    elif name == "NLLLoss":
-        probs = out.exp()
-    elif name == "MSELoss":
-        probs = out.clamp(0.0, 1.0)
-        probs = probs / probs.sum(dim=1, keepdim=True).clamp_min(1e-12)
-    elif name == "BCEWithLogitsLoss":
-        probs = torch.sigmoid(out)
-        probs = probs / probs.sum(dim=1, keepdim=True).clamp_min(1e-12)
-    else:
-        probs = torch.softmax(out, dim=1)
+    probs = LOSSES.get(head.loss_name).probabilities(out)
     return probs.cpu().numpy().astype(np.float32)
 
 

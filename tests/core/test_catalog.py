@@ -35,7 +35,7 @@ def test_shape_rule_and_param_count_match_the_real_torch_module(entry):
     module.eval()
     xs = [torch.rand(2, *s) * (8 if entry.name == "Embedding" else 1) for s in shapes]
     out = module(*xs)
-    expected = entry.extra["infer"](params, shapes)
+    expected = entry.output_shape(params, shapes)
     assert tuple(out.shape[1:]) == tuple(expected)
     assert count_params(entry.name, params, shapes, expected) == sum(p.numel() for p in module.parameters())
 
@@ -45,7 +45,7 @@ def test_shape_rule_and_param_count_match_the_real_torch_module(entry):
 def test_conv2d_shape_rule_matches_torch_for_any_geometry(h, w, k, s, p):
     entry = LAYERS.get("Conv2d")
     params = entry.validate_params({"out_channels": 2, "kernel_size": [k, k], "stride": [s, s], "padding": [p, p]}, "p")
-    expected = entry.extra["infer"](params, [(1, h, w)])
+    expected = entry.output_shape(params, [(1, h, w)])
     out = entry.builder(params, [(1, h, w)])(torch.zeros(1, 1, h, w))
     assert tuple(out.shape[1:]) == expected
 
