@@ -1,10 +1,11 @@
 """Parameter schemas as data: the GUI renders editors and tooltips from these."""
 from __future__ import annotations
 
+import contextlib
 import difflib
 import math
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 KINDS = ("int", "float", "bool", "choice", "int_tuple", "float_list", "str")
 
@@ -180,6 +181,18 @@ class Registry:
     def remove(self, name: str) -> Entry:
         """Take an entry out again (plug-ins and tests that register a layer for a while)."""
         return self._entries.pop(name)
+
+    @contextlib.contextmanager
+    def temporarily(self, *entries: Entry) -> Iterator[None]:
+        """Register ``entries`` for the duration of a ``with`` block (tests, experiments), then remove them."""
+        added = []
+        try:
+            for e in entries:
+                added.append(self.add(e))
+            yield
+        finally:
+            for e in added:
+                self._entries.pop(e.name, None)
 
     def find(self, name: object) -> Entry | None:
         """The entry called ``name``, or None (for callers that report unknown names themselves)."""
