@@ -16,6 +16,9 @@ from typing import Any, Callable
 
 from .catalog import LAYERS, LOSSES, OPTIMIZERS, SCHEDULES
 from .catalog.params import Entry, Param, ParamError, Registry
+from .log import get_logger
+
+_log = get_logger(__name__)
 
 FORMAT = "losslab-project"
 VERSION = 1
@@ -165,6 +168,7 @@ class Project:
             raise ProjectError(str(path), "no such file: check the path") from None
         except (OSError, UnicodeDecodeError) as e:
             raise ProjectError(str(path), f"cannot read the file ({e})") from None
+        _log.debug("reading project %s (%d bytes)", path, len(text))
         try:
             doc = json.loads(text)
         except json.JSONDecodeError as e:
@@ -205,8 +209,8 @@ def write_atomic(path: Path, text: str) -> None:
     except BaseException:
         try:
             os.unlink(tmp)
-        except OSError:
-            pass
+        except OSError as e:
+            _log.debug("could not remove the temporary file %s: %s", tmp, e)
         raise
 
 

@@ -10,10 +10,15 @@ from typing import Sequence
 def main(argv: Sequence[str] | None = None) -> int:
     multiprocessing.freeze_support()  # frozen apps: worker processes must not relaunch the window
     argv = list(sys.argv[1:] if argv is None else argv)
-    from core.cli import COMMANDS
-    if argv and (argv[0] in COMMANDS or argv[0] in ("-h", "--help", "--version")):
+    from core.cli import COMMANDS, split_verbose
+    verbose, rest = split_verbose(argv)
+    if rest and (rest[0] in COMMANDS or rest[0] in ("-h", "--help", "--version")):
         from core.cli import main as cli_main
         return cli_main(argv)
+    if verbose:  # the window: the log goes to stderr too
+        from core.log import log_to_stderr
+        log_to_stderr()
+    argv = rest
     if argv and argv[0] == "screenshot":
         from .screenshot import main as shot_main
         return shot_main(argv[1:])

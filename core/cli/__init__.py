@@ -2,7 +2,8 @@
 ``add_arguments(parser)`` and ``run(args, out) -> int``; adding a command is adding its module to
 ``_MODULES``.
 
-Bad input exits 2 with a message naming the place, never a traceback.
+Bad input exits 2 with a message naming the place, never a traceback. ``-v``/``--verbose`` (before
+the command) prints the ``losslab`` logger's records, DEBUG and up, on stderr.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import importlib
 import sys
 from typing import Callable, Sequence
 
+from ..log import get_logger, log_to_stderr
 from .common import UserError
 
 # (command name, module): modules are imported only when their command runs or the parser is built
@@ -20,8 +22,20 @@ _MODULES = (
     ("lr-find", "lr_find"),
 )
 COMMANDS = tuple(name for name, _ in _MODULES)
+VERBOSE_FLAGS = ("-v", "--verbose")
 
-__all__ = ["COMMANDS", "UserError", "build_parser", "main"]
+__all__ = ["COMMANDS", "VERBOSE_FLAGS", "UserError", "build_parser", "main", "split_verbose"]
+_log = get_logger(__name__)
+
+
+def split_verbose(argv: Sequence[str]) -> tuple[bool, list[str]]:
+    """(whether a leading ``-v``/``--verbose`` was given, the arguments without it)."""
+    argv = list(argv)
+    verbose = False
+    while argv and argv[0] in VERBOSE_FLAGS:
+        verbose = True
+        argv.pop(0)
+    return verbose, argv
 
 
 def _module(modname: str):
@@ -36,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
                "  losslab screenshot PROJECT OUT.png     render the window to a PNG without a person\n"
                "                                         (--train-epochs N trains first; see --help)")
     p.add_argument("--version", action="version", version="losslab 0.1.0")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="print the log (DEBUG and up) on stderr: what LossLab does, and the tracebacks "
+                        "of errors it caught and reported")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     for name, modname in _MODULES:
         mod = _module(modname)
@@ -48,6 +65,9 @@ def main(argv: Sequence[str] | None = None, out: Callable[[str], None] | None = 
     out = out or (lambda s: print(s, flush=True))
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.verbose:
+        log_to_stderr()
+        _log.debug("losslab %s", " ".join(argv))
     if args.command is None:
         parser.print_help()
         return 0

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Callable
 
+from ..log import get_logger
+
 Out = Callable[[str], None]
 
 
@@ -29,7 +31,8 @@ def fmt_shape(shape) -> str:
 def lint(project, check, dataset) -> list:
     try:
         from ..diagnostics.lint import lint_project
-    except ImportError:
+    except ImportError as e:
+        get_logger(__name__).debug("architecture lint unavailable: %s", e)
         return []
     return lint_project(project, check, dataset)
 

@@ -14,10 +14,13 @@ import numpy as np
 import torch
 
 from ..catalog import LAYERS, SCHEDULES, build_schedule
+from ..log import get_logger
 from .control import TrainingControl
 from .evaluate import evaluate, evaluate_test
 from .events import EpochRecord, RunInfo, RunResult, StepRecords, TrainingObserver
 from .setup import RunSetup, baseline_loss, majority_rate, make_optimizer, prepare
+
+_log = get_logger(__name__)
 
 FLUSH_STEPS = 64         # steps per StepRecords batch at most
 FLUSH_SECONDS = 0.05     # ... or this much time, whichever comes first
@@ -90,7 +93,12 @@ def train(project, *, observer: TrainingObserver | None = None, control: Trainin
     loop = _Loop(project, setup, obs, control, epochs or project.training.epochs, seed, diagnose)
     if resume is not None:
         loop.resume_from(resume)
-    return loop.run()
+    _log.debug("training %s: %d epochs, batch %d, %d parameters on %s", project.name or "project", loop.epochs,
+               loop.bs, sum(p.numel() for p in loop.params), setup.device)
+    result = loop.run()
+    _log.info("run %s after %d epochs, %d steps (%.0f steps/s)%s", result.status, result.epochs_run, result.steps,
+              result.steps_per_second, f": {result.message}" if result.message else "")
+    return result
 
 
 class _Loop:
@@ -189,6 +197,7 @@ class _Loop:
                         break
         except Exception as exc:  # noqa: BLE001 - reported as a failed run, never a crash of the caller
             status, message = "failed", f"{type(exc).__name__}: {exc}"
+            _log.error("run failed at step %d: %s", self.step, message, exc_info=exc)
             self.obs.on_exception(exc)
         finally:
             result = self._finish(status, message, t0, first_step)
@@ -343,6 +352,7 @@ class _Loop:
                     findings = diagnose([], steps=self._steps(), context=self.tracker.context, final=True)
             except Exception as exc:  # noqa: BLE001 - a diagnostics bug must not lose the run
                 message = message or f"diagnostics failed: {exc}"
+                _log.error("diagnostics failed at the end of the run; the run is kept", exc_info=exc)
         test = {}
         if s.dataset.x_test.shape[0] and status != "failed":
             test = evaluate_test(s)
