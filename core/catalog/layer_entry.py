@@ -41,6 +41,10 @@ class Traits:
     - ``transparent``: parameter-free and keeps each value's meaning (Dropout, Flatten, Reshape,
       Identity): lint looks through it to find the real head.
     - ``affine``: (near-)affine, so Linear, this, Linear is still one linear map.
+    - ``stochastic``: it randomly zeroes values while training and not at evaluation (Dropout): after
+      the last weight layer it corrupts the predictions themselves.
+    - ``batch_statistics``: it learns running statistics over the batch (BatchNorm): right after a
+      stochastic layer those statistics differ between training and evaluation (variance shift).
     - ``output_range``: the (low, high) values it can output when narrower than all reals (a regression
       head ending on it cannot reach targets outside); ``None`` = unbounded or depends on parameters.
     - ``computes``: the named output function it applies ("sigmoid", "softmax", "log_softmax"), which
@@ -54,6 +58,8 @@ class Traits:
     normalizes: bool = False
     transparent: bool = False
     affine: bool = False
+    stochastic: bool = False
+    batch_statistics: bool = False
     output_range: tuple[float, float] | None = None
     computes: str | None = None
 

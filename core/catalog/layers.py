@@ -226,13 +226,14 @@ LAYERS = Registry("layer", [
         Param("p", "float", 0.5, min=0.0, max=0.95, help="Probability of zeroing each unit during training.")],
         "Randomly zeroes units while training (scaled at test time): a regularizer that fights overfitting. "
         "Too high a rate (0.8) starves the network and it underfits.", _build_dropout, S.same, show=["p"],
-        traits=TRANSPARENT),
+        traits=Traits(transparent=True, affine=True, stochastic=True)),
     _layer("BatchNorm", NORM, [
         Param("eps", "float", 1e-5, min=1e-10, max=1.0, log=True, help="Added to the variance.", advanced=True),
         Param("momentum", "float", 0.1, min=0.0, max=1.0, help="Running-statistics update rate.")],
         "Normalizes each feature/channel over the batch (BatchNorm1d for (F,) and (C, L), BatchNorm2d for (C, H, W), "
         "inferred). Speeds training and allows higher learning rates; behaves differently in training and evaluation.",
-        _build_batchnorm, S.batchnorm, count=_count_batchnorm, traits=Traits(normalizes=True, affine=True)),
+        _build_batchnorm, S.batchnorm, count=_count_batchnorm,
+        traits=Traits(normalizes=True, affine=True, batch_statistics=True)),
     _layer("LayerNorm", NORM, [
         Param("eps", "float", 1e-5, min=1e-10, max=1.0, log=True, help="Added to the variance.", advanced=True),
         Param("elementwise_affine", "bool", True, help="Learn a scale and shift.")],

@@ -262,8 +262,8 @@ def _dropout_after_last_weights(graph: _Graph, heads: list[_Head]) -> Iterable[F
         node, seen, drops = head.output.node, set(), []
         while node is not None and node not in seen:
             seen.add(node)
-            kind, traits = graph.types.get(node), graph.traits(node)
-            if kind == "Dropout":
+            traits = graph.traits(node)
+            if traits.stochastic:
                 drops.append(node)
             elif not traits.transparent and not traits.activation:
                 break
@@ -309,11 +309,11 @@ def _stacked_linear(graph: _Graph) -> Iterable[Finding]:
 
 
 def _batchnorm_after_dropout(graph: _Graph) -> Iterable[Finding]:
-    for b, kind in graph.types.items():
-        if kind != "BatchNorm":
+    for b in graph.types:
+        if not graph.traits(b).batch_statistics:
             continue
         for a in graph.preds[b]:
-            if graph.types.get(a) == "Dropout":
+            if graph.traits(a).stochastic:
                 yield _lint(
                     f"{graph.label(b)} comes right after {graph.label(a)}: BatchNorm learns its statistics on "
                     "dropped-out values while training but sees the full ones at evaluation (variance shift), "
@@ -338,8 +338,8 @@ def _saturating_stack(graph: _Graph, order: list[str]) -> Iterable[Finding]:
     if len(longest) < SATURATING_STACK:
         return
     last = longest[-1]
-    kinds = {graph.types[n] for n in longest}
-    factor = "at most 0.25 (Sigmoid)" if "Sigmoid" in kinds else "less than 1 (Tanh)"
+    sigmoid = any(graph.traits(n).computes == "sigmoid" for n in longest)
+    factor = "at most 0.25 (Sigmoid)" if sigmoid else "less than 1 (Tanh)"
     yield _lint(
         f"{graph.label(last)} is the last of {len(longest)} saturating activations in a row "
         f"({', '.join(longest)}) with no ReLU or normalization between: "

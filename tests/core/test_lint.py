@@ -268,3 +268,26 @@ def test_findings_come_most_severe_first_then_in_node_order():
                     layer("drop", "Dropout"))
     findings = lint(doc)
     assert [(f.severity, f.node) for f in findings] == [("warning", "fc1"), ("warning", "drop"), ("info", "lsm")]
+
+
+# -- layers added as one catalog entry each ------------------------------------------------------------
+@pytest.mark.parametrize("act", ["PReLU", "Hardswish", "Mish", "Softplus", "GELU", "LeakyReLU"])
+def test_newer_activations_in_a_plain_mlp_are_clean(act):
+    doc = chain_doc(layer("fc1", "Linear", out_features=8), layer("act1", act), layer("out", "Linear", out_features=2))
+    assert lint(doc) == []
+
+
+def test_identity_is_transparent_to_lint():
+    # Linear, Identity, Linear is still one linear map; an Identity after a Softmax head still hides it
+    doc = chain_doc(layer("fc1", "Linear", out_features=8), layer("same", "Identity"),
+                    layer("fc2", "Linear", out_features=8), layer("relu", "ReLU"), layer("out", "Linear", out_features=2))
+    f = only(lint(doc), "collapse")
+    assert_lint(f, "fc1")
+    assert "only same between them" in f.message
+    assert_lint(only(lint(chain_doc(*mlp(layer("sm", "Softmax"), layer("same", "Identity")))), "twice"), "sm")
+
+
+def test_a_softplus_head_cannot_reach_negative_regression_targets():
+    f = only(lint(chain_doc(*mlp(layer("act", "Softplus"), out=1), loss="MSELoss", data=SINE)), "can only output")
+    assert_lint(f, "act")
+    assert "values >= 0" in f.message
