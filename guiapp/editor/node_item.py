@@ -303,7 +303,7 @@ class NodeItem(QGraphicsItem):
             painter.setFont(font)
             painter.setPen(QColor("#90a4ae"))
             painter.drawText(area, Qt.AlignmentFlag.AlignVCenter,
-                             "from the data" if self.type_name == "Input" else self.entry.category.lower())
+                             "from the data" if self.entry.is_input else self.entry.category.lower())
             return
         painter.setPen(QColor("#263238"))
         text = "  ·  ".join(parts)
