@@ -81,3 +81,70 @@ def test_catalog_and_project_files_load_without_torch():
     root = __import__("pathlib").Path(__file__).resolve().parents[2]
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
     assert out.stdout.strip() == "False", "the editor must not need torch to show the window"
+
+
+@pytest.mark.parametrize("shape", [(5,), (3, 12, 10)])
+def test_prelu_per_channel_learns_one_slope_per_channel(shape):
+    entry = LAYERS.get("PReLU")
+    params = entry.validate_params({"per_channel": True}, "p")
+    module = entry.builder(params, [shape])
+    out = entry.output_shape(params, [shape])
+    assert tuple(module(torch.rand(2, *shape)).shape[1:]) == out == shape
+    assert count_params("PReLU", params, [shape], out) == shape[0] == sum(p.numel() for p in module.parameters())
+
+
+def test_layer_records_are_consistent():
+    styles: dict[str, object] = {}
+    for entry in LAYERS:
+        assert styles.setdefault(entry.category, entry.style) == entry.style, f"{entry.name}: one look per category"
+        assert entry.style.colour.startswith("#") and entry.style.glyph, entry.name
+        assert set(entry.show) <= {p.name for p in entry.params}, entry.name
+        assert entry.width_param is None or entry.width_param in {p.name for p in entry.params}, entry.name
+        t = entry.traits
+        if t.transparent:  # looked through by lint: must change no value and learn nothing
+            assert not t.has_weights and t.affine, entry.name
+        if t.saturating or t.dies or t.computes:
+            assert t.activation, entry.name
+        lo, hi = entry.arity
+        assert hi is None or lo <= hi, entry.name
+    assert [e.name for e in LAYERS if e.is_input] == ["Input"]
+
+
+@pytest.mark.parametrize("entry", [e for e in LAYERS if e.traits.output_range is not None], ids=lambda e: e.name)
+def test_declared_output_ranges_hold_in_torch(entry):
+    shapes = [(5,)]
+    params = entry.validate_params({}, "p")
+    x = torch.linspace(-50.0, 50.0, 20001).reshape(-1, 1).repeat(1, 5)
+    with torch.no_grad():
+        y = entry.builder(params, shapes)(x)
+    low, high = entry.traits.output_range
+    assert float(y.min()) >= low - 1e-6 and float(y.max()) <= high + 1e-6
+
+
+def test_every_schedule_builds_from_its_record():
+    for entry in SCHEDULES:
+        opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+        sched = entry.builder(entry.validate_params({}, "p"), opt, epochs=10, steps_per_epoch=5)
+        assert (sched is None) == (entry.name == "Constant"), entry.name
+    assert [e.name for e in SCHEDULES if e.per_step] == ["OneCycleLR"]
+    assert [e.name for e in SCHEDULES if e.needs_metric] == ["ReduceLROnPlateau"]
+
+
+@pytest.mark.parametrize("entry", list(LOSSES), ids=lambda e: e.name)
+def test_every_loss_record_runs_on_a_target_it_fits(entry):
+    from core.catalog import default_loss, loss_fits
+    from core.data import TargetInfo
+    task = "regression" if entry.fits == "regression" else "classification"
+    info = TargetInfo("y", task, ["a", "b"] if task == "classification" else [], 2 if task == "classification" else 1)
+    assert loss_fits(entry, info) is None
+    y = torch.tensor([0.0, 1.0, 1.0, 0.0])
+    out = torch.randn(4, entry.width(info))
+    if entry.expects == "log_softmax":
+        out = torch.log_softmax(out, dim=1)
+    value = entry.builder(entry.validate_params({}, "p"))(out, entry.adapt(y, info))
+    assert torch.isfinite(value)
+    if task == "classification":
+        assert entry.predict(out).shape == (4,)
+        probs = entry.probabilities(out)
+        assert probs.shape == (4, 2) and torch.allclose(probs.sum(dim=1), torch.ones(4))
+    assert default_loss("classification") == "CrossEntropyLoss" and default_loss("regression") == "MSELoss"
