@@ -12,7 +12,10 @@ from typing import Any, Mapping, Sequence
 from .catalog import LAYERS, LOSSES, loss_fits
 from .catalog.layer_shapes import ShapeMismatch, fmt_shape
 from .catalog.params import ParamError
+from .log import get_logger
 from .project import Project
+
+_log = get_logger(__name__)
 
 Shape = tuple[int, ...]
 
@@ -188,12 +191,18 @@ def _infer_shapes(model, infos: dict[str, NodeInfo], order: list[str], input_sha
             continue  # an upstream problem is already reported
         info.in_shapes = list(shapes)
         try:
-            info.out_shape = entry.output_shape(info.params, shapes)
+            out_shape = entry.output_shape(info.params, shapes)
+            info.n_params = entry.count_params(info.params, shapes, out_shape)
+            info.out_shape = out_shape
         except ShapeMismatch as e:
             src = ", ".join(f"{fmt_shape(s)} from {p}" for s, p in zip(shapes, preds))
             problems.append(Problem(f"{_label(info)} gets {src}: {e}", nid, f"model.nodes[{info.index}]"))
-            continue
-        info.n_params = entry.count_params(info.params, shapes, info.out_shape)
+        except Exception as e:  # noqa: BLE001 - a bug in a layer's catalog entry must not take the editor down
+            _log.exception("shape rule or parameter count of %s failed on %s", info.type, shapes)
+            problems.append(Problem(f"{_label(info)}: the catalog entry of {info.type} failed on input "
+                                    f"{', '.join(fmt_shape(s) for s in shapes)} ({type(e).__name__}: {e}); "
+                                    "this is a bug in that layer's entry: replace the layer or fix its entry",
+                                    nid, f"model.nodes[{info.index}]"))
 
 
 def _check_heads(project: Project, infos: dict[str, NodeInfo], targets: Mapping[str, Any],

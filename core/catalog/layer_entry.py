@@ -6,6 +6,7 @@ names. Adding a layer is adding one entry to ``LAYERS`` (see ``core/catalog/laye
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
@@ -117,21 +118,42 @@ class LayerEntry(Entry):
         """The output shape for ``shapes``; raises :class:`ShapeMismatch` saying what to change."""
         if self.infer != FROM_MODULE:
             return tuple(self.infer(params, shapes))  # type: ignore[operator]
-        import torch
-        try:
-            with torch.device("meta"):
-                module = self.builder(params, list(shapes))
-                out = module(*[torch.empty(1, *s) for s in shapes])
-        except (RuntimeError, ValueError, TypeError, IndexError) as e:
-            got = " and ".join(fmt_shape(s) for s in shapes)
-            raise ShapeMismatch(f"{self.name} cannot take input {got}: {str(e).splitlines()[0]}") from None
-        return tuple(out.shape[1:])
+        _, out, error = _probe(self.name, self.builder, _freeze(params), tuple(tuple(s) for s in shapes))
+        if error is not None:
+            raise ShapeMismatch(error)
+        return out  # type: ignore[return-value]
 
     def count_params(self, params: dict[str, Any], shapes: Sequence[Shape], out: Shape) -> int:
         """Trainable parameters of the layer built for ``shapes``."""
         if self.count != FROM_MODULE:
             return int(self.count(params, shapes, out))  # type: ignore[operator]
-        import torch
+        count, _, error = _probe(self.name, self.builder, _freeze(params), tuple(tuple(s) for s in shapes))
+        if count is None:
+            raise ShapeMismatch(error or f"{self.name} cannot be built for these inputs")
+        return count
+
+
+def _freeze(params: dict[str, Any]) -> tuple:
+    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
+
+
+@functools.lru_cache(maxsize=1024)
+def _probe(name: str, builder: Callable, frozen: tuple, shapes: tuple[Shape, ...]
+           ) -> tuple[int | None, Shape | None, str | None]:
+    """Build the layer on torch's meta device (no memory, no weights initialised) and run it once:
+    (trainable parameters, output shape, error sentence). Cached: the editor checks after every edit."""
+    import torch
+    params = {k: list(v) if isinstance(v, tuple) else v for k, v in frozen}
+    got = " and ".join(fmt_shape(s) for s in shapes)
+    try:
         with torch.device("meta"):
-            module = self.builder(params, list(shapes))
-        return sum(p.numel() for p in module.parameters() if p.requires_grad)
+            module = builder(params, [tuple(s) for s in shapes])
+    except (RuntimeError, ValueError, TypeError, IndexError) as e:
+        return None, None, f"{name} cannot be built for input {got}: {str(e).splitlines()[0]}"
+    count = sum(p.numel() for p in module.parameters() if p.requires_grad)
+    try:
+        with torch.device("meta"):
+            out = module(*[torch.empty(1, *s) for s in shapes])
+    except (RuntimeError, ValueError, TypeError, IndexError) as e:
+        return count, None, f"{name} cannot take input {got}: {str(e).splitlines()[0]}"
+    return count, tuple(out.shape[1:]), None

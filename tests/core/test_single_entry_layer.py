@@ -133,3 +133,21 @@ def test_registration_is_one_entry_and_can_be_undone():
             Project.from_dict(doc(SEQ_MODEL))
     finally:
         LAYERS.add(SLOPED_RELU)
+
+
+def test_a_buggy_entry_is_a_problem_on_its_node_and_logged(caplog):
+    from core.catalog import LayerEntry
+
+    def broken_rule(params, shapes):
+        return params["missing"]
+
+    buggy = LayerEntry("BuggyLayer", "Activation", (), "A layer whose shape rule has a bug (test only).",
+                       lambda p, s: None, infer=broken_rule)
+    with LAYERS.temporarily(buggy):
+        d = doc([n("input", "Input"), n("bug", "BuggyLayer"), n("flat", "Flatten"), n("out", "Linear", out_features=10)])
+        data = dataset(d)
+        check = check_graph(Project.from_dict(d), data.input_shape, data.targets)
+    [problem] = check.problems_for("bug")
+    assert "node bug (BuggyLayer)" in problem.message and "KeyError" in problem.message
+    assert "bug in that layer's entry" in problem.message
+    assert any(r.name == "losslab.core.graph" and r.exc_info for r in caplog.records)
