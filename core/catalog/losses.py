@@ -16,8 +16,8 @@ from .params import Entry, Param, Registry
 CLASS, BINARY, REGRESSION = "classification", "binary", "regression"
 
 
-def _same(x):
-    return x
+def _mean_itself(mean, params):
+    return mean
 
 
 def _logit(p: float) -> float:
@@ -49,8 +49,8 @@ class LossEntry(Entry):
       "sigmoid"); ``expects``: the function the head must already have applied ("log_softmax");
       ``wants_logits``: it wants raw, unbounded scores.
     - ``classes``: the exact number of classes it needs, when it needs one.
-    - ``from_mean(mean)`` / ``from_probability(p)``: the constant head output that predicts a target
-      mean (regression) or a positive-class probability (one output): the trivial baseline.
+    - ``from_mean(mean, params)`` / ``from_probability(p)``: the constant head output that predicts a
+      target mean (regression) or a positive-class probability (one output): the trivial baseline.
     """
 
     fits: str = REGRESSION
@@ -63,7 +63,7 @@ class LossEntry(Entry):
     expects: str | None = None
     wants_logits: bool = False
     classes: int | None = None
-    from_mean: Callable[[Any], Any] = _same
+    from_mean: Callable[[Any, dict[str, Any]], Any] = _mean_itself
     from_probability: Callable[[float], float] = _logit
     default_for: tuple[str, ...] = ()
 
@@ -194,7 +194,7 @@ LOSSES = Registry("loss", [
         Param("full", "bool", False, help="Add the Stirling term.")],
           "For counts (visits, sales, events): the head predicts a Poisson rate. Targets must be >= 0.",
           _regression_loss("PoissonNLLLoss"), adapt=lambda y, info: _as_column(y), width=REG_WIDTH,
-          from_mean=lambda mean: mean.clamp_min(1e-6).log()),
+          from_mean=lambda mean, p: mean.clamp_min(1e-6).log() if p["log_input"] else mean),
     _loss("CrossEntropyLoss", CLASS, [
         Param("label_smoothing", "float", 0.0, min=0.0, max=0.5, help="Spread this much target mass over all classes."),
         Param("weight", "float_list", None, optional=True,

@@ -136,7 +136,8 @@ def baseline_loss(setup: RunSetup) -> float | None:
     with torch.inference_mode():
         if entry.fits == "regression":
             mean = h.y_train.float().mean(dim=0, keepdim=True)
-            out = entry.from_mean(mean).expand(n_val, -1)
+            params = entry.validate_params(setup.project.outputs[0].loss.params, "outputs[0].loss.params")
+            out = entry.from_mean(mean, params).expand(n_val, -1)
         else:
             counts = torch.bincount(setup.dataset.y_train[h.target].long(), minlength=h.info.width).float()
             prior = (counts + 1) / (counts.sum() + h.info.width)

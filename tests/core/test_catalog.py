@@ -148,3 +148,23 @@ def test_every_loss_record_runs_on_a_target_it_fits(entry):
         probs = entry.probabilities(out)
         assert probs.shape == (4, 2) and torch.allclose(probs.sum(dim=1), torch.ones(4))
     assert default_loss("classification") == "CrossEntropyLoss" and default_loss("regression") == "MSELoss"
+
+
+@pytest.mark.parametrize("log_input", [True, False])
+def test_poisson_baseline_is_the_loss_of_predicting_the_mean(log_input):
+    import json
+    from pathlib import Path
+
+    from core.data import load_dataset
+    from core.project import Project
+    from core.training.setup import baseline_loss, prepare
+    doc = json.loads((Path(__file__).resolve().parents[2] / "resources/examples/demand.losslab.json").read_text())
+    doc["outputs"][0]["loss"] = {"type": "PoissonNLLLoss", "params": {"log_input": log_input}}
+    project = Project.from_dict(doc)
+    setup = prepare(project, load_dataset(project.data, project.base_dir))
+    y_train, y_val = setup.heads[0].y_train, setup.heads[0].y_val
+    assert float(y_train.min()) >= 0  # counts
+    mean = y_train.mean(dim=0, keepdim=True)
+    rate = mean.clamp_min(1e-6).log() if log_input else mean
+    expected = float(torch.nn.PoissonNLLLoss(log_input=log_input)(rate.expand_as(y_val), y_val))
+    assert baseline_loss(setup) == pytest.approx(expected)
