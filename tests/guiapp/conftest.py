@@ -1,9 +1,24 @@
-"""GUI test fixtures: every test must leave no QThread running (napari's rule)."""
+"""GUI test fixtures and the guards every GUI test runs under.
+
+* **No thread left running** (napari's ``_dangling_qthreads``): ``QThread.start`` is patched to record
+  every started thread, wherever it is parented (the training worker belongs to its controller, not
+  to the application, so ``qapp.findChildren`` misses it), with the stack that started it. A test
+  that leaves one running fails, naming that stack; the thread is then stopped so the next test
+  starts clean.
+* **No window left open**: after pytest-qt has closed the widgets a test registered, a top-level
+  widget the test created that is still *visible* fails the test (a dialog nobody closed). Windows
+  that are closed but still alive are deleted: PySide keeps a window whose child signals hold
+  lambdas over it alive for good (that cycle runs through C++, which Python's garbage collector
+  cannot see), and thousands of dead windows with their menus made every later ``gc`` pass and
+  teardown slower.
+"""
 from __future__ import annotations
 
 import os
 import tempfile
+import traceback
 import uuid
+import weakref
 
 import pytest
 
@@ -11,14 +26,67 @@ os.environ.setdefault("XDG_CONFIG_HOME", tempfile.mkdtemp(prefix="losslab-test-c
 os.environ.setdefault("XDG_DATA_HOME", tempfile.mkdtemp(prefix="losslab-test-data-"))
 
 
+def _alive(obj) -> bool:
+    import shiboken6
+    return shiboken6.isValid(obj)
+
+
 @pytest.fixture(autouse=True)
-def _no_thread_left_running(qapp):
+def _no_thread_left_running(monkeypatch):
+    """Fail a test that leaves a QThread running (every ``QThread.start`` is recorded)."""
     from PySide6.QtCore import QThread
+    started: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+    base_start = QThread.start
+
+    def recording_start(self, *args, **kwargs):
+        started[self] = "".join(traceback.format_stack(limit=12)[:-1])
+        return base_start(self, *args, **kwargs)
+
+    monkeypatch.setattr(QThread, "start", recording_start)
+    yield started
+    dangling = []
+    for thread, where in list(started.items()):
+        try:
+            if _alive(thread) and thread.isRunning():
+                dangling.append((thread, where))
+        except RuntimeError:            # its C++ object is gone: it is not running
+            continue
+    for thread, _ in dangling:          # leave a clean slate for the next test
+        try:
+            thread.requestInterruption()
+            thread.quit()
+            thread.wait(5000)
+        except RuntimeError:
+            pass
+    if dangling:
+        text = "\n".join(f"- {t.objectName() or type(t).__name__}, started at:\n{w}" for t, w in dangling)
+        pytest.fail(f"the test left {len(dangling)} QThread(s) running:\n{text}", pytrace=False)
+
+
+def _top_level(qapp) -> list:
+    return [w for w in qapp.topLevelWidgets() if w.parentWidget() is None]
+
+
+@pytest.fixture(autouse=True)
+def _no_widget_left(qapp):
+    """Fail a test that leaves a window shown; delete the closed windows it leaves alive.
+
+    Autouse and independent of ``qtbot``, so it is torn down after pytest-qt has closed the widgets
+    registered with ``qtbot.addWidget``."""
+    import shiboken6
+    from PySide6.QtCore import QCoreApplication, QEvent
+    before = {shiboken6.getCppPointer(w)[0] for w in _top_level(qapp)}
     yield
-    import gc
-    gc.collect()
-    running = [t for t in qapp.findChildren(QThread) if t.isRunning()]
-    assert not running, f"test left {len(running)} QThread(s) running"
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    left = [w for w in _top_level(qapp) if shiboken6.getCppPointer(w)[0] not in before]
+    shown = [f"{type(w).__name__} {w.windowTitle()!r}" for w in left if w.isVisible()]
+    for w in left:
+        w.close()
+        w.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    if shown:
+        pytest.fail(f"the test left {len(shown)} window(s) open: {', '.join(shown)} "
+                    "(register them with qtbot.addWidget or close them)", pytrace=False)
 
 
 @pytest.fixture
