@@ -39,7 +39,8 @@ def _no_thread_left_running(monkeypatch):
     base_start = QThread.start
 
     def recording_start(self, *args, **kwargs):
-        started[self] = "".join(traceback.format_stack(limit=12)[:-1])
+        frames = [f for f in traceback.extract_stack()[:-1] if "site-packages" not in f.filename]
+        started[self] = "".join(traceback.format_list(frames[-6:]))
         return base_start(self, *args, **kwargs)
 
     monkeypatch.setattr(QThread, "start", recording_start)

@@ -1,0 +1,57 @@
+"""The guards of ``tests/guiapp/conftest.py`` catch what they promise: a thread left running and a
+window left open fail the test that left them (run in an inner pytest session with the same conftest)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+pytest_plugins = ["pytester"]
+
+CONFTEST = (Path(__file__).parent / "conftest.py").read_text()
+
+LEAKY = '''
+from PySide6.QtCore import QThread
+from PySide6.QtWidgets import QDialog
+
+
+class Waiter(QThread):
+    def run(self):
+        while not self.isInterruptionRequested():
+            self.msleep(5)
+
+
+class Owner(QThread):   # a parent that is not the application: findChildren(qapp) would miss it
+    pass
+
+
+def test_leaves_a_thread_running(qapp):
+    owner = Owner()
+    test_leaves_a_thread_running.keep = (owner, Waiter(owner))
+    test_leaves_a_thread_running.keep[1].start()
+
+
+def test_leaves_a_dialog_open(qapp):
+    d = QDialog()
+    d.setWindowTitle("forgotten")
+    d.show()
+    test_leaves_a_dialog_open.keep = d
+
+
+def test_closes_what_it_opens(qtbot):
+    d = QDialog()
+    qtbot.addWidget(d)
+    d.show()
+    t = Waiter()
+    t.start()
+    t.requestInterruption()
+    t.wait()
+'''
+
+
+def test_a_thread_or_window_left_behind_fails_its_test(pytester):
+    pytester.makeconftest(CONFTEST)
+    pytester.makepyfile(test_leaky=LEAKY)
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("errors") == 2 and "failed" not in outcomes, outcomes   # at teardown
+    result.stdout.fnmatch_lines(["*left 1 QThread(s) running*", "- Waiter, started at:", "*test_leaky.py*in test_leaves_a_thread_running"])
+    result.stdout.fnmatch_lines(["*left 1 window(s) open: QDialog 'forgotten'*"])
