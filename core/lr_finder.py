@@ -1,6 +1,9 @@
 """Learning-rate range test: sweep the rate exponentially over a few hundred batches, watch the loss.
 
-The model's weights are restored afterwards. Two suggestions: the steepest descent of the smoothed
+Each step is the trainer's own (:class:`core.training.step.TrainStep`: L1/L2 penalty and gradient
+clipping included), and the recorded loss is the objective it minimises (data loss + penalty). The
+test is a ``core.tasks`` task: with a ``state`` it reports its progress and stops on a cancel
+(``TaskCancelled``). The model's weights are restored afterwards. Two suggestions: the steepest descent of the smoothed
 loss, and the "valley" rule (the longest run over which the loss keeps falling; a rate two thirds
 of the way down it), which is the one applied by default because it lands safely below the cliff.
 """
@@ -13,7 +16,9 @@ import numpy as np
 import torch
 
 from .project import Project
+from .tasks import TaskState
 from .training.setup import make_optimizer, prepare
+from .training.step import TrainStep
 
 
 @dataclass
@@ -82,8 +87,11 @@ def _valley(lrs: np.ndarray, smooth: np.ndarray) -> float | None:
 
 
 def find_lr(project: Project, *, dataset=None, start_lr: float = 1e-7, end_lr: float = 10.0, steps: int = 100,
-            divergence: float = 4.0, beta: float = 0.9, seed: int | None = None, setup=None) -> LRFinderResult:
-    """Run the range test on ``project``'s model, optimizer and training data."""
+            divergence: float = 4.0, beta: float = 0.9, seed: int | None = None, setup=None,
+            state: TaskState | None = None) -> LRFinderResult:
+    """Run the range test on ``project``'s model, optimizer and training data.
+
+    With ``state``: progress after each step, and ``TaskCancelled`` (weights restored) on a cancel."""
     if not (0 < start_lr < end_lr):
         raise ValueError(f"lr-find needs 0 < start < end, received start={start_lr}, end={end_lr}")
     if steps < 10:
@@ -92,6 +100,7 @@ def find_lr(project: Project, *, dataset=None, start_lr: float = 1e-7, end_lr: f
     model = setup.model
     saved = {k: v.detach().clone() for k, v in model.state_dict().items()}
     opt = make_optimizer(project, model)
+    take_step = TrainStep.for_project(project, setup, opt)
     factor = (end_lr / start_lr) ** (1 / (steps - 1))
     n = setup.x_train.shape[0]
     bs = max(1, min(project.training.batch_size, n))
@@ -102,6 +111,8 @@ def find_lr(project: Project, *, dataset=None, start_lr: float = 1e-7, end_lr: f
     model.train()
     try:
         for k in range(steps):
+            if state is not None:
+                state.raise_if_cancelled()
             lr = start_lr * factor ** k
             for g in opt.param_groups:
                 g["lr"] = lr
@@ -109,12 +120,8 @@ def find_lr(project: Project, *, dataset=None, start_lr: float = 1e-7, end_lr: f
                 perm, pos = torch.randperm(n, generator=gen), 0
             idx = perm[pos:pos + bs].to(setup.device)
             pos += bs
-            outs = model(setup.x_train[idx])
-            loss = sum(h.weight * h.loss_fn(o, h.y_train[idx]) for h, o in zip(setup.heads, outs))
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            value = float(loss.detach())  # one sync per step is fine here: a hundred steps
+            loss, pen, _, _ = take_step(idx)
+            value = float(loss if pen is None else loss + pen)  # one sync per step is fine: a hundred steps
             lrs.append(lr)
             losses.append(value)
             if not math.isfinite(value):
@@ -127,8 +134,12 @@ def find_lr(project: Project, *, dataset=None, start_lr: float = 1e-7, end_lr: f
             if k > 5 and s > divergence * best:
                 stopped = True
                 break
+            if state is not None:
+                state.set_progress((k + 1) / steps, f"rate {lr:.2g}")
     finally:
         model.load_state_dict(saved)
+        for p in take_step.params:      # no gradient left pointing into this test's buffer
+            p.grad = None
     m = len(smoothed)
     lr_arr, sm = np.asarray(lrs[:m]), np.asarray(smoothed)
     steepest, valley = _steepest(lr_arr, sm), _valley(lr_arr, sm)

@@ -19,6 +19,7 @@ from .control import TrainingControl
 from .evaluate import evaluate, evaluate_test
 from .events import EpochRecord, RunInfo, RunResult, StepRecords, TrainingObserver
 from .setup import RunSetup, baseline_loss, majority_rate, make_optimizer, prepare
+from .step import TrainStep
 
 _log = get_logger(__name__)
 
@@ -57,21 +58,6 @@ class _Series:
 
     def view(self) -> np.ndarray:
         return self._a[:self.n]
-
-
-def _penalty_fn(model: torch.nn.Module, l1: float, l2: float):
-    weights = [p for p in model.parameters() if p.requires_grad and p.dim() > 1]
-    if not (l1 or l2) or not weights:
-        return None
-
-    def penalty() -> torch.Tensor:
-        total = 0.0
-        if l1:
-            total = total + l1 * sum(w.abs().sum() for w in weights)
-        if l2:
-            total = total + l2 * sum((w * w).sum() for w in weights)
-        return total
-    return penalty
 
 
 def train(project, *, observer: TrainingObserver | None = None, control: TrainingControl | None = None,
@@ -116,10 +102,9 @@ class _Loop:
                                     self.opt, epochs=epochs, steps_per_epoch=self.steps_per_epoch)
         self.sched_per_step = entry.per_step
         self.plateau_sched = entry.needs_metric
-        self.penalty = _penalty_fn(setup.model, t.l1, t.l2)
-        self.params = [p for p in setup.model.parameters() if p.requires_grad]
-        self.flat_grad = _flat_grads(self.params)
-        self.clip = t.grad_clip
+        self.train_step = TrainStep.for_project(project, setup, self.opt)   # the LR finder takes the same step
+        self.penalty = self.train_step.penalty
+        self.params = self.train_step.params
         self.buf = _StepBuffer()
         self.step = 0
         self.flushed_step = 0
@@ -205,45 +190,25 @@ class _Loop:
         return result
 
     def _run_epoch(self, epoch: int, perm: torch.Tensor) -> bool:
-        s, control, buf = self.s, self.control, self.buf
-        x = s.x_train
-        heads = s.heads
-        single = len(heads) == 1 and heads[0].weight == 1.0
-        h0 = heads[0]
-        opt, penalty, clip = self.opt, self.penalty, self.clip
-        flat = self.flat_grad
-        vector_norm = torch.linalg.vector_norm
+        control, buf = self.control, self.buf
+        take_step = self.train_step
         next_flush = time.perf_counter() + FLUSH_SECONDS
         bs = self.bs
         sched_step = self.sched.step if self.sched_per_step else None
-        loss_buf, norm_buf, lr_buf, group = buf.loss, buf.gnorm, buf.lr, opt.param_groups[0]
+        loss_buf, norm_buf, lr_buf, group = buf.loss, buf.gnorm, buf.lr, self.opt.param_groups[0]
         clock = time.perf_counter
         for i in range(self.steps_per_epoch):
             if control.pending and not self._handle_control():
                 self._flush(epoch)
                 return False
-            idx = perm[i * bs:(i + 1) * bs]
-            outs = s.model(x[idx])
-            if single:
-                loss = h0.loss_fn(outs[0], h0.y_train[idx])
-            else:
-                per = [h.loss_fn(o, h.y_train[idx]) for h, o in zip(heads, outs)]
-                loss = sum(h.weight * v for h, v in zip(heads, per))
-                buf.heads.append(torch.stack([v.detach() for v in per]))
-            objective = loss
-            if penalty is not None:
-                pen = penalty()
-                objective = loss + pen
-                buf.pen.append(pen.detach())
-            flat.zero_()
-            objective.backward()
-            gn = vector_norm(flat)
-            if clip:
-                flat.mul_((clip / (gn + 1e-6)).clamp_(max=1.0))
-            opt.step()
+            loss, pen, per, gn = take_step(perm[i * bs:(i + 1) * bs])
+            if per is not None:
+                buf.heads.append(per)
+            if pen is not None:
+                buf.pen.append(pen)
             if sched_step is not None:
                 sched_step()
-            loss_buf.append(loss.detach())
+            loss_buf.append(loss)
             norm_buf.append(gn)
             lr_buf.append(group["lr"])
             if len(loss_buf) >= FLUSH_STEPS or clock() >= next_flush:
@@ -376,19 +341,6 @@ def _dead_units_of(model, x: torch.Tensor, nodes: list[str]) -> dict[str, float]
         model.train(was_training)
     return {n: float((outs[n].reshape(outs[n].shape[0], -1) > 0).any(dim=0).logical_not().float().mean())
             for n in nodes}
-
-
-def _flat_grads(params: list[torch.Tensor]) -> torch.Tensor:
-    """Make every ``.grad`` a view into one flat buffer (backward accumulates into it in place), so
-    zeroing is one ``zero_()`` and the global gradient norm is one kernel per step."""
-    if not params:
-        return torch.zeros(0)
-    flat = torch.zeros(sum(p.numel() for p in params), dtype=params[0].dtype, device=params[0].device)
-    offset = 0
-    for p in params:
-        p.grad = flat[offset:offset + p.numel()].view_as(p)
-        offset += p.numel()
-    return flat
 
 
 def _raw(rec: EpochRecord) -> dict:
