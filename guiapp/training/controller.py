@@ -6,22 +6,24 @@ the curves go on where they stopped. Reset, or an edit of the model, data or out
 Run start from fresh weights with empty curves. Each Run trains a snapshot of the project taken when
 Run is pressed; edits made while it trains apply to the next Run.
 
-Training events reach the GUI through a queue that a 33 ms timer drains (~30 Hz): one
-``stepsArrived`` per drain with every step since the last one, then ``epochEnded`` per epoch, then
-``historyUpdated`` once (views redraw on that).
+Training runs as a ``core.tasks`` task (:func:`.worker.run_training`) on the controller's
+``guiapp.tasks.TaskRunner``, which drains its events every 33 ms (~30 Hz): one ``stepsArrived`` per
+drain with every step since the last one, then ``epochEnded`` per epoch, then ``historyUpdated`` once
+(views redraw on that). ``runFinished`` follows once the training thread has ended.
 """
 from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from core.training import TrainingControl
 
 from .actions import TrainingActions
 from .drain import sort_events
 from .history import RunHistory
-from .worker import QueueObserver, RunOptions, TrainingWorker
+from ..tasks import TaskRunner
+from .worker import QueueObserver, RunOptions, run_training
 
 __all__ = ["TrainingController", "torch_threads"]
 
@@ -69,9 +71,9 @@ class TrainingController(QObject):
         self.boundary_resolution = 80
         self.last_boundary = None
         self.last_confusion = None
-        self.drain_count = 0
         self._state = "idle"
-        self._worker: TrainingWorker | None = None
+        self._runner = TaskRunner(self, interval_ms=DRAIN_INTERVAL_MS, name="LossLabTrainingWorker")
+        self._ended = None              # (result, failure) seen in the events; reported when the thread ends
         self._observer: QueueObserver | None = None
         self._control: TrainingControl | None = None
         self._kept_setup = None
@@ -90,9 +92,8 @@ class TrainingController(QObject):
         self.reset_action.triggered.connect(lambda: self.reset())
         self.pause_action.toggled.connect(self._on_pause_toggled)
 
-        self._timer = QTimer(self)
-        self._timer.setInterval(DRAIN_INTERVAL_MS)
-        self._timer.timeout.connect(self._drain)
+        self._runner.messagesArrived.connect(self._on_runner_messagesArrived)
+        self._runner.taskFinished.connect(self._on_runner_taskFinished)
         document.checkUpdated.connect(self._on_document_checkUpdated)
         document.projectChanged.connect(self._on_document_projectChanged)
         document.projectReplaced.connect(self._on_document_projectReplaced)
@@ -106,9 +107,14 @@ class TrainingController(QObject):
     def state(self) -> str:
         return self._state
 
+    @property
+    def drain_count(self) -> int:
+        """How many drains brought training events (the task runner's count)."""
+        return self._runner.drain_count
+
     def is_running(self) -> bool:
         """True from Run until the run has ended (paused counts as running)."""
-        return self._worker is not None
+        return self._runner.is_running()
 
     def is_paused(self) -> bool:
         return self._control is not None and self._control.paused and not self._control.stopped
@@ -156,10 +162,8 @@ class TrainingController(QObject):
             self._control.pause()
         self._observer = QueueObserver()
         self._observer.boundary_enabled = bool(self._boundary_viewers)
-        self._worker = TrainingWorker(options, self._observer, self._control, self)
-        self._worker.finished.connect(self._on_worker_finished)
-        self._worker.start()
-        self._timer.start()
+        self._ended = None
+        self._runner.start(run_training, options, self._observer, self._control)
         self._set_state("paused" if paused else "running")
         self._update_actions()
         return True
@@ -205,10 +209,7 @@ class TrainingController(QObject):
             return True
         self._control.stop()
         self._set_state("stopping")
-        finished = self._worker.wait(max(1, int(timeout_s * 1000)))
-        if finished:
-            self._on_worker_finished()
-        return finished
+        return self._runner.wait(max(1, int(timeout_s * 1000)))   # reports the end before returning
 
     def set_lr(self, value: float) -> bool:
         """Change the learning rate of the running training from its next batch (a schedule may
@@ -247,16 +248,8 @@ class TrainingController(QObject):
         self.historyCleared.emit()
         self.findingsChanged.emit([])
 
-    # -- draining the queue (GUI thread) ----------------------------------------------------------
-    def _drain(self) -> None:
-        observer = self._observer
-        if observer is None:
-            self._timer.stop()
-            return
-        events = observer.take()
-        if not events:
-            return
-        self.drain_count += 1
+    # -- the runner's reports (GUI thread) ------------------------------------------------------
+    def _on_runner_messagesArrived(self, events: list) -> None:
         d = sort_events(events)
         if d.info is not None:
             self.history.start_segment(d.info)
@@ -277,21 +270,18 @@ class TrainingController(QObject):
             self.confusionUpdated.emit(d.confusion)
         self.historyUpdated.emit()
         if d.result is not None or d.failure is not None:
-            self._end_run(d.result, d.failure or "")
+            self._ended = (d.result, d.failure or "")
 
-    def _set_findings(self, findings: list) -> None:
-        self.history.findings = list(findings)
-        self.findingsChanged.emit(list(findings))
-
-    def _end_run(self, result, failure: str = "") -> None:
-        worker = self._worker
-        if worker is not None:
-            worker.wait(2000)            # it has returned from train(): this is immediate
-            if result is not None and result.status != "failed":
-                diverged_fresh = result.status == "diverged" and result.best_epoch is None
-                self._kept_setup = None if diverged_fresh else worker.setup
-                self._last_result = None if diverged_fresh else result
-        self._release_worker()
+    def _on_runner_taskFinished(self, outcome) -> None:
+        # the runner has drained every event of the run before this: an end without an end event
+        # (the task itself broke) must never leave the controller "running"
+        result, failure = self._ended or (None, outcome.message or "the training thread ended unexpectedly")
+        self._ended = None
+        if result is not None and result.status != "failed":
+            diverged_fresh = result.status == "diverged" and result.best_epoch is None
+            self._kept_setup = None if diverged_fresh else outcome.value
+            self._last_result = None if diverged_fresh else result
+        self._observer, self._control = None, None
         self._set_state("idle")
         self._update_actions()
         if result is not None:
@@ -303,26 +293,9 @@ class TrainingController(QObject):
         elif failure:
             self.runFailed.emit(failure)
 
-    def _release_worker(self) -> None:
-        self._timer.stop()
-        worker, self._worker = self._worker, None
-        self._observer, self._control = None, None
-        if worker is not None:
-            try:
-                worker.finished.disconnect(self._on_worker_finished)
-            except (RuntimeError, TypeError):
-                pass
-            worker.deleteLater()
-
-    # -- slots ------------------------------------------------------------------------------------
-    def _on_worker_finished(self) -> None:
-        # ``finished`` is queued: a Run's late signal can arrive after the timer ended that Run and
-        # the next Run has started; only a thread that has really finished ends the current Run
-        if self._worker is None or not self._worker.isFinished():
-            return
-        self._drain()                         # the end event, if the timer has not seen it yet
-        if self._worker is not None:          # ended without an end event: never leave it dangling
-            self._end_run(None, "the training thread ended unexpectedly")
+    def _set_findings(self, findings: list) -> None:
+        self.history.findings = list(findings)
+        self.findingsChanged.emit(list(findings))
 
     def _on_pause_toggled(self, checked: bool) -> None:
         if checked:

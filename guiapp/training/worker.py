@@ -1,23 +1,22 @@
-"""The training thread: builds data and model, runs ``core.training.train``, and queues its events.
+"""The training task: builds data and model, runs ``core.training.train``, and reports its events.
 
-The observer never emits a Qt signal: it appends plain records to a ``deque`` (thread-safe appends
-and pops in CPython) that the controller drains from a GUI-thread timer. A signal per step cost
-~85% of the training speed (DESIGN.md); the queue costs almost nothing.
+:func:`run_training` is a plain ``core.tasks`` task (no Qt): the controller runs it on the window's
+one task runner (``guiapp.tasks.TaskRunner``), which drains the messages on a GUI-thread timer. The
+observer never emits a Qt signal: it reports plain records through the task's state (a ``deque``).
+A signal per step cost ~85% of the training speed (DESIGN.md); the queue costs almost nothing.
 """
 from __future__ import annotations
 
 import time
-from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread
-
+from core.tasks import TaskState
 from core.training import TrainingControl, TrainingObserver
 
 from .snapshots import GridSpec, compute_boundary, compute_confusion, make_grid
 
-__all__ = ["QueueObserver", "RunOptions", "TrainingWorker"]
+__all__ = ["QueueObserver", "RunOptions", "run_training"]
 
 BOUNDARY_MIN_INTERVAL = 0.25   # seconds between decision-boundary snapshots (at most 4 per second)
 BOUNDARY_MAX_SHARE = 0.05      # ... and at most this share of the training thread's time
@@ -38,7 +37,7 @@ class RunOptions:
 
 
 class QueueObserver(TrainingObserver):
-    """Turns trainer hooks into ``(kind, payload)`` events in a deque; computes view snapshots.
+    """Turns trainer hooks into ``(kind, payload)`` messages of a task state; computes view snapshots.
 
     Kinds: ``start`` (RunInfo), ``steps`` (StepRecords), ``epoch`` (EpochRecord), ``findings``
     (list of current findings), ``boundary`` (BoundarySnapshot), ``confusion`` (ConfusionMatrix),
@@ -46,8 +45,8 @@ class QueueObserver(TrainingObserver):
     before the first step).
     """
 
-    def __init__(self) -> None:
-        self.events: deque = deque()
+    def __init__(self, state: TaskState | None = None) -> None:
+        self.state = state if state is not None else TaskState()
         self.setup = None
         self.grid: GridSpec | None = None
         self.boundary_enabled = True      # set from the GUI thread (a plain bool: atomic)
@@ -58,17 +57,7 @@ class QueueObserver(TrainingObserver):
         self._epoch = 0
 
     def push(self, kind: str, payload: Any) -> None:
-        self.events.append((kind, payload))
-
-    def take(self) -> list[tuple[str, Any]]:
-        """Everything queued so far, oldest first (GUI thread)."""
-        out = []
-        pop = self.events.popleft
-        try:
-            while True:
-                out.append(pop())
-        except IndexError:
-            return out
+        self.state.report(kind, payload)
 
     def attach(self, setup, grid: GridSpec | None) -> None:
         self.setup, self.grid = setup, grid
@@ -125,35 +114,28 @@ class QueueObserver(TrainingObserver):
             self.push("confusion", cm)
 
 
-class TrainingWorker(QThread):
-    """Runs one training segment. ``setup`` holds the RunSetup (model) once built, for a later Run
-    to continue from."""
-
-    def __init__(self, options: RunOptions, observer: QueueObserver, control: TrainingControl,
-                 parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("LossLabTrainingWorker")
-        self.options = options
-        self.observer = observer
-        self.control = control
-        self.setup = options.setup
-
-    def run(self) -> None:  # training thread
-        from core.training import prepare, train
-        opts, obs = self.options, self.observer
+def run_training(options: RunOptions, observer: QueueObserver, control: TrainingControl, *,
+                 state: TaskState) -> Any:
+    """Train one segment (the task the controller runs); returns the RunSetup (the model) once built,
+    for a later Run to continue from, else None. A cancel stops the training after its batch."""
+    from core.training import prepare, train
+    observer.state = state
+    state.on_cancel(control.stop)
+    opts, setup = options, options.setup
+    try:
+        if setup is None:
+            setup = prepare(opts.project, opts.dataset, seed=opts.seed)
         try:
-            if self.setup is None:
-                self.setup = prepare(opts.project, opts.dataset, seed=opts.seed)
-            try:
-                grid = make_grid(self.setup.dataset, opts.boundary_resolution) if opts.boundary_resolution else None
-            except Exception:  # noqa: BLE001 - no boundary, but the training goes on
-                grid = None
-            obs.attach(self.setup, grid)
-            if self.control.stopped:
-                obs.push("cancelled", "stopped before the training started")
-                return
-            train(opts.project, observer=obs, control=self.control, setup=self.setup, epochs=opts.epochs,
-                  seed=opts.seed, threads=opts.threads, resume=opts.resume)
-        except Exception as exc:  # noqa: BLE001 - setup errors (data, graph) become a message
-            obs.push("failed", f"{type(exc).__name__}: {exc}" if not str(exc).startswith(type(exc).__name__)
-                     else str(exc))
+            grid = make_grid(setup.dataset, opts.boundary_resolution) if opts.boundary_resolution else None
+        except Exception:  # noqa: BLE001 - no boundary, but the training goes on
+            grid = None
+        observer.attach(setup, grid)
+        if control.stopped:
+            observer.push("cancelled", "stopped before the training started")
+            return setup
+        train(opts.project, observer=observer, control=control, setup=setup, epochs=opts.epochs,
+              seed=opts.seed, threads=opts.threads, resume=opts.resume)
+    except Exception as exc:  # noqa: BLE001 - setup errors (data, graph) become a message
+        observer.push("failed", f"{type(exc).__name__}: {exc}" if not str(exc).startswith(type(exc).__name__)
+                      else str(exc))
+    return setup

@@ -17,7 +17,7 @@ from guiapp import files
 from guiapp.document import ProjectDocument
 from guiapp.main_window import MainWindow
 from guiapp.training import LRFinderView, TrainingController
-from guiapp.training.lr_finder import LogSpinBox, wait_for_finders
+from guiapp.training.lr_finder import LogSpinBox
 from tests.conftest import EXAMPLES
 
 SPIRAL = EXAMPLES / "spiral.losslab.json"
@@ -54,9 +54,8 @@ def view(qtbot):
 
     yield make
     for c, v in made:
-        v.runner.wait()
+        assert v.runner.wait()
         assert c.stop_and_wait(2.0)
-    assert wait_for_finders(30_000)
 
 
 def test_the_menu_action_runs_the_finder_and_apply_is_one_undo_step(qtbot, window):
@@ -113,7 +112,7 @@ def test_the_action_is_disabled_with_the_reason(qtbot, view):
     assert v.action.isEnabled() and v.run_button.isEnabled()
 
 
-def test_cancel_stops_waiting_and_ignores_the_late_result(qtbot, view):
+def test_cancel_stops_the_test_and_ignores_a_late_result(qtbot, view):
     v = view()
     v.show()
     with qtbot.assertNotEmitted(v.runner.finderFinished):
@@ -122,7 +121,7 @@ def test_cancel_stops_waiting_and_ignores_the_late_result(qtbot, view):
             v.close()                                # closing the window cancels
         assert not v.runner.is_running() and v.cancel_button.isEnabled() is False
         assert "Cancelled" in v.status.text()
-        assert wait_for_finders(30_000)              # the thread ends by itself...
+        assert v.runner.wait(30_000)                 # the cancelled thread ends...
         QApplication.processEvents()                 # ...and its queued result goes nowhere
     assert v.result is None and v.plot.point_count("smooth") == 0
     with qtbot.waitSignal(v.runner.finderFinished, timeout=30_000):

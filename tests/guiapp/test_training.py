@@ -217,10 +217,10 @@ def test_run_continues_the_model_until_reset_or_a_model_edit(qtbot, make_control
 def test_a_late_finished_signal_of_an_earlier_run_does_not_end_the_next(qtbot, make_controller):
     c = make_controller(spiral_project(epochs=100_000))
     c.run()
-    worker = c._worker
+    thread = c._runner._thread
     with qtbot.assertNotEmitted(c.runFailed):
-        worker.finished.emit()        # what the previous Run's queued ``finished`` looks like when it comes late
-    assert c.is_running() and c._worker is worker
+        thread.finished.emit()        # what the previous Run's queued ``finished`` looks like when it comes late
+    assert c.is_running() and c._runner._thread is thread
     assert c.stop_and_wait(2.0) and not c.is_running()
 
 

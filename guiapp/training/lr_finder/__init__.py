@@ -11,9 +11,8 @@ optimizer's rate as one undo step::
 from __future__ import annotations
 
 from .plot import LRFinderPlot
-from .runner import FinderOptions, LRFinderRunner, LRFinderWorker, wait_for_finders
+from .runner import FinderOptions, LRFinderRunner
 from .spin import LogSpinBox
 from .view import LRFinderView, project_lr
 
-__all__ = ["FinderOptions", "LRFinderPlot", "LRFinderRunner", "LRFinderView", "LRFinderWorker", "LogSpinBox",
-           "project_lr", "wait_for_finders"]
+__all__ = ["FinderOptions", "LRFinderPlot", "LRFinderRunner", "LRFinderView", "LogSpinBox", "project_lr"]

@@ -62,6 +62,7 @@ class LRFinderView(QDialog):
         self.runner.finderFinished.connect(self._on_runner_finderFinished)
         self.runner.finderFailed.connect(self._on_runner_finderFailed)
         self.runner.finderCancelled.connect(self._on_runner_finderCancelled)
+        self.runner.progressChanged.connect(self._on_runner_progressChanged)
         self.plot.chosenMoved.connect(self._on_plot_chosenMoved)
         self.lr_spin.valueChanged.connect(self._on_lr_valueChanged)
         self.document.checkUpdated.connect(self._on_document_checkUpdated)
@@ -82,7 +83,7 @@ class LRFinderView(QDialog):
         self.steps_spin.setToolTip("How many batches the test trains (one rate each)")
         self.run_button = QPushButton("Run Test")
         self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip("Stop waiting for this test (its result is ignored)")
+        self.cancel_button.setToolTip("Stop this test after its current batch")
         self.run_button.clicked.connect(lambda: self.start())
         self.cancel_button.clicked.connect(lambda: self.runner.cancel())
         sweep = QHBoxLayout()
@@ -93,7 +94,7 @@ class LRFinderView(QDialog):
         sweep.addWidget(self.run_button)
         sweep.addWidget(self.cancel_button)
         self.busy = QProgressBar()
-        self.busy.setRange(0, 0)             # busy: find_lr reports no progress
+        self.busy.setRange(0, 100)           # find_lr reports its progress through its task state
         self.busy.setMaximumHeight(6)
         self.busy.setTextVisible(False)
         self.busy.hide()
@@ -227,11 +228,15 @@ class LRFinderView(QDialog):
         o = FinderOptions(self.start_spin.value(), self.end_spin.value(), self.steps_spin.value())
         self.status.setText(f"Testing {o.steps} rates from {o.start_lr:.0e} to {o.end_lr:g} on a fresh copy of the "
                             f"model… (the window stays usable)")
+        self.busy.setValue(0)
         self.busy.show()
         self.plot.show_sweep(o.start_lr, o.end_lr)
         self.result = None
         self.summary.setText("")
         self._update_actions()
+
+    def _on_runner_progressChanged(self, fraction: float, _status: str) -> None:
+        self.busy.setValue(round(100 * fraction))
 
     def _on_runner_finderFinished(self, result) -> None:
         self.busy.hide()
@@ -248,7 +253,7 @@ class LRFinderView(QDialog):
 
     def _on_runner_finderCancelled(self) -> None:
         self.busy.hide()
-        self.status.setText("Cancelled: the test ends in the background and its result is ignored.")
+        self.status.setText("Cancelled: the test stopped and the model's weights were restored.")
         self._update_actions()
 
     def _on_plot_chosenMoved(self, value: float) -> None:

@@ -1,0 +1,96 @@
+"""``guiapp.tasks.TaskRunner``: the one Qt adapter for background tasks."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+from PySide6.QtCore import QObject
+
+from core.tasks import TaskState
+from guiapp.tasks import TaskRunner
+
+
+def count(n: int, *, state: TaskState, gate: threading.Event | None = None) -> int:
+    for k in range(n):
+        state.report("tick", k)
+        state.set_progress((k + 1) / n)
+    if gate is not None:
+        gate.wait(10)
+    return n
+
+
+def until_cancelled(*, state: TaskState, started: threading.Event) -> str:
+    started.set()
+    while not state.is_cancelled():
+        state.report("tick", None)
+        threading.Event().wait(0.001)
+    return "stopped"
+
+
+@pytest.fixture
+def runner(qtbot):
+    owner = QObject()
+    r = TaskRunner(owner, interval_ms=20)
+    yield r
+    assert r.wait(10_000)
+    owner.deleteLater()
+
+
+def test_messages_arrive_in_batches_and_the_outcome_after_them(qtbot, runner):
+    batches, order = [], []
+    runner.messagesArrived.connect(lambda m: (batches.append(m), order.append("messages")))
+    runner.taskFinished.connect(lambda o: order.append("finished"))
+    gate = threading.Event()
+    with qtbot.waitSignal(runner.taskFinished, timeout=10_000) as done:
+        assert runner.start(count, 2000, gate=gate) is not None
+        assert runner.start(count, 1) is None, "one task at a time"
+        gate.set()
+    outcome = done.args[0]
+    assert outcome.ok and outcome.value == 2000 and not runner.is_running()
+    ticks = [p for batch in batches for _, p in batch]
+    assert ticks == list(range(2000))
+    assert len(batches) < 100, "a drain carries many messages, not one signal each"
+    assert order[-1] == "finished" and "finished" not in order[:-1]
+
+
+def test_a_failing_task_is_reported_with_its_message(qtbot, runner):
+    def broken(*, state):
+        raise RuntimeError("no data")
+
+    with qtbot.waitSignal(runner.taskFinished, timeout=10_000) as done:
+        runner.start(broken)
+    assert done.args[0].message == "RuntimeError: no data" and not done.args[0].ok
+
+
+def test_cancel_stops_the_task_and_nothing_more_is_reported(qtbot, qapp, runner):
+    started = threading.Event()
+    state = runner.start(until_cancelled, started=started)
+    assert started.wait(10)
+    with qtbot.assertNotEmitted(runner.taskFinished):
+        with qtbot.waitSignal(runner.taskCancelled):
+            runner.cancel()
+        assert state.is_cancelled() and not runner.is_running()
+        assert runner.wait(10_000)                         # the cancelled thread has ended...
+        qapp.processEvents()                               # ...and its queued finish goes nowhere
+    with qtbot.waitSignal(runner.taskFinished, timeout=10_000) as done:
+        assert runner.start(count, 3) is not None         # a new task starts at once
+    assert done.args[0].value == 3
+
+
+def test_the_thread_outlives_its_owner_and_ends_on_quit(qtbot, qapp):
+    owner = QObject()
+    r = TaskRunner(owner)
+    started = threading.Event()
+    state = r.start(until_cancelled, started=started)
+    assert started.wait(10)
+    thread = r._thread
+    owner.deleteLater()
+    qtbot.waitUntil(lambda: not _alive(r))
+    assert thread.isRunning(), "deleting the view must not destroy (and abort) a running thread"
+    qapp.aboutToQuit.emit()                 # what quitting does: cancel and wait
+    assert state.is_cancelled() and thread.isFinished()
+
+
+def _alive(obj) -> bool:
+    import shiboken6
+    return shiboken6.isValid(obj)
