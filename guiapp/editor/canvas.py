@@ -14,9 +14,9 @@ from PySide6.QtWidgets import QGraphicsView, QMenu
 from core.catalog import LAYERS
 
 from . import commands
-from . import graph_edits as G
+from core import graph_edits as G
 from .canvas_actions import CanvasActions
-from .layout import NODE_H, NODE_W, ROW, Pos
+from core.layout import NODE_H, NODE_W, ROW, Pos
 from .palette import LAYER_MIME
 from .scene import GraphScene
 from .style import category_icon

@@ -8,7 +8,7 @@ from PySide6.QtCore import QMimeData, QObject, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 
 from . import commands
-from . import graph_edits as G
+from core import graph_edits as G
 
 #: MIME type of copied nodes (the clipboard also gets the same JSON as text)
 NODES_MIME = "application/x-losslab-nodes"

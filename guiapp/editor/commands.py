@@ -2,7 +2,7 @@
 
 Every function returns True when the edit was applied (or, for adding functions, the new id), and
 False/None when it was refused; a refusal emits ``document.editRefused`` with the reason. The rules
-of each edit (insert after, delete, connect) are documented in :mod:`guiapp.editor.graph_edits`.
+of each edit (insert after, delete, connect) are documented in :mod:`core.graph_edits`.
 """
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from typing import Any, Iterable
 from core.catalog import LAYERS, ParamError
 from core.project import Project
 
-from . import graph_edits as G
-from .layout import tidy_positions
+from core import graph_edits as G
+from core.layout import tidy_positions
 
 Pos = G.Pos
 _drag_ids = itertools.count(1)

@@ -13,7 +13,7 @@ from core.catalog import LAYERS
 from core.catalog.layer_shapes import fmt_shape
 
 from . import commands
-from . import graph_edits as G
+from core import graph_edits as G
 from .form_grid import FormGrid
 from .node_item import format_count
 from .param_editors import ParamEditor, make_editor

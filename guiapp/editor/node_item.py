@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QStyle
 from core.catalog import LAYERS
 from core.catalog.layer_shapes import fmt_shape
 
-from .layout import GRID, NODE_H, NODE_W
+from core.layout import GRID, NODE_H, NODE_W
 from .style import ERROR_COLOUR, HEAD_COLOUR, SELECT_COLOUR, category_colour, paint_glyph
 
 HEADER_H = 24.0

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
 from ..theme import scheme
 from . import commands
 from .edge_item import EdgeItem, PendingEdgeItem
-from .layout import ROW, Pos, tidy_positions
+from core.layout import ROW, Pos, tidy_positions
 from .node_item import NodeItem, PortItem
 
 

@@ -13,7 +13,7 @@ from PySide6.QtTest import QTest
 from core.project import Project
 from guiapp.document import ProjectDocument
 from guiapp.editor import GraphCanvas, Inspector, LayerPalette, commands
-from guiapp.editor.layout import tidy_positions
+from core.layout import tidy_positions
 from guiapp.editor.palette import LAYER_MIME, layer_mime
 
 

@@ -9,8 +9,7 @@ from core.catalog.params import Param
 from core.project import Project
 from guiapp.document import ProjectDocument
 from guiapp.editor import commands, make_editor
-from guiapp.editor import graph_edits as G
-from guiapp.editor.layout import tidy_positions
+from core import graph_edits as G
 
 
 @pytest.fixture
@@ -109,37 +108,6 @@ def test_output_head_loss_follows_the_task():
     assert reg.undo_stack.undoText() == "Make fc an output (MSELoss)"
     assert commands.toggle_output(reg, "fc") and reg.project.outputs == []
     assert reg.undo_stack.undoText() == "Remove output head from fc"
-
-
-def test_graph_rules_without_a_window():
-    doc = ProjectDocument()
-    p = doc.project.copy()
-    assert G.connect_problem(p, "linear2", "input").startswith("input is the Input")
-    assert "cycle" in G.connect_problem(p, "linear2", "linear1")
-    assert G.connect_problem(p, "relu1", "relu1").endswith("connect it to another layer")
-    assert G.id_problem(p, "relu1", "my layer") is not None and G.id_problem(p, "relu1", "act_1") is None
-    G.remove_nodes(p, ["linear1", "relu1"])       # a chain taken out: Input is bridged to linear2
-    assert p.model.edges == [("input", "linear2")]
-    payload = G.copy_payload(doc.project, ["linear1", "relu1"], {"linear1": (100, 50), "relu1": (100, 190)})
-    assert [n["pos"] for n in payload["nodes"]] == [[0, 0], [0, 140]]
-    mapping = G.paste_payload(doc.project.copy(), payload, (0, 0))
-    assert mapping == {"linear1": "linear3", "relu1": "relu2"}
-    with pytest.raises(ValueError):
-        G.paste_payload(doc.project.copy(), {"format": "something else"}, (0, 0))
-    pos = tidy_positions(doc.project)
-    assert len({x for x, _ in pos.values()}) == 1     # a plain stack is one column
-    assert sorted(y for _, y in pos.values()) == [y for _, y in pos.values()]
-
-
-def test_tidy_layout_fans_out_branches():
-    p = Project.from_dict({
-        "format": "losslab-project", "version": 1, "data": {"source": "spiral"},
-        "model": {"nodes": [{"id": "input", "type": "Input"}, {"id": "a", "type": "Linear"},
-                            {"id": "b", "type": "Linear"}, {"id": "add", "type": "Add"}],
-                  "edges": [["input", "a"], ["input", "b"], ["a", "add"], ["b", "add"]]}, "outputs": []})
-    pos = tidy_positions(p)
-    assert pos["a"][1] == pos["b"][1] > pos["input"][1] and pos["a"][0] != pos["b"][0]
-    assert pos["add"][0] == pos["input"][0]           # the merge sits under the middle of its inputs
 
 
 # -- ranges and typed values the spin box cannot take ---------------------------------------------------

@@ -21,9 +21,9 @@ import copy
 import re
 from typing import Any, Callable, Iterable
 
-from core.catalog import LAYERS, LOSSES
-from core.catalog import default_loss as _loss_for_task
-from core.project import NodeSpec, OutputSpec, Project, Component
+from .catalog import LAYERS, LOSSES
+from .catalog import default_loss as _loss_for_task
+from .project import Component, NodeSpec, OutputSpec, Project
 
 Pos = tuple[float, float]
 CLIPBOARD_FORMAT = "losslab-nodes"

@@ -7,7 +7,7 @@ so boxes never overlap.
 """
 from __future__ import annotations
 
-from core.project import Project
+from .project import Project
 
 NODE_W = 184.0    #: box width of a node on the canvas
 NODE_H = 92.0     #: nominal box height (the head tag adds a little)
