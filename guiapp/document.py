@@ -5,18 +5,27 @@ Every edit is a :class:`EditCommand` on the undo stack holding the project docum
 validated by ``Project.from_dict`` before they are pushed: an invalid edit is refused with the
 reason and changes nothing. Views read ``document.project`` and listen to the signals; they never
 mutate the project themselves.
+
+The document is evented: after each edit, undo and redo it emits what changed
+(``core.edit_events``), in this order: ``nodeRenamed``, ``edgeRemoved``, ``nodeRemoved``,
+``nodeAdded``, ``nodeParamsChanged``, ``edgeAdded``, ``nodesMoved``, ``outputsChanged``,
+``dataChanged``, ``trainingChanged``, ``nameChanged``; then ``checkUpdated`` (shapes, problems) when
+the model, data or outputs changed; then the coarse ``projectChanged(kind)`` for views that redraw
+as a whole. A rename is declared by the edit (``renames``), never guessed. Loading another project
+emits ``projectReplaced`` instead of fine events: views rebuild.
 """
 from __future__ import annotations
 
 import copy
 import re
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from core.diagnostics.lint import lint_project
+from core.edit_events import edit_events, kind_of
 from core.graph import GraphCheck, Problem, check_graph
 from core.project import Project, ProjectError
 
@@ -24,6 +33,12 @@ from core.project import Project, ProjectError
 KINDS = ("model", "data", "outputs", "training", "view", "name", "all")
 
 _merge_ids: dict[str, int] = {}
+
+#: ``core.edit_events`` kind -> the document's signal
+_SIGNALS = {"node_added": "nodeAdded", "node_removed": "nodeRemoved", "node_renamed": "nodeRenamed",
+            "node_params_changed": "nodeParamsChanged", "edge_added": "edgeAdded", "edge_removed": "edgeRemoved",
+            "nodes_moved": "nodesMoved", "outputs_changed": "outputsChanged", "data_changed": "dataChanged",
+            "training_changed": "trainingChanged", "name_changed": "nameChanged"}
 
 
 def _merge_id(key: str) -> int:
@@ -34,30 +49,45 @@ class EditCommand(QUndoCommand):
     """Swap between two project documents; consecutive edits with the same merge key merge
     (one slider drag, one node drag = one undo step)."""
 
-    def __init__(self, doc: "ProjectDocument", text: str, before: dict, after: dict, kind: str,
-                 merge_key: str | None = None):
+    def __init__(self, doc: "ProjectDocument", text: str, before: dict, after: dict, merge_key: str | None = None,
+                 renames: dict[str, str] | None = None, project: Project | None = None):
         super().__init__(text)
-        self.doc, self.before, self.after, self.kind = doc, before, after, kind
+        self.doc, self.before, self.after = doc, before, after
         self.merge_key = merge_key
+        self.renames = dict(renames or {})
+        self._pending = project           # the validated project, installed by the first redo
 
     def id(self) -> int:  # noqa: A003 - Qt's name
         return _merge_id(self.merge_key) if self.merge_key else -1
 
     def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt's name
-        if not isinstance(other, EditCommand) or other.merge_key != self.merge_key or not self.merge_key:
+        if (not isinstance(other, EditCommand) or other.merge_key != self.merge_key or not self.merge_key
+                or self.renames or other.renames):
             return False
         self.after = other.after
         return True
 
     def redo(self) -> None:
-        self.doc._install(self.after, self.kind)
+        project, self._pending = self._pending, None
+        self.doc._install(self.after, self.renames, project)
 
     def undo(self) -> None:
-        self.doc._install(self.before, self.kind)
+        self.doc._install(self.before, {new: old for old, new in self.renames.items()})
 
 
 class ProjectDocument(QObject):
-    projectChanged = Signal(str)       # kind of the change (see KINDS); "all" after new/open/undo across kinds
+    nodeAdded = Signal(str)
+    nodeRemoved = Signal(str)
+    nodeRenamed = Signal(str, str)     # old id, new id
+    nodeParamsChanged = Signal(str)
+    edgeAdded = Signal(str, str)
+    edgeRemoved = Signal(str, str)
+    nodesMoved = Signal(list)          # ids whose stored position changed
+    outputsChanged = Signal(list)      # ids of the nodes whose output head came, went or changed
+    dataChanged = Signal()
+    trainingChanged = Signal()
+    nameChanged = Signal()
+    projectChanged = Signal(str)       # after the events above: the kind (see KINDS); "all" after new/open
     projectReplaced = Signal()         # a different project was loaded: views rebuild entirely
     checkUpdated = Signal(object)      # GraphCheck (or None while no data is loaded)
     datasetChanged = Signal(object)    # core.data.Dataset, or None
@@ -126,28 +156,34 @@ class ProjectDocument(QObject):
         return True, ""
 
     # -- editing ---------------------------------------------------------------------------------
-    def edit(self, text: str, change: Callable[[Project], None], kind: str, merge_key: str | None = None) -> bool:
+    def edit(self, text: str, change: Callable[[Project], None], kind: str | None = None,
+             merge_key: str | None = None, renames: dict[str, str] | None = None) -> bool:
         """Apply ``change`` to a copy of the project; push it as one undo step if it validates.
 
-        Returns False (and emits ``editRefused`` with the reason) when the result is not a valid project.
+        ``renames`` (old id -> new id) declares the nodes the change renames, so views keep their
+        items. ``kind`` is accepted for older callers; the events and the reported kind come from
+        what really changed. Returns False (and emits ``editRefused`` with the reason) when the
+        result is not a valid project.
         """
         before = self._project.to_dict()
         work = Project.from_dict(copy.deepcopy(before), self._project.base_dir)
         try:
             change(work)
             after = work.to_dict()
-            Project.from_dict(copy.deepcopy(after), self._project.base_dir)
+            valid = Project.from_dict(copy.deepcopy(after), self._project.base_dir)
         except (ProjectError, ValueError, KeyError) as e:
             self.editRefused.emit(str(e))
             return False
         if after == before:
             return True
-        self.undo_stack.push(EditCommand(self, text, before, after, kind, merge_key))
+        self.undo_stack.push(EditCommand(self, text, before, after, merge_key, renames, valid))
         return True
 
-    def _install(self, doc: dict, kind: str) -> None:
-        self._project = Project.from_dict(copy.deepcopy(doc), self._project.base_dir)
-        self._refresh(kind)
+    def _install(self, doc: dict, renames: dict[str, str], project: Project | None = None) -> None:
+        before = self._project.to_dict()
+        self._project = project or Project.from_dict(copy.deepcopy(doc), self._project.base_dir)
+        events = edit_events(before, doc, renames)
+        self._refresh(kind_of(events), events)
 
     # -- whole documents -------------------------------------------------------------------------
     def replace(self, project: Project, path: str | Path | None = None) -> None:
@@ -192,9 +228,11 @@ class ProjectDocument(QObject):
         return (float(pos[0]), float(pos[1])) if isinstance(pos, (list, tuple)) and len(pos) == 2 else None
 
     # -- derived state -----------------------------------------------------------------------------
-    def _refresh(self, kind: str) -> None:
+    def _refresh(self, kind: str, events: list | None = None) -> None:
         if kind in ("data", "all"):
             self._reload_data()
+        for event in events or ():
+            getattr(self, _SIGNALS[event.kind]).emit(*event.args)
         if kind in ("model", "data", "outputs", "all"):
             self._recheck()
         self.projectChanged.emit(kind)
@@ -225,12 +263,6 @@ class ProjectDocument(QObject):
                 self.check.problems.append(Problem(f"{f.message} → {f.suggestion}" if f.suggestion else f.message,
                                                    f.node, "model", "warning"))
         self.checkUpdated.emit(self.check)
-
-    def set_view_state(self, key: str, value: Any) -> None:
-        """View-only state (not an undo step, but saved with the file), e.g. the zoom."""
-        view = dict(self._project.view or {})
-        view[key] = value
-        self._project.view = view
 
 
 def default_project() -> Project:

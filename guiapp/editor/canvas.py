@@ -66,7 +66,6 @@ class GraphCanvas(PanZoomView):
         self._selection: list[str] = []
         document.projectChanged.connect(self._on_document_project_changed)
         document.projectReplaced.connect(self._on_document_project_replaced)
-        document.checkUpdated.connect(self.graph_scene.apply_check)
         self.graph_scene.selectionChanged.connect(self._on_scene_selection_changed)
         self._update_scene_rect()
         self._actions.update_enabled([])
@@ -185,7 +184,7 @@ class GraphCanvas(PanZoomView):
 
     # -- document and scene signals -------------------------------------------------------------------
     def _on_document_project_changed(self, kind: str) -> None:
-        self.graph_scene.sync()
+        # the scene has followed the fine-grained events already; here only the view's extent
         self._update_scene_rect()
         self._on_scene_selection_changed()
 
@@ -267,3 +266,4 @@ class GraphCanvas(PanZoomView):
             menu.addSeparator()
             menu.addActions([a.select_all, a.tidy, a.fit])
         menu.exec(event.globalPos())
+        menu.deleteLater()        # a menu per right-click: never let them pile up under the canvas

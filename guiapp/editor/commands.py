@@ -154,7 +154,7 @@ def rename_node(document, old: str, new: str) -> bool:
         _refuse(document, why)
         return False
     kind = "all" if old in document.project.output_nodes() else "model"
-    return document.edit(f"Rename {old} → {new}", lambda p: G.rename_node(p, old, new), kind)
+    return document.edit(f"Rename {old} → {new}", lambda p: G.rename_node(p, old, new), kind, renames={old: new})
 
 
 def paste(document, payload: Any, origin: Pos, text: str = "Paste") -> list[str]:

@@ -208,7 +208,10 @@ class NodeItem(QGraphicsItem):
         self._tick_flash()
 
     def _tick_flash(self) -> None:
-        if self.scene() is None:
+        try:
+            if self.scene() is None:
+                return
+        except RuntimeError:     # the window (and this item) was deleted while it blinked
             return
         self._flash = self._flash_left > 0 and self._flash_left % 2 == 0
         self.update()

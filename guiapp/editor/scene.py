@@ -1,5 +1,6 @@
-"""The graph scene: node and edge items kept in sync with the document, port drags that connect
-layers, and node drags that move them (one undo step per drag)."""
+"""The graph scene: node and edge items that follow the document's events (node added / removed /
+renamed / params changed, edge added / removed, nodes moved, outputs changed: nothing is diffed or
+guessed here), port drags that connect layers, and node drags that move them (one undo step per drag)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -29,9 +30,22 @@ class GraphScene(QGraphicsScene):
         self._press: dict[str, QPointF] = {}
         self._hint: NodeItem | None = None
         self.dragging_nodes = False   # a mouse drag is moving nodes: they snap to the grid
+        self._shown: dict[str, tuple] = {}   # what each item shows from the check (to skip unchanged ones)
+        self._connect(document)
         self.rebuild()
 
-    # -- sync with the document --------------------------------------------------------------------
+    # -- following the document's events -------------------------------------------------------------
+    def _connect(self, d) -> None:
+        d.nodeAdded.connect(self._on_document_nodeAdded)
+        d.nodeRemoved.connect(self._on_document_nodeRemoved)
+        d.nodeRenamed.connect(self._on_document_nodeRenamed)
+        d.nodeParamsChanged.connect(self._on_document_nodeParamsChanged)
+        d.edgeAdded.connect(self._on_document_edgeAdded)
+        d.edgeRemoved.connect(self._on_document_edgeRemoved)
+        d.nodesMoved.connect(self._on_document_nodesMoved)
+        d.outputsChanged.connect(self._on_document_outputsChanged)
+        d.checkUpdated.connect(self.apply_check)
+
     def rebuild(self) -> None:
         """Drop every item and build the scene again (a different project was loaded)."""
         self._cancel_connection()
@@ -41,8 +55,14 @@ class GraphScene(QGraphicsScene):
             self.removeItem(n)
         self.nodes.clear()
         self.edges.clear()
-        self._auto = tidy_positions(self.document.project)
-        self.sync()
+        self._shown.clear()
+        project = self.document.project
+        self._auto = tidy_positions(project)
+        for spec in project.model.nodes:
+            self._add_node(spec.id)
+        for a, b in project.model.edges:
+            self._on_document_edgeAdded(a, b)
+        self.apply_check(self.document.check)
 
     def position_of(self, node_id: str) -> Pos:
         """Where the node is shown: its stored position, else its tidy-layout position."""
@@ -54,71 +74,90 @@ class GraphScene(QGraphicsScene):
             pos = self._auto[node_id]
         return pos
 
-    def sync(self) -> None:
-        """Bring the items in line with the document: add, remove and update what changed."""
-        project = self.document.project
-        ids = project.model.ids()
-        heads: dict[str, str] = {}
-        for o in project.outputs:
-            heads.setdefault(o.node, o.loss.type)
-        self._follow_rename(project)
-        for key in [k for k in self.edges if k not in set(project.model.edges)
-                    or any(self.nodes.get(n) is None or n not in ids for n in k)]:
-            self._remove_edge(key)
-        for nid in [n for n in self.nodes if n not in ids]:
-            self._remove_node(nid)
-        for spec in project.model.nodes:
-            item = self.nodes.get(spec.id)
-            if item is not None and item.type_name != spec.type:
-                self._remove_node(spec.id)
-                item = None
+    def _head_of(self, node_id: str) -> str | None:
+        return next((o.loss.type for o in self.document.project.outputs if o.node == node_id), None)
+
+    def _add_node(self, node_id: str) -> None:
+        spec = self.document.project.model.node(node_id)
+        item = self.nodes[node_id] = NodeItem(node_id, spec.type)
+        self.addItem(item)
+        item.set_spec(spec.params, self._head_of(node_id))
+        item.setPos(*self.position_of(node_id))
+
+    def _on_document_nodeAdded(self, node_id: str) -> None:
+        self._add_node(node_id)
+
+    def _on_document_nodeRemoved(self, node_id: str) -> None:
+        for key in [k for k in self.edges if node_id in k]:
+            self._on_document_edgeRemoved(*key)
+        self._shown.pop(node_id, None)
+        self._auto.pop(node_id, None)
+        item = self.nodes.pop(node_id, None)
+        if item is not None:
+            if item is self._hint:
+                self._hint = None
+            self.removeItem(item)
+
+    def _on_document_nodeRenamed(self, old: str, new: str) -> None:
+        """The item (with its place and selection) stays; only its id changes."""
+        item = self.nodes.pop(old)
+        item.node_id = new
+        self.nodes[new] = item
+        if old in self._auto:
+            self._auto[new] = self._auto.pop(old)
+        self._shown.pop(old, None)
+        for (a, b) in [k for k in self.edges if old in k]:
+            edge = self.edges.pop((a, b))
+            edge.key = (new if a == old else a, new if b == old else b)
+            self.edges[edge.key] = edge
+        item.update()
+
+    def _on_document_nodeParamsChanged(self, node_id: str) -> None:
+        self.nodes[node_id].set_spec(self.document.project.model.node(node_id).params, self._head_of(node_id))
+
+    def _on_document_edgeAdded(self, src: str, dst: str) -> None:
+        edge = self.edges[(src, dst)] = EdgeItem(self.nodes[src], self.nodes[dst])
+        self.addItem(edge)
+        edge.update_path()
+
+    def _on_document_edgeRemoved(self, src: str, dst: str) -> None:
+        edge = self.edges.pop((src, dst), None)
+        if edge is not None:
+            edge.detach()
+            self.removeItem(edge)
+
+    def _on_document_nodesMoved(self, ids: list) -> None:
+        for nid in ids:
+            item = self.nodes.get(nid)
             if item is None:
-                item = self.nodes[spec.id] = NodeItem(spec.id, spec.type)
-                self.addItem(item)
-            item.set_spec(spec.params, heads.get(spec.id))
-            x, y = self.position_of(spec.id)
+                continue
+            x, y = self.position_of(nid)
             if (item.pos().x(), item.pos().y()) != (x, y):
                 item.setPos(x, y)
-        for a, b in project.model.edges:
-            if (a, b) not in self.edges:
-                edge = self.edges[(a, b)] = EdgeItem(self.nodes[a], self.nodes[b])
-                self.addItem(edge)
-        for edge in self.edges.values():
-            edge.update_path()
-        self.apply_check(self.document.check)
 
-    def _follow_rename(self, project) -> None:
-        """One node gone and one of the same type new: a rename, so the item (with its place and
-        selection) is kept under the new id."""
-        ids = set(project.model.ids())
-        gone = [n for n in self.nodes if n not in ids]
-        new = [s for s in project.model.nodes if s.id not in self.nodes]
-        if len(gone) == 1 and len(new) == 1 and self.nodes[gone[0]].type_name == new[0].type:
-            item = self.nodes.pop(gone[0])
-            item.node_id = new[0].id
-            self.nodes[item.node_id] = item
-            if gone[0] in self._auto:
-                self._auto[item.node_id] = self._auto[gone[0]]
+    def _on_document_outputsChanged(self, ids: list) -> None:
+        for nid in ids:
+            if nid in self.nodes:
+                self._on_document_nodeParamsChanged(nid)
+        for nid in ids:
+            for edge in self.nodes[nid].edges if nid in self.nodes else ():
+                edge.update_path()   # a head tag makes the card taller: its outgoing edges start lower
 
     def apply_check(self, check) -> None:
-        """Show inferred shapes, parameter counts and problem badges (``check`` may be None)."""
+        """Show inferred shapes, parameter counts and problem badges (``check`` may be None); only
+        the items whose information changed are touched."""
         for nid, item in self.nodes.items():
             info = check.nodes.get(nid) if check is not None else None
-            item.set_info(info.out_shape if info else None, info.n_params if info else 0,
-                          check.problems_for(nid) if check is not None else [], check is not None)
+            problems = check.problems_for(nid) if check is not None else []
+            key = (info.out_shape if info else None, info.n_params if info else 0,
+                   tuple((p.message, p.severity) for p in problems), check is not None, item.node_id)
+            if self._shown.get(nid) == key:
+                continue
+            self._shown[nid] = key
+            item.set_info(key[0], key[1], problems, key[3])
         for (a, _), edge in self.edges.items():
             info = check.nodes.get(a) if check is not None else None
             edge.set_shape_text(f"carries {info.out_shape}" if info and info.out_shape else "")
-
-    def _remove_edge(self, key: tuple[str, str]) -> None:
-        edge = self.edges.pop(key)
-        edge.detach()
-        self.removeItem(edge)
-
-    def _remove_node(self, node_id: str) -> None:
-        for key in [k for k in self.edges if node_id in k]:
-            self._remove_edge(key)
-        self.removeItem(self.nodes.pop(node_id))
 
     # -- queries -----------------------------------------------------------------------------------
     def selected_node_ids(self) -> list[str]:
