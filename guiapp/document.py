@@ -69,7 +69,7 @@ class EditCommand(QUndoCommand):
 
     def redo(self) -> None:
         project, self._pending = self._pending, None
-        self.doc._install(self.after, self.renames, project)
+        self.doc._install(self.after, self.renames, project, self.before if project is not None else None)
 
     def undo(self) -> None:
         self.doc._install(self.before, {new: old for old, new in self.renames.items()})
@@ -165,12 +165,14 @@ class ProjectDocument(QObject):
         what really changed. Returns False (and emits ``editRefused`` with the reason) when the
         result is not a valid project.
         """
+        # ``to_dict`` builds fresh containers: parsing one needs no deepcopy, and the dicts the undo
+        # step keeps (before, after) are never shared with a live project
         before = self._project.to_dict()
-        work = Project.from_dict(copy.deepcopy(before), self._project.base_dir)
+        work = Project.from_dict(self._project.to_dict(), self._project.base_dir)
         try:
             change(work)
             after = work.to_dict()
-            valid = Project.from_dict(copy.deepcopy(after), self._project.base_dir)
+            valid = Project.from_dict(work.to_dict(), self._project.base_dir)
         except (ProjectError, ValueError, KeyError) as e:
             self.editRefused.emit(str(e))
             return False
@@ -179,8 +181,9 @@ class ProjectDocument(QObject):
         self.undo_stack.push(EditCommand(self, text, before, after, merge_key, renames, valid))
         return True
 
-    def _install(self, doc: dict, renames: dict[str, str], project: Project | None = None) -> None:
-        before = self._project.to_dict()
+    def _install(self, doc: dict, renames: dict[str, str], project: Project | None = None,
+                 before: dict | None = None) -> None:
+        before = before if before is not None else self._project.to_dict()
         self._project = project or Project.from_dict(copy.deepcopy(doc), self._project.base_dir)
         events = edit_events(before, doc, renames)
         self._refresh(kind_of(events), events)

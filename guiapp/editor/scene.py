@@ -208,10 +208,8 @@ class GraphScene(QGraphicsScene):
             node.set_drop_hint(True)
 
     def items_rect(self) -> QRectF:
-        rect = QRectF()
-        for item in self.nodes.values():
-            rect = rect.united(item.sceneBoundingRect())
-        return rect
+        """The nodes' extent (one C++ call over the scene's index; edges lie between nodes)."""
+        return self.itemsBoundingRect() if self.nodes else QRectF()
 
     # -- connecting by dragging from a port ----------------------------------------------------------
     def begin_connection(self, port: PortItem) -> None:
