@@ -52,6 +52,10 @@ class Inspector(QWidget):
         layout.addWidget(self.scroll)
         self.setMinimumWidth(240)
         document.projectChanged.connect(self._on_document_project_changed)
+        document.nodeRemoved.connect(self._on_document_nodeRemoved)
+        document.nodeRenamed.connect(self._on_document_nodeRenamed)
+        document.nodeParamsChanged.connect(self._on_document_nodeParamsChanged)
+        document.outputsChanged.connect(self._on_document_outputsChanged)
         document.checkUpdated.connect(self._on_document_check_updated)
         document.projectReplaced.connect(self._on_document_project_replaced)
         self.show_node(None)
@@ -259,11 +263,10 @@ class Inspector(QWidget):
             return
         why = G.id_problem(self.document.project, old, new)
         if why is None:
-            self._node_id = new  # so the refresh during the edit finds the renamed node
-            if commands.rename_node(self.document, old, new):
+            if commands.rename_node(self.document, old, new):   # nodeRenamed follows the node
                 self.name_error.setVisible(False)
                 return
-            self._node_id, why = old, "the new name was refused"
+            why = "the new name was refused"
         self.name_error.setText(why)
         self.name_error.setVisible(True)
         self.name_edit.setText(old)
@@ -285,13 +288,27 @@ class Inspector(QWidget):
 
     # -- document signals -------------------------------------------------------------------------------
     def _on_document_project_changed(self, kind: str) -> None:
-        ids = self.document.project.model.ids()
         self._clear_errors()  # an edit went through: earlier refusals are stale
         if self._node_id is None:
             self._refresh_summary()
-        elif self._node_id not in ids or self.document.project.model.node(self._node_id).type != self._type:
+
+    def _on_document_nodeRemoved(self, node_id: str) -> None:
+        if node_id == self._node_id:      # (also a node replaced by one of another type)
             self.show_node(None)
-        else:
+
+    def _on_document_nodeRenamed(self, old: str, new: str) -> None:
+        if old == self._node_id:
+            self._node_id = new
+            self.name_edit.setText(new)
+            self._refresh_info()
+
+    def _on_document_nodeParamsChanged(self, node_id: str) -> None:
+        if node_id == self._node_id:
+            self._refresh_values()
+            self._refresh_info()
+
+    def _on_document_outputsChanged(self, ids: list) -> None:
+        if self._node_id in ids:
             self._refresh_values()
             self._refresh_info()
 
