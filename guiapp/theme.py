@@ -36,45 +36,36 @@ def system_is_dark() -> bool:
     return scheme() == Qt.ColorScheme.Dark
 
 
-def light_palette() -> QPalette:
+#: the light and dark palettes as data: ``QPalette.ColorRole`` name -> colour; "Disabled" colours the
+#: text of disabled widgets. A new scheme is one more entry here.
+PALETTES: dict[str, dict[str, str]] = {
+    "light": {
+        "Window": "#f3f3f3", "WindowText": "#1e1e1e", "Base": "#ffffff", "AlternateBase": "#f0f0f4",
+        "ToolTipBase": "#ffffe8", "ToolTipText": "#1e1e1e", "PlaceholderText": "#8a8a8a", "Text": "#1e1e1e",
+        "Button": "#ececec", "ButtonText": "#1e1e1e", "BrightText": "#d00000", "Highlight": "#2f6fdb",
+        "HighlightedText": "#ffffff", "Link": "#1a5fc8", "Mid": "#c8c8c8", "Dark": "#a0a0a0", "Light": "#ffffff",
+        "Disabled": "#9a9a9a",
+    },
+    "dark": {
+        "Window": "#2b2b2e", "WindowText": "#e6e6e6", "Base": "#1f1f22", "AlternateBase": "#2a2a2e",
+        "ToolTipBase": "#3a3a3e", "ToolTipText": "#e6e6e6", "PlaceholderText": "#8a8a8a", "Text": "#e6e6e6",
+        "Button": "#35353a", "ButtonText": "#e6e6e6", "BrightText": "#ff6b6b", "Highlight": "#3d7be0",
+        "HighlightedText": "#ffffff", "Link": "#7fb0ff", "Mid": "#4a4a50", "Dark": "#18181a", "Light": "#505056",
+        "Disabled": "#6e6e74",
+    },
+}
+
+
+def palette(name: str) -> QPalette:
+    """The ``QPalette`` of the scheme ``name`` ("light" or "dark") built from :data:`PALETTES`."""
+    colours = PALETTES[name]
     p = QPalette()
-    colors = {
-        QPalette.ColorRole.Window: "#f3f3f3", QPalette.ColorRole.WindowText: "#1e1e1e",
-        QPalette.ColorRole.Base: "#ffffff", QPalette.ColorRole.AlternateBase: "#f0f0f4",
-        QPalette.ColorRole.ToolTipBase: "#ffffe8", QPalette.ColorRole.ToolTipText: "#1e1e1e",
-        QPalette.ColorRole.PlaceholderText: "#8a8a8a", QPalette.ColorRole.Text: "#1e1e1e",
-        QPalette.ColorRole.Button: "#ececec", QPalette.ColorRole.ButtonText: "#1e1e1e",
-        QPalette.ColorRole.BrightText: "#d00000", QPalette.ColorRole.Highlight: "#2f6fdb",
-        QPalette.ColorRole.HighlightedText: "#ffffff", QPalette.ColorRole.Link: "#1a5fc8",
-        QPalette.ColorRole.Mid: "#c8c8c8", QPalette.ColorRole.Dark: "#a0a0a0", QPalette.ColorRole.Light: "#ffffff",
-    }
-    for role, c in colors.items():
-        p.setColor(role, QColor(c))
-    _disabled(p, "#9a9a9a")
-    return p
-
-
-def dark_palette() -> QPalette:
-    p = QPalette()
-    colors = {
-        QPalette.ColorRole.Window: "#2b2b2e", QPalette.ColorRole.WindowText: "#e6e6e6",
-        QPalette.ColorRole.Base: "#1f1f22", QPalette.ColorRole.AlternateBase: "#2a2a2e",
-        QPalette.ColorRole.ToolTipBase: "#3a3a3e", QPalette.ColorRole.ToolTipText: "#e6e6e6",
-        QPalette.ColorRole.PlaceholderText: "#8a8a8a", QPalette.ColorRole.Text: "#e6e6e6",
-        QPalette.ColorRole.Button: "#35353a", QPalette.ColorRole.ButtonText: "#e6e6e6",
-        QPalette.ColorRole.BrightText: "#ff6b6b", QPalette.ColorRole.Highlight: "#3d7be0",
-        QPalette.ColorRole.HighlightedText: "#ffffff", QPalette.ColorRole.Link: "#7fb0ff",
-        QPalette.ColorRole.Mid: "#4a4a50", QPalette.ColorRole.Dark: "#18181a", QPalette.ColorRole.Light: "#505056",
-    }
-    for role, c in colors.items():
-        p.setColor(role, QColor(c))
-    _disabled(p, "#6e6e74")
-    return p
-
-
-def _disabled(p: QPalette, color: str) -> None:
+    for role, colour in colours.items():
+        if role != "Disabled":
+            p.setColor(getattr(QPalette.ColorRole, role), QColor(colour))
     for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
-        p.setColor(QPalette.ColorGroup.Disabled, role, QColor(color))
+        p.setColor(QPalette.ColorGroup.Disabled, role, QColor(colours["Disabled"]))
+    return p
 
 
 def scheme() -> str:
@@ -100,7 +91,7 @@ def apply_theme(app: QApplication) -> None:
 
 
 def _apply_palette(app: QApplication) -> None:
-    app.setPalette(dark_palette() if system_is_dark() else light_palette())
+    app.setPalette(palette("dark" if system_is_dark() else "light"))
 
 
 @lru_cache(maxsize=None)
@@ -109,8 +100,3 @@ def icon(name: str) -> QIcon:
     an empty icon when missing."""
     path = ICONS / f"{name}.svg"
     return QIcon(str(path)) if path.is_file() else QIcon()
-
-
-def icon_for_category(category: str) -> QIcon:
-    """The icon of a layer category ("Dense", "Activation", …), e.g. for the palette."""
-    return icon("layer-" + category.lower().replace(" ", "-"))

@@ -254,11 +254,6 @@ class LivePlot(pg.PlotWidget):
             out.append((self._labels.get(key, key), float(xs[i]), float(ys[i])))
         return out
 
-    # -- a second y axis ------------------------------------------------------------------------
-    def set_right_label(self, text: str) -> None:
-        self.right_axis.view()
-        self.getPlotItem().setLabel("right", text)
-
     # -- view -----------------------------------------------------------------------------------
     def set_log_y(self, on: bool) -> None:
         """Log-scale y for the curves on the left axis (non-positive values are skipped)."""

@@ -113,9 +113,6 @@ class RunHistory:
             col.pad_to(self.n_steps)
         return col.view()
 
-    def step_keys(self) -> list[str]:
-        return [k for k in self._step_cols if len(self._step_cols[k]) or k == "steps"]
-
     def epoch_column(self, key: str) -> np.ndarray:
         col = self._epoch_cols.get(key)
         return col.view() if col is not None else np.full(self.n_epochs, math.nan)
