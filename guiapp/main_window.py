@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QTa
 from . import files, settings, theme
 from .document import ProjectDocument
 from .editor import GraphCanvas, Inspector, LayerPalette
+from .log_view import LogDialog, recent_records
 from .panels.data_panel import DataPanel
 from .panels.outputs_panel import OutputsPanel
 from .panels.status import StatusFields
@@ -54,6 +55,7 @@ class MainWindow(QMainWindow):
         self.boundary_view = None
         self.findings_panel = None
         self.lr_finder = None           # guiapp.training.LRFinderView (Train > Find Learning Rate…)
+        self.log_dialog = LogDialog(recent_records(), self)    # Help > Show log
 
         self._build_canvas()
         self._build_docks()
@@ -151,6 +153,8 @@ class MainWindow(QMainWindow):
         self.reset_layout_action = self._action("&Reset Layout", "reset", self.reset_layout, None,
                                                 "Put every panel back where it started")
         self.about_action = self._action("&About LossLab", "about", self.show_about)
+        self.show_log_action = self._action("Show &Log", "", self.show_log, None,
+                                            "Warnings, errors and run summaries of this session")
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -185,6 +189,7 @@ class MainWindow(QMainWindow):
 
         self.train_menu = bar.addMenu("&Train")
         self.help_menu = bar.addMenu("&Help")
+        self.help_menu.addAction(self.show_log_action)
         self.help_menu.addAction(self.about_action)
 
     def _build_toolbars(self) -> None:
@@ -297,6 +302,10 @@ class MainWindow(QMainWindow):
 
     def show_about(self) -> None:
         QMessageBox.about(self, "About LossLab", ABOUT)
+
+    def show_log(self) -> None:
+        self.log_dialog.show()
+        self.log_dialog.raise_()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         if not self.files.confirm_discard():
