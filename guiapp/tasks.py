@@ -102,7 +102,9 @@ class TaskRunner(QObject):
         if thread is None:
             return
         thread.state.cancel()
-        if not thread.isFinished():
+        if thread.isFinished():
+            thread.deleteLater()
+        else:
             self._detached.append(thread)
             thread.finished.connect(self._on_detached_finished)
         self.taskCancelled.emit()
