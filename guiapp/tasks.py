@@ -102,11 +102,10 @@ class TaskRunner(QObject):
         if thread is None:
             return
         thread.state.cancel()
-        if thread.isFinished():
-            thread.deleteLater()
-        else:
-            self._detached.append(thread)
-            thread.finished.connect(self._on_detached_finished)
+        self._detached.append(thread)
+        thread.finished.connect(self._on_detached_finished)
+        if thread.isFinished():          # (checked after connecting: no end can slip between the two)
+            self._forget_detached(thread)
         self.taskCancelled.emit()
 
     def wait(self, timeout_ms: int | None = None) -> bool:
