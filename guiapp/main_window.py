@@ -68,7 +68,7 @@ class MainWindow(QMainWindow):
         d.dirtyChanged.connect(self.setWindowModified)
         d.pathChanged.connect(lambda _p: self._update_title())
         d.projectReplaced.connect(self._update_title)
-        d.projectChanged.connect(lambda kind: self._update_title() if kind in ("name", "all") else None)
+        d.nameChanged.connect(self._update_title)
         self.files.recentChanged.connect(self._fill_recent_menu)
         self._update_title()
         self.setWindowModified(d.dirty)
