@@ -91,7 +91,8 @@ def find_lr(project: Project, *, dataset=None, start_lr: float = 1e-7, end_lr: f
             state: TaskState | None = None) -> LRFinderResult:
     """Run the range test on ``project``'s model, optimizer and training data.
 
-    With ``state``: progress after each step, and ``TaskCancelled`` (weights restored) on a cancel."""
+    With ``state``: a ``("point", (rate, loss, smoothed))`` message and the progress after each step,
+    and ``TaskCancelled`` (weights restored) on a cancel."""
     if not (0 < start_lr < end_lr):
         raise ValueError(f"lr-find needs 0 < start < end, received start={start_lr}, end={end_lr}")
     if steps < 10:
@@ -126,10 +127,14 @@ def find_lr(project: Project, *, dataset=None, start_lr: float = 1e-7, end_lr: f
             losses.append(value)
             if not math.isfinite(value):
                 stopped = True
+                if state is not None:
+                    state.report("point", (lr, value, math.nan))
                 break
             avg = beta * avg + (1 - beta) * value
             s = avg / (1 - beta ** (k + 1))
             smoothed.append(s)
+            if state is not None:
+                state.report("point", (lr, value, s))   # (rate, loss, smoothed loss): the live curve
             best = min(best, s)
             if k > 5 and s > divergence * best:
                 stopped = True

@@ -67,6 +67,8 @@ def test_the_menu_action_runs_the_finder_and_apply_is_one_undo_step(qtbot, windo
     timer = QTimer()
     timer.timeout.connect(lambda: ticks.append(finder.runner.is_running()))
     timer.start(5)
+    points, batches = [], []
+    finder.runner.pointsArrived.connect(lambda p: (points.extend(p), batches.append(finder.plot.point_count("raw"))))
     with qtbot.waitSignal(finder.runner.finderFinished, timeout=30_000) as done:
         finder.action.trigger()
         assert finder.isVisible() and finder.runner.is_running() and not finder.run_button.isEnabled()
@@ -74,6 +76,8 @@ def test_the_menu_action_runs_the_finder_and_apply_is_one_undo_step(qtbot, windo
     assert any(ticks), "the GUI thread must keep serving events while the test runs"
     result = done.args[0]
     assert finder.result is result and not finder.runner.is_running()
+    assert [p[0] for p in points] == result.lrs, "the curve grows while the test runs, every rate once"
+    assert batches == sorted(batches) and batches[-1] == len(points)
     assert doc.project.to_dict() == before, "the test must not change the project"
 
     plot = finder.plot

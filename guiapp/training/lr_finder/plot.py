@@ -90,6 +90,14 @@ class LRFinderPlot(LivePlot):
         if x.size:
             self._fit_x(float(x[0]), float(x[-1]))
 
+    def show_partial(self, lrs: list[float], losses: list[float], smoothed: list[float]) -> None:
+        """The curves of a test still running (no markers yet)."""
+        x = np.log10(np.asarray(lrs, dtype=float))
+        raw, smooth = _finite_or_nan(losses), _finite_or_nan(smoothed)
+        self.set_data("raw", x, raw)
+        self.set_data("smooth", x, smooth)
+        self._fit_y(raw, smooth)
+
     def clear_result(self) -> None:
         self.clear_data()
         for key in ("steepest", "valley"):

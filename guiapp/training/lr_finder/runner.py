@@ -31,8 +31,9 @@ class FinderOptions:
 class LRFinderRunner(QObject):
     """One range test at a time for whoever asks (the view).
 
-    ``finderStarted()``; then exactly one of ``finderFinished(LRFinderResult)``,
-    ``finderFailed(str)`` or (from :meth:`cancel`) ``finderCancelled()``.
+    ``finderStarted()``; ``pointsArrived(list)`` of ``(rate, loss, smoothed)`` as the test goes (a
+    list per drain); then exactly one of ``finderFinished(LRFinderResult)``, ``finderFailed(str)`` or
+    (from :meth:`cancel`) ``finderCancelled()``.
     """
 
     finderStarted = Signal()
@@ -40,6 +41,7 @@ class LRFinderRunner(QObject):
     finderFailed = Signal(str)
     finderCancelled = Signal()
     progressChanged = Signal(float, str)
+    pointsArrived = Signal(list)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -47,6 +49,7 @@ class LRFinderRunner(QObject):
         self.tasks.taskFinished.connect(self._on_tasks_taskFinished)
         self.tasks.taskCancelled.connect(self.finderCancelled)
         self.tasks.progressChanged.connect(self.progressChanged)
+        self.tasks.messagesArrived.connect(self._on_tasks_messagesArrived)
         self.seconds = 0.0              # how long the last finished test took
 
     def is_running(self) -> bool:
@@ -71,6 +74,11 @@ class LRFinderRunner(QObject):
         """Block until the running test (and any cancelled one) has ended, the running one reported
         (tests, quitting). False on a timeout."""
         return self.tasks.wait(timeout_ms)
+
+    def _on_tasks_messagesArrived(self, messages: list) -> None:
+        points = [payload for kind, payload in messages if kind == "point"]
+        if points:
+            self.pointsArrived.emit(points)
 
     def _on_tasks_taskFinished(self, outcome) -> None:
         self.seconds = outcome.seconds

@@ -63,6 +63,8 @@ class LRFinderView(QDialog):
         self.runner.finderFailed.connect(self._on_runner_finderFailed)
         self.runner.finderCancelled.connect(self._on_runner_finderCancelled)
         self.runner.progressChanged.connect(self._on_runner_progressChanged)
+        self.runner.pointsArrived.connect(self._on_runner_pointsArrived)
+        self._points: list[tuple[float, float, float]] = []     # the running test's curve so far
         self.plot.chosenMoved.connect(self._on_plot_chosenMoved)
         self.lr_spin.valueChanged.connect(self._on_lr_valueChanged)
         self.document.checkUpdated.connect(self._on_document_checkUpdated)
@@ -229,6 +231,7 @@ class LRFinderView(QDialog):
         self.status.setText(f"Testing {o.steps} rates from {o.start_lr:.0e} to {o.end_lr:g} on a fresh copy of the "
                             f"model… (the window stays usable)")
         self.busy.setValue(0)
+        self._points = []
         self.busy.show()
         self.plot.show_sweep(o.start_lr, o.end_lr)
         self.result = None
@@ -237,6 +240,11 @@ class LRFinderView(QDialog):
 
     def _on_runner_progressChanged(self, fraction: float, _status: str) -> None:
         self.busy.setValue(round(100 * fraction))
+
+    def _on_runner_pointsArrived(self, points: list) -> None:
+        self._points.extend(points)
+        lrs, losses, smoothed = zip(*self._points)
+        self.plot.show_partial(list(lrs), list(losses), list(smoothed))
 
     def _on_runner_finderFinished(self, result) -> None:
         self.busy.hide()
