@@ -19,6 +19,7 @@ MAX_DEPTH = 64
 MAX_INT_DIGITS = 18
 #: echoed values longer than this are cut (see :func:`shorten`)
 ECHO_CHARS = 60
+_INT_LIMIT = 10 ** MAX_INT_DIGITS
 
 
 class JsonProblem(ValueError):
@@ -67,7 +68,7 @@ def short_repr(value: Any, limit: int = ECHO_CHARS) -> str:
 
 
 def loads(text: str, shown: str) -> Any:
-    """Parse project JSON; raises :class:`JsonProblem` (``where`` = ``shown`` + line/column for syntax)."""
+    """Parse project JSON (huge integers kept as markers for :func:`check_values`); raises :class:`JsonProblem` (``where`` = ``shown`` + line/column for syntax)."""
     try:
         doc = json.loads(text, parse_int=_parse_int)
     except json.JSONDecodeError as e:
@@ -78,8 +79,7 @@ def loads(text: str, shown: str) -> Any:
                                  "LossLab project, or it was damaged") from None
     except ValueError as e:  # defensive: any other value the decoder refuses
         raise JsonProblem(shown, f"not usable JSON ({shorten(str(e), 120)})") from None
-    check_values(doc)
-    return doc
+    return doc  # Project.from_dict runs check_values on every document, loaded or built in memory
 
 
 def _key_path(where: str, key: Any) -> str:
@@ -96,12 +96,14 @@ def check_values(doc: Any) -> None:
     while stack:
         value, where, depth = stack.pop()
         if isinstance(value, str):
-            _check_text(value, where)
+            if not value.isascii():
+                _check_text(value, where)
         elif isinstance(value, bool) or value is None:
             continue
         elif isinstance(value, int):
-            if isinstance(value, _HugeInt) or abs(value) >= 10 ** MAX_INT_DIGITS:
-                digits = value.digits if isinstance(value, _HugeInt) else len(str(abs(value)))
+            if isinstance(value, _HugeInt) or abs(value) >= _INT_LIMIT:
+                # no str(): Python refuses to print ints over 4,300 digits
+                digits = value.digits if isinstance(value, _HugeInt) else int(abs(value).bit_length() * 0.30103) + 1
                 raise JsonProblem(where, f"an integer of {digits:,} digits is too large for any LossLab setting; "
                                          "use a sensible number")
         elif isinstance(value, float):
@@ -115,7 +117,8 @@ def check_values(doc: Any) -> None:
             if isinstance(value, dict):
                 for k, v in value.items():
                     p = _key_path(where, k)
-                    _check_text(str(k), p)
+                    if not str(k).isascii():
+                        _check_text(str(k), p)
                     stack.append((v, p, depth + 1))
             else:
                 for i, v in enumerate(value):
