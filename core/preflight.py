@@ -79,13 +79,14 @@ def memory_problems(project, check: GraphCheck, n_train: int, available: int | N
 def batchnorm_problems(project, check: GraphCheck, n_train: int) -> list[Problem]:
     """BatchNorm needs two samples per training batch; the trainer drops a last batch of one sample, so only
     a training split of one sample (or batch_size 1) is refused."""
-    bns = [n for n in check.nodes.values() if n.type == "BatchNorm"]
+    from .catalog import LAYERS
+    bns = [n for n in check.nodes.values() if n.type in LAYERS and LAYERS.get(n.type).traits.batch_statistics]
     if not bns:
         return []
     if n_train < 2 or project.training.batch_size < 2:
         what = (f"the training split has {n_train} sample" if n_train < 2
                 else "training.batch_size is 1")
-        return [Problem(f"node {bns[0].id} (BatchNorm) needs at least 2 samples per batch but {what}: "
+        return [Problem(f"node {bns[0].id} ({bns[0].type}) needs at least 2 samples per batch but {what}: "
                         "raise batch_size (and the data size), or remove the BatchNorm",
                         bns[0].id, "training.batch_size" if n_train >= 2 else "data")]
     return []
