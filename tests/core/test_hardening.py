@@ -178,14 +178,17 @@ def test_class_weights_are_validated_by_check_and_train_alike(tmp_path, weights,
     refused(tmp_path, doc, words, command="train")
 
 
-def test_a_model_too_big_for_memory_is_refused_with_an_estimate(tmp_path):
+def test_a_model_too_big_for_memory_is_refused_with_an_estimate(tmp_path, monkeypatch):
+    import core.data.safe_files as safe_files
+    monkeypatch.setattr(safe_files, "available_memory", lambda: 16 << 30)  # the same on every machine
     doc = copy.deepcopy(SPIRAL)
     ids = ["input", "a", "b", "c", "d", "out"]
     doc["model"] = {"nodes": [{"id": "input", "type": "Input"}]
                     + [{"id": i, "type": "Linear", "params": {"out_features": 65536}} for i in ids[1:-1]]
                     + [{"id": "out", "type": "Linear", "params": {"out_features": 2}}],
                     "edges": [[a, b] for a, b in zip(ids, ids[1:])]}
-    msg = refused(tmp_path, doc, "the model needs about", "GB", "12,885,"[:6], "of memory available")
+    msg = refused(tmp_path, doc, "the model needs about 240.1 GB", "12,885,426,178 parameters",
+                  "this machine has 16.0 GB of memory available")
     assert "largest layer is b (Linear" in msg
     refused(tmp_path, doc, "needs about", command="train")
 
