@@ -84,6 +84,16 @@ def main(argv: Sequence[str] | None = None, out: Callable[[str], None] | None = 
                 stream.reconfigure(errors="backslashreplace")
             except (ValueError, OSError):
                 pass
+    guard = signals.SignalGuard().install()  # from here on a Ctrl-C is noted until the imports are done
+    signals.CURRENT = guard
+    try:
+        return _run(argv, out, guard)
+    finally:
+        guard.restore()
+        signals.CURRENT = None
+
+
+def _run(argv: list[str], out: Callable[[str], None], guard: signals.SignalGuard) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.verbose:
@@ -95,8 +105,6 @@ def main(argv: Sequence[str] | None = None, out: Callable[[str], None] | None = 
     if getattr(args, "epochs", None) is not None and args.epochs < 1:
         print(f"losslab {args.command}: --epochs must be at least 1", file=sys.stderr)
         return 2
-    guard = signals.SignalGuard().install()
-    signals.CURRENT = guard
     try:
         for name in _PRELOAD:
             importlib.import_module(name)
@@ -118,6 +126,3 @@ def main(argv: Sequence[str] | None = None, out: Callable[[str], None] | None = 
     except BrokenPipeError:  # output piped into `head`: not an error
         sys.stderr.close()
         return 0
-    finally:
-        guard.restore()
-        signals.CURRENT = None
