@@ -259,3 +259,16 @@ def test_save_model_writes_a_whole_file_atomically(tmp_path):
     state = torch.load(target, weights_only=True)
     assert "out.weight" in {k.replace("layers.", "") for k in state} or any(k.endswith("weight") for k in state)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.pt", "p.losslab.json"]
+
+
+def test_the_trainer_itself_refuses_wrong_class_weights_with_the_place(tmp_path):
+    """The window's Run goes through core.training.train without the CLI: the same refusal, not a
+    RuntimeError from torch while the run is set up."""
+    from core.graph import GraphError
+    from core.project import Project
+    from core.training import train
+    doc = spiral(outputs__0__loss={"type": "CrossEntropyLoss", "params": {"weight": [1.0, 2.0, 3.0]}})
+    with pytest.raises(GraphError) as info:
+        train(Project.from_dict(doc), epochs=1)
+    assert "3 class weights but target 'label' has 2 classes" in str(info.value)
+    assert info.value.problems[0].where == "outputs[0].loss.params.weight"

@@ -182,6 +182,7 @@ def test_a_full_disk_while_saving_keeps_the_old_model_and_prints_the_summary(tmp
     assert temp_files_of(target) == []
 
 
+@posix_only
 def test_stale_temporaries_are_removed_but_one_being_written_is_kept(tmp_path):
     import fcntl
     target = tmp_path / "p.losslab.json"
