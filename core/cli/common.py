@@ -1,6 +1,7 @@
 """Shared pieces of the ``losslab`` commands: the user-error type, project loading, number formatting."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable
 
 from ..log import get_logger
@@ -19,7 +20,8 @@ def load_project(path: str):
         project = Project.load(path)
         dataset = load_dataset(project.data, project.base_dir)
     except (ProjectError, DataError) as e:
-        raise UserError(str(e) if e.where.startswith(str(path)) or str(path) in e.where else f"{path}: {e}") from None
+        named = e.where.startswith(str(path)) or str(path) in e.where or e.where.startswith(Path(path).name)
+        raise UserError(str(e) if named else f"{path}: {e}") from None
     return project, dataset
 
 
