@@ -6,6 +6,7 @@ JSON path) and what to change, so the editor can badge nodes and the CLI can lis
 """
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
@@ -78,30 +79,43 @@ def count_params(type_: str, p: Mapping[str, Any], shapes: Sequence[Shape], out:
     return LAYERS.get(type_).count_params(dict(p), shapes, out)
 
 
+def _adjacency(ids: list[str], edges: list[tuple[str, str]]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Successor and predecessor lists of every node, in edge order (one pass over the edges)."""
+    succ: dict[str, list[str]] = {i: [] for i in ids}
+    pred: dict[str, list[str]] = {i: [] for i in ids}
+    for a, b in edges:
+        succ[a].append(b)
+        pred[b].append(a)
+    return succ, pred
+
+
 def _toposort(ids: list[str], edges: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
-    """Kahn's algorithm, stable in node order. Returns (order, nodes left in or behind a cycle)."""
-    indeg = {i: 0 for i in ids}
-    for _, b in edges:
-        indeg[b] += 1
-    order, ready = [], [i for i in ids if indeg[i] == 0]
+    """Kahn's algorithm in O(V + E), stable in node order. Returns (order, nodes left in or behind a cycle)."""
+    succ, pred = _adjacency(ids, edges)
+    indeg = {i: len(pred[i]) for i in ids}
+    ready = deque(i for i in ids if indeg[i] == 0)
+    order = []
     while ready:
-        n = ready.pop(0)
+        n = ready.popleft()
         order.append(n)
-        for a, b in edges:
-            if a == n:
-                indeg[b] -= 1
-                if indeg[b] == 0:
-                    ready.append(b)
-    return order, [i for i in ids if i not in order]
+        for b in succ[n]:
+            indeg[b] -= 1
+            if indeg[b] == 0:
+                ready.append(b)
+    done = set(order)
+    return order, [i for i in ids if i not in done]
 
 
 def _reachable(start: list[str], edges: list[tuple[str, str]], forward: bool = True) -> set[str]:
+    """Nodes reachable from ``start`` along (or against) the edges, in O(V + E)."""
+    nxt: dict[str, list[str]] = {}
+    for a, b in edges:
+        src, dst = (a, b) if forward else (b, a)
+        nxt.setdefault(src, []).append(dst)
     seen, stack = set(start), list(start)
     while stack:
-        n = stack.pop()
-        for a, b in edges:
-            src, dst = (a, b) if forward else (b, a)
-            if src == n and dst not in seen:
+        for dst in nxt.get(stack.pop(), ()):
+            if dst not in seen:
                 seen.add(dst)
                 stack.append(dst)
     return seen
@@ -139,8 +153,10 @@ def check_graph(project: Project, input_shape: Shape, targets: Mapping[str, Any]
         bad(None, "the model has no output head: mark a node as an output and pick its loss", "outputs")
 
     order, cyclic = _toposort(model.ids(), list(model.edges))
+    succ, pred = _adjacency(model.ids(), list(model.edges))
+    in_cycle = set(cyclic)
     for c in cyclic:
-        succ_in_cycle = [b for a, b in model.edges if a == c and b in cyclic]
+        succ_in_cycle = [b for b in succ[c] if b in in_cycle]
         if succ_in_cycle:
             bad(c, f"{_label(infos[c])} is part of a cycle (it feeds {', '.join(succ_in_cycle)}, which leads back to "
                    f"it): a network must flow one way, remove one of those edges", "model.edges")
@@ -148,9 +164,9 @@ def check_graph(project: Project, input_shape: Shape, targets: Mapping[str, Any]
     to_output = _reachable(project.output_nodes(), list(model.edges), forward=False)
     for n in model.nodes:
         info = infos[n.id]
-        if n.id in cyclic:
+        if n.id in in_cycle:
             continue
-        preds = model.predecessors(n.id)
+        preds = pred[n.id]
         entry = entries[n.id]
         lo, hi = entry.arity if entry is not None else (1, 1)
         is_input = entry is not None and entry.is_input
@@ -169,23 +185,24 @@ def check_graph(project: Project, input_shape: Shape, targets: Mapping[str, Any]
             bad(n.id, f"{_label(info)} does not lead to any output head, so it would never be trained: "
                       "connect it onward, make it an output with a loss, or delete it", where)
 
-    _infer_shapes(model, infos, order, input_shape, problems)
+    _infer_shapes(pred, infos, order, input_shape, problems)
     if targets is not None:
         _check_heads(project, infos, targets, problems)
     return GraphCheck(nodes={i: infos[i] for i in order + cyclic}, order=order, problems=problems)
 
 
-def _infer_shapes(model, infos: dict[str, NodeInfo], order: list[str], input_shape: Shape,
+def _infer_shapes(pred: Mapping[str, list[str]], infos: dict[str, NodeInfo], order: list[str], input_shape: Shape,
                   problems: list[Problem]) -> None:
+    with_problem = {p.node for p in problems}
     for nid in order:
         info = infos[nid]
-        if any(p.node == nid for p in problems):
+        if nid in with_problem:
             continue
         entry = LAYERS.get(info.type)
         if entry.is_input:
             info.out_shape = tuple(input_shape)
             continue
-        preds = model.predecessors(nid)
+        preds = pred[nid]
         shapes = [infos[p].out_shape for p in preds]
         if any(s is None for s in shapes) or not shapes:
             continue  # an upstream problem is already reported

@@ -9,7 +9,6 @@ import copy
 import json
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -19,6 +18,7 @@ from .catalog.params import Entry, Param, ParamError, Registry
 from .log import get_logger
 
 _log = get_logger(__name__)
+from .project_json import JsonProblem, check_values, loads as _loads, short_repr as _q, shorten as _short
 
 FORMAT = "losslab-project"
 VERSION = 1
@@ -161,19 +161,23 @@ class Project:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Project":
-        path = Path(path)
+        from .data.safe_files import PROJECT_MAX_BYTES, SafeFileError, read_regular_bytes
         try:
-            text = path.read_text(encoding="utf-8")
+            path = Path(path)
+            data = read_regular_bytes(path, str(path), PROJECT_MAX_BYTES, what="a project file")
+            text = data.decode("utf-8")
+            doc = _loads(text, path.name)
         except FileNotFoundError:
             raise ProjectError(str(path), "no such file: check the path") from None
-        except (OSError, UnicodeDecodeError) as e:
+        except (SafeFileError, JsonProblem) as e:
+            raise ProjectError(e.where, e.reason) from None
+        except UnicodeDecodeError as e:
+            line = data[:e.start].count(b"\n") + 1
+            raise ProjectError(f"{path.name} line {line}", "the file is not UTF-8 text: this is not a LossLab "
+                                                           "project, or it was damaged") from None
+        except (OSError, ValueError) as e:
             raise ProjectError(str(path), f"cannot read the file ({e})") from None
-        _log.debug("reading project %s (%d bytes)", path, len(text))
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise ProjectError(f"{path.name} line {e.lineno}, column {e.colno}",
-                               f"not valid JSON ({e.msg}): fix the file or open another") from None
+        _log.debug("reading project %s (%d bytes)", path, len(data))
         return cls.from_dict(doc, path.resolve().parent)
 
     def save(self, path: str | os.PathLike) -> None:
@@ -190,28 +194,9 @@ class Project:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        # mkstemp makes the file 0600: keep an existing file's mode, else the usual one (umask applied)
-        try:
-            mode = path.stat().st_mode & 0o7777
-        except FileNotFoundError:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(tmp, mode)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError as e:
-            _log.debug("could not remove the temporary file %s: %s", tmp, e)
-        raise
+    """Temp file in the same folder, fsync, ``os.replace``; stale temporaries of killed saves are removed."""
+    from .atomic_files import write_atomic as _write
+    _write(Path(path), text.encode("utf-8"))
 
 
 def _node_dict(n: NodeSpec) -> dict[str, Any]:
@@ -238,9 +223,16 @@ def _fail(where: str, msg: str) -> None:
     raise ProjectError(where, msg)
 
 
+def _names(ids, limit: int = 20) -> str:
+    """Node ids for a message: sorted, the first ``limit`` only (a 100,000-node graph is not listed)."""
+    ids = sorted(ids)
+    shown = ", ".join(_short(i, 40).strip('"') for i in ids[:limit])
+    return shown + (f" and {len(ids) - limit:,} more" if len(ids) > limit else "")
+
+
 def _obj(v: Any, where: str, keys: tuple[str, ...], required: tuple[str, ...] = ()) -> dict:
     if not isinstance(v, dict):
-        _fail(where, f"expected an object, received {json.dumps(v)[:60]}")
+        _fail(where, f"expected an object, received {_short(v)}")
     for k in v:
         if k not in keys:
             _fail(f"{where}.{k}", f"unknown key {k!r}; allowed here: {', '.join(keys)}")
@@ -270,7 +262,7 @@ def _component(v: Any, where: str, registry: Registry) -> Component:
 def _given_params(entry: Entry, params: Any, where: str) -> dict[str, Any]:
     """Validate only the stored keys (defaults are not written back, so files stay as authored)."""
     if not isinstance(params, dict):
-        _fail(where, f"expected an object of parameters, received {json.dumps(params)[:60]}")
+        _fail(where, f"expected an object of parameters, received {_short(params)}")
     full = entry.validate_params(params, where)
     return {k: full[k] for k in params}
 
@@ -278,11 +270,15 @@ def _given_params(entry: Entry, params: Any, where: str) -> dict[str, Any]:
 def _parse(doc: Any, base_dir: Path | None) -> Project:
     if not isinstance(doc, dict):
         _fail("$", "a project file holds one JSON object")
+    try:
+        check_values(doc)
+    except JsonProblem as e:
+        raise ProjectError(e.where, e.reason) from None
     if doc.get("format") != FORMAT:
-        _fail("format", f"expected \"{FORMAT}\", received {json.dumps(doc.get('format'))}: this is not a LossLab project")
+        _fail("format", f"expected \"{FORMAT}\", received {_short(doc.get('format'))}: this is not a LossLab project")
     version = doc.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        _fail("version", f"expected a positive integer, received {json.dumps(version)}")
+        _fail("version", f"expected a positive integer, received {_short(version)}")
     if version > VERSION:
         _fail("version", f"the file is format version {version} but this LossLab reads up to version {VERSION}: "
                          "update LossLab to open it")
@@ -293,7 +289,7 @@ def _parse(doc: Any, base_dir: Path | None) -> Project:
          ("data", "model", "outputs"))
     name = doc.get("name", "untitled")
     if not isinstance(name, str):
-        _fail("name", f"expected text, received {json.dumps(name)}")
+        _fail("name", f"expected text, received {_short(name)}")
     model = _parse_model(doc["model"])
     outputs = _parse_outputs(doc["outputs"], model)
     view = doc.get("view")
@@ -328,8 +324,8 @@ def _parse_data(v: Any) -> DataSpec:
     source = v["source"]
     from .data import DATASETS  # the data package registers the built-in sources
     known = ["csv", "npz", *DATASETS.names()]
-    if source not in known:
-        _fail(f"{w}.source", f"unknown data source {json.dumps(source)}; choose one of: {', '.join(known)}")
+    if not isinstance(source, str) or source not in known:
+        _fail(f"{w}.source", f"unknown data source {_short(source)}; choose one of: {', '.join(known)}")
     params = v.get("params", {})
     if source in DATASETS:
         try:
@@ -342,14 +338,14 @@ def _parse_data(v: Any) -> DataSpec:
     if source in ("csv", "npz") and not isinstance(path, str):
         _fail(f"{w}.path", f"a {source} source needs \"path\": the file, relative to the project file")
     if path is not None and not isinstance(path, str):
-        _fail(f"{w}.path", f"expected text, received {json.dumps(path)}")
+        _fail(f"{w}.path", f"expected text, received {_short(path)}")
     target = v.get("target")
     if target is not None and not (isinstance(target, str) or (
             isinstance(target, list) and target and all(isinstance(t, str) for t in target))):
-        _fail(f"{w}.target", f"expected a column name or a list of names, received {json.dumps(target)}")
+        _fail(f"{w}.target", f"expected a column name or a list of names, received {_short(target)}")
     features = v.get("features")
     if features is not None and not (isinstance(features, list) and all(isinstance(f, str) for f in features)):
-        _fail(f"{w}.features", f"expected a list of column names, received {json.dumps(features)}")
+        _fail(f"{w}.features", f"expected a list of column names, received {_short(features)}")
     spec = DataSpec(source=source, params=params, path=path, target=target, features=features,
                     task=_val(v.get("task", "auto"), f"{w}.task", _P["task"]),
                     val_fraction=_val(v.get("val_fraction", 0.2), f"{w}.val_fraction", _P["val_fraction"]),
@@ -374,9 +370,9 @@ def _parse_model(v: Any) -> ModelSpec:
         n = _obj(n, w, ("id", "type", "params"), ("id", "type"))
         nid = n["id"]
         if not isinstance(nid, str) or not nid.strip():
-            _fail(f"{w}.id", f"expected a non-empty name, received {json.dumps(nid)}")
+            _fail(f"{w}.id", f"expected a non-empty name, received {_short(nid)}")
         if nid in seen:
-            _fail(f"{w}.id", f"duplicate node id {nid!r}: give each node its own id")
+            _fail(f"{w}.id", f"duplicate node id {_q(nid)}: give each node its own id")
         seen.add(nid)
         try:
             entry = LAYERS.get(n["type"], f"{w}.type")
@@ -388,15 +384,17 @@ def _parse_model(v: Any) -> ModelSpec:
     if not isinstance(edges_v, list):
         _fail("model.edges", "expected a list of [from, to] pairs")
     edges: list[tuple[str, str]] = []
+    seen_edges: set[tuple[str, str]] = set()
     for i, e in enumerate(edges_v):
         w = f"model.edges[{i}]"
         if not (isinstance(e, list) and len(e) == 2 and all(isinstance(x, str) for x in e)):
-            _fail(w, f"expected [\"from_id\", \"to_id\"], received {json.dumps(e)}")
+            _fail(w, f"expected [\"from_id\", \"to_id\"], received {_short(e)}")
         for x in e:
             if x not in seen:
-                _fail(w, f"edge refers to unknown node {x!r}; nodes are: {', '.join(sorted(seen))}")
-        if tuple(e) in edges:
-            _fail(w, f"duplicate edge {e}")
+                _fail(w, f"edge refers to unknown node {_q(x)}; nodes are: {_names(seen)}")
+        if (e[0], e[1]) in seen_edges:
+            _fail(w, f"duplicate edge {_short(e)}")
+        seen_edges.add((e[0], e[1]))
         edges.append((e[0], e[1]))
     return ModelSpec(nodes, edges)
 
@@ -409,11 +407,13 @@ def _parse_outputs(v: Any, model: ModelSpec) -> list[OutputSpec]:
     for i, o in enumerate(v):
         w = f"outputs[{i}]"
         o = _obj(o, w, ("node", "target", "loss", "weight"), ("node", "loss"))
+        if not isinstance(o["node"], str):
+            _fail(f"{w}.node", f"expected a node id (text), received {_short(o['node'])}")
         if o["node"] not in ids:
-            _fail(f"{w}.node", f"no node {json.dumps(o['node'])} in the model; nodes are: {', '.join(sorted(ids))}")
+            _fail(f"{w}.node", f"no node {_short(o['node'])} in the model; nodes are: {_names(ids)}")
         target = o.get("target")
         if target is not None and not isinstance(target, str):
-            _fail(f"{w}.target", f"expected a target column name, received {json.dumps(target)}")
+            _fail(f"{w}.target", f"expected a target column name, received {_short(target)}")
         out.append(OutputSpec(node=o["node"], loss=_component(o["loss"], f"{w}.loss", LOSSES), target=target,
                               weight=_val(o.get("weight", 1.0), f"{w}.weight", _P["weight"])))
     return out
@@ -433,7 +433,7 @@ def _parse_training(v: Any) -> TrainingSpec:
             setattr(t, key, _val(v[key], f"{w}.{key}", _P[key]))
     device = v.get("device", "auto")
     if not isinstance(device, str) or not (device in ("auto", "cpu", "cuda", "mps") or re.fullmatch(r"cuda:\d+", device)):
-        _fail(f"{w}.device", f"expected \"auto\", \"cpu\", \"cuda\" or \"cuda:N\", received {json.dumps(device)}")
+        _fail(f"{w}.device", f"expected \"auto\", \"cpu\", \"cuda\" or \"cuda:N\", received {_short(device)}")
     t.device = device
     if "early_stopping" in v:
         es = _obj(v["early_stopping"], f"{w}.early_stopping", ("patience", "min_delta", "restore_best"))

@@ -13,6 +13,7 @@ import sys
 from typing import Callable, Sequence
 
 from ..log import get_logger, log_to_stderr
+from . import signals
 from .common import UserError
 
 # (command name, module): modules are imported only when their command runs or the parser is built
@@ -60,9 +61,39 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+#: modules imported before a command runs, while stop signals are only noted (see ``signals``): an
+#: interrupted ``import`` leaves a half-initialised module and printed ImportError tracebacks
+_PRELOAD = ("numpy", "torch", "core.data", "core.graph", "core.training")
+#: longest error message printed; a longer one (a huge value quoted) is cut with a note
+MAX_MESSAGE = 2000
+
+
+def _clip(message: str) -> str:
+    message = message.encode("utf-8", "backslashreplace").decode("utf-8")
+    if len(message) > MAX_MESSAGE:
+        message = f"{message[:MAX_MESSAGE]}... ({len(message) - MAX_MESSAGE:,} more characters)"
+    return message
+
+
 def main(argv: Sequence[str] | None = None, out: Callable[[str], None] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     out = out or (lambda s: print(s, flush=True))
+    for stream in (sys.stdout, sys.stderr):  # text that cannot be encoded is escaped, never a traceback
+        if hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):
+                pass
+    guard = signals.SignalGuard().install()  # from here on a Ctrl-C is noted until the imports are done
+    signals.CURRENT = guard
+    try:
+        return _run(argv, out, guard)
+    finally:
+        guard.restore()
+        signals.CURRENT = None
+
+
+def _run(argv: list[str], out: Callable[[str], None], guard: signals.SignalGuard) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.verbose:
@@ -74,17 +105,23 @@ def main(argv: Sequence[str] | None = None, out: Callable[[str], None] | None = 
     if getattr(args, "epochs", None) is not None and args.epochs < 1:
         print(f"losslab {args.command}: --epochs must be at least 1", file=sys.stderr)
         return 2
-    handler = _module(dict(_MODULES)[args.command]).run
     try:
+        for name in _PRELOAD:
+            importlib.import_module(name)
+        handler = _module(dict(_MODULES)[args.command]).run
+        guard.immediate()  # a Ctrl-C during the imports ends the command here, cleanly
         return handler(args, out)
-    except KeyboardInterrupt:  # Ctrl-C before the trainer's own handler is installed (imports, data)
+    except signals.Interrupted as e:
+        print(f"losslab {args.command}: interrupted ({e})", file=sys.stderr)
+        return e.status
+    except KeyboardInterrupt:
         print(f"losslab {args.command}: interrupted", file=sys.stderr)
         return 130
     except UserError as e:
-        print(f"losslab {args.command}: {e}", file=sys.stderr)
+        print(_clip(f"losslab {args.command}: {e}"), file=sys.stderr)
         return 2
     except FileNotFoundError as e:
-        print(f"losslab {args.command}: {e}", file=sys.stderr)
+        print(_clip(f"losslab {args.command}: {e}"), file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into `head`: not an error
         sys.stderr.close()

@@ -1,7 +1,7 @@
 """``losslab check PROJECT``: each node's output shape and parameter count, and every problem."""
 from __future__ import annotations
 
-from .common import Out, fmt_shape as _fmt_shape, lint as _lint, load_project as _load, plural as _plural
+from .common import Out, check_project, fmt_shape as _fmt_shape, lint as _lint, load_project as _load, plural as _plural
 
 NAME = "check"
 HELP = "print each node's output shape and parameter count, and every problem"
@@ -12,12 +12,13 @@ def add_arguments(c) -> None:
 
 
 def run(args, out: Out) -> int:
-    from ..graph import check_graph
+    from ..project_json import shorten
     project, dataset = _load(args.project)
-    check = check_graph(project, dataset.input_shape, dataset.targets)
-    out(f"project: {project.name} ({args.project})")
+    check, errors = check_project(project, dataset)
+    out(f"project: {shorten(project.name, 120).strip(chr(34))} ({args.project})")
     out(f"data:    {dataset.summary()}")
-    rows = [(nid, n.type, _fmt_shape(n.out_shape), f"{n.n_params:,}") for nid, n in check.nodes.items()]
+    rows = [(shorten(nid, 40).strip('"'), n.type, _fmt_shape(n.out_shape), f"{n.n_params:,}")
+            for nid, n in check.nodes.items()]
     widths = [max(len(r[i]) for r in rows + [("node", "type", "output shape", "params")]) for i in range(4)]
     out("  " + "  ".join(h.ljust(w) for h, w in zip(("node", "type", "output shape", "params"), widths)))
     for r in rows:
@@ -26,12 +27,6 @@ def run(args, out: Out) -> int:
     warnings = _lint(project, check, dataset)
     for w in warnings:
         out(f"warning: {w.message}" + (f" -> {w.suggestion}" if getattr(w, "suggestion", "") else ""))
-    errors = [(p.message, p.where) for p in check.problems if p.severity == "error"]
-    try:
-        from ..training.setup import pick_device
-        pick_device(project.training.device)
-    except ValueError as e:
-        errors.append((f"{e} (or pass --device to losslab train)", "training.device"))
     if errors:
         out(f"{_plural(len(errors), 'problem')}: the project cannot train here")
         for message, where in errors:

@@ -1,6 +1,7 @@
 """Shared pieces of the ``losslab`` commands: the user-error type, project loading, number formatting."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable
 
 from ..log import get_logger
@@ -19,8 +20,29 @@ def load_project(path: str):
         project = Project.load(path)
         dataset = load_dataset(project.data, project.base_dir)
     except (ProjectError, DataError) as e:
-        raise UserError(str(e) if e.where.startswith(str(path)) or str(path) in e.where else f"{path}: {e}") from None
+        named = e.where.startswith(str(path)) or str(path) in e.where or e.where.startswith(Path(path).name)
+        raise UserError(str(e) if named else f"{path}: {e}") from None
     return project, dataset
+
+
+def check_project(project, dataset, device: str | None = None):
+    """The graph check plus what ``train`` would otherwise only find out by failing (class weights, memory,
+    BatchNorm, the device): returns ``(check, errors)``, errors as (message, where). ``check`` and ``train``
+    call this same function, so a project ``check`` accepts is one ``train`` starts."""
+    from ..graph import check_graph
+    from ..preflight import preflight
+    check = check_graph(project, dataset.input_shape, dataset.targets)
+    errors = [(p.message, p.where) for p in check.problems if p.severity == "error"]
+    errors += [(p.message, p.where) for p in preflight(project, check, dataset)]
+    try:
+        from ..training.setup import pick_device
+        if device:
+            pick_device(device, "--device")
+        else:
+            pick_device(project.training.device)
+    except ValueError as e:
+        errors.append((f"{e} (or pass --device to losslab train)", "--device" if device else "training.device"))
+    return check, errors
 
 
 def fmt_shape(shape) -> str:

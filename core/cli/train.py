@@ -1,13 +1,19 @@
-"""``losslab train PROJECT``: train headless, one line per epoch."""
+"""``losslab train PROJECT``: train headless, one line per epoch.
+
+Exit status: 0 the run ended (completed, early-stopped, stopped by Ctrl-C/SIGTERM/SIGHUP, or diverged
+with a good epoch kept) and the model was saved if asked; 1 the run failed or the model could not be
+saved; 2 bad input or a problem ``losslab check`` reports; 128 + signal number when a signal arrived
+before training started, or a second one aborted it."""
 from __future__ import annotations
 
 import json
 import os
-import signal
 import sys
 from pathlib import Path
 
-from .common import Out, UserError, lint as _lint, load_project as _load, plural as _plural
+from ..project import SUFFIX
+from ..project_json import shorten
+from .common import Out, UserError, check_project, lint as _lint, load_project as _load, plural as _plural
 
 NAME = "train"
 HELP = "train a project headless, one line per epoch"
@@ -40,8 +46,58 @@ def _fmt_epoch_metrics(record) -> str:
                         for name, m in record.heads.items())
 
 
+def _save_target(args) -> Path | None:
+    """Where ``--save-model`` writes, checked before training: an existing writable folder, and never the
+    project file (or any ``*.losslab.json``), which a model zip would silently replace."""
+    if not args.save_model:
+        return None
+    target = Path(args.save_model)
+    if target.is_dir() or not target.parent.is_dir() or not os.access(target.parent, os.W_OK):
+        raise UserError(f"--save-model {args.save_model}: cannot write there: give a file path in an existing, "
+                        "writable folder")
+    project_file = Path(args.project)
+    same = target.exists() and project_file.exists() and os.path.samefile(target, project_file)
+    if same or target.name.endswith(SUFFIX):
+        raise UserError(f"--save-model {args.save_model}: that is "
+                        f"{'the project file' if same else 'a project file name'}; the weights would overwrite "
+                        "it: save the model to a .pt file")
+    return target
+
+
+def _largest_weight(model) -> float:
+    import torch
+    with torch.no_grad():
+        values = [p.detach().abs().max() for p in model.parameters() if p.numel()]
+        return float(torch.stack(values).max()) if values else 0.0
+
+
+def _save_model(result, target: Path) -> str | None:
+    """Save the weights atomically; returns why they were not saved, or None."""
+    import torch
+
+    from ..atomic_files import write_atomic
+    if result.status == "diverged" and not result.best_epoch:
+        big = _largest_weight(result.model)
+        return (f"not saved: the run diverged in its first epoch, so no epoch has weights worth keeping "
+                f"(largest weight {big:.3g}); lower the learning rate and train again")
+    state = result.model.state_dict()
+    try:
+        write_atomic(target, lambda f: torch.save(state, f))
+    except (OSError, RuntimeError) as e:  # a full disk surfaces as RuntimeError from torch's zip writer
+        cause = e.__cause__ or e.__context__ or e
+        why = getattr(cause, "strerror", None) or str(e).splitlines()[0]
+        return f"could not save the model to {target} ({why}); nothing was written, an older file there is unchanged"
+    return None
+
+
+def _failed(message: str):
+    from ..training.events import RunResult
+    return RunResult("failed", 0, None, None, [], 0, 0.0, 0.0, message)
+
+
 def run(args, out: Out) -> int:
     from ..training import TrainingControl, TrainingObserver, train
+    from . import signals
 
     if args.threads is not None and args.threads < 1:
         raise UserError(f"--threads must be at least 1, received {args.threads}")
@@ -51,18 +107,14 @@ def run(args, out: Out) -> int:
             pick_device(args.device, "--device")
         except ValueError as e:
             raise UserError(str(e)) from None
-    if args.save_model:
-        target = Path(args.save_model)
-        if target.is_dir() or not target.parent.is_dir() or not os.access(target.parent, os.W_OK):
-            raise UserError(f"--save-model {args.save_model}: cannot write there: give a file path in an existing, "
-                            "writable folder")
+    target = _save_target(args)
     project, dataset = _load(args.project)
     control = TrainingControl()
 
     class Printer(TrainingObserver):
         def on_run_start(self, info):
-            out(f"training {info.name}: {info.n_train:,} train / {info.n_val:,} val samples, "
-                f"{_plural(info.n_params, 'parameter')}, {_plural(info.epochs, 'epoch')} x "
+            out(f"training {shorten(info.name, 80).strip(chr(34))}: {info.n_train:,} train / {info.n_val:,} val "
+                f"samples, {_plural(info.n_params, 'parameter')}, {_plural(info.epochs, 'epoch')} x "
                 f"{_plural(info.steps_per_epoch, 'step')} on {info.device} ({_plural(info.threads, 'thread')})")
 
         def on_epoch_end(self, r):
@@ -75,26 +127,23 @@ def run(args, out: Out) -> int:
             for f in new:
                 out(f"! {f.kind} ({f.severity}): {f.message}")
 
-    from ..graph import check_graph
-    check = check_graph(project, dataset.input_shape, dataset.targets)
+    check, errors = check_project(project, dataset, args.device)
+    if errors:  # the same refusals as `losslab check`: nothing that check rejects starts training
+        raise UserError(f"{args.project}: {_plural(len(errors), 'problem')}, run `losslab check` for the full "
+                        "report:\n" + "\n".join(f"  - {m}  [{w}]" for m, w in errors))
     for w in _lint(project, check, dataset):
         out(f"warning: {w.message}" + (f" -> {w.suggestion}" if w.suggestion else ""))
     epochs = args.epochs or project.training.epochs
-    previous = signal.getsignal(signal.SIGINT)
-
-    def on_sigint(signum, frame):
-        out("stopping (Ctrl-C again to abort)...")
-        control.stop()
-        signal.signal(signal.SIGINT, previous)
-
-    signal.signal(signal.SIGINT, on_sigint)
+    guard = signals.CURRENT or signals.SignalGuard()
+    guard.training(lambda signum: control.stop())
     try:
         result = train(project, dataset=dataset, observer=Printer(), control=control, epochs=args.epochs,
                        seed=args.seed, device=args.device, threads=args.threads)
     except ValueError as e:  # device not available, graph problems
         raise UserError(f"{args.project}: {e}") from None
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    except (RuntimeError, MemoryError) as e:  # torch could not set the run up (memory): a failed run, not a crash
+        result = _failed(f"could not set up the run: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
+    guard.finishing()
     best = f", best epoch {result.best_epoch}" if result.best_epoch else ""
     out(f"{result.status}: {_plural(result.epochs_run, 'epoch')}, {_plural(result.steps, 'step')} in "
         f"{result.seconds:.1f}s ({result.steps_per_second:,.0f} steps/s){best}"
@@ -103,13 +152,22 @@ def run(args, out: Out) -> int:
         first = {k: v for k, v in result.test.items() if "/" not in k}
         out(f"test ({dataset.x_test.shape[0]:,} held-out samples, final weights): loss {first.get('test_loss', float('nan')):.4f}  "
             + "  ".join(f"{k} {v:.4f}" for k, v in first.items() if k != "test_loss"))
-    if args.save_model:
-        import torch
-        try:
-            torch.save(result.model.state_dict(), args.save_model)
+    not_saved = None
+    if target is not None and result.model is not None:
+        not_saved = _save_model(result, target)
+        if not_saved:
+            print(f"losslab train: {not_saved}", file=sys.stderr)
+        else:
             out(f"saved the model's weights to {args.save_model}")
-        except OSError as e:
-            print(f"losslab train: could not save the model to {args.save_model}: {e}", file=sys.stderr)
+    elif target is not None:
+        not_saved = "not saved: the run failed before a model was built"
+        print(f"losslab train: {not_saved}", file=sys.stderr)
     if args.json:
-        out(json.dumps(result.to_dict()))
-    return 1 if result.status == "failed" else 0
+        summary = result.to_dict()
+        if target is not None:
+            summary["model_file"] = None if not_saved else str(target)
+            summary["model_not_saved"] = not_saved
+        if guard.first is not None:
+            summary["stopped_by"] = signals.NAMES.get(guard.first, str(guard.first))
+        out(json.dumps(summary))
+    return 1 if result.status == "failed" or not_saved else 0

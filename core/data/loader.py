@@ -12,6 +12,7 @@ from core.data.csvfile import read_csv
 from core.data.dataset import Dataset, RawData, build_dataset, check_fractions, split_indices
 from core.data.errors import DataError
 from core.data.npzfile import read_npz
+from core.data.safe_files import DATA_MAX_BYTES, open_regular, resolve_path
 from core.data.registry import FILE_SOURCES, DatasetEntry, entry_for
 from core.data.targets import TASKS
 
@@ -97,9 +98,12 @@ def _read_file(spec: Any, source: str, base_dir: str | os.PathLike | None, task:
     path = _field(spec, "path")
     if not path or not isinstance(path, (str, os.PathLike)):
         raise DataError("data.path", f"a {source} source needs a file; set data.path to the {source} file")
-    p = Path(path).expanduser()
-    if not p.is_absolute() and base_dir is not None:
-        p = Path(base_dir) / p
+    p = resolve_path(path, base_dir)  # ~user, NUL bytes
+    if source == "csv":  # a FIFO, a device or a huge file is refused before the CSV reader opens it
+        try:
+            os.close(open_regular(p, str(path), DATA_MAX_BYTES, "a CSV file")[0])
+        except FileNotFoundError:
+            pass  # the reader says "file not found" with its own advice
     reader = read_csv if source == "csv" else read_npz
     raw = reader(p, str(path), _field(spec, "target"), _field(spec, "features"), task)
     return Path(path).stem, raw

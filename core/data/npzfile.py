@@ -5,6 +5,7 @@ then holds class indices). Files are opened without pickle, so only plain arrays
 """
 from __future__ import annotations
 
+import os
 import zipfile
 from pathlib import Path
 
@@ -12,22 +13,30 @@ import numpy as np
 
 from core.data.dataset import CLASSIFICATION, REGRESSION, RawData, TargetInfo
 from core.data.errors import DataError
+from core.data.safe_files import DATA_MAX_BYTES, check_npz_arrays, open_regular
+from core.project_json import shorten
 from core.data.targets import encode_target
 
 
 def _load(path: Path, shown: str) -> dict[str, np.ndarray]:
     how = "save it with numpy.savez(path, x=..., y=...)"
-    try:
-        obj = np.load(path, allow_pickle=False)
+    try:  # regular files only, size and declared array sizes checked before anything is allocated
+        fd, _ = open_regular(path, shown, DATA_MAX_BYTES, "an .npz file")
     except FileNotFoundError:
         raise DataError("data.path", f"file not found: {path}; check data.path (a relative path starts at "
                                      "the project file's folder)") from None
-    except IsADirectoryError:
-        raise DataError("data.path", f"{path} is a folder, not an .npz file; point data.path at the file") from None
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
-        raise DataError(shown, f"is not a readable .npz file ({e}); {how}") from None
-    if not isinstance(obj, np.lib.npyio.NpzFile):
-        raise DataError(shown, f"holds a single array, not an .npz archive of x and y; {how}")
+    with os.fdopen(fd, "rb") as f:
+        check_npz_arrays(f, shown)
+        try:
+            obj = np.load(f, allow_pickle=False)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+            raise DataError(shown, f"is not a readable .npz file ({shorten(str(e), 100)}); {how}") from None
+        if not isinstance(obj, np.lib.npyio.NpzFile):
+            raise DataError(shown, f"holds a single array, not an .npz archive of x and y; {how}")
+        return _arrays(obj, shown, how)
+
+
+def _arrays(obj, shown: str, how: str) -> dict[str, np.ndarray]:
     with obj:
         try:
             return {k: obj[k] for k in obj.files}

@@ -93,8 +93,11 @@ def prepare(project: Project, dataset=None, *, device: str | None = None, seed: 
         from ..data import load_dataset
         dataset = load_dataset(project.data, project.base_dir)
     check = check_graph(project, dataset.input_shape, dataset.targets)
-    if not check.ok:
-        raise GraphError([p for p in check.problems if p.severity == "error"])
+    from ..preflight import batchnorm_problems, class_weight_problems  # what torch would fail on mid-setup
+    refused = [p for p in check.problems if p.severity == "error"] + class_weight_problems(project, dataset.targets)
+    refused += batchnorm_problems(project, check, int(dataset.x_train.shape[0]))
+    if refused:
+        raise GraphError(refused)
     dev = pick_device(device, "--device") if device else pick_device(project.training.device)
     torch.manual_seed(project.training.seed if seed is None else seed)
     model = build_model(project, dataset.input_shape, dataset.targets, check=check).to(dev)

@@ -96,6 +96,9 @@ class _Loop:
         self.n = setup.x_train.shape[0]
         self.bs = max(1, min(t.batch_size, self.n))
         self.steps_per_epoch = math.ceil(self.n / self.bs)
+        if self.n % self.bs == 1 and self.n > 1 and any(
+                LAYERS.get(t).traits.batch_statistics for t in setup.model.types.values()):
+            self.steps_per_epoch -= 1  # BatchNorm cannot normalize a last batch of one (random) sample: drop it
         self.opt = make_optimizer(project, setup.model)
         entry = SCHEDULES.get(t.schedule.type)
         self.sched = build_schedule(entry, entry.validate_params(t.schedule.params, "training.schedule.params"),
