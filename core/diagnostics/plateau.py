@@ -1,6 +1,6 @@
 """Plateaus and stalls of the training loss.
 
-A window of ``w`` epochs (about 10, scaled to the run) is *flat* when a
+A window of ``w`` epochs (10, fixed) is *flat* when a
 least-squares line through the training loss over it moves by less than 1%
 per 10 epochs (0.1% per epoch) of its level, up or down; a line, not the two
 end points, so that one noisy epoch neither makes nor breaks a stall. Flat
@@ -40,7 +40,7 @@ from .curves import (
 )
 from .findings import DiagnosticContext, Finding
 from .wording import lr as fmt_lr
-from .wording import num, pct, raise_lr_advice
+from .wording import fell_to, num, pct, raise_lr_advice
 
 FLAT_RATE = 0.001  # relative improvement per epoch: 1% over 10 epochs
 BREAK_DROP = 0.2  # a plateau "broke" when the loss later fell 20% below its level
@@ -50,9 +50,12 @@ PLATEAU_FRACTION = 0.25  # a plateau that broke must have been at >= 25% of the 
 LR_STEP = 1.5  # a learning-rate change of 1.5x or more is a schedule step, not cosine drift
 
 
+PLATEAU_WINDOW = 10  # epochs, fixed: a window that grew with the run made old verdicts change
+
+
 def plateau_window(n: int) -> int:
-    """About 10 epochs, scaled to the run: n/3 for short runs (at least 5), n/6 for long ones (at most 20)."""
-    return max(5, min(20, max(min(10, n // 3), n // 6)))
+    """The flat-window width: 10 epochs whatever the run's length (``n`` is kept for callers)."""
+    return PLATEAU_WINDOW
 
 
 @dataclass
@@ -201,7 +204,8 @@ def find_plateau(
         evidence["drop_after_pct"] = round(drop, 2)
         message = (
             f"Plateau from epoch {s_ep} to {e_ep}: training loss stayed near {num(chosen.level)} "
-            f"({pct(change)} change over {length} epochs), then fell {pct(drop)}"
+            f"({pct(change)} change over {length} epochs), then fell "
+            f"{fell_to(chosen.level, float(np.min(ls[chosen.end + 1 :])))}"
         )
         change_at = _lr_change_near(series(history, "lr")[mask], chosen.end)
         if change_at is not None:
