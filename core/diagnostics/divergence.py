@@ -9,9 +9,10 @@ of a noisy loss are neither; "best" is floored at 1% of the starting loss so
 that a near-zero loss wobbling is not called an explosion either. The loss
 must also climb back above where training started (or 100x its best): a
 memorizing network whose loss jumps from 0.01 to 0.2 and recovers had a
-spike, not a divergence. The starting loss is the first batch's when the
-loss blows up within the first steps, so that a median that already holds
-the blow-up cannot pass for "the start" or "the best".
+spike, not a divergence. The starting loss is the first batch's: a median
+of the first steps may already hold a blow-up (SGD at lr 50 is at 1e4 by
+step 3) or a fast fall (batch-2 SGD on separable data is at 1e-3 by step 5,
+and a floor that low makes every later wobble "10x the best").
 
 Every quantity at step ``i`` reads steps ``1..i`` only and the windows never
 grow with the run, so the verdict is monotone in the history's length (once
@@ -48,7 +49,7 @@ BEST_FLOOR = 0.01  # of the starting loss
 STEP_WINDOW = 9  # steps: the trailing median of the level, and how long it must stay above the limit
 BEST_SPAN = 3  # the best so far is read on a 3x longer trailing median
 CHUNK = 4096  # values per vectorized pass
-HEAD = 10  # the starting loss: the median of the first 10 steps (or the first, if lower)
+HEAD = 1  # the starting loss: the first step's
 
 
 def _trailing_median(ext: np.ndarray, first: int, width: int) -> np.ndarray:
@@ -99,13 +100,10 @@ class ExplosionScan:
         self.closed = False
 
     def _starts(self, first: int, m: int) -> np.ndarray:
-        if first >= HEAD:
-            return np.full(m, self._start_at(HEAD))
-        return np.array([self._start_at(first + k + 1) for k in range(m)])
+        return np.full(m, self._start_at(first + 1))
 
     def _start_at(self, count: int) -> float:
-        head = self.head[: max(1, min(HEAD, count))]
-        return min(float(np.median(head)), head[0])
+        return self.head[0]
 
     def feed(self, values: np.ndarray) -> None:
         values = np.asarray(values, dtype=np.float64).ravel()

@@ -62,8 +62,7 @@ def of_kind(result: RunResult, kind: str):
 OVERFIT_DATA = {"source": "moons", "params": {"samples": 200, "noise": 0.3}, "val_fraction": 0.4}
 OVERFIT_EPOCHS = 150
 # The best checkpoint is the lowest validation loss (what restore_best keeps); the sustained rise starts
-# where the 5-epoch smoothed curve leaves the valley (seed 0: a flat bottom at 0.16-0.18 over epochs 16-28,
-# the climb from 29), and from there the curve stays above the bottom.
+# at the hinge of a "flat, then climbing" fit (seed 0: a flat bottom at 0.16-0.18 over epochs 16-28).
 
 
 @pytest.mark.parametrize("seed", [0, 1])
@@ -81,8 +80,9 @@ def test_an_oversized_network_on_a_small_noisy_set_overfits_from_the_validation_
     assert finding.evidence["smooth_window"] == 5
     assert finding.start_epoch == finding.evidence["best_epoch"] == val_min_epoch  # the checkpoint worth keeping
     rise = int(finding.evidence["rise_start_epoch"])
-    assert rise >= val_min_epoch and np.all(va[rise - 1:] > va[val_min_epoch - 1])
-    assert np.mean(va[rise - 1:rise + 4]) > 1.05 * np.mean(va[max(0, val_min_epoch - 3):val_min_epoch + 2])
+    assert val_min_epoch <= rise < OVERFIT_EPOCHS - 10
+    after = np.polyfit(np.arange(OVERFIT_EPOCHS - rise + 1), va[rise - 1:], 1)[0]
+    assert after > 0 and np.mean(va[-10:]) > 1.5 * va[val_min_epoch - 1]  # from there on it climbs
     assert f"since epoch {finding.start_epoch}" in finding.message
     assert finding.evidence["metric_change"] < -0.01  # it cost accuracy: overfitting, not over-confidence
     assert f"weights of epoch {val_min_epoch}" in finding.suggestion
