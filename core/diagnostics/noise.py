@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy.ndimage import median_filter
 
 from .curves import (
     History,
@@ -69,7 +70,8 @@ def _step_scatter(loss: np.ndarray) -> dict[str, float] | None:
     tail = min(STEP_TAIL, n)
     trend_window = TREND_WINDOW
     segment = loss[max(0, n - tail - trend_window) :]
-    trend = rolling_median(segment, trend_window)[-tail:]
+    # scipy's C median filter: this runs after every epoch, and numpy's sliding median costs 10x more
+    trend = median_filter(segment, size=trend_window, mode="nearest")[-tail:]
     values = segment[-tail:]
     residual = values - trend
     level = float(np.median(np.abs(trend)))

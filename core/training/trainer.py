@@ -24,6 +24,7 @@ _log = get_logger(__name__)
 
 FLUSH_STEPS = 64         # steps per StepRecords batch at most
 FLUSH_SECONDS = 0.05     # ... or this much time, whichever comes first
+DEAD_UNITS_EVERY = 5     # epochs between dead-unit counts (a forward pass over 1,024 samples); again at the end
 
 
 @dataclass
@@ -307,7 +308,7 @@ class _Loop:
         # Diagnostics after every epoch, whatever the machine's load: the findings are a function of the
         # history alone (no wall-clock budget), and an update costs what the new epoch's data costs.
         if self.tracker is not None:
-            if self.relu_nodes:
+            if self.relu_nodes and (epoch <= 2 or epoch % DEAD_UNITS_EVERY == 0):
                 self.tracker.context.dead_unit_share = self._dead_units()
             current = self.tracker.update(self._diag_history(), self._steps())
             new = self.tracker.new_since_last()
@@ -337,6 +338,8 @@ class _Loop:
         s = self.s
         seconds = time.perf_counter() - t0
         best_epoch = best_val = None
+        if self.tracker is not None and self.relu_nodes and self.history and status not in ("diverged", "failed"):
+            self.tracker.context.dead_unit_share = self._dead_units()  # the final weights, before any restore
         if self.best is not None:
             best_val, best_epoch, state = self.best
             restore = status == "diverged" or (status == "early_stopped" and self.p.training.early_stopping.restore_best)
