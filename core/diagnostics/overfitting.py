@@ -143,8 +143,8 @@ def find_overfitting_onset(
       curve itself.
 
     ``strip`` is Prechelt's k; ``smooth`` the odd width of the
-    median-then-mean smoother. ``val_samples`` (the validation set's size) lets
-    one sample's worth of accuracy count as "held" on tiny sets.
+    median-then-mean smoother. ``val_samples`` (the validation set's size) is
+    reported with the metric change: on 12 samples one mistake is 8 points.
     """
     va_all = series(history, "val_loss")
     tr_all = series(history, "train_loss")
@@ -215,8 +215,9 @@ def find_overfitting_onset(
     if metric is not None:
         name, change = metric
         evidence["metric_change"] = round(change, 4)
-        tolerance = max(METRIC_HELD, 1.0 / val_samples if val_samples else 0.0)
-        held = change >= -tolerance
+        if val_samples:
+            evidence["val_samples"] = int(val_samples)
+        held = change >= -METRIC_HELD
     if held:
         acc_now = float(np.nanmean(_accuracy_tail(history, mask)))
         message = (
