@@ -51,7 +51,7 @@ from .wording import lr as fmt_lr
 from .wording import num, pct
 
 NOISE_THRESHOLD = 0.5  # step scatter / trend; mini-batch noise of healthy runs measured 0.2-0.4
-VAL_THRESHOLD = 0.25  # validation scatter / trend; healthy curves stay under ~0.05
+VAL_THRESHOLD = 0.2  # validation scatter / trend; healthy curves stay under ~0.05, batch-2 SGD at 0.3 reaches 0.21+
 VAL_JUMP = 1.5  # a validation loss this far off its 5-epoch median (up or down) is a jump
 VAL_JUMP_SHARE = 0.2  # ... in a fifth of the recent epochs: bouncing, even if most epochs look calm
 MIN_STEPS = 60
