@@ -152,13 +152,6 @@ def smooth(x: np.ndarray, window: int) -> np.ndarray:
     return rolling_mean(rolling_median(x, window), window)
 
 
-def auto_window(n: int, *, low: int = 3, high: int = 9) -> int:
-    """An odd smoothing window that grows with the run: 3 up to ~30 epochs, 9 past ~80."""
-    w = int(round(n / 9))
-    w = max(low, min(high, w))
-    return w if w % 2 else w + 1 if w + 1 <= high else w - 1
-
-
 def noise_sigma(x: np.ndarray) -> float:
     """Noise sigma of a curve, blind to slow trends.
 

@@ -49,7 +49,6 @@ BEST_FLOOR = 0.01  # of the starting loss
 STEP_WINDOW = 9  # steps: the trailing median of the level, and how long it must stay above the limit
 BEST_SPAN = 3  # the best so far is read on a 3x longer trailing median
 CHUNK = 4096  # values per vectorized pass
-HEAD = 1  # the starting loss: the first step's
 
 
 def _trailing_median(ext: np.ndarray, first: int, width: int) -> np.ndarray:
@@ -91,19 +90,13 @@ class ExplosionScan:
         self.slow_width = BEST_SPAN * self.window if self.window > 1 else 1
         self.keep = self.slow_width + 2 * self.window
         self.n = 0
-        self.head: list[float] = []
+        self.start = math.nan  # the first value: the starting loss
         self.buf = np.empty(0)  # the last `keep` values
         self.best_slow, self.best_slow_index = math.inf, -1
         self.run = 0  # smoothed values over the limit in a row, ending at the last one
         self.past_limits = np.empty(0)  # limits of the last `window` values
         self.found: tuple[int, float, float, int] | None = None
         self.closed = False
-
-    def _starts(self, first: int, m: int) -> np.ndarray:
-        return np.full(m, self._start_at(first + 1))
-
-    def _start_at(self, count: int) -> float:
-        return self.head[0]
 
     def feed(self, values: np.ndarray) -> None:
         values = np.asarray(values, dtype=np.float64).ravel()
@@ -116,14 +109,14 @@ class ExplosionScan:
             self.n += 0 if self.closed else m
             return
         first = self.n
-        if len(self.head) < HEAD:
-            self.head.extend(float(v) for v in values[: HEAD - len(self.head)])
+        if first == 0:
+            self.start = float(values[0])
         ext = np.concatenate((self.buf, values))
         offset = first - self.buf.size  # ext[j] holds value offset + j; 0 while the series is short
         local = self.buf.size
         cur = _trailing_median(ext, local, self.window)
         slow = _trailing_median(ext, local, self.slow_width)
-        starts = self._starts(first, m)
+        starts = np.full(m, self.start)
         run_min = np.minimum.accumulate(np.concatenate(([self.best_slow], slow)))[1:]
         best = np.maximum(np.minimum(run_min, starts), BEST_FLOOR * np.abs(starts))
         limit = np.maximum(EXPLODE_FACTOR * best, np.minimum(starts, EXPLODE_FACTOR_ANYWAY * best))
@@ -163,8 +156,7 @@ class ExplosionScan:
             k = int(np.argmin(part))
             if part[k] < best_value:
                 best_value, best_index = float(part[k]), first + k
-        start = self._start_at(index + 1)
-        best = max(min(best_value, start), BEST_FLOOR * abs(start))
+        best = max(min(best_value, self.start), BEST_FLOOR * abs(self.start))
         self.found = (index, level, best, max(0, best_index))
 
 

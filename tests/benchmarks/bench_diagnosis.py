@@ -33,7 +33,7 @@ def test_diagnosis_agrees_with_labelled_runs():
     outcomes = [run_scenario(s) for s in scenarios(_seeds())]
     by_label: dict[str, list] = defaultdict(list)
     for o in outcomes:
-        by_label[o.scenario.label].append(o)
+        by_label[o.scenario.group].append(o)
 
     print(f"\n{len(outcomes)} runs in {time.perf_counter() - t0:.0f} s, seeds {_seeds()}\n")
     print("| family | label | runs | label confirmed | agreement |")
@@ -46,21 +46,26 @@ def test_diagnosis_agrees_with_labelled_runs():
         agreeing_all += len(agreeing)
         truths = sorted({o.truth for o in confirmed})
         share = f"{100 * len(agreeing) / len(confirmed):.0f}%" if confirmed else "–"
-        print(f"| {group[0].scenario.family} | {label} (truth: {', '.join(truths) or '–'}) | {len(group)} | "
+        print(f"| {label} | {group[0].scenario.label} (truth: {', '.join(truths) or '–'}) | {len(group)} | "
               f"{len(confirmed)} | {len(agreeing)}/{len(confirmed)} = {share} |")
     print(f"\nAll: {agreeing_all}/{confirmed_all} = {100 * agreeing_all / max(1, confirmed_all):.1f}% agreement")
 
     healthy = [o for o in outcomes if o.scenario.label == "healthy" and o.truth == "healthy"]
     alarms = [o for o in healthy if o.findings]
     print(f"False alarms on healthy runs (any severity): {len(alarms)}/{len(healthy)}")
-    errors = [e for e in (onset_errors(o) for o in outcomes) if e is not None]
-    if errors:
+    for family in sorted({o.scenario.family for o in outcomes if o.scenario.label == "overfitting"}):
+        errors = [e for e in (onset_errors(o) for o in outcomes if o.scenario.family == family) if e is not None]
+        if not errors:
+            continue
         best = [abs(e[0]) for e in errors]
         rise = [abs(e[1]) for e in errors]
-        print(f"Overfitting best-epoch error: mean {statistics.mean(best):.1f}, max {max(best)}, "
-              f"within ±2 in {sum(b <= 2 for b in best)}/{len(best)}")
-        print(f"Overfitting rise-start error: mean {statistics.mean(rise):.1f}, max {max(rise)}, "
-              f"within ±2 in {sum(r <= 2 for r in rise)}/{len(rise)}")
+        excess = [e[2] for e in errors]
+        print(f"{family}: best-epoch error mean {statistics.mean(best):.1f}, max {max(best)}, "
+              f"within ±2 in {sum(b <= 2 for b in best)}/{len(best)}; rise-start error mean "
+              f"{statistics.mean(rise):.1f}, max {max(rise)}, within ±2 in {sum(r <= 2 for r in rise)}/{len(rise)}; "
+              f"big-sample loss at the found best epoch {statistics.mean(excess):.1f}% above the true best "
+              f"(max {max(excess):.1f}%)")
+        print("    (found − truth) best, rise: " + ", ".join(f"({e[0]:+d}, {e[1]:+d})" for e in errors))
     print("\nDisagreements and unconfirmed labels:")
     for o in outcomes:
         if o.truth is None or not agrees(o):
@@ -70,7 +75,7 @@ def test_diagnosis_agrees_with_labelled_runs():
     # Repeat-run identity: one run per family again, this time beside a busy process.
     firsts = {}
     for o in outcomes:
-        firsts.setdefault(o.scenario.label, o)
+        firsts.setdefault(o.scenario.group, o)
     hog = subprocess.Popen([sys.executable, "-c", HOG])
     try:
         again = {label: run_scenario(o.scenario) for label, o in firsts.items()}

@@ -52,6 +52,11 @@ class Scenario:
     def name(self) -> str:
         return f"{self.family}/{self.data['source']}/seed{self.seed}"
 
+    @property
+    def group(self) -> str:
+        """What the benchmark table reports on one row."""
+        return self.family
+
 
 def project_of(s: Scenario) -> Project:
     nodes: list[dict] = [{"id": "input", "type": "Input"}]
@@ -86,8 +91,11 @@ def scenarios(seeds: tuple[int, ...] = (0, 1, 2)) -> list[Scenario]:
     out: list[Scenario] = []
     for seed in seeds:
         for src in ("moons", "circle"):
-            out.append(Scenario("oversized net, tiny noisy set", "overfitting", _toy(src, seed, 200, 0.3, 0.4),
-                                (256, 256), "Adam", 1e-3, 16, 80, seed=seed))
+            # 120 training samples either way; the validation split is 80 or 480 samples
+            out.append(Scenario("oversized net, tiny noisy set, 80 val samples", "overfitting",
+                                _toy(src, seed, 200, 0.3, 0.4), (256, 256), "Adam", 1e-3, 16, 80, seed=seed))
+            out.append(Scenario("oversized net, tiny noisy set, 480 val samples", "overfitting",
+                                _toy(src, seed, 600, 0.3, 0.8), (256, 256), "Adam", 1e-3, 16, 80, seed=seed))
         for src in ("moons", "circle"):
             out.append(Scenario("well-sized net, early stopping", "healthy", _toy(src, seed, 500, 0.2),
                                 (16,), "Adam", 0.01, 32, 200, patience=10, seed=seed, activation="Tanh"))
@@ -136,7 +144,7 @@ class Outcome:
     why: str
     truth_best: int | None = None
     truth_rise: int | None = None
-    extra: dict = field(default_factory=dict)
+    big_loss: list[float] = field(default_factory=list)
 
     @property
     def findings(self) -> list[dict]:
@@ -162,7 +170,7 @@ def run_scenario(s: Scenario) -> Outcome:
     observer = _TruthObserver(setup.model, *big) if big is not None else TrainingObserver()
     result = train(project, setup=setup, observer=observer, threads=1)
     truth, why, best, rise = check_label(s, result, observer, baseline_loss(setup), majority_rate(setup))
-    return Outcome(s, result, truth, why, best, rise)
+    return Outcome(s, result, truth, why, best, rise, list(getattr(observer, "loss", [])))
 
 
 def check_label(s: Scenario, r: RunResult, truth: TrainingObserver, baseline: float | None,
@@ -224,12 +232,15 @@ def agrees(o: Outcome) -> bool:
     return any(k == o.truth for k, _ in kinds) and not others
 
 
-def onset_errors(o: Outcome) -> tuple[int, int] | None:
-    """(best-epoch error, rise-start error) of the overfitting finding against the big-sample truth."""
+def onset_errors(o: Outcome) -> tuple[int, int, float] | None:
+    """(best-epoch error, rise-start error, excess big-sample loss of the found best epoch in %) of the
+    overfitting finding against the big-sample truth. The last says what keeping the found checkpoint
+    costs: on a flat-bottomed curve two epochs far apart can be equally good."""
     if o.truth not in ("overfitting", "overconfidence") or o.truth_best is None:
         return None
     found = next((f for f in o.findings if f["kind"] in ("overfitting", "overconfidence")), None)
     if found is None:
         return None
-    return (int(found["evidence"]["best_epoch"]) - o.truth_best,
-            int(found["evidence"]["rise_start_epoch"]) - int(o.truth_rise))
+    best = int(found["evidence"]["best_epoch"])
+    excess = 100.0 * (o.big_loss[best - 1] / o.big_loss[o.truth_best - 1] - 1.0)
+    return best - o.truth_best, int(found["evidence"]["rise_start_epoch"]) - int(o.truth_rise), excess
