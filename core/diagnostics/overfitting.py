@@ -14,9 +14,9 @@ verdict depend on when it was asked) and flags overfitting only when the rise
 is sustained, larger than the curve's own noise, and training loss still falls.
 Two epochs are reported: ``best_epoch``, the lowest validation loss (the
 checkpoint early stopping keeps; the finding's start), and
-``rise_start_epoch``, where the sustained rise began (the hinge of a "flat,
-then climbing" least-squares fit from the best epoch on: the end of a flat
-valley, the best epoch itself on a V).
+``rise_start_epoch``, where the sustained rise began (where the smoothed
+curve leaves the valley around its minimum for good: the end of a flat
+valley, right after the best epoch on a V).
 
 When the model's validation accuracy held (within a point, or one validation
 sample) while the loss rose, the network grew over-confident on the samples it
@@ -78,31 +78,19 @@ def _rise_z(va: np.ndarray, best: int, half: int, sigma: float) -> float:
     return (float(np.mean(recent)) - float(np.mean(around))) / se
 
 
-def _rise_start(va: np.ndarray, best: int) -> int:
-    """Index where the sustained rise began: the hinge of the best "flat, then climbing" fit.
+def _rise_start(va: np.ndarray, sv: np.ndarray, best: int) -> int:
+    """Index where the sustained rise began: where the smoothed curve left the valley for good.
 
-    Least squares of ``a + b * max(0, t - r) ** p`` over the raw validation loss from ``best`` on,
-    for every ``r`` and for a straight (p = 1) or bending (p = 1.5, 2, 3) climb: noise averages out over
-    the whole stretch, so neither one lucky epoch late in a flat valley nor a smoothing window decides
-    where the climb began, and a climb that steepens is not read as starting late."""
-    y = va[best:]
-    m = y.size
-    if m < 3:
-        return best
-    t = np.arange(m, dtype=np.float64)
-    yc = y - y.mean()
-    best_sse, best_r = math.inf, 0
-    for power in (1.0, 1.5, 2.0, 3.0):
-        hinges = np.maximum(0.0, t[None, :] - t[:-1, None]) ** power  # one row per candidate r = 0..m-2
-        hc = hinges - hinges.mean(axis=1, keepdims=True)
-        denom = np.einsum("ij,ij->i", hc, hc)
-        cov = hc @ yc
-        slope = np.where(denom > 0, cov / np.where(denom > 0, denom, 1.0), 0.0)
-        sse = np.where(slope > 0, float(yc @ yc) - slope * cov, np.inf)  # a hinge into a fall is no rise
-        r = int(np.argmin(sse))
-        if sse[r] < best_sse:
-            best_sse, best_r = float(sse[r]), r
-    return best + best_r
+    The valley is everything within one standard error of a 5-epoch mean (the noise read from the raw
+    curve after ``best``), and at least 1%, of the smoothed minimum after ``best``: a flat bottom that
+    lasts ends where the climb starts. (Measured against a 2,000-sample generalization curve, a wider
+    band placed the rise late, a least-squares hinge early.)"""
+    after = sv[best:]
+    low = float(np.min(after))
+    sigma = noise_sigma(va[best:])
+    band = low + max(sigma / math.sqrt(SMOOTH), 0.01 * abs(low))
+    inside = np.flatnonzero(after <= band)
+    return min(va.size - 1, best + (int(inside[-1]) + 1 if inside.size else 0))
 
 
 def _metric_change(history: History, mask: np.ndarray, best: int) -> tuple[str, float] | None:
@@ -184,7 +172,7 @@ def find_overfitting_onset(
     # The checkpoint worth keeping: the lowest single value up to where the rise began (what early
     # stopping's restore_best keeps); the rise starts where the smoothed curve left the valley.
     best = int(np.argmin(va[: smin + window // 2 + 1]))
-    rise = _rise_start(va, best)
+    rise = _rise_start(va, sv, best)
     best_epoch, rise_epoch = int(epochs[best]), int(epochs[min(rise, n - 1)])
     train_fall = 100.0 * (1.0 - st[-1] / st[best]) if st[best] > 0 else 0.0
     p_k = _training_progress(tr, min(strip, n))

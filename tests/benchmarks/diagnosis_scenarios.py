@@ -232,15 +232,19 @@ def agrees(o: Outcome) -> bool:
     return any(k == o.truth for k, _ in kinds) and not others
 
 
-def onset_errors(o: Outcome) -> tuple[int, int, float] | None:
-    """(best-epoch error, rise-start error, excess big-sample loss of the found best epoch in %) of the
-    overfitting finding against the big-sample truth. The last says what keeping the found checkpoint
-    costs: on a flat-bottomed curve two epochs far apart can be equally good."""
+def onset_errors(o: Outcome) -> tuple[int, int, float, int] | None:
+    """(best-epoch error, rise-start error, excess big-sample loss of the found best epoch in %, epochs from
+    the found best to the true near-minimum band) of the overfitting finding against the big-sample truth.
+    The last two say what keeping the found checkpoint costs: on a flat-bottomed curve epochs far apart
+    can be equally good (the band: epochs whose big-sample loss is within 1% of the minimum)."""
     if o.truth not in ("overfitting", "overconfidence") or o.truth_best is None:
         return None
     found = next((f for f in o.findings if f["kind"] in ("overfitting", "overconfidence")), None)
     if found is None:
         return None
     best = int(found["evidence"]["best_epoch"])
-    excess = 100.0 * (o.big_loss[best - 1] / o.big_loss[o.truth_best - 1] - 1.0)
-    return best - o.truth_best, int(found["evidence"]["rise_start_epoch"]) - int(o.truth_rise), excess
+    big = np.asarray(o.big_loss)
+    excess = 100.0 * (big[best - 1] / big[o.truth_best - 1] - 1.0)
+    band = np.flatnonzero(big <= 1.01 * big.min()) + 1
+    to_band = int(np.min(np.abs(band - best)))
+    return best - o.truth_best, int(found["evidence"]["rise_start_epoch"]) - int(o.truth_rise), excess, to_band
