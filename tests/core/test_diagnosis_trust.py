@@ -153,3 +153,12 @@ def test_a_fall_to_near_zero_is_said_with_its_value():
     assert fell_to(0.4, 0.0004) == "to 0.0004 (−99.9%)"
     assert fell_to(0.8, 0.4) == "to 0.4 (−50%)"
     assert fell_to(1.0, 1e-7).endswith("(−99.99999%)")
+
+
+def test_a_stall_whose_epoch_losses_wobble_is_still_one_stalled_finding():
+    # Adam at 1e-6 on XOR, seed 2: the epoch means of the training loss wobble by ~1% around 1.13
+    outcome = run_scenario(scenario("stalled", "xor", seed=2))
+    tr = np.array([h.train_loss for h in outcome.result.history])
+    assert outcome.truth == "stalled" and np.std(np.diff(tr)) / tr.mean() > 0.005
+    assert [f.kind for f in outcome.result.findings] == ["stalled"], [f.message for f in outcome.result.findings]
+    assert "from 1e-6" in outcome.result.findings[0].suggestion
