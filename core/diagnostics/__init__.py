@@ -2,14 +2,16 @@
 
 Pure functions over histories (numpy + stdlib, no torch, no Qt) that return
 :class:`Finding` values: overfitting onset, divergence, plateau/stall,
-underfitting, noisy training, a low loss hiding a poor model, dead units;
+underfitting, noisy training, over-confidence, a low loss hiding a poor model,
+dead units; every rule reads fixed windows, so the findings are a function of
+the history alone;
 and, before training, :func:`lint_project` (designs that run but are probably wrong).
 :class:`DiagnosticsTracker` keeps the findings stable while a run goes on.
 """
 
 from __future__ import annotations
 
-from .divergence import find_divergence
+from .divergence import DivergenceScan, find_divergence
 from .findings import DiagnosticContext, Finding, sort_findings
 from .fit import find_dead_units, find_low_loss_poor_model, find_underfitting
 from .lint import lint_project
@@ -22,6 +24,7 @@ from .tracker import DiagnosticsTracker
 __all__ = [
     "DiagnosticContext",
     "DiagnosticsTracker",
+    "DivergenceScan",
     "Finding",
     "diagnose",
     "find_dead_units",

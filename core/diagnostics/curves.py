@@ -129,15 +129,13 @@ def _rolling(x: np.ndarray, window: int, reduce) -> np.ndarray:
     if n == 0 or half == 0:
         return x.copy()
     width = 2 * half + 1
+    if n < width:
+        return np.full(n, float(reduce(x)))
     out = np.empty(n)
-    if n >= width:
-        out[half : n - half] = reduce(sliding_window_view(x, width), axis=1)
-        edge = list(range(half)) + list(range(n - half, n))
-    else:
-        edge = list(range(n))
-    for i in edge:
-        lo = max(0, min(i - half, n - width))
-        out[i] = reduce(x[lo : lo + width])
+    out[half : n - half] = reduce(sliding_window_view(x, width), axis=1)
+    # Every clipped window near an end is the same first (or last) `width` points.
+    out[:half] = reduce(x[:width])
+    out[n - half :] = reduce(x[n - width :])
     return out
 
 
@@ -152,13 +150,6 @@ def rolling_mean(x: np.ndarray, window: int) -> np.ndarray:
 def smooth(x: np.ndarray, window: int) -> np.ndarray:
     """Rolling median (drops outliers) then rolling mean (averages the rest)."""
     return rolling_mean(rolling_median(x, window), window)
-
-
-def auto_window(n: int, *, low: int = 3, high: int = 9) -> int:
-    """An odd smoothing window that grows with the run: 3 up to ~30 epochs, 9 past ~80."""
-    w = int(round(n / 9))
-    w = max(low, min(high, w))
-    return w if w % 2 else w + 1 if w + 1 <= high else w - 1
 
 
 def noise_sigma(x: np.ndarray) -> float:

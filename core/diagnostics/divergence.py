@@ -3,15 +3,21 @@
 Step arrays give the exact step; the epoch history is the fallback when
 there are none (epoch means are dominated by a few bad batches, so they must
 not overrule the steps). An explosion is a loss above 10x the best so far,
-both read on a rolling median (5 to 51 steps, ~2% of the run) and sustained
-for as many steps, so that single bad batches and the dips of a noisy loss
-are neither; "best" is floored at 1% of the starting loss so that a
-near-zero loss wobbling is not called an explosion either. The loss must
-also climb back above where training started (or 100x its best): a
+both read on *trailing* medians of a fixed width (9 steps for the level, 27
+for the best), sustained for 9 steps, so that single bad batches and the dips
+of a noisy loss are neither; "best" is floored at 1% of the starting loss so
+that a near-zero loss wobbling is not called an explosion either. The loss
+must also climb back above where training started (or 100x its best): a
 memorizing network whose loss jumps from 0.01 to 0.2 and recovers had a
-spike, not a divergence. The starting loss is the first batch's when the
-loss blows up within the first steps, so that a median that already holds
-the blow-up cannot pass for "the start" or "the best".
+spike, not a divergence. The starting loss is the first batch's: a median
+of the first steps may already hold a blow-up (SGD at lr 50 is at 1e4 by
+step 3) or a fast fall (batch-2 SGD on separable data is at 1e-3 by step 5,
+and a floor that low makes every later wobble "10x the best").
+
+Every quantity at step ``i`` reads steps ``1..i`` only and the windows never
+grow with the run, so the verdict is monotone in the history's length (once
+found, an explosion stays found, at the same step) and :class:`ExplosionScan`
+reads each step once: a live run costs what its new steps cost.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from .curves import (
     History,
@@ -29,7 +36,6 @@ from .curves import (
     first_nonfinite,
     learning_rate_at,
     quiet_numpy,
-    rolling_median,
     series,
     step_array,
 )
@@ -40,12 +46,118 @@ from .wording import num, times
 EXPLODE_FACTOR = 10.0
 EXPLODE_FACTOR_ANYWAY = 100.0  # this far above the best, even a loss still below the starting one has exploded
 BEST_FLOOR = 0.01  # of the starting loss
-LONG_RUN = 20_000  # steps; past this, explosions are searched on block medians (cost stays ~flat)
+STEP_WINDOW = 9  # steps: the trailing median of the level, and how long it must stay above the limit
+BEST_SPAN = 3  # the best so far is read on a 3x longer trailing median
+CHUNK = 4096  # values per vectorized pass
 
 
-def step_smooth_window(n_steps: int) -> int:
-    """Odd, 5..51 steps: half the window must have blown up before it counts."""
-    return max(5, min(51, (n_steps // 50) | 1))
+def _trailing_median(ext: np.ndarray, first: int, width: int) -> np.ndarray:
+    """Median of ``ext[max(0, j - width + 1) : j + 1]`` for every ``j >= first`` (windows clipped at 0)."""
+    n = ext.size
+    if width <= 1:
+        return ext[first:].copy()
+    out = np.empty(n - first)
+    for j in range(first, min(n, width - 1)):
+        out[j - first] = np.median(ext[: j + 1])
+    full_from = max(first, width - 1)
+    if full_from < n:
+        out[full_from - first :] = np.median(sliding_window_view(ext[full_from - width + 1 :], width), axis=1)
+    return out
+
+
+def _first_run_end(flags: np.ndarray, length: int) -> int | None:
+    """Index where the first run of ``length`` consecutive True values completes, or ``None``."""
+    if length <= 1:
+        return int(np.argmax(flags)) if flags.any() else None
+    if flags.size < length:
+        return None
+    full = sliding_window_view(flags, length).all(axis=1)
+    return int(np.argmax(full)) + length - 1 if full.any() else None
+
+
+class ExplosionScan:
+    """Incremental search for the first sustained explosion of a loss series.
+
+    :meth:`feed` appends finite values; :meth:`close` says the series ended on
+    NaN/inf (then a rise that lasted half the window counts). :attr:`found` is
+    ``(index, level, best, best index)`` (0-based) or ``None``. Feeding a series
+    in pieces gives exactly what feeding it whole gives; each value is read
+    once, with a fixed context of a few windows kept from before.
+    """
+
+    def __init__(self, window: int = STEP_WINDOW) -> None:
+        self.window = max(1, int(window))
+        self.slow_width = BEST_SPAN * self.window if self.window > 1 else 1
+        self.keep = self.slow_width + 2 * self.window
+        self.n = 0
+        self.start = math.nan  # the first value: the starting loss
+        self.buf = np.empty(0)  # the last `keep` values
+        self.best_slow, self.best_slow_index = math.inf, -1
+        self.run = 0  # smoothed values over the limit in a row, ending at the last one
+        self.past_limits = np.empty(0)  # limits of the last `window` values
+        self.found: tuple[int, float, float, int] | None = None
+        self.closed = False
+
+    def feed(self, values: np.ndarray) -> None:
+        values = np.asarray(values, dtype=np.float64).ravel()
+        for lo in range(0, values.size, CHUNK):  # bounded temporaries: a million steps cost no 200 MB
+            self._feed(values[lo : lo + CHUNK])
+
+    def _feed(self, values: np.ndarray) -> None:
+        m = values.size
+        if self.closed or self.found is not None or not m:
+            self.n += 0 if self.closed else m
+            return
+        first = self.n
+        if first == 0:
+            self.start = float(values[0])
+        ext = np.concatenate((self.buf, values))
+        offset = first - self.buf.size  # ext[j] holds value offset + j; 0 while the series is short
+        local = self.buf.size
+        cur = _trailing_median(ext, local, self.window)
+        slow = _trailing_median(ext, local, self.slow_width)
+        starts = np.full(m, self.start)
+        run_min = np.minimum.accumulate(np.concatenate(([self.best_slow], slow)))[1:]
+        best = np.maximum(np.minimum(run_min, starts), BEST_FLOOR * np.abs(starts))
+        limit = np.maximum(EXPLODE_FACTOR * best, np.minimum(starts, EXPLODE_FACTOR_ANYWAY * best))
+        over = cur > limit
+        limits = np.concatenate((self.past_limits, limit))  # limits[p] is value first - past + p
+        past = self.past_limits.size
+        end = _first_run_end(np.concatenate((np.ones(self.run, dtype=bool), over)), self.window)
+        if end is not None:
+            self._settle(first - self.run + end - self.window + 1, ext, offset, limits, first - past, slow, first)
+        else:
+            k = int(np.argmin(slow))
+            if slow[k] < self.best_slow:
+                self.best_slow, self.best_slow_index = float(slow[k]), first + k
+            self.run = m + self.run if over.all() else int(np.argmin(over[::-1]))
+        self.n = first + m
+        self.buf = ext[-self.keep :]
+        self.past_limits = limits[-self.window :]
+
+    def close(self) -> None:
+        """The series ended on NaN/inf: a rise over the limit for half the window is enough."""
+        if self.found is None and not self.closed and self.run >= self.window // 2 + 1:
+            ext, offset = self.buf, self.n - self.buf.size
+            self._settle(self.n - self.run, ext, offset, self.past_limits, self.n - self.past_limits.size, None, self.n)
+        self.closed = True
+
+    def _settle(self, run_start, ext, offset, limits, limits_from, slow, first) -> None:
+        limit = float(limits[run_start - limits_from])
+        # The trailing median crosses up to a window late: the first raw value over the limit.
+        lo = max(offset, run_start - self.window + 1)
+        raw = ext[lo - offset : run_start - offset + 1]
+        above = np.flatnonzero(raw > limit)
+        index = lo + int(above[0]) if above.size else run_start
+        level = float(np.median(ext[index - offset : index - offset + self.window]))
+        best_value, best_index = self.best_slow, self.best_slow_index
+        if slow is not None and index >= first:
+            part = slow[: index - first + 1]
+            k = int(np.argmin(part))
+            if part[k] < best_value:
+                best_value, best_index = float(part[k]), first + k
+        best = max(min(best_value, self.start), BEST_FLOOR * abs(self.start))
+        self.found = (index, level, best, max(0, best_index))
 
 
 @dataclass
@@ -60,84 +172,54 @@ class _Event:
     nonfinite_step: int | None = None  # where an explosion finally turned NaN/inf
 
 
-def _first_sustained(over: np.ndarray, run: int) -> int | None:
-    """First index that starts ``run`` consecutive True values (fewer, from half of it, if they reach the end)."""
-    if run <= 1:
-        return int(np.argmax(over)) if over.any() else None
-    padded = np.concatenate(([False], over, [False])).astype(np.int8)
-    edges = np.diff(padded)
-    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    for start, stop in zip(starts, stops):
-        length = stop - start
-        if length >= run or (stop == over.size and length >= run // 2 + 1):
-            return int(start)
-    return None
+class DivergenceScan:
+    """What :func:`find_divergence` reads, kept between calls: the step scan advances by the new steps only.
 
-
-def _explosion(loss: np.ndarray, window: int) -> tuple[int, float, float, int] | None:
-    """(index, level, best, best index) of the first sustained rise above EXPLODE_FACTOR x the best so far.
-
-    The best so far is read on a 3x longer median than the current level, so
-    that a few lucky batches cannot make a low "best" that every later batch
-    exceeds tenfold.
+    One per run; handed a series that is not an extension of what it saw (a
+    new run, fewer steps), it starts over.
     """
-    if loss.size < 2:
-        return None
-    # The median of the first steps, unless the loss blew up within them: then the first step's.
-    start = min(float(np.median(loss[: min(10, loss.size)])), float(loss[0]))
-    floor = BEST_FLOOR * abs(start)
-    # Cheap exit first: a smoothed point above the limit needs raw points above it.
-    if not (loss > EXPLODE_FACTOR * np.maximum(np.minimum.accumulate(loss), floor)).any():
-        return None
-    current = rolling_median(loss, window) if window > 1 else loss
-    slow = rolling_median(loss, 3 * window) if window > 1 else loss
-    # Centred windows look ahead: near the start they may already hold the blow-up, so cap by the start.
-    best = np.maximum(np.minimum(np.minimum.accumulate(slow), start), floor)
-    limit = np.maximum(EXPLODE_FACTOR * best, np.minimum(start, EXPLODE_FACTOR_ANYWAY * best))
-    i = _first_sustained(current > limit, window)
-    if i is None:
-        return None
-    # The smoothed curve crosses up to half a window early or late: the first raw step over the limit.
-    lo = max(0, i - window // 2)
-    over = np.flatnonzero(loss[lo : i + window] > limit[lo : i + window])
-    if over.size:
-        i = lo + int(over[0])
-    best_index = int(np.argmin(slow[: i + 1]))
-    level = float(np.median(loss[i : i + window]))
-    return i, level, float(best[i]), best_index
+
+    def __init__(self) -> None:
+        self.scan = ExplosionScan(STEP_WINDOW)
+        self.first = math.nan
+        self.nonfinite: int | None = None  # 0-based index of the first NaN/inf step
+
+    def advance(self, loss: np.ndarray) -> None:
+        n = loss.size
+        if n < self.scan.n or (self.scan.n and not _same(loss[0], self.first)):
+            self.__init__()
+        if not self.scan.n and n:
+            self.first = float(loss[0])
+        if self.nonfinite is not None or n == self.scan.n:
+            return
+        new = loss[self.scan.n :]
+        bad = ~np.isfinite(new)
+        if bad.any():
+            k = int(np.argmax(bad))
+            self.scan.feed(new[:k])
+            self.nonfinite = self.scan.n
+            self.scan.close()
+        else:
+            self.scan.feed(new)
 
 
-def _step_explosion(loss: np.ndarray) -> tuple[int, float, float, int] | None:
-    """:func:`_explosion` on step losses; long runs are read as block medians, then refined."""
-    n = loss.size
-    if n <= LONG_RUN:
-        return _explosion(loss, step_smooth_window(n))
-    block = n // (LONG_RUN // 4)
-    count = n // block
-    medians = np.median(loss[: count * block].reshape(count, block), axis=1)
-    found = _explosion(medians, 5)
-    if found is None:
-        return None
-    j, level, best, best_j = found
-    lo, hi = max(0, (j - 2) * block), min(n, (j + 3) * block)
-    above = np.flatnonzero(rolling_median(loss[lo:hi], 5) > EXPLODE_FACTOR * best)
-    first = lo + int(above[0]) if above.size else j * block
-    return first, level, best, best_j * block + block // 2
+def _same(a: float, b: float) -> bool:
+    return a == b or (math.isnan(a) and math.isnan(b))
 
 
-def _step_event(history: History, steps: Steps | None) -> _Event | None:
+def _step_event(history: History, steps: Steps | None, state: DivergenceScan | None) -> _Event | None:
     loss = step_array(steps, "step_loss")
     if loss is None:
         return None
-    bad = ~np.isfinite(loss)
-    stop = int(np.argmax(bad)) if bad.any() else loss.size
-    found = _step_explosion(loss[:stop])
+    state = state or DivergenceScan()
+    state.advance(loss)
+    found, stop = state.scan.found, state.nonfinite
     if found is not None:
         i, level, best, best_i = found
         event = _Event("explode", level, i + 1, epoch_of_step(history, i + 1), None, best, best_i + 1)
-        event.nonfinite_step = stop + 1 if stop < loss.size else None
+        event.nonfinite_step = stop + 1 if stop is not None else None
         return event
-    if stop < loss.size:
+    if stop is not None:
         value = float(loss[stop])
         return _Event("NaN" if math.isnan(value) else "inf", value, stop + 1, epoch_of_step(history, stop + 1), None)
     return None
@@ -150,7 +232,11 @@ def _epoch_event(history: History) -> _Event | None:
     stop = bad if bad is not None else len(history)
     prefix = tr[:stop]
     finite = np.isfinite(prefix)
-    found = _explosion(prefix[finite], 1) if finite.sum() >= 2 else None
+    found = None
+    if finite.sum() >= 2:
+        scan = ExplosionScan(1)
+        scan.feed(prefix[finite])
+        found = scan.found
     if found is not None:
         idx = np.flatnonzero(finite)
         i, level, best, best_i = found
@@ -169,11 +255,15 @@ def find_divergence(
     steps: Steps | None = None,
     *,
     context: DiagnosticContext | None = None,
+    state: DivergenceScan | None = None,
 ) -> Finding | None:
     """Training diverged: NaN/inf loss, or a loss above 10x its best so far and back above its start
-    (or 100x its best)."""
+    (or 100x its best).
+
+    ``state`` (a :class:`DivergenceScan` kept by the caller across calls on one growing run) makes the
+    step scan incremental; the answer is the same with or without it."""
     has_steps = step_array(steps, "step_loss") is not None
-    event = _step_event(history, steps) if has_steps else _epoch_event(history)
+    event = _step_event(history, steps, state) if has_steps else _epoch_event(history)
     if event is None:
         return None
     index = event.index

@@ -116,7 +116,8 @@ class DiagnosticContext:
     ``baseline_loss`` is the loss of a trivial predictor (majority class or
     mean) on the validation set; ``majority_rate`` the share of the majority
     class there (0..1); ``dead_unit_share`` maps a ReLU node id to the share of
-    its units that output zero for the whole validation set.
+    its units that output zero for the whole validation set; ``val_samples``
+    the validation set's size (one sample's worth of accuracy is noise).
     """
 
     task: str = "classification"
@@ -125,6 +126,7 @@ class DiagnosticContext:
     lr: float | None = None
     optimizer: str | None = None
     dead_unit_share: dict[str, float] | None = None
+    val_samples: int | None = None
 
 
 def sort_findings(findings: list[Finding]) -> list[Finding]:

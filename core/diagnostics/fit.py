@@ -7,9 +7,9 @@ import math
 
 import numpy as np
 
-from .curves import History, epoch_numbers, learning_rate_at, quiet_numpy, series, smooth
+from .curves import History, Steps, epoch_numbers, learning_rate_at, quiet_numpy, series, smooth, step_array
 from .findings import DiagnosticContext, Finding
-from .wording import num, pct, raise_lr_advice
+from .wording import fell_to, num, pct, raise_lr_advice
 
 UNDERFIT_RATIO = 0.8  # training loss still above 80% of the trivial predictor's
 UNDERFIT_GAP = 0.1  # validation within 10% of the baseline above training: not overfitting
@@ -19,6 +19,8 @@ MIN_LOSS_FALL = 0.05
 IMBALANCED = 0.6  # majority share from which "accuracy = majority rate" can hide behind a falling loss
 BASELINE_SLACK = 1.05  # "low loss": down to (about) the trivial predictor's loss or below
 DEAD_SHARE = 0.5
+RECENT_EPOCHS = 10  # "still learning" is judged over the last 10 epochs, whatever the run's length
+STUCK_EPOCHS = 5  # accuracy at the majority rate for the last 5 epochs (or the whole run, if shorter)
 
 
 def _tail_mean(x: np.ndarray, k: int) -> float:
@@ -46,7 +48,7 @@ def find_underfitting(
     va = series(history, "val_loss")[mask]
     k = min(3, n)
     tr_end, va_end = _tail_mean(tr, k), _tail_mean(va, k)
-    w = max(3, n // 5)
+    w = RECENT_EPOCHS
     st = smooth(tr, 3)
     recent_gain = (st[-w - 1] - st[-1]) / abs(st[-w - 1]) if n > w else math.inf
     if not final and (n < 5 or recent_gain > STILL_LEARNING):
@@ -123,8 +125,14 @@ def _as_fraction(x: np.ndarray | float) -> np.ndarray | float:
 
 
 @quiet_numpy
-def find_low_loss_poor_model(history: History, context: DiagnosticContext | None) -> Finding | None:
-    """The loss falls but accuracy stays at what always predicting the majority class gives."""
+def find_low_loss_poor_model(
+    history: History, context: DiagnosticContext | None, steps: Steps | None = None
+) -> Finding | None:
+    """The loss falls but accuracy stays at what always predicting the majority class gives.
+
+    The fall is measured from the first batches' loss when the step losses are known: on an
+    imbalanced table the loss drops to the prior's within epoch 1, so the epoch means alone
+    never fall again."""
     ctx = context or DiagnosticContext()
     if ctx.task != "classification" or ctx.majority_rate is None:
         return None
@@ -138,16 +146,23 @@ def find_low_loss_poor_model(history: History, context: DiagnosticContext | None
     mask = np.isfinite(acc_all) & np.isfinite(loss_all)
     acc, loss, epochs = acc_all[mask], loss_all[mask], epoch_numbers(history)[mask]
     n = acc.size
-    if n < 5:
+    if n < 3:
         return None
-    window = max(3, n // 4)
+    window = min(STUCK_EPOCHS, n)
     stuck = 0
     for value in acc[::-1]:
         if value > majority + ACCURACY_TOLERANCE:
             break
         stuck += 1
     sl = smooth(loss, 3)
-    fall = 1.0 - sl[-1] / sl[0] if sl[0] > 0 else 0.0
+    loss_start = float(sl[0])
+    step_loss = step_array(steps, "step_loss")
+    if step_loss is not None:
+        head = step_loss[: min(10, step_loss.size)]
+        head = head[np.isfinite(head)]
+        if head.size:
+            loss_start = max(loss_start, float(np.median(head)))
+    fall = 1.0 - sl[-1] / loss_start if loss_start > 0 else 0.0
     if stuck < window or fall < MIN_LOSS_FALL:
         return None
     baseline = ctx.baseline_loss
@@ -159,14 +174,14 @@ def find_low_loss_poor_model(history: History, context: DiagnosticContext | None
     evidence: dict[str, float] = {
         "accuracy": acc_now,
         "majority_rate": majority,
-        "loss_start": float(sl[0]),
+        "loss_start": loss_start,
         "loss_end": float(sl[-1]),
         "loss_fall_pct": round(100 * fall, 2),
         "epochs_stuck": stuck,
     }
     message = (
-        f"{'Validation' if loss_key == 'val_loss' else 'Training'} loss fell {pct(100 * fall)} "
-        f"({num(float(sl[0]))} → {num(float(sl[-1]))}) but {which} accuracy stays at "
+        f"{'Validation' if loss_key == 'val_loss' else 'Training'} loss fell {fell_to(loss_start, float(sl[-1]))} "
+        f"from {num(loss_start)} but {which} accuracy stays at "
         f"{100 * acc_now:.1f}%, no better than the {100 * majority:.1f}% of always predicting the majority class"
     )
     if ctx.baseline_loss is not None and ctx.baseline_loss > 0:

@@ -8,10 +8,20 @@ Prechelt, "Early Stopping — But When?" (1998):
 - ``PQ = GL / P_k``;
 - ``UP_s``: validation rose at the end of ``s`` consecutive strips.
 
-LossLab computes GL and UP on the *smoothed* validation curve and flags
-overfitting only when the rise is sustained, larger than the curve's own
-noise, and training loss still falls. The onset is the epoch of the smoothed
-validation minimum.
+LossLab computes GL and UP on the validation curve smoothed over a fixed
+5-epoch window (a window that grew with the run moved the onset and made the
+verdict depend on when it was asked) and flags overfitting only when the rise
+is sustained, larger than the curve's own noise, and training loss still falls.
+Two epochs are reported: ``best_epoch``, the lowest validation loss (the
+checkpoint early stopping keeps; the finding's start), and
+``rise_start_epoch``, where the sustained rise began (where the smoothed
+curve leaves the valley around its minimum for good: the end of a flat
+valley, right after the best epoch on a V).
+
+When the model's validation accuracy held (within a point, or one validation
+sample) while the loss rose, the network grew over-confident on the samples it
+gets wrong rather than worse: the finding is ``overconfidence``, an ``info``
+with ``evidence.metric_change``, not a warning.
 """
 
 from __future__ import annotations
@@ -20,16 +30,18 @@ import math
 
 import numpy as np
 
-from .curves import History, auto_window, epoch_numbers, noise_sigma, quiet_numpy, series
+from .curves import History, epoch_numbers, noise_sigma, quiet_numpy, series
 from .curves import smooth as smooth_curve
 from .findings import Finding
-from .wording import num, pct
+from .wording import fell_to, num, pct
 
 MIN_EPOCHS = 10  # fewer validation points cannot tell a rise from noise
 GL_THRESHOLD = 5.0  # Prechelt's GL_alpha range is 1..5; 5% on a smoothed curve is a visible rise
 GL_SLOW = 2.0  # a slow rise must still reach 2% when it is confirmed by UP_3
 UP_STRIPS = 3  # Prechelt found UP_2..UP_4 the useful range
 MIN_SUSTAIN = 2  # settled epochs (past the clipped end window) the smoothed GL must stay above threshold
+SMOOTH = 5  # epochs, fixed: the same history always gives the same onset
+METRIC_HELD = 0.01  # accuracy within 1 point of its value at the best epoch: the model did not get worse
 MIN_Z = 3.5  # rise over its standard error; picking the minimum (and a high end) biases z up by ~2 on pure noise
 
 
@@ -66,17 +78,48 @@ def _rise_z(va: np.ndarray, best: int, half: int, sigma: float) -> float:
     return (float(np.mean(recent)) - float(np.mean(around))) / se
 
 
+def _rise_start(va: np.ndarray, sv: np.ndarray, best: int) -> int:
+    """Index where the sustained rise began: where the smoothed curve left the valley for good.
+
+    The valley is everything within one standard error of a 5-epoch mean (the noise read from the raw
+    curve after ``best``), and at least 1%, of the smoothed minimum after ``best``: a flat bottom that
+    lasts ends where the climb starts. (Measured against a 2,000-sample generalization curve, a wider
+    band placed the rise late, a least-squares hinge early.)"""
+    after = sv[best:]
+    low = float(np.min(after))
+    sigma = noise_sigma(va[best:])
+    band = low + max(sigma / math.sqrt(SMOOTH), 0.01 * abs(low))
+    inside = np.flatnonzero(after <= band)
+    return min(va.size - 1, best + (int(inside[-1]) + 1 if inside.size else 0))
+
+
+def _metric_change(history: History, mask: np.ndarray, best: int) -> tuple[str, float] | None:
+    """(metric, now - at best) for validation accuracy: the mean of the last 3 epochs against the 3 around
+    the best; ``None`` without accuracy."""
+    acc = series(history, "val_accuracy")[mask]
+    if not np.isfinite(acc).any():
+        return None
+    if np.nanmax(acc) > 1.0 + 1e-9:
+        acc = acc / 100.0
+    around = acc[max(0, best - 1) : best + 2]
+    now = acc[-3:]
+    if not (np.isfinite(around).any() and np.isfinite(now).any()):
+        return None
+    return "val_accuracy", float(np.nanmean(now) - np.nanmean(around))
+
+
 @quiet_numpy
 def find_overfitting_onset(
     history: History,
     *,
     strip: int = 5,
-    smooth: int | None = None,
+    smooth: int = SMOOTH,
     gl_threshold: float = GL_THRESHOLD,
     min_sustain: int = MIN_SUSTAIN,
     min_z: float = MIN_Z,
+    val_samples: int | None = None,
 ) -> Finding | None:
-    """Overfitting: validation loss rose from its smoothed minimum while training loss fell.
+    """Overfitting: validation loss rose from its minimum while training loss fell.
 
     Flagged when all three hold:
 
@@ -88,7 +131,8 @@ def find_overfitting_onset(
       curve itself.
 
     ``strip`` is Prechelt's k; ``smooth`` the odd width of the
-    median-then-mean smoother (default: grows with the run, 3 to 9 epochs).
+    median-then-mean smoother. ``val_samples`` (the validation set's size) is
+    reported with the metric change: on 12 samples one mistake is 8 points.
     """
     va_all = series(history, "val_loss")
     tr_all = series(history, "train_loss")
@@ -97,11 +141,11 @@ def find_overfitting_onset(
         return None
     va, tr, epochs = va_all[mask], tr_all[mask], epoch_numbers(history)[mask]
     n = va.size
-    window = smooth or auto_window(n)
+    window = smooth
     sv, st = smooth_curve(va, window), smooth_curve(tr, window)
 
-    best = n - 1 - int(np.argmin(sv[::-1]))  # the last epoch at the minimum
-    if n - 1 - best < min_sustain:
+    smin = n - 1 - int(np.argmin(sv[::-1]))  # the last epoch at the smoothed minimum
+    if n - 1 - smin < min_sustain:
         return None
     gl_curve = _generalization_loss(sv)
     gl = float(gl_curve[-1])
@@ -113,31 +157,36 @@ def find_overfitting_onset(
             break
         sustained += 1
     up = _up_count(sv, strip)
-    train_fall = 100.0 * (1.0 - st[-1] / st[best]) if st[best] > 0 else 0.0
-    if not st[-1] < st[best]:
+    if not st[-1] < st[smin]:
         return None
     if not ((gl >= gl_threshold and sustained >= min_sustain) or (up >= UP_STRIPS and gl >= GL_SLOW)):
         return None
     # Noise from the stretch around and after the minimum: the steep early descent would inflate it.
-    near_min = va[max(0, min(best - 2 * window, n - 15)) :]
+    near_min = va[max(0, min(smin - 2 * window, n - 15)) :]
     sigma = max(noise_sigma(near_min), 1e-3 * float(np.median(np.abs(va))), 1e-12)
-    z = _rise_z(va, best, window // 2, sigma)
+    z = _rise_z(va, smin, window // 2, sigma)
     # Sigma comes from the same few points: demand more of short runs (roughly a t quantile).
     if z < min_z * (1.0 + 3.0 / (n - 2)):
         return None
 
+    # The checkpoint worth keeping: the lowest single value up to where the rise began (what early
+    # stopping's restore_best keeps); the rise starts where the smoothed curve left the valley.
+    best = int(np.argmin(va[: smin + window // 2 + 1]))
+    rise = _rise_start(va, sv, best)
+    best_epoch, rise_epoch = int(epochs[best]), int(epochs[min(rise, n - 1)])
+    train_fall = 100.0 * (1.0 - st[-1] / st[best]) if st[best] > 0 else 0.0
     p_k = _training_progress(tr, min(strip, n))
-    onset = int(epochs[best])
-    gl_raw = 100.0 * (va[-1] / float(np.min(va)) - 1.0) if np.min(va) > 0 else math.nan
-    patience = max(5, window)
+    gl_raw = 100.0 * (va[-1] / float(va[best]) - 1.0) if va[best] > 0 else math.nan
+    patience = max(5, rise - best + 3)
     evidence = {
         "GL": round(gl, 2),
         "GL_raw": round(gl_raw, 2),
         f"P{strip}": round(p_k, 3),
         "PQ": round(gl / p_k, 3) if p_k > 0 else math.inf,
         "UP": up,
-        "best_epoch": onset,
-        "best_val_loss": float(sv[best]),
+        "best_epoch": best_epoch,
+        "best_val_loss": float(va[best]),
+        "rise_start_epoch": rise_epoch,
         "val_loss_now": float(sv[-1]),
         "train_fall_pct": round(train_fall, 2),
         "gap_at_best": float(sv[best] - st[best]),
@@ -146,29 +195,51 @@ def find_overfitting_onset(
         "sustained_epochs": sustained,
         "smooth_window": window,
     }
-    # The onset is read on the smoothed curve; the checkpoint worth keeping is the lowest single value
-    # (what early stopping's restore_best keeps), which noise can put a few epochs away.
-    lowest = int(np.argmin(va))
-    lowest_epoch = int(epochs[lowest])
-    evidence["lowest_val_epoch"] = lowest_epoch
-    evidence["lowest_val_loss"] = float(va[lowest])
-    also = (f" (lowest single value {num(float(va[lowest]))} at epoch {lowest_epoch})"
-            if lowest_epoch != onset else "")
-    message = (
-        f"Overfitting since epoch {onset}: smoothed validation loss up {pct(gl)} from its minimum "
-        f"{num(float(sv[best]))} at epoch {onset}{also} while training loss fell {pct(train_fall)}"
-    )
-    suggestion = (
-        f"Use the weights of epoch {lowest_epoch}, the lowest validation loss (early stopping with restore_best, "
-        f"patience {patience}), raise L2 (weight decay 1e-4 to 1e-3) or dropout to 0.3, shrink the network, "
-        "or add data."
-    )
+    rose = f"validation loss up {pct(gl)} from its lowest {num(float(va[best]))} at epoch {best_epoch}"
+    since = f", rising since epoch {rise_epoch}" if rise_epoch > best_epoch + 1 else ""
+    trained = f"while training loss fell {fell_to(float(st[best]), float(st[-1]))}"
+    metric = _metric_change(history, mask, best)
+    held = False
+    if metric is not None:
+        name, change = metric
+        evidence["metric_change"] = round(change, 4)
+        if val_samples:
+            evidence["val_samples"] = int(val_samples)
+        held = change >= -METRIC_HELD
+    if held:
+        acc_now = float(np.nanmean(_accuracy_tail(history, mask)))
+        message = (
+            f"Over-confident since epoch {best_epoch}: {rose}{since}, but validation accuracy held "
+            f"({100 * acc_now:.1f}% now, {100 * evidence['metric_change']:+.1f} points): the network grew more "
+            "certain on the samples it gets wrong, not worse at the task"
+        )
+        suggestion = (
+            f"Nothing urgent: keep the weights of epoch {best_epoch} if calibrated probabilities matter, or "
+            "add label smoothing (0.1), weight decay (1e-4) or early stopping on the loss."
+        )
+        kind, severity = "overconfidence", "info"
+    else:
+        lost = ""
+        if metric is not None:
+            lost = f" and validation accuracy fell {100 * -evidence['metric_change']:.1f} points"
+        message = f"Overfitting since epoch {best_epoch}: {rose}{since}{lost}, {trained}"
+        suggestion = (
+            f"Use the weights of epoch {best_epoch}, the lowest validation loss (early stopping with "
+            f"restore_best, patience {patience}), raise L2 (weight decay 1e-4 to 1e-3) or dropout to 0.3, "
+            "shrink the network, or add data."
+        )
+        kind, severity = "overfitting", "warning"
     return Finding(
-        kind="overfitting",
-        severity="warning",
+        kind=kind,
+        severity=severity,
         message=message,
         suggestion=suggestion,
         evidence=evidence,
-        start_epoch=onset,
+        start_epoch=best_epoch,
         end_epoch=int(epochs[-1]),
     )
+
+
+def _accuracy_tail(history: History, mask: np.ndarray) -> np.ndarray:
+    acc = series(history, "val_accuracy")[mask][-3:]
+    return acc / 100.0 if np.nanmax(acc) > 1.0 + 1e-9 else acc

@@ -1,9 +1,10 @@
 """Plateaus and stalls of the training loss.
 
-A window of ``w`` epochs (about 10, scaled to the run) is *flat* when a
+A window of ``w`` epochs (10, fixed) is *flat* when a
 least-squares line through the training loss over it moves by less than 1%
-per 10 epochs (0.1% per epoch) of its level, up or down; a line, not the two
-end points, so that one noisy epoch neither makes nor breaks a stall. Flat
+per 10 epochs (0.1% per epoch) of its level, up or down (or less than 0.3%
+and within two standard errors of flat: noisy epoch means); a line, not the
+two end points, so that one noisy epoch neither makes nor breaks a stall. Flat
 windows join into a stretch while the loss stays within 5% of the stretch's
 level. Measured against a reference loss (the trivial predictor's loss when
 known, else the starting loss), a stretch is:
@@ -40,19 +41,23 @@ from .curves import (
 )
 from .findings import DiagnosticContext, Finding
 from .wording import lr as fmt_lr
-from .wording import num, pct, raise_lr_advice
+from .wording import fell_to, num, pct, raise_lr_advice
 
 FLAT_RATE = 0.001  # relative improvement per epoch: 1% over 10 epochs
 BREAK_DROP = 0.2  # a plateau "broke" when the loss later fell 20% below its level
 JOIN_TOLERANCE = 0.05  # flat windows join while the loss stays within 5% below the stretch's level
 FAR_FRACTION = 0.8  # still >= 80% of the reference loss: it never got going
 PLATEAU_FRACTION = 0.25  # a plateau that broke must have been at >= 25% of the reference
+NOISY_RATE = 3.0  # a window whose slope is within 2 standard errors of zero is flat up to 3x FLAT_RATE
 LR_STEP = 1.5  # a learning-rate change of 1.5x or more is a schedule step, not cosine drift
 
 
+PLATEAU_WINDOW = 10  # epochs, fixed: a window that grew with the run made old verdicts change
+
+
 def plateau_window(n: int) -> int:
-    """About 10 epochs, scaled to the run: n/3 for short runs (at least 5), n/6 for long ones (at most 20)."""
-    return max(5, min(20, max(min(10, n // 3), n // 6)))
+    """The flat-window width: 10 epochs whatever the run's length (``n`` is kept for callers)."""
+    return PLATEAU_WINDOW
 
 
 @dataclass
@@ -62,15 +67,27 @@ class _Stretch:
     level: float
 
 
-def _flat_stretches(tr: np.ndarray, ls: np.ndarray, window: int, rate: float) -> list[_Stretch]:
+def _flat_stretches(
+    tr: np.ndarray, ls: np.ndarray, window: int, rate: float, stall_level: float = np.inf
+) -> list[_Stretch]:
     """Stretches covered by flat windows (fit on raw ``tr``; levels and joins read on smoothed ``ls``)."""
     x = np.arange(window + 1, dtype=np.float64)
     x -= x.mean()
     spans = sliding_window_view(tr, window + 1)
-    slopes = spans @ x / float(x @ x)
-    change = slopes / np.maximum(np.abs(spans.mean(axis=1)), 1e-12)  # per epoch, relative
+    sxx = float(x @ x)
+    slopes = spans @ x / sxx
+    level = np.maximum(np.abs(spans.mean(axis=1)), 1e-12)
+    change = slopes / level  # per epoch, relative
+    # Where the loss sits at a stall's level (>= 80% of the reference), a slope within its own noise
+    # counts as flat too (up to 3x the rate): at lr 1e-6 the epoch means of a batch-32 loss wobble by
+    # 1%, and a line through 11 of them can tilt 0.1%/epoch by chance. Lower down, a noisy descent
+    # must not read as a plateau.
+    residual = spans - spans.mean(axis=1, keepdims=True) - slopes[:, None] * x[None, :]
+    se = np.sqrt((residual * residual).sum(axis=1) / max(1, window - 1) / sxx) / level
+    noisy_flat = (np.abs(change) < NOISY_RATE * rate) & (np.abs(change) < 2.0 * se) & (level >= stall_level)
+    flat = (np.abs(change) < rate) | noisy_flat
     stretches: list[_Stretch] = []
-    for t in np.flatnonzero(np.abs(change) < rate):
+    for t in np.flatnonzero(flat):
         lo, hi = int(t), int(t) + window
         last = stretches[-1] if stretches else None
         # Join flat windows (overlapping, or split by noise) only while the loss stays at the
@@ -145,12 +162,12 @@ def find_plateau(
     if n < w + 1:
         return None
     ls = smooth(tr, 3)
-    stretches = _flat_stretches(tr, ls, w, flat_rate)
-    if not stretches:
-        return None
     ref, ref_name = _reference(tr, steps, ctx)
     if not ref > 0:
         return None  # "far from zero" needs a positive reference loss
+    stretches = _flat_stretches(tr, ls, w, flat_rate, FAR_FRACTION * ref)
+    if not stretches:
+        return None
     last = stretches[-1]
     ongoing = last.end == n - 1 and ls[-1] >= FAR_FRACTION * ref
     broken = [
@@ -201,7 +218,8 @@ def find_plateau(
         evidence["drop_after_pct"] = round(drop, 2)
         message = (
             f"Plateau from epoch {s_ep} to {e_ep}: training loss stayed near {num(chosen.level)} "
-            f"({pct(change)} change over {length} epochs), then fell {pct(drop)}"
+            f"({pct(change)} change over {length} epochs), then fell "
+            f"{fell_to(chosen.level, float(np.min(ls[chosen.end + 1 :])))}"
         )
         change_at = _lr_change_near(series(history, "lr")[mask], chosen.end)
         if change_at is not None:

@@ -1,18 +1,27 @@
-"""All curve rules at once: :func:`diagnose`."""
+"""All curve rules at once: :func:`diagnose`.
+
+One cause, one finding: a stall and underfitting on the same run are one
+problem (the stall is the cause when the learning rate sits far below the
+optimizer's usual one, else the model's capacity is), and a low loss hiding a
+poor model explains the stall and underfitting that come with it. The finding
+kept carries the other's numbers as evidence (``also_*`` keys).
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from .curves import epoch_numbers
-from .divergence import find_divergence
+from .curves import epoch_numbers, learning_rate_at
+from .divergence import DivergenceScan, find_divergence
 from .findings import DiagnosticContext, Finding, sort_findings
 from .fit import find_dead_units, find_low_loss_poor_model, find_underfitting
 from .noise import find_noisy_training
 from .overfitting import find_overfitting_onset
 from .plateau import find_plateau
+from .wording import DEFAULT_TYPICAL_LR, TYPICAL_LR, pct
 
 
 def _before_divergence(history, steps, found: Finding):
@@ -32,6 +41,7 @@ def diagnose(
     steps: Mapping[str, np.ndarray] | None = None,
     context: DiagnosticContext | None = None,
     final: bool = False,
+    state: DivergenceScan | None = None,
 ) -> list[Finding]:
     """Every curve rule over one run's history; errors first, then warnings, then info.
 
@@ -41,17 +51,66 @@ def diagnose(
     ctx = context or DiagnosticContext()
     history = list(history)
     findings: list[Finding] = []
-    divergence = find_divergence(history, steps, context=ctx)
+    divergence = find_divergence(history, steps, context=ctx, state=state)
     if divergence is not None:
         findings.append(divergence)
         history, steps = _before_divergence(history, steps, divergence)
     candidates = (
-        find_overfitting_onset(history),
+        find_overfitting_onset(history, val_samples=ctx.val_samples),
         find_plateau(history, final=final, steps=steps, context=ctx),
         find_underfitting(history, ctx, final=final),
         find_noisy_training(history, steps, context=ctx),
-        find_low_loss_poor_model(history, ctx),
+        find_low_loss_poor_model(history, ctx, steps),
         find_dead_units(ctx),
     )
-    findings.extend(f for f in candidates if f is not None)
+    found = {f.kind: f for f in candidates if f is not None}
+    _one_cause(found, history, steps, ctx)
+    findings.extend(found.values())
     return sort_findings(findings)
+
+
+def _also(finding: Finding, other: Finding, keys: tuple[str, ...]) -> Finding:
+    evidence = dict(finding.evidence)
+    evidence.update({f"also_{other.kind}_{k}": other.evidence[k] for k in keys if k in other.evidence})
+    return dataclasses.replace(finding, evidence=evidence)
+
+
+def _lr_far_too_low(history, steps, ctx: DiagnosticContext) -> bool:
+    rate = learning_rate_at(history, steps, fallback=ctx.lr)
+    typical = TYPICAL_LR.get((ctx.optimizer or "").lower(), DEFAULT_TYPICAL_LR)
+    return rate is not None and rate * 30 <= typical
+
+
+def _one_cause(found: dict[str, Finding], history, steps, ctx: DiagnosticContext) -> None:
+    """Merge findings that name one problem twice (see the module's docstring)."""
+    stall_kind = "stalled" if "stalled" in found else "plateau"
+    stall = found.get(stall_kind)
+    if stall is not None and stall.end_epoch is not None and history:
+        if stall.end_epoch < int(epoch_numbers(history)[-1]):
+            stall = None  # a plateau that broke is its own story
+    low = found.get("low_loss_poor_model")
+    under = found.get("underfitting")
+    if low is not None:
+        for other in (under, stall):
+            if other is not None:
+                low = _also(low, other, ("train_vs_baseline_pct", "epochs"))
+                del found[other.kind]
+        found["low_loss_poor_model"] = low
+        return
+    if stall is None or under is None:
+        return
+    if _lr_far_too_low(history, steps, ctx):
+        merged = _also(stall, under, ("train_vs_baseline_pct", "gap_vs_baseline_pct", "val_r2"))
+        share = under.evidence.get("train_vs_baseline_pct")
+        if share is not None:
+            merged = dataclasses.replace(
+                merged, message=merged.message + f"; so the model underfits ({pct(share)} of the trivial loss)"
+            )
+        found[stall_kind] = merged
+        del found["underfitting"]
+    else:
+        merged = _also(under, stall, ("epochs", "level"))
+        evidence = dict(merged.evidence, also_stalled_since_epoch=stall.start_epoch)
+        message = merged.message + f"; the training loss has been flat since epoch {stall.start_epoch}"
+        found["underfitting"] = dataclasses.replace(merged, evidence=evidence, message=message)
+        del found[stall_kind]

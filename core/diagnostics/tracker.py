@@ -7,6 +7,13 @@ at ``confirm`` consecutive updates (a divergence, and anything at
 :meth:`~DiagnosticsTracker.finish`, at once); once reported it stays (its range
 end extending) until the rule has not supported it for ``hold`` consecutive
 updates; a divergence never goes away.
+
+Every rule reads fixed windows of the history, and the divergence scan keeps
+its place between calls (:class:`~core.diagnostics.divergence.DivergenceScan`),
+so an update costs about what the new epoch's data costs and can run after
+every epoch. The findings depend on the history only (never on when or how
+often the tracker was asked), and :meth:`~DiagnosticsTracker.finish` returns
+exactly what a fresh :func:`diagnose` of the whole history returns.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import numpy as np
 
 from .curves import epoch_numbers, step_at_end_of
 from .findings import DiagnosticContext, Finding, sort_findings
+from .divergence import DivergenceScan
 from .rules import diagnose
 
 HOLD_EPOCHS = 5
@@ -61,6 +69,7 @@ class DiagnosticsTracker:
         self._pending: dict[tuple[str, str | None], int] = {}
         self._new: list[Finding] = []
         self._last_epoch: int | None = None
+        self._scan = DivergenceScan()
 
     def update(
         self, history: Sequence[Mapping[str, float]], steps: Mapping[str, np.ndarray] | None = None
@@ -87,6 +96,7 @@ class DiagnosticsTracker:
         self._pending.clear()
         self._new = []
         self._last_epoch = None
+        self._scan = DivergenceScan()
 
     def _observe(self, history, steps, *, final: bool) -> list[Finding]:
         history = list(history)
@@ -101,9 +111,16 @@ class DiagnosticsTracker:
         self._last_epoch = last_epoch
         last_step = step_at_end_of(history, len(history) - 1)
 
+        current = diagnose(history, steps=steps, context=self.context, final=final, state=self._scan)
+        if final:  # the run's verdict is the history's, whatever was shown while it ran
+            before = set(self._tracked)
+            self._tracked = {_key(f): _Tracked(f, True) for f in current}
+            self._pending.clear()
+            self._new = [f for f in current if _key(f) not in before]
+            return self.findings
         new: list[Finding] = []
         seen = set()
-        for finding in diagnose(history, steps=steps, context=self.context, final=final):
+        for finding in current:
             key = _key(finding)
             seen.add(key)
             tracked = self._tracked.get(key)

@@ -61,3 +61,19 @@ def raise_lr_advice(rate: float | None, optimizer: str | None, gentle: str = "3�
     lo, hi = (3, 10) if gentle == "3–10×" else (3, 3)
     target = f"{lr(lo * rate)}–{lr(hi * rate)}" if hi != lo else lr(lo * rate)
     return f"raise the learning rate {gentle} (from {lr(rate)} to {target})"
+
+
+def fell_to(before: float, after: float) -> str:
+    """A fall said with the value it reached: "to 0.0004 (−99.9%)", never "fell 100%" for 0.4 → 0.0004."""
+    value = f"{after:.2g}" if 1e-4 <= abs(after) < 1e-3 else num(after)
+    if not (math.isfinite(before) and math.isfinite(after)) or before == 0:
+        return f"to {value}"
+    change = 100.0 * (after - before) / abs(before)
+    text = pct(change)
+    if abs(change) >= 99.5 and change != -100.0:  # one decimal more until it no longer reads as 100%
+        digits = 1
+        while digits < 6 and f"{abs(change):.{digits}f}".startswith("100"):
+            digits += 1
+        text = f"{change:.{digits}f}%"
+    sign = "−" if change < 0 else "+"
+    return f"to {value} ({sign}{text.lstrip('-')})"

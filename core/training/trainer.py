@@ -25,9 +25,7 @@ _log = get_logger(__name__)
 
 FLUSH_STEPS = 64         # steps per StepRecords batch at most
 FLUSH_SECONDS = 0.05     # ... or this much time, whichever comes first
-#: live diagnostics re-read the whole history and step series: on fast epochs they run only while
-#: they have cost at most this share of the training time so far (always at the end of the run)
-DIAG_SHARE = 0.03
+DEAD_UNITS_EVERY = 5     # epochs between dead-unit counts (a forward pass over 1,024 samples); again at the end
 
 
 @dataclass
@@ -123,14 +121,14 @@ class _Loop:
         self.gen = torch.Generator().manual_seed(seed)
         self.project_lr = self.opt.param_groups[0]["lr"]
         self.tracker = None
-        self.diag_seconds = 0.0
+        self.diag_history: list[dict] = []  # the history as the diagnostics read it, one dict per epoch
         self.findings: list = []
         if diagnose:
             from ..diagnostics import DiagnosticContext, DiagnosticsTracker
             h0 = setup.heads[0]
             self.tracker = DiagnosticsTracker(DiagnosticContext(
                 task=h0.info.task, baseline_loss=baseline_loss(setup), majority_rate=majority_rate(setup),
-                lr=self.opt.param_groups[0]["lr"], optimizer=t.optimizer.type))
+                lr=self.opt.param_groups[0]["lr"], optimizer=t.optimizer.type, val_samples=int(setup.x_val.shape[0])))
 
     def resume_from(self, previous: RunResult) -> None:
         """Continue ``previous`` (trained on this setup's model): numbering, history, optimizer state."""
@@ -275,12 +273,12 @@ class _Loop:
         if not math.isfinite(monitor) and self.diverged_step is None:
             self.diverged_step = self.step
         self.obs.on_epoch_end(rec)
-        if self.tracker is not None and self.diag_seconds <= DIAG_SHARE * (now - t0):
-            td = time.perf_counter()
-            if self.relu_nodes:
+        # Diagnostics after every epoch, whatever the machine's load: the findings are a function of the
+        # history alone (no wall-clock budget), and an update costs what the new epoch's data costs.
+        if self.tracker is not None:
+            if self.relu_nodes and (epoch <= 2 or epoch % DEAD_UNITS_EVERY == 0):
                 self.tracker.context.dead_unit_share = self._dead_units()
-            current = self.tracker.update([h.to_dict() | _raw(h) for h in self.history], self._steps())
-            self.diag_seconds += time.perf_counter() - td
+            current = self.tracker.update(self._diag_history(), self._steps())
             new = self.tracker.new_since_last()
             changed = [f.to_dict() for f in current] != [f.to_dict() for f in self.findings]
             self.findings = current
@@ -290,6 +288,12 @@ class _Loop:
             if new or changed:  # a range that grew or a finding that cleared reaches the view too
                 self.obs.on_findings(new, current)
         return monitor if math.isfinite(monitor) else float("inf")
+
+    def _diag_history(self) -> list[dict]:
+        """The history as dicts, converted once per epoch (not the whole history again every epoch)."""
+        for h in self.history[len(self.diag_history):]:
+            self.diag_history.append(h.to_dict() | _raw(h))
+        return self.diag_history
 
     def _steps(self) -> dict[str, np.ndarray]:
         return {k: v.view() for k, v in self.series.items()}
@@ -302,6 +306,8 @@ class _Loop:
         s = self.s
         seconds = time.perf_counter() - t0
         best_epoch = best_val = None
+        if self.tracker is not None and self.relu_nodes and self.history and status not in ("diverged", "failed"):
+            self.tracker.context.dead_unit_share = self._dead_units()  # the final weights, before any restore
         if self.best is not None:
             best_val, best_epoch, state = self.best
             restore = status == "diverged" or (status == "early_stopped" and self.p.training.early_stopping.restore_best)
@@ -314,7 +320,7 @@ class _Loop:
         if self.tracker is not None and (self.history or self.series["step_loss"].n):
             try:
                 if self.history:
-                    findings = self.tracker.finish([h.to_dict() | _raw(h) for h in self.history], self._steps())
+                    findings = self.tracker.finish(self._diag_history(), self._steps())
                 else:  # it ended inside the first epoch (a divergence at step 7): the steps tell
                     from ..diagnostics import diagnose
                     findings = diagnose([], steps=self._steps(), context=self.tracker.context, final=True)

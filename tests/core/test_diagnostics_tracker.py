@@ -112,7 +112,8 @@ def test_findings_are_json_ready_one_liners():
     context = DiagnosticContext(majority_rate=0.9, dead_unit_share={"relu_1": 0.9})
     findings = diagnose(history, steps={"step_loss": loss}, context=context, final=True)
     findings.append(find_divergence(make_history([1.0, float("inf")])))
-    assert {"divergence", "overfitting", "noisy", "dead_units"} <= kinds(findings)
+    # step scatter under a calm validation curve is batch composition, not the learning rate: not "noisy"
+    assert {"divergence", "overfitting", "dead_units"} <= kinds(findings) and "noisy" not in kinds(findings)
     for finding in findings:
         data = finding.to_dict()
         assert list(data) == [
