@@ -20,6 +20,7 @@ _MODULES = (
     ("check", "check"),
     ("train", "train"),
     ("lr-find", "lr_find"),
+    ("runs", "runs"),
 )
 COMMANDS = tuple(name for name, _ in _MODULES)
 VERBOSE_FLAGS = ("-v", "--verbose")

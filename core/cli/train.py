@@ -22,6 +22,7 @@ def add_arguments(t) -> None:
     t.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
     t.add_argument("--quiet", action="store_true", help="no per-epoch lines")
     t.add_argument("--save-model", metavar="FILE", help="save the final weights (state dict) to FILE")
+    t.add_argument("--no-store", action="store_true", help="do not record this run in the run store")
 
 
 METRIC_LABELS = (("val_accuracy", "val_acc"), ("val_balanced_accuracy", "bal_acc"), ("val_mae", "val_mae"),
@@ -89,7 +90,9 @@ def run(args, out: Out) -> int:
 
     signal.signal(signal.SIGINT, on_sigint)
     try:
-        result = train(project, dataset=dataset, observer=Printer(), control=control, epochs=args.epochs,
+        from .runs_hook import recorded
+        observer, recorder = recorded(Printer(), project, args, out)
+        result = train(project, dataset=dataset, observer=observer, control=control, epochs=args.epochs,
                        seed=args.seed, device=args.device, threads=args.threads)
     except ValueError as e:  # device not available, graph problems
         raise UserError(f"{args.project}: {e}") from None
@@ -110,6 +113,8 @@ def run(args, out: Out) -> int:
             out(f"saved the model's weights to {args.save_model}")
         except OSError as e:
             print(f"losslab train: could not save the model to {args.save_model}: {e}", file=sys.stderr)
+    if recorder is not None:
+        out(f"run {recorder.run_id} recorded" + (f" ({recorder.error})" if recorder.error else ""))
     if args.json:
-        out(json.dumps(result.to_dict()))
+        out(json.dumps(result.to_dict() | ({"run_id": recorder.run_id} if recorder else {})))
     return 1 if result.status == "failed" else 0
