@@ -21,6 +21,7 @@ _MODULES = (
     ("train", "train"),
     ("lr-find", "lr_find"),
     ("runs", "runs"),
+    ("sweep", "sweep"),
 )
 COMMANDS = tuple(name for name, _ in _MODULES)
 VERBOSE_FLAGS = ("-v", "--verbose")
