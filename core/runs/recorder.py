@@ -114,7 +114,7 @@ class RunRecorder(TrainingObserver):
         self._findings_dirty = True
 
     def on_run_end(self, result: RunResult) -> None:
-        self._take_steps()
+        tail = self._take_steps()                   # steps after the last finished epoch (a Stop mid-epoch)
         if self._info is None:                      # it failed before the first hook: still record it
             self.on_run_start(RunInfo(self.project.name, 0, 0, 0, 0, 0, "cpu", 1, (), "", 0.0))
         self._findings = [f.to_dict() for f in result.findings]
@@ -127,6 +127,8 @@ class RunRecorder(TrainingObserver):
         def finish():
             if self._weights:
                 _write_weights(self.store.weights_dir(self.run_id), self._weights)
+            if tail is not None and compact is None:
+                self.store.write_progress(self.run_id, steps=tail)
             self.store.finish_run(self.run_id, self._summary, steps=compact)
         self._safe(finish)
 

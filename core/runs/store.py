@@ -353,11 +353,17 @@ class RunStore:
         with self._write() as db:
             db.execute("UPDATE runs SET tags_json=? WHERE id=?", (json.dumps(sorted(set(tags))), self.resolve(ref)))
 
-    def delete(self, ref: str) -> str:
+    def delete(self, ref: str, *, trash: Path | None = None) -> str:
+        """Delete a run and its weight files (moved into ``trash`` instead, for an undo)."""
         run_id = self.resolve(ref)
         with self._write() as db:
             db.execute("DELETE FROM runs WHERE id=?", (run_id,))
-        shutil.rmtree(self.weights_dir(run_id), ignore_errors=True)
+        wd = self.weights_dir(run_id)
+        if trash is not None and wd.is_dir():
+            trash.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(wd), str(trash / run_id))
+        else:
+            shutil.rmtree(wd, ignore_errors=True)
         return run_id
 
     def dump(self, ref: str) -> dict[str, Any]:
@@ -370,10 +376,13 @@ class RunStore:
         steps = self._db.execute("SELECT seq, step, loss FROM steps WHERE run_id=?", (run_id,)).fetchall()
         return {"row": row, "epochs": epochs, "steps": steps}
 
-    def restore(self, dumped: dict[str, Any]) -> None:
-        """Put back a run taken with :meth:`dump` (weight files are not restored)."""
+    def restore(self, dumped: dict[str, Any], *, trash: Path | None = None) -> None:
+        """Put back a run taken with :meth:`dump` (and its weights, from ``trash``)."""
         row = dumped["row"]
         run_id = row["id"]
+        if trash is not None and (trash / run_id).is_dir():
+            self.weights_dir(run_id).parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(trash / run_id), str(self.weights_dir(run_id)))
         with self._write() as db:
             db.execute(f"INSERT INTO runs ({', '.join(row)}) VALUES ({','.join('?' * len(row))})", list(row.values()))
             db.executemany("INSERT INTO epochs (run_id, epoch, record_json) VALUES (?,?,?)",

@@ -323,7 +323,7 @@ def parse_vary(text: str) -> tuple[Knob, list[Any]]:
     if not eq or not values.strip():
         raise KnobError(f"--vary {text!r}: expected KNOB=V1,V2,... (e.g. lr=0.001,0.01,0.1)")
     k = knob(name.strip())
-    parsed = [k.parse(v) for v in values.split(",") if v.strip() != ""]
+    parsed = [k.parse(v.strip()) for v in values.split(",") if v.strip() != ""]
     if len(parsed) < 1:
         raise KnobError(f"--vary {text!r}: give at least one value")
     if len({json.dumps(v) for v in parsed}) != len(parsed):
