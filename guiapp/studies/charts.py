@@ -12,6 +12,12 @@ from core.studies.results import LABELS, setting_label
 from ..runs.overlay import PALETTE
 
 
+def _plain_axes(plot: pg.PlotWidget) -> None:
+    """Numbers as they are: "loss (x0.001)" reads badly."""
+    for name in ("left", "bottom"):
+        plot.getAxis(name).enableAutoSIPrefix(False)
+
+
 def _color(i: int, alpha: int = 255):
     c = pg.mkColor(PALETTE[i % len(PALETTE)])
     c.setAlpha(alpha)
@@ -27,6 +33,7 @@ class BandsPlot(pg.PlotWidget):
         self.setLabel("bottom", "epoch")
         self.setLabel("left", "loss")
         self.legend = self.addLegend(offset=(-10, 10))
+        _plain_axes(self)
         self.items: list = []
 
     def update_rows(self, result) -> None:
@@ -54,6 +61,7 @@ class SummaryPlot(pg.PlotWidget):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent=parent, background="w")
+        _plain_axes(self)
         self.items: list = []
         self.kind = ""
 
@@ -98,14 +106,14 @@ class SummaryPlot(pg.PlotWidget):
         if knobs[0].numeric:
             self.kind = "errorbars"
             x = np.array([float(v) for v in values])
-            log = knobs[0].log and (x > 0).all()
+            log = bool(knobs[0].log and (x > 0).all())
             self.setLogMode(x=log, y=False)
             xs = np.log10(x) if log else x
             line = pg.PlotDataItem(x[ok], mean[ok], pen=pg.mkPen(_color(0), width=2), symbol="o", symbolSize=7,
                                    symbolBrush=_color(0))
             err = pg.ErrorBarItem(x=xs[ok], y=mean[ok], height=2 * sd[ok], beam=0.05 * (np.ptp(xs) or 1),
                                   pen=pg.mkPen(_color(0), width=1.5))
-            ax.setTicks(None)
+            ax.setTicks([[(float(p), _s(v)) for p, v in zip(xs, values)]])   # the studied values only
             for it in (line, err):
                 self.addItem(it)
                 self.items.append(it)
