@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 
 from ..training.events import EpochRecord, RunInfo, RunResult, StepRecords, TrainingObserver
-from .store import MAX_STEPS, RunStore, downsample_minmax
+from .records import MAX_STEPS, downsample_minmax
+from .store import RunStore
 
 METRIC_KEYS = ("val_accuracy", "val_r2", "val_mae")
 
