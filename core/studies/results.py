@@ -163,7 +163,9 @@ def sentence(result: StudyResult) -> str:
         if r is best:
             continue
         if not r.scores:
-            parts.append(f"{setting_label(r.setting)} did not finish ({r.failed} failed)")
+            why = ", ".join(x for x in (f"{r.failed} failed" if r.failed else "",
+                                         f"{r.cancelled} cancelled" if r.cancelled else "") if x)
+            parts.append(f"{setting_label(r.setting)} did not finish" + (f" ({why})" if why else ""))
             continue
         rm, rs = r.mean[result.score], r.sd[result.score]
         if r.p_value_vs_best is None:

@@ -6,6 +6,7 @@ otherwise idle). Each trial trains the spiral example (800 samples, 150 epochs) 
 """
 from __future__ import annotations
 
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -16,6 +17,7 @@ from core.project import Project
 from core.studies import LocalExecutor, StudyRunner, StudySpec, plan_study
 from core.studies.executors import cpu_count
 
+PAIRS = 3
 SPIRAL = Path(__file__).resolve().parents[2] / "resources" / "examples" / "spiral.losslab.json"
 
 
@@ -32,11 +34,13 @@ def _study(workers: int, store_dir: str) -> float:
 
 @pytest.mark.benchmark
 def test_eight_trials_with_one_and_with_two_workers():
+    pairs = []
     with tempfile.TemporaryDirectory() as home:
-        one = _study(1, home)
-        two = _study(2, home)
-        one_again = _study(1, home)
-    one = min(one, one_again)
-    print(f"\nstudy of 8 trials (spiral, 150 epochs each) on {cpu_count()} cores: 1 worker {one:.1f}s, "
-          f"2 workers {two:.1f}s, speed-up {one / two:.2f}x")
-    assert one / two >= 1.7
+        for _ in range(PAIRS):       # alternating, so a neighbour's load hits both alike
+            pairs.append((_study(1, home), _study(2, home)))
+    ratios = [a / b for a, b in pairs]
+    speedup = statistics.median(ratios)
+    print(f"\nstudy of 8 trials (spiral, 150 epochs each) on {cpu_count()} cores: "
+          + ", ".join(f"1 worker {a:.1f}s / 2 workers {b:.1f}s" for a, b in pairs)
+          + f"; speed-up median {speedup:.2f}x (pairs {', '.join(f'{r:.2f}' for r in ratios)})")
+    assert speedup >= 1.7

@@ -3,6 +3,10 @@ significance column, the "Neural Net Loss" preset, and the Ray backend on a loca
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -113,6 +117,22 @@ def test_cancel_stops_running_trials_and_never_starts_queued_ones(tiny):
     assert len(runs) == sum(1 for o in outcomes if o["run_id"])
     result = summarize(plan.study, ["epochs"], spec.settings(), outcomes)
     assert result.rows[1].cancelled == 3 and result.rows[1].n == 0
+
+
+def test_ctrl_c_cancels_the_sweep_and_prints_the_partial_table(tiny):
+    proc = subprocess.Popen([sys.executable, "-m", "core.cli", "sweep", str(tiny), "--vary", "epochs=1,100000",
+                             "--seeds", "2", "--workers", "1"], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    while True:
+        line = proc.stderr.readline()
+        assert line, proc.stdout.read()
+        if line.startswith("[1/4]"):
+            break
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 130 and "cancelling" in err
+    assert "epochs=100000 did not finish (2 cancelled)" in out
+    assert all(r.status in ("completed", "stopped") for r in open_store().list())
 
 
 def test_a_failing_trial_is_shown_failed_and_recorded(tiny):
