@@ -7,8 +7,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView,
-                               QInputDialog, QLabel, QLineEdit, QPushButton, QTableView, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+                               QInputDialog, QLabel, QLineEdit, QTableView, QTableWidget,
+                               QTableWidgetItem, QToolBar, QVBoxLayout, QWidget)
 
 from .model import RunsFilter, RunsModel
 from .overlay import OverlayRun, RunOverlay
@@ -51,29 +51,27 @@ class RunsPanel(QWidget):
         self.overlay_box = QCheckBox("Show selected on the plots")
         self.overlay_box.setChecked(True)
         self.overlay_box.toggled.connect(lambda _on: self._update_overlay())
-        b = self.buttons = {name: QPushButton(text) for name, text in (
-            ("refresh", "Refresh"), ("rename", "Rename…"), ("tag", "Tags…"), ("delete", "Delete"),
-            ("undo", "Undo Delete"), ("diff", "Diff"), ("open", "Open Project"))}
-        b["refresh"].clicked.connect(self.refresh)
-        b["rename"].clicked.connect(lambda: self.rename())
-        b["tag"].clicked.connect(lambda: self.tag())
-        b["delete"].clicked.connect(self.delete_selected)
-        b["undo"].clicked.connect(self.undo_delete)
-        b["diff"].clicked.connect(lambda: self.show_diff())
-        b["open"].clicked.connect(self.open_selected)
+        # a tool bar, not a row of buttons: in a narrow dock it folds into a ">>" menu instead of
+        # widening the whole window
+        self.toolbar = QToolBar()
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        b = self.buttons = {}
+        for name, text, slot in (("refresh", "Refresh", self.refresh), ("rename", "Rename…", lambda: self.rename()),
+                                 ("tag", "Tags…", lambda: self.tag()), ("delete", "Delete", self.delete_selected),
+                                 ("undo", "Undo Delete", self.undo_delete), ("diff", "Diff", lambda: self.show_diff()),
+                                 ("open", "Open Project", self.open_selected)):
+            action = self.toolbar.addAction(text)
+            action.triggered.connect(lambda _c=False, f=slot: f())
+            b[name] = action
         top = QHBoxLayout()
         top.addWidget(self.filter_edit, 1)
         top.addWidget(self.overlay_box)
-        row = QHBoxLayout()
-        for key in ("refresh", "rename", "tag", "delete", "undo", "diff", "open"):
-            row.addWidget(b[key])
-        row.addStretch(1)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addLayout(top)
         lay.addWidget(self.message)
         lay.addWidget(self.table, 1)
-        lay.addLayout(row)
+        lay.addWidget(self.toolbar)
         self._update_buttons()
 
     # -- store -----------------------------------------------------------------------------------

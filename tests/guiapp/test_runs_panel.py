@@ -131,7 +131,7 @@ def test_open_project_hands_over_the_runs_project(panel, store, qtbot):
     panel.refresh()
     panel.select_ids([rid])
     with qtbot.waitSignal(panel.openProjectRequested) as got:
-        panel.buttons["open"].click()
+        panel.buttons["open"].trigger()
     project = got.args[0]
     assert project.training.optimizer.params["lr"] == 0.03 and project.name == "spiral"
 
@@ -196,3 +196,19 @@ def test_the_study_view_fills_its_table_and_charts_as_trials_finish(qtbot, store
     assert (tmp_path / "study.csv").read_text().startswith("activation,n,")
     assert len(store.list(study=plans[0][1].study)) == 4
     json.dumps([o["setting"] for o in view.outcomes])
+
+
+def test_cancel_in_the_study_view_stops_cleanly(qtbot, store):
+    from guiapp.studies import StudyView
+    doc = Project.load(SPIRAL).to_dict()
+    doc["data"]["params"]["samples"] = 200
+    project = Project.from_dict(doc, SPIRAL.parent)
+    plans = [("", plan_study(project, StudySpec.from_vary({"epochs": [1, 100000]}, seeds=2)))]
+    view = StudyView(plans, workers=1)
+    qtbot.addWidget(view)
+    view.trialFinished.connect(lambda o: view.cancel())
+    with qtbot.waitSignal(view.studyFinished, timeout=300_000) as done:
+        view.start()
+    assert done.args[0] == "cancelled" and view.status.text().startswith("cancelled")
+    assert view.table.item(1, 1).text() == "0"           # the 100000-epoch setting never finished
+    assert all(r.status in ("completed", "stopped") for r in store.list())
