@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..catalog import LAYERS, LOSSES, OPTIMIZERS
-from ..catalog.layers import ACTIVATIONS
+
+#: every activation layer of the catalog (its record says so)
+ACTIVATIONS = tuple(e.name for e in LAYERS if e.category == "Activation")
 
 #: activations that shape outputs rather than hidden units: never swapped by the ``activation`` knob
 OUTPUT_ACTIVATIONS = ("Softmax", "LogSoftmax")
