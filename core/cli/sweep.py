@@ -68,7 +68,6 @@ def _plans(args, project, dataset):
 def run(args, out: Out) -> int:
     from ..graph import check_graph
     from ..studies import ExecutorError, StudyRunner, make_executor, summarize
-    from ..studies.report import FORMATS
     from ..studies.study import Plan
 
     project, dataset = load_project(args.project)

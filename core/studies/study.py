@@ -13,7 +13,6 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Callable
 
 from .knobs import Knob, KnobError, apply_setting, knob
@@ -176,8 +175,3 @@ class StudyRunner:
         eta = elapsed / len(finished) * (total - done) if finished and done < total and not self.cancelled else None
         failed = sum(1 for o in self.outcomes if o["status"] == "failed")
         return Progress(done, total, failed, elapsed, eta, outcome)
-
-
-def default_store_dir() -> str:
-    from ..runs import default_store_dir as d
-    return str(Path(d()))

@@ -2,6 +2,7 @@
 a Runs dock beside Findings, the window's trainings recorded, Train ▸ New Study… and the preset."""
 from __future__ import annotations
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QAction
 
 
@@ -42,6 +43,13 @@ def install_runs_and_studies(window) -> None:
         view.show()
         view.start()
 
+    def stop_studies() -> None:      # quitting with a study running: stop its trials, join its thread
+        for view in window.study_views:
+            view.close()
+
+    app = QCoreApplication.instance()
+    if app is not None:
+        app.aboutToQuit.connect(stop_studies)
     study = QAction("New &Study…", window)
     study.setStatusTip("Vary one or two knobs over several seeds and compare the loss")
     study.triggered.connect(lambda: new_study(False))
