@@ -14,3 +14,14 @@ def resources_dir() -> Path:
     if checkout.is_dir():
         return checkout
     return Path(sys.prefix) / "share" / "losslab" / "resources"
+
+
+def user_data_dir() -> Path:
+    """Where LossLab keeps what it writes for the user (the run store): ``LOSSLAB_HOME`` when set,
+    else the platform's user data folder (``~/.local/share/losslab`` on Linux)."""
+    import os
+    home = os.environ.get("LOSSLAB_HOME")
+    if home:
+        return Path(home).expanduser()
+    from platformdirs import user_data_dir as _platform_dir
+    return Path(_platform_dir("losslab", appauthor=False))

@@ -224,6 +224,8 @@ class MainWindow(QMainWindow):
         self.train_menu.addSeparator()
         self.train_menu.addAction(self.lr_finder.action)
         c.runFailed.connect(lambda reason: self.statusBar().showMessage(f"Cannot run: {reason}", 10_000))
+        from .runs.install import install_runs_and_studies
+        install_runs_and_studies(self)
         return True
 
     # -- layout ------------------------------------------------------------------------------------

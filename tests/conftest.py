@@ -8,6 +8,9 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("LOSSLAB_SETTINGS_ORG", "LossLabTests")  # keep tests out of the user's settings
+if "LOSSLAB_HOME" not in os.environ:  # ... and their runs out of the user's run store
+    import tempfile
+    os.environ["LOSSLAB_HOME"] = tempfile.mkdtemp(prefix="losslab-tests-")
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:

@@ -21,6 +21,8 @@ _MODULES = (
     ("check", "check"),
     ("train", "train"),
     ("lr-find", "lr_find"),
+    ("runs", "runs"),
+    ("sweep", "sweep"),
 )
 COMMANDS = tuple(name for name, _ in _MODULES)
 VERBOSE_FLAGS = ("-v", "--verbose")

@@ -28,6 +28,7 @@ def add_arguments(t) -> None:
     t.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
     t.add_argument("--quiet", action="store_true", help="no per-epoch lines")
     t.add_argument("--save-model", metavar="FILE", help="save the final weights (state dict) to FILE")
+    t.add_argument("--no-store", action="store_true", help="do not record this run in the run store")
 
 
 METRIC_LABELS = (("val_accuracy", "val_acc"), ("val_balanced_accuracy", "bal_acc"), ("val_mae", "val_mae"),
@@ -136,8 +137,10 @@ def run(args, out: Out) -> int:
     epochs = args.epochs or project.training.epochs
     guard = signals.CURRENT or signals.SignalGuard()
     guard.training(lambda signum: control.stop())
+    from .runs_hook import recorded
+    observer, recorder = recorded(Printer(), project, args, out)
     try:
-        result = train(project, dataset=dataset, observer=Printer(), control=control, epochs=args.epochs,
+        result = train(project, dataset=dataset, observer=observer, control=control, epochs=args.epochs,
                        seed=args.seed, device=args.device, threads=args.threads)
     except ValueError as e:  # device not available, graph problems
         raise UserError(f"{args.project}: {e}") from None
@@ -162,8 +165,12 @@ def run(args, out: Out) -> int:
     elif target is not None:
         not_saved = "not saved: the run failed before a model was built"
         print(f"losslab train: {not_saved}", file=sys.stderr)
+    if recorder is not None:
+        out(f"run {recorder.run_id} recorded" + (f" ({recorder.error})" if recorder.error else ""))
     if args.json:
         summary = result.to_dict()
+        if recorder is not None:
+            summary["run_id"] = recorder.run_id
         if target is not None:
             summary["model_file"] = None if not_saved else str(target)
             summary["model_not_saved"] = not_saved

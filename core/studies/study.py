@@ -1,0 +1,177 @@
+"""A study: one or two knobs over listed values x N seeds, every trial a normal run in the store.
+
+:func:`plan_study` checks everything before a trial starts (knob names, values, each setting's project
+and graph) and raises :class:`StudyError` naming the setting. :class:`StudyRunner` sends the trials to
+an executor, writes what Ray workers return, reports progress with an ETA and cancels cleanly; it is a
+plain object (no Qt), run by the CLI on its own thread and by the window on a worker thread.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .knobs import Knob, KnobError, apply_setting, knob
+from .trial import TrialTask
+
+MAX_KNOBS = 2
+
+
+class StudyError(ValueError):
+    """The study cannot start: a bad knob, value or project; the message names the setting."""
+
+
+@dataclass
+class StudySpec:
+    knobs: list[Knob]
+    values: list[list[Any]]
+    seeds: int = 3
+    epochs: int | None = None
+    name: str = ""
+
+    def settings(self) -> list[dict[str, Any]]:
+        return [dict(zip([k.name for k in self.knobs], combo)) for combo in itertools.product(*self.values)]
+
+    @classmethod
+    def from_vary(cls, vary: dict[str, list[Any]], seeds: int = 3, epochs: int | None = None, name: str = "") -> "StudySpec":
+        """``{"lr": ["0.01", 0.1], ...}``: values parsed by their knob (text or typed)."""
+        if not vary:
+            raise StudyError("vary at least one knob")
+        if len(vary) > MAX_KNOBS:
+            raise StudyError(f"a study varies one or two knobs, received {len(vary)} ({', '.join(vary)})")
+        try:
+            knobs = [knob(k) for k in vary]
+            values = [[k.parse(v) for v in vals] for k, vals in zip(knobs, vary.values())]
+        except KnobError as e:
+            raise StudyError(str(e)) from None
+        for k, vals in zip(knobs, values):
+            if not vals:
+                raise StudyError(f"{k.name}: give at least one value")
+        return cls(knobs, values, seeds, epochs, name)
+
+
+@dataclass
+class Plan:
+    study: str
+    spec: StudySpec
+    tasks: list[TrialTask]
+    datasets: dict[str, Any]
+
+
+def plan_study(project, spec: StudySpec, *, dataset=None, store_dir: str | None = None) -> Plan:
+    """Every trial's task, checked: each setting's project must validate and its graph check."""
+    from ..data import DataError, load_dataset
+    from ..graph import check_graph
+    from ..project import Project, ProjectError
+
+    if spec.seeds < 1:
+        raise StudyError(f"seeds must be at least 1, received {spec.seeds}")
+    if spec.epochs is not None and spec.epochs < 1:
+        raise StudyError(f"epochs must be at least 1, received {spec.epochs}")
+    study = spec.name or time.strftime("study-%Y%m%d-%H%M%S-", time.gmtime()) + uuid.uuid4().hex[:4]
+    base = project.to_dict()
+    base_dir = str(project.base_dir) if project.base_dir else None
+    datasets: dict[str, Any] = {}
+    tasks: list[TrialTask] = []
+    seed0 = project.training.seed
+    for setting in spec.settings():
+        label = ", ".join(f"{k}={_short(v)}" for k, v in setting.items())
+        try:
+            doc = apply_setting(base, {k: v for k, v in setting.items() if k != "data_size"})
+            if spec.epochs is not None and "epochs" not in setting:
+                doc["training"]["epochs"] = spec.epochs
+            p = Project.from_dict(doc, base_dir)
+        except KnobError as e:
+            raise StudyError(f"{label}: {e}") from None
+        except ProjectError as e:
+            raise StudyError(f"{label}: the project is refused at {e.where}: {e.reason}") from None
+        key = json.dumps(doc["data"], sort_keys=True)
+        if key not in datasets:
+            if dataset is not None and key == json.dumps(base["data"], sort_keys=True):
+                datasets[key] = dataset
+            else:
+                try:
+                    datasets[key] = load_dataset(p.data, p.base_dir)
+                except (DataError, ProjectError) as e:
+                    raise StudyError(f"{label}: the data cannot be loaded: {e}") from None
+        data = datasets[key]
+        check = check_graph(p, data.input_shape, data.targets)
+        if not check.ok:
+            first = next(pr for pr in check.problems if pr.severity == "error")
+            raise StudyError(f"{label}: the model does not check: {first.message}")
+        for s in range(spec.seeds):
+            tasks.append(TrialTask(len(tasks), study, setting, seed0 + s, doc, base_dir, key, setting.get("data_size"),
+                                   1, store_dir, f"{p.name} {label} seed {seed0 + s}"))
+    return Plan(study, spec, tasks, {k: v for k, v in datasets.items()})
+
+
+def _short(v: Any) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+@dataclass
+class Progress:
+    done: int
+    total: int
+    failed: int
+    elapsed: float
+    eta: float | None
+    outcome: dict[str, Any] | None = None
+
+    def line(self) -> str:
+        eta = "" if self.eta is None else f", about {self.eta:.0f}s left"
+        o = self.outcome or {}
+        what = f": {o.get('status')} {json.dumps(o.get('setting'))} seed {o.get('seed')}" if o else ""
+        return f"[{self.done}/{self.total}]{what} ({self.elapsed:.0f}s{eta})"
+
+
+@dataclass
+class StudyRunner:
+    """Run a planned study through an executor; ``cancel()`` may be called from any thread."""
+    plan: Plan
+    executor: Any
+    store: Any = None                            # the driver's store (writes what Ray workers return)
+    outcomes: list[dict[str, Any]] = field(default_factory=list)
+    cancelled: bool = False
+
+    def __post_init__(self):
+        self._lock = threading.Lock()
+
+    def cancel(self) -> None:
+        with self._lock:
+            self.cancelled = True
+        self.executor.cancel()
+
+    def run(self, on_progress: Callable[[Progress], None] | None = None) -> list[dict[str, Any]]:
+        from ..runs import import_run
+        t0 = time.perf_counter()
+        total = len(self.plan.tasks)
+        try:
+            for outcome in self.executor.run(self.plan.tasks, self.plan.datasets):
+                record = outcome.pop("record", None)
+                if record is not None and self.store is not None and not self.executor.writes_store:
+                    try:
+                        import_run(self.store, record)
+                    except Exception as exc:  # noqa: BLE001 - the result stays in the table even so
+                        outcome["store_error"] = f"could not record the run: {exc}"
+                self.outcomes.append(outcome)
+                if on_progress is not None:
+                    on_progress(self._progress(t0, total, outcome))
+                if self.cancelled:
+                    self.executor.cancel()
+        finally:
+            self.executor.close()
+        self.outcomes.sort(key=lambda o: o["index"])
+        return self.outcomes
+
+    def _progress(self, t0: float, total: int, outcome: dict) -> Progress:
+        done = len(self.outcomes)
+        elapsed = time.perf_counter() - t0
+        finished = [o for o in self.outcomes if o["status"] != "cancelled"]
+        eta = elapsed / len(finished) * (total - done) if finished and done < total and not self.cancelled else None
+        failed = sum(1 for o in self.outcomes if o["status"] == "failed")
+        return Progress(done, total, failed, elapsed, eta, outcome)

@@ -1,0 +1,169 @@
+"""One trial of a study: a normal training run of one setting and seed, in a worker process.
+
+The function is plain (Ray Tune's lesson: a trainable is a function of its config) and runs the same
+in the local process pool and on a Ray worker. With a ``store_dir`` it records the run live in the
+store; without one it returns the whole record for the driver to write (Ray: the driver owns the
+store). It sets torch's thread count itself, since Ray sets ``OMP_NUM_THREADS=1`` otherwise.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+#: per worker process: data sets by key and the study's cancel flag (set by the pool initializer)
+_DATASETS: dict[str, Any] = {}
+_CANCEL: Any = None
+
+
+@dataclass
+class TrialTask:
+    index: int
+    study: str
+    setting: dict[str, Any]
+    seed: int
+    project: dict[str, Any]          # the project document with the setting applied
+    base_dir: str | None
+    data_key: str
+    data_size: float | None
+    threads: int
+    store_dir: str | None
+    name: str
+
+
+def init_worker(datasets: dict[str, Any], cancel: Any, threads: int) -> None:
+    """Pool initializer: keep the data sets once per process, the cancel flag, the thread count."""
+    global _CANCEL
+    import torch
+    _DATASETS.clear()
+    _DATASETS.update(datasets)
+    _CANCEL = cancel
+    torch.set_num_threads(max(1, threads))
+
+
+def subset_training(dataset, fraction: float, seed: int):
+    """The data set with ``fraction`` of its training split, stratified by class for classification
+    (at least one sample of each class kept); validation and test stay whole."""
+    if fraction >= 1.0:
+        return dataset
+    import torch
+    rng = np.random.default_rng(seed)
+    n = dataset.n_train
+    first = dataset.default_target
+    y = dataset.y_train[first].cpu().numpy()
+    if dataset.targets[first].is_classification:
+        keep = []
+        for c in np.unique(y):
+            idx = np.flatnonzero(y == c)
+            keep.append(rng.choice(idx, size=max(1, int(round(fraction * len(idx)))), replace=False))
+        idx = np.sort(np.concatenate(keep))
+    else:
+        idx = np.sort(rng.choice(n, size=max(2, int(round(fraction * n))), replace=False))
+    if len(idx) < 2:
+        raise ValueError(f"data_size {fraction:g} leaves {len(idx)} training sample(s) of {n}: use a larger share")
+    t = torch.as_tensor(idx)
+    return dataclasses.replace(
+        dataset, x_train=dataset.x_train[t], y_train={k: v[t] for k, v in dataset.y_train.items()},
+        raw_train=None if dataset.raw_train is None else dataset.raw_train[idx])
+
+
+class _CancelWatch:
+    """Stops the run at the next flush once the study is cancelled."""
+
+    def __init__(self, control, flag):
+        self.control, self.flag = control, flag
+
+    def check(self) -> None:
+        if self.flag is not None and self.flag.is_set():
+            self.control.stop()
+
+
+def run_trial(task: TrialTask, datasets: dict[str, Any] | None = None, cancel: Any = None) -> dict[str, Any]:
+    """Train one trial; never raises: a failure comes back as ``status: failed`` (and is recorded)."""
+    import torch
+
+    from ..project import Project
+    from ..runs import RunRecorder, open_store
+    from ..runs.fanout import Fanout
+    from ..training import TrainingControl, TrainingObserver, train
+    from ..training.events import RunResult
+
+    torch.set_num_threads(max(1, task.threads))
+    flag = cancel if cancel is not None else _CANCEL
+    t0 = time.perf_counter()
+    outcome: dict[str, Any] = {"index": task.index, "setting": task.setting, "seed": task.seed, "run_id": None,
+                               "status": "failed", "message": ""}
+    if flag is not None and flag.is_set():
+        outcome.update(status="cancelled", message="cancelled before it started")
+        return outcome
+    store = None
+    recorder = None
+    try:
+        project = Project.from_dict(task.project, task.base_dir)
+        store = open_store(task.store_dir) if task.store_dir else None
+        recorder = RunRecorder(store, project, seed=task.seed, name=task.name, study=task.study,
+                               setting=task.setting)
+        outcome["run_id"] = recorder.run_id
+        data = (datasets or _DATASETS)[task.data_key]
+        if task.data_size is not None:
+            data = subset_training(data, task.data_size, task.seed)
+        control = TrainingControl()
+        watch = _CancelWatch(control, flag)
+
+        class Watch(TrainingObserver):
+            def on_steps(self, records):
+                watch.check()
+
+        result = train(project, dataset=data, observer=Fanout(recorder, Watch()), control=control, seed=task.seed,
+                       threads=task.threads)
+        outcome.update(_summary(result))
+        if flag is not None and flag.is_set() and result.status == "stopped":
+            outcome["status"] = "cancelled"
+    except Exception as exc:  # noqa: BLE001 - a trial that cannot start is a failed trial, not a lost one
+        message = f"{type(exc).__name__}: {exc}"
+        outcome.update(status="failed", message=message, traceback=traceback.format_exc(limit=5))
+        if recorder is not None:
+            recorder.on_run_end(RunResult("failed", 0, None, None, [], 0, time.perf_counter() - t0, 0.0, message))
+    finally:
+        if store is not None:
+            store.close()
+    outcome["seconds"] = time.perf_counter() - t0
+    if recorder is not None and task.store_dir is None:
+        outcome["record"] = recorder.record()
+    if recorder is not None and recorder.error:
+        outcome["store_error"] = recorder.error
+    return outcome
+
+
+def _f(v) -> float | None:
+    return float(v) if v is not None and math.isfinite(v) else None
+
+
+def _summary(result) -> dict[str, Any]:
+    h = result.history
+    last = h[-1] if h else None
+    vals = [r.val_loss for r in h if r.val_loss is not None and math.isfinite(r.val_loss)]
+    best_i = int(np.argmin(vals)) if vals else None
+    metric_name = None
+    if last is not None:
+        metric_name = next((k for k in ("val_accuracy", "val_r2", "val_mae") if k in last.metrics), None)
+    kinds = {f.kind for f in result.findings}
+    final_train = _f(last.train_loss) if last else None
+    final_val = _f(last.val_loss) if last and last.val_loss is not None else None
+    return {
+        "status": result.status, "message": result.message, "epochs": result.epochs_run,
+        "final_train_loss": final_train, "final_val_loss": final_val,
+        "best_val_loss": _f(vals[best_i]) if vals else None,
+        "best_epoch": [r.epoch for r in h if r.val_loss is not None and math.isfinite(r.val_loss)][best_i]
+        if vals else None,
+        "gap": final_val - final_train if final_val is not None and final_train is not None else None,
+        "metric_name": metric_name, "metric": _f(last.metrics.get(metric_name)) if metric_name else None,
+        "overfit": "overfitting" in kinds, "diverged": result.status == "diverged" or "divergence" in kinds,
+        "train_curve": [_f(r.train_loss) for r in h], "val_curve": [_f(r.val_loss) if r.val_loss is not None
+                                                                    else None for r in h],
+    }

@@ -1,0 +1,61 @@
+"""Wires runs and studies into the main window (called once from ``MainWindow.add_training_ui``):
+a Runs dock beside Findings, the window's trainings recorded, Train ▸ New Study… and the preset."""
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtGui import QAction
+
+
+def install_runs_and_studies(window) -> None:
+    from ..studies import StudyDialog, StudyView
+    from .overlay import RunOverlay
+    from .panel import RunsPanel
+    from .recording import WindowRecorder
+
+    panel_plots = window.training_panel
+    overlay = RunOverlay(panel_plots.epoch_plot, panel_plots.step_plot)
+    window.runs_panel = panel = RunsPanel(overlay)
+    window.runs_dock = window._dock("Runs", "dock.runs", panel, None)
+    window.tabifyDockWidget(window.findings_dock, window.runs_dock)
+    window.findings_dock.raise_()
+    window.view_menu.insertAction(window.view_menu.actions()[0], window.runs_dock.toggleViewAction())
+    window.run_recorder = WindowRecorder(window.controller, window.document, parent=window)
+    window.run_recorder.runRecorded.connect(lambda _id: panel.refresh())
+    window.run_recorder.storeFailed.connect(lambda m: window.statusBar().showMessage(f"Run store: {m}", 10_000))
+    window.runs_dock.visibilityChanged.connect(lambda shown: panel.refresh() if shown else None)
+
+    def open_project(project) -> None:
+        if window.files.confirm_discard():
+            window.document.replace(project)
+
+    panel.openProjectRequested.connect(open_project)
+    window.study_views = []
+
+    def new_study(preset: bool = False) -> None:
+        dialog = StudyDialog(window.document.project.copy(), window)
+        dialog.preset.setChecked(preset)
+        if not dialog.exec():
+            return
+        view = StudyView(dialog.plans, **dialog.options(), parent=window)
+        view.trialFinished.connect(lambda _o: panel.refresh() if window.runs_dock.isVisible() else None)
+        view.studyFinished.connect(lambda state: panel.refresh())
+        window.study_views.append(view)
+        view.show()
+        view.start()
+
+    def stop_studies() -> None:      # quitting with a study running: stop its trials, join its thread
+        for view in window.study_views:
+            view.close()
+
+    app = QCoreApplication.instance()
+    if app is not None:
+        app.aboutToQuit.connect(stop_studies)
+    study = QAction("New &Study…", window)
+    study.setStatusTip("Vary one or two knobs over several seeds and compare the loss")
+    study.triggered.connect(lambda: new_study(False))
+    preset = QAction("Neural Net Loss &Preset…", window)
+    preset.setStatusTip("Run the eight studies of 'Neural Net Loss' on this project")
+    preset.triggered.connect(lambda: new_study(True))
+    window.study_action, window.preset_action = study, preset
+    window.train_menu.addSeparator()
+    window.train_menu.addActions([study, preset])

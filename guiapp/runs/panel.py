@@ -1,0 +1,234 @@
+"""The Runs panel: every stored run, filtered and sorted; rename, tag, delete (with undo), overlay the
+selected runs on the plots, diff two runs' settings, open a run's project."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView,
+                               QInputDialog, QLabel, QLineEdit, QTableView, QTableWidget,
+                               QTableWidgetItem, QToolBar, QVBoxLayout, QWidget)
+
+from .model import RunsFilter, RunsModel
+from .overlay import OverlayRun, RunOverlay
+
+MAX_OVERLAY = 20
+
+
+class RunsPanel(QWidget):
+    """``openProjectRequested(Project)``: the person asked to open a run's project."""
+
+    openProjectRequested = Signal(object)
+    runsChanged = Signal()
+
+    def __init__(self, overlay: RunOverlay | None = None, store_dir: str | Path | None = None, parent=None) -> None:
+        super().__init__(parent)
+        self.store_dir = store_dir
+        self.overlay = overlay
+        self._store = None
+        self._trash = Path(tempfile.mkdtemp(prefix="losslab-deleted-runs-"))
+        self._deleted: list[list[dict]] = []          # undo stack: each entry one Delete (several runs)
+        self.model = RunsModel(self)
+        self.proxy = RunsFilter(self)
+        self.proxy.setSourceModel(self.model)
+        self.filter_edit = QLineEdit(placeholderText="Filter: name, data, status, tag…")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.textChanged.connect(self.proxy.set_text)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(1, Qt.SortOrder.DescendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.selectionModel().selectionChanged.connect(self._on_table_selectionChanged)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.hide()
+        self.overlay_box = QCheckBox("Show selected on the plots")
+        self.overlay_box.setChecked(True)
+        self.overlay_box.toggled.connect(lambda _on: self._update_overlay())
+        # a tool bar, not a row of buttons: in a narrow dock it folds into a ">>" menu instead of
+        # widening the whole window
+        self.toolbar = QToolBar()
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        b = self.buttons = {}
+        for name, text, slot in (("refresh", "Refresh", self.refresh), ("rename", "Rename…", lambda: self.rename()),
+                                 ("tag", "Tags…", lambda: self.tag()), ("delete", "Delete", self.delete_selected),
+                                 ("undo", "Undo Delete", self.undo_delete), ("diff", "Diff", lambda: self.show_diff()),
+                                 ("open", "Open Project", self.open_selected)):
+            action = self.toolbar.addAction(text)
+            action.triggered.connect(lambda _c=False, f=slot: f())
+            b[name] = action
+        top = QHBoxLayout()
+        top.addWidget(self.filter_edit, 1)
+        top.addWidget(self.overlay_box)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addLayout(top)
+        lay.addWidget(self.message)
+        lay.addWidget(self.table, 1)
+        lay.addWidget(self.toolbar)
+        self._update_buttons()
+
+    # -- store -----------------------------------------------------------------------------------
+    @property
+    def store(self):
+        if self._store is None:
+            from core.runs import open_store
+            self._store = open_store(self.store_dir)
+        return self._store
+
+    def refresh(self) -> None:
+        """Re-read the list (keeps the selection by run id)."""
+        from core.runs import StoreError
+        chosen = set(self.selected_ids())
+        try:
+            runs = self.store.list()
+        except StoreError as e:
+            self.message.setText(f"The run store cannot be used: {e}")
+            self.message.show()
+            self.model.set_runs([])
+            return
+        self.message.hide()
+        self.model.set_runs(runs)
+        sel = self.table.selectionModel()
+        for row in range(self.proxy.rowCount()):
+            idx = self.proxy.index(row, 0)
+            if idx.data(Qt.ItemDataRole.UserRole) in chosen:
+                sel.select(idx, QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows)
+        self._update_buttons()
+
+    def selected_ids(self) -> list[str]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return [self.proxy.index(r, 0).data(Qt.ItemDataRole.UserRole) for r in rows]
+
+    def select_ids(self, ids: list[str]) -> None:
+        sel = self.table.selectionModel()
+        sel.clearSelection()
+        for row in range(self.proxy.rowCount()):
+            idx = self.proxy.index(row, 0)
+            if idx.data(Qt.ItemDataRole.UserRole) in ids:
+                sel.select(idx, QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows)
+
+    # -- actions ---------------------------------------------------------------------------------
+    def rename(self, name: str | None = None) -> None:
+        ids = self.selected_ids()
+        if len(ids) != 1:
+            return
+        if name is None:
+            current = self.store.get(ids[0], steps=False).name
+            name, ok = QInputDialog.getText(self, "Rename Run", "Name:", text=current)
+            if not ok:
+                return
+        if name.strip():
+            self.store.rename(ids[0], name.strip())
+            self.refresh()
+            self.runsChanged.emit()
+
+    def tag(self, tags: list[str] | None = None) -> None:
+        ids = self.selected_ids()
+        if not ids:
+            return
+        if tags is None:
+            current = self.store.get(ids[0], steps=False).tags
+            text, ok = QInputDialog.getText(self, "Tags", "Tags (comma-separated):", text=", ".join(current))
+            if not ok:
+                return
+            tags = [t.strip() for t in text.split(",") if t.strip()]
+        for rid in ids:
+            self.store.set_tags(rid, tags)
+        self.refresh()
+        self.runsChanged.emit()
+
+    def delete_selected(self) -> None:
+        ids = self.selected_ids()
+        if not ids:
+            return
+        dumps = []
+        for rid in ids:
+            dumps.append(self.store.dump(rid))
+            self.store.delete(rid, trash=self._trash)
+        self._deleted.append(dumps)
+        self.refresh()
+        self.runsChanged.emit()
+
+    def undo_delete(self) -> None:
+        if not self._deleted:
+            return
+        dumps = self._deleted.pop()
+        for d in dumps:
+            self.store.restore(d, trash=self._trash)
+        self.refresh()
+        self.select_ids([d["row"]["id"] for d in dumps])
+        self.runsChanged.emit()
+
+    def diff_rows(self) -> list[tuple[str, object, object]]:
+        from core.runs.diff import settings_diff
+        a, b = (self.store.get(r, steps=False) for r in self.selected_ids()[:2])
+        return settings_diff(a.project, b.project, seeds=(a.seed, b.seed))
+
+    def show_diff(self) -> QDialog | None:
+        ids = self.selected_ids()
+        if len(ids) != 2:
+            return None
+        dialog = RunDiffDialog(ids, self.diff_rows(), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
+    def open_selected(self) -> None:
+        ids = self.selected_ids()
+        if len(ids) != 1:
+            return
+        from core.project import Project
+        rec = self.store.get(ids[0], steps=False)
+        project = Project.from_dict(rec.project, rec.project_dir)
+        self.openProjectRequested.emit(project)
+
+    # -- overlay ---------------------------------------------------------------------------------
+    def _update_overlay(self) -> None:
+        if self.overlay is None:
+            return
+        ids = self.selected_ids()[:MAX_OVERLAY] if self.overlay_box.isChecked() else []
+        self.overlay.show([OverlayRun.from_record(self.store.get(r)) for r in ids])
+
+    def _on_table_selectionChanged(self, *_args) -> None:
+        self._update_buttons()
+        self._update_overlay()
+
+    def _update_buttons(self) -> None:
+        n = len(self.selected_ids())
+        b = self.buttons
+        b["rename"].setEnabled(n == 1)
+        b["open"].setEnabled(n == 1)
+        b["tag"].setEnabled(n >= 1)
+        b["delete"].setEnabled(n >= 1)
+        b["diff"].setEnabled(n == 2)
+        b["undo"].setEnabled(bool(self._deleted))
+
+
+class RunDiffDialog(QDialog):
+    """Two runs' settings side by side: only what differs."""
+
+    def __init__(self, ids: list[str], rows: list[tuple[str, object, object]], parent=None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings that differ")
+        self.table = QTableWidget(len(rows), 3)
+        self.table.setHorizontalHeaderLabels(["setting", ids[0], ids[1]])
+        for i, (key, a, b) in enumerate(rows):
+            for j, v in enumerate((key, a, b)):
+                self.table.setItem(i, j, QTableWidgetItem("-" if v is None else str(v)))
+        self.table.resizeColumnsToContents()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        lay = QVBoxLayout(self)
+        lay.addWidget(QLabel("The same settings in both runs." if not rows else
+                             f"{len(rows)} setting{'s' if len(rows) != 1 else ''} differ:"))
+        lay.addWidget(self.table)
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        box.rejected.connect(self.reject)
+        lay.addWidget(box)
+        self.resize(720, 360)

@@ -1,0 +1,110 @@
+"""The Study dialog: one or two knobs with default values per knob, seeds, epochs, workers and backend,
+or the "Neural Net Loss" preset. Everything is checked on OK (the dialog stays open on a problem)."""
+from __future__ import annotations
+
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
+                               QSpinBox, QVBoxLayout)
+
+from core.studies import KNOBS
+
+NONE = "(none)"
+
+
+def default_values(name: str) -> str:
+    k = KNOBS.get(name)
+    return ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in k.defaults) if k else ""
+
+
+class StudyDialog(QDialog):
+    def __init__(self, project, parent=None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("New Study")
+        self.project = project
+        self.plans: list = []
+        self.preset = QCheckBox("Neural Net Loss preset: the eight studies of the article, on this project")
+        self.knob1, self.knob2 = QComboBox(), QComboBox()
+        for box, extra in ((self.knob1, []), (self.knob2, [NONE])):
+            box.setEditable(True)           # any JSON path can be typed
+            box.addItems(extra + list(KNOBS))
+        self.values1, self.values2 = QLineEdit(), QLineEdit()
+        self.knob1.currentTextChanged.connect(lambda t: self.values1.setText(default_values(t)))
+        self.knob2.currentTextChanged.connect(lambda t: self.values2.setText(default_values(t)))
+        self.knob1.setCurrentText("lr")
+        self.values1.setText(default_values("lr"))
+        self.seeds = QSpinBox(minimum=1, maximum=50, value=3)
+        self.epochs = QSpinBox(minimum=0, maximum=1_000_000, value=0)
+        self.epochs.setSpecialValueText(f"project's ({project.training.epochs})")
+        self.workers = QSpinBox(minimum=0, maximum=256, value=0)
+        self.workers.setSpecialValueText("one per core")
+        self.backend = QComboBox()
+        self.backend.addItems(["local", "ray"])
+        self.address = QLineEdit(placeholderText="ray://HOST:10001 or auto (empty: a local Ray)")
+        self.backend.currentTextChanged.connect(lambda t: self.address.setEnabled(t == "ray"))
+        self.address.setEnabled(False)
+        self.preset.toggled.connect(self._on_preset_toggled)
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #d62728")
+        form = QFormLayout()
+        form.addRow(self.preset)
+        form.addRow("Knob", self.knob1)
+        form.addRow("Values", self.values1)
+        form.addRow("Second knob", self.knob2)
+        form.addRow("Values", self.values2)
+        form.addRow("Seeds per setting", self.seeds)
+        form.addRow("Epochs", self.epochs)
+        form.addRow("Parallel trials", self.workers)
+        form.addRow("Backend", self.backend)
+        form.addRow("Ray address", self.address)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Run Study")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(self.error)
+        lay.addWidget(buttons)
+
+    def _on_preset_toggled(self, on: bool) -> None:
+        for w in (self.knob1, self.values1, self.knob2, self.values2):
+            w.setEnabled(not on)
+
+    def vary(self) -> dict[str, list[str]]:
+        vary = {self.knob1.currentText().strip(): [v.strip() for v in self.values1.text().split(",") if v.strip()]}
+        k2 = self.knob2.currentText().strip()
+        if k2 and k2 != NONE:
+            if k2 in vary:
+                raise ValueError(f"{k2} is chosen twice")
+            vary[k2] = [v.strip() for v in self.values2.text().split(",") if v.strip()]
+        return vary
+
+    def build_plans(self) -> list:
+        """``[(title, Plan)]``; raises ``ValueError`` (StudyError, KnobError, DataError) with the reason."""
+        from core.data import DataError, load_dataset
+        from core.studies import StudyError, StudySpec, plan_study, preset_studies
+        try:
+            dataset = load_dataset(self.project.data, self.project.base_dir)
+        except DataError as e:
+            raise ValueError(f"the data cannot be loaded: {e}") from None
+        epochs = self.epochs.value() or None
+        if self.preset.isChecked():
+            studies = [(t, v) for t, v, _ in preset_studies("neural-net-loss", self.project, dataset) if v]
+        else:
+            studies = [("", self.vary())]
+        try:
+            return [(t, plan_study(self.project, StudySpec.from_vary(v, self.seeds.value(), epochs), dataset=dataset))
+                    for t, v in studies]
+        except StudyError as e:
+            raise ValueError(str(e)) from None
+
+    def options(self) -> dict:
+        return {"backend": self.backend.currentText(), "workers": self.workers.value() or None,
+                "address": self.address.text().strip() or None}
+
+    def accept(self) -> None:
+        try:
+            self.plans = self.build_plans()
+        except ValueError as e:
+            self.error.setText(str(e))
+            return
+        super().accept()

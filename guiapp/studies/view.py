@@ -1,0 +1,226 @@
+"""The Study view: progress with ETA and Cancel, the result table and the charts, updated as trials
+finish; export as CSV, Markdown or PNG. Several studies (the preset) share one view, one at a time."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSplitter,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from core.studies import sentence, summarize
+from core.studies.report import as_csv, as_markdown, table_rows
+
+from .charts import BandsPlot, SummaryPlot
+from .worker import StudyWorker
+
+DRAIN_MS = 100
+
+
+class StudyView(QWidget):
+    """``studyFinished(str)``: all trials ended (``done``, ``cancelled`` or ``failed``)."""
+
+    studyFinished = Signal(str)
+    trialFinished = Signal(object)
+
+    def __init__(self, plans: list[tuple[str, object]], *, backend: str = "local", workers: int | None = None,
+                 address: str | None = None, store_dir: str | None = None, parent=None) -> None:
+        super().__init__(parent)
+        self.setWindowFlag(Qt.WindowType.Window)
+        self.setWindowTitle("Study — LossLab")
+        self.plans = plans
+        self.outcomes: list[dict] = []
+        self.results: dict[int, object] = {}
+        self.state = "idle"
+        self.backend, self.workers, self.address, self.store_dir = backend, workers, address, store_dir
+        self.worker: StudyWorker | None = None
+        self._tasks = self._merge()
+
+        self.picker = QComboBox()
+        self.picker.addItems([t or " × ".join(k.name for k in p.spec.knobs) for t, p in plans])
+        self.picker.setVisible(len(plans) > 1)
+        self.picker.currentIndexChanged.connect(lambda _i: self._show_current())
+        self.progress = QProgressBar()
+        self.progress.setRange(0, len(self._tasks))
+        self.status = QLabel("ready")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.export_buttons = {}
+        top = QHBoxLayout()
+        top.addWidget(self.picker)
+        top.addWidget(self.progress, 1)
+        top.addWidget(self.status, 2)
+        top.addWidget(self.cancel_button)
+        for fmt, text in (("csv", "CSV…"), ("md", "Markdown…"), ("png", "PNG…")):
+            b = QPushButton(f"Export {text}")
+            b.clicked.connect(lambda _c=False, f=fmt: self._ask_export(f))
+            self.export_buttons[fmt] = b
+            top.addWidget(b)
+        self.table = QTableWidget(0, 0)
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.sentence = QLabel()
+        self.sentence.setWordWrap(True)
+        self.sentence.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.bands = BandsPlot()
+        self.summary = SummaryPlot()
+        self.charts = QSplitter(Qt.Orientation.Horizontal)
+        self.charts.addWidget(self.bands)
+        self.charts.addWidget(self.summary)
+        body = QSplitter(Qt.Orientation.Vertical)
+        upper = QWidget()
+        ul = QVBoxLayout(upper)
+        ul.setContentsMargins(0, 0, 0, 0)
+        ul.addWidget(self.table, 1)
+        ul.addWidget(self.sentence)
+        body.addWidget(upper)
+        body.addWidget(self.charts)
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addWidget(body, 1)
+        self._timer = QTimer(self)
+        self._timer.setInterval(DRAIN_MS)
+        self._timer.timeout.connect(self._drain)
+        self.resize(1200, 800)
+        self._show_current()
+
+    def _merge(self):
+        tasks = []
+        self._study_of: dict[int, int] = {}
+        for s, (_, plan) in enumerate(self.plans):
+            for t in plan.tasks:
+                t.index = len(tasks)
+                self._study_of[t.index] = s
+                tasks.append(t)
+        return tasks
+
+    # -- running ---------------------------------------------------------------------------------
+    def start(self) -> None:
+        from core.studies.study import Plan
+        first = self.plans[0][1]
+        merged = Plan(first.study, first.spec, self._tasks, {k: v for _, p in self.plans for k, v in p.datasets.items()})
+        self.worker = StudyWorker(merged, self.backend, self.workers, self.address, self.store_dir, self)
+        self.worker.finished.connect(self._on_worker_finished)
+        self.state = "running"
+        self.status.setText(f"starting {len(self._tasks)} trials…")
+        self.cancel_button.setEnabled(True)
+        self.worker.start()
+        self._timer.start()
+
+    def cancel(self) -> None:
+        if self.worker is not None and self.state == "running":
+            self.state = "cancelling"
+            self.status.setText("cancelling: queued trials will not start, running ones stop…")
+            self.cancel_button.setEnabled(False)
+            self.worker.cancel()
+
+    def is_running(self) -> bool:
+        return self.worker is not None and self.worker.isRunning()
+
+    def _drain(self) -> None:
+        if self.worker is None:
+            return
+        changed: set[int] = set()
+        events = self.worker.events
+        while events:
+            kind, payload = events.popleft()
+            if kind == "progress":
+                self.outcomes.append(payload.outcome)
+                changed.add(self._study_of[payload.outcome["index"]])
+                self.progress.setValue(payload.done)
+                eta = "" if payload.eta is None else f", about {payload.eta:.0f}s left"
+                failed = f", {payload.failed} failed" if payload.failed else ""
+                if self.state == "running":
+                    self.status.setText(f"{payload.done}/{payload.total} trials{failed}{eta}")
+                self.trialFinished.emit(payload.outcome)
+            elif kind == "started":
+                self.status.setText(f"running on {payload}")
+            elif kind in ("failed", "warning"):
+                self.status.setText(payload)
+                if kind == "failed":
+                    self.state = "failed"
+        for s in changed:
+            self._summarize(s)
+        if self.picker.currentIndex() in changed:
+            self._show_current()
+
+    def _on_worker_finished(self) -> None:
+        self._drain()
+        self._timer.stop()
+        cancelled = self.state == "cancelling"
+        if self.state != "failed":
+            self.state = "cancelled" if cancelled else "done"
+            done = sum(o["status"] not in ("cancelled",) for o in self.outcomes)
+            self.status.setText(("cancelled: " if cancelled else "done: ") + f"{done} of {len(self._tasks)} trials ran")
+        self.cancel_button.setEnabled(False)
+        for s in range(len(self.plans)):
+            self._summarize(s)
+        self._show_current()
+        self.studyFinished.emit(self.state)
+
+    # -- showing -----------------------------------------------------------------------------------
+    def _summarize(self, s: int):
+        plan = self.plans[s][1]
+        ids = {t.index for t in plan.tasks}
+        self.results[s] = summarize(plan.study, [k.name for k in plan.spec.knobs], plan.spec.settings(),
+                                    [o for o in self.outcomes if o["index"] in ids])
+        return self.results[s]
+
+    def result(self, s: int | None = None):
+        s = self.picker.currentIndex() if s is None else s
+        return self.results.get(s) or self._summarize(s)
+
+    def _show_current(self) -> None:
+        s = max(0, self.picker.currentIndex())
+        result = self.result(s)
+        head, rows = table_rows(result)
+        self.table.setColumnCount(len(head))
+        self.table.setHorizontalHeaderLabels(head)
+        self.table.setRowCount(len(rows))
+        for i, (row, r) in enumerate(zip(rows, result.rows)):
+            for j, text in enumerate(row):
+                item = QTableWidgetItem(text)
+                if r.failed and j == 9:
+                    item.setForeground(QColor("#d62728"))
+                    item.setToolTip("\n".join(r.messages))
+                if r.is_best:
+                    font = item.font()
+                    font.setBold(True)
+                    item.setFont(font)
+                self.table.setItem(i, j, item)
+        self.table.resizeColumnsToContents()
+        self.sentence.setText(sentence(result) if self.outcomes else "")
+        self.bands.update_rows(result)
+        self.summary.update_rows(result, self.plans[s][1].spec.knobs)
+
+    # -- export ----------------------------------------------------------------------------------
+    def export(self, path: str | Path, fmt: str) -> Path:
+        path = Path(path)
+        result = self.result()
+        if fmt == "csv":
+            path.write_text(as_csv(result), encoding="utf-8")
+        elif fmt == "md":
+            path.write_text(as_markdown(result) + "\n", encoding="utf-8")
+        elif fmt == "png":
+            if not self.charts.grab().save(str(path), "PNG"):
+                raise OSError(f"could not write {path}")
+        else:
+            raise ValueError(f"unknown format {fmt!r}")
+        return path
+
+    def _ask_export(self, fmt: str) -> None:
+        filters = {"csv": "CSV (*.csv)", "md": "Markdown (*.md)", "png": "PNG image (*.png)"}
+        path, _ = QFileDialog.getSaveFileName(self, "Export the study", f"study.{fmt}", filters[fmt])
+        if path:
+            try:
+                self.export(path, fmt)
+            except OSError as e:
+                self.status.setText(f"could not export: {e}")
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if self.is_running():
+            self.cancel()
+            self.worker.wait()
+            self._on_worker_finished()
+        super().closeEvent(event)

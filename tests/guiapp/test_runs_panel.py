@@ -1,0 +1,214 @@
+"""The Runs panel, the overlay of runs on the plots, the settings diff, the window's runs recorded,
+and the Study dialog and view (real trials in worker processes)."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from core.project import Project
+from core.runs import RunRecorder, open_store
+from core.studies import StudySpec, plan_study
+from core.training.events import EpochRecord, RunInfo, RunResult, StepRecords
+from guiapp.runs import RunOverlay, RunsPanel
+from guiapp.training.loss_plots import EpochLossPlot, StepLossPlot
+from tests.conftest import EXAMPLES
+
+SPIRAL = EXAMPLES / "spiral.losslab.json"
+
+
+def record_run(store, name: str, lr: float = 0.01, epochs: int = 5, val0: float = 1.0, tags=()) -> str:
+    """A run written through the recorder from synthetic trainer events (fast, no training)."""
+    doc = Project.load(SPIRAL).to_dict()
+    doc["training"]["optimizer"]["params"]["lr"] = lr
+    project = Project.from_dict(doc, SPIRAL.parent)
+    rec = RunRecorder(store, project, name=name, save_weights=False)
+    rec.on_run_start(RunInfo(name, epochs, 4, 100, 20, 10, "cpu", 1, ("out",), "classification", lr))
+    for e in range(1, epochs + 1):
+        rec.on_steps(StepRecords(4 * e - 3, e, (val0 / e,) * 4, (lr,) * 4, (1.0,) * 4))
+        rec.on_epoch_end(EpochRecord(e, 4 * e, val0 / e, val0 * 1.1 / e, lr, 0.01, 0.01 * e, {"val_accuracy": 0.5}))
+    rec.on_run_end(RunResult("completed", epochs, epochs, val0 * 1.1 / epochs, [], 4 * epochs, 0.05 * epochs, 80.0))
+    if tags:
+        store.set_tags(rec.run_id, list(tags))
+    return rec.run_id
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    monkeypatch.setenv("LOSSLAB_HOME", str(tmp_path / "home"))
+    s = open_store()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def panel(qtbot, store):
+    epoch_plot, step_plot = EpochLossPlot(), StepLossPlot()
+    qtbot.addWidget(epoch_plot)
+    qtbot.addWidget(step_plot)
+    p = RunsPanel(RunOverlay(epoch_plot, step_plot))
+    qtbot.addWidget(p)
+    return p
+
+
+def _visible_names(panel) -> list[str]:
+    return [panel.proxy.index(r, 0).data() for r in range(panel.proxy.rowCount())]
+
+
+def test_the_panel_lists_filters_sorts_renames_and_tags(panel, store):
+    ids = [record_run(store, n, val0=v, tags=t) for n, v, t in
+           (("alpha", 1.0, ("baseline",)), ("beta", 0.5, ()), ("gamma", 2.0, ("baseline",)))]
+    panel.refresh()
+    assert sorted(_visible_names(panel)) == ["alpha", "beta", "gamma"]
+    panel.filter_edit.setText("baseline")
+    assert sorted(_visible_names(panel)) == ["alpha", "gamma"]
+    panel.filter_edit.clear()
+    panel.table.sortByColumn(4, Qt.SortOrder.AscendingOrder)      # best val loss
+    assert _visible_names(panel) == ["beta", "alpha", "gamma"]
+    panel.select_ids([ids[1]])
+    panel.rename("beta (lr 0.01)")
+    panel.tag(["keep", "good"])
+    got = store.get(ids[1], steps=False)
+    assert got.name == "beta (lr 0.01)" and got.tags == ["good", "keep"]
+    assert panel.selected_ids() == [ids[1]]
+
+
+def test_delete_and_undo_bring_the_run_back_whole(panel, store, tmp_path):
+    project = Project.load(SPIRAL)
+    project.data.params["samples"] = 200
+    from core.training import train
+    rec = RunRecorder(store, project)
+    train(project, observer=rec, epochs=2, threads=1)
+    before = store.get(rec.run_id)
+    panel.refresh()
+    panel.select_ids([rec.run_id])
+    panel.delete_selected()
+    assert panel.model.rowCount() == 0 and store.list() == []
+    assert panel.buttons["undo"].isEnabled()
+    panel.undo_delete()
+    after = store.get(rec.run_id)
+    assert after.history == before.history and np.array_equal(after.step_loss, before.step_loss)
+    assert set(after.weights) == {"final", "best"} and store.load_weights(rec.run_id)
+    assert panel.selected_ids() == [rec.run_id]
+
+
+def test_selected_runs_overlay_the_plots_each_in_its_colour_with_a_legend(panel, store):
+    ids = [record_run(store, f"run {i}", val0=1.0 + i) for i in range(3)]
+    panel.refresh()
+    panel.select_ids(ids)
+    ep, sp = panel.overlay.epoch_plot, panel.overlay.step_plot
+    val_keys = [k for k in ep.curves if k.startswith("overlay:") and k.endswith(":val")]
+    assert len(val_keys) == 3 and len([k for k in sp.curves if k.startswith("overlay:")]) == 3
+    colors = {ep.curves[k].opts["pen"].color().name() for k in val_keys}
+    assert len(colors) == 3
+    title = ep.title_text()
+    assert all(f"run {i} (val)" in title for i in range(3))
+    x, y = ep.data(f"overlay:{ids[2]}:val")
+    assert x.tolist() == [1, 2, 3, 4, 5] and y[0] == pytest.approx(3.3)
+    panel.select_ids(ids[:1])
+    assert len([k for k in ep.curves if k.startswith("overlay:") and k.endswith(":val")]) == 1
+    panel.overlay_box.setChecked(False)
+    assert not [k for k in ep.curves if k.startswith("overlay:")]
+
+
+def test_diff_shows_only_the_settings_that_differ(panel, store, qtbot):
+    a, b = record_run(store, "a", lr=0.01), record_run(store, "b", lr=0.1)
+    panel.refresh()
+    panel.select_ids([a, b])
+    assert panel.buttons["diff"].isEnabled()
+    rows = panel.diff_rows()
+    assert [r[0] for r in rows] == ["training.optimizer.params.lr"]
+    assert {rows[0][1], rows[0][2]} == {0.01, 0.1}
+    dialog = panel.show_diff()
+    qtbot.addWidget(dialog)
+    assert dialog.table.rowCount() == 1 and dialog.table.item(0, 0).text() == "training.optimizer.params.lr"
+
+
+def test_open_project_hands_over_the_runs_project(panel, store, qtbot):
+    rid = record_run(store, "a", lr=0.03)
+    panel.refresh()
+    panel.select_ids([rid])
+    with qtbot.waitSignal(panel.openProjectRequested) as got:
+        panel.buttons["open"].trigger()
+    project = got.args[0]
+    assert project.training.optimizer.params["lr"] == 0.03 and project.name == "spiral"
+
+
+def test_a_damaged_store_is_shown_in_the_panel_not_raised(panel, store, tmp_path, monkeypatch):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "runs.sqlite3").write_bytes(b"garbage" * 500)
+    panel.store_dir, panel._store = bad, None
+    panel.refresh()
+    assert not panel.message.isHidden() and str(bad / "runs.sqlite3") in panel.message.text()
+
+
+def test_the_window_records_its_runs_and_lists_them(qtbot, isolated, store, monkeypatch):
+    from guiapp.document import ProjectDocument
+    from guiapp.main_window import MainWindow
+    doc = Project.load(SPIRAL).to_dict()
+    doc["training"]["epochs"] = 3
+    doc["data"]["params"]["samples"] = 200
+    w = MainWindow(ProjectDocument(Project.from_dict(doc, SPIRAL.parent)))
+    qtbot.addWidget(w)
+    with qtbot.waitSignal(w.run_recorder.runRecorded, timeout=60_000) as recorded:
+        assert w.controller.run()
+    run = store.get(recorded.args[0])
+    assert run.status == "completed" and run.epochs == 3 and len(run.step_loss) == 3 * 5
+    assert [r.id for r in w.runs_panel.model.runs] == [run.id]
+    assert w.study_action in w.train_menu.actions()
+
+
+def test_the_study_dialog_fills_defaults_and_refuses_bad_values(qtbot):
+    from guiapp.studies import StudyDialog
+    d = StudyDialog(Project.load(SPIRAL))
+    qtbot.addWidget(d)
+    d.knob1.setCurrentText("activation")
+    assert d.values1.text() == "Sigmoid, ReLU, Tanh"
+    d.knob1.setCurrentText("lr")
+    d.values1.setText("0.01, fast")
+    d.accept()
+    assert d.result() == 0 and "lr='fast'" in d.error.text()
+
+
+def test_the_study_view_fills_its_table_and_charts_as_trials_finish(qtbot, store, tmp_path):
+    from guiapp.studies import StudyView
+    doc = Project.load(SPIRAL).to_dict()
+    doc["data"]["params"]["samples"] = 200
+    project = Project.from_dict(doc, SPIRAL.parent)
+    plans = [("", plan_study(project, StudySpec.from_vary({"activation": ["ReLU", "Tanh"]}, seeds=2, epochs=2)))]
+    view = StudyView(plans, workers=2)
+    qtbot.addWidget(view)
+    finished = []
+    view.trialFinished.connect(finished.append)
+    with qtbot.waitSignal(view.studyFinished, timeout=180_000) as done:
+        view.start()
+    assert done.args[0] == "done" and len(finished) == 4
+    assert view.table.rowCount() == 2 and view.table.item(0, 0).text() == "ReLU"
+    assert view.table.item(0, 1).text() == "2"
+    assert view.summary.kind == "bars" and len(view.bands.items) == 8
+    assert "reached the lowest best val loss" in view.sentence.text()
+    for fmt in ("csv", "md", "png"):
+        path = view.export(tmp_path / f"study.{fmt}", fmt)
+        assert path.stat().st_size > 100
+    assert (tmp_path / "study.csv").read_text().startswith("activation,n,")
+    assert len(store.list(study=plans[0][1].study)) == 4
+    json.dumps([o["setting"] for o in view.outcomes])
+
+
+def test_cancel_in_the_study_view_stops_cleanly(qtbot, store):
+    from guiapp.studies import StudyView
+    doc = Project.load(SPIRAL).to_dict()
+    doc["data"]["params"]["samples"] = 200
+    project = Project.from_dict(doc, SPIRAL.parent)
+    plans = [("", plan_study(project, StudySpec.from_vary({"epochs": [1, 100000]}, seeds=2)))]
+    view = StudyView(plans, workers=1)
+    qtbot.addWidget(view)
+    view.trialFinished.connect(lambda o: view.cancel())
+    with qtbot.waitSignal(view.studyFinished, timeout=300_000) as done:
+        view.start()
+    assert done.args[0] == "cancelled" and view.status.text().startswith("cancelled")
+    assert view.table.item(1, 1).text() == "0"           # the 100000-epoch setting never finished
+    assert all(r.status in ("completed", "stopped") for r in store.list())
