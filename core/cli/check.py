@@ -17,6 +17,8 @@ def run(args, out: Out) -> int:
     check = check_graph(project, dataset.input_shape, dataset.targets)
     out(f"project: {project.name} ({args.project})")
     out(f"data:    {dataset.summary()}")
+    for note in (dataset.table_report.notes() if getattr(dataset, "table_report", None) else []):
+        out(f"         {note}")
     rows = [(nid, n.type, _fmt_shape(n.out_shape), f"{n.n_params:,}") for nid, n in check.nodes.items()]
     widths = [max(len(r[i]) for r in rows + [("node", "type", "output shape", "params")]) for i in range(4)]
     out("  " + "  ".join(h.ljust(w) for h, w in zip(("node", "type", "output shape", "params"), widths)))
