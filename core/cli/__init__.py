@@ -20,6 +20,8 @@ _MODULES = (
     ("check", "check"),
     ("train", "train"),
     ("lr-find", "lr_find"),
+    ("drift", "drift"),
+    ("monitor", "monitor"),
 )
 COMMANDS = tuple(name for name, _ in _MODULES)
 VERBOSE_FLAGS = ("-v", "--verbose")
