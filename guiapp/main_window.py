@@ -219,6 +219,11 @@ class MainWindow(QMainWindow):
         self.train_menu.addSeparator()
         self.train_menu.addAction(self.lr_finder.action)
         c.runFailed.connect(lambda reason: self.statusBar().showMessage(f"Cannot run: {reason}", 10_000))
+        from .deployment import DeploymentView  # new data vs training data, the model over time
+        self.deployment_view = DeploymentView(self.document, lambda: getattr(c._last_result, "model", None))
+        self.deployment_dock = self._dock("Deployment", "dock.deployment", self.deployment_view, None)
+        self.tabifyDockWidget(self.findings_dock, self.deployment_dock)
+        self.findings_dock.raise_()
         return True
 
     # -- layout ------------------------------------------------------------------------------------
@@ -304,5 +309,7 @@ class MainWindow(QMainWindow):
             return
         self.autosaver.remove()
         self.save_layout()
+        if getattr(self, "deployment_view", None) is not None:
+            self.deployment_view.shutdown()
         event.accept()
 

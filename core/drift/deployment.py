@@ -58,19 +58,15 @@ def from_scenario(ref: Reference, scenario: Scenario) -> DeploymentSet:
     if any(c.kind != NUMERIC for c in ref.encoding.inputs):
         raise DataError("scenario", "scenarios shift numeric features; this project has categorical inputs: load a "
                                     "deployment file instead")
-    if scenario.kind == "builtin_shifted":
-        from core.data import load_dataset
-        shifted = load_dataset(ref.project.data, ref.project.base_dir, shifted=True)
-        x_n = np.concatenate([shifted.x_val.numpy(), shifted.x_test.numpy()])
-        y = np.concatenate([shifted.y_val[t].numpy() for t in [next(iter(ds.targets))]] +
-                           [shifted.y_test[next(iter(ds.targets))].numpy()])
-        raw = x_n.astype(np.float64) * ds.std + ds.mean if ds.mean is not None else x_n
-        return DeploymentSet(f"{ds.name} (shifted)", frame_from_array(raw, ds.feature_names), x_n, y,
-                             np.ones(len(y), bool), EncodingReport(), False)
     target = next(iter(ds.targets))
-    x_n = np.concatenate([ds.x_val.numpy(), ds.x_test.numpy()]).astype(np.float64)
-    y = np.concatenate([ds.y_val[target].numpy(), ds.y_test[target].numpy()])
-    raw = x_n * ds.std + ds.mean if ds.mean is not None else x_n
+    shifted = scenario.kind == "builtin_shifted"
+    raw_ds = _raw_dataset(ref, shifted)  # exact raw values: de-normalizing would blur 0/1 and whole numbers
+    raw = np.concatenate([raw_ds.x_val.numpy(), raw_ds.x_test.numpy()]).astype(np.float64)
+    y = np.concatenate([raw_ds.y_val[target].numpy(), raw_ds.y_test[target].numpy()])
+    if shifted:
+        x = ((raw - ds.mean) / ds.std).astype(np.float32) if ds.mean is not None else raw.astype(np.float32)
+        return DeploymentSet(f"{ds.name} (shifted)", frame_from_array(raw, ref.names), x, y,
+                             np.ones(len(y), bool), EncodingReport(), False)
     names = ref.names
     sd = np.asarray([np.nanstd(ref.frame.columns[n]) or 1.0 for n in names])
     features = list(scenario.features) or names[:1]
@@ -94,10 +90,20 @@ def from_scenario(ref: Reference, scenario: Scenario) -> DeploymentSet:
                          np.ones(len(y), bool), EncodingReport(), scenario.kind == "ramp")
 
 
+def _raw_dataset(ref: Reference, shifted: bool):
+    import copy
+
+    from core.data import load_dataset
+    spec = copy.copy(ref.project.data)
+    spec.normalize = False
+    return load_dataset(spec, ref.project.base_dir, shifted=shifted)
+
+
 def drift_report(ref: Reference, new: DeploymentSet, scorer: Scorer | None = None) -> DriftReport:
     rep = compare(ref.frame, new.frame, names=ref.names)
     if scorer is not None:
-        ref_out = scorer.outputs(ref.dataset.x_train)
+        # held-out rows as the model's reference: on its own training rows a model is over-confident
+        ref_out = scorer.outputs(ref.dataset.x_val)
         new_out = scorer.outputs(new.x)
         rc, nc = scorer.confidence(ref_out), scorer.confidence(new_out)
         if rc is not None:
