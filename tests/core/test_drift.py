@@ -221,3 +221,35 @@ def test_deployment_scenarios_and_difference_in_words(diagnosis_model):
     assert "age" in {f.name for f in drift_report(ref, builtin).drifted}
     balance = from_scenario(ref, Scenario("balance", shares=(0.1, 0.1, 0.8)))
     assert np.mean(balance.y == 2) == pytest.approx(0.8, abs=0.01)
+
+
+def test_drift_cli_with_project_and_model(diagnosis_model, tmp_path):
+    project, model = diagnosis_model
+    from core.drift.streams import diagnosis_stream
+    header, rows = diagnosis_stream(n=2000)
+    _write_csv(tmp_path / "before.csv", header, rows[:600])
+    _write_csv(tmp_path / "after.csv", header, rows[-600:])
+    code, out = _run(["drift", str(tmp_path / "before.csv"), str(tmp_path / "after.csv"), "--project", str(project),
+                      "--model", str(model), "--json"])
+    assert code == 0, out
+    doc = json.loads(out[-1])
+    assert doc["verdict"] == "drift" and {f["name"] for f in doc["features"] if f["drifted"]} == {"glucose",
+                                                                                               "blood_pressure"}
+    assert len(doc["features"]) == 8  # the project's inputs only: not time, not the targets
+    assert doc["output"]["what"] == "confidence" and any(line.startswith("model output:") for line in out)
+    code, out = _run(["drift", str(tmp_path / "before.csv"), str(tmp_path / "before.csv"), "--project", str(project)])
+    assert code == 0 and out[0].startswith("verdict: stable")
+
+
+def test_monitor_orders_rows_by_a_time_column(diagnosis_model, tmp_path):
+    project, model = diagnosis_model
+    from core.drift.streams import diagnosis_stream
+    header, rows = diagnosis_stream(n=2000)
+    shuffled = [rows[i] for i in np.random.default_rng(0).permutation(len(rows))]
+    for i, r in enumerate(rows):
+        r[0] = i  # a time per row, so the order is fully defined
+    _write_csv(tmp_path / "shuffled.csv", header, shuffled)
+    code, out = _run(["monitor", str(project), str(tmp_path / "shuffled.csv"), "--model", str(model), "--json"])
+    assert code == 0
+    kinds = {f["kind"]: f for f in json.loads(out[-1])["findings"]}
+    assert 0.35 * 2000 <= kinds["input_drift"]["start_row"] < 0.75 * 2000
