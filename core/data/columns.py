@@ -45,13 +45,13 @@ class EncodingReport:
     unseen: dict[str, dict[str, int]] = field(default_factory=dict)  # column -> {category: count}
     left_out: list[str] = field(default_factory=list)          # columns not used, and why
     fills: dict[str, float | str] = field(default_factory=dict)
+    one_hot: list[str] = field(default_factory=list)              # categorical inputs
 
     def notes(self) -> list[str]:
         """Sentences for ``check`` and the Data panel."""
         out = []
-        cats = [f"{c} ({k})" for c, k in self.kinds.items() if k == CATEGORICAL]
-        if cats:
-            out.append("one-hot: " + ", ".join(cats))
+        if self.one_hot:
+            out.append("one-hot: " + ", ".join(self.one_hot))
         if self.filled:
             out.append("missing values filled: " + ", ".join(
                 f"{c} {n:,} cell{'s' if n != 1 else ''} with {_fmt(self.fills.get(c))}" for c, n in self.filled.items()))

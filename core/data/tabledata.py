@@ -85,6 +85,7 @@ def prepare_table(table: Table, target: object, features: object, task: str, mis
     kinds = {name: check_feature(table, name, set(stored)) for name in chosen}
     for name in chosen:
         report.kinds[name] = CATEGORICAL if kinds[name] == CATEGORICAL else report.kinds[name]
+    report.one_hot = [n for n in chosen if kinds[n] == CATEGORICAL]
 
     keep = np.ones(table.n_rows, dtype=bool)
     for name in target_names:

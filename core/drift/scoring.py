@@ -30,7 +30,9 @@ class Scorer:
         self.head = head
         self.index = 0
         self.info = head.info
-        self.adapt = LOSSES.get(head.loss_name).extra["adapt"]
+        entry = LOSSES.get(head.loss_name)
+        self.adapt = getattr(entry, "adapt", None) or (lambda y, _info: y)
+        self.probabilities = getattr(entry, "probabilities", None)
         self.metric_name = "accuracy" if self.info.is_classification else "mae"
         self.x_val, self.y_val = dataset.x_val, dataset.y_val[head.target]
 
@@ -45,6 +47,9 @@ class Scorer:
         """Per row: the probability of the predicted class (classification), else ``None``."""
         if not self.info.is_classification:
             return None
+        if self.probabilities is not None:  # the loss knows how its head's values become probabilities
+            p = self.probabilities(out)
+            return (p.max(dim=-1).values if p.ndim > 1 else torch.maximum(p, 1 - p)).numpy()
         if out.ndim == 1 or out.shape[-1] == 1:
             p = torch.sigmoid(out.reshape(-1))
             return torch.maximum(p, 1 - p).numpy()
