@@ -57,6 +57,11 @@ def run(args, out: Out) -> int:
     for w in result.windows:
         out(f"{w.index:>6} {f'{w.start_row}-{w.end_row}':>13} {_fmt(w.loss):>7} {_fmt(w.metric):>8} "
             f"{w.drift_share:>6.0%} {_fmt(w.confidence, '.2f'):>6}  {', '.join(w.drifted_features[:6])}")
+    if scorer is not None and result.has_target:
+        from ..drift.deployment import compare_with_validation
+        overall = compare_with_validation(scorer, new)
+        if overall:
+            out(f"overall: {overall['message']}")
     if not result.findings:
         out("findings: none (no sustained drift, no decline)")
     for f in result.findings:

@@ -35,6 +35,12 @@ def choose_deployment_file(parent: QWidget | None, start_dir: str = "") -> str |
     return path or None
 
 
+def choose_weights_file(parent: QWidget | None, start_dir: str = "") -> str | None:
+    """Ask for saved weights; cancelling goes back to the window's own model (monkeypatched in tests)."""
+    path, _ = QFileDialog.getOpenFileName(parent, "Model weights", start_dir, "PyTorch weights (*.pt *.pth);;All files (*)")
+    return path or None
+
+
 class DeploymentView(QWidget):
     """Over a :class:`ProjectDocument`; ``model_provider()`` returns the window's trained model or None."""
 
@@ -76,10 +82,14 @@ class DeploymentView(QWidget):
         self.window_rows.setRange(10, 100_000)
         self.window_rows.setValue(100)
         self.window_rows.setPrefix("window ")
+        self.weights_button = QPushButton("Weights…")
+        self.weights_button.setToolTip("Use weights saved by losslab train --save-model instead of the window's model")
+        self.weights_button.clicked.connect(self._on_weights_clicked)
+        self.weights_path: str | None = None
         self.check_button = QPushButton("Check")
         self.check_button.setObjectName("deployment.check")
         self.check_button.clicked.connect(self.run_check)
-        for w in (self.source, self.features, self.k, self.window_rows, self.check_button):
+        for w in (self.source, self.features, self.k, self.window_rows, self.weights_button, self.check_button):
             row.addWidget(w)
         outer.addLayout(row)
 
@@ -134,6 +144,11 @@ class DeploymentView(QWidget):
         self.features.setVisible(kind in ("shift", "ramp"))
         self.k.setVisible(kind in ("shift", "ramp"))
 
+    def _on_weights_clicked(self) -> None:
+        start = str(self.document.path.parent) if self.document.path else ""
+        self.weights_path = choose_weights_file(self, start)
+        self.weights_button.setText(Path(self.weights_path).name if self.weights_path else "Weights…")
+
     def select_source(self, key: str) -> None:
         self.source.setCurrentIndex(self.source.findData(key))
 
@@ -166,12 +181,14 @@ class DeploymentView(QWidget):
                 return
         scenario = None if path else Scenario(kind, tuple(f.strip() for f in self.features.text().split(",") if f.strip()),
                                               self.k.value())
-        model = self.model_provider()
+        model = None if self.weights_path else self.model_provider()
+        weights = self.weights_path
         window = self.window_rows.value()
         if self.task is not None:
             self.task.cancel()
         task = self.task = BackgroundTask(lambda progress: check_deployment(
-            project, dataset, path=path, scenario=scenario, model=model, window=window, progress=progress), self)
+            project, dataset, path=path, scenario=scenario, model=model, model_path=weights, window=window,
+            progress=progress), self)
         task.progressed.connect(self._on_task_progressed)
         task.succeeded.connect(self._on_task_succeeded)
         task.failed.connect(self._on_task_failed)

@@ -171,8 +171,8 @@ class DataPanel(SettingsPanel):
         entry = DATASETS.get(d.source) if builtin else None
         _select(self.source, d.source)
         self.doc.setText(entry.doc if entry else (
-            "A CSV with a header row: numeric feature columns and the target column (the last one unless "
-            "you pick it)." if d.source == "csv" else "An .npz archive with arrays x (inputs) and y (targets)."))
+            "A CSV with a header row and one row per sample: numbers and categories. Pick each column's role "
+            "below (the target is the last column unless you pick another)." if d.source == "csv" else "An .npz archive with arrays x (inputs) and y (targets)."))
         self.params.setVisible(builtin)
         self.params.show_entry(entry, d.params if builtin else {}, self._on_params_committed)
         self.file_row.setVisible(not builtin)

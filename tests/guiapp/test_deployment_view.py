@@ -84,3 +84,20 @@ def test_file_without_target_and_a_bad_file(qtbot, view, tmp_path, monkeypatch):
     bad.write_bytes(b"\x00\x01binary")
     monkeypatch.setattr(deployment_view, "choose_deployment_file", lambda parent, start="": str(bad))
     assert _check(qtbot, view) is None and "binary" in view.verdict.text()
+
+
+def test_saved_weights_instead_of_the_window_model(qtbot, view, trained, tmp_path, monkeypatch):
+    import torch
+    _, model = trained
+    torch.save(model.state_dict(), tmp_path / "w.pt")
+    (tmp_path / "junk.pt").write_bytes(b"junk")
+    view.model_provider = lambda: None
+    monkeypatch.setattr(deployment_view, "choose_weights_file", lambda parent, start="": str(tmp_path / "w.pt"))
+    view.weights_button.click()
+    assert view.weights_button.text() == "w.pt"
+    view.select_source("stream")
+    check = _check(qtbot, view)
+    assert check is not None and check.comparison is not None
+    monkeypatch.setattr(deployment_view, "choose_weights_file", lambda parent, start="": str(tmp_path / "junk.pt"))
+    view.weights_button.click()
+    assert _check(qtbot, view) is None and "not a saved" in view.verdict.text()
