@@ -10,6 +10,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from core.data import DataError, load_dataset
 from core.data.csvfile import read_table
@@ -235,3 +237,37 @@ def test_prepare_keeps_the_split_and_rows(tmp_path):
     assert len(prep.rows) == 37 and sum(len(s) for s in prep.splits) == 37
     again = prepare_table(table, "label", None, "auto", "drop", None, 0.25, 0.0, 3)
     assert all(np.array_equal(a, b) for a, b in zip(prep.splits, again.splits))
+
+
+# --- no input crashes ----------------------------------------------------------------------------
+
+CELLS = st.sampled_from(["1", "2.5", "-3", "", "NA", "nan", "x", "y", "1e39", "inf", '"a,b"', '"1\n2"', " 4 ", "#N/A"])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.integers(1, 4), st.lists(st.lists(CELLS, min_size=1, max_size=5), max_size=12),
+       st.sampled_from([",", ";", "\t"]), st.sampled_from(["mean", "drop", "most_frequent"]),
+       st.sampled_from(["auto", "classification", "regression"]))
+def test_any_table_loads_or_is_refused_with_a_place(tmp_path_factory, n_cols, rows, sep, missing, task):
+    folder = tmp_path_factory.mktemp("fuzz")
+    header = sep.join(f"c{i}" for i in range(n_cols))
+    write(folder, header + "\n" + "\n".join(sep.join(r) for r in rows) + "\n")
+    try:
+        ds = load(folder, missing=missing, task=task)
+    except DataError as e:
+        assert e.where and str(e).startswith(e.where) and len(str(e)) < 600
+    else:
+        assert torch.isfinite(ds.x_train).all() and ds.n_train >= 1
+
+
+def test_a_project_that_says_nothing_trains_on_categories_and_gaps(tmp_path):
+    write(tmp_path, _table(80))
+    project = Project.load(ROOT / "resources/examples/csv-moons.losslab.json")
+    project.data.path, project.data.target, project.data.features, project.data.task = "data.csv", "label", None, "auto"
+    project.save(tmp_path / "p.losslab.json")
+    assert "missing" not in (tmp_path / "p.losslab.json").read_text()
+    r = subprocess.run([sys.executable, "-m", "core.cli", "train", str(tmp_path / "p.losslab.json"), "--epochs", "2",
+                        "--quiet", "--json"], cwd=ROOT, capture_output=True, text=True,
+                       env={**os.environ, "PYTHONPATH": str(ROOT), "LOSSLAB_HOME": str(tmp_path / "home")})
+    assert r.returncode == 0, r.stderr
+    assert '"status": "completed"' in r.stdout.splitlines()[-1]
