@@ -47,7 +47,8 @@ class DataSpec:
     normalize: bool = True
     #: CSV tables: missing cells "mean" (training mean / most frequent category), "most_frequent" or "drop"
     missing: str = "mean"
-    #: CSV tables: categorical column -> its categories (one-hot order), kept so later files map the same way
+    #: CSV tables: categorical column -> its categories (one-hot order), kept so later files map the same way;
+    #: a numeric column listed here is treated as categories ([] = take them from the training file)
     categories: dict[str, list[str]] = field(default_factory=dict)
 
 
@@ -377,8 +378,8 @@ def _parse_categories(v: Any, where: str) -> dict[str, list[str]]:
     if not isinstance(v, dict):
         _fail(where, "expected an object: column name -> list of its categories")
     for k, cats in v.items():
-        if not (isinstance(cats, list) and cats and all(isinstance(c, str) for c in cats)):
-            _fail(f"{where}.{k}", "expected a non-empty list of category names (text)")
+        if not (isinstance(cats, list) and all(isinstance(c, str) for c in cats)):
+            _fail(f"{where}.{k}", "expected a list of category names (text); [] takes them from the training file")
         if len(set(cats)) != len(cats):
             _fail(f"{where}.{k}", "names a category more than once; list each once")
     return {k: list(c) for k, c in v.items()}

@@ -46,6 +46,7 @@ class EncodingReport:
     left_out: list[str] = field(default_factory=list)          # columns not used, and why
     fills: dict[str, float | str] = field(default_factory=dict)
     one_hot: list[str] = field(default_factory=list)              # categorical inputs
+    text_columns: set[str] = field(default_factory=set)           # columns holding text (not numbers)
 
     def notes(self) -> list[str]:
         """Sentences for ``check`` and the Data panel."""

@@ -70,7 +70,8 @@ def prepare_table(table: Table, target: object, features: object, task: str, mis
     for name in stored:
         if name not in table.columns:
             raise _unknown("categories", table, name)
-    report = EncodingReport(kinds={n: c.kind for n, c in table.columns.items()})
+    report = EncodingReport(kinds={n: c.kind for n, c in table.columns.items()},
+                            text_columns={n for n, c in table.columns.items() if not c.is_numeric})
     chosen = _names(features, "features")
     if chosen is None:
         chosen, report.left_out = default_features(table, target_names, set(stored))
@@ -83,8 +84,6 @@ def prepare_table(table: Table, target: object, features: object, task: str, mis
         raise DataError("data.features", f"{table.shown} has no column left to use as an input; add feature "
                                           "columns or choose another target")
     kinds = {name: check_feature(table, name, set(stored)) for name in chosen}
-    for name in chosen:
-        report.kinds[name] = CATEGORICAL if kinds[name] == CATEGORICAL else report.kinds[name]
     report.one_hot = [n for n in chosen if kinds[n] == CATEGORICAL]
 
     keep = np.ones(table.n_rows, dtype=bool)

@@ -23,10 +23,12 @@ KIND_TIPS = {
 class ColumnPicker(QTableWidget):
     """Rows: column name, kind, role. ``on_roles(targets, features)`` is called after a role change."""
 
-    def __init__(self, on_roles: Callable[[list[str], list[str]], None], parent=None):
+    def __init__(self, on_roles: Callable[[list[str], list[str]], None], parent=None,
+                 on_kind: Callable[[str, str], None] | None = None):
         super().__init__(0, 3, parent)
         self.setObjectName("data.columns")
         self.on_roles = on_roles
+        self.on_kind = on_kind or (lambda _name, _kind: None)
         self.setHorizontalHeaderLabels(["column", "kind", "role"])
         self.verticalHeader().hide()
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -38,7 +40,10 @@ class ColumnPicker(QTableWidget):
         self.setMinimumHeight(120)
         self._names: list[str] = []
 
-    def show_columns(self, kinds: dict[str, str], targets: list[str], features: list[str]) -> None:
+    def show_columns(self, kinds: dict[str, str], targets: list[str], features: list[str],
+                     numbers: set[str] = frozenset(), as_categories: set[str] = frozenset()) -> None:
+        """``kinds``: detected kind per column; ``numbers``: columns of numbers (their kind can be switched
+        to categorical); ``as_categories``: those the project one-hots."""
         self._names = list(kinds)
         self.setRowCount(len(kinds))
         for i, (name, kind) in enumerate(kinds.items()):
@@ -48,6 +53,16 @@ class ColumnPicker(QTableWidget):
             k = QTableWidgetItem(kind)
             k.setToolTip(KIND_TIPS.get(kind, ""))
             self.setItem(i, 1, k)
+            if name in numbers and name not in targets:
+                # whole numbers that are really codes (a zip code, a product id) can be categories
+                box = QComboBox()
+                box.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+                box.addItems([kind, "categorical"])
+                box.setCurrentText("categorical" if name in as_categories else box.itemText(0))
+                box.setObjectName(f"kind.{name}")
+                box.setToolTip(KIND_TIPS["categorical"] + " (pick it for numbers that are codes)")
+                box.activated.connect(lambda _i, name=name, box=box: self.on_kind(name, box.currentText()))
+                self.setCellWidget(i, 1, box)
             combo = QComboBox()
             combo.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
             combo.addItems(ROLES)

@@ -131,7 +131,7 @@ class DataPanel(SettingsPanel):
 
         from .column_picker import ColumnPicker
         from .csv_load import CsvLoadRow
-        self.columns = ColumnPicker(self._on_columns_changed)
+        self.columns = ColumnPicker(self._on_columns_changed, on_kind=self._on_column_kind_changed)
         form.addRow("Columns", self.columns)
         self._columns_label = form.labelForField(self.columns)
         self.table_notes = QLabel()
@@ -199,7 +199,8 @@ class DataPanel(SettingsPanel):
             return
         targets = list(ds.targets)
         features = [c.name for c in ds.encoding.inputs]
-        self.columns.show_columns(report.kinds, targets, features)
+        numbers = {n for n in report.kinds if n not in report.text_columns}
+        self.columns.show_columns(report.kinds, targets, features, numbers, set(report.one_hot) & numbers)
         self.table_notes.setText("\n".join(report.notes()))
 
     def _fill_targets(self, entry, ds) -> None:
@@ -231,6 +232,16 @@ class DataPanel(SettingsPanel):
             self.load_row.start(text, lambda p: setattr(p.data, key, value))
             return None
         return self.edit(text, lambda p: setattr(p.data, key, value), f"data.{key}")
+
+    def _on_column_kind_changed(self, name: str, kind: str) -> None:
+        def change(p: Project) -> None:
+            cats = dict(p.data.categories)
+            if kind == "categorical":
+                cats[name] = []  # the load takes the categories from the training file
+            else:
+                cats.pop(name, None)
+            p.data.categories = cats
+        self.load_row.start(f"Treat {name} as {kind}", change)
 
     def _on_columns_changed(self, targets: list[str], features: list[str]) -> None:
         if not targets:

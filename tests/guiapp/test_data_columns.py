@@ -114,3 +114,19 @@ def test_progress_is_reported_and_cancel_raises_in_the_reader(tmp_path):
             raise Cancelled()
     with pytest.raises(Cancelled):
         read_table(path, "big.csv", stop)
+
+
+def test_numbers_that_are_codes_can_be_categories(qtbot, panel, doc, monkeypatch):
+    path = doc.path.parent / "codes.csv"
+    path.write_text("store,x,label\n" + "".join(f"{[101, 205, 333][i % 3]},{i},{i % 2}\n" for i in range(60)))
+    _load(qtbot, panel, monkeypatch, path)
+    box = panel.columns.findChild(QComboBox, "kind.store")
+    assert box.currentText() == "numeric" and doc.dataset.feature_names == ["store", "x"]
+    with qtbot.waitSignal(panel.load_row.loadFinished, timeout=20_000):
+        box.setCurrentText("categorical")
+        box.activated.emit(box.currentIndex())
+    assert doc.dataset.feature_names == ["store=101", "store=205", "store=333", "x"]
+    assert doc.project.data.categories == {"store": ["101", "205", "333"]}
+    assert panel.columns.findChild(QComboBox, "kind.store").currentText() == "categorical"
+    doc.undo_stack.undo()
+    assert doc.dataset.feature_names == ["store", "x"] and doc.project.data.categories == {}
