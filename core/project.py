@@ -45,6 +45,11 @@ class DataSpec:
     test_fraction: float = 0.0
     seed: int = 0
     normalize: bool = True
+    #: CSV tables: missing cells "mean" (training mean / most frequent category), "most_frequent" or "drop"
+    missing: str = "mean"
+    #: CSV tables: categorical column -> its categories (one-hot order), kept so later files map the same way;
+    #: a numeric column listed here is treated as categories ([] = take them from the training file)
+    categories: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -134,6 +139,10 @@ class Project:
             data["features"] = list(d.features)
         data.update(task=d.task, val_fraction=d.val_fraction, test_fraction=d.test_fraction, seed=d.seed,
                     normalize=d.normalize)
+        if d.missing != "mean":
+            data["missing"] = d.missing
+        if d.categories:
+            data["categories"] = {k: list(v) for k, v in d.categories.items()}
         t = self.training
         out: dict[str, Any] = {
             "format": FORMAT, "version": VERSION, "name": self.name, "data": data,
@@ -305,6 +314,7 @@ _P = {
     "seed": Param("seed", "int", 0, min=0, max=2**32 - 1),
     "normalize": Param("normalize", "bool", True),
     "task": Param("task", "choice", "auto", choices=TASKS),
+    "missing": Param("missing", "choice", "mean", choices=("mean", "most_frequent", "drop")),
     "epochs": Param("epochs", "int", 100, min=1, max=1_000_000),
     "batch_size": Param("batch_size", "int", 32, min=1, max=1 << 24),
     "l1": Param("l1", "float", 0.0, min=0.0, max=100.0),
@@ -320,7 +330,7 @@ _P = {
 def _parse_data(v: Any) -> DataSpec:
     w = "data"
     v = _obj(v, w, ("source", "params", "path", "target", "features", "task", "val_fraction", "test_fraction",
-                    "seed", "normalize"), ("source",))
+                    "seed", "normalize", "missing", "categories"), ("source",))
     source = v["source"]
     from .data import DATASETS  # the data package registers the built-in sources
     known = ["csv", "npz", *DATASETS.names()]
@@ -351,11 +361,24 @@ def _parse_data(v: Any) -> DataSpec:
                     val_fraction=_val(v.get("val_fraction", 0.2), f"{w}.val_fraction", _P["val_fraction"]),
                     test_fraction=_val(v.get("test_fraction", 0.0), f"{w}.test_fraction", _P["test_fraction"]),
                     seed=_val(v.get("seed", 0), f"{w}.seed", _P["seed"]),
-                    normalize=_val(v.get("normalize", True), f"{w}.normalize", _P["normalize"]))
+                    normalize=_val(v.get("normalize", True), f"{w}.normalize", _P["normalize"]),
+                    missing=_val(v.get("missing", "mean"), f"{w}.missing", _P["missing"]),
+                    categories=_parse_categories(v.get("categories", {}), f"{w}.categories"))
     if spec.val_fraction + spec.test_fraction >= 0.95:
         _fail(f"{w}.val_fraction", f"val_fraction + test_fraction is {spec.val_fraction + spec.test_fraction:g}: "
                                    "leave at least 5% of the data for training")
     return spec
+
+
+def _parse_categories(v: Any, where: str) -> dict[str, list[str]]:
+    if not isinstance(v, dict):
+        _fail(where, "expected an object: column name -> list of its categories")
+    for k, cats in v.items():
+        if not (isinstance(cats, list) and all(isinstance(c, str) for c in cats)):
+            _fail(f"{where}.{k}", "expected a list of category names (text); [] takes them from the training file")
+        if len(set(cats)) != len(cats):
+            _fail(f"{where}.{k}", "names a category more than once; list each once")
+    return {k: list(c) for k, c in v.items()}
 
 
 def _parse_model(v: Any) -> ModelSpec:

@@ -246,14 +246,23 @@ class ProjectDocument(QObject):
             return
         self._data_key = key
         from core.data import DataError, load_dataset
-        try:
-            self._dataset = load_dataset(self._project.data, self._project.base_dir)
-            self.data_error = ""
-        except (DataError, ValueError, OSError) as e:
-            self._dataset = None
-            self.data_error = str(e)
+        primed, self._primed = getattr(self, "_primed", None), None
+        if primed is not None and primed[0] == key:  # loaded on a background thread (a big CSV)
+            self._dataset, self.data_error = primed[1], primed[2]
+        else:
+            try:
+                self._dataset = load_dataset(self._project.data, self._project.base_dir)
+                self.data_error = ""
+            except (DataError, ValueError, OSError) as e:
+                self._dataset = None
+                self.data_error = str(e)
         self.datasetChanged.emit(self._dataset)
         self.dataErrorChanged.emit(self.data_error)
+
+    def prime_data(self, data: dict, base_dir, dataset, error: str = "") -> None:
+        """A dataset (or its error) loaded elsewhere for the data spec ``data`` (``to_dict()["data"]``):
+        the next reload for that spec uses it instead of reading the file again."""
+        self._primed = (repr(data) + str(base_dir), dataset, error)
 
     def _recheck(self) -> None:
         ds = self._dataset

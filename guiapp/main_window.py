@@ -226,6 +226,11 @@ class MainWindow(QMainWindow):
         c.runFailed.connect(lambda reason: self.statusBar().showMessage(f"Cannot run: {reason}", 10_000))
         from .runs.install import install_runs_and_studies
         install_runs_and_studies(self)
+        from .deployment import DeploymentView  # new data vs training data, the model over time
+        self.deployment_view = DeploymentView(self.document, lambda: getattr(c._last_result, "model", None))
+        self.deployment_dock = self._dock("Deployment", "dock.deployment", self.deployment_view, None)
+        self.tabifyDockWidget(self.findings_dock, self.deployment_dock)
+        self.findings_dock.raise_()
         return True
 
     # -- layout ------------------------------------------------------------------------------------
@@ -315,5 +320,7 @@ class MainWindow(QMainWindow):
             return
         self.autosaver.remove()
         self.save_layout()
+        if getattr(self, "deployment_view", None) is not None:
+            self.deployment_view.shutdown()
         event.accept()
 

@@ -23,6 +23,8 @@ _MODULES = (
     ("lr-find", "lr_find"),
     ("runs", "runs"),
     ("sweep", "sweep"),
+    ("drift", "drift"),
+    ("monitor", "monitor"),
 )
 COMMANDS = tuple(name for name, _ in _MODULES)
 VERBOSE_FLAGS = ("-v", "--verbose")

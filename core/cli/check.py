@@ -17,6 +17,8 @@ def run(args, out: Out) -> int:
     check, errors = check_project(project, dataset)
     out(f"project: {shorten(project.name, 120).strip(chr(34))} ({args.project})")
     out(f"data:    {dataset.summary()}")
+    for note in (dataset.table_report.notes() if getattr(dataset, "table_report", None) else []):
+        out(f"         {note}")
     rows = [(shorten(nid, 40).strip('"'), n.type, _fmt_shape(n.out_shape), f"{n.n_params:,}")
             for nid, n in check.nodes.items()]
     widths = [max(len(r[i]) for r in rows + [("node", "type", "output shape", "params")]) for i in range(4)]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -89,6 +89,9 @@ class Dataset:
     source: str = ""
     shifted: bool = False
     time_ordered: bool = False
+    #: CSV sources: how the table became inputs (core.data.columns EncodingReport / TableEncoding)
+    table_report: Any = None
+    encoding: Any = None
 
     @property
     def n_train(self) -> int:
@@ -207,11 +210,19 @@ def fit_normalization(x_train: np.ndarray, global_stats: bool) -> tuple[np.ndarr
 
     A std of zero (a constant feature) becomes 1 so that normalization never divides by zero.
     """
-    x = np.asarray(x_train, dtype=np.float64)
+    x = np.asarray(x_train)
     if global_stats:
-        mean, std = np.asarray(x.mean()), np.asarray(x.std())
+        x64 = x.astype(np.float64)
+        mean, std = np.asarray(x64.mean()), np.asarray(x64.std())
     else:
-        mean, std = x.mean(axis=0), x.std(axis=0)
+        # Two passes over row blocks in float64: exact like a float64 copy, without holding one
+        # (a million-row table would need 2x its float32 size more).
+        n = max(x.shape[0], 1)
+        mean = sum((x[i:i + 65536].sum(axis=0, dtype=np.float64) for i in range(0, x.shape[0], 65536)),
+                   np.zeros(x.shape[1:], np.float64)) / n
+        sq = sum((((x[i:i + 65536] - mean) ** 2).sum(axis=0) for i in range(0, x.shape[0], 65536)),
+                 np.zeros(x.shape[1:], np.float64))
+        std = np.sqrt(sq / n)
     std = np.where(std < 1e-12, 1.0, std)
     return mean.astype(np.float32), std.astype(np.float32)
 
@@ -237,22 +248,23 @@ def build_dataset(name: str, raw: RawData, splits: tuple[np.ndarray, np.ndarray,
     shifted variant reuses the original's); ignored when ``normalize`` is false.
     """
     input_shape = tuple(int(d) for d in raw.x.shape[1:])
-    parts = [raw.x[idx].astype(np.float32) for idx in splits]
+    parts = [raw.x[idx].astype(np.float32, copy=False) for idx in splits]
     mean = std = None
+    plot = input_shape in ((1,), (2,))
+    raw_parts = [p.copy() for p in parts] if plot else [None, None, None]
     if normalize:
         mean, std = stats if stats is not None else fit_normalization(parts[0], len(input_shape) > 1)
-        parts_n = [((p - mean) / std).astype(np.float32) for p in parts]
-    else:
-        parts_n = parts
+        for p in parts:  # in place: a big table is never held twice
+            p -= mean
+            p /= std
+    parts_n = parts
     ys = [{k: as_target_tensor(v[idx], raw.targets[k]) for k, v in raw.ys.items()} for idx in splits]
-    plot = input_shape in ((1,), (2,))
     return Dataset(
         name=name,
         x_train=as_input_tensor(parts_n[0]), x_val=as_input_tensor(parts_n[1]), x_test=as_input_tensor(parts_n[2]),
         y_train=ys[0], y_val=ys[1], y_test=ys[2],
         targets=dict(raw.targets), feature_names=list(raw.feature_names), input_shape=input_shape,
         mean=mean, std=std,
-        raw_train=parts[0].copy() if plot else None, raw_val=parts[1].copy() if plot else None,
-        raw_test=parts[2].copy() if plot else None,
+        raw_train=raw_parts[0], raw_val=raw_parts[1], raw_test=raw_parts[2],
         source=source, shifted=shifted, time_ordered=raw.ordered,
     )

@@ -8,7 +8,6 @@ from typing import Any
 
 import numpy as np
 
-from core.data.csvfile import read_csv
 from core.data.dataset import Dataset, RawData, build_dataset, check_fractions, split_indices
 from core.data.errors import DataError
 from core.data.npzfile import read_npz
@@ -18,7 +17,8 @@ from core.data.targets import TASKS
 
 _DEFAULTS: dict[str, Any] = {
     "source": None, "params": None, "path": None, "target": None, "features": None, "task": "auto",
-    "val_fraction": 0.2, "test_fraction": 0.0, "seed": 0, "normalize": True,
+    "val_fraction": 0.2, "test_fraction": 0.0, "seed": 0, "normalize": True, "missing": "mean",
+    "categories": None,
 }
 
 
@@ -98,18 +98,37 @@ def _read_file(spec: Any, source: str, base_dir: str | os.PathLike | None, task:
     path = _field(spec, "path")
     if not path or not isinstance(path, (str, os.PathLike)):
         raise DataError("data.path", f"a {source} source needs a file; set data.path to the {source} file")
-    p = resolve_path(path, base_dir)  # ~user, NUL bytes
-    if source == "csv":  # a FIFO, a device or a huge file is refused before the CSV reader opens it
-        try:
-            os.close(open_regular(p, str(path), DATA_MAX_BYTES, "a CSV file")[0])
-        except FileNotFoundError:
-            pass  # the reader says "file not found" with its own advice
-    reader = read_csv if source == "csv" else read_npz
-    raw = reader(p, str(path), _field(spec, "target"), _field(spec, "features"), task)
+    p = data_file_path(path, base_dir)
+    raw = read_npz(p, str(path), _field(spec, "target"), _field(spec, "features"), task)
     return Path(path).stem, raw
 
 
-def load_dataset(spec: Any, base_dir: str | os.PathLike | None = None, *, shifted: bool = False) -> Dataset:
+def data_file_path(path: str | os.PathLike, base_dir: str | os.PathLike | None) -> Path:
+    """``data.path`` resolved: ``~`` expanded (an unknown user is refused), relative paths start at
+    ``base_dir``, a NUL byte refused (:func:`core.data.safe_files.resolve_path`)."""
+    return resolve_path(path, base_dir)
+
+
+def _load_csv(spec: Any, base_dir, task: str, vf: float, tf: float, seed: int, normalize: bool,
+              progress) -> Dataset:
+    from core.data.tabledata import load_csv_dataset
+    if _field(spec, "params"):
+        _read_file(spec, "csv", base_dir, task)  # reports the stray params
+    path = _field(spec, "path")
+    if not path or not isinstance(path, (str, os.PathLike)):
+        raise DataError("data.path", "a csv source needs a file; set data.path to the csv file")
+    p = data_file_path(path, base_dir)
+    try:  # a FIFO, a device or a huge file is refused before the CSV reader opens it
+        os.close(open_regular(p, str(path), DATA_MAX_BYTES, "a CSV file")[0])
+    except FileNotFoundError:
+        pass  # the reader says "file not found" with its own advice
+    return load_csv_dataset(p, str(path), _field(spec, "target"),
+                            _field(spec, "features"), task, _field(spec, "missing"), _field(spec, "categories"),
+                            vf, tf, seed, normalize, progress)
+
+
+def load_dataset(spec: Any, base_dir: str | os.PathLike | None = None, *, shifted: bool = False,
+                 progress: Any = None) -> Dataset:
     """Build the :class:`Dataset` that ``spec`` (the project's data spec) describes.
 
     ``spec`` has the attributes (or keys) source, params, path, target, features, task,
@@ -121,7 +140,8 @@ def load_dataset(spec: Any, base_dir: str | os.PathLike | None = None, *, shifte
     ``shifted=True`` returns the built-in set's deployment variant (see each entry's
     ``shift_doc``), split the same way and normalized with the statistics fitted on the
     ORIGINAL training split, so a model trained on the original sees it as it would in use.
-    Any bad input raises :class:`DataError` naming the place.
+    Any bad input raises :class:`DataError` naming the place. ``progress(fraction)`` is called
+    while a CSV file is read and may raise ``core.data.csvfile.Cancelled``.
     """
     source, task, seed, normalize = _check_spec(spec)
     vf, tf = check_fractions(_field(spec, "val_fraction"), _field(spec, "test_fraction"))
@@ -129,6 +149,8 @@ def load_dataset(spec: Any, base_dir: str | os.PathLike | None = None, *, shifte
         if shifted:
             raise DataError("data.source", f"a {source} file has no built-in shifted variant; load the new "
                                            "data from its own file to compare it with the training data")
+        if source == "csv":
+            return _load_csv(spec, base_dir, task, vf, tf, seed, normalize, progress)
         name, raw = _read_file(spec, source, base_dir, task)
         ds = build_dataset(name, raw, _split(raw, vf, tf, seed, str(_field(spec, "path"))),
                            normalize=normalize, source=source)

@@ -32,6 +32,9 @@ FIELDS = {
                   help="Shuffles the split (the data set's own seed draws the data)."),
     "normalize": Param("normalize", "bool", True, help="Scale every input to mean 0 and standard deviation 1 "
                                                        "(fitted on the training split)."),
+    "missing": Param("missing", "choice", "mean", choices=("mean", "most_frequent", "drop"),
+                     help="Empty or NA cells of a CSV: fill with the training split's mean (most frequent "
+                          "category for text), with the most frequent value, or drop those rows."),
 }
 
 
@@ -126,9 +129,21 @@ class DataPanel(SettingsPanel):
         self.target.setEditable(False)
         form.addRow("Target", self.target)
 
+        from .column_picker import ColumnPicker
+        from .csv_load import CsvLoadRow
+        self.columns = ColumnPicker(self._on_columns_changed, on_kind=self._on_column_kind_changed)
+        form.addRow("Columns", self.columns)
+        self._columns_label = form.labelForField(self.columns)
+        self.table_notes = QLabel()
+        self.table_notes.setObjectName("data.notes")
+        self.table_notes.setWordWrap(True)
+        form.addRow(self.table_notes)
+        self.load_row = CsvLoadRow(self)
+        form.addRow(self.load_row)
+
         self.fields: dict[str, QWidget] = {}
-        for key, label in (("task", "Task"), ("val_fraction", "Validation"), ("test_fraction", "Test"),
-                           ("seed", "Split seed"), ("normalize", "Normalize")):
+        for key, label in (("task", "Task"), ("missing", "Missing values"), ("val_fraction", "Validation"),
+                           ("test_fraction", "Test"), ("seed", "Split seed"), ("normalize", "Normalize")):
             w = param_editor(FIELDS[key], getattr(self.document.project.data, key),
                              lambda v, key=key: self._set(key, v))
             w.setObjectName(f"data.{key}")
@@ -156,8 +171,8 @@ class DataPanel(SettingsPanel):
         entry = DATASETS.get(d.source) if builtin else None
         _select(self.source, d.source)
         self.doc.setText(entry.doc if entry else (
-            "A CSV with a header row: numeric feature columns and the target column (the last one unless "
-            "you pick it)." if d.source == "csv" else "An .npz archive with arrays x (inputs) and y (targets)."))
+            "A CSV with a header row and one row per sample: numbers and categories. Pick each column's role "
+            "below (the target is the last column unless you pick another)." if d.source == "csv" else "An .npz archive with arrays x (inputs) and y (targets)."))
         self.params.setVisible(builtin)
         self.params.show_entry(entry, d.params if builtin else {}, self._on_params_committed)
         self.file_row.setVisible(not builtin)
@@ -171,6 +186,22 @@ class DataPanel(SettingsPanel):
         self.error.setVisible(bool(self.document.data_error))
         self.summary.setText(ds.summary() if ds is not None else "")
         self.preview.show_dataset(ds)
+        self._show_columns(d, ds)
+
+    def _show_columns(self, d, ds) -> None:
+        report = getattr(ds, "table_report", None) if d.source == "csv" else None
+        self.columns.setVisible(report is not None)
+        if self._columns_label is not None:
+            self._columns_label.setVisible(report is not None)
+        self.fields["missing"].setVisible(d.source == "csv")
+        self.table_notes.setVisible(report is not None and bool(report.notes()))
+        if report is None:
+            return
+        targets = list(ds.targets)
+        features = [c.name for c in ds.encoding.inputs]
+        numbers = {n for n in report.kinds if n not in report.text_columns}
+        self.columns.show_columns(report.kinds, targets, features, numbers, set(report.one_hot) & numbers)
+        self.table_notes.setText("\n".join(report.notes()))
 
     def _fill_targets(self, entry, ds) -> None:
         d = self.document.project.data
@@ -196,7 +227,34 @@ class DataPanel(SettingsPanel):
 
     # -- editing -----------------------------------------------------------------------------------
     def _set(self, key: str, value: Any) -> str | None:
-        return self.edit(f"Set data {key.replace('_', ' ')}", lambda p: setattr(p.data, key, value), f"data.{key}")
+        text = f"Set data {key.replace('_', ' ')}"
+        if self.document.project.data.source == "csv":  # a big table is read off the GUI thread
+            self.load_row.start(text, lambda p: setattr(p.data, key, value))
+            return None
+        return self.edit(text, lambda p: setattr(p.data, key, value), f"data.{key}")
+
+    def _on_column_kind_changed(self, name: str, kind: str) -> None:
+        def change(p: Project) -> None:
+            cats = dict(p.data.categories)
+            if kind == "categorical":
+                cats[name] = []  # the load takes the categories from the training file
+            else:
+                cats.pop(name, None)
+            p.data.categories = cats
+        self.load_row.start(f"Treat {name} as {kind}", change)
+
+    def _on_columns_changed(self, targets: list[str], features: list[str]) -> None:
+        if not targets:
+            self.document.editRefused.emit("Pick a target column: the model needs something to predict")
+            return self.refresh()
+        if not features:
+            self.document.editRefused.emit("Pick at least one feature column")
+            return self.refresh()
+        def change(p: Project) -> None:
+            p.data.target = targets[0] if len(targets) == 1 else list(targets)
+            p.data.features = list(features)
+            p.data.categories = {}  # the load stores the categories of the new inputs
+        self.load_row.start("Choose the columns", change)
 
     def _on_params_committed(self, name: str, value: Any) -> str | None:
         def change(p: Project) -> None:
@@ -214,6 +272,7 @@ class DataPanel(SettingsPanel):
         def change(p: Project) -> None:
             p.data.source, p.data.params, p.data.path, p.data.task = source, {}, None, "auto"
             p.data.target = p.data.features = None  # a built-in set knows its targets and their tasks
+            p.data.categories = {}
         self.edit(f"Use the {source} data", change)
 
     def _on_browse_clicked(self) -> None:
@@ -233,7 +292,11 @@ class DataPanel(SettingsPanel):
             if not keep_target:
                 p.data.target = p.data.features = None
                 p.data.task = "auto"
-        self.edit(f"Load {Path(chosen).name}", change)
+            p.data.categories = {}
+        if kind == "csv":
+            self.load_row.start(f"Load {Path(chosen).name}", change)
+        else:
+            self.edit(f"Load {Path(chosen).name}", change)
 
     def _on_target_activated(self, index: int) -> None:
         value = self.target.itemData(index)

@@ -306,8 +306,8 @@ GOOD = "age,bmi,label\n" + "\n".join(f"{20 + i},{22 + i % 5},{i % 2}" for i in r
     ("a,b,label\n1,2,0\n3,4,1\n5,6\n7,8,1\n", "bad.csv line 4", ["2 fields", "header has 3"]),
     ("age,bmi,label\n1,2,0\n3,4,1\n" + "5,6,0\n" * 8 + "abc,7,1\n", "bad.csv line 12, column 'age'",
      ["'abc' is not a number", "data.features"]),
-    ("age,bmi,label\n1,,0\n3,4,1\n", "bad.csv line 2, column 'bmi'", ["empty"]),
-    ("age,bmi,label\n1,nan,0\n3,4,1\n", "bad.csv line 2, column 'bmi'", ["finite"]),
+    ("age,bmi,label\n1,1e39,0\n3,4,1\n", "bad.csv line 2, column 'bmi'", ["'1e39' is too large", "32-bit"]),
+    ("age,bmi,label\n1,-inf,0\n3,4,1\n", "bad.csv line 2, column 'bmi'", ["finite"]),
     ("age,age,label\n1,2,0\n", "bad.csv line 1", ["more than once"]),
     ("age,bmi,label\n1,2,5\n3,4,5\n5,6,5\n", "bad.csv column 'label'", ["same value", "another target"]),
 ])

@@ -136,7 +136,7 @@ def test_split_fractions_refused_together_say_why(doc, data):
     assert "val_fraction" in data.fields["test_fraction"].error_text()
 
 
-def test_csv_file_is_stored_relative_and_errors_are_shown(doc, data, tmp_path, monkeypatch):
+def test_csv_file_is_stored_relative_and_errors_are_shown(doc, data, tmp_path, monkeypatch, qtbot):
     folder = tmp_path / "proj"
     folder.mkdir()
     doc.save(folder / "p.losslab.json")
@@ -144,14 +144,16 @@ def test_csv_file_is_stored_relative_and_errors_are_shown(doc, data, tmp_path, m
     good.parent.mkdir()
     good.write_text("a,b,label\n" + "\n".join(f"{i},{i * 2 % 7},{i % 2}" for i in range(50)) + "\n")
     monkeypatch.setattr(data_panel, "choose_data_file", lambda parent, kind, start="": str(good))
-    data.source.activated.emit(data.source.findData("csv"))
+    with qtbot.waitSignal(data.load_row.loadFinished):  # CSV files load off the GUI thread
+        data.source.activated.emit(data.source.findData("csv"))
     assert doc.project.data.source == "csv" and doc.project.data.path == "data/t.csv"
     assert doc.data_error == "" and data.path.text() == "data/t.csv"
     assert [data.target.itemText(i) for i in range(data.target.count())][:2] == ["(last column)", "label"]
     bad = folder / "bad.csv"
-    bad.write_text("a,b,label\n1,2,0\n3,oops,1\n")
+    bad.write_text("a,b,label\n1,2,0\n3,oops,1\n" + "5,6,0\n" * 5)
     monkeypatch.setattr(data_panel, "choose_data_file", lambda parent, kind, start="": str(bad))
-    data.file_row.findChild(data_panel.QPushButton).click()
+    with qtbot.waitSignal(data.load_row.loadFinished):
+        data.file_row.findChild(data_panel.QPushButton).click()
     assert doc.data_error and data.error.isVisibleTo(data) and "oops" in data.error.text()
     assert "line 3" in data.error.text()
 

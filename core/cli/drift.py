@@ -1,0 +1,83 @@
+"""``losslab drift REFERENCE NEW``: does NEW come from the same distribution as REFERENCE, feature by feature?"""
+from __future__ import annotations
+
+import json
+
+from .common import Out, UserError
+
+NAME = "drift"
+HELP = "compare two CSV files feature by feature (KS / chi-square / PSI) and give a verdict"
+
+
+def add_arguments(c) -> None:
+    c.add_argument("reference", help="the reference CSV (for example the training data)")
+    c.add_argument("new", help="the new CSV (for example what the model sees in use)")
+    c.add_argument("--project", metavar="P", help="a *.losslab.json: compare its input columns, with its kinds")
+    c.add_argument("--model", metavar="FILE", help="weights from losslab train --save-model (needs --project): "
+                                                   "also compare the model's confidence/predictions")
+    c.add_argument("--json", action="store_true", help="print {verdict, features} as JSON on the last line")
+
+
+def run(args, out: Out) -> int:
+    from ..data import DataError
+    from ..data.csvfile import read_table
+    from ..drift import compare, frame_from_table
+    from ..project import ProjectError
+    if args.model and not args.project:
+        raise UserError("--model needs --project (the model's graph and its inputs come from the project)")
+    try:
+        ref_table = read_table(_path(args.reference), args.reference)
+        new_table = read_table(_path(args.new), args.new)
+        if args.project:
+            report = _with_project(args, ref_table, new_table)
+        else:
+            ref = frame_from_table(ref_table)
+            missing = [n for n in ref.names if n not in new_table.columns]
+            if missing:
+                raise UserError(f"{args.new}: has no column {missing[0]!r}, which {args.reference} has; compare files "
+                                "with the same columns")
+            cats = {n for n, k in ref.kinds.items() if k == "categorical"}
+            _same_kinds(ref, new_table, args.new)
+            report = compare(ref, frame_from_table(new_table, ref.names, cats))
+    except (DataError, ProjectError) as e:
+        raise UserError(str(e)) from None
+    if not report.features:
+        raise UserError(f"{args.reference}: no numeric or categorical column to compare")
+    for line in report.lines():
+        out(line)
+    if args.json:
+        d = report.to_dict()
+        if report.output is not None:
+            d["output"] = report.output
+        out(json.dumps(d))
+    return 0
+
+
+def _path(p: str):
+    from ..data.loader import data_file_path
+    return data_file_path(p, None)
+
+
+def _same_kinds(ref, table, shown: str) -> None:
+    for n, kind in ref.kinds.items():
+        if kind == "numeric" and not table.columns[n].is_numeric:
+            raise UserError(f"{shown} column {n!r}: holds text where the reference has numbers")
+
+
+def _with_project(args, ref_table, new_table):
+    from ..drift.deployment import DeploymentSet, drift_report, from_table
+    from ..drift.reference import project_reference
+    from ..project import Project
+    project = Project.load(args.project)
+    ref = project_reference(project)
+    # the REFERENCE file, read with the project's columns and kinds, replaces the training split
+    ref.frame = ref.new_frame(ref_table)
+    new: DeploymentSet = from_table(ref, new_table)
+    scorer = None
+    if args.model:
+        from ..drift.scoring import ModelFileError, Scorer
+        try:
+            scorer = Scorer(project, ref.dataset, args.model)
+        except ModelFileError as e:
+            raise UserError(str(e)) from None
+    return drift_report(ref, new, scorer)

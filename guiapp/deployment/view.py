@@ -1,0 +1,289 @@
+"""The Deployment tab: what happens to the model on data from real use.
+
+Pick a file (the bundled example stream, or any CSV with the training columns) or a scenario (a
+shift of chosen features, a gradual ramp, another class balance, label noise, the built-in
+shifted variant), press Check. The verdict shows as a traffic light; the features are listed
+most drifted first; a click on one overlays its training and new histograms; the over-time plot
+shows loss per window against the validation band, the share of drifted features, and the
+``input_drift`` / ``performance_decline`` findings. The work runs on a background thread.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFileDialog, QFrame, QHBoxLayout,
+                               QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QScrollArea, QSpinBox,
+                               QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from .background import BackgroundTask
+from .plots import FeatureHistogram, OverTimePlot
+
+SOURCES = (("stream", "Example stream (drifts over time)"), ("file", "CSV file…"),
+           ("shift", "Scenario: shift features by k sd"), ("ramp", "Scenario: gradual ramp of that shift"),
+           ("balance", "Scenario: other class balance"), ("label_noise", "Scenario: label noise"),
+           ("builtin_shifted", "Scenario: the data set's shifted variant"))
+LIGHTS = {"green": ("#2e9d4b", "stable: the new data looks like the training data"),
+          "amber": ("#d9a400", "some features (or the model's confidence) moved"),
+          "red": ("#cc3333", "drift: the new data differs from the training data")}
+
+
+def choose_deployment_file(parent: QWidget | None, start_dir: str = "") -> str | None:
+    """Ask for a CSV (monkeypatched in tests)."""
+    path, _ = QFileDialog.getOpenFileName(parent, "Deployment data", start_dir, "CSV files (*.csv *.tsv *.txt);;All files (*)")
+    return path or None
+
+
+def choose_weights_file(parent: QWidget | None, start_dir: str = "") -> str | None:
+    """Ask for saved weights; cancelling goes back to the window's own model (monkeypatched in tests)."""
+    path, _ = QFileDialog.getOpenFileName(parent, "Model weights", start_dir, "PyTorch weights (*.pt *.pth);;All files (*)")
+    return path or None
+
+
+class DeploymentView(QWidget):
+    """Over a :class:`ProjectDocument`; ``model_provider()`` returns the window's trained model or None."""
+
+    checkFinished = Signal(object)     # DeploymentCheck, or None when it failed (message in .error)
+
+    def __init__(self, document, model_provider: Callable[[], Any] | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.document = document
+        self.model_provider = model_provider or (lambda: None)
+        self.result = None
+        self.error = ""
+        self.file_path: str | None = None
+        self.task: BackgroundTask | None = None
+        # in a scroll area: the tab shares a dock and must not raise the window's minimum size
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        QVBoxLayout(self).addWidget(scroll)
+        self.layout().setContentsMargins(0, 0, 0, 0)
+        body = QWidget()
+        body.setMinimumSize(640, 360)
+        scroll.setWidget(body)
+        outer = QVBoxLayout(body)
+
+        row = QHBoxLayout()
+        self.source = QComboBox()
+        self.source.setObjectName("deployment.source")
+        for key, text in SOURCES:
+            self.source.addItem(text, key)
+        self.source.currentIndexChanged.connect(self._on_source_changed)
+        self.features = QLineEdit()
+        self.features.setPlaceholderText("features to shift (comma-separated)")
+        self.k = QDoubleSpinBox()
+        self.k.setRange(-10, 10)
+        self.k.setValue(1.0)
+        self.k.setPrefix("k = ")
+        self.k.setSuffix(" sd")
+        self.window_rows = QSpinBox()
+        self.window_rows.setRange(10, 100_000)
+        self.window_rows.setValue(100)
+        self.window_rows.setPrefix("window ")
+        self.weights_button = QPushButton("Weights…")
+        self.weights_button.setToolTip("Use weights saved by losslab train --save-model instead of the window's model")
+        self.weights_button.clicked.connect(self._on_weights_clicked)
+        self.weights_path: str | None = None
+        self.check_button = QPushButton("Check")
+        self.check_button.setObjectName("deployment.check")
+        self.check_button.clicked.connect(self.run_check)
+        for w in (self.source, self.features, self.k, self.window_rows, self.weights_button, self.check_button):
+            row.addWidget(w)
+        outer.addLayout(row)
+
+        status = QHBoxLayout()
+        self.light = QLabel()
+        self.light.setFixedSize(22, 22)
+        self.light.setObjectName("deployment.light")
+        self.verdict = QLabel("Pick deployment data and press Check.")
+        self.verdict.setWordWrap(True)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 100)
+        self.progress.hide()
+        status.addWidget(self.light)
+        status.addWidget(self.verdict, 1)
+        status.addWidget(self.progress)
+        outer.addLayout(status)
+        self.words = QLabel()
+        self.words.setObjectName("deployment.words")
+        self.words.setWordWrap(True)
+        self.words.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        outer.addWidget(self.words)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        self.table = QTableWidget(0, 6)
+        self.table.setObjectName("deployment.features")
+        self.table.setHorizontalHeaderLabels(["feature", "test", "statistic", "p (corr.)", "PSI", "outside"])
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.itemSelectionChanged.connect(self._on_table_itemSelectionChanged)
+        self.histogram = FeatureHistogram()
+        self.over_time = OverTimePlot()
+        split.addWidget(self.table)
+        split.addWidget(self.histogram)
+        split.addWidget(self.over_time)
+        split.setSizes([320, 300, 420])
+        for w in (self.table, self.histogram, self.over_time, split):
+            w.setMinimumHeight(60)
+            w.setMinimumWidth(60)
+        self.source.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.source.setMinimumContentsLength(10)
+        self.features.setMinimumWidth(60)
+        outer.addWidget(split, 1)
+        self._on_source_changed()
+        self._set_light(None)
+
+    # -- choosing ---------------------------------------------------------------------------------
+    def _on_source_changed(self, _index: int = 0) -> None:
+        kind = self.source.currentData()
+        self.features.setVisible(kind in ("shift", "ramp"))
+        self.k.setVisible(kind in ("shift", "ramp"))
+
+    def _on_weights_clicked(self) -> None:
+        start = str(self.document.path.parent) if self.document.path else ""
+        self.weights_path = choose_weights_file(self, start)
+        self.weights_button.setText(Path(self.weights_path).name if self.weights_path else "Weights…")
+
+    def select_source(self, key: str) -> None:
+        self.source.setCurrentIndex(self.source.findData(key))
+
+    def _stream_path(self) -> Path | None:
+        from core.drift.streams import stream_path
+        source = self.document.project.data.source
+        p = stream_path(source)
+        return p if p.is_file() else None
+
+    # -- running ----------------------------------------------------------------------------------
+    def run_check(self) -> None:
+        """Start a check of the chosen data on a background thread."""
+        from core.drift.check import check_deployment
+        from core.drift.scenarios import Scenario
+        kind = self.source.currentData()
+        project = self.document.project.copy()
+        dataset = self.document.dataset
+        if dataset is None:
+            return self._show_error(self.document.data_error or "the project's data is not loaded")
+        path = None
+        if kind == "stream":
+            path = self._stream_path()
+            if path is None:
+                return self._show_error(f"no example stream for the {project.data.source} data; the bundled ones are "
+                                        "for diagnosis, fraud and demand: pick a CSV file or a scenario")
+        elif kind == "file":
+            start = str(self.document.path.parent) if self.document.path else ""
+            path = choose_deployment_file(self, start)
+            if path is None:
+                return
+        scenario = None if path else Scenario(kind, tuple(f.strip() for f in self.features.text().split(",") if f.strip()),
+                                              self.k.value())
+        model = None if self.weights_path else self.model_provider()
+        weights = self.weights_path
+        window = self.window_rows.value()
+        if self.task is not None:
+            self.task.cancel()
+        task = self.task = BackgroundTask(lambda progress: check_deployment(
+            project, dataset, path=path, scenario=scenario, model=model, model_path=weights, window=window,
+            progress=progress), self)
+        task.progressed.connect(self._on_task_progressed)
+        task.succeeded.connect(self._on_task_succeeded)
+        task.failed.connect(self._on_task_failed)
+        task.cancelled.connect(self._on_task_cancelled)
+        self.progress.setValue(0)
+        self.progress.show()
+        self.check_button.setEnabled(False)
+        task.start()
+
+    def _finish(self) -> bool:
+        task = self.sender()
+        task.wait()
+        task.deleteLater()
+        if task is not self.task:
+            return False
+        self.task = None
+        self.progress.hide()
+        self.check_button.setEnabled(True)
+        return True
+
+    @Slot(float)
+    def _on_task_progressed(self, f: float) -> None:
+        if self.sender() is self.task:
+            self.progress.setValue(int(f * 100))
+
+    @Slot(object)
+    def _on_task_succeeded(self, check) -> None:
+        if self._finish():
+            self.show_check(check)
+
+    @Slot(str)
+    def _on_task_failed(self, message: str) -> None:
+        if self._finish():
+            self._show_error(message)
+
+    @Slot()
+    def _on_task_cancelled(self) -> None:
+        self._finish()
+
+    def shutdown(self) -> None:
+        """Stop and wait for a running check (window close)."""
+        if self.task is not None:
+            self.task.cancel()
+            self.task.wait()
+
+    # -- showing ----------------------------------------------------------------------------------
+    def _set_light(self, light: str | None) -> None:
+        color = LIGHTS[light][0] if light else "#9a9a9a"
+        self.light.setStyleSheet(f"background: {color}; border-radius: 11px; border: 1px solid #555;")
+        self.light.setToolTip(LIGHTS[light][1] if light else "not checked yet")
+
+    def _show_error(self, message: str) -> None:
+        self.error = message
+        self.result = None
+        self._set_light(None)
+        self.verdict.setText(f"Cannot check: {message}")
+        self.checkFinished.emit(None)
+
+    def show_check(self, check) -> None:
+        self.result, self.error = check, ""
+        rep = check.report
+        self._set_light(check.light)
+        self.verdict.setText(f"<b>{rep.verdict}</b> — {check.name}: {len(rep.drifted)} of {len(rep.features)} features "
+                             f"drifted. {LIGHTS[check.light][1]}.")
+        lines = []
+        if check.comparison:
+            lines.append(check.comparison["message"])
+        if rep.output:
+            lines.append("model " + rep.output["message"])
+        if check.monitor is not None:
+            lines.extend(f"{f.kind.replace('_', ' ')}: {f.message}" for f in check.monitor.findings)
+        lines.extend(check.notes)
+        self.words.setText("\n".join(lines))
+        self._fill_table(rep)
+        self.over_time.show_result(check.monitor)
+        self.checkFinished.emit(check)
+
+    def _fill_table(self, rep) -> None:
+        feats = rep.sorted()
+        self.table.setRowCount(len(feats))
+        for i, f in enumerate(feats):
+            cells = [f.name, f.test, f"{f.statistic:.3g}", f"{f.p_adjusted:.2g}", f"{f.psi:.3f}", f"{f.out_of_range:.1%}"]
+            for j, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if f.drifted:
+                    font = item.font()
+                    font.setBold(True)
+                    item.setFont(font)
+                self.table.setItem(i, j, item)
+        if feats:
+            self.table.selectRow(0)
+
+    def _on_table_itemSelectionChanged(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows or self.result is None:
+            return
+        name = self.table.item(rows[0].row(), 0).text()
+        self.histogram.show_values(name, *self.result.values(name))

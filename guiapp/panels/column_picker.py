@@ -1,0 +1,86 @@
+"""The Data panel's column picker: each column of a CSV with its detected kind and its role.
+
+A click on a role makes a column the target, a feature, or leaves it out; no JSON to edit. The
+kinds come from the loaded table (numeric, categorical, text id, constant, empty).
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHeaderView, QTableWidget, QTableWidgetItem
+
+ROLES = ("feature", "target", "not used")
+KIND_TIPS = {
+    "numeric": "numbers: one input",
+    "categorical": "a few distinct texts: one input per category (one-hot)",
+    "text id": "nearly every row differs: an identifier or free text, left out by default",
+    "constant": "the same value in every row: no information",
+    "empty": "no values at all",
+}
+
+
+class ColumnPicker(QTableWidget):
+    """Rows: column name, kind, role. ``on_roles(targets, features)`` is called after a role change."""
+
+    def __init__(self, on_roles: Callable[[list[str], list[str]], None], parent=None,
+                 on_kind: Callable[[str, str], None] | None = None):
+        super().__init__(0, 3, parent)
+        self.setObjectName("data.columns")
+        self.on_roles = on_roles
+        self.on_kind = on_kind or (lambda _name, _kind: None)
+        self.setHorizontalHeaderLabels(["column", "kind", "role"])
+        self.verticalHeader().hide()
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        h = self.horizontalHeader()
+        h.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        h.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        h.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.setMinimumHeight(120)
+        self._names: list[str] = []
+
+    def show_columns(self, kinds: dict[str, str], targets: list[str], features: list[str],
+                     numbers: set[str] = frozenset(), as_categories: set[str] = frozenset()) -> None:
+        """``kinds``: detected kind per column; ``numbers``: columns of numbers (their kind can be switched
+        to categorical); ``as_categories``: those the project one-hots."""
+        self._names = list(kinds)
+        self.setRowCount(len(kinds))
+        for i, (name, kind) in enumerate(kinds.items()):
+            item = QTableWidgetItem(name)
+            item.setToolTip(name)
+            self.setItem(i, 0, item)
+            k = QTableWidgetItem(kind)
+            k.setToolTip(KIND_TIPS.get(kind, ""))
+            self.setItem(i, 1, k)
+            if name in numbers and name not in targets:
+                # whole numbers that are really codes (a zip code, a product id) can be categories
+                box = QComboBox()
+                box.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+                box.addItems([kind, "categorical"])
+                box.setCurrentText("categorical" if name in as_categories else box.itemText(0))
+                box.setObjectName(f"kind.{name}")
+                box.setToolTip(KIND_TIPS["categorical"] + " (pick it for numbers that are codes)")
+                box.activated.connect(lambda _i, name=name, box=box: self.on_kind(name, box.currentText()))
+                self.setCellWidget(i, 1, box)
+            combo = QComboBox()
+            combo.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            combo.addItems(ROLES)
+            combo.setCurrentText("target" if name in targets else "feature" if name in features else "not used")
+            combo.setObjectName(f"role.{name}")
+            combo.activated.connect(lambda _i, name=name: self._on_role_activated(name))
+            self.setCellWidget(i, 2, combo)
+        self.setFixedHeight(min(320, 30 + 30 * len(kinds)))
+
+    def role(self, name: str) -> str:
+        return self.cellWidget(self._names.index(name), 2).currentText()
+
+    def set_role(self, name: str, role: str) -> None:
+        """As a click on the role of ``name`` does."""
+        combo = self.cellWidget(self._names.index(name), 2)
+        combo.setCurrentText(role)
+        self._on_role_activated(name)
+
+    def _on_role_activated(self, _name: str) -> None:
+        roles = {n: self.role(n) for n in self._names}
+        self.on_roles([n for n, r in roles.items() if r == "target"], [n for n, r in roles.items() if r == "feature"])

@@ -1,0 +1,132 @@
+"""The Data panel's column picker and the CSV load off the GUI thread (progress, Cancel)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QComboBox
+
+from core.data.csvfile import Cancelled
+from core.project import Project
+from guiapp.document import ProjectDocument
+from guiapp.panels import data_panel
+from guiapp.panels.data_panel import DataPanel
+from tests.conftest import EXAMPLES
+
+
+def _table(path: Path, n: int = 60) -> Path:
+    colours = ["red", "green", "blue"]
+    lines = ["customer,size,colour,label"] + [
+        f"c{i:04d},{'' if i == 4 else i},{colours[i % 3]},{'yes' if i % 2 else 'no'}" for i in range(n)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.fixture
+def doc(tmp_path):
+    d = ProjectDocument(Project(), load_data=False)
+    p = EXAMPLES / "spiral.losslab.json"
+    d.replace(Project.load(p), p)
+    folder = tmp_path / "proj"
+    folder.mkdir()
+    d.save(folder / "p.losslab.json")
+    return d
+
+
+@pytest.fixture
+def panel(qtbot, doc):
+    w = DataPanel(doc)
+    qtbot.addWidget(w)
+    return w
+
+
+def _load(qtbot, panel, monkeypatch, path: Path) -> None:
+    monkeypatch.setattr(data_panel, "choose_data_file", lambda parent, kind, start="": str(path))
+    with qtbot.waitSignal(panel.load_row.loadFinished, timeout=20_000) as blocker:
+        panel.source.activated.emit(panel.source.findData("csv"))
+    assert blocker.args == ["loaded"], panel.document.data_error
+
+
+def test_column_picker_shows_kinds_and_changes_roles_by_click(qtbot, panel, doc, monkeypatch):
+    _load(qtbot, panel, monkeypatch, _table(doc.path.parent / "shop.csv"))
+    picker = panel.columns
+    assert picker.isVisibleTo(panel) and picker.rowCount() == 4
+    kinds = {picker.item(i, 0).text(): picker.item(i, 1).text() for i in range(4)}
+    assert kinds == {"customer": "text id", "size": "numeric", "colour": "categorical", "label": "categorical"}
+    assert picker.role("customer") == "not used" and picker.role("label") == "target"
+    assert doc.dataset.feature_names == ["size", "colour=blue", "colour=green", "colour=red"]
+    notes = panel.table_notes.text()
+    assert "missing values filled: size 1 cell" in notes and "customer (text id)" in notes
+    # one click: colour becomes the target, label a feature
+    with qtbot.waitSignal(panel.load_row.loadFinished, timeout=20_000):
+        picker.set_role("colour", "target")
+    assert doc.project.data.target == ["colour", "label"]  # two targets for a moment
+    with qtbot.waitSignal(panel.load_row.loadFinished, timeout=20_000):
+        picker.set_role("label", "feature")
+    assert doc.project.data.target == "colour" and doc.project.data.features == ["size", "label"]
+    assert list(doc.dataset.targets) == ["colour"] and doc.dataset.targets["colour"].classes == ["blue", "green", "red"]
+    assert doc.project.data.categories == {"label": ["no", "yes"]}
+    # the missing-value choice, stored in the project and shown by the panel
+    combo = panel.fields["missing"] if isinstance(panel.fields["missing"], QComboBox) else \
+        panel.fields["missing"].findChild(QComboBox)
+    with qtbot.waitSignal(panel.load_row.loadFinished, timeout=20_000):
+        combo.setCurrentIndex(combo.findText("drop"))
+        combo.activated.emit(combo.currentIndex())
+    assert doc.project.data.missing == "drop" and "1 row with missing values dropped" in panel.table_notes.text()
+    # reopen: the choices are in the file
+    doc.save()
+    again = Project.load(doc.path)
+    assert again.data.missing == "drop" and again.data.categories == {"label": ["no", "yes"]}
+    doc.undo_stack.undo()
+    assert doc.project.data.missing == "mean"
+
+
+def test_cancel_leaves_the_project_unchanged(qtbot, panel, doc, monkeypatch):
+    before = doc.project.to_dict()
+    path = _table(doc.path.parent / "shop.csv")
+    monkeypatch.setattr(data_panel, "choose_data_file", lambda parent, kind, start="": str(path))
+    # Cancel is a flag the reader checks at every progress report: clicked before the first one,
+    # the load ends as cancelled (deterministic; a real click lands between two reports)
+    from guiapp.deployment import background
+    monkeypatch.setattr(background.BackgroundTask, "start", _cancel_then_start)
+    with qtbot.waitSignal(panel.load_row.loadFinished, timeout=20_000) as blocker:
+        panel.source.activated.emit(panel.source.findData("csv"))
+    assert blocker.args == ["cancelled"]
+    assert doc.project.to_dict() == before and not panel.load_row.isVisibleTo(panel)
+
+
+def _cancel_then_start(self, *args):
+    from PySide6.QtCore import QThread
+    self.cancel()
+    QThread.start(self, *args)
+
+
+def test_progress_is_reported_and_cancel_raises_in_the_reader(tmp_path):
+    from core.data.csvfile import read_table
+    path = tmp_path / "big.csv"
+    path.write_text("a,b,label\n" + "".join(f"{i},{i % 7},{i % 2}\n" for i in range(150_000)))
+    seen = []
+    read_table(path, "big.csv", seen.append)
+    assert seen[-1] == 1.0 and len(seen) >= 3 and seen == sorted(seen)
+
+    def stop(fraction):
+        if fraction > 0:
+            raise Cancelled()
+    with pytest.raises(Cancelled):
+        read_table(path, "big.csv", stop)
+
+
+def test_numbers_that_are_codes_can_be_categories(qtbot, panel, doc, monkeypatch):
+    path = doc.path.parent / "codes.csv"
+    path.write_text("store,x,label\n" + "".join(f"{[101, 205, 333][i % 3]},{i},{i % 2}\n" for i in range(60)))
+    _load(qtbot, panel, monkeypatch, path)
+    box = panel.columns.findChild(QComboBox, "kind.store")
+    assert box.currentText() == "numeric" and doc.dataset.feature_names == ["store", "x"]
+    with qtbot.waitSignal(panel.load_row.loadFinished, timeout=20_000):
+        box.setCurrentText("categorical")
+        box.activated.emit(box.currentIndex())
+    assert doc.dataset.feature_names == ["store=101", "store=205", "store=333", "x"]
+    assert doc.project.data.categories == {"store": ["101", "205", "333"]}
+    assert panel.columns.findChild(QComboBox, "kind.store").currentText() == "categorical"
+    doc.undo_stack.undo()
+    assert doc.dataset.feature_names == ["store", "x"] and doc.project.data.categories == {}
