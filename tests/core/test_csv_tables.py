@@ -225,9 +225,9 @@ def test_folders_and_pipes_are_refused(tmp_path):
     if hasattr(os, "mkfifo"):
         os.mkfifo(tmp_path / "pipe.csv")
         e = error(tmp_path, path="pipe.csv")  # would hang forever if it were opened
-        assert "not a regular file" in str(e)
+        assert "named pipe" in str(e) and "only regular files" in str(e)
     e = error(tmp_path, path="~nosuchuser_xyz/x.csv")
-    assert e.where == "data.path" and "no such user" in str(e)
+    assert e.where == "data.path" and "names no user on this machine" in str(e)
 
 
 def test_prepare_keeps_the_split_and_rows(tmp_path):
