@@ -96,7 +96,12 @@ class LRFinderPlot(LivePlot):
         raw, smooth = _finite_or_nan(losses), _finite_or_nan(smoothed)
         self.set_data("raw", x, raw)
         self.set_data("smooth", x, smooth)
-        self._fit_y(raw, smooth)
+        finite = raw[np.isfinite(raw)]
+        if finite.size:                 # the raw spread so far (the smoothed curve is still flat), cliff cut
+            low = float(finite.min())
+            top = min(float(finite.max()), low + 4 * max(abs(low), 1e-6))
+            span = max(top - low, 0.05 * max(abs(top), 1e-6))
+            self.getPlotItem().setYRange(low - 0.1 * span, top + 0.1 * span, padding=0)
 
     def clear_result(self) -> None:
         self.clear_data()
