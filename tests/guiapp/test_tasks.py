@@ -94,3 +94,26 @@ def test_the_thread_outlives_its_owner_and_ends_on_quit(qtbot, qapp):
 def _alive(obj) -> bool:
     import shiboken6
     return shiboken6.isValid(obj)
+
+
+def test_training_is_a_task_that_a_cancel_stops():
+    """The training task through the same API as every task: a cancel stops it after its batch."""
+    from core.project import Project
+    from core.tasks import run_task
+    from core.training import TrainingControl
+    from guiapp.training.worker import QueueObserver, RunOptions, run_training
+    from tests.conftest import EXAMPLES
+
+    class CancelOnFirstSteps(TaskState):
+        def report(self, kind, payload=None):
+            super().report(kind, payload)
+            if kind == "steps":
+                self.cancel()
+
+    project = Project.load(EXAMPLES / "spiral.losslab.json")
+    state = CancelOnFirstSteps()
+    outcome = run_task(run_training, RunOptions(project, None, epochs=10_000, boundary_resolution=0),
+                       QueueObserver(), TrainingControl(), state=state)
+    ends = [payload for kind, payload in state.take() if kind == "end"]
+    assert outcome.cancelled and outcome.value is not None        # the model is kept for a later Run
+    assert len(ends) == 1 and ends[0].status == "stopped" and ends[0].epochs_run < 10_000
