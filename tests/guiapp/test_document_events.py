@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from core.project import Project
 from guiapp.document import ProjectDocument
 from guiapp.editor import GraphCanvas, commands
 
