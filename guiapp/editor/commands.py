@@ -1,4 +1,5 @@
 """Editor commands: each function performs one edit through ``document.edit`` = one undo step.
+The document works out what changed (and emits it as events); a rename says so (``renames``).
 
 Every function returns True when the edit was applied (or, for adding functions, the new id), and
 False/None when it was refused; a refusal emits ``document.editRefused`` with the reason. The rules
@@ -47,7 +48,6 @@ def add_node(document, type_name: str, pos: Pos | None = None, after: str | None
         _refuse(document, f"there is no node {after!r} to insert after")
         return None
     node_id = document.new_node_id(type_name)
-    kind = "all" if G.head_moves_on_insert(project, after) else "model"
 
     def change(p: Project) -> None:
         G.add_node(p, node_id, type_name, params, after)
@@ -55,7 +55,7 @@ def add_node(document, type_name: str, pos: Pos | None = None, after: str | None
         if pos is not None:
             G.set_positions(p, {node_id: pos})
 
-    return node_id if document.edit(f"Add {type_name}", change, kind) else None
+    return node_id if document.edit(f"Add {type_name}", change) else None
 
 
 def remove_nodes(document, ids: Iterable[str], edges: Iterable[tuple[str, str]] = ()) -> bool:
@@ -66,13 +66,12 @@ def remove_nodes(document, ids: Iterable[str], edges: Iterable[tuple[str, str]] 
     edges = [e for e in edges if e in project.model.edges and not set(e) & set(ids)]
     if not ids:
         return remove_edges(document, edges)
-    kind = "all" if set(ids) & set(project.output_nodes()) else "model"
 
     def change(p: Project) -> None:
         p.model.edges = [e for e in p.model.edges if e not in edges]
         G.remove_nodes(p, ids)
 
-    return document.edit(_plural(ids, "Delete {}", "Delete {} nodes"), change, kind)
+    return document.edit(_plural(ids, "Delete {}", "Delete {} nodes"), change)
 
 
 def connect(document, src: str, dst: str) -> bool:
@@ -81,7 +80,7 @@ def connect(document, src: str, dst: str) -> bool:
     if why:
         _refuse(document, why)
         return False
-    return document.edit(f"Connect {src} → {dst}", lambda p: p.model.edges.append((src, dst)), "model")
+    return document.edit(f"Connect {src} → {dst}", lambda p: p.model.edges.append((src, dst)))
 
 
 def disconnect(document, src: str, dst: str) -> bool:
@@ -92,7 +91,7 @@ def disconnect(document, src: str, dst: str) -> bool:
     def change(p: Project) -> None:
         p.model.edges.remove((src, dst))
 
-    return document.edit(f"Disconnect {src} → {dst}", change, "model")
+    return document.edit(f"Disconnect {src} → {dst}", change)
 
 
 def remove_edges(document, edges: Iterable[tuple[str, str]]) -> bool:
@@ -106,7 +105,7 @@ def remove_edges(document, edges: Iterable[tuple[str, str]]) -> bool:
     def change(p: Project) -> None:
         p.model.edges = [e for e in p.model.edges if e not in edges]
 
-    return document.edit(f"Disconnect {len(edges)} edges", change, "model")
+    return document.edit(f"Disconnect {len(edges)} edges", change)
 
 
 def move_nodes(document, positions: dict[str, Pos], moved: Iterable[str] = (), merge_key: str | None = None) -> bool:
@@ -116,7 +115,7 @@ def move_nodes(document, positions: dict[str, Pos], moved: Iterable[str] = (), m
         return False
     moved = list(moved) or list(positions)
     return document.edit(_plural(moved, "Move {}", "Move {} nodes"), lambda p: G.set_positions(p, positions),
-                         "view", merge_key)
+                         merge_key=merge_key)
 
 
 def set_param(document, node_id: str, name: str, value: Any) -> bool:
@@ -141,7 +140,7 @@ def set_param(document, node_id: str, name: str, value: Any) -> bool:
             params[name] = value
 
     shown = "(empty)" if value is None else (", ".join(str(v) for v in value) if isinstance(value, list) else value)
-    return document.edit(f"Set {node_id}.{name} = {shown}", change, "model", f"param:{node_id}:{name}")
+    return document.edit(f"Set {node_id}.{name} = {shown}", change, merge_key=f"param:{node_id}:{name}")
 
 
 def rename_node(document, old: str, new: str) -> bool:
@@ -153,8 +152,7 @@ def rename_node(document, old: str, new: str) -> bool:
     if why:
         _refuse(document, why)
         return False
-    kind = "all" if old in document.project.output_nodes() else "model"
-    return document.edit(f"Rename {old} → {new}", lambda p: G.rename_node(p, old, new), kind, renames={old: new})
+    return document.edit(f"Rename {old} → {new}", lambda p: G.rename_node(p, old, new), renames={old: new})
 
 
 def paste(document, payload: Any, origin: Pos, text: str = "Paste") -> list[str]:
@@ -170,7 +168,7 @@ def paste(document, payload: Any, origin: Pos, text: str = "Paste") -> list[str]
     except (TypeError, KeyError):
         n = 0
     label = f"{text} {n} nodes" if n != 1 else f"{text} {payload['nodes'][0].get('type', 'node')}"
-    return list(mapping.values()) if document.edit(label, change, "model") else []
+    return list(mapping.values()) if document.edit(label, change) else []
 
 
 def duplicate(document, ids: Iterable[str], positions: dict[str, Pos], offset: Pos = (40.0, 40.0)) -> list[str]:
@@ -195,10 +193,10 @@ def toggle_output(document, node_id: str) -> bool:
     loss, target = G.default_loss(targets, project.data.task, used)
     text = (f"Remove output head from {node_id}" if node_id in project.output_nodes()
             else f"Make {node_id} an output ({loss})")
-    return document.edit(text, lambda p: G.toggle_output(p, node_id, loss, target), "outputs")
+    return document.edit(text, lambda p: G.toggle_output(p, node_id, loss, target))
 
 
 def tidy_layout(document) -> bool:
     """Place every node in a layered top-to-bottom layout, as one undo step."""
     positions = tidy_positions(document.project)
-    return document.edit("Tidy layout", lambda p: G.set_positions(p, positions), "view")
+    return document.edit("Tidy layout", lambda p: G.set_positions(p, positions))
