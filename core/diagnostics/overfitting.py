@@ -142,13 +142,16 @@ def find_overfitting_onset(
     va, tr, epochs = va_all[mask], tr_all[mask], epoch_numbers(history)[mask]
     n = va.size
     window = smooth
-    sv, st = smooth_curve(va, window), smooth_curve(tr, window)
+    sv = smooth_curve(va, window)
 
     smin = n - 1 - int(np.argmin(sv[::-1]))  # the last epoch at the smoothed minimum
     if n - 1 - smin < min_sustain:
         return None
     gl_curve = _generalization_loss(sv)
     gl = float(gl_curve[-1])
+    if gl < min(gl_threshold, GL_SLOW):
+        return None  # neither criterion below can hold (the cheap exit of most epochs)
+    st = smooth_curve(tr, window)
     # The last window//2 smoothed points share one clipped window: count only settled points.
     settled = gl_curve[: n - window // 2] if gl >= gl_threshold else gl_curve[:0]
     sustained = 0
