@@ -18,8 +18,8 @@ checkpoint early stopping keeps; the finding's start), and
 curve leaves the valley around its minimum for good: the end of a flat
 valley, right after the best epoch on a V).
 
-When the model's validation accuracy held (within a point, or one validation
-sample) while the loss rose, the network grew over-confident on the samples it
+When the model's validation accuracy held (within one point of its value
+around the best epoch) while the loss rose, the network grew over-confident on the samples it
 gets wrong rather than worse: the finding is ``overconfidence``, an ``info``
 with ``evidence.metric_change``, not a warning.
 """
