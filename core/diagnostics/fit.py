@@ -48,6 +48,8 @@ def find_underfitting(
     va = series(history, "val_loss")[mask]
     k = min(3, n)
     tr_end, va_end = _tail_mean(tr, k), _tail_mean(va, k)
+    if ctx.baseline_loss is not None and ctx.baseline_loss > 0 and tr_end / ctx.baseline_loss <= UNDERFIT_RATIO:
+        return None  # well below the trivial predictor: the cheap exit of most epochs
     w = RECENT_EPOCHS
     st = smooth(tr, 3)
     recent_gain = (st[-w - 1] - st[-1]) / abs(st[-w - 1]) if n > w else math.inf

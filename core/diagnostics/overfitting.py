@@ -18,8 +18,8 @@ checkpoint early stopping keeps; the finding's start), and
 curve leaves the valley around its minimum for good: the end of a flat
 valley, right after the best epoch on a V).
 
-When the model's validation accuracy held (within a point, or one validation
-sample) while the loss rose, the network grew over-confident on the samples it
+When the model's validation accuracy held (within one point of its value
+around the best epoch) while the loss rose, the network grew over-confident on the samples it
 gets wrong rather than worse: the finding is ``overconfidence``, an ``info``
 with ``evidence.metric_change``, not a warning.
 """
@@ -142,13 +142,16 @@ def find_overfitting_onset(
     va, tr, epochs = va_all[mask], tr_all[mask], epoch_numbers(history)[mask]
     n = va.size
     window = smooth
-    sv, st = smooth_curve(va, window), smooth_curve(tr, window)
+    sv = smooth_curve(va, window)
 
     smin = n - 1 - int(np.argmin(sv[::-1]))  # the last epoch at the smoothed minimum
     if n - 1 - smin < min_sustain:
         return None
     gl_curve = _generalization_loss(sv)
     gl = float(gl_curve[-1])
+    if gl < min(gl_threshold, GL_SLOW):
+        return None  # neither criterion below can hold (the cheap exit of most epochs)
+    st = smooth_curve(tr, window)
     # The last window//2 smoothed points share one clipped window: count only settled points.
     settled = gl_curve[: n - window // 2] if gl >= gl_threshold else gl_curve[:0]
     sustained = 0
