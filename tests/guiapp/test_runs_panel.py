@@ -190,10 +190,11 @@ def test_the_study_view_fills_its_table_and_charts_as_trials_finish(qtbot, store
     assert view.table.item(0, 1).text() == "2"
     assert view.summary.kind == "bars" and len(view.bands.items) == 8
     assert "reached the lowest best val loss" in view.sentence.text()
-    for fmt in ("csv", "md", "png"):
+    for fmt in ("csv", "md", "png", "svg"):
         path = view.export(tmp_path / f"study.{fmt}", fmt)
         assert path.stat().st_size > 100
     assert (tmp_path / "study.csv").read_text().startswith("activation,n,")
+    assert "<svg" in (tmp_path / "study.svg").read_text()[:2000]
     assert len(store.list(study=plans[0][1].study)) == 4
     json.dumps([o["setting"] for o in view.outcomes])
 
