@@ -213,3 +213,24 @@ def test_cancel_in_the_study_view_stops_cleanly(qtbot, store):
     assert done.args[0] == "cancelled" and view.status.text().startswith("cancelled")
     assert view.table.item(1, 1).text() == "0"           # the 100000-epoch setting never finished
     assert all(r.status in ("completed", "stopped") for r in store.list())
+
+
+def test_the_preset_in_the_window_plans_eight_studies_and_shows_one_at_a_time(qtbot):
+    from guiapp.studies import StudyDialog, StudyView
+    doc = Project.load(SPIRAL).to_dict()
+    doc["data"]["params"]["samples"] = 200
+    d = StudyDialog(Project.from_dict(doc, SPIRAL.parent))
+    qtbot.addWidget(d)
+    d.preset.setChecked(True)
+    assert not d.knob1.isEnabled()
+    d.seeds.setValue(2)
+    d.accept()
+    assert d.result() == 1 and len(d.plans) == 8
+    assert sum(len(p.tasks) for _, p in d.plans) == 2 * (3 + 3 + 3 + 2 + 3 + 3 + 3 + 3)
+    view = StudyView(d.plans)
+    qtbot.addWidget(view)
+    assert not view.picker.isHidden() and view.picker.count() == 8
+    view.picker.setCurrentIndex(3)           # regularization: L1, L2
+    assert view.table.rowCount() == 2 and view.table.item(1, 0).text() == "l2"
+    view.picker.setCurrentIndex(6)           # depth 1, 2, 3 hidden layers
+    assert [view.table.item(i, 0).text() for i in range(3)] == ["depth=1", "depth=2", "depth=3"]
