@@ -136,10 +136,10 @@ def run(args, out: Out) -> int:
     for w in _lint(project, check, dataset):
         out(f"warning: {w.message}" + (f" -> {w.suggestion}" if w.suggestion else ""))
     epochs = args.epochs or project.training.epochs
-    guard = signals.CURRENT or signals.SignalGuard()
-    guard.training(lambda signum: control.stop())
     from .runs_hook import recorded, setup_from_run
     setup = setup_from_run(args, project, dataset, out)
+    guard = signals.CURRENT or signals.SignalGuard()
+    guard.training(lambda signum: control.stop())
     observer, recorder = recorded(Printer(), project, args, out)
     try:
         result = train(project, dataset=dataset, observer=observer, control=control, epochs=args.epochs,
