@@ -22,3 +22,19 @@ def recorded(printer, project, args, out):
     recorder = RunRecorder(store, project, seed=seed)
     out(f"recording as run {recorder.run_id} in {store.path} (--no-store to skip)")
     return Fanout(printer, recorder), recorder
+
+
+def setup_from_run(args, project, dataset, out):
+    """``--from-run RUN``: the model with that run's final weights (``None`` without the option)."""
+    if not getattr(args, "from_run", None):
+        return None
+    from ..runs import StoreError, open_store
+    from ..runs.resume import WeightsMismatch, setup_from_run as _setup
+    from .common import UserError
+    try:
+        with open_store() as store:
+            setup = _setup(store, args.from_run, project, dataset, device=args.device, seed=args.seed)
+    except (StoreError, KeyError, FileNotFoundError, WeightsMismatch) as e:
+        raise UserError(str(e.args[0]) if isinstance(e, KeyError) else str(e)) from None
+    out(f"starting from the final weights of run {args.from_run}")
+    return setup

@@ -29,6 +29,7 @@ def add_arguments(t) -> None:
     t.add_argument("--quiet", action="store_true", help="no per-epoch lines")
     t.add_argument("--save-model", metavar="FILE", help="save the final weights (state dict) to FILE")
     t.add_argument("--no-store", action="store_true", help="do not record this run in the run store")
+    t.add_argument("--from-run", metavar="RUN", help="start from a recorded run's final weights (fresh optimizer)")
 
 
 METRIC_LABELS = (("val_accuracy", "val_acc"), ("val_balanced_accuracy", "bal_acc"), ("val_mae", "val_mae"),
@@ -135,13 +136,14 @@ def run(args, out: Out) -> int:
     for w in _lint(project, check, dataset):
         out(f"warning: {w.message}" + (f" -> {w.suggestion}" if w.suggestion else ""))
     epochs = args.epochs or project.training.epochs
+    from .runs_hook import recorded, setup_from_run
+    setup = setup_from_run(args, project, dataset, out)
     guard = signals.CURRENT or signals.SignalGuard()
     guard.training(lambda signum: control.stop())
-    from .runs_hook import recorded
     observer, recorder = recorded(Printer(), project, args, out)
     try:
         result = train(project, dataset=dataset, observer=observer, control=control, epochs=args.epochs,
-                       seed=args.seed, device=args.device, threads=args.threads)
+                       seed=args.seed, device=args.device, threads=args.threads, setup=setup)
     except ValueError as e:  # device not available, graph problems
         raise UserError(f"{args.project}: {e}") from None
     except (RuntimeError, MemoryError) as e:  # torch could not set the run up (memory): a failed run, not a crash

@@ -2,7 +2,7 @@
 
 The controller already hands every epoch, the findings and the result to the GUI thread; this
 object feeds them to a :class:`core.runs.RunRecorder` (one short transaction per epoch), so the
-training thread is untouched. Step losses are written at the end of each Run.
+training thread is untouched. The step losses arrive with each drain and go in with the next epoch.
 """
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ class WindowRecorder(QObject):
         self.enabled = True
         self.recorder = None
         self._store = None
-        self._first_step = 0
         controller.runStarted.connect(self._on_controller_runStarted)
+        controller.stepsArrived.connect(self._on_controller_stepsArrived)
         controller.epochEnded.connect(self._on_controller_epochEnded)
         controller.findingsChanged.connect(self._on_controller_findingsChanged)
         controller.runFinished.connect(self._on_controller_runFinished)
@@ -46,8 +46,12 @@ class WindowRecorder(QObject):
             return
         project = self.document.project.copy()
         self.recorder = RunRecorder(store, project, seed=project.training.seed)
-        self._first_step = info.start_epoch * info.steps_per_epoch
         self.recorder.on_run_start(info)
+
+    def _on_controller_stepsArrived(self, chunk) -> None:
+        if self.recorder is not None:
+            from core.training.events import StepRecords
+            self.recorder.on_steps(StepRecords(chunk.first_step, chunk.epoch, chunk.loss, (), ()))
 
     def _on_controller_epochEnded(self, record) -> None:
         if self.recorder is not None:
@@ -61,10 +65,6 @@ class WindowRecorder(QObject):
         rec, self.recorder = self.recorder, None
         if rec is None:
             return
-        from core.training.events import StepRecords
-        losses = tuple(result.step_loss[self._first_step:])
-        if losses:
-            rec.on_steps(StepRecords(self._first_step + 1, result.epochs_run, losses, (), ()))
         rec.on_run_end(result)
         if rec.error:
             self.storeFailed.emit(rec.error)

@@ -2,6 +2,7 @@
 or the "Neural Net Loss" preset. Everything is checked on OK (the dialog stays open on a problem)."""
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
                                QSpinBox, QVBoxLayout)
 
@@ -26,6 +27,9 @@ class StudyDialog(QDialog):
         for box, extra in ((self.knob1, []), (self.knob2, [NONE])):
             box.setEditable(True)           # any JSON path can be typed
             box.addItems(extra + list(KNOBS))
+            for i, name in enumerate(extra + list(KNOBS)):
+                if name in KNOBS:
+                    box.setItemData(i, KNOBS[name].label, Qt.ItemDataRole.ToolTipRole)
         self.values1, self.values2 = QLineEdit(), QLineEdit()
         self.knob1.currentTextChanged.connect(lambda t: self.values1.setText(default_values(t)))
         self.knob2.currentTextChanged.connect(lambda t: self.values2.setText(default_values(t)))

@@ -1,10 +1,10 @@
 """The Study view: progress with ETA and Cancel, the result table and the charts, updated as trials
-finish; export as CSV, Markdown or PNG. Several studies (the preset) share one view, one at a time."""
+finish; export as CSV, Markdown, PNG or SVG. Several studies (the preset) share one view, one at a time."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSplitter,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
@@ -52,7 +52,7 @@ class StudyView(QWidget):
         top.addWidget(self.progress, 1)
         top.addWidget(self.status, 2)
         top.addWidget(self.cancel_button)
-        for fmt, text in (("csv", "CSV…"), ("md", "Markdown…"), ("png", "PNG…")):
+        for fmt, text in (("csv", "CSV…"), ("md", "Markdown…"), ("png", "PNG…"), ("svg", "SVG…")):
             b = QPushButton(f"Export {text}")
             b.clicked.connect(lambda _c=False, f=fmt: self._ask_export(f))
             self.export_buttons[fmt] = b
@@ -205,12 +205,28 @@ class StudyView(QWidget):
         elif fmt == "png":
             if not self.charts.grab().save(str(path), "PNG"):
                 raise OSError(f"could not write {path}")
+        elif fmt == "svg":
+            from PySide6.QtGui import QPainter
+            from PySide6.QtSvg import QSvgGenerator
+            gen = QSvgGenerator()
+            gen.setFileName(str(path))
+            gen.setSize(self.charts.size())
+            gen.setViewBox(self.charts.rect())
+            gen.setTitle("LossLab study")
+            painter = QPainter(gen)
+            try:
+                self.charts.render(painter, QPoint(0, 0))
+            finally:
+                painter.end()
+            if not path.is_file():
+                raise OSError(f"could not write {path}")
         else:
             raise ValueError(f"unknown format {fmt!r}")
         return path
 
     def _ask_export(self, fmt: str) -> None:
-        filters = {"csv": "CSV (*.csv)", "md": "Markdown (*.md)", "png": "PNG image (*.png)"}
+        filters = {"csv": "CSV (*.csv)", "md": "Markdown (*.md)", "png": "PNG image (*.png)",
+                   "svg": "SVG image (*.svg)"}
         path, _ = QFileDialog.getSaveFileName(self, "Export the study", f"study.{fmt}", filters[fmt])
         if path:
             try:

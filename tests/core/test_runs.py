@@ -1,6 +1,7 @@
 """The run store: what a run leaves behind, after a kill, with two writers, and when the file is bad."""
 from __future__ import annotations
 
+import json
 import signal
 import sqlite3
 import subprocess
@@ -178,3 +179,38 @@ def test_losslab_train_prints_the_run_id_and_runs_shows_exports_and_deletes_it(t
     assert main(["train", str(SPIRAL), "--epochs", "1", "--quiet", "--no-store"], out=lines.append) == 0
     assert not any("recorded" in line for line in lines)
     assert open_store(tmp_path).list() == []
+
+
+def test_train_from_a_runs_weights_starts_where_that_run_ended(tmp_path, monkeypatch, capsys):
+    """Two moons: 6 epochs at lr 0.05 learn; one more epoch at lr 1e-7 from those weights stays there,
+    while the same epoch from fresh weights is back at chance."""
+    monkeypatch.setenv("LOSSLAB_HOME", str(tmp_path / "home"))
+    doc = json.loads(SPIRAL.read_text())
+    doc["data"].update(source="moons", params={"samples": 300})
+    doc["training"].update(schedule={"type": "Constant", "params": {}}, optimizer={"type": "Adam", "params": {"lr": 0.05}})
+    first = tmp_path / "moons.losslab.json"
+    first.write_text(json.dumps(doc))
+    lines: list[str] = []
+    assert main(["train", str(first), "--epochs", "6", "--quiet", "--json"], out=lines.append) == 0
+    learned = json.loads(lines[-1])
+    doc["training"]["optimizer"]["params"]["lr"] = 1e-7
+    slow = tmp_path / "slow.losslab.json"
+    slow.write_text(json.dumps(doc))
+    lines.clear()
+    assert main(["train", str(slow), "--epochs", "1", "--quiet", "--json", "--from-run", learned["run_id"]],
+                out=lines.append) == 0
+    assert any(line.startswith(f"starting from the final weights of run {learned['run_id']}") for line in lines)
+    cont = json.loads(lines[-1])
+    lines.clear()
+    assert main(["train", str(slow), "--epochs", "1", "--quiet", "--json"], out=lines.append) == 0
+    fresh = json.loads(lines[-1])
+    end = learned["history"][-1]["val_loss"]
+    assert end < 0.45
+    assert cont["history"][0]["val_loss"] == pytest.approx(end, abs=0.01)
+    assert fresh["history"][0]["val_loss"] > end + 0.1
+    doc["model"]["nodes"][1]["params"]["out_features"] = 8
+    narrow = tmp_path / "narrow.losslab.json"
+    narrow.write_text(json.dumps(doc))
+    capsys.readouterr()
+    assert main(["train", str(narrow), "--epochs", "1", "--from-run", learned["run_id"]], out=lines.append) == 2
+    assert "layers.fc1.weight is (64, 2) in the run and (8, 2) here" in capsys.readouterr().err

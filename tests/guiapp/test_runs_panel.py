@@ -156,7 +156,7 @@ def test_the_window_records_its_runs_and_lists_them(qtbot, isolated, store, monk
     with qtbot.waitSignal(w.run_recorder.runRecorded, timeout=60_000) as recorded:
         assert w.controller.run()
     run = store.get(recorded.args[0])
-    assert run.status == "completed" and run.epochs == 3 and len(run.step_loss) == 3 * 5
+    assert run.status == "completed" and run.epochs == 3 and run.step_index.tolist() == list(range(1, 16))
     assert [r.id for r in w.runs_panel.model.runs] == [run.id]
     assert w.study_action in w.train_menu.actions()
 
@@ -190,10 +190,11 @@ def test_the_study_view_fills_its_table_and_charts_as_trials_finish(qtbot, store
     assert view.table.item(0, 1).text() == "2"
     assert view.summary.kind == "bars" and len(view.bands.items) == 8
     assert "reached the lowest best val loss" in view.sentence.text()
-    for fmt in ("csv", "md", "png"):
+    for fmt in ("csv", "md", "png", "svg"):
         path = view.export(tmp_path / f"study.{fmt}", fmt)
         assert path.stat().st_size > 100
     assert (tmp_path / "study.csv").read_text().startswith("activation,n,")
+    assert "<svg" in (tmp_path / "study.svg").read_text()[:2000]
     assert len(store.list(study=plans[0][1].study)) == 4
     json.dumps([o["setting"] for o in view.outcomes])
 
@@ -212,3 +213,24 @@ def test_cancel_in_the_study_view_stops_cleanly(qtbot, store):
     assert done.args[0] == "cancelled" and view.status.text().startswith("cancelled")
     assert view.table.item(1, 1).text() == "0"           # the 100000-epoch setting never finished
     assert all(r.status in ("completed", "stopped") for r in store.list())
+
+
+def test_the_preset_in_the_window_plans_eight_studies_and_shows_one_at_a_time(qtbot):
+    from guiapp.studies import StudyDialog, StudyView
+    doc = Project.load(SPIRAL).to_dict()
+    doc["data"]["params"]["samples"] = 200
+    d = StudyDialog(Project.from_dict(doc, SPIRAL.parent))
+    qtbot.addWidget(d)
+    d.preset.setChecked(True)
+    assert not d.knob1.isEnabled()
+    d.seeds.setValue(2)
+    d.accept()
+    assert d.result() == 1 and len(d.plans) == 8
+    assert sum(len(p.tasks) for _, p in d.plans) == 2 * (3 + 3 + 3 + 2 + 3 + 3 + 3 + 3)
+    view = StudyView(d.plans)
+    qtbot.addWidget(view)
+    assert not view.picker.isHidden() and view.picker.count() == 8
+    view.picker.setCurrentIndex(3)           # regularization: L1, L2
+    assert view.table.rowCount() == 2 and view.table.item(1, 0).text() == "l2"
+    view.picker.setCurrentIndex(6)           # depth 1, 2, 3 hidden layers
+    assert [view.table.item(i, 0).text() for i in range(3)] == ["depth=1", "depth=2", "depth=3"]
