@@ -82,6 +82,7 @@ class OverTimePlot(QWidget):
         if result is None or not result.windows:
             return
         x = np.array([w.index for w in result.windows], dtype=np.float64)
+        self.loss.setVisible(True)
         if result.has_target:
             loss = np.array([np.nan if w.loss is None else w.loss for w in result.windows])
             mean, lo, hi = result.band["loss"]
@@ -99,8 +100,8 @@ class OverTimePlot(QWidget):
             if np.isfinite(conf).any():
                 self.loss.plot(x, conf, pen=pg.mkPen(NEW_COLOR, width=2), symbol="o", symbolSize=5)
                 self.loss.setTitle("no target in the new data: mean confidence per window", size="9pt")
-            else:
-                self.loss.setTitle("no trained model: no loss or confidence (drift below)", size="9pt")
+            else:  # no model: only the drift share to show
+                self.loss.setVisible(False)
         share = np.array([w.drift_share for w in result.windows])
         self.drift.plot(x, share, pen=pg.mkPen(DRIFT_COLOR, width=2), fillLevel=0, brush=(*DRIFT_COLOR, 60))
         for f in result.findings:
@@ -113,3 +114,4 @@ class OverTimePlot(QWidget):
                                                         "color": color, "anchors": [(0, 0), (0, 0)]}))
         self.loss.setLabel("bottom", "window")
         self.drift.setLabel("bottom", "window")
+        self.drift.setXRange(float(x[0]), float(x[-1]), padding=0.02)
