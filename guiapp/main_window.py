@@ -229,8 +229,8 @@ class MainWindow(QMainWindow):
         from .deployment import DeploymentView  # new data vs training data, the model over time
         self.deployment_view = DeploymentView(self.document, lambda: getattr(c._last_result, "model", None))
         self.deployment_dock = self._dock("Deployment", "dock.deployment", self.deployment_view, None)
-        self.tabifyDockWidget(self.findings_dock, self.deployment_dock)
-        self.findings_dock.raise_()
+        self.tabifyDockWidget(self.plots_dock, self.deployment_dock)  # the wide bottom area: it has plots
+        self.plots_dock.raise_()
         return True
 
     # -- layout ------------------------------------------------------------------------------------

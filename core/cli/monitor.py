@@ -48,6 +48,10 @@ def run(args, out: Out) -> int:
         out(f"{args.new} has no target column {target!r}: drift and confidence only, no loss or {scorer.metric_name}")
     for note in new.report.notes():
         out(f"note: {note}")
+    if result.has_target and not new.usable.all():
+        n = int((~new.usable).sum())
+        out(f"note: {n:,} row{'s' if n != 1 else ''} without a usable {target!r} (missing, or a class the model never "
+            "saw) left out of the loss")
     m = result.metric_name
     if result.validation:
         band = result.band

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
-import stat
+import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,11 +24,11 @@ from typing import Callable
 import numpy as np
 
 from core.data.errors import DataError
+from core.data.safe_files import DATA_MAX_BYTES, open_regular
 
 DELIMITERS = (",", ";", "\t")
 MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "#n/a"})
 CHUNK_ROWS = 65536
-MAX_BYTES = 8 << 30           # a CSV over 8 GiB is refused before reading
 F32_MAX = float(np.finfo(np.float32).max)
 NUMERIC, CATEGORICAL, TEXT_ID, CONSTANT, EMPTY = "numeric", "categorical", "text id", "constant", "empty"
 MAX_CATEGORIES = 100          # more distinct texts than this: an identifier or free text, not categories
@@ -94,23 +94,16 @@ class Table:
 
 # --- opening -------------------------------------------------------------------------------------
 
-def _check_file(path: Path) -> int:
+def _check_file(path: Path, shown: str) -> int:
+    """The file's size; a folder, pipe, device or too big a file is refused before reading (the shared
+    :mod:`core.data.safe_files` rules)."""
     try:
-        st = path.stat()
+        fd, size = open_regular(path, shown, DATA_MAX_BYTES, "a CSV file")
     except FileNotFoundError:
         raise DataError("data.path", f"file not found: {path}; check data.path (a relative path starts at "
                                      "the project file's folder)") from None
-    except (OSError, ValueError) as e:
-        raise DataError("data.path", f"cannot open {path} ({getattr(e, 'strerror', None) or e}); check the path") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise DataError("data.path", f"{path} is a folder, not a CSV file; point data.path at the file")
-    if not stat.S_ISREG(st.st_mode):
-        raise DataError("data.path", f"{path} is not a regular file (a device, pipe or socket); LossLab reads "
-                                     "only ordinary files: point data.path at a CSV file")
-    if st.st_size > MAX_BYTES:
-        raise DataError("data.path", f"{path} is {st.st_size / 2**30:.1f} GiB, over the {MAX_BYTES >> 30} GiB "
-                                     "LossLab reads; use a sample of the rows")
-    return st.st_size
+    os.close(fd)
+    return size
 
 
 def _open(path: Path) -> io.TextIOWrapper:
@@ -366,7 +359,7 @@ def read_table(path: Path, shown: str, progress: Progress | None = None) -> Tabl
 
     ``progress(fraction)`` is called now and then; it may raise :class:`Cancelled` to stop.
     """
-    size = _check_file(path)
+    size = _check_file(path, shown)
     head = _head(path, shown)
     if not head.strip():
         raise DataError(shown, "the file is empty; a CSV needs a header row with column names and then one "

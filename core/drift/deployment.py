@@ -125,8 +125,8 @@ def compare_with_validation(scorer: Scorer, new: DeploymentSet) -> dict | None:
     if name == "accuracy":
         lost = (v_metric - metric) * 100
         words = (f"accuracy {v_metric:.2f} on validation, {metric:.2f} on deployment: "
-                 + (f"{lost:.0f} points lost" if lost >= 0.5 else f"{-lost:.0f} points gained" if lost <= -0.5 else
-                    "about the same"))
+                 + (f"{lost:.0f} point{'s' if round(lost) != 1 else ''} lost" if lost >= 0.5 else
+                    f"{-lost:.0f} point{'s' if round(-lost) != 1 else ''} gained" if lost <= -0.5 else "about the same"))
     else:
         words = (f"mean absolute error {v_metric:.3g} on validation, {metric:.3g} on deployment"
                  + (f": {metric / v_metric:.1f}x larger" if v_metric > 0 and metric > v_metric * 1.05 else ""))

@@ -21,10 +21,10 @@ from pathlib import Path
 import numpy as np
 
 from core.data import tables
+from core.paths import resources_dir
 from core.drift.scenarios import gradual_shift, ramp
 
-ROOT = Path(__file__).resolve().parents[2]
-STREAM_DIR = ROOT / "resources" / "streams"
+STREAM_DIR = resources_dir() / "streams"
 START, END = 0.35, 0.75
 
 

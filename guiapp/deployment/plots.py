@@ -41,10 +41,11 @@ class FeatureHistogram(QWidget):
         if len(ref) == 0 or len(new) == 0:
             return
         if kind == "numeric":
-            lo, hi = float(min(ref.min(), new.min())), float(max(ref.max(), new.max()))
+            both = np.concatenate([ref, new])
+            lo, hi = (float(q) for q in np.quantile(both, [0.005, 0.995]))  # long tails would squash the rest
             edges = np.linspace(lo, hi if hi > lo else lo + 1, 31)
             for values, color, label in ((ref, REF_COLOR, "training"), (new, NEW_COLOR, "new")):
-                h = np.histogram(values, edges)[0] / len(values)
+                h = np.histogram(np.clip(values, edges[0], edges[-1]), edges)[0] / len(values)
                 p.plot(edges, h, stepMode="center", fillLevel=0, brush=(*color, 80), pen=pg.mkPen(color, width=2),
                        name=label)
             p.getAxis("bottom").setTicks(None)
@@ -81,6 +82,7 @@ class OverTimePlot(QWidget):
         if result is None or not result.windows:
             return
         x = np.array([w.index for w in result.windows], dtype=np.float64)
+        self.loss.setVisible(True)
         if result.has_target:
             loss = np.array([np.nan if w.loss is None else w.loss for w in result.windows])
             mean, lo, hi = result.band["loss"]
@@ -97,7 +99,9 @@ class OverTimePlot(QWidget):
             conf = np.array([np.nan if w.confidence is None else w.confidence for w in result.windows])
             if np.isfinite(conf).any():
                 self.loss.plot(x, conf, pen=pg.mkPen(NEW_COLOR, width=2), symbol="o", symbolSize=5)
-            self.loss.setTitle("no target in the new data: mean confidence per window", size="9pt")
+                self.loss.setTitle("no target in the new data: mean confidence per window", size="9pt")
+            else:  # no model: only the drift share to show
+                self.loss.setVisible(False)
         share = np.array([w.drift_share for w in result.windows])
         self.drift.plot(x, share, pen=pg.mkPen(DRIFT_COLOR, width=2), fillLevel=0, brush=(*DRIFT_COLOR, 60))
         for f in result.findings:
@@ -110,3 +114,4 @@ class OverTimePlot(QWidget):
                                                         "color": color, "anchors": [(0, 0), (0, 0)]}))
         self.loss.setLabel("bottom", "window")
         self.drift.setLabel("bottom", "window")
+        self.drift.setXRange(float(x[0]), float(x[-1]), padding=0.02)

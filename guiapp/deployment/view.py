@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFileDialog, QFrame, QHBoxLayout,
-                               QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QScrollArea, QSpinBox,
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout,
+                               QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox,
                                QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from .background import BackgroundTask
@@ -54,16 +54,7 @@ class DeploymentView(QWidget):
         self.error = ""
         self.file_path: str | None = None
         self.task: BackgroundTask | None = None
-        # in a scroll area: the tab shares a dock and must not raise the window's minimum size
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        QVBoxLayout(self).addWidget(scroll)
-        self.layout().setContentsMargins(0, 0, 0, 0)
-        body = QWidget()
-        body.setMinimumSize(640, 360)
-        scroll.setWidget(body)
-        outer = QVBoxLayout(body)
+        outer = QVBoxLayout(self)
 
         row = QHBoxLayout()
         self.source = QComboBox()
@@ -129,7 +120,7 @@ class DeploymentView(QWidget):
         split.addWidget(self.over_time)
         split.setSizes([320, 300, 420])
         for w in (self.table, self.histogram, self.over_time, split):
-            w.setMinimumHeight(60)
+            w.setMinimumHeight(60)  # the tab shares a dock: it must not raise the window's minimum size
             w.setMinimumWidth(60)
         self.source.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.source.setMinimumContentsLength(10)

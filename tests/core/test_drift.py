@@ -253,3 +253,30 @@ def test_monitor_orders_rows_by_a_time_column(diagnosis_model, tmp_path):
     assert code == 0
     kinds = {f["kind"]: f for f in json.loads(out[-1])["findings"]}
     assert 0.35 * 2000 <= kinds["input_drift"]["start_row"] < 0.75 * 2000
+
+
+def test_monitor_on_a_csv_project_with_categories_gaps_and_unseen_values(tmp_path):
+    import torch
+
+    from core.training import train
+    colours = ["red", "green", "blue", "purple"]
+    train_rows = [[f"c{i}", i % 60, colours[i % 3], "yes" if i % 2 else "no"] for i in range(300)]
+    new_rows = [[f"n{i}", "" if i % 17 == 0 else i % 60, colours[i % 4] if i > 150 else colours[i % 3],
+                 "" if i % 23 == 0 else ("yes" if i % 2 else "no")] for i in range(400)]
+    header = ["customer", "size", "colour", "label"]
+    _write_csv(tmp_path / "shop.csv", header, train_rows)
+    _write_csv(tmp_path / "shop-new.csv", header, new_rows)
+    project = Project.load(ROOT / "resources/examples/csv-moons.losslab.json")
+    project.data.path, project.data.target, project.data.features = "shop.csv", "label", None
+    project.training.epochs = 3
+    project.save(tmp_path / "shop.losslab.json")
+    project = Project.load(tmp_path / "shop.losslab.json")
+    torch.save(train(project, diagnose=False).model.state_dict(), tmp_path / "shop.pt")
+    code, out = _run(["monitor", str(tmp_path / "shop.losslab.json"), str(tmp_path / "shop-new.csv"),
+                      "--model", str(tmp_path / "shop.pt"), "--window", "50", "--json"])
+    assert code == 0, out
+    text = "\n".join(out)
+    assert "'purple' x63" in text and "size 24 cells" in text and "18 rows without a usable 'label'" in text
+    doc = json.loads(out[-1])
+    drift = next(f for f in doc["findings"] if f["kind"] == "input_drift")
+    assert drift["features"] == ["colour"] and drift["start_row"] == 150
