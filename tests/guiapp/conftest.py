@@ -95,5 +95,5 @@ def isolated(monkeypatch, tmp_path):
     """Own settings (recent files, layout) and autosave folder for this test."""
     from guiapp import files
     monkeypatch.setenv("LOSSLAB_SETTINGS_ORG", f"LossLabTests-{uuid.uuid4().hex[:8]}")
-    monkeypatch.setattr(files, "autosave_dir", lambda: tmp_path / "autosave")
+    monkeypatch.setattr(files.autosave, "autosave_dir", lambda: tmp_path / "autosave")
     return tmp_path

@@ -19,9 +19,9 @@ SPIRAL = EXAMPLES / "spiral.losslab.json"
 def answers(monkeypatch):
     """Prompt answers for the test to set, and the prompts asked."""
     a = {"recover": True, "asked": [], "errors": []}
-    monkeypatch.setattr(files, "ask_recover", lambda parent, rec: a["asked"].append(rec) or a["recover"])
-    monkeypatch.setattr(files, "ask_save_changes", lambda parent, name: "discard")
-    monkeypatch.setattr(files, "show_error", lambda parent, title, text, detail="": a["errors"].append(detail))
+    monkeypatch.setattr(files.prompts, "ask_recover", lambda parent, rec: a["asked"].append(rec) or a["recover"])
+    monkeypatch.setattr(files.prompts, "ask_save_changes", lambda parent, name: "discard")
+    monkeypatch.setattr(files.prompts, "show_error", lambda parent, title, text, detail="": a["errors"].append(detail))
     return a
 
 
@@ -166,7 +166,7 @@ def test_save_as_to_another_folder_keeps_a_relative_data_path_working(qtbot, iso
     assert ctl.open(src / "p.losslab.json", confirm=False)
     assert doc.data_error == ""
     target = isolated / "b" / "p.losslab.json"
-    monkeypatch.setattr(files, "choose_save_path", lambda parent, suggested="": str(target))
+    monkeypatch.setattr(files.prompts, "choose_save_path", lambda parent, suggested="": str(target))
     assert ctl.save_as()
     reopened = ProjectDocument(Project.load(target))
     assert reopened.data_error == "" and os.path.isabs(reopened.project.data.path)
@@ -178,9 +178,9 @@ def save_prompt(monkeypatch, isolated):
     """Record what Save As suggests; answer with ``answer["path"]`` (None = cancelled)."""
     docs = isolated / "Documents"
     docs.mkdir()
-    monkeypatch.setattr(files, "documents_dir", lambda: docs)
+    monkeypatch.setattr(files.recent, "documents_dir", lambda: docs)
     answer = {"path": None, "suggested": [], "docs": docs}
-    monkeypatch.setattr(files, "choose_save_path",
+    monkeypatch.setattr(files.prompts, "choose_save_path",
                         lambda parent, suggested="": answer["suggested"].append(suggested) or answer["path"])
     return answer
 
@@ -245,7 +245,7 @@ def test_documents_dir_is_outside_the_examples():
 # -- Ctrl-C: close without prompts, keep the autosave ---------------------------------------------------
 def test_close_without_prompts_keeps_the_autosave_and_asks_nothing(qtbot, isolated, monkeypatch):
     asked = []
-    monkeypatch.setattr(files, "ask_save_changes", lambda parent, name: asked.append(name) or "cancel")
+    monkeypatch.setattr(files.prompts, "ask_save_changes", lambda parent, name: asked.append(name) or "cancel")
     path = _project_file(isolated, "work")
     doc = _doc_with_edit(path, lr=0.11)
     saver = files.Autosaver(doc)

@@ -30,7 +30,7 @@ def _lr(doc: ProjectDocument) -> float:
 @pytest.fixture
 def window(qtbot, monkeypatch, tmp_path):
     monkeypatch.setenv("LOSSLAB_SETTINGS_ORG", f"LossLabTests-{uuid.uuid4().hex[:8]}")
-    monkeypatch.setattr(files, "autosave_dir", lambda: tmp_path / "autosave")
+    monkeypatch.setattr(files.autosave, "autosave_dir", lambda: tmp_path / "autosave")
     w = MainWindow(ProjectDocument(Project.load(SPIRAL)))
     qtbot.addWidget(w)
     w.show()

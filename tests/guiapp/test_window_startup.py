@@ -41,8 +41,8 @@ from guiapp.main_window import MainWindow
 def asked(parent, name):
     print("ASKED save", flush=True)
     return "cancel"     # if the prompt came, the window would stay open and the run would time out
-files.ask_save_changes = asked
-files.ask_stop_training = lambda parent: print("ASKED stop", flush=True) or False
+files.prompts.ask_save_changes = asked
+files.prompts.ask_stop_training = lambda parent: print("ASKED stop", flush=True) or False
 application = gui_app.create_application()
 document = ProjectDocument(Project(), load_data=False)
 window = MainWindow(document, defer_training=True)

@@ -1,0 +1,181 @@
+"""What File > New/Open/Save/Save As/Quit do, including the prompts and error messages."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QWidget
+
+from core.project import SUFFIX, Project, ProjectError
+
+from . import prompts, recent
+from .autosave import Autosaver, discard_autosave, find_autosaves, load_autosave
+from .recent import EXAMPLES_DIR, SPIRAL_EXAMPLE, add_recent, example_title, is_bundled_example, last_project
+
+
+class FileController(QObject):
+    """What File > New/Open/Save/Save As/Quit do, including the prompts and error messages.
+
+    ``training`` is the training controller (``is_running()``, ``stop_and_wait()``) or None.
+    """
+
+    recentChanged = Signal()
+
+    def __init__(self, document, parent_widget: QWidget | None = None, training=None):
+        super().__init__(parent_widget)
+        self.document = document
+        self.widget = parent_widget
+        self.training = training
+        #: set by :meth:`close_without_prompts` (Ctrl-C in the terminal): closing asks nothing and the
+        #: autosave copy stays for recovery at the next start
+        self.unattended = False
+
+    def display_name(self) -> str:
+        """The file name without ``.losslab.json``, or the project name when it was never saved."""
+        path = self.document.path
+        return example_title(path) if path else self.document.project.name
+
+    # -- asking before the project goes away -------------------------------------------------------
+    def confirm_discard(self) -> bool:
+        """Before closing or replacing the project: offer to save changes, then to stop training.
+        False when the person cancelled. After :meth:`close_without_prompts` it asks nothing: training
+        stops and the unsaved work stays in the autosave copy."""
+        ctl = self.training
+        if self.unattended:
+            if ctl is not None and ctl.is_running() and not ctl.stop_and_wait(timeout_s=1.0):
+                ctl.stop_and_wait(timeout_s=10.0)
+            return True
+        if self.document.dirty:
+            answer = prompts.ask_save_changes(self.widget, self.display_name())
+            if answer == "cancel" or (answer == "save" and not self.save()):
+                return False
+        if ctl is not None and ctl.is_running():
+            if not prompts.ask_stop_training(self.widget):
+                return False
+            if not ctl.stop_and_wait(timeout_s=1.0):
+                ctl.stop_and_wait(timeout_s=10.0)  # a slow batch: never leave its thread running
+        return True
+
+    def close_without_prompts(self, autosaver: Autosaver) -> None:
+        """Ctrl-C in the terminal: write the autosave copy of unsaved work now (offered for recovery at
+        the next start) and let the window close without asking."""
+        autosaver.save_now()
+        autosaver.keep = True
+        self.unattended = True
+
+    # -- commands ----------------------------------------------------------------------------------
+    def new(self) -> bool:
+        from guiapp.document import default_project
+        if not self.confirm_discard():
+            return False
+        self.document.replace(default_project(), None)
+        return True
+
+    def open(self, path: str | os.PathLike | None = None, *, confirm: bool = True) -> bool:
+        """Open ``path`` (asks for one when None). A broken file is refused with a message naming the
+        JSON path; the current project stays as it was."""
+        if confirm and not self.confirm_discard():
+            return False
+        if path is None:
+            start = str(self.document.path.parent) if self.document.path else str(EXAMPLES_DIR)
+            path = prompts.choose_open_path(self.widget, start)
+            if path is None:
+                return False
+        try:
+            project = Project.load(path)
+        except ProjectError as e:
+            prompts.show_error(self.widget, "Cannot open project", f"LossLab cannot open {Path(path).name}.",
+                               f"{e.where}: {e.reason}")
+            self.recentChanged.emit()  # a missing file drops out of the recent list
+            return False
+        self.document.replace(project, path)
+        add_recent(path)
+        self.recentChanged.emit()
+        return True
+
+    def open_example(self, path: str | os.PathLike, *, confirm: bool = True) -> bool:
+        """Open a bundled example as an untitled copy (Save asks where, never over the example)."""
+        if confirm and not self.confirm_discard():
+            return False
+        try:
+            project = Project.load(path)
+        except ProjectError as e:
+            prompts.show_error(self.widget, "Cannot open example",
+                               f"The example {Path(path).name} is damaged.", f"{e.where}: {e.reason}")
+            return False
+        self.document.replace(project, None)
+        return True
+
+    def save(self) -> bool:
+        """Save to the project's file; a project never saved, or a bundled example, asks where (Save As)."""
+        path = self.document.path
+        if path is None or is_bundled_example(path):
+            return self.save_as()
+        return self._save_to(path)
+
+    def save_as(self) -> bool:
+        path = prompts.choose_save_path(self.widget, str(self.suggested_save_path()))
+        return self._save_to(Path(path)) if path else False
+
+    def suggested_save_path(self) -> Path:
+        """Where Save As starts: the project's own file, or for an example or a project never saved
+        a file named after it in the person's documents folder."""
+        doc = self.document
+        if doc.path is not None and not is_bundled_example(doc.path):
+            return doc.path
+        name = example_title(doc.path) if doc.path is not None else doc.project.name
+        return recent.documents_dir() / f"{name}{SUFFIX}"
+
+    def _save_to(self, path: Path) -> bool:
+        doc = self.document
+        if is_bundled_example(path):
+            prompts.show_error(self.widget, "Cannot save project",
+                               f"{path.name} is one of LossLab's bundled examples.",
+                               "The examples stay as shipped: save your copy in another folder, e.g. "
+                               f"{recent.documents_dir()}.")
+            return False
+        data_path = doc.project.data.path
+        old_dir = doc.project.base_dir
+        if data_path and not Path(data_path).is_absolute() and old_dir and old_dir != path.resolve().parent:
+            absolute = str((old_dir / data_path).resolve())  # keep the data file found from the new folder
+            doc.edit("Keep the data path", lambda p: setattr(p.data, "path", absolute), "data")
+        try:
+            doc.save(path)
+        except OSError as e:
+            prompts.show_error(self.widget, "Cannot save project", f"LossLab cannot write {path}.", str(e))
+            return False
+        add_recent(path)
+        self.recentChanged.emit()
+        return True
+
+    # -- start-up -----------------------------------------------------------------------------------
+    def offer_recovery(self) -> bool:
+        """Offer each autosave left by a crashed LossLab, newest first; True once one is recovered."""
+        for record in find_autosaves():
+            if not prompts.ask_recover(self.widget, record):
+                discard_autosave(record)
+                continue
+            try:
+                project = load_autosave(record)
+            except (ProjectError, OSError, ValueError, KeyError) as e:
+                prompts.show_error(self.widget, "Cannot recover", "The autosaved project is damaged.", str(e))
+                discard_autosave(record)
+                continue
+            self.document.replace(project, record.original)
+            self.document.undo_stack.resetClean()  # recovered work is unsaved work
+            discard_autosave(record)
+            return True
+        return False
+
+    def startup(self, path: str | None = None) -> None:
+        """The first project: ``path`` if given, else recovered work, else the last project, else the
+        spiral example."""
+        if path and self.open(path, confirm=False):
+            return
+        if not path and self.offer_recovery():
+            return
+        last = last_project()
+        if last is not None and self.open(last, confirm=False):
+            return
+        self.open_example(SPIRAL_EXAMPLE, confirm=False)

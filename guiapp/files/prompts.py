@@ -1,0 +1,75 @@
+"""The questions and messages of the file flow, as module functions so tests answer them with
+``monkeypatch.setattr(prompts, "ask_save_changes", ...)``."""
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from core.project import SUFFIX
+
+if TYPE_CHECKING:
+    from .autosave import AutosaveRecord
+
+FILE_FILTER = f"LossLab projects (*{SUFFIX});;JSON files (*.json);;All files (*)"
+
+
+def ask_save_changes(parent: QWidget | None, name: str) -> str:
+    """"save", "discard" or "cancel" for a project with unsaved changes."""
+    box = QMessageBox(QMessageBox.Icon.Warning, "Unsaved changes", f"Save the changes to {name}?",
+                      QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                      | QMessageBox.StandardButton.Cancel, parent)
+    box.setInformativeText("Your changes are lost if you don't save them.")
+    box.setDefaultButton(QMessageBox.StandardButton.Save)
+    answer = box.exec()
+    return {QMessageBox.StandardButton.Save: "save",
+            QMessageBox.StandardButton.Discard: "discard"}.get(QMessageBox.StandardButton(answer), "cancel")
+
+
+def ask_stop_training(parent: QWidget | None) -> bool:
+    """Whether to stop the training run in progress."""
+    answer = QMessageBox.question(parent, "Training in progress",
+                                  "A training run is in progress. Stop it?\n\nWhat was trained so far is kept.",
+                                  QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                  QMessageBox.StandardButton.No)
+    return answer == QMessageBox.StandardButton.Yes
+
+
+def ask_recover(parent: QWidget | None, record: "AutosaveRecord") -> bool:
+    """Whether to recover an autosaved project (False discards it)."""
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(record.saved))
+    where = str(record.original) if record.original else "a project that was never saved"
+    box = QMessageBox(QMessageBox.Icon.Question, "Recover unsaved work",
+                      f"LossLab closed with unsaved changes to {record.name!r}. Recover them?",
+                      QMessageBox.StandardButton.NoButton, parent)
+    box.setInformativeText(f"Autosaved {when} from {where}.")
+    recover = box.addButton("Recover", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
+    box.setDefaultButton(recover)
+    box.exec()
+    return box.clickedButton() is recover
+
+
+def show_error(parent: QWidget | None, title: str, text: str, detail: str = "") -> None:
+    """A warning box; ``detail`` goes in the informative text (e.g. the JSON path and the reason)."""
+    box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, parent)
+    if detail:
+        box.setInformativeText(detail)
+    box.exec()
+
+
+def choose_open_path(parent: QWidget | None, start_dir: str = "") -> str | None:
+    path, _ = QFileDialog.getOpenFileName(parent, "Open project", start_dir, FILE_FILTER)
+    return path or None
+
+
+def choose_save_path(parent: QWidget | None, suggested: str = "") -> str | None:
+    path, _ = QFileDialog.getSaveFileName(parent, "Save project as", suggested, FILE_FILTER)
+    if not path:
+        return None
+    if not path.endswith(".json"):
+        path += SUFFIX
+    return path
+
+
