@@ -1,4 +1,5 @@
-"""The architecture editor: layer palette, graph canvas, inspector and generic parameter editors.
+"""The architecture editor: layer palette, graph canvas, inspector (its parameter editors
+are :mod:`guiapp.widgets`, shared with the settings panels).
 
 Wiring (the main window)::
 
@@ -14,6 +15,5 @@ from __future__ import annotations
 from .canvas import GraphCanvas
 from .inspector import Inspector
 from .palette import LAYER_MIME, LayerPalette
-from .param_editors import ParamEditor, make_editor
 
-__all__ = ["GraphCanvas", "Inspector", "LAYER_MIME", "LayerPalette", "ParamEditor", "make_editor"]
+__all__ = ["GraphCanvas", "Inspector", "LAYER_MIME", "LayerPalette"]

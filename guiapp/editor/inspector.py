@@ -14,11 +14,10 @@ from core.catalog.layer_shapes import fmt_shape
 
 from . import commands
 from core import graph_edits as G
-from .form_grid import FormGrid
 from .node_item import format_count
-from .param_editors import ParamEditor, make_editor
 from .style import ERROR_COLOUR, category_icon
 from ..theme import accent
+from ..widgets import FormGrid, ParamEditor, make_editor
 
 def _small_grey() -> str:
     return f"color: {accent('muted')};"

@@ -17,7 +17,7 @@ from core.catalog.params import Param
 from core.project import TASKS, Project
 
 from .. import files, theme
-from ..editor.form_grid import FormGrid
+from ..widgets import FormGrid
 from .params import ParamForm, SettingsPanel, param_editor, show_value
 
 FILE_KINDS = {"csv": "CSV file…", "npz": "NPZ file…"}

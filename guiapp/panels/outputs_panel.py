@@ -13,7 +13,7 @@ from core.catalog.params import Param
 from core.project import Component, OutputSpec, Project
 
 from .. import theme
-from ..editor.form_grid import FormGrid
+from ..widgets import FormGrid
 from .params import ParamForm, SettingsPanel, param_editor, show_value
 
 WEIGHT = Param("weight", "float", 1.0, min=0.0, max=1e6, log=True,

@@ -1,6 +1,6 @@
 """Catalog ``Param`` editors for the settings panels, and committing their changes to the document.
 
-Every field is the graph editor's generic :func:`guiapp.editor.make_editor` (the inspector uses the
+Every field is the graph editor's generic :func:`guiapp.widgets.make_editor` (the inspector uses the
 same), so a number, a choice or a list is edited alike everywhere; a refused change shows the
 document's reason under the field and the field reverts.
 """
@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QLabel, QScrollArea, QToolButton, QVBoxLayout, QWi
 
 from core.catalog.params import Entry, Param
 
-from ..editor.form_grid import FormGrid
+from ..widgets import FormGrid, make_editor
 
 #: ``on_commit(value) -> None`` when accepted, else the reason it was refused
 Commit = Callable[[Any], "str | None"]
@@ -21,7 +21,6 @@ Commit = Callable[[Any], "str | None"]
 
 def param_editor(param: Param, value: Any, on_commit: Commit) -> QWidget:
     """The editor of one ``Param`` (``.set_value(v)`` shows a new value without committing)."""
-    from guiapp.editor import make_editor
     return make_editor(param, value, on_commit)
 
 

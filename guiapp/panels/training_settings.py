@@ -16,7 +16,7 @@ from core.catalog.params import Param
 from core.project import Component, Project
 
 from .. import settings, theme
-from ..editor.form_grid import FormGrid
+from ..widgets import FormGrid
 from .params import ParamForm, SettingsPanel, param_editor, show_value
 
 FIELDS = {

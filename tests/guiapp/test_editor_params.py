@@ -8,8 +8,9 @@ from core.catalog import LAYERS, LOSSES, OPTIMIZERS
 from core.catalog.params import Param
 from core.project import Project
 from guiapp.document import ProjectDocument
-from guiapp.editor import commands, make_editor
 from core import graph_edits as G
+from guiapp.editor import commands
+from guiapp.widgets import make_editor
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import re
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import QWidget
 
-from ...editor.param_editors import GeneralSpinBox
+from ...widgets import GeneralSpinBox
 
 __all__ = ["LogSpinBox"]
 
