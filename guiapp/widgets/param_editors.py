@@ -18,7 +18,8 @@ and a typed number the spin box cannot take (out of range, not whole) is refused
 ("p must be between 0 and 0.95 (received 1.5); kept 0.5"), never silently dropped;
 choice -> combo box; bool -> check box; int_tuple / float_list -> text "3, 3"; str -> text.
 ``optional`` params get an "(empty)" option meaning None. ``param.help`` is the tooltip and a small
-grey line under the field.
+grey line under the field. The wheel over an unfocused field scrolls the panel instead
+(:mod:`guiapp.widgets.wheel_guard`, installed by the window).
 """
 from __future__ import annotations
 
@@ -56,20 +57,6 @@ def _nice_step(span: float) -> float:
         if m * 10**e >= raw:
             return m * 10**e
     return 10 ** (e + 1)
-
-
-def _no_wheel_unless_focused(widget: QWidget) -> None:
-    """Scrolling a panel must not change the values it passes over."""
-    widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-    original = widget.wheelEvent
-
-    def wheel(event) -> None:
-        if widget.hasFocus():
-            original(event)
-        else:
-            event.ignore()
-
-    widget.wheelEvent = wheel
 
 
 _NUMBER_LIKE = re.compile(r"[-+]?(\d*\.?\d*)?([eE][-+]?\d*)?")
@@ -290,7 +277,6 @@ class _NumberEditor(ParamEditor):
         self._empty_at = lo if p.optional else None
         self.spin.setKeyboardTracking(False)
         self.spin.setMinimumWidth(90)
-        _no_wheel_unless_focused(self.spin)
         self.row.addWidget(self.spin)
         self.range = QLabel(range_text(p), self.field)
         self.range.setStyleSheet(f"color: {accent('muted')}; font-size: small;")
@@ -302,7 +288,6 @@ class _NumberEditor(ParamEditor):
         if bounded and (p.log or p.max - p.min <= 100):  # a slider over 0..1e6 would be useless
             self.slider = QSlider(Qt.Orientation.Horizontal, self.field)
             self.slider.setRange(0, _SLIDER_STEPS)
-            _no_wheel_unless_focused(self.slider)
             self.row.addWidget(self.slider, 1)
             self.slider.valueChanged.connect(self._on_slider_value_changed)
         else:
@@ -387,7 +372,6 @@ class _ChoiceEditor(ParamEditor):
         self.combo = QComboBox(self.field)
         for c in self._options:
             self.combo.addItem(EMPTY if c is None else (str(c).lower() if isinstance(c, bool) else str(c)))
-        _no_wheel_unless_focused(self.combo)
         self.row.addWidget(self.combo)
         self.row.addStretch(1)
         self.combo.activated.connect(self._commit)
