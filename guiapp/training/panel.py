@@ -1,5 +1,5 @@
 """The training panel: progress, transport buttons, learning rate, smoothing, the live plots, and the
-overfitting banner.
+banner that names an overfitting or a divergence in one line.
 
 The data arrives ~30 times a second (``historyUpdated``); plots are redrawn within a time budget by
 a :class:`RedrawScheduler` (see there why), and all at once when a run ends.
@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QFileDialog, QHBoxLayout, QLabel, QMenu, QSlider, QSplitter,
                                QToolButton, QVBoxLayout, QWidget)
 
-from .banner import OverfittingBanner
+from .banner import FindingBanner
 from .heads import planned_heads
 from .loss_plots import (HIGHLIGHT, EpochLossPlot, MetricPlot, OptimizerPlot, StepLossPlot, finding_color,
                          finding_epochs)
@@ -20,7 +20,9 @@ from .lr_control import LearningRateControl
 from .progress import TrainingProgress
 from .redraw import RedrawScheduler
 
-__all__ = ["TrainingPanel"]
+__all__ = ["TrainingPanel", "PLOT_MIN_HEIGHT"]
+
+PLOT_MIN_HEIGHT = 120
 
 
 class TrainingPanel(QWidget):
@@ -41,11 +43,13 @@ class TrainingPanel(QWidget):
         self.smoothing.setRange(0, 999)
         self.smoothing.setValue(600)
         self.smoothing.setMaximumWidth(140)
+        self.smoothing.setMinimumWidth(50)
         self.smoothing.setToolTip("Smoothing of the per-step loss (exponential moving average, as in TensorBoard)")
         self.smoothing_label = QLabel("0.600")
         self.log_y = QCheckBox("Log scale")
         self.log_y.setToolTip("Logarithmic y axis for the losses and the gradient norm")
-        self.banner = OverfittingBanner()
+        self.banner = FindingBanner()
+        self.auto_log = False           # the log scale was switched on by a divergence, not by the person
 
         self.step_plot = StepLossPlot()
         self.epoch_plot = EpochLossPlot()
@@ -85,7 +89,6 @@ class TrainingPanel(QWidget):
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
             transport.addWidget(button)
         transport.addWidget(self.progress, 1)
-
         tools = QHBoxLayout()
         tools.addWidget(self.lr_control, 2)
         tools.addSpacing(12)
@@ -97,7 +100,7 @@ class TrainingPanel(QWidget):
         reset.setText("Reset view")
         reset.setToolTip("Zoom back to show all of every curve")
         reset.clicked.connect(self.reset_view)
-        tools.addWidget(reset)
+        transport.addWidget(reset)       # beside the progress: the tools row stays narrow
         export = QToolButton()
         export.setText("Export")
         export.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
@@ -108,7 +111,7 @@ class TrainingPanel(QWidget):
         menu.addSeparator()
         menu.addAction("History as CSV (one row per epoch)…", self._on_export_csv_triggered)
         export.setMenu(menu)
-        tools.addWidget(export)
+        transport.addWidget(export)
 
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(self.epoch_plot)
@@ -121,6 +124,9 @@ class TrainingPanel(QWidget):
         grid.addWidget(bottom)
         grid.setStretchFactor(0, 3)
         grid.setStretchFactor(1, 2)
+        grid.setChildrenCollapsible(False)
+        for plot in self.plots.values():
+            plot.setMinimumHeight(PLOT_MIN_HEIGHT)     # the window gives the dock room, not the plots
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -182,11 +188,25 @@ class TrainingPanel(QWidget):
         self._shade("overfitting", over, last)
         self._shade("divergence", diverged, last)
         self._shade("selected", self._selected, last, HIGHLIGHT, alpha=60)
-        if over is not None:
+        if diverged is not None:
+            self._switch_to_log_scale()
+            self.banner.show_finding(diverged)
+        elif over is not None:
             best = self.history.best_epoch()
             self.banner.show_finding(over, best[0] if best is not None else None)
         else:
             self.banner.hide()
+
+    def _switch_to_log_scale(self) -> None:
+        """After a divergence a linear axis runs to 1e+25 and flattens everything before it: switch
+        the loss plots to a log scale by themselves, and say so on the check box."""
+        if self.log_y.isChecked():
+            return
+        self.log_y.setChecked(True)
+        self.auto_log = True
+        self.log_y.setText("Log scale (auto: diverged)")
+        self.log_y.setToolTip("Switched on because the loss exploded: on a linear axis the curve before the "
+                              "divergence would be flat. Untick for a linear axis.")
 
     def _shade(self, key: str, finding, last_epoch: int, color: str | None = None, alpha: int = 40) -> None:
         span = finding_epochs(finding, last_epoch) if finding is not None else None
@@ -228,6 +248,8 @@ class TrainingPanel(QWidget):
         self.redraws.clear()
         self._seen = (0, 0)
         self.banner.hide()
+        if self.auto_log:                  # a fresh start: the person's own choice again
+            self.log_y.setChecked(False)
         self.progress.clear()
         self._set_up_for_project()
 
@@ -280,6 +302,10 @@ class TrainingPanel(QWidget):
         self.step_plot.set_smoothing(weight, self.history)
 
     def _on_logy_toggled(self, on: bool) -> None:
+        if self.auto_log and not on:
+            self.auto_log = False
+            self.log_y.setText("Log scale")
+            self.log_y.setToolTip("Logarithmic y axis for the losses and the gradient norm")
         for plot in (self.step_plot, self.epoch_plot, self.optimizer_plot):
             plot.set_log_y(on)
 
