@@ -18,6 +18,7 @@ from ..log import get_logger
 from .control import TrainingControl
 from .evaluate import evaluate, evaluate_test
 from .events import EpochRecord, RunInfo, RunResult, StepRecords, TrainingObserver
+from .schedule import HeldSchedule, continue_schedule, schedule_state
 from .setup import RunSetup, baseline_loss, majority_rate, make_optimizer, prepare
 from .step import TrainStep
 
@@ -67,7 +68,8 @@ def train(project, *, observer: TrainingObserver | None = None, control: Trainin
 
     ``resume`` continues an earlier result on the same ``setup`` (its model): epochs and steps number
     on from it, the history and step series carry over (so the diagnostics see the whole curve), and
-    the optimizer keeps its state. ``epochs`` then counts the epochs to add; the schedule restarts."""
+    the optimizer keeps its state. ``epochs`` then counts the epochs to add; the schedule continues
+    where it stopped (unless its settings or the rate changed: see :mod:`core.training.schedule`)."""
     obs = observer or TrainingObserver()
     control = control or TrainingControl()
     if threads:
@@ -99,8 +101,9 @@ class _Loop:
             self.steps_per_epoch -= 1  # BatchNorm cannot normalize a last batch of one (random) sample: drop it
         self.opt = make_optimizer(project, setup.model)
         entry = SCHEDULES.get(t.schedule.type)
-        self.sched = build_schedule(entry, entry.validate_params(t.schedule.params, "training.schedule.params"),
-                                    self.opt, epochs=epochs, steps_per_epoch=self.steps_per_epoch)
+        self.sched = HeldSchedule.wrap(build_schedule(
+            entry, entry.validate_params(t.schedule.params, "training.schedule.params"), self.opt, epochs=epochs,
+            steps_per_epoch=self.steps_per_epoch))  # a continued run carries it on: see .schedule
         self.sched_per_step = entry.per_step
         self.plateau_sched = entry.needs_metric
         self.train_step = TrainStep.for_project(project, setup, self.opt)   # the LR finder takes the same step
@@ -140,8 +143,9 @@ class _Loop:
             self.series[name].extend(list(values))
         if st.get("optimizer"):
             self.opt.load_state_dict(st["optimizer"])
-            for g in self.opt.param_groups:  # the project's rate wins over the saved one
-                g["lr"] = self.project_lr
+            if not continue_schedule(self.sched, st.get("schedule"), self.p.training, self.opt):
+                for g in self.opt.param_groups:  # the project's rate wins over the saved one
+                    g["lr"] = self.project_lr
         if st.get("best") is not None:
             self.best = st["best"]
         self.wait = st.get("wait", 0)
@@ -332,7 +336,7 @@ class _Loop:
             test = evaluate_test(s)
         state = {"series": {k: v.view().copy() for k, v in self.series.items()},
                  "optimizer": self.opt.state_dict(), "best": self.best, "wait": self.wait,
-                 "generator": self.gen.get_state()}
+                 "generator": self.gen.get_state(), "schedule": schedule_state(self.sched, self.p.training)}
         ran = self.step - first_step
         return RunResult(status, len(self.history), best_epoch, best_val, self.history, self.step, seconds,
                          ran / seconds if seconds > 0 else 0.0, message, self.diverged_step, findings,
