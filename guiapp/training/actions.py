@@ -62,7 +62,7 @@ class TrainingActions(QObject):
         elif paused:
             tip = "Resume the training"
         elif continues:
-            tip = "Train more epochs from the current weights (Reset starts afresh)"
+            tip = "Continue the trained weights or restart from fresh ones (asks, unless you chose to remember)"
         else:
             tip = "Train the model from fresh weights"
         a["run"].setToolTip(tip)

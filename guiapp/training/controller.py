@@ -1,8 +1,8 @@
 """Run / Pause / Step / Stop / Reset for the document's project, with training on a QThread.
 
-Like TensorFlow Playground, Run continues the current model: a second Run trains the same weights
-for another ``training.epochs`` epochs (a fresh optimizer with the project's current settings) and
-the curves go on where they stopped. Reset, or an edit of the model, data or outputs, makes the next
+Run on a trained model asks Continue or Restart (:mod:`.run_mode`): Continue trains the same
+weights for another ``training.epochs`` epochs (the optimizer and the schedule carry on) and the
+curves go on where they stopped. Reset, or an edit of the model, data or outputs, makes the next
 Run start from fresh weights with empty curves. Each Run trains a snapshot of the project taken when
 Run is pressed; edits made while it trains apply to the next Run.
 
@@ -23,6 +23,8 @@ from .actions import TrainingActions
 from .drain import sort_events
 from .history import RunHistory
 from ..tasks import TaskRunner
+from .run_mode import RunMode
+from .staleness import StaleMarker
 from .worker import QueueObserver, RunOptions, run_training
 
 __all__ = ["TrainingController", "torch_threads"]
@@ -85,7 +87,9 @@ class TrainingController(QObject):
         a = self.actions
         self.run_action, self.pause_action, self.stop_action = a["run"], a["pause"], a["stop"]
         self.step_action, self.step_epoch_action, self.reset_action = a["step"], a["step_epoch"], a["reset"]
-        self.run_action.triggered.connect(lambda: self.run())
+        self.run_mode = RunMode(self)
+        self.staleness = StaleMarker(self)     # the shown run vs. the edited document
+        self.run_action.triggered.connect(lambda: self.run_mode.run())
         self.stop_action.triggered.connect(lambda: self.stop())
         self.step_action.triggered.connect(lambda: self.step())
         self.step_epoch_action.triggered.connect(lambda: self.step_epoch())

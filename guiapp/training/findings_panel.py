@@ -4,18 +4,21 @@ Two groups: **Design** — the architecture-lint findings of the document (``doc
 refreshed on ``checkUpdated``), there before any training — and **Training curves** — the findings
 of the controller's run. The group headings show only when there are design findings; otherwise the
 list is the curve findings alone. One row per finding (icon by severity, one-line message);
-expanding it shows the epoch range or node, the suggestion and the evidence numbers. Clicking a
+expanding it shows the epoch range or node, the suggestion and the evidence numbers, each in plain
+words with its definition as the tooltip (:mod:`core.diagnostics.evidence_labels`; the raw keys stay
+in the JSON). Clicking a
 finding highlights its node on the canvas and shows a curve finding's range on the loss plots
 (through ``controller.select_finding``).
 """
 from __future__ import annotations
 
-import math
 import textwrap
 
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QStyle, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+
+from core.diagnostics.evidence_labels import plain_evidence
 
 __all__ = ["FindingsPanel", "format_evidence", "EMPTY_TEXT", "HEALTHY_TEXT"]
 
@@ -32,18 +35,8 @@ HEALTHY_ENDINGS = ("completed", "early_stopped", "stopped")
 
 
 def format_evidence(evidence: dict) -> str:
-    """``GL 12.3 · z 4.2 · best_epoch 37``: the numbers a rule decided on."""
-    parts = []
-    for key, value in (evidence or {}).items():
-        if isinstance(value, float):
-            if math.isfinite(value) and value == int(value) and abs(value) < 1e9:
-                text = str(int(value))
-            else:
-                text = f"{value:.4g}"
-        else:
-            text = str(value)
-        parts.append(f"{key} {text}")
-    return " · ".join(parts)
+    """``generalization loss: 12.3% · rise over noise: 4.2``: the numbers a rule decided on, in words."""
+    return " · ".join(text for text, _tip, _key in plain_evidence(evidence))
 
 
 class FindingsPanel(QWidget):
@@ -65,8 +58,13 @@ class FindingsPanel(QWidget):
         self.placeholder.setWordWrap(True)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.placeholder.setEnabled(False)
+        self.stale_note = QLabel()
+        self.stale_note.setWordWrap(True)
+        self.stale_note.setStyleSheet("font-style: italic;")
+        self.stale_note.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.stale_note)
         layout.addWidget(self.placeholder)
         layout.addWidget(self.tree, 1)
         self._findings: list = []        # the curve findings of the controller
@@ -79,6 +77,9 @@ class FindingsPanel(QWidget):
         controller.runStarted.connect(self._on_controller_runStarted)
         controller.runFinished.connect(self._on_controller_runFinished)
         controller.historyCleared.connect(self._on_controller_historyCleared)
+        staleness = getattr(controller, "staleness", None)
+        if staleness is not None:
+            staleness.staleChanged.connect(self._on_staleness_staleChanged)
         if self.document is not None:
             self.document.checkUpdated.connect(self._on_document_checkUpdated)
             self._design = list(getattr(self.document, "lint_findings", []))
@@ -117,7 +118,9 @@ class FindingsPanel(QWidget):
 
     # -- slots ------------------------------------------------------------------------------------
     def _on_tree_itemClicked(self, item: QTreeWidgetItem, _column: int) -> None:
-        top = item if item.parent() is None else item.parent()
+        top = item
+        while top.parent() is not None:
+            top = top.parent()
         finding = top.data(0, ROLE)
         if finding is not None:
             self.activate(finding)
@@ -135,6 +138,16 @@ class FindingsPanel(QWidget):
 
     def _on_controller_historyCleared(self) -> None:
         self._set_healthy(False)
+
+    def _on_staleness_staleChanged(self, stale: bool) -> None:
+        from .staleness import STALE_TEXT
+        reason = self.controller.staleness.reason if stale else ""
+        self.stale_note.setText(f"{STALE_TEXT}: {reason}." if stale else "")
+        self.stale_note.setVisible(stale)
+        self._render()
+
+    def is_stale(self) -> bool:
+        return self.stale_note.isVisibleTo(self)
 
     def _on_document_checkUpdated(self, _check) -> None:
         self._design = list(getattr(self.document, "lint_findings", []))
@@ -161,6 +174,10 @@ class FindingsPanel(QWidget):
                 self._add_note(self.empty_text())
         for f in self._findings:
             self._add_finding(f, expanded)
+            if self.stale_note.isVisibleTo(self):
+                item = self.tree.topLevelItem(self.tree.topLevelItemCount() - 1)
+                item.setForeground(0, self.palette().brush(self.palette().ColorGroup.Disabled,
+                                                           self.palette().ColorRole.Text))
         empty = not grouped and not self._findings
         self.placeholder.setText(self.empty_text())
         self.placeholder.setVisible(empty)
@@ -178,6 +195,17 @@ class FindingsPanel(QWidget):
             child.setData(0, TEXT_ROLE, text)
             child.setToolTip(0, text)
             item.addChild(child)
+        if f.evidence:
+            evidence = QTreeWidgetItem([f"Evidence ({len(f.evidence)} numbers)"])
+            evidence.setData(0, TEXT_ROLE, evidence.text(0))
+            evidence.setToolTip(0, "The numbers the rule decided on; hover one for its definition")
+            for text, tip, key in plain_evidence(f.evidence):
+                row = QTreeWidgetItem([text])
+                row.setData(0, TEXT_ROLE, text)
+                row.setData(0, ROLE, key)
+                row.setToolTip(0, tip)
+                evidence.addChild(row)
+            item.addChild(evidence)
         self.tree.addTopLevelItem(item)
         item.setExpanded(self._key(f) in expanded)
 
@@ -210,7 +238,9 @@ class FindingsPanel(QWidget):
         self._wrap_chars = chars
         for i in range(self.tree.topLevelItemCount()):
             top = self.tree.topLevelItem(i)
-            for item in [top] + [top.child(k) for k in range(top.childCount())]:
+            children = [top.child(k) for k in range(top.childCount())]
+            grandchildren = [c.child(k) for c in children for k in range(c.childCount())]
+            for item in [top] + children + grandchildren:
                 raw = item.data(0, TEXT_ROLE) or ""
                 item.setText(0, textwrap.fill(raw, chars) if len(raw) > chars else raw)
 
@@ -235,6 +265,4 @@ class FindingsPanel(QWidget):
             out.append(f"Node: {f.node} (click to show it on the canvas)")
         if f.suggestion:
             out.append(f"Try: {f.suggestion}")
-        if f.evidence:
-            out.append(f"Evidence: {format_evidence(f.evidence)}")
         return out

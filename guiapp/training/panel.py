@@ -19,10 +19,12 @@ from .loss_plots import (HIGHLIGHT, EpochLossPlot, MetricPlot, OptimizerPlot, St
 from .lr_control import LearningRateControl
 from .progress import TrainingProgress
 from .redraw import RedrawScheduler
+from .staleness import STALE_TEXT
 
 __all__ = ["TrainingPanel", "PLOT_MIN_HEIGHT"]
 
 PLOT_MIN_HEIGHT = 120
+STALE_OPACITY = 0.35   # the curves of a run whose model was edited since
 
 
 class TrainingPanel(QWidget):
@@ -69,6 +71,7 @@ class TrainingPanel(QWidget):
         c.runFinished.connect(self._on_controller_runFinished)
         c.runFailed.connect(self._on_controller_runFailed)
         c.stateChanged.connect(self._on_controller_stateChanged)
+        c.staleness.staleChanged.connect(self._on_staleness_staleChanged)
         document = c.document
         document.projectReplaced.connect(self._on_document_projectReplaced)
         document.projectChanged.connect(self._on_document_projectChanged)
@@ -280,6 +283,22 @@ class TrainingPanel(QWidget):
     def _on_controller_stateChanged(self, state: str) -> None:
         if state in ("paused", "stopping") and self.controller.is_running():
             self.progress.update_from(self.history, paused=state == "paused", force=True)
+
+    def is_stale(self) -> bool:
+        """Whether the curves shown are greyed as "from the previous model"."""
+        return self.controller.staleness.stale
+
+    def _on_staleness_staleChanged(self, stale: bool) -> None:
+        for plot in self.plots.values():
+            plot.getPlotItem().setOpacity(STALE_OPACITY if stale else 1.0)
+        text = self.progress.format()
+        prefix = f"{STALE_TEXT} — "
+        if stale and not text.startswith(prefix):
+            self.progress.setFormat(prefix + text)
+            self.progress.setToolTip(f"{STALE_TEXT}: {self.controller.staleness.reason}.")
+        elif not stale and text.startswith(prefix):
+            self.progress.setFormat(text[len(prefix):])
+        self.progress.setEnabled(not stale)
 
     def _on_document_projectReplaced(self) -> None:
         self._show_project_lr()

@@ -71,7 +71,8 @@ class TrainingProgress(QProgressBar):
         self._next_update = 0.0
         self.rate = 0.0
         self.setValue(0)
-        self.setFormat(f"Starting: {info.n_train:,} training samples, {info.n_params:,} parameters, "
+        what = f"Continuing from epoch {info.start_epoch}" if info.start_epoch else "Starting with fresh weights"
+        self.setFormat(f"{what}: {info.n_train:,} training samples, {info.n_params:,} parameters, "
                        f"{info.threads} thread{'s' if info.threads != 1 else ''}")
 
     def update_from(self, history, paused: bool = False, force: bool = False) -> None:
@@ -96,6 +97,8 @@ class TrainingProgress(QProgressBar):
         current = min(info.epochs, epoch + (1 if done < total else 0))
         parts = [f"Epoch {info.start_epoch + current}/{info.start_epoch + info.epochs}",
                  f"step {history.n_steps:,}/{self._start_steps + total:,}"]
+        if info.start_epoch:
+            parts.insert(0, f"Continuing from epoch {info.start_epoch}")
         if paused:
             parts.append("paused")
         else:

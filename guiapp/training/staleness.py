@@ -1,0 +1,53 @@
+"""Whether the curves and findings on screen still belong to the model in the document.
+
+After an edit of the model, the data or the outputs, or when the data fails to load, the last run's
+curves, its "Completed" line and its findings describe a model that is no longer the one shown: the
+views grey them and say "from the previous model" until the next Run (or Reset clears them).
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+__all__ = ["StaleMarker", "STALE_KINDS", "STALE_TEXT"]
+
+STALE_KINDS = ("model", "data", "outputs", "all")
+STALE_TEXT = "From the previous model"
+
+
+class StaleMarker(QObject):
+    """``staleChanged(bool)`` when the shown run stops (or starts again) matching the document;
+    ``reason`` says why ("the model was edited", "the data could not be loaded: …")."""
+
+    staleChanged = Signal(bool)
+
+    def __init__(self, controller) -> None:
+        super().__init__(controller)
+        self.controller = controller
+        self.stale = False
+        self.reason = ""
+        controller.runStarted.connect(self._on_fresh)
+        controller.historyCleared.connect(self._on_fresh)
+        document = controller.document
+        document.projectChanged.connect(self._on_document_projectChanged)
+        document.dataErrorChanged.connect(self._on_document_dataErrorChanged)
+
+    def _has_run(self) -> bool:
+        return self.controller.history.n_steps > 0
+
+    def _set(self, stale: bool, reason: str = "") -> None:
+        self.reason = reason if stale else ""
+        if stale != self.stale:
+            self.stale = stale
+            self.staleChanged.emit(stale)
+
+    def _on_fresh(self, *_args) -> None:
+        self._set(False)
+
+    def _on_document_projectChanged(self, kind: str) -> None:
+        if kind in STALE_KINDS and self._has_run():
+            what = {"model": "the model", "data": "the data", "outputs": "the outputs"}.get(kind, "the project")
+            self._set(True, f"{what} changed since this run; Run trains the new one")
+
+    def _on_document_dataErrorChanged(self, message: str) -> None:
+        if message and self._has_run():
+            self._set(True, f"the data could not be loaded: {message}")
