@@ -67,6 +67,11 @@ def project_argument(argv: list[str]) -> str | None:
 def main(argv: list[str] | None = None) -> int:
     """Open the window (with the project in ``argv`` if any) and run until it closes."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    from .xcb_check import check as check_xcb
+    problem = check_xcb()
+    if problem:                 # one line instead of Qt's abort (see guiapp/xcb_check.py)
+        print(problem, file=sys.stderr)
+        return 1
     path = project_argument(argv)
     app = create_application([a for a in argv if a.startswith("-")])
     from core.project import Project

@@ -1,10 +1,23 @@
-"""The ``losslab`` entry point: headless subcommands go to ``core.cli`` without loading Qt;
-anything else opens the window."""
+"""The ``losslab`` entry point: headless subcommands go to ``core.cli`` without loading Qt; an
+existing file (or nothing) opens the window; any other first word is refused with the commands."""
 from __future__ import annotations
 
 import multiprocessing
 import sys
+from pathlib import Path
 from typing import Sequence
+
+WINDOW_COMMANDS = ("screenshot",)
+
+
+def unknown_command(word: str, commands: Sequence[str]) -> int:
+    """``losslab sweep x`` where ``sweep`` is neither a command nor a file: say so, list the commands,
+    exit 2 (instead of opening a window that an offscreen platform never shows)."""
+    names = ", ".join([*commands, *WINDOW_COMMANDS])
+    print(f"losslab: unknown command or file {word!r}\n"
+          f"commands: {names}\n"
+          "open a project: losslab PROJECT.losslab.json   (losslab --help for more)", file=sys.stderr)
+    return 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -22,6 +35,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv and argv[0] == "screenshot":
         from .screenshot import main as shot_main
         return shot_main(argv[1:])
+    if argv and not argv[0].startswith("-") and not Path(argv[0]).exists():
+        return unknown_command(argv[0], COMMANDS)
     from .app import main as app_main
     return app_main(argv)
 

@@ -157,6 +157,11 @@ class MainWindow(QMainWindow):
         self.about_action = self._action("&About LossLab", "about", self.show_about)
         self.show_log_action = self._action("Show &Log", "", self.show_log, None,
                                             "Warnings, errors and run summaries of this session")
+        self.getting_started_action = self._action("&Getting Started", "", lambda: self.show_help("start"),
+                                                   QKeySequence(QKeySequence.StandardKey.HelpContents),
+                                                   "Build, run, read the findings: a short page")
+        self.shortcuts_action = self._action("&Keyboard Shortcuts", "", lambda: self.show_help("keys"), None,
+                                             "Every shortcut of this window")
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -165,8 +170,7 @@ class MainWindow(QMainWindow):
         self.recent_menu = m.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self.examples_menu = m.addMenu("&Examples")
-        for path in files.examples():
-            self.examples_menu.addAction(files.example_title(path), partial(self.files.open_example, path))
+        files.fill_examples_menu(self.examples_menu, self.files.open_example)
         m.addSeparator()
         m.addActions([self.save_action, self.save_as_action])
         m.addSeparator()
@@ -191,7 +195,8 @@ class MainWindow(QMainWindow):
 
         self.train_menu = bar.addMenu("&Train")
         self.help_menu = bar.addMenu("&Help")
-        self.help_menu.addAction(self.show_log_action)
+        self.help_menu.addActions([self.getting_started_action, self.shortcuts_action, self.show_log_action])
+        self.help_menu.addSeparator()
         self.help_menu.addAction(self.about_action)
 
     def _build_toolbars(self) -> None:
@@ -225,6 +230,7 @@ class MainWindow(QMainWindow):
         self.lr_finder = LRFinderView(c, self)
         self.train_menu.addSeparator()
         self.train_menu.addAction(self.lr_finder.action)
+        self.train_menu.addMenu(c.run_mode.menu(self.train_menu))
         c.runFailed.connect(lambda reason: self.statusBar().showMessage(f"Cannot run: {reason}", 10_000))
         from .runs.install import install_runs_and_studies
         install_runs_and_studies(self)
@@ -311,6 +317,17 @@ class MainWindow(QMainWindow):
 
     def _on_canvas_selectionChangedTo(self, ids: list) -> None:
         self.inspector.show_nodes(ids)
+
+    def show_help(self, page: str) -> None:
+        """Help ▸ Getting Started ("start") or Keyboard Shortcuts ("keys"), non-modal."""
+        from .help_pages import GETTING_STARTED, HelpPage, shortcuts_html
+        title, text = (("Getting started", GETTING_STARTED) if page == "start"
+                       else ("Keyboard shortcuts", shortcuts_html(self)))
+        self.help_pages = getattr(self, "help_pages", {})
+        dialog = self.help_pages.get(page) or HelpPage(title, text, self)
+        self.help_pages[page] = dialog
+        dialog.show()
+        dialog.raise_()
 
     def show_about(self) -> None:
         QMessageBox.about(self, "About LossLab", ABOUT)

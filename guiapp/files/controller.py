@@ -11,6 +11,7 @@ from core.project import SUFFIX, Project, ProjectError
 
 from . import prompts, recent
 from .autosave import Autosaver, discard_autosave, find_autosaves, load_autosave
+from .examples import blank_project
 from .recent import EXAMPLES_DIR, SPIRAL_EXAMPLE, add_recent, example_title, is_bundled_example, last_project
 
 
@@ -30,6 +31,9 @@ class FileController(QObject):
         #: set by :meth:`close_without_prompts` (Ctrl-C in the terminal): closing asks nothing and the
         #: autosave copy stays for recovery at the next start
         self.unattended = False
+        #: the title of the file or example the project came from: a project name equal to it (or
+        #: "untitled") was not chosen by the person, and follows the file name on Save As
+        self.origin_title: str | None = None
 
     def display_name(self) -> str:
         """The file name without ``.losslab.json``, or the project name when it was never saved."""
@@ -38,23 +42,32 @@ class FileController(QObject):
 
     # -- asking before the project goes away -------------------------------------------------------
     def confirm_discard(self) -> bool:
-        """Before closing or replacing the project: offer to save changes, then to stop training.
-        False when the person cancelled. After :meth:`close_without_prompts` it asks nothing: training
-        stops and the unsaved work stays in the autosave copy."""
+        """Before closing or replacing the project: one question (save the changes, or stop the
+        training), with the training paused while it is open and resumed on Cancel. False when the
+        person cancelled. After :meth:`close_without_prompts` it asks nothing: training stops and the
+        unsaved work stays in the autosave copy."""
         ctl = self.training
+        running = ctl is not None and ctl.is_running()
         if self.unattended:
-            if ctl is not None and ctl.is_running() and not ctl.stop_and_wait(timeout_s=1.0):
+            if running and not ctl.stop_and_wait(timeout_s=1.0):
                 ctl.stop_and_wait(timeout_s=10.0)
             return True
+        if not self.document.dirty and not running:
+            return True
+        paused_here = running and not ctl.is_paused()
+        if paused_here:
+            ctl.pause()                      # nothing trains behind the dialog
         if self.document.dirty:
-            answer = prompts.ask_save_changes(self.widget, self.display_name())
-            if answer == "cancel" or (answer == "save" and not self.save()):
-                return False
-        if ctl is not None and ctl.is_running():
-            if not prompts.ask_stop_training(self.widget):
-                return False
-            if not ctl.stop_and_wait(timeout_s=1.0):
-                ctl.stop_and_wait(timeout_s=10.0)  # a slow batch: never leave its thread running
+            answer = prompts.ask_save_changes(self.widget, self.display_name(), training=running)
+            go_on = answer == "discard" or (answer == "save" and self.save())
+        else:
+            go_on = prompts.ask_stop_training(self.widget)
+        if not go_on:
+            if paused_here and ctl.is_running():
+                ctl.resume()
+            return False
+        if running and not ctl.stop_and_wait(timeout_s=1.0):
+            ctl.stop_and_wait(timeout_s=10.0)  # a slow batch: never leave its thread running
         return True
 
     def close_without_prompts(self, autosaver: Autosaver) -> None:
@@ -66,10 +79,10 @@ class FileController(QObject):
 
     # -- commands ----------------------------------------------------------------------------------
     def new(self) -> bool:
-        from guiapp.document import default_project
         if not self.confirm_discard():
             return False
-        self.document.replace(default_project(), None)
+        self.document.replace(blank_project(), None)
+        self.origin_title = None
         return True
 
     def open(self, path: str | os.PathLike | None = None, *, confirm: bool = True) -> bool:
@@ -90,6 +103,7 @@ class FileController(QObject):
             self.recentChanged.emit()  # a missing file drops out of the recent list
             return False
         self.document.replace(project, path)
+        self.origin_title = example_title(Path(path))
         add_recent(path)
         self.recentChanged.emit()
         return True
@@ -105,6 +119,7 @@ class FileController(QObject):
                                f"The example {Path(path).name} is damaged.", f"{e.where}: {e.reason}")
             return False
         self.document.replace(project, None)
+        self.origin_title = example_title(Path(path))
         return True
 
     def save(self) -> bool:
@@ -140,6 +155,7 @@ class FileController(QObject):
         if data_path and not Path(data_path).is_absolute() and old_dir and old_dir != path.resolve().parent:
             absolute = str((old_dir / data_path).resolve())  # keep the data file found from the new folder
             doc.edit("Keep the data path", lambda p: setattr(p.data, "path", absolute), "data")
+        self._name_after_file(path)
         try:
             doc.save(path)
         except OSError as e:
@@ -148,6 +164,15 @@ class FileController(QObject):
         add_recent(path)
         self.recentChanged.emit()
         return True
+
+    def _name_after_file(self, path: Path) -> None:
+        """Save As "mnist-small.losslab.json": a project still named "untitled" (or after the file or
+        example it came from) takes the new file's name; a name the person chose stays."""
+        doc, title = self.document, example_title(path)
+        name = doc.project.name
+        if name != title and name in ("", "untitled", self.origin_title):
+            doc.edit("Name the project after its file", lambda p: setattr(p, "name", title), "name")
+        self.origin_title = title
 
     # -- start-up -----------------------------------------------------------------------------------
     def offer_recovery(self) -> bool:

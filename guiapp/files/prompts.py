@@ -15,12 +15,17 @@ if TYPE_CHECKING:
 FILE_FILTER = f"LossLab projects (*{SUFFIX});;JSON files (*.json);;All files (*)"
 
 
-def ask_save_changes(parent: QWidget | None, name: str) -> str:
-    """"save", "discard" or "cancel" for a project with unsaved changes."""
+def ask_save_changes(parent: QWidget | None, name: str, training: bool = False) -> str:
+    """"save", "discard" or "cancel" for a project with unsaved changes; ``training``: a run is in
+    progress (paused while this asks) and stops too, so this is the only question."""
     box = QMessageBox(QMessageBox.Icon.Warning, "Unsaved changes", f"Save the changes to {name}?",
                       QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
                       | QMessageBox.StandardButton.Cancel, parent)
-    box.setInformativeText("Your changes are lost if you don't save them.")
+    info = "Your changes are lost if you don't save them."
+    if training:
+        info += ("\n\nThe training in progress is paused and stops if you go on; its trained weights are "
+                 "not kept (the saved project keeps the settings, not the weights).")
+    box.setInformativeText(info)
     box.setDefaultButton(QMessageBox.StandardButton.Save)
     answer = box.exec()
     return {QMessageBox.StandardButton.Save: "save",
@@ -28,9 +33,10 @@ def ask_save_changes(parent: QWidget | None, name: str) -> str:
 
 
 def ask_stop_training(parent: QWidget | None) -> bool:
-    """Whether to stop the training run in progress."""
+    """Whether to stop the training run in progress (paused while this asks)."""
     answer = QMessageBox.question(parent, "Training in progress",
-                                  "A training run is in progress. Stop it?\n\nWhat was trained so far is kept.",
+                                  "A training run is in progress (paused for now). Stop it?\n\n"
+                                  "Its trained weights are not kept when the project closes.",
                                   QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                                   QMessageBox.StandardButton.No)
     return answer == QMessageBox.StandardButton.Yes

@@ -20,7 +20,7 @@ def answers(monkeypatch):
     """Prompt answers for the test to set, and the prompts asked."""
     a = {"recover": True, "asked": [], "errors": []}
     monkeypatch.setattr(files.prompts, "ask_recover", lambda parent, rec: a["asked"].append(rec) or a["recover"])
-    monkeypatch.setattr(files.prompts, "ask_save_changes", lambda parent, name: "discard")
+    monkeypatch.setattr(files.prompts, "ask_save_changes", lambda parent, name, training=False: "discard")
     monkeypatch.setattr(files.prompts, "show_error", lambda parent, title, text, detail="": a["errors"].append(detail))
     return a
 
@@ -245,7 +245,8 @@ def test_documents_dir_is_outside_the_examples():
 # -- Ctrl-C: close without prompts, keep the autosave ---------------------------------------------------
 def test_close_without_prompts_keeps_the_autosave_and_asks_nothing(qtbot, isolated, monkeypatch):
     asked = []
-    monkeypatch.setattr(files.prompts, "ask_save_changes", lambda parent, name: asked.append(name) or "cancel")
+    monkeypatch.setattr(files.prompts, "ask_save_changes",
+                        lambda parent, name, training=False: asked.append(name) or "cancel")
     path = _project_file(isolated, "work")
     doc = _doc_with_edit(path, lr=0.11)
     saver = files.Autosaver(doc)

@@ -22,7 +22,8 @@ def prompts(monkeypatch):
     """Answer every prompt programmatically and record it."""
     p = SimpleNamespace(save="discard", stop=True, recover=False, save_path=None, open_path=None,
                         asked=[], errors=[])
-    monkeypatch.setattr(files.prompts, "ask_save_changes", lambda parent, name: p.asked.append(("save", name)) or p.save)
+    monkeypatch.setattr(files.prompts, "ask_save_changes",
+                        lambda parent, name, training=False: p.asked.append(("save", name)) or p.save)
     monkeypatch.setattr(files.prompts, "ask_stop_training", lambda parent: p.asked.append(("stop",)) or p.stop)
     monkeypatch.setattr(files.prompts, "ask_recover", lambda parent, rec: p.asked.append(("recover", rec)) or p.recover)
     monkeypatch.setattr(files.prompts, "show_error", lambda parent, title, text, detail="": p.errors.append((text, detail)))

@@ -38,7 +38,7 @@ from guiapp import app as gui_app, files
 from guiapp.document import ProjectDocument
 from guiapp.main_window import MainWindow
 
-def asked(parent, name):
+def asked(parent, name, training=False):
     print("ASKED save", flush=True)
     return "cancel"     # if the prompt came, the window would stay open and the run would time out
 files.prompts.ask_save_changes = asked
