@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QTa
 from . import files, settings, theme
 from .document import ProjectDocument
 from .editor import GraphCanvas, Inspector, LayerPalette
+from .editor.auto_head import AutoOutputHead
 from .log_view import LogDialog, recent_records
 from .panels.data_panel import DataPanel
 from .panels.outputs_panel import OutputsPanel
@@ -52,6 +53,7 @@ class MainWindow(QMainWindow):
         self.setDockNestingEnabled(True)
         self.files = files.FileController(self.document, self)
         self.autosaver = files.Autosaver(self.document, self)
+        self.auto_head = AutoOutputHead(self.document, self)   # the head a new user forgets
         self.controller = None          # guiapp.training.TrainingController, once added
         self.training_panel = None
         self.boundary_view = None

@@ -17,6 +17,7 @@ from . import commands
 from core import graph_edits as G
 from .canvas_actions import CanvasActions
 from core.layout import NODE_H, NODE_W, ROW, Pos
+from .layer_defaults import new_layer_params
 from .palette import LAYER_MIME
 from .scene import GraphScene
 from .style import category_icon
@@ -95,7 +96,8 @@ class GraphCanvas(PanZoomView):
             pos, moves = self._room_below(after)
         elif pos is None:
             pos = self._free_spot()
-        node_id = commands.add_node(self.document, type_name, pos, after, moves=moves)
+        params = new_layer_params(self.document.project, self.document.dataset, type_name, after)
+        node_id = commands.add_node(self.document, type_name, pos, after, params=params, moves=moves)
         if node_id:
             self.select_nodes([node_id])
             self.ensureVisible(self.graph_scene.nodes[node_id], 40, 40)

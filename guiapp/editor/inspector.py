@@ -14,6 +14,7 @@ from core.catalog.layer_shapes import fmt_shape
 
 from . import commands
 from core import graph_edits as G
+from .auto_head import head_hint
 from .node_item import format_count
 from .style import ERROR_COLOUR, category_icon
 from ..theme import accent
@@ -117,6 +118,9 @@ class Inspector(QWidget):
                 lines.append(f"<span style='color:#b26a00'>{len(warnings)} design warning"
                              f"{'s' if len(warnings) != 1 else ''} (amber badges): "
                              f"{html.escape(warnings[0].message)}</span>")
+            hint = head_hint(project, check, self.document.dataset)
+            if hint:
+                lines.append(f"<span style='color:{ERROR_COLOUR}'>{html.escape(hint)}</span>")
             if not errors and not warnings:
                 lines.append("no problems found")
         self.summary.setText("<br>".join(lines))
