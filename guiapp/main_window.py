@@ -272,8 +272,8 @@ class MainWindow(QMainWindow):
         """Default dock sizes for the window's current size."""
         h = self.height()
         self.resizeDocks([self.plots_dock], [max(PLOTS_HEIGHT, int(PLOTS_SHARE * h))], Qt.Orientation.Vertical)
-        bottom = max(600, self.width() - self.inspector_dock.width())  # the plots keep 2/3 of the width
-        self.resizeDocks([self.plots_dock, self.findings_dock], [int(0.66 * bottom), int(0.34 * bottom)],
+        bottom = max(600, self.width() - self.inspector_dock.width())  # the plots keep 70% of the width
+        self.resizeDocks([self.plots_dock, self.findings_dock], [int(0.7 * bottom), int(0.3 * bottom)],
                          Qt.Orientation.Horizontal)
         column = max(400, h - 120)
         self.resizeDocks([self.inspector_dock, self.data_dock], [int(0.45 * column), int(0.55 * column)],

@@ -58,6 +58,7 @@ class FindingsPanel(QWidget):
         self.placeholder.setWordWrap(True)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.placeholder.setEnabled(False)
+        self.setMinimumSize(200, 150)     # beside the plots it must stay readable (see the layout test)
         self.stale_note = QLabel()
         self.stale_note.setWordWrap(True)
         self.stale_note.setStyleSheet("font-style: italic;")

@@ -26,7 +26,7 @@ class LearningRateControl(QWidget):
         super().__init__(parent)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        label = QLabel("Learning rate")
+        label = QLabel("Learning rate (this run)")
         label.setToolTip("Changes the rate of this run only; the project keeps its own (Training settings)")
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(int(LOG_MIN * TICKS_PER_DECADE), int(LOG_MAX * TICKS_PER_DECADE))

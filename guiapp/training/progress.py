@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 from collections import deque
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QProgressBar
 
 from .loss_plots import best_epoch_label
@@ -63,6 +64,14 @@ class TrainingProgress(QProgressBar):
         self._start_steps = 0
         self._next_update = 0.0
         self.rate = 0.0
+
+    def text(self) -> str:  # noqa: D102 - Qt paints this: one line, elided to the bar's width
+        full = super().text()
+        return self.fontMetrics().elidedText(full, Qt.TextElideMode.ElideRight, max(40, self.width() - 12))
+
+    def setFormat(self, text: str) -> None:  # noqa: N802 - Qt's name; the whole line stays in the tooltip
+        super().setFormat(text)
+        self.setToolTip(text)
 
     def start(self, info, steps_before: int) -> None:
         self._info = info
