@@ -18,7 +18,8 @@ __all__ = ["ConfusionTable", "short_label"]
 LABEL_CHARS = 7          # a header longer than this is shortened ("at_risk" stays, "healthy_patient" -> "health…")
 MIN_SECTION_PX = 26      # a cell is at least this wide: room for "999"
 NAMED_COLUMNS = 4        # more classes than this, with long names: columns are numbered
-MAX_ROWS_IN_VIEW = 11    # the table's minimum height shows this many rows; more classes scroll
+MAX_ROWS_IN_VIEW = 11
+MIN_WIDTH = 160          # narrower, the table scrolls sideways    # the table's minimum height shows this many rows; more classes scroll
 
 
 def short_label(name: str, chars: int = LABEL_CHARS) -> str:
@@ -32,7 +33,9 @@ class _CompactTable(QTableWidget):
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         hint = super().minimumSizeHint()
-        return QSize(hint.width(), min(hint.height(), self.sizeHint().height()))
+        # never wider than MIN_WIDTH: with AdjustToContents a filled matrix asked for its full width, and
+        # the dock beside the plots then took room the plots needed (the docks overlapped)
+        return QSize(min(hint.width(), MIN_WIDTH), min(hint.height(), self.sizeHint().height()))
 
 
 class ConfusionTable(QWidget):
@@ -46,6 +49,8 @@ class ConfusionTable(QWidget):
         font = self.title.font()
         font.setPointSizeF(max(7.0, font.pointSizeF() * 0.9))
         self.title.setFont(font)
+        # one line that may be cut at the panel's edge, never a minimum width that squeezes the plots
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.table = _CompactTable()
         self.table.setFont(font)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)

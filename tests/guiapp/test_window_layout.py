@@ -67,6 +67,31 @@ def test_docks_never_overlap_and_keep_their_room(qtbot, window, size, banner):
         assert plot.mapTo(panel, plot.rect().topLeft()).y() > top
 
 
+def _assert_no_overlap(window, size) -> None:
+    docks = _visible_docks(window)
+    for i, a in enumerate(docks):
+        assert a.widget().width() <= a.width(), f"{a.objectName()}'s content is wider than its dock"
+        for b in docks[i + 1:]:
+            assert not a.geometry().intersects(b.geometry()), f"{a.objectName()} overlaps {b.objectName()} at {size}"
+
+
+def test_docks_still_fit_after_a_run_fills_the_confusion_matrix(qtbot, window):
+    """A filled confusion matrix (tabbed under Findings) once asked for 300 px: the bottom row's
+    minimum passed the window's width and the Training dock painted over Findings."""
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    window.reset_layout()
+    c = window.controller
+    with qtbot.waitSignal(c.runFinished, timeout=60_000):
+        assert c.run(epochs=2)
+    qtbot.waitUntil(lambda: window.boundary_view.confusion.matrix is not None)
+    window.resize(1281, 800)        # any relayout
+    qtbot.waitUntil(lambda: window.width() == 1281)
+    _assert_no_overlap(window, (1281, 800))
+    assert window.findings_dock.width() >= 200
+
+
 def test_the_banner_takes_one_line_and_unfolds_on_more(qtbot, window):
     window.resize(1280, 800)
     window.show()
