@@ -294,6 +294,10 @@ class MainWindow(QMainWindow):
         for dock in self.findChildren(QDockWidget):
             dock.setFloating(False)
         self._apply_state(self._default_state)
+        deployment = getattr(self, "deployment_dock", None)
+        if deployment is not None:  # made with the training UI, after the default state was taken
+            self.tabifyDockWidget(self.plots_dock, deployment)
+            self.plots_dock.raise_()
         self.fit_docks()
 
     def _apply_state(self, state: QByteArray) -> bool:

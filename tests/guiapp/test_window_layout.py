@@ -41,6 +41,9 @@ def test_docks_never_overlap_and_keep_their_room(qtbot, window, size, banner):
     window.show()
     qtbot.waitExposed(window)
     window.reset_layout()
+    window.resize(*size)
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == size)
+    window.fit_docks()
     panel = window.training_panel
     if banner:
         panel.banner.show_finding(OVERFITTING, 30)
