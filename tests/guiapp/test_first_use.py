@@ -145,9 +145,10 @@ def test_help_pages_open_and_list_the_real_shortcuts(qtbot, window):
 
 def test_an_unknown_first_argument_is_refused_with_the_commands(capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert launcher.main(["sweep", "x"]) == 2
+    assert "swep" not in COMMANDS
+    assert launcher.main(["swep", "x"]) == 2      # a mistyped command
     err = capsys.readouterr().err
-    assert err.splitlines()[0] == "losslab: unknown command or file 'sweep'"
+    assert err.splitlines()[0] == "losslab: unknown command or file 'swep'"
     for name in COMMANDS:
         assert name in err
 
