@@ -25,6 +25,7 @@ _MODULES = (
     ("sweep", "sweep"),
     ("drift", "drift"),
     ("monitor", "monitor"),
+    ("export", "export"),
 )
 COMMANDS = tuple(name for name, _ in _MODULES)
 VERBOSE_FLAGS = ("-v", "--verbose")

@@ -181,7 +181,7 @@ def model_code(check: GraphCheck, edges: list[tuple[str, str]], output_nodes: li
         if info.type == "Input":
             continue
         c = codes[nid]
-        shape = ", ".join(str(d) for d in info.out_shape or ())
+        shape = ", ".join(str(d) for d in info.out_shape or ()) + ("," if len(info.out_shape or ()) == 1 else "")
         note = f"node {comment_text(nid)}: {info.type}, output ({shape})" + (f"; {c.comment}" if c.comment else "")
         if c.init is not None:
             init.append(f"        self.{names[nid]} = {c.init}  # {note}")
