@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QTabBar, QToolBar, QWidget
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTabBar, QToolBar, QWidget
 
 from . import files, settings, theme
 from .document import ProjectDocument
@@ -27,8 +27,6 @@ from .panels.training_settings import TrainingSettingsPanel
 STATE_VERSION = 3  # bump when the default dock layout changes: older saved layouts are ignored
 PLOTS_HEIGHT = 330  # the training dock under the canvas (the canvas keeps the larger share)
 PLOTS_SHARE = 0.37  # ... and in a taller window it grows with it, so the plots get room too
-ABOUT = ("<h3>LossLab</h3><p>Build neural networks by hand, train them live, and understand their loss.</p>"
-         "<p>PyTorch under the hood; runs offline.</p>")
 
 
 def _placeholder(text: str) -> QLabel:
@@ -155,6 +153,8 @@ class MainWindow(QMainWindow):
         self.about_action = self._action("&About LossLab", "about", self.show_about)
         self.show_log_action = self._action("Show &Log", "", self.show_log, None,
                                             "Warnings, errors and run summaries of this session")
+        self.export_action = self._action("&Export…", "save-as", self.show_export, K("Ctrl+E"),
+                                          "Export the model as PyTorch code, pt2, ONNX or weights, or the loss history")
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -166,7 +166,7 @@ class MainWindow(QMainWindow):
         for path in files.examples():
             self.examples_menu.addAction(files.example_title(path), partial(self.files.open_example, path))
         m.addSeparator()
-        m.addActions([self.save_action, self.save_as_action])
+        m.addActions([self.save_action, self.save_as_action, self.export_action])
         m.addSeparator()
         m.addAction(self.quit_action)
         self._fill_recent_menu()
@@ -307,8 +307,13 @@ class MainWindow(QMainWindow):
     def _on_canvas_selectionChangedTo(self, ids: list) -> None:
         self.inspector.show_nodes(ids)
 
-    def show_about(self) -> None:
-        QMessageBox.about(self, "About LossLab", ABOUT)
+    def show_about(self):
+        from .about import show_about
+        return show_about(self)
+
+    def show_export(self):
+        from .export_dialog import show_export_dialog
+        return show_export_dialog(self)
 
     def show_log(self) -> None:
         self.log_dialog.show()
