@@ -166,6 +166,11 @@ def export_onnx(model: nn.Module, check, input_shape, path: str | Path, head_nam
 
 def _which_node_onnx(model, check, error: Exception) -> str:
     from ..network import _key
+    try:  # an exporter that fails on a plain Linear is broken here, whatever the model holds
+        torch.onnx.export(nn.Linear(2, 2).eval(), (torch.zeros(3, 2),), dynamo=True, verbose=False)
+    except Exception as e:  # noqa: BLE001
+        return (f"the onnx exporter does not work in this installation ({str(e).splitlines()[0][:200]}); "
+                f"reinstall the onnx extra: {ONNX_EXTRA.split(': ', 1)[1]}")
     for nid in check.order:
         info = check.nodes[nid]
         if info.type == "Input" or _key(nid) not in model.layers or len(info.in_shapes) != 1:
