@@ -150,7 +150,7 @@ def script_source(project, dataset=None) -> str:
     digits = ""
     if project.data.source == "digits":
         bundled = resources_dir() / "data" / "digits.npz"
-        digits = (f"# the 8x8 digits ship with LossLab; copy digits.npz next to this script to run it elsewhere\n"
+        digits = (f"\n# the 8x8 digits ship with LossLab; copy digits.npz next to this script to run it elsewhere\n"
                   f"DIGITS_FILE = find_file('digits.npz', {str(bundled.parent)!r})\n")
     base = str(project.base_dir) if project.base_dir is not None else "."
     head = [
@@ -176,7 +176,7 @@ def script_source(project, dataset=None) -> str:
     parts = ["\n".join(head)]
     if digits:
         parts.append(digits + "\n\n")
-    parts.append("# --- data " + "-" * 90 + "\n\n\n")
+    parts.append(("" if digits else "\n") + "# --- data " + "-" * 90 + "\n\n\n")
     parts.append(data_funcs)
     parts.append("def load_data():\n"
                  '    """[x_train, x_val, x_test], [y_train, y_val, y_test] (dicts by target), split and normalized\n'
