@@ -101,10 +101,10 @@ def export(project, fmt: str, path: str | Path, *, model=None, dataset=None, his
     was_training = model.training
     try:
         if fmt == "pt2":
-            done = mf.export_pt2(model, check, dataset.input_shape, path)
+            done = mf.export_pt2(model, check, dataset.input_shape, path, project)
         else:
             from ..training.setup import head_names
-            done = mf.export_onnx(model, check, dataset.input_shape, path, head_names(project))
+            done = mf.export_onnx(model, check, dataset.input_shape, path, head_names(project), project)
     finally:
         model.train(was_training)
     dims = ", ".join(f"{name} (dim {d})" for d, name in sorted(done.dynamic.items()))

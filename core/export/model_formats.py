@@ -70,26 +70,46 @@ def _sequence_model(model: nn.Module, check, input_shape: tuple[int, ...]) -> nn
     return seq
 
 
+def _length_is_free(project, check, input_shape: tuple[int, ...]) -> bool:
+    """Whether the graph checks with one more time step and every layer keeps its weights' shapes
+    (a Conv1d over the time steps or a Linear after a Flatten of them fixes the length)."""
+    from ..graph import check_graph
+    other = project.copy()
+    for n in other.model.nodes:
+        if n.type == "Reshape" and check.nodes[n.id].in_shapes == [tuple(input_shape)]:
+            n.params = dict(n.params, shape=[-1, *list(n.params.get("shape", []))[1:]])
+    longer = check_graph(other, (input_shape[0] + 1, *input_shape[1:]))
+    return longer.ok and all(longer.nodes[i].n_params == check.nodes[i].n_params for i in check.order) \
+        and all(longer.nodes[o].out_shape == check.nodes[o].out_shape for o in project.output_nodes())
+
+
 def _sample(input_shape: tuple[int, ...], batch: int = 3) -> torch.Tensor:
     g = torch.Generator().manual_seed(0)
     return torch.randn((batch, *input_shape), generator=g)
 
 
-def _export_program(model: nn.Module, check, input_shape):
+def _export_program(model: nn.Module, check, input_shape, project=None):
     """(ExportedProgram, dynamic dims, notes): dynamic batch, and sequence length for recurrent models
     when the graph allows it."""
     from torch.export import Dim, export
+    # an earlier failed trace (another model's fixed-length fallback) leaves dynamo state behind that
+    # makes the next scan trace specialize: start each export clean
+    torch._dynamo.reset()
     notes: list[str] = []
     x = _sample(input_shape)
     seq_model = _sequence_model(model, check, input_shape)
-    if seq_model is not None:
+    if seq_model is not None and project is not None and not _length_is_free(project, check, input_shape):
+        seq_model = None
+        notes.append(f"the sequence length is fixed at {input_shape[0]}: a layer after the recurrent one "
+                     "takes the time steps as features or channels")
+    elif seq_model is not None:
         try:
             ep = export(HeadsModel(seq_model).eval(), (x,), dynamic_shapes={"x": {0: Dim.DYNAMIC, 1: Dim.DYNAMIC}})
             return ep, {0: "batch", 1: "sequence"}, notes
         except Exception as e:  # noqa: BLE001 - fall back to a fixed length, and say so
             notes.append(f"the sequence length is fixed at {input_shape[0]}: a layer after the recurrent one "
                          f"needs it ({str(e).splitlines()[0][:160]})")
-    elif is_recurrent(check):
+    elif is_recurrent(check) and not notes:
         notes.append(f"the sequence length is fixed at {input_shape[0] if input_shape else '?'}: a Reshape "
                      "other than (T,) -> (T, 1) sits before the recurrent layer")
     try:
@@ -115,10 +135,10 @@ def _which_node(model, check, input_shape, error: Exception, fmt: str) -> str:
     return f"the {fmt} export failed: {str(error).splitlines()[0][:300]}"
 
 
-def export_pt2(model: nn.Module, check, input_shape, path: str | Path) -> ExportedModel:
+def export_pt2(model: nn.Module, check, input_shape, path: str | Path, project=None) -> ExportedModel:
     """``torch.export`` program saved with ``torch.export.save``; load with ``torch.export.load``."""
     model = model.eval()
-    ep, dynamic, notes = _export_program(model, check, tuple(input_shape))
+    ep, dynamic, notes = _export_program(model, check, tuple(input_shape), project)
     path = Path(path)
     torch.export.save(ep, str(path))
     return ExportedModel(path, dynamic, notes)
@@ -131,7 +151,8 @@ def onnx_available() -> str | None:
     return None if not missing else f"{ONNX_EXTRA} (missing here: {', '.join(missing)})"
 
 
-def export_onnx(model: nn.Module, check, input_shape, path: str | Path, head_names: list[str]) -> ExportedModel:
+def export_onnx(model: nn.Module, check, input_shape, path: str | Path, head_names: list[str],
+                project=None) -> ExportedModel:
     """ONNX through ``torch.onnx.export`` (dynamo exporter), checked with ``onnx.checker``."""
     why = onnx_available()
     if why:
@@ -141,7 +162,7 @@ def export_onnx(model: nn.Module, check, input_shape, path: str | Path, head_nam
 
     import onnx
     model = model.eval()
-    ep, dynamic, notes = _export_program(model, check, tuple(input_shape))
+    ep, dynamic, notes = _export_program(model, check, tuple(input_shape), project)
     path = Path(path)
     outputs = [f"output_{i}" if not n.isidentifier() else n for i, n in enumerate(head_names)]
     quiet = logging.getLogger("torch.onnx")

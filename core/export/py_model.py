@@ -116,6 +116,13 @@ def _flatten(n: NodeInfo) -> LayerCode:
     return LayerCode("nn.Flatten()", _call)
 
 
+def _prelu(n: NodeInfo) -> LayerCode:
+    p = n.params
+    count = n.in_shapes[0][0] if p["per_channel"] else 1
+    return LayerCode(f"nn.PReLU({count}{_kw([('init', p['init'], 0.25)])})", _call,
+                     "one slope per channel" if p["per_channel"] else "")
+
+
 def _dropout(n: NodeInfo) -> LayerCode:
     return LayerCode(f"nn.Dropout(p={n.params['p']!r})", _call)
 
@@ -124,7 +131,7 @@ LAYER_CODE: dict[str, Callable[[NodeInfo], LayerCode]] = {
     "Linear": _linear, "Conv1d": _conv1d, "Conv2d": _conv2d, "MaxPool2d": _pool("MaxPool2d"),
     "AvgPool2d": _pool("AvgPool2d"), "Flatten": _flatten, "Reshape": _reshape, "Dropout": _dropout,
     "BatchNorm": _batchnorm, "LayerNorm": _layernorm, "Embedding": _embedding, "LSTM": _recurrent,
-    "GRU": _recurrent, "Add": _add, "Concat": _concat,
+    "GRU": _recurrent, "Add": _add, "Concat": _concat, "PReLU": _prelu,
 }
 
 
@@ -141,6 +148,12 @@ def _plain_nn(n: NodeInfo) -> LayerCode | None:
     except Exception:  # noqa: BLE001 - a layer we cannot build here is one we cannot write either
         return None
     if type(built) is not cls:
+        return None
+    try:  # the catalog's parameters must be the constructor's keywords, building the same weights
+        written = cls(**n.params)
+    except TypeError:
+        return None
+    if {k: v.shape for k, v in written.state_dict().items()} != {k: v.shape for k, v in built.state_dict().items()}:
         return None
     args = ", ".join(f"{k}={v!r}" for k, v in n.params.items())
     return LayerCode(f"nn.{n.type}({args})", _call)

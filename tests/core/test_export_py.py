@@ -22,8 +22,12 @@ from core.export import py_data, py_model
 from core.project import Project
 from core.training import train
 
+from tests.core.export_zoo import ZOO, write_zoo
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "resources" / "examples").glob("*.losslab.json"))
+ZOO_DIR = Path(__import__("tempfile").mkdtemp(prefix="losslab-zoo-"))
+PROJECTS = EXAMPLES + write_zoo(ZOO_DIR)  # the bundled examples, and every other layer, loss and schedule
 
 
 def _exec(code: str) -> dict:
@@ -86,7 +90,7 @@ def script_histories(tmp_path_factory):
     """{example path: (script, first-epoch history of the script run in a subprocess)}."""
     folder = tmp_path_factory.mktemp("scripts")
     scripts = {}
-    for path in EXAMPLES:
+    for path in PROJECTS:
         scripts[path] = export(Project.load(path), "py", folder / (path.name.split(".")[0].replace("-", "_") + ".py")).path
     r = subprocess.run([sys.executable, "-c", _DRIVER, *map(str, scripts.values())], capture_output=True, text=True,
                        cwd=folder, timeout=600)
@@ -95,7 +99,7 @@ def script_histories(tmp_path_factory):
     return {path: (script, runs[str(script)]) for path, script in scripts.items()}
 
 
-@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name.split(".")[0])
+@pytest.mark.parametrize("path", PROJECTS, ids=lambda p: p.name.split(".")[0])
 def test_exported_script_reproduces_the_first_epoch(path, script_histories):
     script, history = script_histories[path]
     py_compile.compile(str(script), doraise=True)
@@ -113,7 +117,7 @@ def _script_module(path: Path):
     return mod
 
 
-@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name.split(".")[0])
+@pytest.mark.parametrize("path", PROJECTS, ids=lambda p: p.name.split(".")[0])
 def test_state_dict_loads_weights_only_into_the_scripts_net(path, tmp_path):
     from core.training.setup import prepare
     project = Project.load(path)
