@@ -24,8 +24,9 @@ def _from_run(run_id: str):
     try:
         from ..runs import load_run_for_export  # provided by the run store (core/runs)
     except ImportError:
-        raise UserError(f"--run {run_id}: this LossLab has no run store yet (core/runs); export trained weights "
-                        "with --model WEIGHTS (from `losslab train PROJECT --save-model WEIGHTS`) instead") from None
+        raise UserError(f"--run {run_id}: --run needs the run store (core/runs) and its export hook, which this "
+                        "LossLab does not have yet; export trained weights with --model WEIGHTS (from "
+                        "`losslab train PROJECT --save-model WEIGHTS`) instead") from None
     try:
         return load_run_for_export(run_id)
     except (KeyError, LookupError, ValueError) as e:

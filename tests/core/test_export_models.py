@@ -155,3 +155,5 @@ def test_cli_exports_trained_weights(tmp_path, capsys):
     assert "no such file" in capsys.readouterr().err
     assert main(["export", str(project), "-f", "csv", "-o", str(tmp_path / "h.csv")]) == 2
     assert "--run RUN" in capsys.readouterr().err
+    assert main(["export", str(project), "-f", "json", "-o", str(tmp_path / "h.json"), "--run", "1"]) == 2
+    assert "--run 1: --run needs the run store" in capsys.readouterr().err
