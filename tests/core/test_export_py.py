@@ -22,7 +22,7 @@ from core.export import py_data, py_model
 from core.project import Project
 from core.training import train
 
-from tests.core.export_zoo import ZOO, write_zoo
+from tests.core.export_zoo import write_zoo
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "resources" / "examples").glob("*.losslab.json"))
