@@ -20,17 +20,20 @@ def add_arguments(p) -> None:
 
 
 def _from_run(run_id: str):
-    """(weights state dict or None, history) of a stored run."""
+    """(final weights state dict or None, epoch history) of a run in the run store."""
+    from ..runs import StoreError, open_store
     try:
-        from ..runs import load_run_for_export  # provided by the run store (core/runs)
-    except ImportError:
-        raise UserError(f"--run {run_id}: --run needs the run store (core/runs) and its export hook, which this "
-                        "LossLab does not have yet; export trained weights with --model WEIGHTS (from "
-                        "`losslab train PROJECT --save-model WEIGHTS`) instead") from None
-    try:
-        return load_run_for_export(run_id)
-    except (KeyError, LookupError, ValueError) as e:
+        with open_store() as store:
+            record = store.get(run_id, steps=False)
+            try:
+                state = store.load_weights(record.id, "final")
+            except FileNotFoundError:
+                state = None
+    except StoreError as e:
         raise UserError(f"--run {run_id}: {e}") from None
+    except KeyError as e:
+        raise UserError(f"--run {run_id}: {e.args[0] if e.args else e}") from None
+    return state, record.history
 
 
 def run(args, out: Out) -> int:
@@ -40,10 +43,17 @@ def run(args, out: Out) -> int:
     try:
         if args.run:
             state, history = _from_run(args.run)
+            if state is None and args.format in ("pt2", "onnx", "state_dict"):
+                raise UserError(f"--run {args.run}: the run kept no weights (it failed or was stopped before its "
+                                "first epoch); export its history (--format csv or json) or pick another run")
             if state is not None and args.format not in ("csv", "json", "py"):
                 from ..training.setup import prepare
                 model = prepare(project, dataset, device="cpu").model
-                model.load_state_dict(state)
+                try:
+                    model.load_state_dict(state)
+                except RuntimeError as e:
+                    raise UserError(f"--run {args.run}: its weights do not fit {args.project}'s network "
+                                    f"({str(e).splitlines()[0][:200]}); export the project the run trained") from None
         elif args.model:
             if args.format in ("csv", "json"):
                 raise UserError(f"--format {args.format} writes a run's history, which a weights file does not "

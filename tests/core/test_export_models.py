@@ -4,6 +4,7 @@ for recurrent models); pt2 loads with ``torch.export.load`` and matches; the CLI
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 
 import numpy as np
@@ -139,7 +140,8 @@ def test_a_layer_the_exporter_cannot_trace_is_named(monkeypatch, tmp_path):
 def test_cli_exports_trained_weights(tmp_path, capsys):
     project = ROOT / "resources/examples/xor.losslab.json"
     weights = tmp_path / "w.pt"
-    assert main(["train", str(project), "--epochs", "2", "--quiet", "--save-model", str(weights)], out=lambda s: None) == 0
+    assert main(["train", str(project), "--epochs", "2", "--quiet", "--no-store", "--save-model", str(weights)],
+                out=lambda s: None) == 0
     lines: list[str] = []
     assert main(["export", str(project), "--format", "state_dict", "--out", str(tmp_path / "s.pt"),
                  "--model", str(weights)], out=lines.append) == 0
@@ -147,7 +149,7 @@ def test_cli_exports_trained_weights(tmp_path, capsys):
     trained = torch.load(weights, weights_only=True)
     exported = torch.load(tmp_path / "s.pt", weights_only=True)
     torch.testing.assert_close(exported["fc1.weight"], trained["layers.fc1.weight"])
-    # a weights file for another network, a missing file and --run without a run store: exit 2, a clear line
+    # a weights file for another network, a missing file, history without a run: exit 2, a clear line
     other = ROOT / "resources/examples/spiral.losslab.json"
     assert main(["export", str(other), "-f", "pt2", "-o", str(tmp_path / "x.pt2"), "--model", str(weights)]) == 2
     assert "do not fit the project's network" in capsys.readouterr().err
@@ -155,5 +157,25 @@ def test_cli_exports_trained_weights(tmp_path, capsys):
     assert "no such file" in capsys.readouterr().err
     assert main(["export", str(project), "-f", "csv", "-o", str(tmp_path / "h.csv")]) == 2
     assert "--run RUN" in capsys.readouterr().err
-    assert main(["export", str(project), "-f", "json", "-o", str(tmp_path / "h.json"), "--run", "1"]) == 2
-    assert "--run 1: --run needs the run store" in capsys.readouterr().err
+
+
+def test_cli_exports_a_stored_run(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("LOSSLAB_HOME", str(tmp_path / "home"))
+    project = ROOT / "resources/examples/xor.losslab.json"
+    lines: list[str] = []
+    assert main(["train", str(project), "--epochs", "2", "--quiet"], out=lines.append) == 0
+    run_id = next(line.split()[1] for line in lines if line.startswith("run ") and line.endswith("recorded"))
+    assert main(["export", str(project), "-f", "json", "-o", str(tmp_path / "h.json"), "--run", run_id]) == 0
+    history = json.loads((tmp_path / "h.json").read_text())
+    assert [h["epoch"] for h in history] == [1, 2]
+    assert main(["export", str(project), "-f", "state_dict", "-o", str(tmp_path / "w.pt"), "--run", run_id[:12]]) == 0
+    from core.runs import open_store
+    with open_store() as store:
+        final = store.load_weights(run_id)
+    torch.testing.assert_close(torch.load(tmp_path / "w.pt", weights_only=True)["out.weight"], final["layers.out.weight"])
+    capsys.readouterr()
+    assert main(["export", str(project), "-f", "pt2", "-o", str(tmp_path / "m.pt2"), "--run", "nosuchrun"]) == 2
+    assert "--run nosuchrun: no run 'nosuchrun'" in capsys.readouterr().err
+    other = ROOT / "resources/examples/spiral.losslab.json"
+    assert main(["export", str(other), "-f", "pt2", "-o", str(tmp_path / "m.pt2"), "--run", run_id]) == 2
+    assert "weights do not fit" in capsys.readouterr().err
