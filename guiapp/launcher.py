@@ -32,6 +32,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from core.log import log_to_stderr
         log_to_stderr()
     argv = rest
+    if argv and argv[0] == "--self-test":
+        from .selftest import main as self_test_main
+        return self_test_main(argv[1:])
     if argv and argv[0] == "screenshot":
         from .screenshot import main as shot_main
         return shot_main(argv[1:])

@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QTabBar, QToolBar, QWidget
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTabBar, QToolBar, QWidget
 
 from . import files, settings, theme
 from .document import ProjectDocument
@@ -29,8 +29,6 @@ from .widgets import wheel_guard
 STATE_VERSION = 3  # bump when the default dock layout changes: older saved layouts are ignored
 PLOTS_HEIGHT = 330  # the training dock under the canvas (the canvas keeps the larger share)
 PLOTS_SHARE = 0.37  # ... and in a taller window it grows with it, so the plots get room too
-ABOUT = ("<h3>LossLab</h3><p>Build neural networks by hand, train them live, and understand their loss.</p>"
-         "<p>PyTorch under the hood; runs offline.</p>")
 
 
 def _placeholder(text: str) -> QLabel:
@@ -164,6 +162,8 @@ class MainWindow(QMainWindow):
                                                    "Build, run, read the findings: a short page")
         self.shortcuts_action = self._action("&Keyboard Shortcuts", "", lambda: self.show_help("keys"), None,
                                              "Every shortcut of this window")
+        self.export_action = self._action("&Export…", "save-as", self.show_export, K("Ctrl+E"),
+                                          "Export the model as PyTorch code, pt2, ONNX or weights, or the loss history")
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -174,7 +174,7 @@ class MainWindow(QMainWindow):
         self.examples_menu = m.addMenu("&Examples")
         files.fill_examples_menu(self.examples_menu, self.files.open_example)
         m.addSeparator()
-        m.addActions([self.save_action, self.save_as_action])
+        m.addActions([self.save_action, self.save_as_action, self.export_action])
         m.addSeparator()
         m.addAction(self.quit_action)
         self._fill_recent_menu()
@@ -335,8 +335,13 @@ class MainWindow(QMainWindow):
         dialog.show()
         dialog.raise_()
 
-    def show_about(self) -> None:
-        QMessageBox.about(self, "About LossLab", ABOUT)
+    def show_about(self):
+        from .about import show_about
+        return show_about(self)
+
+    def show_export(self):
+        from .export_dialog import show_export_dialog
+        return show_export_dialog(self)
 
     def show_log(self) -> None:
         self.log_dialog.show()

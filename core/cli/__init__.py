@@ -25,6 +25,7 @@ _MODULES = (
     ("sweep", "sweep"),
     ("drift", "drift"),
     ("monitor", "monitor"),
+    ("export", "export"),
 )
 COMMANDS = tuple(name for name, _ in _MODULES)
 VERBOSE_FLAGS = ("-v", "--verbose")
@@ -53,7 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="LossLab: build neural networks by hand and understand their loss.",
         epilog="window:\n  losslab [PROJECT]                      open the window (on PROJECT, a *.losslab.json)\n"
                "  losslab screenshot PROJECT OUT.png     render the window to a PNG without a person\n"
-               "                                         (--train-epochs N trains first; see --help)")
+               "                                         (--train-epochs N trains first; see --help)\n"
+               "  losslab --self-test                    check this installation: window, training, export")
     p.add_argument("--version", action="version", version="losslab 0.1.0")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="print the log (DEBUG and up) on stderr: what LossLab does, and the tracebacks "

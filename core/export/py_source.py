@@ -1,0 +1,196 @@
+"""``py`` export: one standalone, readable PyTorch script that rebuilds the data, the network and the
+training of a project.
+
+The script follows LossLab's recipe exactly (``core/training/trainer.py``): ``torch.manual_seed(seed)``
+before the network is built, a separate ``torch.Generator`` seeded the same way draws each epoch's
+``randperm``, batches are consecutive slices of it (the last one partial), the epoch's train loss is
+the mean of its step losses (the L1/L2 penalty excluded). Run with one thread it reproduces
+LossLab's first-epoch train loss within floating-point noise.
+
+User text (node ids, file names, the project name) only ever appears as sanitized identifiers or as
+``repr()`` literals, so a crafted project cannot inject code.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+
+from .. import __version__
+from ..catalog import SCHEDULES
+from ..graph import GraphError, check_graph
+from ..paths import resources_dir
+from ..training.setup import head_names
+from . import py_data
+from .errors import ExportError
+from .names import comment_text
+from .py_model import model_code
+from .py_training import training_code
+
+
+def _data_code(project, dataset) -> tuple[str, list[str]]:
+    """(functions, body of ``load_data``) for the project's source."""
+    d = project.data
+    targets = list(dataset.targets)
+    infos = dataset.targets
+    funcs = [py_data.SPLIT]
+    body: list[str] = []
+    if d.source in ("csv", "npz"):
+        path = d.path
+        body.append(f"    path = find_file({str(path)!r})")
+        if d.source == "csv":
+            funcs += [py_data.READ_CSV, py_data.ENCODE]
+            body.append(f"    x, cells = read_csv(path, {list(dataset.feature_names)!r}, {targets!r})")
+            body.append("    ys = {")
+            for t in targets:
+                conv = (f"encode_classes(cells[{t!r}])" if infos[t].is_classification
+                        else f"np.asarray(cells[{t!r}], dtype=np.float64).astype(np.float32)")
+                body.append(f"        {t!r}: {conv},")
+            body.append("    }")
+        else:
+            funcs += [py_data.READ_NPZ, py_data.ENCODE]
+            feature_idx = None
+            if d.features:
+                all_names = _npz_feature_names(project)
+                feature_idx = [all_names.index(f) for f in d.features]
+            body.append(f"    x, y = read_npz(path, {feature_idx!r})")
+            t = targets[0]
+            if infos[t].is_classification:
+                conv = "y.astype(np.int64)" if _npz_has_classes(project) else "encode_classes(y)"
+            else:
+                conv = "y.astype(np.float32)"
+            body.append(f"    ys = {{{t!r}: {conv}}}")
+    else:
+        from ..data.registry import entry_for
+        entry = entry_for(d.source)
+        params = entry.validate_params(d.params, "data.params")
+        funcs.insert(0, py_data.generator_code(d.source))
+        call = py_data.generator_call(d.source, params)
+        defaults = entry.default_targets
+        if py_data.returns_target_dict(d.source):
+            body.append(f"    x, ys = {call}")
+        else:
+            body.append(f"    x, y = {call}")
+            body.append(f"    ys = {{{defaults[0]!r}: y}}")
+        if targets != list(defaults):
+            body.append(f"    ys = {{name: ys[name] for name in {targets!r}}}")
+        if d.features:
+            all_names = _builtin_feature_names(project)
+            body.append(f"    x = x[:, {[all_names.index(f) for f in d.features]!r}]  # the chosen features")
+    strat = next((t for t in targets if infos[t].is_classification), None)
+    ordered = bool(dataset.time_ordered)
+    body.append(f"    train, val, test = split_indices(len(x), {d.val_fraction!r}, {d.test_fraction!r}, seed={d.seed!r}"
+                + (f", stratify=ys[{strat!r}]" if strat and not ordered else "")
+                + (", ordered=True" if ordered else "") + ")")
+    body.append("    xs = [x[idx].astype(np.float32) for idx in (train, val, test)]")
+    if d.normalize:
+        per_feature = len(dataset.input_shape) == 1
+        body.append("    xs = normalize(xs, per_feature=" + repr(per_feature) + ")")
+        funcs.append(NORMALIZE)
+    body.append("    ys = [{name: torch.from_numpy(np.ascontiguousarray(y[idx])) for name, y in ys.items()}"
+                " for idx in (train, val, test)]")
+    body.append("    return [torch.from_numpy(np.ascontiguousarray(part)) for part in xs], ys")
+    return "\n\n\n".join(f.strip("\n") for f in funcs) + "\n\n\n", body
+
+
+NORMALIZE = '''
+def normalize(parts, per_feature=True):
+    """Standardize with the training split's mean and std (per feature, or one value for images)."""
+    x = parts[0].astype(np.float64)
+    mean, std = (x.mean(axis=0), x.std(axis=0)) if per_feature else (np.asarray(x.mean()), np.asarray(x.std()))
+    std = np.where(std < 1e-12, 1.0, std)  # a constant feature stays as it is
+    mean, std = mean.astype(np.float32), std.astype(np.float32)
+    return [((p - mean) / std).astype(np.float32) for p in parts]
+'''
+
+
+def _builtin_feature_names(project) -> list[str]:
+    from ..data.registry import entry_for
+    entry = entry_for(project.data.source)
+    return entry.builder(entry.validate_params(project.data.params, "data.params"), False).feature_names
+
+
+def _npz_arrays(project) -> dict:
+    import numpy as np
+    p = Path(project.data.path)
+    if not p.is_absolute() and project.base_dir is not None:
+        p = Path(project.base_dir) / p
+    with np.load(p, allow_pickle=False) as f:
+        return {k: f[k] for k in f.files if k in ("feature_names", "classes")}
+
+
+def _npz_has_classes(project) -> bool:
+    return "classes" in _npz_arrays(project)
+
+
+def _npz_feature_names(project) -> list[str]:
+    names = _npz_arrays(project).get("feature_names")
+    return [str(v) for v in names.tolist()] if names is not None else []
+
+
+def script_source(project, dataset=None) -> str:
+    """The script's text. Raises :class:`ExportError` for a graph that does not check or a layer,
+    loss or schedule the script cannot write."""
+    if dataset is None:
+        from ..data import load_dataset
+        dataset = load_dataset(project.data, project.base_dir)
+    check = check_graph(project, dataset.input_shape, dataset.targets)
+    if not check.ok:
+        raise ExportError("the model does not check, so there is nothing to export yet:\n"
+                          + str(GraphError([p for p in check.problems if p.severity == "error"])))
+    if project.training.schedule.type not in SCHEDULES.names():
+        raise ExportError(f"training.schedule: the py format cannot write the schedule {project.training.schedule.type!r}")
+    net = model_code(check, list(project.model.edges), project.output_nodes())
+    data_funcs, load_body = _data_code(project, dataset)
+    heads = []
+    for name, o in zip(head_names(project), project.outputs):
+        tname = o.target or next(iter(dataset.targets))
+        heads.append((name, o, tname, dataset.targets[tname]))
+    train = training_code(project, heads, dataset)
+    t = project.training
+    digits = ""
+    if project.data.source == "digits":
+        bundled = resources_dir() / "data" / "digits.npz"
+        digits = (f"\n# the 8x8 digits ship with LossLab; copy digits.npz next to this script to run it elsewhere\n"
+                  f"DIGITS_FILE = find_file('digits.npz', {str(bundled.parent)!r})\n")
+    base = str(project.base_dir) if project.base_dir is not None else "."
+    head = [
+        "#!/usr/bin/env python3",
+        f"# Project {comment_text(project.name)}, exported from LossLab {__version__} on "
+        f"{_dt.date.today().isoformat()}.",
+        "# A standalone PyTorch script: it rebuilds the data, the network and the training as LossLab runs them.",
+        "# Run: python THIS_FILE [--epochs N] [--threads N] [--json] [--save-weights FILE]",
+        "# With one thread (--threads 1) its first epoch's train loss is LossLab's, within floating-point noise.",
+        "import argparse", *(["import csv", "import io"] if project.data.source == "csv" else []),
+        "import json", "import math", "from pathlib import Path", "",
+        "import numpy as np", "import torch", "from torch import nn", "",
+        f"SEED = {t.seed!r}", f"EPOCHS = {t.epochs!r}", f"BATCH_SIZE = {t.batch_size!r}",
+        f"# relative data paths start at the project's folder (or this script's, if the file is there)",
+        f"PROJECT_DIR = Path({base!r})", "", "",
+        "def find_file(name, *folders):",
+        '    """`name` next to this script, else in `folders` or the project\'s folder."""',
+        "    for folder in (Path(__file__).resolve().parent, *folders, PROJECT_DIR):",
+        "        if (Path(folder) / name).exists():",
+        "            return Path(folder) / name",
+        "    return PROJECT_DIR / name", "", "",
+    ]
+    parts = ["\n".join(head)]
+    if digits:
+        parts.append(digits + "\n\n")
+    parts.append(("" if digits else "\n") + "# --- data " + "-" * 90 + "\n\n\n")
+    parts.append(data_funcs)
+    parts.append("def load_data():\n"
+                 '    """[x_train, x_val, x_test], [y_train, y_val, y_test] (dicts by target), split and normalized\n'
+                 '    as LossLab does it."""\n' + "\n".join(load_body) + "\n\n\n")
+    parts.append("# --- network " + "-" * 87 + "\n\n")
+    parts.append(net.source + "\n\n")
+    parts.append("# --- training " + "-" * 86 + "\n\n")
+    parts.append(train)
+    return "".join(parts)
+
+
+def export_py(project, path: str | Path, dataset=None) -> Path:
+    """Write the script to ``path`` (atomically) and return it."""
+    from ..project import write_atomic
+    path = Path(path)
+    write_atomic(path, script_source(project, dataset))
+    return path

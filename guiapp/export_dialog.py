@@ -1,0 +1,167 @@
+"""File ▸ Export…: write the project's model as PyTorch code, pt2, ONNX or a state dict, or its loss
+history as CSV/JSON, with the weights trained in this window when there are any.
+
+The export runs on its own thread (pt2/ONNX trace the model, seconds for a recurrent one) on a copy
+of the model, so the window stays responsive and a later Run cannot change what is written.
+"""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+from PySide6.QtCore import QThread, Signal
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
+                               QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget)
+
+from core.export import FORMATS
+
+
+class ExportThread(QThread):
+    """Runs ``core.export.export`` off the GUI thread; ``done`` carries an ExportResult or an error text."""
+    done = Signal(object)
+
+    def __init__(self, kwargs: dict, parent=None):
+        super().__init__(parent)
+        self.kwargs = kwargs
+
+    def run(self) -> None:
+        from core.export import ExportError, export
+        try:
+            self.done.emit(export(**self.kwargs))
+        except ExportError as e:
+            self.done.emit(str(e))
+        except Exception as e:  # noqa: BLE001 - shown in the dialog, never a crash of the window
+            self.done.emit(f"{type(e).__name__}: {e}")
+
+
+def trained_run(controller):
+    """The RunResult whose weights a Run would continue (None: no trained model)."""
+    if controller is None or not controller.has_trained_model():
+        return None
+    return controller.history.result
+
+
+class ExportDialog(QDialog):
+    """Pick a format and a file; Export writes it and shows what was written."""
+    exported = Signal(object)   # ExportResult
+
+    def __init__(self, document, controller=None, parent: QWidget | None = None, folder: Path | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Export")
+        self.setObjectName("export_dialog")
+        self.document, self.controller = document, controller
+        self.thread: ExportThread | None = None
+        self.format_box = QComboBox()
+        for name, (suffix, what) in FORMATS.items():
+            self.format_box.addItem(f"{name}  ({suffix}) — {what}", name)
+        self.path_edit = QLineEdit()
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._on_browse_clicked)
+        row = QHBoxLayout()
+        row.addWidget(self.path_edit, 1)
+        row.addWidget(browse)
+        self.weights_label = QLabel()
+        self.weights_label.setWordWrap(True)
+        self.status_label = QLabel()
+        self.status_label.setWordWrap(True)
+        self.status_label.setObjectName("export_status")
+        form = QFormLayout()
+        form.addRow("Format", self.format_box)
+        form.addRow("File", row)
+        form.addRow("Weights", self.weights_label)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.export_button = self.buttons.addButton("Export", QDialogButtonBox.ButtonRole.ActionRole)
+        self.export_button.clicked.connect(self.start_export)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.status_label)
+        layout.addWidget(self.buttons)
+        project = document.project
+        from .files import documents_dir  # an unsaved example's folder is LossLab's own: never write there
+        base = folder or (document.path.parent if document.path else documents_dir())
+        stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in project.name) or "model"
+        self.path_edit.setText(str(Path(base) / f"{stem}{FORMATS['py'][0]}"))
+        self.format_box.currentIndexChanged.connect(self._on_format_changed)
+        self._update_weights()
+        self.resize(620, self.sizeHint().height())
+
+    @property
+    def format(self) -> str:
+        return self.format_box.currentData()
+
+    def set_format(self, fmt: str) -> None:
+        self.format_box.setCurrentIndex(self.format_box.findData(fmt))
+
+    def _update_weights(self) -> None:
+        run = trained_run(self.controller)
+        if self.format in ("csv", "json"):
+            text = (f"the history of this session's run ({run.epochs_run} epochs)" if run is not None
+                    else "no run yet: train the project first")
+        elif self.format == "py":
+            text = "the script builds and trains the network itself (with the project's seed)"
+        elif run is not None:
+            text = f"the weights trained in this window ({run.epochs_run} epochs, {run.status})"
+        else:
+            text = "not trained yet: the network's initial weights (seed " f"{self.document.project.training.seed})"
+        self.weights_label.setText(text)
+
+    def _on_format_changed(self, _index: int) -> None:
+        path = Path(self.path_edit.text() or "model")
+        name = path.name
+        for suffix, _ in FORMATS.values():
+            if name.endswith(suffix):
+                name = name[: -len(suffix)]
+                break
+        self.path_edit.setText(str(path.with_name(name + FORMATS[self.format][0])))
+        self._update_weights()
+
+    def _on_browse_clicked(self) -> None:
+        suffix = FORMATS[self.format][0]
+        chosen, _ = QFileDialog.getSaveFileName(self, "Export to", self.path_edit.text(), f"{self.format} (*{suffix})")
+        if chosen:
+            self.path_edit.setText(chosen)
+
+    def start_export(self) -> bool:
+        """Start writing the file; False (with the reason shown) when it cannot start."""
+        if self.thread is not None:
+            return False
+        if self.controller is not None and self.controller.is_running():
+            self.status_label.setText("Stop the training first: the model is changing while it runs.")
+            return False
+        if self.document.dataset is None:
+            self.status_label.setText("The project's data is not loaded: fix the data settings first.")
+            return False
+        run = trained_run(self.controller)
+        model = copy.deepcopy(run.model).cpu() if run is not None and self.format not in ("py", "csv", "json") else None
+        kwargs = dict(project=self.document.project.copy(), fmt=self.format, path=self.path_edit.text().strip(),
+                      model=model, dataset=self.document.dataset, history=list(run.history) if run else None)
+        self.thread = ExportThread(kwargs, self)
+        self.thread.done.connect(self._on_thread_done)
+        self.thread.finished.connect(self.thread.deleteLater)
+        self.export_button.setEnabled(False)
+        self.status_label.setText(f"Exporting {self.format}…")
+        self.thread.start()
+        return True
+
+    def _on_thread_done(self, result) -> None:
+        self.thread.wait()
+        self.thread = None
+        self.export_button.setEnabled(True)
+        if isinstance(result, str):
+            self.status_label.setText(f"Not exported: {result}")
+            return
+        self.status_label.setText(result.summary().replace("\n  note: ", "\nNote: "))
+        self.exported.emit(result)
+
+    def done(self, code: int) -> None:  # noqa: D401 - Qt's name
+        if self.thread is not None:  # closing while it writes: let it finish first (seconds at most)
+            self.thread.wait()
+        super().done(code)
+
+
+def show_export_dialog(window) -> ExportDialog:
+    dialog = ExportDialog(window.document, window.controller, window)
+    dialog.exported.connect(lambda r: window.statusBar().showMessage(f"Exported {r.format} to {r.path}", 10_000))
+    dialog.open()
+    return dialog

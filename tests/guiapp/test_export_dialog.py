@@ -1,0 +1,90 @@
+"""Help ▸ About shows the versions; File ▸ Export… writes the trained model (not its initial weights),
+the script and the history, and refuses clearly when it cannot."""
+from __future__ import annotations
+
+import json
+
+import numpy
+import pyqtgraph
+import pytest
+import torch
+from PySide6.QtCore import qVersion
+
+from core.project import Project
+from guiapp.document import ProjectDocument
+from guiapp.main_window import MainWindow
+from tests.conftest import EXAMPLES
+
+
+@pytest.fixture
+def window(qtbot, isolated):
+    w = MainWindow(ProjectDocument(Project(), load_data=False))
+    qtbot.addWidget(w)
+    assert w.files.open_example(EXAMPLES / "xor.losslab.json", confirm=False)
+    w.show()
+    yield w
+    assert w.controller.stop_and_wait(2.0)
+
+
+def test_about_lists_the_versions(window, qtbot):
+    box = window.show_about()
+    qtbot.addWidget(box)
+    text = box.text()
+    for version in (qVersion(), torch.__version__, numpy.__version__, pyqtgraph.__version__, "LossLab 0.1.0"):
+        assert version in text
+    assert window.about_action in window.help_menu.actions()
+    box.close()
+
+
+def _export(qtbot, dialog, fmt, path):
+    dialog.set_format(fmt)
+    dialog.path_edit.setText(str(path))
+    with qtbot.waitSignal(dialog.exported, timeout=120_000) as got:
+        assert dialog.start_export()
+    return got.args[0]
+
+
+def test_export_uses_the_weights_trained_in_the_window(window, qtbot, tmp_path):
+    assert window.export_action in window.menuBar().actions()[0].menu().actions()
+    dialog = window.show_export()
+    qtbot.addWidget(dialog)
+    assert dialog.path_edit.text().endswith("xor.py") and "builds and trains" in dialog.weights_label.text()
+    assert "resources" not in dialog.path_edit.text()  # never into LossLab's own examples folder
+    dialog.set_format("onnx")
+    assert dialog.path_edit.text().endswith("xor.onnx")
+    assert "initial weights" in dialog.weights_label.text()
+    c = window.controller
+    with qtbot.waitSignal(c.runFinished, timeout=60_000):
+        assert c.run(epochs=2)
+    dialog.set_format("state_dict")
+    assert "trained in this window (2 epochs" in dialog.weights_label.text()
+    result = _export(qtbot, dialog, "state_dict", tmp_path / "w.pt")
+    saved = torch.load(result.path, weights_only=True)
+    trained = c.history.result.model.state_dict()
+    torch.testing.assert_close(saved["fc1.weight"], trained["layers.fc1.weight"])
+    assert "Exported state_dict" in window.statusBar().currentMessage()
+    _export(qtbot, dialog, "json", tmp_path / "h.json")
+    assert [r["epoch"] for r in json.loads((tmp_path / "h.json").read_text())] == [1, 2]
+    _export(qtbot, dialog, "py", tmp_path / "x.py")
+    compile((tmp_path / "x.py").read_text(), "x.py", "exec")
+    assert "wrote py" in dialog.status_label.text()
+
+
+def test_export_refuses_clearly(window, qtbot, tmp_path):
+    dialog = window.show_export()
+    qtbot.addWidget(dialog)
+    dialog.set_format("csv")
+    assert "train the project first" in dialog.weights_label.text()
+    dialog.path_edit.setText(str(tmp_path / "h.csv"))
+    assert dialog.start_export()
+    qtbot.waitUntil(lambda: dialog.thread is None, timeout=30_000)
+    assert dialog.status_label.text().startswith("Not exported:") and "train the project first" in dialog.status_label.text()
+    dialog.set_format("pt2")
+    dialog.path_edit.setText(str(tmp_path / "no" / "such" / "folder" / "m.pt2"))
+    assert dialog.start_export()
+    qtbot.waitUntil(lambda: dialog.thread is None, timeout=30_000)
+    assert "existing folder" in dialog.status_label.text()
+    c = window.controller
+    assert c.run(paused=True)
+    assert not dialog.start_export() and "Stop the training first" in dialog.status_label.text()
+    c.stop()

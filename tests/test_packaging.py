@@ -1,0 +1,45 @@
+"""The installer's build files: the frozen entry point calls ``freeze_support`` before anything else,
+the spec ships the resources, and the desktop entry installs with the bundle's own path."""
+from __future__ import annotations
+
+import ast
+import configparser
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+PACKAGING = Path(__file__).resolve().parents[1] / "resources" / "packaging"
+
+
+def test_entry_point_calls_freeze_support_first():
+    tree = ast.parse((PACKAGING / "losslab_entry.py").read_text())
+    body = [n for n in tree.body if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
+    assert isinstance(body[0], ast.Import) and body[0].names[0].name == "multiprocessing"
+    call = body[1].value
+    assert isinstance(call, ast.Call) and ast.unparse(call.func) == "multiprocessing.freeze_support"
+
+
+def test_spec_ships_examples_data_and_icons_in_folder_mode():
+    spec = (PACKAGING / "losslab.spec").read_text()
+    assert '("examples", "data", "icons")' in spec and "COLLECT(" in spec  # COLLECT: folder mode, not one-file
+    assert '"ray"' in spec  # the cluster extra stays out of the desktop bundle
+
+
+@pytest.mark.skipif(shutil.which("sh") is None, reason="needs a POSIX shell")
+def test_desktop_entry_installs_with_the_bundle_path(tmp_path):
+    bundle = tmp_path / "bundle with space"
+    bundle.mkdir()
+    for name in ("losslab.desktop", "install-desktop-entry.sh"):
+        shutil.copy2(PACKAGING / name, bundle / name)
+    (bundle / "losslab.svg").write_text("<svg/>")
+    env = dict(os.environ, XDG_DATA_HOME=str(tmp_path / "share"))
+    r = subprocess.run(["sh", str(bundle / "install-desktop-entry.sh")], env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    entry = configparser.ConfigParser(interpolation=None)
+    entry.read(tmp_path / "share/applications/losslab.desktop")
+    desktop = entry["Desktop Entry"]
+    assert desktop["Exec"] == f'"{bundle}/losslab" %f' and desktop["Icon"] == "losslab"
+    assert (tmp_path / "share/icons/hicolor/scalable/apps/losslab.svg").is_file()
