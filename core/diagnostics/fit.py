@@ -20,6 +20,7 @@ IMBALANCED = 0.6  # majority share from which "accuracy = majority rate" can hid
 BASELINE_SLACK = 1.05  # "low loss": down to (about) the trivial predictor's loss or below
 DEAD_SHARE = 0.5
 RECENT_EPOCHS = 10  # "still learning" is judged over the last 10 epochs, whatever the run's length
+BALANCED_BETTER = 0.6  # balanced accuracy a majority-class rule never reaches (it scores 1/classes <= 0.5)
 STUCK_EPOCHS = 5  # accuracy at the majority rate for the last 5 epochs (or the whole run, if shorter)
 
 
@@ -170,6 +171,11 @@ def find_low_loss_poor_model(
     baseline = ctx.baseline_loss
     if baseline is not None and baseline > 0 and sl[-1] > BASELINE_SLACK * baseline:
         return None  # not a low loss at all: still above the trivial predictor's (underfitting, stall)
+    bal_key = "val_balanced_accuracy" if acc_key == "val_accuracy" else "train_balanced_accuracy"
+    bal = _as_fraction(series(history, bal_key))
+    bal = bal[np.isfinite(bal)]
+    if bal.size and _tail_mean(bal, 3) >= BALANCED_BETTER:
+        return None  # it finds the minority classes (class weights trade accuracy for that): not the majority rule
     acc_now = _tail_mean(acc, 3)
     start = int(epochs[n - stuck])
     which = "validation" if acc_key == "val_accuracy" else "training"

@@ -162,3 +162,15 @@ def test_a_stall_whose_epoch_losses_wobble_is_still_one_stalled_finding():
     assert outcome.truth == "stalled" and np.std(np.diff(tr)) / tr.mean() > 0.005
     assert [f.kind for f in outcome.result.findings] == ["stalled"], [f.message for f in outcome.result.findings]
     assert "from 1e-6" in outcome.result.findings[0].suggestion
+
+
+def test_class_weights_that_trade_accuracy_for_the_minority_are_not_a_poor_model():
+    """The fraud example weighs its 3% class up: accuracy drops below the 97% of "never fraud" on purpose
+    while balanced accuracy shows the model finds fraud; that is no low-loss-poor-model."""
+    from core.project import Project
+    from core.training import train
+    from tests.conftest import EXAMPLES
+    r = train(Project.load(EXAMPLES / "fraud.losslab.json"), epochs=8, threads=1)
+    last = r.history[-1].metrics
+    assert last["val_accuracy"] < 0.97 and last["val_balanced_accuracy"] > 0.6
+    assert "low_loss_poor_model" not in [f.kind for f in r.findings], [f.message for f in r.findings]
