@@ -54,6 +54,9 @@ NOISE_THRESHOLD = 0.5  # step scatter / trend; mini-batch noise of healthy runs 
 VAL_THRESHOLD = 0.2  # validation scatter / trend; healthy curves stay under ~0.05, batch-2 SGD at 0.3 reaches 0.21+
 VAL_JUMP = 1.5  # a validation loss this far off its 5-epoch median (up or down) is a jump
 VAL_JUMP_SHARE = 0.2  # ... in a fifth of the recent epochs: bouncing, even if most epochs look calm
+VAL_SETTLED = 2.0  # the swing test starts once the validation loss is within 2x of its lowest: the first descent is no swing
+VAL_ABS_FLOOR = 0.03  # ... and a swing must reach 3% of the first validation loss (near the noise floor a
+#                       constant-rate Adam fit wobbling 0.010 <-> 0.018 on a 0.4 start is no bouncing)
 MIN_STEPS = 60
 MIN_VAL_EPOCHS = 8
 STEP_TAIL = 500  # steps read, fixed: the verdict and its cost do not grow with the run
@@ -104,20 +107,29 @@ def _val_scatter(history: History) -> dict[str, float] | None:
     segment = va[-(tail + 4) :]  # the median's window reaches 2 epochs back: the same values every call
     trend = rolling_median(segment, 5)[-tail:]
     values = va[-tail:]
+    # the first descent is not a swing: judge from the first epoch of the tail within 2x of its lowest loss
+    settled = int(np.argmax(values <= VAL_SETTLED * float(np.min(values))))
+    if tail - settled < MIN_VAL_EPOCHS:
+        return None
+    values, trend = values[settled:], trend[settled:]
     level = float(np.median(np.abs(trend)))
     if not level > 0:
         return None
     worst = int(np.argmax(values))
     ratio = values / np.maximum(trend, 1e-12)
     jumps = float(np.mean((ratio > VAL_JUMP) | (ratio < 1.0 / VAL_JUMP)))
+    scatter = mad_sigma(values - trend)
+    first = -tail + settled
     return {
         "val_jump_share": round(jumps, 3),
-        "val_scatter_ratio": round(mad_sigma(values - trend) / level, 3),
-        "val_epochs": tail,
-        "val_first_epoch": int(epochs[-tail]),
+        "val_scatter_ratio": round(scatter / level, 3),
+        "val_scatter": scatter,
+        "val_start": float(va[0]),
+        "val_epochs": values.size,
+        "val_first_epoch": int(epochs[first]),
         "val_last_epoch": int(epochs[-1]),
         "val_max": float(values[worst]),
-        "val_max_epoch": int(epochs[-tail + worst]),
+        "val_max_epoch": int(epochs[first + worst]),
     }
 
 
@@ -138,7 +150,7 @@ def find_noisy_training(
     step_noisy = step is not None and step["scatter_ratio"] >= threshold
     val_noisy = val is not None and (
         val["val_scatter_ratio"] >= val_threshold or val["val_jump_share"] >= VAL_JUMP_SHARE
-    )
+    ) and not (val["val_start"] > 0 and val["val_scatter"] < VAL_ABS_FLOOR * val["val_start"])
     if not (step_noisy or val_noisy):
         return None
 

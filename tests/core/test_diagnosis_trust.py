@@ -174,3 +174,15 @@ def test_class_weights_that_trade_accuracy_for_the_minority_are_not_a_poor_model
     last = r.history[-1].metrics
     assert last["val_accuracy"] < 0.97 and last["val_balanced_accuracy"] > 0.6
     assert "low_loss_poor_model" not in [f.kind for f in r.findings], [f.message for f in r.findings]
+
+
+@pytest.mark.parametrize("name", ["sine", "digits"])
+def test_healthy_examples_raise_no_noise_alarm(name):
+    """sine (constant-rate Adam near its noise floor: val loss 0.010 <-> 0.018 after a 0.4 start) and
+    digits (20 epochs, most of them the first descent) are healthy: neither is 'noisy'."""
+    from core.project import Project
+    from core.training import train
+    from tests.conftest import EXAMPLES
+    r = train(Project.load(EXAMPLES / f"{name}.losslab.json"), threads=1)
+    assert r.status == "completed"
+    assert [f.kind for f in r.findings if f.severity != "info"] == [], [f.message for f in r.findings]
