@@ -90,6 +90,18 @@ def _no_widget_left(qapp):
                     "(register them with qtbot.addWidget or close them)", pytrace=False)
 
 
+@pytest.fixture(autouse=True)
+def _no_modal_question(monkeypatch):
+    """A question the window asks while a test closes it must never block the suite on a modal box
+    that nobody answers (closing a window whose Stop has not finished yet asks whether to stop the
+    run). Defaults: stop the training, discard changes, no recovery; a test that checks a question
+    patches it itself, which overrides these."""
+    from guiapp.files import prompts
+    monkeypatch.setattr(prompts, "ask_stop_training", lambda parent: True)
+    monkeypatch.setattr(prompts, "ask_save_changes", lambda parent, name, training=False: "discard")
+    monkeypatch.setattr(prompts, "ask_recover", lambda parent, record: False)
+
+
 @pytest.fixture
 def isolated(monkeypatch, tmp_path):
     """Own settings (recent files, layout) and autosave folder for this test."""

@@ -87,4 +87,5 @@ def test_export_refuses_clearly(window, qtbot, tmp_path):
     c = window.controller
     assert c.run(paused=True)
     assert not dialog.start_export() and "Stop the training first" in dialog.status_label.text()
-    c.stop()
+    with qtbot.waitSignal(c.runFinished, timeout=30_000):
+        c.stop()
