@@ -119,11 +119,11 @@ def test_ctrl_c_while_the_command_imports_exits_130_without_a_traceback(tmp_path
 
 
 # -- model saves -----------------------------------------------------------------------------------------
-def _big_project(tmp_path: Path) -> Path:
+def _big_project(tmp_path: Path, width: int = 4096) -> Path:
     """Spiral with a 4096 x 4096 hidden layer: a ~70 MB state dict, slow enough to kill mid-save."""
     doc = json.loads(SPIRAL.read_text())
-    doc["model"]["nodes"][1]["params"]["out_features"] = 4096
-    doc["model"]["nodes"][3]["params"]["out_features"] = 4096
+    doc["model"]["nodes"][1]["params"]["out_features"] = width
+    doc["model"]["nodes"][3]["params"]["out_features"] = width
     doc["training"]["epochs"] = 1
     doc["data"]["params"]["samples"] = 60
     path = tmp_path / "big.losslab.json"
@@ -164,7 +164,7 @@ def test_a_model_save_killed_with_sigkill_leaves_the_old_file_or_the_new_one_who
 def test_a_full_disk_while_saving_keeps_the_old_model_and_prints_the_summary(tmp_path):
     """RLIMIT_FSIZE makes writes past 1 MB fail with EFBIG, as a full disk fails with ENOSPC."""
     import torch
-    project = _big_project(tmp_path)
+    project = _big_project(tmp_path, width=1024)   # a ~4 MB state dict is already past the 1 MB limit
     target = tmp_path / "model.pt"
     torch.save({"old": torch.arange(5)}, target)
 
