@@ -74,7 +74,9 @@ def _one_hot(y, n):
 
 
 def _as_column(y):
-    return y.float().reshape(y.shape[0], -1)
+    """(N,) or (N, ...) -> (N, k) floats; an empty split (N = 0, e.g. val_fraction 0) stays (0, k)."""
+    import math
+    return y.float().reshape(y.shape[0], math.prod(y.shape[1:]))
 
 
 def _regression_loss(cls: str):

@@ -272,3 +272,16 @@ def test_the_trainer_itself_refuses_wrong_class_weights_with_the_place(tmp_path)
         train(Project.from_dict(doc), epochs=1)
     assert "3 class weights but target 'label' has 2 classes" in str(info.value)
     assert info.value.problems[0].where == "outputs[0].loss.params.weight"
+
+
+def test_a_regression_project_without_a_validation_split_trains():
+    """Found by the mutation test: demand with val_fraction 0 passed check, then the empty validation
+    targets could not be shaped into a column (torch RuntimeError, run 'failed')."""
+    import json
+    from core.project import Project
+    from core.training import train
+    from tests.conftest import EXAMPLES
+    d = json.loads((EXAMPLES / "demand.losslab.json").read_text())
+    d["data"]["val_fraction"] = 0
+    r = train(Project.from_dict(d), epochs=1, threads=1)
+    assert r.status == "completed", r.message
