@@ -29,6 +29,9 @@ def run(args, out: Out) -> int:
     from ..project import Project, ProjectError
     if args.window < 10:
         raise UserError(f"--window must be at least 10 rows, received {args.window}")
+    from pathlib import Path
+    if not Path(args.new).expanduser().exists():
+        raise UserError(f"NEW {args.new}: file not found (a relative path starts at the current folder, {Path.cwd()})")
     try:
         project = Project.load(args.project)
         ref = project_reference(project)
