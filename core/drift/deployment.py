@@ -163,4 +163,10 @@ def run_monitor(ref: Reference, scorer: Scorer | None, new: DeploymentSet, windo
                      higher_is_better=name == "accuracy", has_target=has_target, progress=progress)
     if has_target:
         result.validation = scorer.validation()
+    elif scorer is None:
+        result.no_loss = "no trained model"
+    elif new.y is None:
+        result.no_loss = f"no target column {next(iter(ref.dataset.targets))!r} in the new data"
+    else:
+        result.no_loss = "no row of the new data has a usable target"
     return result

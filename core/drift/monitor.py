@@ -70,6 +70,7 @@ class MonitorResult:
     has_target: bool
     band: dict
     validation: tuple[float, float] | None = None
+    no_loss: str = ""  # why there is no loss per window ("no trained model", "no target column ..."), if none
 
     def to_dict(self) -> dict:
         return {"windows": [w.to_dict(self.metric_name) for w in self.windows],
