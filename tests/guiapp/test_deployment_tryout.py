@@ -1,6 +1,9 @@
 """The Deployment tab as a new user first meets it: before any training, and docked in the window."""
 from __future__ import annotations
 
+import pytest
+from PySide6.QtWidgets import QDockWidget
+
 from core.project import Project
 from guiapp.deployment import DeploymentView
 from guiapp.document import ProjectDocument
@@ -34,3 +37,39 @@ def test_without_a_model_the_plots_say_so_and_show_every_window(qtbot):
     def every_window_in_view():
         return all(p.viewRange()[0][0] <= 0 and p.viewRange()[0][1] >= last for p in (ot.loss, ot.drift))
     qtbot.waitUntil(every_window_in_view, timeout=5000)
+
+
+@pytest.fixture
+def window(qtbot, isolated):
+    import torch  # noqa: F401 - torch before Qt's window (see DESIGN.md)
+
+    from guiapp.main_window import MainWindow
+    w = MainWindow(ProjectDocument(Project(), load_data=False))
+    qtbot.addWidget(w)
+    assert w.files.open(EXAMPLES / "diagnosis.losslab.json", confirm=False)
+    yield w
+    w.document.undo_stack.setClean()
+    w.close()
+
+
+def test_every_dock_is_in_the_view_menu_and_comes_back_with_reset_layout(qtbot, window):
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    docks = window.findChildren(QDockWidget)
+    names = {d.objectName() for d in docks}
+    assert {"dock.deployment", "dock.runs"} <= names
+    menu = window.view_menu.actions()
+    missing = [d.objectName() for d in docks if d.toggleViewAction() not in menu]
+    assert not missing, f"not in View: {missing}"
+    for dock in (window.deployment_dock, window.runs_dock):
+        dock.close()
+        assert not dock.isVisible()
+    window.deployment_dock.toggleViewAction().trigger()  # View ▸ Deployment brings it back
+    qtbot.waitUntil(window.deployment_dock.isVisible)
+    window.deployment_dock.close()
+    window.runs_dock.setFloating(True)
+    window.reset_layout()
+    for dock, beside in ((window.deployment_dock, window.plots_dock), (window.runs_dock, window.findings_dock)):
+        assert not dock.isHidden() and not dock.isFloating(), dock.objectName()
+        assert dock in window.tabifiedDockWidgets(beside), dock.objectName()
