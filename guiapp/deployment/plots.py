@@ -95,17 +95,19 @@ class OverTimePlot(QWidget):
             self.loss.addItem(pg.FillBetweenItem(top, bottom, brush=(120, 120, 120, 60)))
             self.loss.addItem(pg.InfiniteLine(mean, angle=0, pen=pg.mkPen((120, 120, 120), style=pg.QtCore.Qt.PenStyle.DashLine)))
             self.loss.plot(x, loss, pen=pg.mkPen(REF_COLOR, width=2), symbol="o", symbolSize=5)
-            self.loss.setTitle("loss per window (grey: validation, with its noise for a window)", size="9pt")
+            self.loss.setTitle("loss per window (grey: validation noise)", size="9pt")
         else:
             conf = np.array([np.nan if w.confidence is None else w.confidence for w in result.windows])
             why = result.no_loss or "no loss"
             if np.isfinite(conf).any():
                 self.loss.plot(x, conf, pen=pg.mkPen(NEW_COLOR, width=2), symbol="o", symbolSize=5)
-                self.loss.setTitle(f"{why}: mean confidence per window", size="9pt")
+                self.loss.setTitle("no target: mean confidence" if result.no_loss.startswith("no target")
+                                   else f"{why}: mean confidence", size="9pt")
             elif result.no_loss == "no trained model":
-                self.loss.setTitle("no trained model, so no loss per window: train it, or pick Weights…", size="9pt")
+                self.loss.setTitle("no trained model: no loss", size="9pt")  # short: a title sets the plot's width
             else:
-                self.loss.setTitle(f"{why}: no loss per window, only the drift below", size="9pt")
+                self.loss.setTitle("no target: no loss" if result.no_loss.startswith("no target")
+                                   else "no usable target: no loss", size="9pt")
         share = np.array([w.drift_share for w in result.windows])
         self.drift.plot(x, share, pen=pg.mkPen(DRIFT_COLOR, width=2), fillLevel=0, brush=(*DRIFT_COLOR, 60))
         for f in result.findings:
@@ -116,7 +118,7 @@ class OverTimePlot(QWidget):
                                              label=f.kind.replace("_", " "),
                                              labelOpts={"position": 0.92 if f.kind == "input_drift" else 0.72,
                                                         "color": color, "anchors": [(0, 0), (0, 0)]}))
-        self.loss.setLabel("bottom", "window")
+        self.loss.getAxis("bottom").setLabel("")  # the plot below names the axis: more room for the curves
         self.drift.setLabel("bottom", "window")
         for plot in (self.loss, self.drift):  # every window in view, not the autorange of a lone marker
             plot.enableAutoRange(x=False)

@@ -73,3 +73,30 @@ def test_every_dock_is_in_the_view_menu_and_comes_back_with_reset_layout(qtbot, 
     for dock, beside in ((window.deployment_dock, window.plots_dock), (window.runs_dock, window.findings_dock)):
         assert not dock.isHidden() and not dock.isFloating(), dock.objectName()
         assert dock in window.tabifiedDockWidgets(beside), dock.objectName()
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1920, 1200)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_docked_tab_fits_its_dock(qtbot, window, size):
+    window.resize(*size)
+    window.show()
+    qtbot.waitExposed(window)
+    window.reset_layout()
+    window.resize(*size)
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == size)
+    window.fit_docks()
+    window.deployment_dock.raise_()
+    view = window.deployment_view
+    view.select_source("shift")  # the widest row of controls: features and k shown
+    qtbot.waitUntil(lambda: view.features.isVisible() and view.width() > 0)
+    assert view.width() <= window.deployment_dock.width()
+    assert view.minimumSizeHint().width() <= view.width()
+    for w in (view.source, view.features, view.k, view.window_rows, view.weights_button, view.check_button):
+        right = w.mapTo(view, w.rect().topRight()).x()
+        assert 0 <= right < view.width(), f"{w.objectName() or type(w).__name__} ends at {right} of {view.width()}"
+    assert not view.check_button.visibleRegion().isEmpty()
+    for i in range(view.source.count()):  # every choice reads in full ("Example stream (dri…" did not)
+        text = view.source.itemText(i)
+        assert view.source.fontMetrics().horizontalAdvance(text) + 24 <= view.source.width(), text
+    header = view.table.horizontalHeader()
+    assert all(header.sectionSize(j) >= header.sectionSizeHint(j) for j in range(header.count())), "a header is cut"
+    assert header.length() <= view.table.viewport().width() + 1 and not view.table.horizontalScrollBar().isVisible()
