@@ -303,8 +303,9 @@ class DeploymentView(QWidget):
         self.result, self.error = check, ""
         rep = check.report
         self._set_light(check.light)
-        self.verdict.setText(f"<b>{rep.verdict}</b> — {check.name}: {len(rep.drifted)} of {len(rep.features)} features "
-                             f"drifted. {LIGHTS[check.light][1]}.")
+        n = len(rep.features)
+        self.verdict.setText(f"<b>{rep.verdict}</b> — {check.name}: {len(rep.drifted)} of {n} "
+                             f"feature{'s' if n != 1 else ''} drifted. {LIGHTS[check.light][1]}.")
         lines = []
         if check.comparison:
             lines.append(check.comparison["message"])

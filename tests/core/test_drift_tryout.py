@@ -30,8 +30,8 @@ def test_drift_without_project_leaves_out_the_time_column_and_says_so(tmp_path):
     ref = [[t, *rng.normal(0, 1, 3)] for t in range(600)]
     new = [[t + 10_000, *rng.normal(0, 1, 3)] for t in range(600)]  # later times, same features
     header = ["time", "a", "b", "c"]
-    code, out = _run(["drift", str(_write(tmp_path / "r.csv", header, ref)), str(_write(tmp_path / "n.csv", header, new)),
-                      "--json"])
+    ref_path, new_path = _write(tmp_path / "r.csv", header, ref), _write(tmp_path / "n.csv", header, new)
+    code, out = _run(["drift", str(ref_path), str(new_path), "--json"])
     assert code == 0, out
     import json
     doc = json.loads(out[-1])
