@@ -132,14 +132,17 @@ def monitor(reference: Frame, stream: Frame, evaluate: Evaluate, *, window: int 
         feats = w.drifted_features
         top = {f: w.statistics[f] for f in feats[:5]}
         n_all = len(w.statistics)
-        by = "" if first is w else (f"; {len(first.drifted_features)} of {n_all} feature"
-                                    f"{'s' if n_all != 1 else ''} in window {first.index}, {len(feats)} by window "
-                                    f"{w.index}")
+
+        def count(names: list[str]) -> str:
+            return f"{len(names)} of {n_all} feature{'s' if n_all != 1 else ''} ({', '.join(names[:5])})"
+        if first is w:
+            told = f"{count(feats)} differ from the training data"
+        else:  # a drift that builds up: where it starts, and where it holds
+            told = (f"{count(first.drifted_features)} there, {count(feats)} from window {w.index} on, against the "
+                    "training data")
         findings.append(StreamFinding(
             "input_drift", first.index, first.start_row, feats,
-            f"the inputs drift from window {first.index} (rows {first.start_row}-{first.end_row}): "
-            f"{len(feats)} of {n_all} feature{'s' if n_all != 1 else ''} differ from the training data "
-            f"({', '.join(feats[:5])}){by}",
+            f"the inputs drift from window {first.index} (rows {first.start_row}-{first.end_row}): {told}",
             {"drift_share": w.drift_share, **{f"{k}_psi": v["psi"] for k, v in top.items()},
              **{f"{k}_statistic": v["statistic"] for k, v in top.items()}}))
         drift_at = first.index

@@ -67,7 +67,8 @@ def test_input_drift_is_dated_from_the_first_window_of_the_sustained_run():
     assert shares[:3] == [0, 0, 0] and shares[3] == 0.17 and all(s >= 0.33 for s in shares[4:])
     drift = result.finding("input_drift")
     assert drift.start_window == 3 and drift.start_row == 600
-    assert "from window 3" in drift.message and "by window 4" in drift.message
+    assert "from window 3" in drift.message and "1 of 6 features (a) there, 2 of 6 features (" in drift.message
+    assert "from window 4 on" in drift.message
     # a lone drifted window before a gap does not pull the start back
     gap = _stream(rng, {"a": 4, "b": 4})
     gap[200:400, 2] += 3.0  # window 1 only
