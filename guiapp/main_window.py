@@ -58,6 +58,7 @@ class MainWindow(QMainWindow):
         self.findings_panel = None
         self.lr_finder = None           # guiapp.training.LRFinderView (Train > Find Learning Rate…)
         self.log_dialog = LogDialog(recent_records(), self)    # Help > Show log
+        self._late_docks: list[tuple[QDockWidget, QDockWidget]] = []  # (dock, the dock it is tabbed with)
 
         self._build_canvas()
         self._build_docks()
@@ -93,6 +94,17 @@ class MainWindow(QMainWindow):
         dock.setWidget(widget)
         if area is not None:
             self.addDockWidget(area, dock, Qt.Orientation.Horizontal)
+        return dock
+
+    def add_late_dock(self, title: str, name: str, widget: QWidget, beside: QDockWidget) -> QDockWidget:
+        """A dock made with the training UI, after the default layout was taken: tabbed with ``beside``
+        (or where the saved layout had it), in the View menu, and put back by Reset Layout."""
+        dock = self._dock(title, name, widget, None)
+        self._late_docks.append((dock, beside))
+        if not self.restoreDockWidget(dock):
+            self.tabifyDockWidget(beside, dock)
+            beside.raise_()
+        self.view_menu.insertAction(self._dock_toggles_end, dock.toggleViewAction())
         return dock
 
     def _build_docks(self) -> None:
@@ -190,7 +202,7 @@ class MainWindow(QMainWindow):
             self.view_menu.addAction(dock.toggleViewAction())
         for a, icon in zip(self.canvas.view_actions, ("fit", "zoom-in", "zoom-out")):
             a.setIcon(theme.icon(icon))
-        self.view_menu.addSeparator()
+        self._dock_toggles_end = self.view_menu.addSeparator()  # add_late_dock's toggles go above it
         self.view_menu.addActions(self.canvas.view_actions)
         self.view_menu.addSeparator()
         self.view_menu.addAction(self.reset_layout_action)
@@ -238,9 +250,8 @@ class MainWindow(QMainWindow):
         install_runs_and_studies(self)
         from .deployment import DeploymentView  # new data vs training data, the model over time
         self.deployment_view = DeploymentView(self.document, lambda: getattr(c._last_result, "model", None))
-        self.deployment_dock = self._dock("Deployment", "dock.deployment", self.deployment_view, None)
-        self.tabifyDockWidget(self.plots_dock, self.deployment_dock)  # the wide bottom area: it has plots
-        self.plots_dock.raise_()
+        self.deployment_dock = self.add_late_dock("Deployment", "dock.deployment", self.deployment_view,
+                                                  self.plots_dock)  # the wide bottom area: it has plots
         return True
 
     # -- layout ------------------------------------------------------------------------------------
@@ -294,10 +305,10 @@ class MainWindow(QMainWindow):
         for dock in self.findChildren(QDockWidget):
             dock.setFloating(False)
         self._apply_state(self._default_state)
-        deployment = getattr(self, "deployment_dock", None)
-        if deployment is not None:  # made with the training UI, after the default state was taken
-            self.tabifyDockWidget(self.plots_dock, deployment)
-            self.plots_dock.raise_()
+        for dock, beside in self._late_docks:  # made with the training UI, after the default state was taken
+            self.tabifyDockWidget(beside, dock)
+            dock.show()
+            beside.raise_()
         self.fit_docks()
 
     def _apply_state(self, state: QByteArray) -> bool:

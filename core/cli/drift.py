@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from .common import Out, UserError
 
@@ -12,7 +13,8 @@ HELP = "compare two CSV files feature by feature (KS / chi-square / PSI) and giv
 def add_arguments(c) -> None:
     c.add_argument("reference", help="the reference CSV (for example the training data)")
     c.add_argument("new", help="the new CSV (for example what the model sees in use)")
-    c.add_argument("--project", metavar="P", help="a *.losslab.json: compare its input columns, with its kinds")
+    c.add_argument("--project", metavar="P", help="a *.losslab.json: compare its input columns only, with its kinds "
+                                                  "(without it: every numeric or categorical column but 'time')")
     c.add_argument("--model", metavar="FILE", help="weights from losslab train --save-model (needs --project): "
                                                    "also compare the model's confidence/predictions")
     c.add_argument("--json", action="store_true", help="print {verdict, features} as JSON on the last line")
@@ -26,12 +28,17 @@ def run(args, out: Out) -> int:
     if args.model and not args.project:
         raise UserError("--model needs --project (the model's graph and its inputs come from the project)")
     try:
-        ref_table = read_table(_path(args.reference), args.reference)
-        new_table = read_table(_path(args.new), args.new)
+        ref_path, new_path = _path(args.reference, "REFERENCE"), _path(args.new, "NEW")
+        ref_table = read_table(ref_path, args.reference)
+        new_table = read_table(new_path, args.new)
         if args.project:
             report = _with_project(args, ref_table, new_table)
         else:
             ref = frame_from_table(ref_table)
+            if TIME in ref.names:  # the rows' order, not a feature: it always "drifts" (monitor's rule too)
+                ref = ref.select([n for n in ref.names if n != TIME])
+                out(f"note: column {TIME!r} left out: it orders the rows, it is not a feature "
+                    "(give --project to compare exactly the project's inputs)")
             missing = [n for n in ref.names if n not in new_table.columns]
             if missing:
                 raise UserError(f"{args.new}: has no column {missing[0]!r}, which {args.reference} has; compare files "
@@ -53,9 +60,20 @@ def run(args, out: Out) -> int:
     return 0
 
 
-def _path(p: str):
+TIME = "time"  # as in monitor: a column of this name is the rows' time order
+
+
+def _path(p: str, role: str):
+    """The file of argument ``role`` (REFERENCE or NEW); a missing one is named as that argument."""
+    from ..data import DataError
     from ..data.loader import data_file_path
-    return data_file_path(p, None)
+    try:
+        path = data_file_path(p, None)
+    except DataError as e:
+        raise UserError(f"{role} {p}: {e.message}") from None
+    if not path.exists():
+        raise UserError(f"{role} {p}: file not found (a relative path starts at the current folder, {Path.cwd()})")
+    return path
 
 
 def _same_kinds(ref, table, shown: str) -> None:

@@ -29,6 +29,9 @@ def run(args, out: Out) -> int:
     from ..project import Project, ProjectError
     if args.window < 10:
         raise UserError(f"--window must be at least 10 rows, received {args.window}")
+    from pathlib import Path
+    if not Path(args.new).expanduser().exists():
+        raise UserError(f"NEW {args.new}: file not found (a relative path starts at the current folder, {Path.cwd()})")
     try:
         project = Project.load(args.project)
         ref = project_reference(project)
@@ -39,7 +42,9 @@ def run(args, out: Out) -> int:
     except ValueError as e:  # the graph does not build for this data
         raise UserError(f"{args.project}: {e}") from None
     if new.frame.n < args.window:
-        raise UserError(f"{args.new}: {new.frame.n} rows, fewer than one window of {args.window}; lower --window")
+        n = new.frame.n
+        raise UserError(f"{args.new}: {n} row{'s' if n != 1 else ''}, fewer than one window of {args.window}; "
+                        "lower --window")
     result = run_monitor(ref, scorer, new, args.window)
     target = next(iter(ref.dataset.targets))
     if scorer is None:

@@ -76,6 +76,7 @@ def check_deployment(project, dataset=None, *, path: str | Path | None = None, s
     if new.frame.n >= 2 * window:
         result = run_monitor(ref, scorer, new, window, lambda f: step(0.7 + 0.3 * f))
     else:
-        notes.append(f"{new.frame.n} rows: fewer than two windows of {window}, no over-time view")
+        n = new.frame.n
+        notes.append(f"{n} row{'s' if n != 1 else ''}: fewer than two windows of {window}, no over-time view")
     step(1.0)
     return DeploymentCheck(new.name, ref, new, report, comparison, result, notes)

@@ -114,6 +114,15 @@ def drift_report(ref: Reference, new: DeploymentSet, scorer: Scorer | None = Non
     return rep
 
 
+def accuracy_words(validation: float, deployment: float) -> str:
+    """``accuracy 0.86 on validation, 0.85 on deployment: 1 point lost`` (the count and its plural agree)."""
+    lost = (validation - deployment) * 100
+    points = int(abs(lost) + 0.5)  # the number shown and the plural come from the same rounding
+    change = ("about the same" if points == 0 else
+              f"{points} point{'s' if points != 1 else ''} {'lost' if lost > 0 else 'gained'}")
+    return f"accuracy {validation:.2f} on validation, {deployment:.2f} on deployment: {change}"
+
+
 def compare_with_validation(scorer: Scorer, new: DeploymentSet) -> dict | None:
     """Loss and metric on validation and on the deployment rows, and the difference in words."""
     if new.y is None or not new.usable.any():
@@ -123,10 +132,7 @@ def compare_with_validation(scorer: Scorer, new: DeploymentSet) -> dict | None:
     v_loss, v_metric = scorer.validation()
     name = scorer.metric_name
     if name == "accuracy":
-        lost = (v_metric - metric) * 100
-        words = (f"accuracy {v_metric:.2f} on validation, {metric:.2f} on deployment: "
-                 + (f"{lost:.0f} point{'s' if round(lost) != 1 else ''} lost" if lost >= 0.5 else
-                    f"{-lost:.0f} point{'s' if round(-lost) != 1 else ''} gained" if lost <= -0.5 else "about the same"))
+        words = accuracy_words(v_metric, metric)
     else:
         words = (f"mean absolute error {v_metric:.3g} on validation, {metric:.3g} on deployment"
                  + (f": {metric / v_metric:.1f}x larger" if v_metric > 0 and metric > v_metric * 1.05 else ""))
@@ -157,4 +163,10 @@ def run_monitor(ref: Reference, scorer: Scorer | None, new: DeploymentSet, windo
                      higher_is_better=name == "accuracy", has_target=has_target, progress=progress)
     if has_target:
         result.validation = scorer.validation()
+    elif scorer is None:
+        result.no_loss = "no trained model"
+    elif new.y is None:
+        result.no_loss = f"no target column {next(iter(ref.dataset.targets))!r} in the new data"
+    else:
+        result.no_loss = "no row of the new data has a usable target"
     return result

@@ -3,8 +3,8 @@
 Per window: the loss and metric (when the target is there), the drift of its inputs against the
 training split, the share of drifted features and the model's mean confidence. Two findings:
 
-- ``input_drift``: the first window from which the data set verdict is ``drift`` in ``SUSTAIN``
-  windows in a row;
+- ``input_drift``: the data set verdict is ``drift`` in ``SUSTAIN`` windows in a row; dated from the
+  start of the unbroken run of windows with drifted features that leads into it;
 - ``performance_decline``: the first window from which the loss is above (or the metric beyond)
   the validation split's own sampling noise for a window of the same size, ``SUSTAIN`` windows in
   a row.
@@ -70,6 +70,7 @@ class MonitorResult:
     has_target: bool
     band: dict
     validation: tuple[float, float] | None = None
+    no_loss: str = ""  # why there is no loss per window ("no trained model", "no target column ..."), if none
 
     def to_dict(self) -> dict:
         return {"windows": [w.to_dict(self.metric_name) for w in self.windows],
@@ -92,6 +93,19 @@ def _first_sustained(flags: list[bool], sustain: int) -> int | None:
     return None
 
 
+def _drift_start(windows: list[Window], share: float, sustain: int) -> tuple[int, int] | None:
+    """(start, verdict): ``verdict`` is the first window of ``sustain`` in a row whose data set verdict is
+    ``drift``; ``start`` goes back from it over the unbroken run of windows with drifted features, so a
+    drift that builds up is dated from its first window, not from the one where it crossed the line."""
+    at = _first_sustained([w.drift_share >= share and w.drift_share > 0 for w in windows], sustain)
+    if at is None:
+        return None
+    start = at
+    while start > 0 and windows[start - 1].drifted_features:
+        start -= 1
+    return start, at
+
+
 def monitor(reference: Frame, stream: Frame, evaluate: Evaluate, *, window: int = DEFAULT_WINDOW,
             band: dict | None = None, metric_name: str = "accuracy", higher_is_better: bool = True,
             has_target: bool = True, alpha: float = ALPHA, share: float = DRIFT_SHARE,
@@ -112,17 +126,26 @@ def monitor(reference: Frame, stream: Frame, evaluate: Evaluate, *, window: int 
         if progress is not None:
             progress((i + 1) / len(starts))
     findings = []
-    drift_at = _first_sustained([w.drift_share >= share and w.drift_share > 0 for w in windows], sustain)
+    drift_at = _drift_start(windows, share, sustain)
     if drift_at is not None:
-        w = windows[drift_at]
+        first, w = windows[drift_at[0]], windows[drift_at[1]]  # where it starts; where the verdict holds
         feats = w.drifted_features
         top = {f: w.statistics[f] for f in feats[:5]}
+        n_all = len(w.statistics)
+
+        def count(names: list[str]) -> str:
+            return f"{len(names)} of {n_all} feature{'s' if n_all != 1 else ''} ({', '.join(names[:5])})"
+        if first is w:
+            told = f"{count(feats)} differ from the training data"
+        else:  # a drift that builds up: where it starts, and where it holds
+            told = (f"{count(first.drifted_features)} there, {count(feats)} from window {w.index} on, against the "
+                    "training data")
         findings.append(StreamFinding(
-            "input_drift", drift_at, w.start_row, feats,
-            f"the inputs drift from window {drift_at} (rows {w.start_row}-{w.end_row}): "
-            f"{len(feats)} of {len(w.statistics)} features differ from the training data ({', '.join(feats[:5])})",
+            "input_drift", first.index, first.start_row, feats,
+            f"the inputs drift from window {first.index} (rows {first.start_row}-{first.end_row}): {told}",
             {"drift_share": w.drift_share, **{f"{k}_psi": v["psi"] for k, v in top.items()},
              **{f"{k}_statistic": v["statistic"] for k, v in top.items()}}))
+        drift_at = first.index
     decline_at = None
     if has_target and band:
         loss_hi = band["loss"][2]

@@ -134,7 +134,8 @@ class DriftReport:
 
     def lines(self) -> list[str]:
         """A readable report."""
-        head = (f"verdict: {self.verdict} ({len(self.drifted)} of {len(self.features)} features drifted; "
+        n = len(self.features)
+        head = (f"verdict: {self.verdict} ({len(self.drifted)} of {n} feature{'s' if n != 1 else ''} drifted; "
                 f"p-values Bonferroni-corrected for {len(self.features)} tests at alpha {self.alpha:g}, "
                 f"and PSI >= {PSI_MIN:g})")
         rows = [head, f"  {'feature':<24} {'test':<5} {'statistic':>10} {'p (corr.)':>10} {'PSI':>7} "

@@ -69,7 +69,8 @@ class OverTimePlot(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         self.loss = _plot("loss per window")
         self.drift = _plot("share of drifted features")
-        self.drift.setXLink(self.loss)
+        for plot in (self.loss, self.drift):  # same axis width: the windows line up without linking the views
+            plot.getAxis("left").setWidth(44)  # (a link let a lone marker's autorange narrow both to it)
         self.drift.setYRange(0, 1)
         lay.addWidget(self.loss, 3)
         lay.addWidget(self.drift, 2)
@@ -94,14 +95,19 @@ class OverTimePlot(QWidget):
             self.loss.addItem(pg.FillBetweenItem(top, bottom, brush=(120, 120, 120, 60)))
             self.loss.addItem(pg.InfiniteLine(mean, angle=0, pen=pg.mkPen((120, 120, 120), style=pg.QtCore.Qt.PenStyle.DashLine)))
             self.loss.plot(x, loss, pen=pg.mkPen(REF_COLOR, width=2), symbol="o", symbolSize=5)
-            self.loss.setTitle("loss per window (grey: validation, with its noise for a window)", size="9pt")
+            self.loss.setTitle("loss per window (grey: validation noise)", size="9pt")
         else:
             conf = np.array([np.nan if w.confidence is None else w.confidence for w in result.windows])
+            why = result.no_loss or "no loss"
             if np.isfinite(conf).any():
                 self.loss.plot(x, conf, pen=pg.mkPen(NEW_COLOR, width=2), symbol="o", symbolSize=5)
-                self.loss.setTitle("no target in the new data: mean confidence per window", size="9pt")
-            else:  # no model: only the drift share to show
-                self.loss.setVisible(False)
+                self.loss.setTitle("no target: mean confidence" if result.no_loss.startswith("no target")
+                                   else f"{why}: mean confidence", size="9pt")
+            elif result.no_loss == "no trained model":
+                self.loss.setTitle("no trained model: no loss", size="9pt")  # short: a title sets the plot's width
+            else:
+                self.loss.setTitle("no target: no loss" if result.no_loss.startswith("no target")
+                                   else "no usable target: no loss", size="9pt")
         share = np.array([w.drift_share for w in result.windows])
         self.drift.plot(x, share, pen=pg.mkPen(DRIFT_COLOR, width=2), fillLevel=0, brush=(*DRIFT_COLOR, 60))
         for f in result.findings:
@@ -112,6 +118,8 @@ class OverTimePlot(QWidget):
                                              label=f.kind.replace("_", " "),
                                              labelOpts={"position": 0.92 if f.kind == "input_drift" else 0.72,
                                                         "color": color, "anchors": [(0, 0), (0, 0)]}))
-        self.loss.setLabel("bottom", "window")
+        self.loss.getAxis("bottom").setLabel("")  # the plot below names the axis: more room for the curves
         self.drift.setLabel("bottom", "window")
-        self.drift.setXRange(float(x[0]), float(x[-1]), padding=0.02)
+        for plot in (self.loss, self.drift):  # every window in view, not the autorange of a lone marker
+            plot.enableAutoRange(x=False)
+            plot.setXRange(float(x[0]), float(x[-1]), padding=0.02)

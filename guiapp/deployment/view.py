@@ -14,8 +14,8 @@ from typing import Any, Callable
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout,
-                               QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox,
-                               QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+                               QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QSizePolicy,
+                               QSpinBox, QSplitter, QTabWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from .background import BackgroundTask
 from .plots import FeatureHistogram, OverTimePlot
@@ -24,6 +24,11 @@ SOURCES = (("stream", "Example stream (drifts over time)"), ("file", "CSV file�
            ("shift", "Scenario: shift features by k sd"), ("ramp", "Scenario: gradual ramp of that shift"),
            ("balance", "Scenario: other class balance"), ("label_noise", "Scenario: label noise"),
            ("builtin_shifted", "Scenario: the data set's shifted variant"))
+COLUMNS = (("feature", "most drifted first; bold: drifted (corrected p < 0.05 and PSI >= 0.1)"),
+           ("p", "p-value of the KS (numbers) or chi-square (categories) test, Bonferroni-corrected"),
+           ("PSI", "population stability index: 0.1 moderate shift, 0.25 large"),
+           ("outside", "share of new values outside the training range, or categories it never had"))
+WIDE = 1000  # px: from here the table, the histogram and the over-time view sit side by side
 LIGHTS = {"green": ("#2e9d4b", "stable: the new data looks like the training data"),
           "amber": ("#d9a400", "some features (or the model's confidence) moved"),
           "red": ("#cc3333", "drift: the new data differs from the training data")}
@@ -56,14 +61,15 @@ class DeploymentView(QWidget):
         self.task: BackgroundTask | None = None
         outer = QVBoxLayout(self)
 
-        row = QHBoxLayout()
+        # two rows that fit a docked tab (about 620 px at 1280x800): what to check and Check; then its knobs
         self.source = QComboBox()
         self.source.setObjectName("deployment.source")
         for key, text in SOURCES:
             self.source.addItem(text, key)
         self.source.currentIndexChanged.connect(self._on_source_changed)
         self.features = QLineEdit()
-        self.features.setPlaceholderText("features to shift (comma-separated)")
+        self.features.setPlaceholderText("features, e.g. age, bmi")
+        self.features.setToolTip("the features to shift, comma-separated (empty: the first one)")
         self.k = QDoubleSpinBox()
         self.k.setRange(-10, 10)
         self.k.setValue(1.0)
@@ -73,16 +79,27 @@ class DeploymentView(QWidget):
         self.window_rows.setRange(10, 100_000)
         self.window_rows.setValue(100)
         self.window_rows.setPrefix("window ")
+        self.window_rows.setSuffix(" rows")
         self.weights_button = QPushButton("Weights…")
         self.weights_button.setToolTip("Use weights saved by losslab train --save-model instead of the window's model")
         self.weights_button.clicked.connect(self._on_weights_clicked)
         self.weights_path: str | None = None
         self.check_button = QPushButton("Check")
         self.check_button.setObjectName("deployment.check")
+        self.check_button.setDefault(True)
         self.check_button.clicked.connect(self.run_check)
-        for w in (self.source, self.features, self.k, self.window_rows, self.weights_button, self.check_button):
-            row.addWidget(w)
-        outer.addLayout(row)
+        self.source.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)  # the whole text when it fits
+        self.source.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.source.setMinimumWidth(120)
+        self.features.setMinimumWidth(60)
+        first, second = QHBoxLayout(), QHBoxLayout()
+        first.addWidget(self.source, 1)
+        first.addWidget(self.check_button)
+        for w in (self.features, self.k, self.window_rows, self.weights_button):
+            second.addWidget(w)
+        second.addStretch(0)
+        outer.addLayout(first)
+        outer.addLayout(second)
 
         status = QHBoxLayout()
         self.light = QLabel()
@@ -92,6 +109,7 @@ class DeploymentView(QWidget):
         self.verdict.setWordWrap(True)
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
+        self.progress.setMaximumWidth(160)
         self.progress.hide()
         status.addWidget(self.light)
         status.addWidget(self.verdict, 1)
@@ -103,31 +121,74 @@ class DeploymentView(QWidget):
         self.words.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         outer.addWidget(self.words)
 
-        split = QSplitter(Qt.Orientation.Horizontal)
-        self.table = QTableWidget(0, 6)
+        self.table = QTableWidget(0, len(COLUMNS))
         self.table.setObjectName("deployment.features")
-        self.table.setHorizontalHeaderLabels(["feature", "test", "statistic", "p (corr.)", "PSI", "outside"])
+        self.table.setHorizontalHeaderLabels([c for c, _tip in COLUMNS])
+        for j, (_c, tip) in enumerate(COLUMNS):
+            self.table.horizontalHeaderItem(j).setToolTip(tip)
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # sized to its columns
         self.table.itemSelectionChanged.connect(self._on_table_itemSelectionChanged)
         self.histogram = FeatureHistogram()
         self.over_time = OverTimePlot()
-        split.addWidget(self.table)
-        split.addWidget(self.histogram)
-        split.addWidget(self.over_time)
-        split.setSizes([320, 300, 420])
-        for w in (self.table, self.histogram, self.over_time, split):
+        # wide (a 1920 px screen): table | histogram | over time side by side; narrower: the two plots as tabs
+        self.split = QSplitter(Qt.Orientation.Horizontal)
+        self.plot_tabs = QTabWidget()
+        self.plot_tabs.setDocumentMode(True)
+        self.split.addWidget(self.table)
+        self.split.addWidget(self.plot_tabs)
+        self.split.setStretchFactor(1, 1)
+        self._wide: bool | None = None
+        for w in (self.table, self.histogram, self.over_time, self.plot_tabs, self.split):
             w.setMinimumHeight(60)  # the tab shares a dock: it must not raise the window's minimum size
             w.setMinimumWidth(60)
-        self.source.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.source.setMinimumContentsLength(10)
-        self.features.setMinimumWidth(60)
-        outer.addWidget(split, 1)
+        outer.addWidget(self.split, 1)
+        self._arrange(False)
         self._on_source_changed()
         self._set_light(None)
+
+    # -- layout -----------------------------------------------------------------------------------
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._arrange(self.width() >= WIDE)
+
+    def _arrange(self, wide: bool) -> None:
+        """Three panes when the tab is wide enough, else the table beside the plots as two tabs."""
+        if wide == self._wide:
+            return
+        self._wide = wide
+        if wide:
+            self.plot_tabs.clear()
+            self.split.insertWidget(1, self.histogram)
+            self.split.insertWidget(2, self.over_time)
+            self.plot_tabs.hide()
+            self.histogram.show()
+            self.over_time.show()
+        else:
+            self.plot_tabs.addTab(self.over_time, "Over time")
+            self.plot_tabs.addTab(self.histogram, "Feature")
+            self.plot_tabs.show()
+        self._fit_table()
+
+    def _fit_table(self) -> None:
+        """The table as wide as its columns (up to half the tab); the plots share the rest."""
+        table = self._table_width()
+        rest = max(60, self.width() - table)
+        self.split.setSizes([table, int(0.4 * rest), int(0.6 * rest), 0] if self._wide else [table, rest])
+
+    def _table_width(self) -> int:
+        header = self.table.horizontalHeader()
+        need = header.length() + self.table.frameWidth() * 2 + self.table.verticalScrollBar().sizeHint().width() + 2
+        return min(max(200, need), max(200, self.width() // 2))
+
+    def _show_feature(self) -> None:
+        if not self._wide and self.plot_tabs.currentWidget() is not self.histogram:
+            self.plot_tabs.setCurrentWidget(self.histogram)
 
     # -- choosing ---------------------------------------------------------------------------------
     def _on_source_changed(self, _index: int = 0) -> None:
@@ -242,8 +303,9 @@ class DeploymentView(QWidget):
         self.result, self.error = check, ""
         rep = check.report
         self._set_light(check.light)
-        self.verdict.setText(f"<b>{rep.verdict}</b> — {check.name}: {len(rep.drifted)} of {len(rep.features)} features "
-                             f"drifted. {LIGHTS[check.light][1]}.")
+        n = len(rep.features)
+        self.verdict.setText(f"<b>{rep.verdict}</b> — {check.name}: {len(rep.drifted)} of {n} "
+                             f"feature{'s' if n != 1 else ''} drifted. {LIGHTS[check.light][1]}.")
         lines = []
         if check.comparison:
             lines.append(check.comparison["message"])
@@ -255,15 +317,21 @@ class DeploymentView(QWidget):
         self.words.setText("\n".join(lines))
         self._fill_table(rep)
         self.over_time.show_result(check.monitor)
+        self._fit_table()
+        if not self._wide:
+            self.plot_tabs.setCurrentWidget(self.over_time if check.monitor is not None else self.histogram)
         self.checkFinished.emit(check)
 
     def _fill_table(self, rep) -> None:
         feats = rep.sorted()
         self.table.setRowCount(len(feats))
         for i, f in enumerate(feats):
-            cells = [f.name, f.test, f"{f.statistic:.3g}", f"{f.p_adjusted:.2g}", f"{f.psi:.3f}", f"{f.out_of_range:.1%}"]
+            cells = [f.name, f"{f.p_adjusted:.2g}", f"{f.psi:.3f}", f"{f.out_of_range:.1%}"]
+            tip = (f"{f.name}: {'KS' if f.test == 'ks' else 'chi-square'} statistic {f.statistic:.3g}, corrected p "
+                   f"{f.p_adjusted:.2g}, PSI {f.psi:.3f}, {f.out_of_range:.1%} outside the training data")
             for j, text in enumerate(cells):
                 item = QTableWidgetItem(text)
+                item.setToolTip(tip)
                 if f.drifted:
                     font = item.font()
                     font.setBold(True)
@@ -278,3 +346,5 @@ class DeploymentView(QWidget):
             return
         name = self.table.item(rows[0].row(), 0).text()
         self.histogram.show_values(name, *self.result.values(name))
+        if self.sender() is self.table:  # a click on a feature shows its histogram
+            self._show_feature()

@@ -15,10 +15,7 @@ def install_runs_and_studies(window) -> None:
     panel_plots = window.training_panel
     overlay = RunOverlay(panel_plots.epoch_plot, panel_plots.step_plot)
     window.runs_panel = panel = RunsPanel(overlay)
-    window.runs_dock = window._dock("Runs", "dock.runs", panel, None)
-    window.tabifyDockWidget(window.findings_dock, window.runs_dock)
-    window.findings_dock.raise_()
-    window.view_menu.insertAction(window.view_menu.actions()[0], window.runs_dock.toggleViewAction())
+    window.runs_dock = window.add_late_dock("Runs", "dock.runs", panel, window.findings_dock)
     window.run_recorder = WindowRecorder(window.controller, window.document, parent=window)
     window.run_recorder.runRecorded.connect(lambda _id: panel.refresh())
     window.run_recorder.storeFailed.connect(lambda m: window.statusBar().showMessage(f"Run store: {m}", 10_000))

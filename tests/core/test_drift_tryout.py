@@ -1,0 +1,85 @@
+"""Found in a new user's try-out: the drift CLI's columns and messages, the monitor's drift start, plurals."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+
+from core.cli import main
+from core.drift import frame_from_array
+from core.drift.deployment import accuracy_words
+from core.drift.monitor import monitor
+
+
+def _run(argv) -> tuple[int, list[str]]:
+    lines: list[str] = []
+    return main(argv, lines.append), lines
+
+
+def _write(path: Path, header, rows) -> Path:
+    with path.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def test_drift_without_project_leaves_out_the_time_column_and_says_so(tmp_path):
+    rng = np.random.default_rng(0)
+    ref = [[t, *rng.normal(0, 1, 3)] for t in range(600)]
+    new = [[t + 10_000, *rng.normal(0, 1, 3)] for t in range(600)]  # later times, same features
+    header = ["time", "a", "b", "c"]
+    ref_path, new_path = _write(tmp_path / "r.csv", header, ref), _write(tmp_path / "n.csv", header, new)
+    code, out = _run(["drift", str(ref_path), str(new_path), "--json"])
+    assert code == 0, out
+    import json
+    doc = json.loads(out[-1])
+    assert [f["name"] for f in doc["features"]] == ["a", "b", "c"] and doc["verdict"] == "stable"
+    assert any("'time' left out" in line for line in out)
+
+
+def test_drift_names_the_missing_argument_not_data_path(tmp_path, capsys):
+    real = _write(tmp_path / "r.csv", ["a"], [[1], [2]])
+    code, _ = _run(["drift", str(tmp_path / "nope.csv"), str(real)])
+    err = capsys.readouterr().err
+    assert code == 2 and f"REFERENCE {tmp_path / 'nope.csv'}: file not found" in err and "data.path" not in err
+    code, _ = _run(["drift", str(real), str(tmp_path / "gone.csv")])
+    err = capsys.readouterr().err
+    assert code == 2 and f"NEW {tmp_path / 'gone.csv'}: file not found" in err and "data.path" not in err
+
+
+def _stream(rng, shifted_from: dict[str, int], n_windows: int = 8, window: int = 200) -> np.ndarray:
+    x = rng.normal(0, 1, (n_windows * window, 6))
+    for j, (_name, start) in enumerate(shifted_from.items()):
+        x[start * window:, j] += 3.0
+    return x
+
+
+def test_input_drift_is_dated_from_the_first_window_of_the_sustained_run():
+    names = list("abcdef")
+    rng = np.random.default_rng(1)
+    ref = frame_from_array(rng.normal(0, 1, (2000, 6)), names)
+    # window 3: one feature of six (17%, under the 20% line), from window 4: two (33%), to the end
+    new = frame_from_array(_stream(rng, {"a": 3, "b": 4}), names)
+    result = monitor(ref, new, lambda s, e: (None, None, None), window=200, has_target=False)
+    shares = [round(w.drift_share, 2) for w in result.windows]
+    assert shares[:3] == [0, 0, 0] and shares[3] == 0.17 and all(s >= 0.33 for s in shares[4:])
+    drift = result.finding("input_drift")
+    assert drift.start_window == 3 and drift.start_row == 600
+    assert "from window 3" in drift.message and "1 of 6 features (a) there, 2 of 6 features (" in drift.message
+    assert "from window 4 on" in drift.message
+    # a lone drifted window before a gap does not pull the start back
+    gap = _stream(rng, {"a": 4, "b": 4})
+    gap[200:400, 2] += 3.0  # window 1 only
+    result = monitor(ref, frame_from_array(gap, names), lambda s, e: (None, None, None), window=200,
+                     has_target=False)
+    assert result.windows[1].drifted_features == ["c"] and result.finding("input_drift").start_window == 4
+
+
+def test_points_agree_with_their_number():
+    assert accuracy_words(0.86, 0.85).endswith(": 1 point lost")
+    assert accuracy_words(0.80, 0.86).endswith(": 6 points gained")
+    assert accuracy_words(0.865, 0.86).endswith(": 1 point lost")  # half a point rounds up, never "0 points"
+    assert accuracy_words(0.86, 0.858).endswith(": about the same")
+    assert accuracy_words(0.9, 0.7).endswith(": 20 points lost")
