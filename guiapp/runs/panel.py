@@ -226,7 +226,7 @@ class RunDiffDialog(QDialog):
         self.table.horizontalHeader().setStretchLastSection(True)
         lay = QVBoxLayout(self)
         lay.addWidget(QLabel("The same settings in both runs." if not rows else
-                             f"{len(rows)} setting{'s' if len(rows) != 1 else ''} differ:"))
+                             f"{len(rows)} setting{' differs' if len(rows) == 1 else 's differ'}:"))
         lay.addWidget(self.table)
         box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         box.rejected.connect(self.reject)

@@ -124,6 +124,8 @@ def test_diff_shows_only_the_settings_that_differ(panel, store, qtbot):
     dialog = panel.show_diff()
     qtbot.addWidget(dialog)
     assert dialog.table.rowCount() == 1 and dialog.table.item(0, 0).text() == "training.optimizer.params.lr"
+    from PySide6.QtWidgets import QLabel
+    assert [w.text() for w in dialog.findChildren(QLabel)] == ["1 setting differs:"]
 
 
 def test_open_project_hands_over_the_runs_project(panel, store, qtbot):
