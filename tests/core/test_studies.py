@@ -256,3 +256,17 @@ def test_one_seed_prints_no_sd():
     text = as_table(result)
     assert "±" not in text and "0.5" in text
     assert "±" not in sentence(result)
+
+
+def test_the_json_path_example_in_sweep_help_works_on_every_bundled_example(capsys):
+    """The help used to offer ...params.momentum, which every bundled (Adam) example refuses."""
+    import re
+    with pytest.raises(SystemExit):
+        main(["sweep", "--help"], out=print)
+    text = " ".join(capsys.readouterr().out.split())
+    example = re.search(r"a JSON path such as (\S+)", text).group(1)
+    assert "momentum" not in example
+    for path in sorted((ROOT / "resources" / "examples").glob("*.losslab.json")):
+        doc = json.loads(path.read_text())
+        project = Project.from_dict(apply_setting(doc, {example: 0.001}), path.parent)
+        assert project.to_dict() != Project.from_dict(doc, path.parent).to_dict(), path.name
