@@ -235,6 +235,13 @@ class TrainingController(QObject):
         self._clear_history()
         self._update_actions()
 
+    def start_from(self, setup) -> None:
+        """Clear the curves; the next Run trains ``setup``'s model (a stored run's weights) on, with a
+        fresh optimizer, as it would continue the window's own trained model."""
+        self.reset()
+        self._kept_setup = setup
+        self._update_actions()
+
     def select_finding(self, finding) -> None:
         """Show ``finding`` on the plots (the findings panel calls this on a click)."""
         self.findingSelected.emit(finding)
