@@ -79,5 +79,5 @@ def continue_run(window, project, state: dict, run_id: str) -> None:
     except Exception as e:  # noqa: BLE001 - weights that do not fit, a model that does not build: say so
         window.statusBar().showMessage(f"Run {run_id} cannot be continued: {e}", 15_000)
         return
-    window.controller.start_from(setup)
+    window.controller.start_from(setup, run_id)
     window.statusBar().showMessage(f"Loaded run {run_id}'s project and final weights: Run trains them on", 15_000)

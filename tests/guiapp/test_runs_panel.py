@@ -238,7 +238,7 @@ def test_the_preset_in_the_window_plans_eight_studies_and_shows_one_at_a_time(qt
     assert [view.table.item(i, 0).text() for i in range(3)] == ["depth=1", "depth=2", "depth=3"]
 
 
-def test_continue_loads_the_runs_project_and_weights_so_run_trains_them_on(qtbot, isolated, store):
+def test_continue_loads_the_runs_project_and_weights_so_run_trains_them_on(qtbot, isolated, store, monkeypatch):
     """Two moons learned at lr 0.05, stored with lr 1e-7 in its project: after Runs ▸ Continue one
     epoch stays where that run ended (from fresh weights it would be back near chance)."""
     import torch
@@ -266,10 +266,14 @@ def test_continue_loads_the_runs_project_and_weights_so_run_trains_them_on(qtbot
     assert w.document.project.data.source == "moons"
     assert w.document.project.training.optimizer.params["lr"] == 1e-7
     assert w.controller.has_trained_model()
+    w.document.project.training.epochs = 1
+    from guiapp.training import run_mode
+    monkeypatch.setattr(run_mode, "ask_continue_or_restart", lambda *a: pytest.fail("Continue already chose"))
     with qtbot.waitSignal(w.controller.runFinished, timeout=60_000) as done:
-        assert w.controller.run(epochs=1)
+        assert w.controller.run_mode.run()      # the Run button: no Continue-or-Restart question
     first = done.args[0].history[0]
     assert first.epoch == 1 and first.val_loss == pytest.approx(end, abs=0.01)
+    assert w.controller.loaded_run is None
     stored = store.load_weights(rec.run_id)
     assert all(torch.equal(stored[k], v) for k, v in result.model.state_dict().items())
 
