@@ -151,6 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not ok:
             return _fail(f"{args.project}: cannot train: {reason}", 2)
     window = MainWindow(document)
+    if getattr(window, "run_recorder", None) is not None:
+        window.run_recorder.enabled = False   # a screenshot's training is not one of the person's runs
     window.resize(width, height)
     {"data": window.data_dock, "outputs": window.outputs_dock, "training": window.settings_dock,
      "findings": window.findings_dock, "boundary": window.boundary_dock}[args.tab].raise_()

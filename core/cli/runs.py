@@ -1,4 +1,4 @@
-"""``losslab runs [list|show RUN|export RUN --format csv|json|delete RUN]``: the run store headless."""
+"""``losslab runs [list|show RUN|export RUN [--format json|csv]|delete RUN]``: the run store headless."""
 from __future__ import annotations
 
 import csv
@@ -16,10 +16,12 @@ def add_arguments(p) -> None:
     p.add_argument("action", nargs="?", default="list", choices=("list", "show", "export", "delete"),
                    help="list (default), show RUN, export RUN, delete RUN")
     p.add_argument("run", nargs="?", help="a run id (or a unique start of one)")
-    p.add_argument("--format", choices=("csv", "json"), default="json",
-                   help="export: csv (one row per epoch) or json (everything but the weights)")
+    p.add_argument("--format", choices=("json", "csv"), default="json",
+                   help="export: json (the default: everything but the weights) or csv (one row per epoch, "
+                        "with a column per head and figure for a multi-head run)")
     p.add_argument("--study", help="list: only the runs of this study")
-    p.add_argument("--limit", type=int, default=0, help="list: at most this many (newest first)")
+    p.add_argument("--limit", type=int, help="list: at most this many, newest first (a positive number; "
+                                               "default: all)")
     p.add_argument("--json", action="store_true", help="list/show: JSON instead of text")
 
 
@@ -40,6 +42,11 @@ def _f(v, fmt: str = ".4f") -> str:
 
 
 def run(args, out: Out) -> int:
+    if args.action == "list" and args.run:
+        raise UserError(f"`losslab runs list` takes no run id (received {args.run!r}): "
+                        "`losslab runs show RUN` shows one run")
+    if args.limit is not None and args.limit < 1:
+        raise UserError(f"--limit must be 1 or more, received {args.limit} (leave it out to list all runs)")
     if args.action != "list" and not args.run:
         raise UserError(f"`losslab runs {args.action}` needs a run id: `losslab runs list` shows them")
     with _store() as store:
@@ -68,18 +75,24 @@ def run(args, out: Out) -> int:
 
 
 def _list(store, args, out: Out) -> int:
-    runs = store.list(study=args.study, limit=args.limit or None)
+    runs = store.list(study=args.study, limit=args.limit)
     if args.json:
         out(json.dumps([r.__dict__ for r in runs]))
         return 0
     if not runs:
-        out(f"no runs recorded yet in {store.path}")
+        if args.study is not None and store.list(limit=1):
+            out(f"no runs match --study {args.study} in {store.path} (`losslab runs list` shows all runs)")
+        else:
+            out(f"no runs recorded yet in {store.path}")
         return 0
-    out(f"{'id':<22} {'name':<18} {'started':<16} {'data':<10} {'status':<13} {'epochs':>6} {'best val':>9} "
-        f"{'@ep':>4} {'metric':>8} {'time':>7}")
+    w = max(4, *(len(r.name) for r in runs))       # whole names: two trials differ only by their end
+    out(f"{'id':<22} {'name':<{w}} {'seed':>4} {'started':<16} {'data':<10} {'status':<13} {'epochs':>6} "
+        f"{'best val':>9} {'@ep':>4} {'metric':>8} {'time':>7}")
     for r in runs:
-        out(f"{r.id:<22} {r.name[:18]:<18} {_when(r.started):<16} {r.dataset[:10]:<10} {r.status:<13} {r.epochs:>6} "
-            f"{_f(r.best_val_loss):>9} {r.best_epoch or '-':>4} {_f(r.metric_value):>8} {_f(r.seconds, '.1f'):>6}s")
+        seed = "-" if r.seed is None else str(r.seed)
+        out(f"{r.id:<22} {r.name:<{w}} {seed:>4} {_when(r.started):<16} {r.dataset[:10]:<10} {r.status:<13} "
+            f"{r.epochs:>6} {_f(r.best_val_loss):>9} {r.best_epoch or '-':>4} {_f(r.metric_value):>8} "
+            f"{_f(r.seconds, '.1f'):>6}s")
     out(f"{len(runs)} run{'s' if len(runs) != 1 else ''} in {store.path}")
     return 0
 
@@ -114,13 +127,22 @@ def record_json(rec) -> dict:
     return d
 
 
+def _flat(h: dict) -> dict:
+    """One epoch as CSV cells: a multi-head run's per-head figures as ``HEAD.train_loss`` etc."""
+    d = {k: v for k, v in h.items() if k != "heads"}
+    for head, figures in (h.get("heads") or {}).items():
+        d.update({f"{head}.{k}": v for k, v in figures.items()})
+    return d
+
+
 def history_csv(history: list[dict]) -> str:
+    rows = [_flat(h) for h in history]
     keys: list[str] = []
-    for h in history:
-        keys.extend(k for k in h if k not in keys and k != "heads")
+    for d in rows:
+        keys.extend(k for k in d if k not in keys)
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=keys, extrasaction="ignore", lineterminator="\n")
     w.writeheader()
-    for h in history:
-        w.writerow({k: ("" if h.get(k) is None else h.get(k)) for k in keys})
+    for d in rows:
+        w.writerow({k: ("" if d.get(k) is None else d.get(k)) for k in keys})
     return buf.getvalue()

@@ -10,8 +10,14 @@ def setup_from_run(store, ref: str, project, dataset, *, which: str = "final", d
                    seed: int | None = None):
     """A :class:`core.training.RunSetup` for ``project`` whose model holds the weights of run ``ref``
     (``final`` or ``best``), loaded with ``weights_only=True``. The optimizer starts fresh."""
+    return setup_with_weights(store.load_weights(ref, which), ref, project, dataset, device=device, seed=seed)
+
+
+def setup_with_weights(state: dict, ref: str, project, dataset, *, device: str | None = None,
+                       seed: int | None = None):
+    """A :class:`core.training.RunSetup` for ``project`` whose model holds ``state`` (run ``ref``'s
+    weights); :class:`WeightsMismatch` naming the first tensor that does not fit."""
     from ..training import prepare
-    state = store.load_weights(ref, which)
     setup = prepare(project, dataset, device=device, seed=seed)
     own = setup.model.state_dict()
     missing = sorted(set(own) - set(state))

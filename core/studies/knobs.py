@@ -1,7 +1,7 @@
 """The knobs a study can turn: each parses a value a person typed and applies it to a project document.
 
 Named knobs (``lr``, ``activation``, ``depth`` ...) know what they mean in a graph; anything else with a
-dot is a JSON path into the project (``training.optimizer.params.momentum``). ``data_size`` does not
+dot is a JSON path into the project (``training.optimizer.params.weight_decay``). ``data_size`` does not
 change the project: the trial keeps that share of the training split (stratified).
 """
 from __future__ import annotations
@@ -278,7 +278,7 @@ def knob(name: str) -> Knob:
         return Knob(name, name, "json", (), _json_value, _json_setter(name))
     close = [k for k in KNOBS if k.startswith(name[:2])] if name else []
     raise KnobError(f"unknown knob {name!r}: use one of {', '.join(KNOBS)}, or a JSON path into the project such as "
-                    "training.optimizer.params.momentum" + (f" (did you mean {close[0]}?)" if close else ""))
+                    "training.optimizer.params.weight_decay" + (f" (did you mean {close[0]}?)" if close else ""))
 
 
 def _json_value(v: Any) -> Any:

@@ -14,7 +14,7 @@ def _pm(row, f: str, digits: int = 4) -> str:
     m, s = row.mean.get(f), row.sd.get(f)
     if m is None:
         return "-"
-    return f"{m:.{digits}g} ± {s:.2g}" if s is not None else f"{m:.{digits}g}"
+    return f"{m:.{digits}g} ± {s:.2g}" if s is not None and row.n > 1 else f"{m:.{digits}g}"   # one seed: no sd
 
 
 def _verdict(row) -> str:

@@ -150,6 +150,11 @@ def _p(p: float) -> str:
     return "p < 0.001" if p < 0.001 else "p < 0.01" if p < 0.01 else f"p = {p:.2f}"
 
 
+def _ms(m: float, s: float | None, n: int) -> str:
+    """``0.21 ± 0.02``; a single seed has no spread to show: ``0.21 (n=1)``."""
+    return f"{m:.3g} ± {s:.2g}" if n > 1 and s is not None else f"{m:.3g} (n={n})"
+
+
 def sentence(result: StudyResult) -> str:
     """One sentence of what the study found, e.g. "ReLU reached 0.21 ± 0.02; Sigmoid 0.35 ± 0.04,
     worse beyond noise (p < 0.01)"."""
@@ -158,7 +163,7 @@ def sentence(result: StudyResult) -> str:
         return "no trial finished, so there is nothing to compare"
     what = LABELS[result.score]
     m, s = best.mean[result.score], best.sd[result.score]
-    parts = [f"{setting_label(best.setting)} reached the lowest {what}, {m:.3g} ± {s:.2g}"]
+    parts = [f"{setting_label(best.setting)} reached the lowest {what}, {_ms(m, s, best.n)}"]
     for r in result.rows:
         if r is best:
             continue
@@ -174,5 +179,5 @@ def sentence(result: StudyResult) -> str:
             verdict = f"worse beyond noise ({_p(r.p_value_vs_best)})"
         else:
             verdict = f"within seed noise ({_p(r.p_value_vs_best)})"
-        parts.append(f"{setting_label(r.setting)} {rm:.3g} ± {rs:.2g}, {verdict}")
+        parts.append(f"{setting_label(r.setting)} {_ms(rm, rs, r.n)}, {verdict}")
     return "; ".join(parts) + "."

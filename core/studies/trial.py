@@ -122,6 +122,7 @@ def run_trial(task: TrialTask, datasets: dict[str, Any] | None = None, cancel: A
         result = train(project, dataset=data, observer=Fanout(recorder, Watch()), control=control, seed=task.seed,
                        threads=task.threads)
         outcome.update(_summary(result))
+        outcome["seconds"] = float(result.seconds)   # the training's own time, as the run store records it
         if flag is not None and flag.is_set() and result.status == "stopped":
             outcome["status"] = "cancelled"
     except Exception as exc:  # noqa: BLE001 - a trial that cannot start is a failed trial, not a lost one
@@ -132,7 +133,7 @@ def run_trial(task: TrialTask, datasets: dict[str, Any] | None = None, cancel: A
     finally:
         if store is not None:
             store.close()
-    outcome["seconds"] = time.perf_counter() - t0
+    outcome.setdefault("seconds", time.perf_counter() - t0)   # a failure: the time it took to fail
     if recorder is not None and task.store_dir is None:
         outcome["record"] = recorder.record()
     if recorder is not None and recorder.error:

@@ -1,5 +1,5 @@
 """The Runs panel: every stored run, filtered and sorted; rename, tag, delete (with undo), overlay the
-selected runs on the plots, diff two runs' settings, open a run's project."""
+selected runs on the plots, diff two runs' settings, open a run's project, continue a run from its weights."""
 from __future__ import annotations
 
 import tempfile
@@ -17,9 +17,11 @@ MAX_OVERLAY = 20
 
 
 class RunsPanel(QWidget):
-    """``openProjectRequested(Project)``: the person asked to open a run's project."""
+    """``openProjectRequested(Project)``: the person asked to open a run's project;
+    ``continueRequested(Project, state dict, run id)``: to train on from a run's final weights."""
 
     openProjectRequested = Signal(object)
+    continueRequested = Signal(object, object, str)
     runsChanged = Signal()
 
     def __init__(self, overlay: RunOverlay | None = None, store_dir: str | Path | None = None, parent=None) -> None:
@@ -59,7 +61,8 @@ class RunsPanel(QWidget):
         for name, text, slot in (("refresh", "Refresh", self.refresh), ("rename", "Rename…", lambda: self.rename()),
                                  ("tag", "Tags…", lambda: self.tag()), ("delete", "Delete", self.delete_selected),
                                  ("undo", "Undo Delete", self.undo_delete), ("diff", "Diff", lambda: self.show_diff()),
-                                 ("open", "Open Project", self.open_selected)):
+                                 ("open", "Open Project", self.open_selected),
+                                 ("continue", "Continue", self.continue_selected)):
             action = self.toolbar.addAction(text)
             action.triggered.connect(lambda _c=False, f=slot: f())
             b[name] = action
@@ -189,6 +192,29 @@ class RunsPanel(QWidget):
         project = Project.from_dict(rec.project, rec.project_dir)
         self.openProjectRequested.emit(project)
 
+    def continue_selected(self) -> None:
+        """Hand over the selected run's project and final weights (the window loads both, so Run trains on)."""
+        ids = self.selected_ids()
+        if len(ids) != 1:
+            return
+        from core.project import Project, ProjectError
+        rec = self.store.get(ids[0], steps=False)
+        if "final" not in rec.weights:
+            self._say(f"Run {rec.id} kept no final weights, so it cannot be continued: Open Project and Run instead.")
+            return
+        try:
+            project = Project.from_dict(rec.project, rec.project_dir)
+            state = self.store.load_weights(rec.id, "final")
+        except (ProjectError, OSError, RuntimeError) as e:
+            self._say(f"Run {rec.id} cannot be continued: {e}")
+            return
+        self.message.hide()
+        self.continueRequested.emit(project, state, rec.id)
+
+    def _say(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.show()
+
     # -- overlay ---------------------------------------------------------------------------------
     def _update_overlay(self) -> None:
         if self.overlay is None:
@@ -205,6 +231,7 @@ class RunsPanel(QWidget):
         b = self.buttons
         b["rename"].setEnabled(n == 1)
         b["open"].setEnabled(n == 1)
+        b["continue"].setEnabled(n == 1)
         b["tag"].setEnabled(n >= 1)
         b["delete"].setEnabled(n >= 1)
         b["diff"].setEnabled(n == 2)
@@ -226,7 +253,7 @@ class RunDiffDialog(QDialog):
         self.table.horizontalHeader().setStretchLastSection(True)
         lay = QVBoxLayout(self)
         lay.addWidget(QLabel("The same settings in both runs." if not rows else
-                             f"{len(rows)} setting{'s' if len(rows) != 1 else ''} differ:"))
+                             f"{len(rows)} setting{' differs' if len(rows) == 1 else 's differ'}:"))
         lay.addWidget(self.table)
         box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         box.rejected.connect(self.reject)

@@ -81,6 +81,7 @@ class TrainingController(QObject):
         self._kept_setup = None
         self._model_stale = False
         self._last_result = None        # the RunResult a continued Run resumes (train(resume=...))
+        self.loaded_run: str | None = None  # a stored run whose weights Runs ▸ Continue loaded (Run won't ask)
         self._boundary_viewers: set[int] = set()
 
         self.actions = TrainingActions(self)
@@ -154,6 +155,7 @@ class TrainingController(QObject):
             self.runFailed.emit(reason)
             return False
         project = self.document.project.copy()
+        self.loaded_run = None
         if not self.has_trained_model():
             self._kept_setup = None
             self._last_result = None
@@ -232,7 +234,15 @@ class TrainingController(QObject):
         self._kept_setup = None
         self._last_result = None
         self._model_stale = False
+        self.loaded_run = None
         self._clear_history()
+        self._update_actions()
+
+    def start_from(self, setup, run_id: str | None = None) -> None:
+        """Clear the curves; the next Run trains ``setup``'s model (a stored run's weights) on, with a
+        fresh optimizer, as it would continue the window's own trained model."""
+        self.reset()
+        self._kept_setup, self.loaded_run = setup, run_id
         self._update_actions()
 
     def select_finding(self, finding) -> None:

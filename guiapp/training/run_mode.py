@@ -58,7 +58,7 @@ class RunMode(QObject):
         if not c.has_trained_model():
             self.last_choice = "fresh"
             return c.run()
-        choice = remembered()
+        choice = "continue" if c.loaded_run else remembered()   # Runs ▸ Continue already chose
         if choice == "ask":
             done = c.history.n_epochs
             choice, remember = ask_continue_or_restart(QApplication.activeWindow(), done,

@@ -214,3 +214,50 @@ def test_train_from_a_runs_weights_starts_where_that_run_ended(tmp_path, monkeyp
     capsys.readouterr()
     assert main(["train", str(narrow), "--epochs", "1", "--from-run", learned["run_id"]], out=lines.append) == 2
     assert "layers.fc1.weight is (64, 2) in the run and (8, 2) here" in capsys.readouterr().err
+
+
+def _recorded(store, name, seed, study=None, heads=None):
+    """A finished two-epoch run written through the recorder's hooks (no training needed)."""
+    rec = RunRecorder(store, Project.load(SPIRAL), seed=seed, name=name, study=study, setting={"lr": 0.1} if study else None)
+    rec.on_run_start(RunInfo("p", 2, 10, 5, 4, 100, "cpu", 1, (), "", 0.0))
+    for e in (1, 2):
+        rec.on_epoch_end(EpochRecord(e, 5 * e, 1.0 / e, 1.1 / e, 0.1, 0.05, 0.05 * e, {"val_accuracy": 0.5},
+                                     heads or {}))
+    rec.on_run_end(RunResult("completed", 2, 2, 0.55, [], 10, 0.1, 100.0))
+    return rec.run_id
+
+
+def test_runs_list_shows_whole_names_and_seeds_and_refuses_bad_arguments(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("LOSSLAB_HOME", str(tmp_path))
+    with open_store(tmp_path) as store:
+        for seed in (0, 1):
+            _recorded(store, "xor lr=0.001 seed " + str(seed), seed, study="s1")
+    out: list[str] = []
+    assert main(["runs", "list"], out=out.append) == 0
+    assert any("xor lr=0.001 seed 0" in line for line in out) and any("xor lr=0.001 seed 1" in line for line in out)
+    assert out[0].split()[2] == "seed"
+    out.clear()
+    assert main(["runs", "list", "--limit", "1"], out=out.append) == 0 and out[-1].startswith("1 run ")
+    for bad in ("0", "-1"):
+        assert main(["runs", "list", "--limit", bad], out=out.append) == 2
+        assert "--limit must be 1 or more" in capsys.readouterr().err
+    assert main(["runs", "list", "extra"], out=out.append) == 2
+    assert "takes no run id" in capsys.readouterr().err
+    out.clear()
+    assert main(["runs", "list", "--study", "zz"], out=out.append) == 0
+    assert out[0].startswith("no runs match --study zz") and "recorded yet" not in out[0]
+
+
+def test_csv_export_of_a_two_head_run_has_per_head_columns(tmp_path, monkeypatch):
+    monkeypatch.setenv("LOSSLAB_HOME", str(tmp_path))
+    heads = {"kind": {"train_loss": 0.7, "val_loss": 0.8}, "size": {"train_loss": 0.3, "val_loss": 0.4}}
+    with open_store(tmp_path) as store:
+        run_id = _recorded(store, "two heads", 0, heads=heads)
+    out: list[str] = []
+    assert main(["runs", "export", run_id, "--format", "csv"], out=out.append) == 0
+    head, first = out[0].splitlines()[:2]
+    cols = head.split(",")
+    assert {"kind.train_loss", "kind.val_loss", "size.train_loss", "size.val_loss"} <= set(cols)
+    assert float(first.split(",")[cols.index("size.val_loss")]) == pytest.approx(0.4)
+    out.clear()
+    assert main(["runs", "export", run_id], out=out.append) == 0 and json.loads(out[0])["id"] == run_id

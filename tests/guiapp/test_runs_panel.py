@@ -124,6 +124,8 @@ def test_diff_shows_only_the_settings_that_differ(panel, store, qtbot):
     dialog = panel.show_diff()
     qtbot.addWidget(dialog)
     assert dialog.table.rowCount() == 1 and dialog.table.item(0, 0).text() == "training.optimizer.params.lr"
+    from PySide6.QtWidgets import QLabel
+    assert [w.text() for w in dialog.findChildren(QLabel)] == ["1 setting differs:"]
 
 
 def test_open_project_hands_over_the_runs_project(panel, store, qtbot):
@@ -234,3 +236,53 @@ def test_the_preset_in_the_window_plans_eight_studies_and_shows_one_at_a_time(qt
     assert view.table.rowCount() == 2 and view.table.item(1, 0).text() == "l2"
     view.picker.setCurrentIndex(6)           # depth 1, 2, 3 hidden layers
     assert [view.table.item(i, 0).text() for i in range(3)] == ["depth=1", "depth=2", "depth=3"]
+
+
+def test_continue_loads_the_runs_project_and_weights_so_run_trains_them_on(qtbot, isolated, store, monkeypatch):
+    """Two moons learned at lr 0.05, stored with lr 1e-7 in its project: after Runs ▸ Continue one
+    epoch stays where that run ended (from fresh weights it would be back near chance)."""
+    import torch
+
+    from core.training import train
+    from guiapp.document import ProjectDocument
+    from guiapp.main_window import MainWindow
+    doc = Project.load(SPIRAL).to_dict()
+    doc["data"].update(source="moons", params={"samples": 300})
+    doc["training"].update(schedule={"type": "Constant", "params": {}}, optimizer={"type": "Adam", "params": {"lr": 0.05}})
+    learned = Project.from_dict(doc, SPIRAL.parent)
+    doc["training"]["optimizer"]["params"]["lr"] = 1e-7
+    slow = Project.from_dict(doc, SPIRAL.parent)
+    rec = RunRecorder(store, slow, name="moons learned")
+    result = train(learned, observer=rec, epochs=6, threads=1)
+    end = result.history[-1].val_loss
+    assert end < 0.45
+    w = MainWindow(ProjectDocument(Project.load(SPIRAL)))
+    qtbot.addWidget(w)
+    panel = w.runs_panel
+    panel.refresh()
+    panel.select_ids([rec.run_id])
+    assert panel.buttons["continue"].isEnabled()
+    panel.buttons["continue"].trigger()
+    assert w.document.project.data.source == "moons"
+    assert w.document.project.training.optimizer.params["lr"] == 1e-7
+    assert w.controller.has_trained_model()
+    w.document.project.training.epochs = 1
+    from guiapp.training import run_mode
+    monkeypatch.setattr(run_mode, "ask_continue_or_restart", lambda *a: pytest.fail("Continue already chose"))
+    with qtbot.waitSignal(w.controller.runFinished, timeout=60_000) as done:
+        assert w.controller.run_mode.run()      # the Run button: no Continue-or-Restart question
+    first = done.args[0].history[0]
+    assert first.epoch == 1 and first.val_loss == pytest.approx(end, abs=0.01)
+    assert w.controller.loaded_run is None
+    stored = store.load_weights(rec.run_id)
+    assert all(torch.equal(stored[k], v) for k, v in result.model.state_dict().items())
+
+
+def test_continue_is_refused_in_the_panel_for_a_run_without_weights(panel, store):
+    rid = record_run(store, "no weights")
+    panel.refresh()
+    panel.select_ids([rid])
+    got = []
+    panel.continueRequested.connect(lambda *a: got.append(a))
+    panel.buttons["continue"].trigger()
+    assert not got and "kept no final weights" in panel.message.text() and not panel.message.isHidden()

@@ -105,3 +105,19 @@ def test_renders_with_a_stale_display_and_no_qt_noise(tmp_path):
     from PySide6.QtGui import QImage
     image = QImage(str(out))
     assert (image.width(), image.height()) == (1200, 800)
+
+
+def test_training_for_a_screenshot_records_no_run(tmp_path):
+    """``--train-epochs`` fills the plots; it must not leave a run in the person's run store."""
+    home = tmp_path / "home"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "LOSSLAB_SETTINGS_ORG": "LossLabScreenshotTest",
+           "PYTHONPATH": str(ROOT), "LOSSLAB_HOME": str(home), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    out = tmp_path / "shot.png"
+    done = subprocess.run([sys.executable, "-m", "guiapp.launcher", "screenshot", str(EXAMPLES / "xor.losslab.json"),
+                           str(out), "--train-epochs", "2"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert out.exists()
+    from core.runs import open_store
+    with open_store(home) as store:
+        assert store.list() == []
