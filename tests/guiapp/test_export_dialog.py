@@ -87,5 +87,5 @@ def test_export_refuses_clearly(window, qtbot, tmp_path):
     c = window.controller
     assert c.run(paused=True)
     assert not dialog.start_export() and "Stop the training first" in dialog.status_label.text()
-    with qtbot.waitSignal(c.runFinished, timeout=30_000):
-        c.stop()
+    c.stop()  # a run stopped before its first batch may end as runFinished or runFailed: wait for the end
+    qtbot.waitUntil(lambda: not c.is_running(), timeout=30_000)
