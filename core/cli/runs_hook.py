@@ -7,17 +7,26 @@ from __future__ import annotations
 import sys
 
 
+def store_or_none(args, what: str):
+    """The run store, or None with ``--no-store`` or when it cannot be opened (then said on stderr:
+    "losslab COMMAND: not recording WHAT: why")."""
+    if getattr(args, "no_store", False):
+        return None
+    from ..runs import StoreError, open_store
+    try:
+        return open_store()
+    except StoreError as e:
+        print(f"losslab {args.command}: not recording {what}: {e}", file=sys.stderr)
+        return None
+
+
 def recorded(printer, project, args, out):
     """``(observer, recorder or None)`` for ``train``."""
-    if getattr(args, "no_store", False):
+    store = store_or_none(args, "this run")
+    if store is None:
         return printer, None
-    from ..runs import RunRecorder, StoreError, open_store
+    from ..runs import RunRecorder
     from ..runs.fanout import Fanout
-    try:
-        store = open_store()
-    except StoreError as e:
-        print(f"losslab {args.command}: not recording this run: {e}", file=sys.stderr)
-        return printer, None
     seed = args.seed if getattr(args, "seed", None) is not None else project.training.seed
     recorder = RunRecorder(store, project, seed=seed)
     out(f"recording as run {recorder.run_id} in {store.path} (--no-store to skip)")

@@ -118,15 +118,9 @@ def run(args, out: Out) -> int:
 
 
 def _store(args):
-    if args.no_store:
-        return None, None
-    from ..runs import StoreError, open_store
-    try:
-        store = open_store()
-    except StoreError as e:
-        print(f"losslab sweep: not recording the trials: {e}", file=sys.stderr)
-        return None, None
-    return store, str(store.dir)
+    from .runs_hook import store_or_none
+    store = store_or_none(args, "the trials")
+    return store, (None if store is None else str(store.dir))
 
 
 def _print(fmt: str, results, out: Out, preset: bool) -> None:

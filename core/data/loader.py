@@ -42,19 +42,20 @@ def _check_spec(spec: Any) -> tuple[str, str, int, bool]:
     return source, task, seed, normalize
 
 
-def _names_arg(value: Any, key: str) -> list[str] | None:
+def names_arg(value: Any, key: str, noun: str = "name") -> list[str] | None:
+    """``data.target`` / ``data.features`` as a list of names (None when unset)."""
     if value is None:
         return None
     if isinstance(value, str):
         return [value]
     if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
         return list(value)
-    raise DataError(f"data.{key}", f"expected a name or a list of names, received {key}={value!r}")
+    raise DataError(f"data.{key}", f"expected a {noun} or a list of {noun}s, received {key}={value!r}")
 
 
 def _select(raw: RawData, source: str, target: Any, features: Any, task: str) -> RawData:
     """Keep the chosen targets and features of a built-in set."""
-    wanted = _names_arg(target, "target") or list(raw.targets)
+    wanted = names_arg(target, "target") or list(raw.targets)
     for name in wanted:
         if name not in raw.targets:
             raise DataError("data.target", f"{source} has no target {name!r}; its targets are: "
@@ -63,7 +64,7 @@ def _select(raw: RawData, source: str, target: Any, features: Any, task: str) ->
             raise DataError("data.task", f"{source}'s target {name!r} is a {raw.targets[name].task} target, "
                                          f"not {task}; set data.task to auto")
     x, names = raw.x, raw.feature_names
-    chosen = _names_arg(features, "features")
+    chosen = names_arg(features, "features")
     if chosen is not None:
         if raw.x.ndim != 2:
             raise DataError("data.features", f"{source} is an image set; its pixels cannot be picked one by one, "

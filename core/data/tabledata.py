@@ -36,13 +36,8 @@ class PreparedTable:
 
 
 def _names(value: object, key: str) -> list[str] | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
-        return list(value)
-    raise DataError(f"data.{key}", f"expected a column name or a list of column names, received {key}={value!r}")
+    from core.data.loader import names_arg  # the loader imports this module lazily: no cycle
+    return names_arg(value, key, "column name")
 
 
 def _unknown(key: str, table: Table, name: str) -> DataError:
