@@ -27,7 +27,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy.ndimage import median_filter
 
 from .curves import (
     History,
@@ -64,6 +63,7 @@ def _trailing_median(ext: np.ndarray, first: int, width: int) -> np.ndarray:
     if full_from < n:
         # scipy's C median filter, shifted to end each window at its point (numpy's sliding median costs 5x more)
         part = ext[full_from - width + 1 :]
+        from scipy.ndimage import median_filter  # here, not at import: scipy.ndimage costs ~0.3 s
         out[full_from - first :] = median_filter(part, size=width, origin=(width - 1) // 2, mode="nearest")[width - 1 :]
     return out
 

@@ -31,7 +31,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.ndimage import median_filter
 
 from .curves import (
     History,
@@ -74,6 +73,7 @@ def _step_scatter(loss: np.ndarray) -> dict[str, float] | None:
     trend_window = TREND_WINDOW
     segment = loss[max(0, n - tail - trend_window) :]
     # scipy's C median filter: this runs after every epoch, and numpy's sliding median costs 10x more
+    from scipy.ndimage import median_filter  # here, not at import: scipy.ndimage costs ~0.3 s
     trend = median_filter(segment, size=trend_window, mode="nearest")[-tail:]
     values = segment[-tail:]
     residual = values - trend
