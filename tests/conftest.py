@@ -8,9 +8,16 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("LOSSLAB_SETTINGS_ORG", "LossLabTests")  # keep tests out of the user's settings
-if "LOSSLAB_HOME" not in os.environ:  # ... and their runs out of the user's run store
+# ... and their runs out of the user's run store. Each pytest-xdist worker gets its own store and
+# config folders: workers inherit the controller's environment, and two workers' tests must never see
+# each other's runs or recent files.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+if _WORKER or "LOSSLAB_HOME" not in os.environ:
     import tempfile
-    os.environ["LOSSLAB_HOME"] = tempfile.mkdtemp(prefix="losslab-tests-")
+    os.environ["LOSSLAB_HOME"] = tempfile.mkdtemp(prefix=f"losslab-tests-{_WORKER or 'main'}-")
+    if _WORKER:
+        for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME"):
+            os.environ[name] = tempfile.mkdtemp(prefix=f"losslab-tests-{_WORKER}-{name.lower()}-")
 
 # A shell that starts a job in the background (a CI runner, `cmd &`) makes it ignore SIGINT, and an
 # ignored signal stays ignored across exec: the Ctrl-C tests' subprocesses would never see theirs.
@@ -25,3 +32,16 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 EXAMPLES = ROOT / "resources" / "examples"
+
+
+import pytest  # noqa: E402
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config):
+    """Benchmarks measure time: ``-m benchmark`` runs them one at a time in this process (never on
+    parallel pytest-xdist workers, which would share the cores and hide their printed figures)."""
+    markexpr = getattr(config.option, "markexpr", "") or ""
+    if "benchmark" in markexpr and "not benchmark" not in markexpr and hasattr(config.option, "numprocesses"):
+        config.option.numprocesses = 0
+        config.option.dist = "no"
