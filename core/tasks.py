@@ -1,6 +1,6 @@
 """One way to run background work: a plain function and a :class:`TaskState` (no Qt).
 
-Training, the learning-rate finder and, next, studies, data loading and drift checks are all *tasks*:
+Training, the learning-rate finder, studies, loading a CSV and drift checks are all *tasks*:
 plain functions that take their inputs and a ``state`` keyword, and report through that state only
 (Orange3's ``TaskState`` pattern, ``Orange/widgets/utils/concurrent.py``)::
 
@@ -28,6 +28,10 @@ messages, the owner's thread reads them and may :meth:`TaskState.cancel`.
   step cost ~85% of the speed, DESIGN.md).
 * :func:`run_task` runs a task in the calling thread and never raises: it returns a
   :class:`TaskOutcome` with the value, or the exception and a message, or ``cancelled``.
+* A function of the older shape, ``fn(..., progress=callback)`` whose callback may raise to stop (the
+  CSV reader, ``core.drift.check.check_deployment``), runs as a task through :func:`with_progress`:
+  ``run_task(with_progress, load_dataset, spec, base, state=state)``; :func:`progress_callback` is
+  that callback (it sets the progress and raises :class:`TaskCancelled` once the state is cancelled).
 
 The window's side is one adapter, ``guiapp.tasks.TaskRunner``: it owns the thread, drains the
 messages on a timer, reports the outcome and makes sure the thread has ended before the
@@ -41,7 +45,8 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable
 
-__all__ = ["TaskCancelled", "TaskOutcome", "TaskState", "describe_error", "run_task"]
+__all__ = ["TaskCancelled", "TaskOutcome", "TaskState", "describe_error", "progress_callback", "run_task",
+           "with_progress"]
 
 
 class TaskCancelled(Exception):
@@ -143,3 +148,21 @@ def run_task(fn: Callable[..., Any], /, *args: Any, state: TaskState | None = No
         return TaskOutcome(error=exc, message=describe_error(exc), cancelled=state.is_cancelled(),
                            seconds=time.perf_counter() - t0)
     return TaskOutcome(value=value, cancelled=state.is_cancelled(), seconds=time.perf_counter() - t0)
+
+
+def progress_callback(state: TaskState) -> Callable[[float], None]:
+    """A ``progress(fraction)`` callback over ``state``: it raises :class:`TaskCancelled` once the state
+    is cancelled, else sets the state's progress."""
+    def progress(fraction: float) -> None:
+        state.raise_if_cancelled()
+        state.set_progress(fraction)
+    return progress
+
+
+def with_progress(fn: Callable[..., Any], /, *args: Any, state: TaskState, **kwargs: Any) -> Any:
+    """Run ``fn(*args, progress=progress_callback(state), **kwargs)`` as a task: for a function that
+    reports through a progress callback instead of a state. A state cancelled before the start stops
+    it before ``fn`` is called."""
+    progress = progress_callback(state)
+    progress(0.0)
+    return fn(*args, progress=progress, **kwargs)

@@ -1,37 +1,30 @@
 """File ▸ Export…: write the project's model as PyTorch code, pt2, ONNX or a state dict, or its loss
 history as CSV/JSON, with the weights trained in this window when there are any.
 
-The export runs on its own thread (pt2/ONNX trace the model, seconds for a recurrent one) on a copy
-of the model, so the window stays responsive and a later Run cannot change what is written.
+The export runs as a task on the window's one task runner (``guiapp.tasks.TaskRunner``; pt2/ONNX
+trace the model, seconds for a recurrent one) on a copy of the model, so the window stays responsive
+and a later Run cannot change what is written.
 """
 from __future__ import annotations
 
 import copy
 from pathlib import Path
 
-from PySide6.QtCore import QThread, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
                                QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget)
 
 from core.export import FORMATS
+from core.tasks import TaskOutcome
+
+from .tasks import TaskRunner
 
 
-class ExportThread(QThread):
-    """Runs ``core.export.export`` off the GUI thread; ``done`` carries an ExportResult or an error text."""
-    done = Signal(object)
-
-    def __init__(self, kwargs: dict, parent=None):
-        super().__init__(parent)
-        self.kwargs = kwargs
-
-    def run(self) -> None:
-        from core.export import ExportError, export
-        try:
-            self.done.emit(export(**self.kwargs))
-        except ExportError as e:
-            self.done.emit(str(e))
-        except Exception as e:  # noqa: BLE001 - shown in the dialog, never a crash of the window
-            self.done.emit(f"{type(e).__name__}: {e}")
+def write_export(kwargs: dict, *, state=None):
+    """``core.export.export(**kwargs)`` as a task: it reports no progress and runs to its end (seconds
+    at most); an ``ExportError`` becomes the outcome's message."""
+    from core.export import export
+    return export(**kwargs)
 
 
 def trained_run(controller):
@@ -50,7 +43,8 @@ class ExportDialog(QDialog):
         self.setWindowTitle("Export")
         self.setObjectName("export_dialog")
         self.document, self.controller = document, controller
-        self.thread: ExportThread | None = None
+        self.runner = TaskRunner(self, name="LossLabExport")
+        self.runner.taskFinished.connect(self._on_runner_taskFinished)
         self.format_box = QComboBox()
         for name, (suffix, what) in FORMATS.items():
             self.format_box.addItem(f"{name}  ({suffix}) — {what}", name)
@@ -124,7 +118,7 @@ class ExportDialog(QDialog):
 
     def start_export(self) -> bool:
         """Start writing the file; False (with the reason shown) when it cannot start."""
-        if self.thread is not None:
+        if self.runner.is_running():
             return False
         if self.controller is not None and self.controller.is_running():
             self.status_label.setText("Stop the training first: the model is changing while it runs.")
@@ -136,27 +130,26 @@ class ExportDialog(QDialog):
         model = copy.deepcopy(run.model).cpu() if run is not None and self.format not in ("py", "csv", "json") else None
         kwargs = dict(project=self.document.project.copy(), fmt=self.format, path=self.path_edit.text().strip(),
                       model=model, dataset=self.document.dataset, history=list(run.history) if run else None)
-        self.thread = ExportThread(kwargs, self)
-        self.thread.done.connect(self._on_thread_done)
-        self.thread.finished.connect(self.thread.deleteLater)
         self.export_button.setEnabled(False)
         self.status_label.setText(f"Exporting {self.format}…")
-        self.thread.start()
+        self.runner.start(write_export, kwargs)
         return True
 
-    def _on_thread_done(self, result) -> None:
-        self.thread.wait()
-        self.thread = None
+    def is_exporting(self) -> bool:
+        return self.runner.is_running()
+
+    def _on_runner_taskFinished(self, outcome: TaskOutcome) -> None:  # noqa: N802 - the signal's name
         self.export_button.setEnabled(True)
-        if isinstance(result, str):
-            self.status_label.setText(f"Not exported: {result}")
+        if outcome.error is not None:
+            self.status_label.setText(f"Not exported: {outcome.message}")
             return
+        result = outcome.value
         self.status_label.setText(result.summary().replace("\n  note: ", "\nNote: "))
         self.exported.emit(result)
 
     def done(self, code: int) -> None:  # noqa: D401 - Qt's name
-        if self.thread is not None:  # closing while it writes: let it finish first (seconds at most)
-            self.thread.wait()
+        if self.runner.is_running():  # closing while it writes: let it finish first (seconds at most)
+            self.runner.wait()
         super().done(code)
 
 

@@ -366,5 +366,6 @@ class MainWindow(QMainWindow):
         self.save_layout()
         if getattr(self, "deployment_view", None) is not None:
             self.deployment_view.shutdown()
+        self.data_panel.shutdown()
         event.accept()
 

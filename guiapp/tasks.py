@@ -6,6 +6,7 @@
     runner.messagesArrived.connect(self._on_runner_messagesArrived)   # list of (kind, payload)
     runner.taskFinished.connect(self._on_runner_taskFinished)          # core.tasks.TaskOutcome
     state = runner.start(find_lr, project, dataset=ds, steps=100)      # None while a task runs
+    runner.stop()                                      # ask it to stop, and report how it ended
     runner.cancel()                                    # ask it to stop and forget it
     runner.wait(2000)                                  # block until it ended and was reported
 
@@ -14,6 +15,9 @@
   message; ``progressChanged(fraction, status)`` follows when the progress moved. After the thread
   has ended, the last messages are drained and ``taskFinished(outcome)`` is emitted, exactly once
   per started task that was not cancelled.
+* :meth:`stop` sets the task's cancel flag and goes on reporting it: its last messages and its
+  ``taskFinished`` (``outcome.cancelled``) still arrive, once it has stopped (a study that shows the
+  trials it ran before the cancel).
 * :meth:`cancel` sets the task's cancel flag and detaches it at once: nothing more is reported from
   it (``taskCancelled`` is emitted) and a new task may start while the old thread winds down.
 * No thread outlives the application: every thread is parented to the application object (so closing
@@ -95,6 +99,12 @@ class TaskRunner(QObject):
         self._timer.start()
         self.taskStarted.emit()
         return state
+
+    def stop(self) -> None:
+        """Cancel the running task but keep reporting it: its messages and its ``taskFinished``
+        (with ``outcome.cancelled`` set) arrive once it has ended; :meth:`is_running` stays True until then."""
+        if self._thread is not None:
+            self._thread.state.cancel()
 
     def cancel(self) -> None:
         """Cancel the running task and stop reporting it (its thread ends by itself, soon)."""

@@ -25,6 +25,7 @@ import numpy as np
 
 from core.data.errors import DataError
 from core.data.safe_files import DATA_MAX_BYTES, open_regular
+from core.tasks import TaskCancelled
 
 DELIMITERS = (",", ";", "\t")
 MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "#n/a"})
@@ -36,8 +37,9 @@ MAX_CATEGORIES = 100          # more distinct texts than this: an identifier or 
 Progress = Callable[[float], None]
 
 
-class Cancelled(Exception):
-    """Raised by a progress callback to stop reading (the Cancel button)."""
+class Cancelled(TaskCancelled):
+    """Raised by a progress callback to stop reading (the Cancel button); a :class:`TaskCancelled`,
+    so a task that stops this way ends as cancelled (``core.tasks.run_task``)."""
 
 
 def short(text: str, limit: int = 40) -> str:

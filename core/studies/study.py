@@ -3,7 +3,8 @@
 :func:`plan_study` checks everything before a trial starts (knob names, values, each setting's project
 and graph) and raises :class:`StudyError` naming the setting. :class:`StudyRunner` sends the trials to
 an executor, writes what Ray workers return, reports progress with an ETA and cancels cleanly; it is a
-plain object (no Qt), run by the CLI on its own thread and by the window on a worker thread.
+plain object (no Qt), run by the CLI on its own thread and by the window as a task
+(:func:`core.studies.task.run_study` on ``guiapp.tasks.TaskRunner``).
 """
 from __future__ import annotations
 

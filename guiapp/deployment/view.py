@@ -5,19 +5,23 @@ shift of chosen features, a gradual ramp, another class balance, label noise, th
 shifted variant), press Check. The verdict shows as a traffic light; the features are listed
 most drifted first; a click on one overlays its training and new histograms; the over-time plot
 shows loss per window against the validation band, the share of drifted features, and the
-``input_drift`` / ``performance_decline`` findings. The work runs on a background thread.
+``input_drift`` / ``performance_decline`` findings. The check runs as a task on the window's one
+task runner (``guiapp.tasks.TaskRunner``): a progress bar meanwhile; a newer check supersedes (and
+cancels) a running one, whose result is then never shown.
 """
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QSizePolicy,
                                QSpinBox, QSplitter, QTabWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from .background import BackgroundTask
+from core.tasks import TaskOutcome, with_progress
+
+from ..tasks import TaskRunner
 from .plots import FeatureHistogram, OverTimePlot
 
 SOURCES = (("stream", "Example stream (drifts over time)"), ("file", "CSV file…"),
@@ -58,7 +62,9 @@ class DeploymentView(QWidget):
         self.result = None
         self.error = ""
         self.file_path: str | None = None
-        self.task: BackgroundTask | None = None
+        self.runner = TaskRunner(self, name="LossLabDriftCheck")
+        self.runner.progressChanged.connect(self._on_runner_progressChanged)
+        self.runner.taskFinished.connect(self._on_runner_taskFinished)
         outer = QVBoxLayout(self)
 
         # two rows that fit a docked tab (about 620 px at 1280x800): what to check and Check; then its knobs
@@ -236,55 +242,33 @@ class DeploymentView(QWidget):
         model = None if self.weights_path else self.model_provider()
         weights = self.weights_path
         window = self.window_rows.value()
-        if self.task is not None:
-            self.task.cancel()
-        task = self.task = BackgroundTask(lambda progress: check_deployment(
-            project, dataset, path=path, scenario=scenario, model=model, model_path=weights, window=window,
-            progress=progress), self)
-        task.progressed.connect(self._on_task_progressed)
-        task.succeeded.connect(self._on_task_succeeded)
-        task.failed.connect(self._on_task_failed)
-        task.cancelled.connect(self._on_task_cancelled)
+        self.runner.cancel()                 # a running check is superseded: its result is never shown
+        self.runner.start(with_progress, check_deployment, project, dataset, path=path, scenario=scenario,
+                          model=model, model_path=weights, window=window)
         self.progress.setValue(0)
         self.progress.show()
         self.check_button.setEnabled(False)
-        task.start()
 
-    def _finish(self) -> bool:
-        task = self.sender()
-        task.wait()
-        task.deleteLater()
-        if task is not self.task:
-            return False
-        self.task = None
+    def is_running(self) -> bool:
+        return self.runner.is_running()
+
+    def _on_runner_progressChanged(self, fraction: float, _status: str) -> None:  # noqa: N802 - the signal's name
+        self.progress.setValue(int(fraction * 100))
+
+    def _on_runner_taskFinished(self, outcome: TaskOutcome) -> None:  # noqa: N802 - the signal's name
         self.progress.hide()
         self.check_button.setEnabled(True)
-        return True
-
-    @Slot(float)
-    def _on_task_progressed(self, f: float) -> None:
-        if self.sender() is self.task:
-            self.progress.setValue(int(f * 100))
-
-    @Slot(object)
-    def _on_task_succeeded(self, check) -> None:
-        if self._finish():
-            self.show_check(check)
-
-    @Slot(str)
-    def _on_task_failed(self, message: str) -> None:
-        if self._finish():
-            self._show_error(message)
-
-    @Slot()
-    def _on_task_cancelled(self) -> None:
-        self._finish()
+        if outcome.cancelled:
+            return
+        if outcome.error is not None:
+            self._show_error(outcome.message)
+        else:
+            self.show_check(outcome.value)
 
     def shutdown(self) -> None:
         """Stop and wait for a running check (window close)."""
-        if self.task is not None:
-            self.task.cancel()
-            self.task.wait()
+        self.runner.cancel()
+        self.runner.wait()
 
     # -- showing ----------------------------------------------------------------------------------
     def _set_light(self, light: str | None) -> None:

@@ -1,19 +1,22 @@
 """Loading a CSV data change off the GUI thread: a progress bar with Cancel under the Data panel.
 
-The data edit (a new file, another target, other features) is tried on a copy of the project in a
-background thread; when the table is read, the dataset is handed to the document and the edit is
-pushed as one undo step. Cancel leaves the project as it was.
+The data edit (a new file, another target, other features) is tried on a copy of the project as a
+task on the window's one task runner (``guiapp.tasks.TaskRunner``); when the table is read, the
+dataset is handed to the document and the edit is pushed as one undo step. Cancel stops the reader
+at its next progress report and leaves the project as it was; a newer load supersedes a running one,
+whose result is then never used.
 """
 from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from core.project import Project
+from core.tasks import TaskOutcome, with_progress
 
-from ..deployment.background import BackgroundTask
+from ..tasks import TaskRunner
 
 
 class CsvLoadRow(QWidget):
@@ -24,7 +27,9 @@ class CsvLoadRow(QWidget):
     def __init__(self, panel, parent: QWidget | None = None):
         super().__init__(parent)
         self.panel = panel
-        self.task: BackgroundTask | None = None
+        self.runner = TaskRunner(self, name="LossLabCsvLoad")
+        self.runner.progressChanged.connect(self._on_runner_progressChanged)
+        self.runner.taskFinished.connect(self._on_runner_taskFinished)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         self.label = QLabel("Reading the table…")
@@ -41,69 +46,49 @@ class CsvLoadRow(QWidget):
 
     @property
     def busy(self) -> bool:
-        return self.task is not None
+        return self.runner.is_running()
 
     def start(self, text: str, change: Callable[[Project], None]) -> None:
         """Load the data that ``change`` would give, then apply ``change`` as one undo step."""
         from core.data import load_dataset
-        if self.task is not None:
-            self.task.cancel()
+        self.runner.cancel()                 # a running load is superseded: its result is never used
         doc = self.panel.document
         trial = doc.project.copy()
         change(trial)
         spec, base = trial.data, trial.base_dir
-        task = self.task = BackgroundTask(lambda progress: load_dataset(spec, base, progress=progress), self)
         self._context = (text, change, trial.to_dict()["data"], base)
-        # bound slots of this widget: queued onto the GUI thread
-        task.progressed.connect(self._on_task_progressed)
-        task.succeeded.connect(self._on_task_succeeded)
-        task.failed.connect(self._on_task_failed)
-        task.cancelled.connect(self._on_task_cancelled)
         self.bar.setValue(0)
         self.label.setText(f"Reading {spec.path}…" if spec.path else "Loading…")
         self.show()
-        task.start()
+        self.runner.start(with_progress, load_dataset, spec, base)
 
     def cancel(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
+        """Stop the running load; it ends as ``cancelled`` once the reader has stopped."""
+        self.runner.stop()
+
+    def shutdown(self) -> None:
+        """Cancel a running load and wait for its thread (window close)."""
+        self.runner.cancel()
+        self.runner.wait()
 
     def _on_cancel_clicked(self) -> None:
         self.cancel()
         self.label.setText("Cancelling…")
 
-    @Slot(float)
-    def _on_task_progressed(self, fraction: float) -> None:
-        if self.sender() is self.task:
-            self.bar.setValue(int(fraction * 100))
+    def _on_runner_progressChanged(self, fraction: float, _status: str) -> None:  # noqa: N802 - the signal's name
+        self.bar.setValue(int(fraction * 100))
 
-    @Slot(object)
-    def _on_task_succeeded(self, dataset) -> None:
-        self._done(self.sender(), dataset, "")
-
-    @Slot(str)
-    def _on_task_failed(self, message: str) -> None:
-        self._done(self.sender(), None, message)
-
-    @Slot()
-    def _on_task_cancelled(self) -> None:
-        if not self._finish(self.sender()):
-            return
-        self.panel.document.editRefused.emit("Loading cancelled: the data is unchanged")
-        self.loadFinished.emit("cancelled")
-
-    def _finish(self, task: BackgroundTask) -> bool:
-        task.wait()
-        task.deleteLater()
-        if task is not self.task:
-            return False  # superseded by a newer load
-        self.task = None
+    def _on_runner_taskFinished(self, outcome: TaskOutcome) -> None:  # noqa: N802 - the signal's name
         self.hide()
-        return True
+        if outcome.cancelled:
+            self.panel.document.editRefused.emit("Loading cancelled: the data is unchanged")
+            self.loadFinished.emit("cancelled")
+        elif outcome.error is not None:
+            self._done(None, outcome.message)
+        else:
+            self._done(outcome.value, "")
 
-    def _done(self, task, dataset, error: str) -> None:
-        if not self._finish(task):
-            return
+    def _done(self, dataset, error: str) -> None:
         text, change, data, base = self._context
         categories = dict(getattr(getattr(dataset, "encoding", None), "categories", None) or {})
         if categories:  # kept in the project, so a later file maps the same way

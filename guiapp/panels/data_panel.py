@@ -62,6 +62,11 @@ class DataPanel(SettingsPanel):
         if document.data_loaded:
             self._build()
 
+    def shutdown(self) -> None:
+        """Cancel a running CSV load and wait for its thread (window close)."""
+        if self._built:
+            self.load_row.shutdown()
+
     # -- building ----------------------------------------------------------------------------------
     def _build(self) -> None:
         from core.data import DATASETS

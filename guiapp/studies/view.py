@@ -1,19 +1,25 @@
 """The Study view: progress with ETA and Cancel, the result table and the charts, updated as trials
-finish; export as CSV, Markdown, PNG or SVG. Several studies (the preset) share one view, one at a time."""
+finish; export as CSV, Markdown, PNG or SVG. Several studies (the preset) share one view, one at a time.
+
+The study runs as a task (:func:`core.studies.run_study`) on the window's one task runner
+(``guiapp.tasks.TaskRunner``): the trials run in worker processes (or on Ray), the task's thread only
+waits for their outcomes, and the runner hands them over on a timer, so the window never freezes.
+Cancel stops the task but keeps reporting it (``TaskRunner.stop``): the trials that ran still show."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSplitter,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from core.studies import sentence, summarize
+from core.studies import ExecutorError, run_study, sentence, summarize
 from core.studies.report import as_csv, as_markdown, table_rows
+from core.tasks import TaskOutcome
 
+from ..tasks import TaskRunner
 from .charts import BandsPlot, SummaryPlot
-from .worker import StudyWorker
 
 DRAIN_MS = 100
 
@@ -34,7 +40,9 @@ class StudyView(QWidget):
         self.results: dict[int, object] = {}
         self.state = "idle"
         self.backend, self.workers, self.address, self.store_dir = backend, workers, address, store_dir
-        self.worker: StudyWorker | None = None
+        self.runner = TaskRunner(self, interval_ms=DRAIN_MS, name="LossLabStudy")
+        self.runner.messagesArrived.connect(self._on_runner_messagesArrived)
+        self.runner.taskFinished.connect(self._on_runner_taskFinished)
         self._tasks = self._merge()
 
         self.picker = QComboBox()
@@ -79,9 +87,6 @@ class StudyView(QWidget):
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addWidget(body, 1)
-        self._timer = QTimer(self)
-        self._timer.setInterval(DRAIN_MS)
-        self._timer.timeout.connect(self._drain)
         self.resize(1200, 800)
         self._show_current()
 
@@ -98,33 +103,30 @@ class StudyView(QWidget):
     # -- running ---------------------------------------------------------------------------------
     def start(self) -> None:
         from core.studies.study import Plan
+        if self.runner.is_running():
+            return
         first = self.plans[0][1]
         merged = Plan(first.study, first.spec, self._tasks, {k: v for _, p in self.plans for k, v in p.datasets.items()})
-        self.worker = StudyWorker(merged, self.backend, self.workers, self.address, self.store_dir, self)
-        self.worker.finished.connect(self._on_worker_finished)
         self.state = "running"
         self.status.setText(f"starting {len(self._tasks)} trials…")
         self.cancel_button.setEnabled(True)
-        self.worker.start()
-        self._timer.start()
+        self.runner.start(run_study, merged, backend=self.backend, workers=self.workers, address=self.address,
+                         store_dir=self.store_dir)
 
     def cancel(self) -> None:
-        if self.worker is not None and self.state == "running":
+        """Queued trials never start, running ones stop; the outcomes so far still arrive."""
+        if self.runner.is_running() and self.state == "running":
             self.state = "cancelling"
             self.status.setText("cancelling: queued trials will not start, running ones stop…")
             self.cancel_button.setEnabled(False)
-            self.worker.cancel()
+            self.runner.stop()
 
     def is_running(self) -> bool:
-        return self.worker is not None and self.worker.isRunning()
+        return self.runner.is_running()
 
-    def _drain(self) -> None:
-        if self.worker is None:
-            return
+    def _on_runner_messagesArrived(self, messages: list) -> None:  # noqa: N802 - the signal's name
         changed: set[int] = set()
-        events = self.worker.events
-        while events:
-            kind, payload = events.popleft()
+        for kind, payload in messages:
             if kind == "progress":
                 self.outcomes.append(payload.outcome)
                 changed.add(self._study_of[payload.outcome["index"]])
@@ -135,21 +137,21 @@ class StudyView(QWidget):
                     self.status.setText(f"{payload.done}/{payload.total} trials{failed}{eta}")
                 self.trialFinished.emit(payload.outcome)
             elif kind == "started":
-                self.status.setText(f"running on {payload}")
-            elif kind in ("failed", "warning"):
+                if self.state == "running":
+                    self.status.setText(f"running on {payload}")
+            elif kind == "warning":
                 self.status.setText(payload)
-                if kind == "failed":
-                    self.state = "failed"
         for s in changed:
             self._summarize(s)
         if self.picker.currentIndex() in changed:
             self._show_current()
 
-    def _on_worker_finished(self) -> None:
-        self._drain()
-        self._timer.stop()
-        cancelled = self.state == "cancelling"
-        if self.state != "failed":
+    def _on_runner_taskFinished(self, outcome: TaskOutcome) -> None:  # noqa: N802 - the signal's name
+        if outcome.error is not None:
+            self.state = "failed"
+            self.status.setText(str(outcome.error) if isinstance(outcome.error, ExecutorError) else outcome.message)
+        else:
+            cancelled = self.state == "cancelling" or outcome.cancelled
             self.state = "cancelled" if cancelled else "done"
             done = sum(o["status"] not in ("cancelled",) for o in self.outcomes)
             self.status.setText(("cancelled: " if cancelled else "done: ") + f"{done} of {len(self._tasks)} trials ran")
@@ -237,6 +239,5 @@ class StudyView(QWidget):
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         if self.is_running():
             self.cancel()
-            self.worker.wait()
-            self._on_worker_finished()
+            self.runner.wait()       # reports the end (taskFinished) before it returns
         super().closeEvent(event)

@@ -126,6 +126,32 @@ def test_cancel_stops_running_trials_and_never_starts_queued_ones(tiny):
     assert queued["run_id"] is None and queued["message"] == "cancelled before it started"   # no run recorded
 
 
+def test_the_study_as_a_task_reports_and_a_cancel_of_its_state_stops_it(tiny):
+    """``run_study`` (what the window runs): started, then one progress per trial; a cancel of the task's
+    state after the first trial stops the rest, and the task still returns every outcome."""
+    from core.studies import run_study
+    from core.tasks import TaskState, run_task
+
+    class CancelAfterFirstTrial(TaskState):
+        def report(self, kind, payload=None):
+            super().report(kind, payload)
+            if kind == "progress":
+                self.cancel()
+
+    spec = StudySpec.from_vary({"epochs": [1, 100000, 200000]}, seeds=1)
+    plan = plan_study(Project.load(tiny), spec)
+    state = CancelAfterFirstTrial()
+    outcome = run_task(run_study, plan, workers=1, state=state)
+    messages = state.take()
+    assert outcome.cancelled and outcome.error is None and len(outcome.value) == 3
+    assert [k for k, _ in messages] == ["started", "progress", "progress", "progress"]
+    assert messages[0][1].startswith("local: 1 worker(s)")
+    assert outcome.value[0]["status"] == "completed" and {o["status"] for o in outcome.value[1:]} == {"cancelled"}
+    runs = open_store().list()                                          # recorded in the store it opened
+    assert state.progress == 1.0 and runs and all(r.status in ("completed", "stopped") for r in runs)
+    assert len(runs) == sum(1 for o in outcome.value if o["run_id"])
+
+
 def test_ctrl_c_cancels_the_sweep_and_prints_the_partial_table(tiny):
     proc = subprocess.Popen([sys.executable, "-m", "core.cli", "sweep", str(tiny), "--vary", "epochs=1,100000",
                              "--seeds", "2", "--workers", "1"], cwd=ROOT, stdout=subprocess.PIPE,

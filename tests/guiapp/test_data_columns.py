@@ -85,20 +85,43 @@ def test_cancel_leaves_the_project_unchanged(qtbot, panel, doc, monkeypatch):
     before = doc.project.to_dict()
     path = _table(doc.path.parent / "shop.csv")
     monkeypatch.setattr(data_panel, "choose_data_file", lambda parent, kind, start="": str(path))
-    # Cancel is a flag the reader checks at every progress report: clicked before the first one,
-    # the load ends as cancelled (deterministic; a real click lands between two reports)
-    from guiapp.deployment import background
-    monkeypatch.setattr(background.BackgroundTask, "start", _cancel_then_start)
+    # Cancel is the task's cancel flag, which the reader checks at every progress report: set before
+    # the first one, the load ends as cancelled (deterministic; a real click lands between two reports)
+    from guiapp import tasks
+    monkeypatch.setattr(tasks.TaskThread, "start", _cancel_then_start)
     with qtbot.waitSignal(panel.load_row.loadFinished, timeout=20_000) as blocker:
         panel.source.activated.emit(panel.source.findData("csv"))
     assert blocker.args == ["cancelled"]
     assert doc.project.to_dict() == before and not panel.load_row.isVisibleTo(panel)
+    assert not panel.load_row.busy
 
 
 def _cancel_then_start(self, *args):
     from PySide6.QtCore import QThread
-    self.cancel()
+    self.state.cancel()
     QThread.start(self, *args)
+
+
+def test_a_superseded_load_is_never_used(qtbot, panel, doc, monkeypatch):
+    """Two loads in a row: the first is cancelled and forgotten; only the second changes the data."""
+    first = _table(doc.path.parent / "first.csv")
+    second = doc.path.parent / "second.csv"
+    second.write_text("width,height,kind\n" + "".join(f"{i},{i % 5},{'ab'[i % 2]}\n" for i in range(60)))
+    row = panel.load_row
+    loads = []
+    row.loadFinished.connect(loads.append)
+    with qtbot.waitSignal(row.loadFinished, timeout=20_000):
+        row.start("Load first.csv", lambda p: _use_csv(p, first))
+        row.start("Load second.csv", lambda p: _use_csv(p, second))
+    assert loads == ["loaded"] and row.runner.wait(10_000)
+    assert doc.project.data.path.endswith("second.csv") and doc.dataset.feature_names[:2] == ["width", "height"]
+    assert doc.undo_stack.undoText() == "Load second.csv"
+
+
+def _use_csv(project, path) -> None:
+    project.data.source, project.data.params, project.data.path = "csv", {}, str(path)
+    project.data.target = project.data.features = None
+    project.data.task, project.data.categories = "auto", {}
 
 
 def test_progress_is_reported_and_cancel_raises_in_the_reader(tmp_path):

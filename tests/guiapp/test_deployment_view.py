@@ -101,3 +101,20 @@ def test_saved_weights_instead_of_the_window_model(qtbot, view, trained, tmp_pat
     monkeypatch.setattr(deployment_view, "choose_weights_file", lambda parent, start="": str(tmp_path / "junk.pt"))
     view.weights_button.click()
     assert _check(qtbot, view) is None and "not a saved" in view.verdict.text()
+
+
+def test_a_newer_check_supersedes_a_running_one_and_close_leaves_no_thread(qtbot, view):
+    """Check twice in a row: only the newer check is shown; shutdown (window close) waits for every thread."""
+    shown = []
+    view.checkFinished.connect(shown.append)
+    view.select_source("stream")
+    view.run_check()
+    view.select_source("label_noise")
+    with qtbot.waitSignal(view.checkFinished, timeout=60_000):
+        view.run_check()
+    assert len(shown) == 1 and shown[0] is not None and shown[0].name.endswith(": label_noise"), shown[0].name
+    assert view.progress.isHidden() and view.check_button.isEnabled()
+    view.run_check()
+    assert view.is_running()
+    view.shutdown()                              # cancels, waits, and never reports the cancelled check
+    assert not view.is_running() and len(shown) == 1

@@ -217,6 +217,18 @@ def test_cancel_in_the_study_view_stops_cleanly(qtbot, store):
     assert all(r.status in ("completed", "stopped") for r in store.list())
 
 
+def test_a_study_that_cannot_start_says_why_and_ends(qtbot, store):
+    from guiapp.studies import StudyView
+    project = Project.load(SPIRAL)
+    plans = [("", plan_study(project, StudySpec.from_vary({"activation": ["ReLU", "Tanh"]}, seeds=1, epochs=1)))]
+    view = StudyView(plans, backend="abacus")
+    qtbot.addWidget(view)
+    with qtbot.waitSignal(view.studyFinished, timeout=60_000) as done:
+        view.start()
+    assert done.args[0] == "failed" and view.status.text() == "unknown backend 'abacus': local or ray"
+    assert not view.is_running() and not view.outcomes
+
+
 def test_the_preset_in_the_window_plans_eight_studies_and_shows_one_at_a_time(qtbot):
     from guiapp.studies import StudyDialog, StudyView
     doc = Project.load(SPIRAL).to_dict()

@@ -77,6 +77,51 @@ def test_cancel_stops_the_task_and_nothing_more_is_reported(qtbot, qapp, runner)
     assert done.args[0].value == 3
 
 
+def says_goodbye_when_cancelled(*, state: TaskState, started: threading.Event) -> str:
+    started.set()
+    while not state.is_cancelled():
+        threading.Event().wait(0.001)
+    state.report("bye", None)
+    return "partial"
+
+
+def test_stop_cancels_the_task_and_still_reports_how_it_ended(qtbot, runner):
+    kinds = []
+    runner.messagesArrived.connect(lambda m: kinds.extend(k for k, _ in m))
+    started = threading.Event()
+    state = runner.start(says_goodbye_when_cancelled, started=started)
+    assert started.wait(10)
+    with qtbot.assertNotEmitted(runner.taskCancelled):
+        with qtbot.waitSignal(runner.taskFinished, timeout=10_000) as done:
+            runner.stop()
+            assert state.is_cancelled() and runner.is_running()      # still reported until it ends
+    outcome = done.args[0]
+    assert outcome.cancelled and outcome.value == "partial" and not outcome.ok
+    assert kinds == ["bye"] and not runner.is_running()
+    runner.stop()                                                   # idle: nothing to stop
+
+
+def test_a_progress_callback_task_is_cancelled_through_its_state():
+    from core.data.csvfile import Cancelled
+    from core.tasks import TaskCancelled, run_task, with_progress
+    seen = []
+
+    def old_shape(n, *, progress):
+        for k in range(n):
+            progress((k + 1) / n)
+            seen.append(k)
+        return n
+
+    state = TaskState()
+    assert run_task(with_progress, old_shape, 4, state=state).value == 4 and state.progress == 1.0
+    state = TaskState()
+    state.on_cancel(lambda: None)
+    state.cancel()
+    outcome = run_task(with_progress, old_shape, 4, state=state)
+    assert outcome.cancelled and outcome.error is None and seen == [0, 1, 2, 3]   # stopped before it began
+    assert issubclass(Cancelled, TaskCancelled)                # the CSV reader's own stop ends a task as cancelled
+
+
 def test_the_thread_outlives_its_owner_and_ends_on_quit(qtbot, qapp):
     owner = QObject()
     r = TaskRunner(owner)
