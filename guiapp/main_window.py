@@ -57,6 +57,7 @@ class MainWindow(QMainWindow):
         self.boundary_view = None
         self.findings_panel = None
         self.lr_finder = None           # guiapp.training.LRFinderView (Train > Find Learning Rate…)
+        self._deployment_view = None    # see deployment_view
         self.log_dialog = LogDialog(recent_records(), self)    # Help > Show log
         self._late_docks: list[tuple[QDockWidget, QDockWidget]] = []  # (dock, the dock it is tabbed with)
 
@@ -248,11 +249,28 @@ class MainWindow(QMainWindow):
         c.runFailed.connect(lambda reason: self.statusBar().showMessage(f"Cannot run: {reason}", 10_000))
         from .runs.install import install_runs_and_studies
         install_runs_and_studies(self)
-        from .deployment import DeploymentView  # new data vs training data, the model over time
-        self.deployment_view = DeploymentView(self.document, lambda: getattr(c._last_result, "model", None))
-        self.deployment_dock = self.add_late_dock("Deployment", "dock.deployment", self.deployment_view,
-                                                  self.plots_dock)  # the wide bottom area: it has plots
+        # new data vs training data, the model over time: in the wide bottom area (it has plots), built
+        # when first shown or asked for (a fifth of the window's start-up, and most sessions never open it)
+        self.deployment_dock = self.add_late_dock("Deployment", "dock.deployment", _placeholder("Loading…"),
+                                                  self.plots_dock)
+        self.deployment_dock.visibilityChanged.connect(self._on_deployment_dock_visibilityChanged)
+        if self.isVisible() and self.deployment_dock.isVisible():   # a restored layout has it raised
+            self._on_deployment_dock_visibilityChanged(True)
         return True
+
+    @property
+    def deployment_view(self):
+        """The Deployment tab (:class:`guiapp.deployment.DeploymentView`), built on first use; None
+        before the training UI is added."""
+        if self._deployment_view is None and self.controller is not None:
+            from .deployment import DeploymentView
+            self._deployment_view = DeploymentView(self.document, self.controller.trained_model)
+            self.deployment_dock.setWidget(self._deployment_view)
+        return self._deployment_view
+
+    def _on_deployment_dock_visibilityChanged(self, visible: bool) -> None:
+        if visible:
+            _ = self.deployment_view
 
     # -- layout ------------------------------------------------------------------------------------
     def restore_layout(self) -> None:
@@ -364,8 +382,8 @@ class MainWindow(QMainWindow):
             return
         self.autosaver.remove()
         self.save_layout()
-        if getattr(self, "deployment_view", None) is not None:
-            self.deployment_view.shutdown()
+        if self._deployment_view is not None:
+            self._deployment_view.shutdown()
         self.data_panel.shutdown()
         event.accept()
 

@@ -128,6 +128,11 @@ class TrainingController(QObject):
         """Whether a Run would continue trained weights (False: fresh weights)."""
         return self._kept_setup is not None and not self._model_stale
 
+    def trained_model(self):
+        """The model of the last run that ended with usable weights (the Deployment tab checks it), or
+        None: nothing trained yet, a reset, or a fresh run that diverged."""
+        return getattr(self._last_result, "model", None)
+
     def _set_state(self, state: str) -> None:
         if state != self._state:
             self._state = state
