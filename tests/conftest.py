@@ -7,6 +7,11 @@ import sys
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# One torch thread per test process (and per process a test starts): the test processes already share
+# the cores (pytest-xdist runs one per core), and two torch pools spinning on two cores cost 5-8x the
+# CPU of one thread on these tiny networks. Set before torch is imported; a test that sets a thread
+# count itself (the window's setting, a study's workers) still does.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("LOSSLAB_SETTINGS_ORG", "LossLabTests")  # keep tests out of the user's settings
 # ... and their runs out of the user's run store. Each pytest-xdist worker gets its own store and
 # config folders: workers inherit the controller's environment, and two workers' tests must never see
@@ -26,6 +31,13 @@ import signal  # noqa: E402
 
 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
+
+# Bytecode is written for the test session even where the environment says not to
+# (PYTHONDONTWRITEBYTECODE=1, as on the development machines): without it pytest rewrites the
+# asserts of every test module again in every worker on every run (~3 s of each worker's start), and
+# every CLI subprocess compiles LossLab again. The files go to __pycache__/, which git ignores.
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
