@@ -1,9 +1,8 @@
 """Real tables in: CSV quirks, bad files, categorical columns and missing values (issues 9 and 13)."""
 from __future__ import annotations
 
+import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -13,6 +12,7 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.cli import main
 from core.data import DataError, load_dataset
 from core.data.csvfile import read_table
 from core.data.tabledata import prepare_table
@@ -177,9 +177,10 @@ def test_check_shows_the_counts(tmp_path):
     project = Project.load(ROOT / "resources/examples/csv-moons.losslab.json")
     project.data.path, project.data.target, project.data.features = "data.csv", "label", None
     project.save(tmp_path / "p.losslab.json")
-    r = subprocess.run([sys.executable, "-m", "core.cli", "check", str(tmp_path / "p.losslab.json")],
-                       cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert "missing values filled: size 2 cells" in r.stdout and "one-hot: color" in r.stdout, r.stdout + r.stderr
+    lines: list[str] = []
+    assert main(["check", str(tmp_path / "p.losslab.json")], out=lines.append) == 0
+    text = "\n".join(lines)
+    assert "missing values filled: size 2 cells" in text and "one-hot: color" in text, text
 
 
 # --- bad files ---------------------------------------------------------------------------------
@@ -260,14 +261,13 @@ def test_any_table_loads_or_is_refused_with_a_place(tmp_path_factory, n_cols, ro
         assert torch.isfinite(ds.x_train).all() and ds.n_train >= 1
 
 
-def test_a_project_that_says_nothing_trains_on_categories_and_gaps(tmp_path):
+def test_a_project_that_says_nothing_trains_on_categories_and_gaps(tmp_path, monkeypatch):
     write(tmp_path, _table(80))
     project = Project.load(ROOT / "resources/examples/csv-moons.losslab.json")
     project.data.path, project.data.target, project.data.features, project.data.task = "data.csv", "label", None, "auto"
     project.save(tmp_path / "p.losslab.json")
     assert "missing" not in (tmp_path / "p.losslab.json").read_text()
-    r = subprocess.run([sys.executable, "-m", "core.cli", "train", str(tmp_path / "p.losslab.json"), "--epochs", "2",
-                        "--quiet", "--json"], cwd=ROOT, capture_output=True, text=True,
-                       env={**os.environ, "PYTHONPATH": str(ROOT), "LOSSLAB_HOME": str(tmp_path / "home")})
-    assert r.returncode == 0, r.stderr
-    assert '"status": "completed"' in r.stdout.splitlines()[-1]
+    monkeypatch.setenv("LOSSLAB_HOME", str(tmp_path / "home"))
+    lines: list[str] = []
+    assert main(["train", str(tmp_path / "p.losslab.json"), "--epochs", "2", "--quiet", "--json"], out=lines.append) == 0
+    assert json.loads(lines[-1])["status"] == "completed"
