@@ -100,6 +100,10 @@ class TaskState:
         """Queue a message; ``deque.append`` is atomic, so this costs no lock."""
         self._messages.append((kind, payload))
 
+    def has_messages(self) -> bool:
+        """Whether messages are queued that the owner has not taken yet."""
+        return bool(self._messages)
+
     def take(self) -> list[tuple[str, Any]]:
         """Every message queued so far, oldest first (the owner's thread)."""
         out = []

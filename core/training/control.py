@@ -16,6 +16,7 @@ class TrainingControl:
         self._steps_allowed = 0       # batches to run while paused (Step)
         self._epoch_step = False      # run to the end of the current epoch while paused
         self._lr: float | None = None
+        self._waiting = False         # the trainer is blocked at the pause, everything before it flushed
 
     # -- commands (any thread) -----------------------------------------------------------------
     def pause(self) -> None:
@@ -68,6 +69,12 @@ class TrainingControl:
     def stopped(self) -> bool:
         return self._stopped
 
+    @property
+    def waiting(self) -> bool:
+        """True while the trainer is blocked at a pause (its metrics up to there already flushed):
+        nothing more happens until the next command."""
+        return self._waiting
+
     # -- trainer side --------------------------------------------------------------------------
     def _refresh(self) -> None:
         self.pending = self._paused or self._stopped or self._lr is not None
@@ -99,7 +106,9 @@ class TrainingControl:
                     finally:
                         self._cv.acquire()
                     continue
+                self._waiting = True
                 self._cv.wait(0.1)
+            self._waiting = False
             self._refresh()
             return not self._stopped
 

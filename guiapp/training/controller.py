@@ -124,6 +124,13 @@ class TrainingController(QObject):
     def is_paused(self) -> bool:
         return self._control is not None and self._control.paused and not self._control.stopped
 
+    def is_parked(self) -> bool:
+        """Paused with nothing in flight: the training thread waits for the next command and every
+        step it ran has reached the history (the state after Step, or after Pause settles)."""
+        state = self._runner.state
+        return (self.is_paused() and self._control.waiting and state is not None
+                and not state.has_messages())
+
     def has_trained_model(self) -> bool:
         """Whether a Run would continue trained weights (False: fresh weights)."""
         return self._kept_setup is not None and not self._model_stale
