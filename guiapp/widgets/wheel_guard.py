@@ -29,12 +29,16 @@ class WheelGuard(QObject):
     """The application-wide filter (see the module docstring)."""
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        # every event of the application passes here: the type test comes first because it is cheap,
+        # and event.type() (a Python enum made per call) only for the few inputs it concerns
+        if not isinstance(obj, GUARDED):
+            return False
         kind = event.type()
-        if kind == QEvent.Type.Polish and isinstance(obj, GUARDED):
+        if kind == QEvent.Type.Polish:
             if obj.focusPolicy() == Qt.FocusPolicy.WheelFocus:
                 obj.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # the wheel must not give focus
             return False
-        if kind != QEvent.Type.Wheel or not isinstance(obj, GUARDED) or obj.hasFocus():
+        if kind != QEvent.Type.Wheel or obj.hasFocus():
             return False
         area = scroll_area_of(obj)
         if area is None:
