@@ -24,7 +24,6 @@ from .panels.data_panel import DataPanel
 from .panels.outputs_panel import OutputsPanel
 from .panels.status import StatusFields
 from .panels.training_settings import TrainingSettingsPanel
-from .widgets import wheel_guard
 
 STATE_VERSION = 3  # bump when the default dock layout changes: older saved layouts are ignored
 PLOTS_HEIGHT = 330  # the training dock under the canvas (the canvas keeps the larger share)
@@ -45,7 +44,6 @@ class MainWindow(QMainWindow):
     def __init__(self, document: ProjectDocument | None = None, parent: QWidget | None = None, *,
                  defer_training: bool = False):
         super().__init__(parent)
-        wheel_guard.install()  # the wheel over an unfocused input scrolls its panel
         self.document = document if document is not None else ProjectDocument(parent=self)
         self.setWindowIcon(theme.icon("logo"))
         self.setDockNestingEnabled(True)

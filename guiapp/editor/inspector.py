@@ -18,7 +18,7 @@ from .auto_head import head_hint
 from .node_item import format_count
 from .style import ERROR_COLOUR, category_icon
 from ..theme import accent
-from ..widgets import FormGrid, ParamEditor, make_editor
+from ..widgets import FormGrid, ParamEditor, make_editor, wheel_guard
 
 def _small_grey() -> str:
     return f"color: {accent('muted')};"
@@ -47,6 +47,7 @@ class Inspector(QWidget):
         self.scroll = QScrollArea(self)
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        wheel_guard.watch(self.scroll)  # the wheel over an unfocused input scrolls the inspector
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.scroll)

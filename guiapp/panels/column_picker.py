@@ -10,6 +10,8 @@ from typing import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHeaderView, QTableWidget, QTableWidgetItem
 
+from ..widgets import wheel_guard
+
 ROLES = ("feature", "target", "not used")
 KIND_TIPS = {
     "numeric": "numbers: one input",
@@ -39,6 +41,7 @@ class ColumnPicker(QTableWidget):
         h.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.setMinimumHeight(120)
         self._names: list[str] = []
+        wheel_guard.watch(self)  # the wheel over an unfocused kind or role scrolls, never picks
 
     def show_columns(self, kinds: dict[str, str], targets: list[str], features: list[str],
                      numbers: set[str] = frozenset(), as_categories: set[str] = frozenset()) -> None:

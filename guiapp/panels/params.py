@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QLabel, QScrollArea, QToolButton, QVBoxLayout, QWi
 
 from core.catalog.params import Entry, Param
 
-from ..widgets import FormGrid, make_editor
+from ..widgets import FormGrid, make_editor, wheel_guard
 
 #: ``on_commit(value) -> None`` when accepted, else the reason it was refused
 Commit = Callable[[Any], "str | None"]
@@ -35,6 +35,7 @@ class SettingsPanel(QScrollArea):
         self.document = document
         self.setWidgetResizable(True)
         self.setFrameShape(QScrollArea.Shape.NoFrame)
+        wheel_guard.watch(self)  # the wheel over an unfocused input scrolls the panel
 
     def refresh(self) -> None:
         """Show the document's values (subclasses)."""

@@ -19,7 +19,7 @@ and a typed number the spin box cannot take (out of range, not whole) is refused
 choice -> combo box; bool -> check box; int_tuple / float_list -> text "3, 3"; str -> text.
 ``optional`` params get an "(empty)" option meaning None. ``param.help`` is the tooltip and a small
 grey line under the field. The wheel over an unfocused field scrolls the panel instead
-(:mod:`guiapp.widgets.wheel_guard`, installed by the window).
+(:mod:`guiapp.widgets.wheel_guard`, which the panels watch).
 """
 from __future__ import annotations
 

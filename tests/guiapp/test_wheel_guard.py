@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
-from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QSlider
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QComboBox, QDoubleSpinBox, QLabel, QScrollArea, QSlider,
+                               QSpinBox, QVBoxLayout, QWidget)
 
 from core.project import Project
 from guiapp.document import ProjectDocument
 from guiapp.main_window import MainWindow
+from guiapp.widgets import wheel_guard
 from guiapp.widgets.wheel_guard import scroll_area_of
 from tests.conftest import EXAMPLES
 
@@ -92,3 +95,131 @@ def test_a_focused_input_still_takes_the_wheel(qtbot, window):
     _wheel(combo, -1)
     assert combo.currentIndex() != before
     window.document.undo_stack.setClean()
+
+
+def _guarded_against_the_wheel(w) -> bool:
+    """The wheel over ``w`` (unfocused) leaves its value alone and it does not take wheel focus."""
+    before = _value(w)
+    for notches in (-1, 1, 1):
+        _wheel(w, notches)
+        if _value(w) != before:
+            return False
+    return w.focusPolicy() == Qt.FocusPolicy.StrongFocus
+
+
+def test_an_inspector_form_rebuilt_under_the_mouse_is_guarded_at_once(qtbot, window):
+    """A selection change rebuilds the inspector's form; its new inputs are guarded before any event
+    is processed (Qt polishes a widget, and tells its parent, before showing it)."""
+    nodes = {n.type: n.id for n in window.document.project.model.nodes}
+    window.inspector.show_node(nodes["Linear"])
+    qtbot.waitUntil(lambda: bool(window.inspector.editors))
+    old = set(window.inspector.findChildren(QAbstractSpinBox))
+    window.inspector.show_node(nodes["Linear"])  # every show builds a new form; the mouse never moved
+    inputs = [w for kind in (QComboBox, QAbstractSpinBox, QSlider) for w in window.inspector.findChildren(kind)
+              if w.isVisible() and w not in old]
+    assert inputs
+    assert all(_guarded_against_the_wheel(w) for w in inputs)
+    window.document.undo_stack.setClean()
+
+
+def test_a_data_form_rebuilt_by_a_click_is_guarded(qtbot, window):
+    """Picking another data set rebuilds the Data panel's param form (new spin boxes, a slider)."""
+    window.data_dock.raise_()
+    panel = window.data_panel
+    qtbot.waitUntil(lambda: panel.isVisible() and getattr(panel, "_built", False))
+    old = panel.params.editor("samples").findChild(QAbstractSpinBox)
+    index = panel.source.findData("fraud")
+    panel.source.setCurrentIndex(index)
+    panel.source.activated.emit(index)         # as a click on "fraud" does
+    qtbot.waitUntil(lambda: panel.params.editor("fraud_rate") is not None
+                    and panel.params.editor("fraud_rate").isVisible())
+    inputs = [w for kind in (QComboBox, QAbstractSpinBox, QSlider) for w in panel.params.findChildren(kind)
+              if w.isVisible()]
+    assert inputs and old not in inputs
+    steps = window.document.undo_stack.count()
+    assert all(_guarded_against_the_wheel(w) for w in inputs)
+    assert window.document.undo_stack.count() == steps
+    window.document.undo_stack.setClean()
+
+
+def test_inputs_added_to_a_watched_panel_in_any_way_are_guarded_before_they_can_take_a_wheel(qtbot):
+    """Shown straight away, built and polished elsewhere then moved in, nested in a new container,
+    hidden then shown: each is guarded once it is visible (the only way a wheel can reach it)."""
+    area = QScrollArea()
+    qtbot.addWidget(area)
+    area.setWidgetResizable(True)
+    content = QWidget()
+    column = QVBoxLayout(content)
+    for _ in range(30):
+        column.addWidget(QLabel("a row"))
+    area.setWidget(content)
+    wheel_guard.watch(area)
+    area.resize(300, 200)
+    area.show()
+    qtbot.waitExposed(area)
+    QTest.mouseMove(area.viewport(), area.viewport().rect().center())  # the mouse is over the panel
+
+    straight = QSpinBox(content)               # a new child of a shown container ...
+    straight.show()                             # ... shown: guarded now, no event processed in between
+    assert _guarded_against_the_wheel(straight)
+
+    elsewhere = QWidget()                       # built and polished outside, then moved in
+    inner = QComboBox(elsewhere)
+    inner.addItems(["a", "b", "c"])
+    elsewhere.ensurePolished()
+    column.insertWidget(0, elsewhere)
+    elsewhere.show()
+    assert _guarded_against_the_wheel(inner)
+
+    nest = QWidget(content)                     # a new container holding a new container holding the input
+    deep = QSlider(Qt.Orientation.Horizontal, QWidget(nest))
+    nest.show()
+    assert _guarded_against_the_wheel(deep)
+
+    hidden = QDoubleSpinBox(content)            # made hidden, shown later
+    hidden.hide()
+    column.addWidget(hidden)
+    hidden.show()
+    assert _guarded_against_the_wheel(hidden)
+
+    bar = area.verticalScrollBar()
+    bar.setValue(0)
+    _wheel(hidden, -1)
+    assert bar.value() > 0                      # ... and the wheel scrolled the panel
+
+
+def test_the_guard_is_not_application_wide(qtbot, isolated, monkeypatch):
+    """The guard filters only the watched panels' widgets: no event of another widget reaches it, and
+    an input outside the panels keeps Qt's behaviour (the wheel focuses it and changes its value)."""
+    seen: list = []
+
+    class Spy(wheel_guard.WheelGuard):
+        def eventFilter(self, obj, event):  # noqa: N802 - Qt's name
+            seen.append(obj)
+            return super().eventFilter(obj, event)
+    spy = Spy()
+    monkeypatch.setattr(wheel_guard, "_guard", spy)
+    w = MainWindow(ProjectDocument(Project(), load_data=False), defer_training=True)
+    qtbot.addWidget(w)
+    assert w.files.open(EXAMPLES / "spiral.losslab.json", confirm=False)
+    w.show()
+    qtbot.waitExposed(w)
+
+    combo = w.training_settings.findChild(QComboBox, "training.optimizer")
+    before = len(seen)
+    _wheel(combo, -1)
+    assert any(o is combo for o in seen[before:])      # the spy is the live guard
+
+    other = QComboBox()                                  # an input in no panel
+    qtbot.addWidget(other)
+    other.addItems(["a", "b", "c"])
+    other.show()
+    qtbot.waitExposed(other)
+    before = len(seen)
+    _wheel(other, -1)
+    QApplication.sendEvent(w.canvas, QEvent(QEvent.Type.UpdateRequest))
+    QApplication.sendEvent(w, QEvent(QEvent.Type.StatusTip))
+    assert not any(o is other or o is w or o is w.canvas for o in seen[before:])
+    assert other.currentIndex() == 1 and other.focusPolicy() == Qt.FocusPolicy.WheelFocus
+    w.document.undo_stack.setClean()
+    w.close()
