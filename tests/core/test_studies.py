@@ -19,6 +19,10 @@ from core.studies import (KnobError, LocalExecutor, StudyRunner, StudySpec, appl
 from core.studies.knobs import hidden_blocks
 
 ROOT = Path(__file__).resolve().parents[2]
+# every study here starts a local worker pool: on one pytest-xdist worker, one fork server (which
+# imports torch once) serves them all (see `--dist loadgroup` in pyproject.toml)
+pytestmark = pytest.mark.xdist_group("worker_pool")
+
 SPIRAL = ROOT / "resources" / "examples" / "spiral.losslab.json"
 
 
@@ -242,14 +246,15 @@ def test_the_ray_backend_on_a_local_instance(tiny):
     ray = pytest.importorskip("ray")
     from core.studies import RayExecutor
     from core.studies.executors import ray_runtime_env
-    ray.init(num_cpus=2, runtime_env=ray_runtime_env(), include_dashboard=False, log_to_driver=False, configure_logging=False)
+    # one CPU, so one Ray worker imports torch, not two (splitting cores: see the split_cores test)
+    ray.init(num_cpus=1, runtime_env=ray_runtime_env(), include_dashboard=False, log_to_driver=False, configure_logging=False)
     try:
         project = Project.load(tiny)
         spec = StudySpec.from_vary({"lr": [0.001, 0.05]}, seeds=2, epochs=2)
         store = open_store()
         plan = plan_study(project, spec, store_dir=str(store.dir))
         executor = RayExecutor(n_trials=len(plan.tasks))
-        assert executor.threads == 1 and executor.workers == 2
+        assert executor.threads == 1 and executor.workers == 1
         outcomes = StudyRunner(plan, executor, store).run()
     finally:
         ray.shutdown()
@@ -260,6 +265,15 @@ def test_the_ray_backend_on_a_local_instance(tiny):
         assert run.env["threads"] == 1
     result = summarize(plan.study, ["lr"], spec.settings(), outcomes)
     assert all(r.n == 2 for r in result.rows)
+
+
+def test_cores_split_into_one_worker_each_and_never_more_workers_than_trials(monkeypatch):
+    from core.studies import executors
+    monkeypatch.setattr(executors, "cpu_count", lambda: 8)
+    assert executors.split_cores(None, 100) == (8, 1)    # one worker per core, one torch thread each
+    assert executors.split_cores(None, 3) == (3, 2)      # three trials: three workers share the cores
+    assert executors.split_cores(2, 100) == (2, 4)
+    assert executors.split_cores(None, 0) == (1, 8)    # no trials yet: one worker gets every core
 
 
 def test_trial_time_is_the_runs_own_training_time_not_the_workers_start_up(tiny):

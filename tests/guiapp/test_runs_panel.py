@@ -175,6 +175,7 @@ def test_the_study_dialog_fills_defaults_and_refuses_bad_values(qtbot):
     assert d.result() == 0 and "lr='fast'" in d.error.text()
 
 
+@pytest.mark.xdist_group("worker_pool")  # one fork server for every study test
 def test_the_study_view_fills_its_table_and_charts_as_trials_finish(qtbot, store, tmp_path):
     from guiapp.studies import StudyView
     doc = Project.load(SPIRAL).to_dict()
@@ -201,6 +202,7 @@ def test_the_study_view_fills_its_table_and_charts_as_trials_finish(qtbot, store
     json.dumps([o["setting"] for o in view.outcomes])
 
 
+@pytest.mark.xdist_group("worker_pool")  # one fork server for every study test
 def test_cancel_in_the_study_view_stops_cleanly(qtbot, store):
     from guiapp.studies import StudyView
     doc = Project.load(SPIRAL).to_dict()
