@@ -49,16 +49,18 @@ def _set_lr(doc, lr: float) -> None:
     doc.edit("lr", lambda p: p.training.optimizer.params.__setitem__("lr", lr), "training")
 
 
-@pytest.mark.parametrize("example", sorted(EXAMPLES.glob("*.losslab.json")), ids=lambda p: p.name.split(".")[0])
-def test_each_example_opens_with_a_checked_graph(window, prompts, example):
-    assert window.files.open(example)
-    doc = window.document
-    assert doc.data_error == ""
-    assert doc.check is not None and doc.check.ok, [p.message for p in doc.check.problems]
-    assert window.status.params.text() == f"{doc.check.total_params:,} parameters"
-    assert window.status.reason.text() == ""
-    assert window.windowTitle() == f"{example.name[:-len('.losslab.json')]}[*] — LossLab"
-    assert not prompts.errors
+def test_each_example_opens_with_a_checked_graph(window, prompts):
+    """Every bundled example, opened one after another in the same window as a person browsing them."""
+    for example in sorted(EXAMPLES.glob("*.losslab.json")):
+        name = example.name[:-len(".losslab.json")]
+        assert window.files.open(example), name
+        doc = window.document
+        assert doc.data_error == "", name
+        assert doc.check is not None and doc.check.ok, (name, [p.message for p in doc.check.problems])
+        assert window.status.params.text() == f"{doc.check.total_params:,} parameters", name
+        assert window.status.reason.text() == "", name
+        assert window.windowTitle() == f"{name}[*] — LossLab"
+        assert not prompts.errors, name
 
 
 def test_a_mismatch_badges_the_node_and_disables_run_until_undone(window):

@@ -35,39 +35,43 @@ def _visible_docks(w: MainWindow) -> list[QDockWidget]:
 
 
 @pytest.mark.parametrize("banner", [False, True], ids=["plain", "banner"])
-@pytest.mark.parametrize("size", [(1280, 800), (1400, 900), (1920, 1200)], ids=lambda s: f"{s[0]}x{s[1]}")
-def test_docks_never_overlap_and_keep_their_room(qtbot, window, size, banner):
-    window.resize(*size)
+def test_docks_never_overlap_and_keep_their_room(qtbot, window, banner):
+    """At each size in turn (the window resized as a person would, the default layout reset there)."""
     window.show()
     qtbot.waitExposed(window)
-    window.reset_layout()
-    window.resize(*size)
-    qtbot.waitUntil(lambda: (window.width(), window.height()) == size)
-    window.fit_docks()
     panel = window.training_panel
     if banner:
         panel.banner.show_finding(OVERFITTING, 30)
-    qtbot.waitUntil(lambda: panel.banner_visible() == banner)
-    qtbot.waitUntil(lambda: window.plots_dock.widget().height() >= panel.layout().minimumSize().height())
+    for size in [(1280, 800), (1400, 900), (1920, 1200)]:
+        window.resize(*size)
+        window.reset_layout()
+        window.resize(*size)
+        qtbot.waitUntil(lambda: (window.width(), window.height()) == size)
+        window.fit_docks()
+        qtbot.waitUntil(lambda: panel.banner_visible() == banner)
+        qtbot.waitUntil(lambda: window.plots_dock.widget().height() >= panel.layout().minimumSize().height())
+        _assert_docks_keep_their_room(window, panel, size, banner)
 
+
+def _assert_docks_keep_their_room(window, panel, size, banner) -> None:
     docks = _visible_docks(window)
     names = sorted(d.objectName() for d in docks)
-    assert {"dock.training", "dock.findings", "dock.inspector", "dock.layers"} <= set(names), names
+    assert {"dock.training", "dock.findings", "dock.inspector", "dock.layers"} <= set(names), (size, names)
     for i, a in enumerate(docks):
         assert a.width() >= 200 and a.height() >= 150, f"{a.objectName()} is {a.width()}x{a.height()} at {size}"
         content = a.widget()
-        assert content.height() >= content.minimumSizeHint().height() - 1, f"{a.objectName()} content squeezed"
+        assert content.height() >= content.minimumSizeHint().height() - 1, f"{a.objectName()} content squeezed at {size}"
         for b in docks[i + 1:]:
-            assert not a.geometry().intersects(b.geometry()), f"{a.objectName()} overlaps {b.objectName()}"
+            assert not a.geometry().intersects(b.geometry()), f"{a.objectName()} overlaps {b.objectName()} at {size}"
     central = window.centralWidget().geometry()
     for d in docks:
-        assert not d.geometry().intersects(central), f"{d.objectName()} covers the canvas"
+        assert not d.geometry().intersects(central), f"{d.objectName()} covers the canvas at {size}"
     for name, plot in panel.plots.items():
         assert plot.isVisible() and plot.height() >= 120, f"the {name} plot is {plot.height()} px high at {size}"
     # the plots sit below the controls and the banner, never under them
     top = panel.banner.geometry().bottom() if banner else panel.progress.geometry().bottom()
     for plot in panel.plots.values():
-        assert plot.mapTo(panel, plot.rect().topLeft()).y() > top
+        assert plot.mapTo(panel, plot.rect().topLeft()).y() > top, f"a plot sits under the controls at {size}"
 
 
 def _assert_no_overlap(window, size) -> None:
