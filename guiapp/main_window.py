@@ -24,6 +24,7 @@ from .panels.data_panel import DataPanel
 from .panels.outputs_panel import OutputsPanel
 from .panels.status import StatusFields
 from .panels.training_settings import TrainingSettingsPanel
+from .widgets.build_on_show import BuildOnShow
 
 STATE_VERSION = 3  # bump when the default dock layout changes: older saved layouts are ignored
 PLOTS_HEIGHT = 330  # the training dock under the canvas (the canvas keeps the larger share)
@@ -249,11 +250,8 @@ class MainWindow(QMainWindow):
         install_runs_and_studies(self)
         # new data vs training data, the model over time: in the wide bottom area (it has plots), built
         # when first shown or asked for (a fifth of the window's start-up, and most sessions never open it)
-        self.deployment_dock = self.add_late_dock("Deployment", "dock.deployment", _placeholder("Loading…"),
-                                                  self.plots_dock)
-        self.deployment_dock.visibilityChanged.connect(self._on_deployment_dock_visibilityChanged)
-        if self.isVisible() and self.deployment_dock.isVisible():   # a restored layout has it raised
-            self._on_deployment_dock_visibilityChanged(True)
+        self.deployment_dock = self.add_late_dock("Deployment", "dock.deployment",
+                                                  BuildOnShow(lambda: self.deployment_view), self.plots_dock)
         return True
 
     @property
@@ -265,10 +263,6 @@ class MainWindow(QMainWindow):
             self._deployment_view = DeploymentView(self.document, self.controller.trained_model)
             self.deployment_dock.setWidget(self._deployment_view)
         return self._deployment_view
-
-    def _on_deployment_dock_visibilityChanged(self, visible: bool) -> None:
-        if visible:
-            _ = self.deployment_view
 
     # -- layout ------------------------------------------------------------------------------------
     def restore_layout(self) -> None:

@@ -320,3 +320,15 @@ def test_a_layout_saved_by_an_older_version_is_dropped(window, qtbot):
     again.show()
     assert again.inspector_dock.isVisible()
     again.close()
+
+
+def test_the_deployment_tab_is_built_when_first_raised_and_stays_in_front(window, qtbot):
+    from guiapp.deployment import DeploymentView
+    dock = window.deployment_dock
+    qtbot.waitExposed(window)
+    assert not isinstance(dock.widget(), DeploymentView)      # behind the Training tab: not built
+    dock.raise_()
+    qtbot.waitUntil(lambda: isinstance(dock.widget(), DeploymentView))
+    assert dock.widget() is window.deployment_view
+    qtbot.waitUntil(lambda: not dock.visibleRegion().isEmpty())  # the tab a person clicked stays in front
+    assert window.plots_dock.visibleRegion().isEmpty()
