@@ -113,11 +113,12 @@ class OverTimePlot(QWidget):
         for f in result.findings:
             color = DRIFT_COLOR if f.kind == "input_drift" else DECLINE_COLOR
             self.markers[f.kind] = f.start_window
-            for plot in (self.loss, self.drift):
-                plot.addItem(pg.InfiniteLine(f.start_window, angle=90, pen=pg.mkPen(color, width=2),
-                                             label=f.kind.replace("_", " "),
-                                             labelOpts={"position": 0.92 if f.kind == "input_drift" else 0.72,
-                                                        "color": color, "anchors": [(0, 0), (0, 0)]}))
+            # named on the upper plot only: the lower one is short in a docked tab, and two names there overlap
+            self.loss.addItem(pg.InfiniteLine(f.start_window, angle=90, pen=pg.mkPen(color, width=2),
+                                              label=f.kind.replace("_", " "),
+                                              labelOpts={"position": 0.92 if f.kind == "input_drift" else 0.72,
+                                                         "color": color, "anchors": [(0, 0), (0, 0)]}))
+            self.drift.addItem(pg.InfiniteLine(f.start_window, angle=90, pen=pg.mkPen(color, width=2)))
         self.loss.getAxis("bottom").setLabel("")  # the plot below names the axis: more room for the curves
         self.drift.setLabel("bottom", "window")
         for plot in (self.loss, self.drift):  # every window in view, not the autorange of a lone marker

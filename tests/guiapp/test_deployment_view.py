@@ -54,6 +54,15 @@ def test_example_stream_in_two_clicks(qtbot, view):
     assert kinds == {"input_drift", "performance_decline"}
     assert view.over_time.markers["performance_decline"] >= view.over_time.markers["input_drift"]
     assert "on validation" in view.words.text() and "on deployment" in view.words.text()
+    # both plots mark where each finding starts; only the upper one names it (two names overlapped below)
+    import pyqtgraph as pg
+
+    def marker_lines(plot):
+        return [i for i in plot.getPlotItem().items if isinstance(i, pg.InfiniteLine) and i.angle == 90]
+    upper, lower = marker_lines(view.over_time.loss), marker_lines(view.over_time.drift)
+    assert len(upper) == len(lower) == 2
+    assert sorted(line.label.toPlainText() for line in upper) == ["input drift", "performance decline"]
+    assert all(getattr(line, "label", None) is None for line in lower)
 
 
 def test_scenarios_light_and_histograms(qtbot, view):
