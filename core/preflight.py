@@ -10,12 +10,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .catalog import OPTIMIZERS
 from .graph import GraphCheck, Problem
 
 #: a class weight above this is refused (a loss scaled by 1e308 overflows float32 at the first step)
 MAX_CLASS_WEIGHT = 1e6
-#: optimizer state tensors per parameter, besides the weights and their gradients
-_OPT_STATES = {"SGD": 1, "Adam": 2, "AdamW": 2, "RMSprop": 2, "Adagrad": 1, "Adadelta": 2}
 #: share of the available memory a run may plan to use
 MEMORY_SHARE = 0.8
 BYTES = 4  # float32
@@ -55,7 +54,7 @@ def memory_estimate(project, check: GraphCheck, n_train: int) -> int:
     """Bytes a run needs beyond the data: weights, gradients, optimizer state and the best-epoch copy
     (4 bytes each per parameter), plus forward and backward activations of one batch."""
     n_params = check.total_params
-    states = _OPT_STATES.get(project.training.optimizer.type, 2)
+    states = OPTIMIZERS.get(project.training.optimizer.type).state_per_param
     params_bytes = n_params * BYTES * (3 + states)
     per_sample = sum(math.prod(n.out_shape) for n in check.nodes.values() if n.out_shape)
     batch = max(1, min(project.training.batch_size, n_train))

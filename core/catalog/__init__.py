@@ -2,9 +2,9 @@
 from .layer_entry import FROM_MODULE, CategoryStyle, LayerEntry, Traits
 from .layers import LAYERS, category_style
 from .losses import LOSSES, LossEntry, default_loss, loss_fits
-from .optimizers import OPTIMIZERS, SCHEDULES, ScheduleEntry, build_schedule
+from .optimizers import OPTIMIZERS, SCHEDULES, OptimizerEntry, ScheduleEntry, build_schedule
 from .params import Entry, Param, ParamError, Registry
 
 __all__ = ["FROM_MODULE", "LAYERS", "LOSSES", "OPTIMIZERS", "SCHEDULES", "CategoryStyle", "Entry", "LayerEntry",
-           "LossEntry", "Param", "ParamError", "Registry", "ScheduleEntry", "Traits", "build_schedule",
+           "LossEntry", "OptimizerEntry", "Param", "ParamError", "Registry", "ScheduleEntry", "Traits", "build_schedule",
            "category_style", "default_loss", "loss_fits"]

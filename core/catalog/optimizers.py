@@ -26,8 +26,16 @@ def _build(name: str):
     return build
 
 
-def _opt(name: str, params: list[Param], doc: str) -> Entry:
-    return Entry(name, "Optimizer", tuple(params), doc, _build(name))
+@dataclass(frozen=True)
+class OptimizerEntry(Entry):
+    """An optimizer. ``state_per_param``: how many tensors of a parameter's size it keeps beside it
+    (SGD's momentum buffer: 1; Adam's two moments: 2), for the memory estimate before a run."""
+
+    state_per_param: int = 2
+
+
+def _opt(name: str, params: list[Param], doc: str, *, state: int = 2) -> OptimizerEntry:
+    return OptimizerEntry(name, "Optimizer", tuple(params), doc, _build(name), state_per_param=state)
 
 
 BETAS = [Param("beta1", "float", 0.9, min=0.0, max=0.9999, help="Decay of the running mean of gradients."),
@@ -38,7 +46,7 @@ OPTIMIZERS = Registry("optimizer", [
                  Param("nesterov", "bool", False, help="Look-ahead momentum (needs momentum > 0)."),
                  Param("dampening", "float", 0.0, min=0.0, max=1.0, help="Damps the momentum.", advanced=True), WD],
          "Stochastic gradient descent: steps against the gradient. Plain SGD is slow on plateaus and sensitive to "
-         "the learning rate; momentum 0.9 helps a lot."),
+         "the learning rate; momentum 0.9 helps a lot.", state=1),
     _opt("Adam", [_lr(0.001), *BETAS, EPS, WD, Param("amsgrad", "bool", False, help="AMSGrad variant.", advanced=True)],
          "Adaptive moments: per-parameter step sizes from running gradient statistics. A robust default at lr 1e-3."),
     _opt("AdamW", [_lr(0.001), *BETAS, EPS, Param("weight_decay", "float", 0.01, min=0.0, max=1.0,
@@ -49,7 +57,7 @@ OPTIMIZERS = Registry("optimizer", [
                      Param("centered", "bool", False, help="Normalize by the gradient variance."), EPS, WD],
          "Divides the step by a running RMS of recent gradients: good on non-stationary problems and RNNs."),
     _opt("Adagrad", [_lr(0.01), Param("lr_decay", "float", 0.0, min=0.0, max=1.0, help="Learning-rate decay."), WD],
-         "Accumulates all squared gradients: large steps for rare features, but its rate only shrinks."),
+         "Accumulates all squared gradients: large steps for rare features, but its rate only shrinks.", state=1),
     _opt("Adadelta", [_lr(1.0), Param("rho", "float", 0.9, min=0.0, max=0.9999, help="Decay of the running averages."), WD],
          "Adagrad without the ever-shrinking rate; lr 1.0 is its usual value."),
     _opt("NAdam", [_lr(0.002), *BETAS, EPS, WD], "Adam with Nesterov momentum."),

@@ -10,18 +10,16 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer
 
+from core.catalog import LAYERS, default_loss
 from core.project import Component, OutputSpec
 
 from .layer_defaults import target_width
 
 __all__ = ["AutoOutputHead", "head_to_add", "head_hint"]
 
-LOSS_FOR_TASK = {"classification": "CrossEntropyLoss", "regression": "MSELoss"}
-
-
 def _last_nodes(project) -> list[str]:
     return [n.id for n in project.model.nodes
-            if n.type != "Input" and not project.model.successors(n.id) and project.model.predecessors(n.id)]
+            if not LAYERS.get(n.type).is_input and not project.model.successors(n.id) and project.model.predecessors(n.id)]
 
 
 def _width(check, node_id: str) -> int | None:
@@ -39,7 +37,7 @@ def head_to_add(project, check, dataset) -> OutputSpec | None:
     if len(last) != 1 or _width(check, last[0]) != width:
         return None
     task = next(iter(dataset.targets.values())).task
-    return OutputSpec(last[0], Component(LOSS_FOR_TASK.get(task, "MSELoss")))
+    return OutputSpec(last[0], Component(default_loss(task)))
 
 
 def head_hint(project, check, dataset) -> str:

@@ -285,3 +285,19 @@ def test_a_regression_project_without_a_validation_split_trains():
     d["data"]["val_fraction"] = 0
     r = train(Project.from_dict(d), epochs=1, threads=1)
     assert r.status == "completed", r.message
+
+
+def test_the_memory_estimate_reads_the_optimizer_state_from_its_catalog_entry():
+    """NAdam and RAdam were missing from a second list in preflight; the entry is now the only home."""
+    from core.catalog import OPTIMIZERS
+    from core.graph import check_graph
+    from core.preflight import memory_estimate
+    from core.project import Project
+    assert OPTIMIZERS.get("SGD").state_per_param == 1 and OPTIMIZERS.get("NAdam").state_per_param == 2
+    project = Project.from_dict(copy.deepcopy(SPIRAL))
+    check = check_graph(project, (2,))
+    sizes = {}
+    for name in ("SGD", "Adam", "NAdam", "RAdam"):
+        project.training.optimizer.type = name
+        sizes[name] = memory_estimate(project, check, 100)
+    assert sizes["SGD"] < sizes["Adam"] == sizes["NAdam"] == sizes["RAdam"]
