@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from .params import Entry, Param, Registry
 
@@ -70,15 +70,18 @@ OPTIMIZERS = Registry("optimizer", [
 class ScheduleEntry(Entry):
     """A learning-rate schedule. ``builder(params, optimizer, epochs=, steps_per_epoch=)`` returns a torch
     scheduler, or None (Constant). ``per_step``: it steps after every batch, not every epoch;
-    ``needs_metric``: its ``step`` takes the validation loss (ReduceLROnPlateau)."""
+    ``needs_metric``: its ``step`` takes the validation loss (ReduceLROnPlateau); ``end(scheduler)``: the
+    scheduler step after which its rate must hold (a cosine's ``T_max``), or None for no end."""
 
     per_step: bool = False
     needs_metric: bool = False
+    end: Callable[[Any], int | None] | None = None
 
 
 def _sched(name: str, params: list[Param], doc: str, builder, *, per_step: bool = False,
-           needs_metric: bool = False) -> ScheduleEntry:
-    return ScheduleEntry(name, "Schedule", tuple(params), doc, builder, per_step=per_step, needs_metric=needs_metric)
+           needs_metric: bool = False, end: Callable[[Any], int | None] | None = None) -> ScheduleEntry:
+    return ScheduleEntry(name, "Schedule", tuple(params), doc, builder, per_step=per_step, needs_metric=needs_metric,
+                         end=end)
 
 
 def _lr_sched(cls: str, **fixed):
@@ -104,12 +107,14 @@ SCHEDULES = Registry("schedule", [
     _sched("CosineAnnealingLR", [Param("T_max", "int", 0, min=0, max=100000, help="Epochs of one half cosine; 0 = all epochs."),
                                  Param("eta_min", "float", 0.0, min=0.0, max=10.0, help="Lowest rate.")],
            "Lowers the rate along a half cosine to eta_min.",
-           _lr_sched("CosineAnnealingLR", T_max=lambda p, epochs, steps: p["T_max"] or epochs, eta_min=_p("eta_min"))),
+           _lr_sched("CosineAnnealingLR", T_max=lambda p, epochs, steps: p["T_max"] or epochs, eta_min=_p("eta_min")),
+           end=lambda s: s.T_max),
     _sched("OneCycleLR", [Param("max_lr", "float", 0.01, min=1e-8, max=100.0, log=True, help="Peak learning rate."),
                           Param("pct_start", "float", 0.3, min=0.01, max=0.99, help="Share of steps spent rising.")],
            "Warms up to max_lr, then anneals far below the start (per batch): fast, robust training.",
            _lr_sched("OneCycleLR", max_lr=_p("max_lr"), pct_start=_p("pct_start"),
-                     total_steps=lambda p, epochs, steps: max(2, epochs * steps)), per_step=True),
+                     total_steps=lambda p, epochs, steps: max(2, epochs * steps)), per_step=True,
+           end=lambda s: s.total_steps - 1),  # torch refuses a step past total_steps
     _sched("ReduceLROnPlateau", [Param("factor", "float", 0.1, min=0.0, max=0.999, help="Factor applied on a plateau."),
                                  Param("patience", "int", 10, min=0, max=10000, help="Epochs without improvement first."),
                                  Param("threshold", "float", 1e-4, min=0.0, max=1.0, log=False, help="Relative improvement that counts.")],

@@ -9,30 +9,27 @@ learning rate between the runs, the new settings win and the schedule starts ove
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 __all__ = ["HeldSchedule", "continue_schedule", "schedule_state"]
 
 
 class HeldSchedule:
-    """A torch scheduler that stops stepping at its end (``T_max`` or ``total_steps``), holding the
-    last rate; ``step(*args)`` is the scheduler's otherwise."""
+    """A torch scheduler that stops stepping at its end (the schedule entry's ``end``: a cosine's
+    ``T_max``, one-cycle's last step), holding the last rate; ``step(*args)`` is the scheduler's otherwise."""
 
-    def __init__(self, scheduler) -> None:
+    def __init__(self, scheduler, end: Callable[[Any], int | None] | None = None) -> None:
         self.scheduler = scheduler
+        self._end = end
 
     @classmethod
-    def wrap(cls, scheduler) -> "HeldSchedule | None":
-        return None if scheduler is None else cls(scheduler)
+    def wrap(cls, scheduler, end: Callable[[Any], int | None] | None = None) -> "HeldSchedule | None":
+        return None if scheduler is None else cls(scheduler, end)
 
     @property
     def end(self) -> int | None:
         """The scheduler step after which the rate holds, or None (no end)."""
-        s = self.scheduler
-        end = getattr(s, "T_max", None) if type(s).__name__ == "CosineAnnealingLR" else None
-        if type(s).__name__ == "OneCycleLR":
-            end = s.total_steps - 1     # torch refuses a step past total_steps
-        return end
+        return None if self._end is None else self._end(self.scheduler)
 
     def step(self, *args) -> None:
         end = self.end

@@ -103,7 +103,7 @@ class _Loop:
         entry = SCHEDULES.get(t.schedule.type)
         self.sched = HeldSchedule.wrap(build_schedule(
             entry, entry.validate_params(t.schedule.params, "training.schedule.params"), self.opt, epochs=epochs,
-            steps_per_epoch=self.steps_per_epoch))  # a continued run carries it on: see .schedule
+            steps_per_epoch=self.steps_per_epoch), entry.end)  # a continued run carries it on: see .schedule
         self.sched_per_step = entry.per_step
         self.plateau_sched = entry.needs_metric
         self.train_step = TrainStep.for_project(project, setup, self.opt)   # the LR finder takes the same step
