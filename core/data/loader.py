@@ -10,6 +10,7 @@ import numpy as np
 
 from core.data.dataset import Dataset, RawData, build_dataset, check_fractions, split_indices
 from core.data.errors import DataError
+from core.data.names import names_arg
 from core.data.npzfile import read_npz
 from core.data.safe_files import DATA_MAX_BYTES, open_regular, resolve_path
 from core.data.registry import FILE_SOURCES, DatasetEntry, entry_for
@@ -40,17 +41,6 @@ def _check_spec(spec: Any) -> tuple[str, str, int, bool]:
     if not isinstance(normalize, bool):
         raise DataError("data.normalize", f"expected true or false, received normalize={normalize!r}")
     return source, task, seed, normalize
-
-
-def names_arg(value: Any, key: str, noun: str = "name") -> list[str] | None:
-    """``data.target`` / ``data.features`` as a list of names (None when unset)."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
-        return list(value)
-    raise DataError(f"data.{key}", f"expected a {noun} or a list of {noun}s, received {key}={value!r}")
 
 
 def _select(raw: RawData, source: str, target: Any, features: Any, task: str) -> RawData:

@@ -16,6 +16,7 @@ from core.data.columns import (CATEGORICAL, EncodingReport, MISSING_CHOICES, Tab
 from core.data.csvfile import Progress, Table, read_table, short
 from core.data.dataset import RawData, TargetInfo, build_dataset, split_indices
 from core.data.errors import DataError
+from core.data.names import names_arg
 from core.data.targets import encode_target
 
 
@@ -36,7 +37,6 @@ class PreparedTable:
 
 
 def _names(value: object, key: str) -> list[str] | None:
-    from core.data.loader import names_arg  # the loader imports this module lazily: no cycle
     return names_arg(value, key, "column name")
 
 
