@@ -138,6 +138,16 @@ def test_the_readme_is_a_readme_and_points_to_the_guide():
     assert "Help ▸ User Guide" in text
 
 
+def test_every_command_has_its_line_in_the_readme_and_its_section_in_the_guide():
+    from core.cli import COMMANDS
+    readme = README.read_text(encoding="utf-8")
+    guide = (DOCS / "command-line.md").read_text(encoding="utf-8")
+    headings = re.findall(r"^## (.+)$", guide, re.M)
+    for name in COMMANDS:
+        assert re.search(rf"^\| `losslab {re.escape(name)}\b", readme, re.M), name
+        assert any(name in h.split() for h in headings), name
+
+
 def test_no_file_cites_a_document_that_is_not_in_the_repository():
     # this file is left out: its tests of the check name made-up documents on purpose
     assert uncited(ROOT, exclude=(Path(__file__).resolve(),)) == []
