@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import QByteArray, QUrl
 from PySide6.QtGui import QAction, QImage, QTextDocument
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QMenu, QPushButton, QTextBrowser,
                                QVBoxLayout, QWidget)
@@ -22,6 +22,7 @@ __all__ = ["INDEX", "GuideBrowser", "UserGuide", "add_to_menu", "guide_dir", "he
 
 INDEX = "user-guide.md"
 _MARKDOWN_SUFFIXES = (".md", ".markdown")
+_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg")
 
 
 def guide_dir() -> Path:
@@ -45,7 +46,7 @@ class GuideBrowser(QTextBrowser):
         # A link is resolved against the page it is on, so "#part" stays on this page and
         # "benchmarks.md" opens beside it; Qt would otherwise guess the type of "#part" as HTML.
         url = self.source().resolved(name) if name.isRelative() and not self.source().isEmpty() else name
-        if url.path().endswith(_MARKDOWN_SUFFIXES):
+        if url.path().lower().endswith(_MARKDOWN_SUFFIXES + _IMAGE_SUFFIXES):   # an image: a page showing it
             type = QTextDocument.ResourceType.MarkdownResource  # noqa: A001
         super().doSetSource(url, type)
         if url.hasFragment():
@@ -71,6 +72,9 @@ class GuideBrowser(QTextBrowser):
         return False
 
     def loadResource(self, type: int, name: QUrl) -> object:  # noqa: A002 - Qt's own parameter name
+        if (type == QTextDocument.ResourceType.MarkdownResource and name.isLocalFile()
+                and name.path().lower().endswith(_IMAGE_SUFFIXES)):
+            return QByteArray(f"![{Path(name.path()).name}](<{name.toString()}>)".encode())
         # Screenshots are 1280 px and wider: scale them to the page, never up.
         if type == QTextDocument.ResourceType.ImageResource and name.isLocalFile():
             image = QImage(name.toLocalFile())

@@ -116,6 +116,11 @@ def test_screenshots_are_scaled_to_the_page(qtbot):
     url = QUrl.fromLocalFile(str(guide_dir().parent / "screenshots" / "window-1280x800-light.png"))
     image = guide.browser.document().resource(QTextDocument.ResourceType.ImageResource, url)
     assert image is not None and 0 < image.width() <= guide.browser.viewport().width()
+    # a link to a screenshot shows it as a page of its own, and Back returns
+    guide.browser.setSource(QUrl("../screenshots/deployment.png"))
+    assert guide.page() == "deployment.png" and guide.text().strip() == "\ufffc"   # one image, no PNG bytes as text
+    guide.browser.backward()
+    assert guide.page() == INDEX
 
 
 def test_a_missing_guide_says_where_it_was_looked_for(qtbot, tmp_path):
