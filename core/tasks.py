@@ -25,7 +25,7 @@ messages, the owner's thread reads them and may :meth:`TaskState.cancel`.
 * ``state.report(kind, payload)``: queue a message (plain data: floats, numpy arrays, frozen
   dataclasses; never a tensor that the task goes on mutating). The owner drains them in order with
   ``state.take()`` — in the window on a timer, never one signal per message (a signal per training
-  step cost ~85% of the speed, DESIGN.md).
+  step cost ~85% of the speed: resources/docs/benchmarks.md, "Window pace").
 * :func:`run_task` runs a task in the calling thread and never raises: it returns a
   :class:`TaskOutcome` with the value, or the exception and a message, or ``cancelled``.
 * A function of the older shape, ``fn(..., progress=callback)`` whose callback may raise to stop (the

@@ -36,6 +36,7 @@ plateau, noise; each with the epochs it covers, what to try and the evidence num
 its definition). Click a finding to see its range on the plots and its layer on the canvas. A banner
 above the plots names an overfitting or a divergence in one line; <b>more</b> unfolds it.</p>
 <p>Save with Ctrl+S; unsaved work is autosaved and offered back after a crash.</p>
+<p>Every panel, command and figure is explained in <b>Help ▸ User Guide</b>.</p>
 """
 
 

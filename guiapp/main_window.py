@@ -15,7 +15,7 @@ from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTabBar, QToolBar, QWidget
 
-from . import files, settings, theme
+from . import files, settings, theme, user_guide
 from .document import ProjectDocument
 from .editor import GraphCanvas, Inspector, LayerPalette
 from .editor.auto_head import AutoOutputHead
@@ -210,6 +210,7 @@ class MainWindow(QMainWindow):
         self.train_menu = bar.addMenu("&Train")
         self.help_menu = bar.addMenu("&Help")
         self.help_menu.addActions([self.getting_started_action, self.shortcuts_action, self.show_log_action])
+        self.user_guide_action = user_guide.add_to_menu(self, self.help_menu)
         self.help_menu.addSeparator()
         self.help_menu.addAction(self.about_action)
 

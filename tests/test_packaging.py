@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import configparser
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -22,10 +23,31 @@ def test_entry_point_calls_freeze_support_first():
     assert isinstance(call, ast.Call) and ast.unparse(call.func) == "multiprocessing.freeze_support"
 
 
-def test_spec_ships_examples_data_and_icons_in_folder_mode():
+def _runtime_folders() -> set[str]:
+    """Every folder of ``resources/`` the app reads at run time (all but the build files)."""
+    return {p.name for p in PACKAGING.parent.iterdir() if p.is_dir() and p.name != "packaging"}
+
+
+def test_spec_ships_every_runtime_resource_folder_in_folder_mode():
     spec = (PACKAGING / "losslab.spec").read_text()
-    assert '("examples", "data", "icons")' in spec and "COLLECT(" in spec  # COLLECT: folder mode, not one-file
+    shipped = ast.literal_eval(re.search(r"^SHIPPED = (\(.*\))$", spec, re.M).group(1))
+    assert set(shipped) == _runtime_folders()     # the user guide (docs, screenshots) and streams too
+    assert "for part in SHIPPED" in spec and "COLLECT(" in spec  # COLLECT: folder mode, not one-file
     assert '"ray"' in spec  # the cluster extra stays out of the desktop bundle
+
+
+def test_a_wheel_installs_every_runtime_resource_folder():
+    try:
+        import tomllib
+    except ModuleNotFoundError:            # Python 3.10
+        tomllib = pytest.importorskip("tomli")
+    project = tomllib.loads((PACKAGING.parents[1] / "pyproject.toml").read_text())
+    data_files = project["tool"]["setuptools"]["data-files"]
+    installed = {target.rsplit("/", 1)[1]: globs for target, globs in data_files.items()
+                 if target.startswith("share/losslab/resources/")}
+    assert set(installed) == _runtime_folders()
+    for folder, globs in installed.items():
+        assert globs == [f"resources/{folder}/*"] and not any(p.is_dir() for p in (PACKAGING.parent / folder).iterdir())
 
 
 @pytest.mark.skipif(shutil.which("sh") is None, reason="needs a POSIX shell")

@@ -1,7 +1,7 @@
 """The "Neural Net Loss" preset: the article's eight studies on the person's own project.
 
-Values as DESIGN.md lists them; the data size is scaled to the set at hand (1%, 10%, 100% of the
-training split, never fewer than a few samples per class). Knobs that the model cannot take (depth on
+Values as the user guide lists them (resources/docs/command-line.md, "sweep"); the data size is scaled
+to the set at hand (1%, 10%, 100% of the training split, never fewer than a few samples per class). Knobs that the model cannot take (depth on
 a branching graph, dropout with no hidden activation) are left out with the reason, not failed.
 """
 from __future__ import annotations

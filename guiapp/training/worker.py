@@ -3,7 +3,8 @@
 :func:`run_training` is a plain ``core.tasks`` task (no Qt): the controller runs it on the window's
 one task runner (``guiapp.tasks.TaskRunner``), which drains the messages on a GUI-thread timer. The
 observer never emits a Qt signal: it reports plain records through the task's state (a ``deque``).
-A signal per step cost ~85% of the training speed (DESIGN.md); the queue costs almost nothing.
+A signal per step cost ~85% of the training speed (resources/docs/benchmarks.md, "Window pace"); the
+queue costs almost nothing.
 """
 from __future__ import annotations
 

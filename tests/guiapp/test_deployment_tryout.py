@@ -41,7 +41,7 @@ def test_without_a_model_the_plots_say_so_and_show_every_window(qtbot):
 
 @pytest.fixture
 def window(qtbot, isolated):
-    import torch  # noqa: F401 - torch before Qt's window (see DESIGN.md)
+    import torch  # noqa: F401 - torch before Qt's window (development.md, Platform pitfalls)
 
     from guiapp.main_window import MainWindow
     w = MainWindow(ProjectDocument(Project(), load_data=False))

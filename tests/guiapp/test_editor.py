@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 
 import pytest
-import torch  # noqa: F401 - torch before Qt (see DESIGN.md)
+import torch  # noqa: F401 - torch before Qt (development.md, Platform pitfalls)
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication, QWheelEvent
 from PySide6.QtTest import QTest

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-import torch  # noqa: F401 - torch before Qt (see DESIGN.md)
+import torch  # noqa: F401 - torch before Qt (development.md, Platform pitfalls)
 
 from core.catalog import LAYERS, LOSSES, OPTIMIZERS
 from core.catalog.params import Param

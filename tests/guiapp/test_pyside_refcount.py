@@ -1,6 +1,7 @@
-"""Regression test for DESIGN.md "Platform pitfalls": PySide6 6.12.0 on Python < 3.12 drops a reference
-to ``None`` on every void Qt call, and pyqtgraph makes such calls on every repaint until the process
-aborts in ``none_dealloc``. Loop void calls and check that ``None``'s reference count holds."""
+"""Regression test for "Platform pitfalls" in resources/docs/development.md: PySide6 6.12.0 on
+Python < 3.12 drops a reference to ``None`` on every void Qt call, and pyqtgraph makes such calls on
+every repaint until the process aborts in ``none_dealloc``. Loop void calls and check that
+``None``'s reference count holds."""
 from __future__ import annotations
 
 import sys

@@ -3,7 +3,7 @@ its params, and its canvas card takes its colour, shape and parameter count from
 from __future__ import annotations
 
 import pytest
-import torch  # noqa: F401 - torch before Qt (see DESIGN.md)
+import torch  # noqa: F401 - torch before Qt (development.md, Platform pitfalls)
 from PySide6.QtCore import Qt
 
 from core.project import Project

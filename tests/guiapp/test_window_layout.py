@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-import torch  # noqa: F401 - torch before Qt (see DESIGN.md)
+import torch  # noqa: F401 - torch before Qt (development.md, Platform pitfalls)
 from PySide6.QtWidgets import QDockWidget
 
 from core.project import Project
