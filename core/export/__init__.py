@@ -27,12 +27,19 @@ __all__ = ["FORMATS", "ExportError", "ExportResult", "export", "load_weights"]
 
 @dataclass
 class ExportResult:
+    """What an export wrote: the file, files beside it (the preprocessing JSON), notes, and what
+    input the written model expects (``input``; empty for the history formats)."""
     format: str
     path: Path
     notes: list[str] = field(default_factory=list)
+    input: str = ""
+    files: list[Path] = field(default_factory=list)
 
     def summary(self) -> str:
-        return f"wrote {self.format} to {self.path}" + "".join(f"\n  note: {n}" for n in self.notes)
+        beside = "".join(f"\n  and {p.name} beside it (the preprocessing)" for p in self.files)
+        expects = f"\n  {self.input}" if self.input else ""
+        return (f"wrote {self.format} to {self.path}" + beside + expects
+                + "".join(f"\n  note: {n}" for n in self.notes))
 
 
 def load_weights(project, dataset, weights: str | Path):
@@ -92,20 +99,31 @@ def export(project, fmt: str, path: str | Path, *, model=None, dataset=None, his
                      f"{project.training.seed}); train it first or pass --model WEIGHTS")
     model = model.to("cpu")
     from . import model_formats as mf
+    from .preprocessing import describe, json_path, write_json
+    prep = describe(project, dataset)
+    described = json_path(path).name
     if fmt == "state_dict":
         from .py_model import model_code, state_dict_for_script
         names = model_code(check, list(project.model.edges), project.output_nodes()).attrs
-        mf.export_state_dict(state_dict_for_script(model, check, names), path)
-        return ExportResult(fmt, path, notes + ["keys follow the py export's Net (e.g. fc1.weight): "
-                                                "Net().load_state_dict(torch.load(path, weights_only=True))"])
+        state = state_dict_for_script(model, check, names)
+        mf.export_state_dict(state, path)
+        write_json(prep, path, fmt, project.name)
+        key = next(iter(state), "fc1.weight")
+        return ExportResult(fmt, path, notes + [
+            f"keys follow the py export's Net (e.g. {key}): Net().load_state_dict(torch.load(path, weights_only=True))"],
+            input=prep.input_sentence(fmt, described),
+            files=[json_path(path)])
     was_training = model.training
     try:
         if fmt == "pt2":
-            done = mf.export_pt2(model, check, dataset.input_shape, path, project)
+            done = mf.export_pt2(model, check, dataset.input_shape, path, project, prep)
         else:
             from ..training.setup import head_names
-            done = mf.export_onnx(model, check, dataset.input_shape, path, head_names(project), project)
+            done = mf.export_onnx(model, check, dataset.input_shape, path, head_names(project), project, prep)
     finally:
         model.train(was_training)
+    write_json(prep, path, fmt, project.name)
     dims = ", ".join(f"{name} (dim {d})" for d, name in sorted(done.dynamic.items()))
-    return ExportResult(fmt, path, notes + done.notes + [f"dynamic: {dims}"])
+    sentence = prep.input_sentence(fmt, described)
+    return ExportResult(fmt, path, notes + done.notes + [f"dynamic: {dims}"], input=sentence,
+                        files=[json_path(path)])
