@@ -4,7 +4,8 @@ from __future__ import annotations
 from .common import Out, UserError, load_project
 
 NAME = "export"
-HELP = "export the model as PyTorch code, pt2, ONNX, a state dict, or the loss history"
+HELP = ("export the model as PyTorch code, pt2, ONNX, a state dict, or the loss history; models take raw "
+        "samples (the preprocessing is built in, or written beside them as FILE.preprocessing.json)")
 
 
 def add_arguments(p) -> None:
@@ -63,7 +64,8 @@ def run(args, out: Out) -> int:
     except ExportError as e:
         raise UserError(f"{args.project}: {e}") from None
     if model is not None and args.format == "py":
-        result.notes.append("the script trains from scratch; to start from these weights, export them with "
-                            "--format state_dict and run the script with --weights FILE")
+        result.notes.append("the script trains from scratch; to predict with (or start from) these weights, "
+                            "export them with --format state_dict and run the script with --weights FILE "
+                            "[--predict RAW.csv]")
     out(result.summary())
     return 0

@@ -22,7 +22,16 @@ FORMATS: dict[str, tuple[str, str]] = {
     "json": (".json", "the loss and metric history as JSON"),
 }
 
-__all__ = ["FORMATS", "ExportError", "ExportResult", "export", "load_weights"]
+__all__ = ["FORMATS", "ExportError", "ExportResult", "expected_input", "export", "load_weights"]
+
+
+def expected_input(project, dataset, fmt: str, path: str | Path) -> str:
+    """What the file ``fmt`` would expect as input, in one sentence ("" for the history formats)."""
+    if fmt in ("csv", "json") or dataset is None:
+        return ""
+    from .preprocessing import describe, json_path
+    name = Path(path).name if fmt == "py" else json_path(path).name
+    return describe(project, dataset).input_sentence(fmt, name)
 
 
 @dataclass
@@ -82,7 +91,7 @@ def export(project, fmt: str, path: str | Path, *, model=None, dataset=None, his
         dataset = load_dataset(project.data, project.base_dir)
     if fmt == "py":
         from .py_source import export_py
-        return ExportResult(fmt, export_py(project, path, dataset))
+        return ExportResult(fmt, export_py(project, path, dataset), input=expected_input(project, dataset, fmt, path))
     from ..graph import GraphError, check_graph
     check = check_graph(project, dataset.input_shape, dataset.targets)
     if not check.ok:

@@ -149,6 +149,11 @@ class Preprocessing:
         """What the exported file expects, in one sentence for the dialog and the command line."""
         names = self.raw_names()
         shown = ", ".join(names[:12]) + (f", … ({len(names)} in all)" if len(names) > 12 else "")
+        if model_format == "py":
+            what = (f"the table's raw rows (a CSV with the columns {shown}; text and missing cells as they are)"
+                    if self.is_table else "raw samples as the data set holds them (.npy or a CSV of numbers)")
+            return (f"input: {what}, with --predict FILE (and --weights from a state_dict export); the steps "
+                    "are the script's PREPROCESSING")
         if model_format == "state_dict":
             return (f"input: the network's own inputs (encoded and standardized); the steps from raw "
                     f"columns ({shown}) are listed in {json_name}")
