@@ -4,8 +4,7 @@ from __future__ import annotations
 from .common import Out, UserError, load_project
 
 NAME = "export"
-HELP = ("export the model as PyTorch code, pt2, ONNX, a state dict, or the loss history; models take raw "
-        "samples (the preprocessing is built in, or written beside them as FILE.preprocessing.json)")
+HELP = "export the model as PyTorch code, pt2, ONNX, a state dict, or the loss history"
 
 
 def add_arguments(p) -> None:
