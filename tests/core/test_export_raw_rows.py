@@ -245,3 +245,36 @@ def test_a_table_beside_the_project_is_stored_relative_and_the_folder_can_move(t
     reopened.save(tmp_path / "copy" / "p.losslab.json")
     assert Path(json.loads((tmp_path / "copy" / "p.losslab.json").read_text())["data"]["path"]) \
         == (moved / "customers.csv")
+
+
+@pytest.mark.parametrize("missing", ["mean", "drop"])
+def test_the_script_trains_on_a_table_with_text_columns_as_losslab_does(tmp_path, missing):
+    _mixed_table(tmp_path / "customers.csv")
+    project = _project(tmp_path, "customers.csv", "churn", features=["plan", "income", "city", "age"], epochs=1)
+    project.data.missing = missing
+    ds = load_dataset(project.data, project.base_dir)
+    export(project, "py", tmp_path / "churn.py", dataset=ds)
+    history = _run_script(tmp_path / "churn.py", "--epochs", "1", cwd=tmp_path)["history"]
+    ours = train(project, dataset=ds, diagnose=False, threads=1).history[0]
+    assert math.isclose(history[0]["train_loss"], ours.train_loss, rel_tol=1e-5)
+    assert math.isclose(history[0]["val_loss"], ours.val_loss, rel_tol=1e-4)
+
+
+def test_a_built_in_set_raw_samples_through_the_script(tmp_path):
+    """Not a table: the script takes the samples as the data set holds them (.npy), standardizes them
+    with LossLab's statistics and predicts what LossLab predicts."""
+    from core.data.registry import entry_for
+    project = Project.load(Path(__file__).resolve().parents[2] / "resources/examples/fraud.losslab.json")
+    project.data.params = {"samples": 400}
+    ds = load_dataset(project.data, project.base_dir)
+    model = train(project, dataset=ds, epochs=3, diagnose=False, threads=1).model.cpu().eval()
+    entry = entry_for("fraud")
+    raw = entry.builder(entry.validate_params(project.data.params, "data.params"), False).x[:50]
+    np.save(tmp_path / "raw.npy", raw)
+    export(project, "state_dict", tmp_path / "w.pt", model=model, dataset=ds)
+    export(project, "py", tmp_path / "fraud.py", dataset=ds)
+    result = _run_script(tmp_path / "fraud.py", "--weights", "w.pt", "--predict", "raw.npy", cwd=tmp_path)
+    with torch.no_grad():
+        want = model(torch.from_numpy(ds.normalize_inputs(raw)))[0].numpy()
+    np.testing.assert_allclose(np.asarray(result["outputs"]["out"]), want, rtol=1e-4, atol=1e-5)
+    assert result["predictions"]["out"] == [ds.targets["fraud"].classes[k] for k in want.argmax(axis=1)]
