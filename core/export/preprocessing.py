@@ -15,7 +15,11 @@ every export carries its preprocessing:
 The description (:class:`Preprocessing`) is one JSON document (``FORMAT``), written beside the
 model as ``<model file>.preprocessing.json``. How a source's raw samples look is one entry of
 ``RAW_INPUTS`` (tables: named columns; built-in sets and NPZ: the arrays as the source makes
-them); an image source adds its own entry (decoding, size, scaling) and reuses the rest.
+them). An image source plugs in there: its entry returns ``{"kind": "images", ...}`` naming the
+steps that stay outside any graph (decode, colour mode, crop-or-pad or resize to the target size,
+scale to 0..1, channels first), and no columns; its standardization (one value, or per channel with
+shape ``(C, 1, 1)``) rides in ``Dataset.mean``/``std`` and goes into the graph like any other. The
+script's ``read_samples`` then gains the matching branch that decodes files.
 """
 from __future__ import annotations
 
@@ -89,20 +93,6 @@ class Preprocessing:
         """The in-graph steps as an ``nn.Module`` with buffers (identity when there are none)."""
         return RawInput(self)
 
-    def encode_rows(self, rows: list[list[Any]]) -> np.ndarray:
-        """Raw table rows (cells in the order of :meth:`raw_names`; text or numbers, None/"" missing) ->
-        the raw input vectors (float32, one-hot blocks filled in; missing numbers stay NaN)."""
-        x = np.zeros((len(rows), sum(len(c.slots) for c in self.columns)), dtype=np.float32)
-        for i, row in enumerate(rows):
-            for c, cell in zip(self.columns, row):
-                if c.kind == "numeric":
-                    x[i, c.slots[0]] = np.nan if _missing(cell) else float(cell)
-                    continue
-                text = c.fill if _missing(cell) else _category_text(cell)
-                if text in c.categories:
-                    x[i, c.slots[c.categories.index(text)]] = 1.0
-        return x
-
     # -- the document ----------------------------------------------------------------------------------
     def to_dict(self, model_format: str, model_file: str, project_name: str) -> dict[str, Any]:
         in_model = model_format in ("pt2", "onnx")
@@ -165,22 +155,6 @@ class Preprocessing:
             return "input: " + what + "; a missing number may be NaN"
         what = "raw values as the data set holds them (shape " + "x".join(map(str, self.input_shape)) + ")"
         return f"input: {what}; standardizing is built in (see {json_name})"
-
-
-def _missing(cell: Any) -> bool:
-    if cell is None:
-        return True
-    if isinstance(cell, float) and np.isnan(cell):
-        return True
-    return isinstance(cell, str) and cell.strip().lower() in ("", "na", "n/a", "nan", "null", "none", "#n/a")
-
-
-def _category_text(cell: Any) -> str:
-    """A cell as LossLab names a category: text stripped, a whole number without ``.0``."""
-    if isinstance(cell, str):
-        return cell.strip()
-    v = float(cell)
-    return str(int(v)) if v.is_integer() else f"{v:g}"
 
 
 # --- how each source's raw samples look ----------------------------------------------------------------
