@@ -88,3 +88,14 @@ def write_zoo(folder: Path) -> list[Path]:
         p.write_text(json.dumps(doc))
         paths.append(p)
     return paths
+
+
+def temporary_zoo(prefix: str = "losslab-zoo-") -> list[Path]:
+    """The zoo written to a fresh temporary folder, removed when the test process ends (the projects
+    are needed at collection time, before any ``tmp_path`` exists)."""
+    import atexit
+    import shutil
+    import tempfile
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    atexit.register(shutil.rmtree, folder, True)
+    return write_zoo(folder)

@@ -20,11 +20,10 @@ from core.export.scan_rnn import ScanRecurrent
 from core.project import Project
 from core.training.setup import prepare
 
-from tests.core.export_zoo import write_zoo
+from tests.core.export_zoo import temporary_zoo
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "resources" / "examples").glob("*.losslab.json"))
-ZOO_DIR = Path(__import__("tempfile").mkdtemp(prefix="losslab-zoo-"))
 
 
 def _architecture(path: Path) -> tuple:
@@ -42,7 +41,7 @@ def _one_per_architecture(paths: list[Path]) -> list[Path]:
 
 
 # csv-moons, fraud, spiral and starter are all Linear+ReLU stacks, xor and sine Linear+Tanh: each kind once
-PROJECTS = _one_per_architecture(EXAMPLES + write_zoo(ZOO_DIR))
+PROJECTS = _one_per_architecture(EXAMPLES + temporary_zoo())
 # recurrent models whose sequence length is fixed: a later layer needs it (a Conv1d over the time steps),
 # or the inputs are standardized per time step (demand) -> the fixed length
 FIXED_LENGTH = {"zoo_branches": 6, "demand": 14}
