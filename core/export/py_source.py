@@ -37,10 +37,11 @@ def _data_candidates(project, script_dir: Path | None) -> list[str]:
     absolute = Path(os.path.abspath(base / Path(stored).expanduser()))
     out = []
     if script_dir is not None:
-        try:
-            out.append(Path(os.path.relpath(absolute, Path(script_dir).resolve())).as_posix())
-        except ValueError:  # another drive (Windows)
-            pass
+        here, project_dir = Path(script_dir).resolve(), base.resolve()
+        data = absolute.resolve()
+        # relative to the script when one folder holds both (the script's, or the project's)
+        if data.is_relative_to(here) or (here.is_relative_to(project_dir) and data.is_relative_to(project_dir)):
+            out.append(Path(os.path.relpath(data, here)).as_posix())
     if not Path(stored).is_absolute():
         out.append(Path(stored).as_posix())
     out.append(str(absolute))
