@@ -190,9 +190,14 @@ class Project:
         return cls.from_dict(doc, path.resolve().parent)
 
     def save(self, path: str | os.PathLike) -> None:
-        """Write atomically: a temporary file in the same folder, then ``os.replace``."""
+        """Write atomically: a temporary file in the same folder, then ``os.replace``. A data file in the
+        project's folder or below it is stored relative to it (:mod:`core.project_paths`)."""
+        from .project_paths import stored_data_path
+        folder = Path(path).resolve().parent
+        if isinstance(self.data.path, str) and self.data.path:
+            self.data.path = stored_data_path(self.data.path, self.base_dir, folder)
         write_atomic(Path(path), self.to_json())
-        self.base_dir = Path(path).resolve().parent
+        self.base_dir = folder
 
     def copy(self) -> "Project":
         p = _parse(self.to_dict(), self.base_dir)

@@ -56,6 +56,9 @@ class ExportDialog(QDialog):
         row.addWidget(browse)
         self.weights_label = QLabel()
         self.weights_label.setWordWrap(True)
+        self.input_label = QLabel()  # what the written file expects: raw columns, in this order
+        self.input_label.setWordWrap(True)
+        self.input_label.setObjectName("export_input")
         self.status_label = QLabel()
         self.status_label.setWordWrap(True)
         self.status_label.setObjectName("export_status")
@@ -63,6 +66,8 @@ class ExportDialog(QDialog):
         form.addRow("Format", self.format_box)
         form.addRow("File", row)
         form.addRow("Weights", self.weights_label)
+        form.addRow("Input", self.input_label)
+        self._form = form
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.export_button = self.buttons.addButton("Export", QDialogButtonBox.ButtonRole.ActionRole)
         self.export_button.clicked.connect(self.start_export)
@@ -77,7 +82,9 @@ class ExportDialog(QDialog):
         stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in project.name) or "model"
         self.path_edit.setText(str(Path(base) / f"{stem}{FORMATS['py'][0]}"))
         self.format_box.currentIndexChanged.connect(self._on_format_changed)
+        self.path_edit.editingFinished.connect(self._update_input)
         self._update_weights()
+        self._update_input()
         self.resize(620, self.sizeHint().height())
 
     @property
@@ -93,12 +100,26 @@ class ExportDialog(QDialog):
             text = (f"the history of this session's run ({run.epochs_run} epochs)" if run is not None
                     else "no run yet: train the project first")
         elif self.format == "py":
-            text = "the script builds and trains the network itself (with the project's seed)"
+            text = ("the script builds and trains the network itself (with the project's seed); to predict with "
+                    "the weights trained here, export them as state_dict and run the script with --weights")
         elif run is not None:
             text = f"the weights trained in this window ({run.epochs_run} epochs, {run.status})"
         else:
             text = "not trained yet: the network's initial weights (seed " f"{self.document.project.training.seed})"
         self.weights_label.setText(text)
+
+    def _update_input(self) -> None:
+        """Say what the file will expect (the preprocessing built in or written beside it)."""
+        from core.export import ExportError, expected_input
+        try:
+            text = expected_input(self.document.project, self.document.dataset, self.format,
+                                  self.path_edit.text().strip() or "model")
+        except (ExportError, ValueError, KeyError, AttributeError):  # outputs that do not fit the data yet
+            text = "known once the project checks"
+        if text.startswith("input: "):
+            text = text[len("input: "):]
+        self.input_label.setText(text)
+        self._form.setRowVisible(self.input_label, bool(text))
 
     def _on_format_changed(self, _index: int) -> None:
         path = Path(self.path_edit.text() or "model")
@@ -108,13 +129,16 @@ class ExportDialog(QDialog):
                 name = name[: -len(suffix)]
                 break
         self.path_edit.setText(str(path.with_name(name + FORMATS[self.format][0])))
+        self.status_label.clear()  # "wrote py to …" was about the previous format's file
         self._update_weights()
+        self._update_input()
 
     def _on_browse_clicked(self) -> None:
         suffix = FORMATS[self.format][0]
         chosen, _ = QFileDialog.getSaveFileName(self, "Export to", self.path_edit.text(), f"{self.format} (*{suffix})")
         if chosen:
             self.path_edit.setText(chosen)
+            self._update_input()
 
     def start_export(self) -> bool:
         """Start writing the file; False (with the reason shown) when it cannot start."""

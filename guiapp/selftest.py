@@ -180,11 +180,14 @@ def run_self_test(out: Callable[[str], None] = print, epochs: int = EPOCHS) -> i
                 return f"{done.path.name} written and passes onnx.checker (onnxruntime not installed: not run)"
             import numpy as np
             import torch
-            x = w.document.dataset.x_val[:7]
+            ds = w.document.dataset
+            x = ds.x_val[:7]
             model.eval()
             with torch.no_grad():
                 want = model(x)[0].numpy()
-            got = ort.InferenceSession(str(done.path), providers=["CPUExecutionProvider"]).run(None, {"input": x.numpy()})[0]
+            # the file takes raw samples (its preprocessing is built in): the xor points as generated
+            raw = np.ascontiguousarray(ds.raw_val[:7], dtype=np.float32)
+            got = ort.InferenceSession(str(done.path), providers=["CPUExecutionProvider"]).run(None, {"input": raw})[0]
             if not np.allclose(got, want, rtol=1e-4, atol=1e-5):
                 raise RuntimeError(f"onnxruntime differs from torch by {np.abs(got - want).max():g}")
             return f"{done.path.name} passes onnx.checker and matches torch in onnxruntime"

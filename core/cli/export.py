@@ -63,7 +63,8 @@ def run(args, out: Out) -> int:
     except ExportError as e:
         raise UserError(f"{args.project}: {e}") from None
     if model is not None and args.format == "py":
-        result.notes.append("the script trains from scratch; to start from these weights, export them with "
-                            "--format state_dict and run the script with --weights FILE")
+        result.notes.append("the script trains from scratch; to predict with (or start from) these weights, "
+                            "export them with --format state_dict and run the script with --weights FILE "
+                            "[--predict RAW.csv]")
     out(result.summary())
     return 0

@@ -22,17 +22,33 @@ FORMATS: dict[str, tuple[str, str]] = {
     "json": (".json", "the loss and metric history as JSON"),
 }
 
-__all__ = ["FORMATS", "ExportError", "ExportResult", "export", "load_weights"]
+__all__ = ["FORMATS", "ExportError", "ExportResult", "expected_input", "export", "load_weights"]
+
+
+def expected_input(project, dataset, fmt: str, path: str | Path) -> str:
+    """What the file ``fmt`` would expect as input, in one sentence ("" for the history formats)."""
+    if fmt in ("csv", "json") or dataset is None:
+        return ""
+    from .preprocessing import describe, json_path
+    name = Path(path).name if fmt == "py" else json_path(path).name
+    return describe(project, dataset).input_sentence(fmt, name)
 
 
 @dataclass
 class ExportResult:
+    """What an export wrote: the file, files beside it (the preprocessing JSON), notes, and what
+    input the written model expects (``input``; empty for the history formats)."""
     format: str
     path: Path
     notes: list[str] = field(default_factory=list)
+    input: str = ""
+    files: list[Path] = field(default_factory=list)
 
     def summary(self) -> str:
-        return f"wrote {self.format} to {self.path}" + "".join(f"\n  note: {n}" for n in self.notes)
+        beside = "".join(f"\n  and {p.name} beside it (the preprocessing)" for p in self.files)
+        expects = f"\n  {self.input}" if self.input else ""
+        return (f"wrote {self.format} to {self.path}" + beside + expects
+                + "".join(f"\n  note: {n}" for n in self.notes))
 
 
 def load_weights(project, dataset, weights: str | Path):
@@ -75,7 +91,7 @@ def export(project, fmt: str, path: str | Path, *, model=None, dataset=None, his
         dataset = load_dataset(project.data, project.base_dir)
     if fmt == "py":
         from .py_source import export_py
-        return ExportResult(fmt, export_py(project, path, dataset))
+        return ExportResult(fmt, export_py(project, path, dataset), input=expected_input(project, dataset, fmt, path))
     from ..graph import GraphError, check_graph
     check = check_graph(project, dataset.input_shape, dataset.targets)
     if not check.ok:
@@ -92,20 +108,31 @@ def export(project, fmt: str, path: str | Path, *, model=None, dataset=None, his
                      f"{project.training.seed}); train it first or pass --model WEIGHTS")
     model = model.to("cpu")
     from . import model_formats as mf
+    from .preprocessing import describe, json_path, write_json
+    prep = describe(project, dataset)
+    described = json_path(path).name
     if fmt == "state_dict":
         from .py_model import model_code, state_dict_for_script
         names = model_code(check, list(project.model.edges), project.output_nodes()).attrs
-        mf.export_state_dict(state_dict_for_script(model, check, names), path)
-        return ExportResult(fmt, path, notes + ["keys follow the py export's Net (e.g. fc1.weight): "
-                                                "Net().load_state_dict(torch.load(path, weights_only=True))"])
+        state = state_dict_for_script(model, check, names)
+        mf.export_state_dict(state, path)
+        write_json(prep, path, fmt, project.name)
+        key = next(iter(state), "fc1.weight")
+        return ExportResult(fmt, path, notes + [
+            f"keys follow the py export's Net (e.g. {key}): Net().load_state_dict(torch.load(path, weights_only=True))"],
+            input=prep.input_sentence(fmt, described),
+            files=[json_path(path)])
     was_training = model.training
     try:
         if fmt == "pt2":
-            done = mf.export_pt2(model, check, dataset.input_shape, path, project)
+            done = mf.export_pt2(model, check, dataset.input_shape, path, project, prep)
         else:
             from ..training.setup import head_names
-            done = mf.export_onnx(model, check, dataset.input_shape, path, head_names(project), project)
+            done = mf.export_onnx(model, check, dataset.input_shape, path, head_names(project), project, prep)
     finally:
         model.train(was_training)
+    write_json(prep, path, fmt, project.name)
     dims = ", ".join(f"{name} (dim {d})" for d, name in sorted(done.dynamic.items()))
-    return ExportResult(fmt, path, notes + done.notes + [f"dynamic: {dims}"])
+    sentence = prep.input_sentence(fmt, described)
+    return ExportResult(fmt, path, notes + done.notes + [f"dynamic: {dims}"], input=sentence,
+                        files=[json_path(path)])

@@ -27,14 +27,16 @@ class ExportedModel:
 
 
 class HeadsModel(nn.Module):
-    """A LossLab network with plain outputs: one tensor, or a tuple with one tensor per head."""
+    """A LossLab network with plain outputs (one tensor, or a tuple with one tensor per head) and,
+    when given, its preprocessing as the first operations, so the file takes raw samples."""
 
-    def __init__(self, net: nn.Module):
+    def __init__(self, net: nn.Module, preprocess: nn.Module | None = None):
         super().__init__()
         self.net = net
+        self.preprocess = preprocess if preprocess is not None else nn.Identity()
 
     def forward(self, x: torch.Tensor):
-        outs = self.net(x)
+        outs = self.net(self.preprocess(x))
         return outs[0] if len(outs) == 1 else tuple(outs)
 
 
@@ -88,23 +90,30 @@ def _sample(input_shape: tuple[int, ...], batch: int = 3) -> torch.Tensor:
     return torch.randn((batch, *input_shape), generator=g)
 
 
-def _export_program(model: nn.Module, check, input_shape, project=None):
+def _export_program(model: nn.Module, check, input_shape, project=None, prep=None):
     """(ExportedProgram, dynamic dims, notes): dynamic batch, and sequence length for recurrent models
-    when the graph allows it."""
+    when the graph allows it. ``prep`` (a :class:`~core.export.preprocessing.Preprocessing`): the
+    raw-input steps put in front of the network."""
     from torch.export import Dim, export
     # an earlier failed trace (another model's fixed-length fallback) leaves dynamo state behind that
     # makes the next scan trace specialize: start each export clean
     torch._dynamo.reset()
     notes: list[str] = []
     x = _sample(input_shape)
+    pre = prep.module() if prep is not None else None
     seq_model = _sequence_model(model, check, input_shape)
-    if seq_model is not None and project is not None and not _length_is_free(project, check, input_shape):
+    if seq_model is not None and prep is not None and prep.per_position:
+        seq_model = None
+        notes.append(f"the sequence length is fixed at {input_shape[0]}: the inputs are standardized with one "
+                     "mean and spread per time step (the training split's); with data.normalize off the "
+                     "model takes any length")
+    elif seq_model is not None and project is not None and not _length_is_free(project, check, input_shape):
         seq_model = None
         notes.append(f"the sequence length is fixed at {input_shape[0]}: a layer after the recurrent one "
                      "takes the time steps as features or channels")
     elif seq_model is not None:
         try:
-            ep = export(HeadsModel(seq_model).eval(), (x,), dynamic_shapes={"x": {0: Dim.DYNAMIC, 1: Dim.DYNAMIC}})
+            ep = export(HeadsModel(seq_model, pre).eval(), (x,), dynamic_shapes={"x": {0: Dim.DYNAMIC, 1: Dim.DYNAMIC}})
             return ep, {0: "batch", 1: "sequence"}, notes
         except Exception as e:  # noqa: BLE001 - fall back to a fixed length, and say so
             notes.append(f"the sequence length is fixed at {input_shape[0]}: a layer after the recurrent one "
@@ -113,7 +122,7 @@ def _export_program(model: nn.Module, check, input_shape, project=None):
         notes.append(f"the sequence length is fixed at {input_shape[0] if input_shape else '?'}: a Reshape "
                      "other than (T,) -> (T, 1) sits before the recurrent layer")
     try:
-        ep = export(HeadsModel(model).eval(), (x,), dynamic_shapes={"x": {0: Dim.DYNAMIC}})
+        ep = export(HeadsModel(model, pre).eval(), (x,), dynamic_shapes={"x": {0: Dim.DYNAMIC}})
     except Exception as e:  # noqa: BLE001 - name the node that torch.export cannot trace
         raise ExportError(_which_node(model, check, input_shape, e, "pt2")) from None
     return ep, {0: "batch"}, notes
@@ -135,10 +144,10 @@ def _which_node(model, check, input_shape, error: Exception, fmt: str) -> str:
     return f"the {fmt} export failed: {str(error).splitlines()[0][:300]}"
 
 
-def export_pt2(model: nn.Module, check, input_shape, path: str | Path, project=None) -> ExportedModel:
+def export_pt2(model: nn.Module, check, input_shape, path: str | Path, project=None, prep=None) -> ExportedModel:
     """``torch.export`` program saved with ``torch.export.save``; load with ``torch.export.load``."""
     model = model.eval()
-    ep, dynamic, notes = _export_program(model, check, tuple(input_shape), project)
+    ep, dynamic, notes = _export_program(model, check, tuple(input_shape), project, prep)
     path = Path(path)
     torch.export.save(ep, str(path))
     return ExportedModel(path, dynamic, notes)
@@ -152,7 +161,7 @@ def onnx_available() -> str | None:
 
 
 def export_onnx(model: nn.Module, check, input_shape, path: str | Path, head_names: list[str],
-                project=None) -> ExportedModel:
+                project=None, prep=None) -> ExportedModel:
     """ONNX through ``torch.onnx.export`` (dynamo exporter), checked with ``onnx.checker``."""
     why = onnx_available()
     if why:
@@ -162,7 +171,7 @@ def export_onnx(model: nn.Module, check, input_shape, path: str | Path, head_nam
 
     import onnx
     model = model.eval()
-    ep, dynamic, notes = _export_program(model, check, tuple(input_shape), project)
+    ep, dynamic, notes = _export_program(model, check, tuple(input_shape), project, prep)
     path = Path(path)
     outputs = [f"output_{i}" if not n.isidentifier() else n for i, n in enumerate(head_names)]
     quiet = logging.getLogger("torch.onnx")

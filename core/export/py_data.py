@@ -195,18 +195,85 @@ _DEFAULT_CALL = ("samples", "noise", "seed")
 # --- reading the user's files ---------------------------------------------------------------------
 
 READ_CSV = '''
-def read_csv(path, feature_names, target_names):
-    """Numeric feature columns and raw target cells of a CSV file with a header row."""
+MISSING = {"", "na", "n/a", "nan", "null", "none", "#n/a"}
+
+
+def read_table(path):
+    """(header, rows of stripped text cells, delimiter) of a CSV file with a header row (comma,
+    semicolon or tab), read as LossLab reads it."""
     text = Path(path).read_text(encoding="utf-8-sig")
-    first = next(line for line in text.splitlines() if line.strip())
-    counts = {d: first.count(d) for d in (",", ";", "\\t")}
-    delimiter = "," if counts[","] else max(counts, key=counts.get) if any(counts.values()) else ","
-    rows = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    best, best_score = ",", 0
+    for d in (",", ";", "\\t"):  # the delimiter whose parse of the first rows gives the most fields
+        try:
+            counts = [len(r) for r in csv.reader(io.StringIO(text[:65536], newline=""), delimiter=d)
+                      if r and any(c.strip() for c in r)][:20]
+        except csv.Error:
+            continue
+        if counts and counts[0] >= 2:
+            score = counts[0] * 1000 + sum(n == counts[0] for n in counts[1:-1] or counts)
+            if score > best_score:
+                best, best_score = d, score
+    rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO(text, newline=""), delimiter=best)
             if r and any(c.strip() for c in r)]
-    header = [c.strip() for c in rows[0]]
-    columns = list(zip(*rows[1:]))
-    x = np.stack([np.asarray(columns[header.index(f)], dtype=np.float64) for f in feature_names], axis=1)
-    return x.astype(np.float32), {t: list(columns[header.index(t)]) for t in target_names}
+    return rows[0], rows[1:], best
+
+
+def number(cell, delimiter=","):
+    """A cell as a float: NaN when missing (a semicolon file may write 1,5 for 1.5)."""
+    if cell is None or str(cell).strip().lower() in MISSING:
+        return math.nan
+    if isinstance(cell, str) and delimiter != ",":
+        cell = cell.replace(",", ".")
+    return float(cell)
+
+
+def category(cell, categories):
+    """A cell as LossLab names a category (a whole number without '.0'); None when missing."""
+    if cell is None or str(cell).strip().lower() in MISSING:
+        return None
+    text = str(cell).strip()
+    if text not in categories:
+        try:
+            v = float(text)
+            text = str(int(v)) if v.is_integer() else f"{v:g}"
+        except ValueError:
+            pass
+    return text
+
+
+def table_inputs(header, rows, delimiter=","):
+    """Raw rows -> the model's raw input: the input columns in the table's order, numbers as they are
+    (missing: NaN), each categorical column one-hot in its listed categories (missing: its usual one)."""
+    columns = PREPROCESSING["raw_input"]["columns"]
+    x = np.zeros((len(rows), PREPROCESSING["raw_input"]["width"]), dtype=np.float32)
+    for c in columns:
+        if c["name"] not in header:
+            raise SystemExit(f"the table has no column {c['name']!r}; the model takes the columns "
+                             + ", ".join(col["name"] for col in columns))
+        j = header.index(c["name"])
+        if c["kind"] == "numeric":
+            x[:, c["slots"][0]] = [number(r[j], delimiter) for r in rows]
+            continue
+        for i, r in enumerate(rows):
+            text = category(r[j], c["categories"])
+            text = c.get("missing_becomes") if text is None else text
+            if text in c["categories"]:  # a category the training data never had: every slot 0
+                x[i, c["slots"][c["categories"].index(text)]] = 1.0
+    return x
+
+
+def target_values(header, rows, name, classes, delimiter=","):
+    """A target column: class indices into `classes` (LossLab's order), or numbers (regression)."""
+    j = header.index(name)
+    if classes is None:
+        return np.asarray([number(r[j], delimiter) for r in rows], dtype=np.float64).astype(np.float32)
+    return np.asarray([classes.index(category(r[j], classes)) for r in rows], dtype=np.int64)
+
+
+def complete_rows(header, rows, names):
+    """The rows with a value in every one of the columns `names` (data.missing is "drop")."""
+    idx = [header.index(n) for n in names]
+    return [r for r in rows if all(r[j].strip().lower() not in MISSING for j in idx)]
 '''
 
 READ_NPZ = '''
@@ -280,3 +347,68 @@ def returns_target_dict(source: str) -> bool:
 
 def is_regression_source(category: str) -> bool:
     return category == CATEGORY_REGRESSION
+
+
+# --- raw samples in, LossLab's predictions out -------------------------------------------------------
+
+PREDICT = '''
+def fill_and_order(x):
+    """Missing numbers (NaN) become the training split's values; the columns go in the network's order."""
+    raw = PREPROCESSING["raw_input"]
+    if raw["kind"] != "table":
+        return x
+    fill = np.zeros(x.shape[1], dtype=np.float32)
+    for c in raw["columns"]:
+        if c["kind"] == "numeric":
+            fill[c["slots"][0]] = c.get("missing_becomes", 0.0)
+    x = np.where(np.isnan(x), fill, x).astype(np.float32)
+    order = PREPROCESSING["network_input"]["order"]
+    return x if order is None else x[:, order]
+
+
+def prepare_inputs(raw):
+    """Raw samples (N, ...) -> the network's input as LossLab prepares it: filled, ordered, standardized
+    with the training split's mean and spread (PREPROCESSING["normalize"])."""
+    x = fill_and_order(np.asarray(raw, dtype=np.float32))
+    x = x.reshape(len(x), *PREPROCESSING["network_input"]["shape"])
+    norm = PREPROCESSING["normalize"]
+    if norm is not None:
+        x = (x - np.asarray(norm["mean"], dtype=np.float32)) / np.asarray(norm["std"], dtype=np.float32)
+    return torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
+
+
+def read_samples(path):
+    """Raw samples from a file: for a table, a CSV with its header (any column order, the target may be
+    missing); else a .npy array or a CSV of numbers, one sample per row."""
+    if PREPROCESSING["raw_input"]["kind"] == "table":
+        header, rows, delimiter = read_table(path)
+        return table_inputs(header, rows, delimiter)
+    if str(path).endswith(".npy"):
+        return np.load(path, allow_pickle=False).astype(np.float32)
+    rows = [r for r in csv.reader(Path(path).read_text(encoding="utf-8-sig").splitlines()) if r]
+    try:
+        float(rows[0][0])
+    except ValueError:
+        rows = rows[1:]  # a header row
+    return np.asarray(rows, dtype=np.float64).astype(np.float32)
+
+
+def predict(model, raw):
+    """{head: (outputs, predictions)} for raw samples: class names for a classification head, else values."""
+    model.eval()
+    with torch.no_grad():
+        outs = model(prepare_inputs(raw))
+    outs = [outs] if isinstance(outs, torch.Tensor) else list(outs)
+    result = {}
+    for head, out in zip(PREPROCESSING["outputs"], outs):
+        values = out.numpy()
+        if "classes" not in head:
+            result[head["name"]] = (values, values.reshape(len(values), -1)[:, 0].tolist())
+            continue
+        if values.shape[1] == 1:
+            index = (values[:, 0] > head["threshold"]).astype(np.int64)
+        else:
+            index = values.argmax(axis=1)
+        result[head["name"]] = (values, [head["classes"][i] for i in index])
+    return result
+'''

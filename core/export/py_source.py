@@ -13,6 +13,8 @@ User text (node ids, file names, the project name) only ever appears as sanitize
 from __future__ import annotations
 
 import datetime as _dt
+import os
+import pprint
 from pathlib import Path
 
 from .. import __version__
@@ -27,7 +29,26 @@ from .py_model import model_code
 from .py_training import training_code
 
 
-def _data_code(project, dataset) -> tuple[str, list[str]]:
+def _data_candidates(project, script_dir: Path | None) -> list[str]:
+    """Where the script looks for the data file, in order: relative to the script's folder (so moving a
+    folder that holds both keeps it working), the project's relative path, the absolute path."""
+    stored = str(project.data.path)
+    base = Path(project.base_dir) if project.base_dir is not None else Path.cwd()
+    absolute = Path(os.path.abspath(base / Path(stored).expanduser()))
+    out = []
+    if script_dir is not None:
+        here, project_dir = Path(script_dir).resolve(), base.resolve()
+        data = absolute.resolve()
+        # relative to the script when one folder holds both (the script's, or the project's)
+        if data.is_relative_to(here) or (here.is_relative_to(project_dir) and data.is_relative_to(project_dir)):
+            out.append(Path(os.path.relpath(data, here)).as_posix())
+    if not Path(stored).is_absolute():
+        out.append(Path(stored).as_posix())
+    out.append(str(absolute))
+    return list(dict.fromkeys(out))
+
+
+def _data_code(project, dataset, script_dir: Path | None = None) -> tuple[str, list[str]]:
     """(functions, body of ``load_data``) for the project's source."""
     d = project.data
     targets = list(dataset.targets)
@@ -35,16 +56,18 @@ def _data_code(project, dataset) -> tuple[str, list[str]]:
     funcs = [py_data.SPLIT]
     body: list[str] = []
     if d.source in ("csv", "npz"):
-        path = d.path
-        body.append(f"    path = find_file({str(path)!r})")
+        body.append(f"    path = find_file({', '.join(repr(c) for c in _data_candidates(project, script_dir))})")
         if d.source == "csv":
-            funcs += [py_data.READ_CSV, py_data.ENCODE]
-            body.append(f"    x, cells = read_csv(path, {list(dataset.feature_names)!r}, {targets!r})")
+            funcs += [py_data.READ_CSV]
+            body.append("    header, rows, delimiter = read_table(path)")
+            if d.missing == "drop":
+                names = [c.name for c in dataset.encoding.inputs] + targets
+                body.append(f"    rows = complete_rows(header, rows, {names!r})  # data.missing: drop")
+            body.append("    x = fill_and_order(table_inputs(header, rows, delimiter))")
             body.append("    ys = {")
             for t in targets:
-                conv = (f"encode_classes(cells[{t!r}])" if infos[t].is_classification
-                        else f"np.asarray(cells[{t!r}], dtype=np.float64).astype(np.float32)")
-                body.append(f"        {t!r}: {conv},")
+                classes = list(infos[t].classes) if infos[t].is_classification else None
+                body.append(f"        {t!r}: target_values(header, rows, {t!r}, {classes!r}, delimiter),")
             body.append("    }")
         else:
             funcs += [py_data.READ_NPZ, py_data.ENCODE]
@@ -127,9 +150,10 @@ def _npz_feature_names(project) -> list[str]:
     return [str(v) for v in names.tolist()] if names is not None else []
 
 
-def script_source(project, dataset=None) -> str:
-    """The script's text. Raises :class:`ExportError` for a graph that does not check or a layer,
-    loss or schedule the script cannot write."""
+def script_source(project, dataset=None, script_path: str | Path | None = None) -> str:
+    """The script's text (``script_path``: where it will be written, so data paths can be relative to
+    it). Raises :class:`ExportError` for a graph that does not check or a layer, loss or schedule the
+    script cannot write."""
     if dataset is None:
         from ..data import load_dataset
         dataset = load_dataset(project.data, project.base_dir)
@@ -140,7 +164,11 @@ def script_source(project, dataset=None) -> str:
     if project.training.schedule.type not in SCHEDULES.names():
         raise ExportError(f"training.schedule: the py format cannot write the schedule {project.training.schedule.type!r}")
     net = model_code(check, list(project.model.edges), project.output_nodes())
-    data_funcs, load_body = _data_code(project, dataset)
+    script_dir = Path(script_path).resolve().parent if script_path is not None else None
+    data_funcs, load_body = _data_code(project, dataset, script_dir)
+    from .preprocessing import describe
+    prep_doc = describe(project, dataset).to_dict("py", Path(script_path).name if script_path else "", project.name)
+    prep_doc.pop("model_file")
     heads = []
     for name, o in zip(head_names(project), project.outputs):
         tname = o.target or next(iter(dataset.targets))
@@ -151,7 +179,7 @@ def script_source(project, dataset=None) -> str:
     if project.data.source == "digits":
         bundled = resources_dir() / "data" / "digits.npz"
         digits = (f"\n# the 8x8 digits ship with LossLab; copy digits.npz next to this script to run it elsewhere\n"
-                  f"DIGITS_FILE = find_file('digits.npz', {str(bundled.parent)!r})\n")
+                  f"DIGITS_FILE = find_file('digits.npz', {str(bundled)!r})\n")
     base = str(project.base_dir) if project.base_dir is not None else "."
     head = [
         "#!/usr/bin/env python3",
@@ -160,24 +188,33 @@ def script_source(project, dataset=None) -> str:
         "# A standalone PyTorch script: it rebuilds the data, the network and the training as LossLab runs them.",
         "# Run: python THIS_FILE [--epochs N] [--threads N] [--json] [--save-weights FILE]",
         "# With one thread (--threads 1) its first epoch's train loss is LossLab's, within floating-point noise.",
-        "import argparse", *(["import csv", "import io"] if project.data.source == "csv" else []),
+        "# Predict: python THIS_FILE --weights WEIGHTS.pt --predict RAW.csv (weights: LossLab's state_dict export)",
+        "# takes raw samples (" + ("the table's own rows, columns by name" if prep_doc["raw_input"]["kind"] == "table"
+                                  else "as the data set holds them") + ") and prints LossLab's predictions.",
+        "import argparse", "import csv", "import io",
         "import json", "import math", "from pathlib import Path", "",
         "import numpy as np", "import torch", "from torch import nn", "",
         f"SEED = {t.seed!r}", f"EPOCHS = {t.epochs!r}", f"BATCH_SIZE = {t.batch_size!r}",
-        f"# relative data paths start at the project's folder (or this script's, if the file is there)",
-        f"PROJECT_DIR = Path({base!r})", "", "",
-        "def find_file(name, *folders):",
-        '    """`name` next to this script, else in `folders` or the project\'s folder."""',
-        "    for folder in (Path(__file__).resolve().parent, *folders, PROJECT_DIR):",
-        "        if (Path(folder) / name).exists():",
-        "            return Path(folder) / name",
-        "    return PROJECT_DIR / name", "", "",
+        "# relative data paths start at this script's folder, then the project's folder",
+        f"PROJECT_DIR = Path({base!r})",
+        "# what LossLab does to a raw sample before the network sees it (the same document as the",
+        "# .preprocessing.json written beside a pt2, onnx or state_dict export)",
+        "PREPROCESSING = " + pprint.pformat(prep_doc, width=110, sort_dicts=False), "", "",
+        "def find_file(*candidates):",
+        '    """The first of `candidates` that exists: relative ones next to this script, then in the project\'s folder."""',
+        "    here = Path(__file__).resolve().parent",
+        "    for name in candidates:",
+        "        for folder in (here, PROJECT_DIR):",
+        "            if (folder / name).exists():",
+        "                return folder / name",
+        "    return here / candidates[0]", "", "",
     ]
     parts = ["\n".join(head)]
     if digits:
         parts.append(digits + "\n\n")
     parts.append(("" if digits else "\n") + "# --- data " + "-" * 90 + "\n\n\n")
     parts.append(data_funcs)
+    parts.append(py_data.PREDICT.strip("\n") + "\n\n\n")
     parts.append("def load_data():\n"
                  '    """[x_train, x_val, x_test], [y_train, y_val, y_test] (dicts by target), split and normalized\n'
                  '    as LossLab does it."""\n' + "\n".join(load_body) + "\n\n\n")
@@ -192,5 +229,5 @@ def export_py(project, path: str | Path, dataset=None) -> Path:
     """Write the script to ``path`` (atomically) and return it."""
     from ..project import write_atomic
     path = Path(path)
-    write_atomic(path, script_source(project, dataset))
+    write_atomic(path, script_source(project, dataset, path))
     return path

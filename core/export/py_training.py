@@ -227,20 +227,37 @@ def train(epochs=EPOCHS, weights_file=None):
 '''
 
 MAIN = '''def main():
-    parser = argparse.ArgumentParser(description="Train the network exported from LossLab.")
+    parser = argparse.ArgumentParser(description="Train the network exported from LossLab, or predict with it.")
     parser.add_argument("--epochs", type=int, default=EPOCHS, help=f"epochs to train (default {EPOCHS})")
     parser.add_argument("--threads", type=int, help="torch threads (1 reproduces LossLab's numbers exactly)")
     parser.add_argument("--weights", help="start from these weights (a state dict exported by LossLab)")
     parser.add_argument("--save-weights", help="save the trained weights (state dict) to this file")
-    parser.add_argument("--json", action="store_true", help="print the history as JSON at the end")
+    parser.add_argument("--predict", metavar="FILE",
+                        help="predict raw samples in FILE (with --weights: no training) and print them")
+    parser.add_argument("--json", action="store_true", help="print the history (and predictions) as JSON at the end")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    model, history = train(args.epochs, args.weights)
+    history = None
+    if args.predict and args.weights:  # LossLab's trained weights: predict without training
+        torch.manual_seed(SEED)
+        model = Net()
+        model.load_state_dict(torch.load(args.weights, weights_only=True))
+    else:
+        model, history = train(args.epochs, args.weights)
     if args.save_weights:
         torch.save(model.state_dict(), args.save_weights)
+    result = {} if history is None else {"history": history}
+    if args.predict:
+        predicted = predict(model, read_samples(args.predict))
+        result["predictions"] = {head: labels for head, (_, labels) in predicted.items()}
+        result["outputs"] = {head: values.tolist() for head, (values, _) in predicted.items()}
+        if not args.json:
+            print(",".join(["row", *predicted]))
+            for i, row in enumerate(zip(*(labels for _, labels in predicted.values()))):
+                print(",".join([str(i + 1), *map(str, row)]))
     if args.json:
-        print(json.dumps({"history": history}))
+        print(json.dumps(result))
 
 
 if __name__ == "__main__":

@@ -150,11 +150,8 @@ class FileController(QObject):
                                "The examples stay as shipped: save your copy in another folder, e.g. "
                                f"{recent.documents_dir()}.")
             return False
-        data_path = doc.project.data.path
-        old_dir = doc.project.base_dir
-        if data_path and not Path(data_path).is_absolute() and old_dir and old_dir != path.resolve().parent:
-            absolute = str((old_dir / data_path).resolve())  # keep the data file found from the new folder
-            doc.edit("Keep the data path", lambda p: setattr(p.data, "path", absolute), "data")
+        # Project.save stores the data path for the new folder (relative when the data sits in it or
+        # below, else the same file's absolute path): core.project_paths
         self._name_after_file(path)
         try:
             doc.save(path)

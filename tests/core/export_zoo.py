@@ -44,9 +44,10 @@ ZOO = {
         _train({"type": "SGD", "params": {"lr": 0.01, "momentum": 0.9, "nesterov": True}},
                {"type": "OneCycleLR", "params": {"max_lr": 0.05}}, l1=1e-5, l2=1e-4, grad_clip=1.0,
                early_stopping={"patience": 2, "min_delta": 0.001, "restore_best": True})),
-    # token ids through an Embedding into an LSTM (any sequence length), two regression heads
+    # token ids through an Embedding into an LSTM (any sequence length), two regression heads; token ids
+    # are not standardized (per-time-step statistics would fix the exported sequence length)
     "zoo_tokens": _project(
-        "zoo tokens", DEMAND,
+        "zoo tokens", dict(DEMAND, normalize=False),
         [("input", "Input", {}), ("emb", "Embedding", {"num_embeddings": 30, "embedding_dim": 4}),
          ("lstm", "LSTM", {"hidden_size": 8}), ("elu", "ELU", {}), ("out", "Linear", {"out_features": 1}),
          ("out2", "Linear", {"out_features": 1})],
@@ -87,3 +88,14 @@ def write_zoo(folder: Path) -> list[Path]:
         p.write_text(json.dumps(doc))
         paths.append(p)
     return paths
+
+
+def temporary_zoo(prefix: str = "losslab-zoo-") -> list[Path]:
+    """The zoo written to a fresh temporary folder, removed when the test process ends (the projects
+    are needed at collection time, before any ``tmp_path`` exists)."""
+    import atexit
+    import shutil
+    import tempfile
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    atexit.register(shutil.rmtree, folder, True)
+    return write_zoo(folder)

@@ -20,11 +20,10 @@ from core.export.scan_rnn import ScanRecurrent
 from core.project import Project
 from core.training.setup import prepare
 
-from tests.core.export_zoo import write_zoo
+from tests.core.export_zoo import temporary_zoo
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "resources" / "examples").glob("*.losslab.json"))
-ZOO_DIR = Path(__import__("tempfile").mkdtemp(prefix="losslab-zoo-"))
 
 
 def _architecture(path: Path) -> tuple:
@@ -42,9 +41,10 @@ def _one_per_architecture(paths: list[Path]) -> list[Path]:
 
 
 # csv-moons, fraud, spiral and starter are all Linear+ReLU stacks, xor and sine Linear+Tanh: each kind once
-PROJECTS = _one_per_architecture(EXAMPLES + write_zoo(ZOO_DIR))
-# recurrent models whose sequence length a later layer fixes (a Conv1d over the time steps)
-FIXED_LENGTH = {"zoo_branches"}
+PROJECTS = _one_per_architecture(EXAMPLES + temporary_zoo())
+# recurrent models whose sequence length is fixed: a later layer needs it (a Conv1d over the time steps),
+# or the inputs are standardized per time step (demand) -> the fixed length
+FIXED_LENGTH = {"zoo_branches": 6, "demand": 14}
 HAS_ONNX = importlib.util.find_spec("onnxruntime") is not None and model_formats.onnx_available() is None
 
 
@@ -63,7 +63,10 @@ def _inputs(ds, recurrent: bool) -> list[torch.Tensor]:
     return [torch.randn(s, generator=g) for s in shapes]
 
 
-def _expected(model, x):
+def _expected(model, x, ds=None):
+    """LossLab's outputs for raw inputs ``x``: standardized as LossLab does (``ds``), then the network."""
+    if ds is not None:
+        x = torch.from_numpy(ds.normalize_inputs(x.numpy()))
     with torch.no_grad():
         return [o.numpy() for o in model(x)]
 
@@ -80,15 +83,16 @@ def test_pt2_and_onnx_match_torch_at_any_batch_size(path, tmp_path):
     assert "batch (dim 0)" in pt2.notes[-1]
     if path.name.split(".")[0] in FIXED_LENGTH:
         recurrent = False
-        assert any("sequence length is fixed at 6" in n for n in pt2.notes)
+        assert any(f"sequence length is fixed at {FIXED_LENGTH[path.name.split('.')[0]]}" in n for n in pt2.notes)
     elif recurrent:
         assert "sequence (dim 1)" in pt2.notes[-1]
     program = torch.export.load(str(tmp_path / "m.pt2")).module()
     xs = _inputs(ds, recurrent)
     for x in xs:
         got = _as_list(program(x))
-        want = _expected(model, x) if x.shape[1:] == tuple(ds.input_shape) else None
-        if want is None:  # another sequence length: LossLab's own layers, fed the reshaped sequence
+        want = _expected(model, x, ds) if x.shape[1:] == tuple(ds.input_shape) else None
+        if want is None:  # another sequence length (inputs not standardized): the reshaped sequence
+            assert ds.mean is None
             want = _expected(_reshaped(model, project, ds, x.shape[1]), x)
         for g, w in zip(got, want):
             np.testing.assert_allclose(g.detach().numpy(), w, rtol=1e-4, atol=1e-5)
@@ -102,7 +106,7 @@ def test_pt2_and_onnx_match_torch_at_any_batch_size(path, tmp_path):
     assert [o.name for o in session.get_outputs()] == [o.node for o in project.outputs]
     for x in xs:
         got = session.run(None, {"input": x.numpy()})
-        want = _expected(model, x) if x.shape[1:] == tuple(ds.input_shape) else \
+        want = _expected(model, x, ds) if x.shape[1:] == tuple(ds.input_shape) else \
             _expected(_reshaped(model, project, ds, x.shape[1]), x)
         for g, w in zip(got, want):
             np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-5)

@@ -22,12 +22,11 @@ from core.export import py_data, py_model
 from core.project import Project
 from core.training import train
 
-from tests.core.export_zoo import write_zoo
+from tests.core.export_zoo import temporary_zoo
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "resources" / "examples").glob("*.losslab.json"))
-ZOO_DIR = Path(__import__("tempfile").mkdtemp(prefix="losslab-zoo-"))
-PROJECTS = EXAMPLES + write_zoo(ZOO_DIR)  # the bundled examples, and every other layer, loss and schedule
+PROJECTS = EXAMPLES + temporary_zoo()  # the bundled examples, and every other layer, loss and schedule
 
 
 def _exec(code: str) -> dict:

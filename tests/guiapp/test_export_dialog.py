@@ -68,6 +68,25 @@ def test_export_uses_the_weights_trained_in_the_window(window, qtbot, tmp_path):
     _export(qtbot, dialog, "py", tmp_path / "x.py")
     compile((tmp_path / "x.py").read_text(), "x.py", "exec")
     assert "wrote py" in dialog.status_label.text()
+    dialog.set_format("onnx")  # the message was about the py file: it goes with the format
+    assert dialog.status_label.text() == ""
+
+
+def test_export_says_what_input_the_model_expects(window, qtbot, tmp_path):
+    assert window.files.open_example(EXAMPLES / "csv-moons.losslab.json", confirm=False)
+    dialog = window.show_export()
+    qtbot.addWidget(dialog)
+    dialog.set_format("onnx")
+    assert dialog.input_label.isVisibleTo(dialog)
+    assert dialog.input_label.text().startswith("raw columns, in this order: length, width, weight")
+    result = _export(qtbot, dialog, "onnx", tmp_path / "moons.onnx")
+    assert (tmp_path / "moons.onnx.preprocessing.json").is_file() and result.files
+    assert "moons.onnx.preprocessing.json beside it" in dialog.status_label.text()
+    assert "raw columns, in this order: length, width, weight" in dialog.status_label.text()
+    dialog.set_format("state_dict")
+    assert "steps from raw columns" in dialog.input_label.text()
+    dialog.set_format("json")
+    assert not dialog.input_label.isVisibleTo(dialog)
 
 
 def test_export_refuses_clearly(window, qtbot, tmp_path):
