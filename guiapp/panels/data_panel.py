@@ -212,7 +212,11 @@ class DataPanel(SettingsPanel):
         d = self.document.project.data
         names: list[str] = list(entry.default_targets) if entry is not None else []
         if entry is None and ds is not None:
-            names = list(ds.targets) + [f for f in ds.feature_names if f not in ds.targets]
+            # a table's own columns (``city``), never the model's inputs (``city=Lyon``, one-hot parts)
+            report = getattr(ds, "table_report", None)
+            columns = ([c for c, k in report.kinds.items() if k in ("numeric", "categorical")]
+                       if report is not None else list(ds.feature_names))
+            names = list(ds.targets) + [c for c in columns if c not in ds.targets]
         current = ", ".join(d.target) if isinstance(d.target, list) else d.target
         self.target.blockSignals(True)
         self.target.clear()
