@@ -22,6 +22,7 @@ from .crosshair import Crosshair
 from .export import EXPORT_SCALE, EXPORT_WIDTH, export_plot
 
 TITLE_POINT_SIZE = 9
+MIN_DATA_PX = 50      # the curves keep at least this height: the legend folds before it takes more
 
 __all__ = ["LivePlot", "export_plot", "plot_colors"]
 
@@ -145,27 +146,45 @@ class LivePlot(pg.PlotWidget):
 
     def _render_title(self, only_if_wrapped_differently: bool = False) -> None:
         entries = list(self._legend.values())
-        lines = self._legend_lines(entries)
-        if only_if_wrapped_differently and lines == self._title_lines:
+        lines, hidden = self._legend_lines(entries)
+        if only_if_wrapped_differently and (lines, hidden) == self._title_lines:
             return
-        self._title_lines = lines
+        self._title_lines = (lines, hidden)
         sep = "&nbsp;&nbsp;&nbsp;"
+        more = [f"<i>{self._more_format.format(hidden)}</i>"] if hidden else []
         html = f"<b>{self._title}</b>"
         if len(lines) == 1:
-            html += sep + sep.join(entries[i] for i in lines[0]) if lines[0] else ""
+            html += sep + sep.join([entries[i] for i in lines[0]] + more) if lines[0] or more else ""
         else:
-            html += "<br>" + "<br>".join(sep.join(entries[i] for i in line) for line in lines[1:])
+            rows = [[entries[i] for i in line] for line in lines[1:]]
+            rows[-1] += more
+            html += "<br>" + "<br>".join(sep.join(row) for row in rows)
         item = self.getPlotItem()
         item.setTitle(html, color=self._fg.name(), size=f"{TITLE_POINT_SIZE}pt")
+        # every curve's name on hover over the title, whether or not the legend had to fold
+        item.titleLabel.setToolTip("\n".join(_plain(e) for e in entries) if hidden else "")
 
         height = 26 + 15 * html.count("<br>")     # PlotItem fixes the title row at 30 px
         item.titleLabel.setMaximumHeight(height)
         item.layout.setRowFixedHeight(0, height)
 
-    def _legend_lines(self, entries: list[str]) -> tuple[tuple[int, ...], ...]:
-        """Which legend entries go on which title line: all after the title when they fit the plot's
-        width; else the title alone, then as many entries per line as fit (a cut legend hides the
-        names of the curves people look for)."""
+    def legend_names(self) -> list[str]:
+        """Every legend entry as plain text (shown or folded into "+N more")."""
+        return [_plain(e).replace("\u00a0", " ").split(" ", 1)[-1].strip() for e in self._legend.values()]
+
+    def _title_rows(self) -> int:
+        """How many title rows the plot can give and keep ``MIN_DATA_PX`` for the curves: a four-line
+        legend over a short plot left about 10 px of data."""
+        if self._export_width:
+            return 99
+        axis = self.getPlotItem().getAxis("bottom")
+        below = axis.height() if axis.isVisible() else 0
+        return 1 + max(0, (self.height() - below - MIN_DATA_PX - 26) // 15)
+
+    def _legend_lines(self, entries: list[str]) -> tuple[tuple[tuple[int, ...], ...], int]:
+        """Which legend entries go on which title line, and how many are folded into "+N more": all
+        after the title when they fit the plot's width; else the title alone, then as many entries per
+        line as fit, on as many lines as leave the curves ``MIN_DATA_PX`` (the rest on hover)."""
         font = QFont(self.font())
         font.setPointSizeF(TITLE_POINT_SIZE)
         metrics = QFontMetrics(font)
@@ -173,19 +192,36 @@ class LivePlot(pg.PlotWidget):
         title_width = QFontMetrics(font).horizontalAdvance(self._title)
         widths = [metrics.horizontalAdvance(_plain(e)) for e in entries]
         sep = metrics.horizontalAdvance("   ")
+        self._more_format = "+{} more"
+        more = metrics.horizontalAdvance(f"   +{len(entries)} more")
         width = self._export_width or self.width()
         room = max(120, width - self._axes_offset() - 16)
         if title_width + sum(sep + w for w in widths) <= room:
-            return (tuple(range(len(entries))),)
+            return (tuple(range(len(entries))),), 0
+        rows = self._title_rows()
+        if rows == 1:                       # no room for a second line: what fits beside the title
+            if title_width + more > room:   # a long title over a narrow plot: "+3" (names on hover)
+                self._more_format = "+{}"
+                more = metrics.horizontalAdvance(f"   +{len(entries)}")
+            shown, used = [], title_width
+            for i, w in enumerate(widths):
+                if used + sep + w + more > room:
+                    break
+                shown.append(i)
+                used += sep + w
+            return (tuple(shown),), len(entries) - len(shown)
         lines: list[list[int]] = [[]]
         used = 0
         for i, w in enumerate(widths):
-            if lines[-1] and used + sep + w > room:
+            last_row = len(lines) == rows - 1
+            if lines[-1] and used + sep + w + (more if last_row and i < len(widths) - 1 else 0) > room:
+                if last_row:
+                    return ((),) + tuple(tuple(line) for line in lines), len(entries) - i
                 lines.append([])
                 used = 0
             used += (sep if lines[-1] else 0) + w
             lines[-1].append(i)
-        return ((),) + tuple(tuple(line) for line in lines)
+        return ((),) + tuple(tuple(line) for line in lines), 0
 
     def _axes_offset(self) -> int:
         """Twice how far the title's centre (the data area's centre) is from the widget's: the title
@@ -236,7 +272,12 @@ class LivePlot(pg.PlotWidget):
         """Forget the data (subclasses also drop curves, regions and markers made on the fly)."""
         self.clear_data()
 
+    def leaveEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().leaveEvent(event)
+        self.crosshair.hide()              # a readout with no pointer over the plot reads nothing
+
     def clear_data(self) -> None:
+        self.crosshair.hide()              # its values belonged to the data being forgotten
         for key, curve in self.curves.items():
             curve.setData([], [])
         self._data.clear()
@@ -318,7 +359,11 @@ class LivePlot(pg.PlotWidget):
         if line is None:
             pen = pg.mkPen(_qcolor(color), width=1.2, style=Qt.PenStyle.DashLine)
             line = pg.InfiniteLine(pos=x, angle=90, movable=False, pen=pen, label=label,
-                                   labelOpts={"position": 0.92, "color": _qcolor(color), "movable": False,
+                                   # the label hangs from the top of the data area, never into the title
+                                   # above it, on whichever side of the line has more room (never cut at
+                                   # the right edge)
+                                   labelOpts={"position": 0.98, "color": _qcolor(color), "movable": False,
+                                              "anchors": [(0, 0), (1, 0)],
                                               "fill": _qcolor(plot_colors()[0], 200)})
             self.getPlotItem().addItem(line, ignoreBounds=True)
             self._markers[key] = line
