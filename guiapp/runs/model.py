@@ -20,11 +20,17 @@ class RunsModel(QAbstractTableModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.runs: list = []
+        self._names: dict[str, str] = {}
 
     def set_runs(self, runs: list) -> None:
         self.beginResetModel()
         self.runs = list(runs)
+        self._names = {r.id: r.name for r in self.runs}
         self.endResetModel()
+
+    def _parent_text(self, r) -> str:
+        parent = getattr(r, "parent", None)
+        return f"{self._names.get(parent, 'a deleted run')} ({parent[:8]})" if parent else ""
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt's name
         return 0 if parent.isValid() else len(self.runs)
@@ -43,8 +49,10 @@ class RunsModel(QAbstractTableModel):
         r = self.runs[index.row()]
         v = _cell(r, index.column())
         if role == Qt.ItemDataRole.DisplayRole:
-            if index.column() == 1:
-                return time.strftime("%Y-%m-%d %H:%M", time.localtime(v))
+            if index.column() == 0 and getattr(r, "parent", None):
+                return f"↳ {v}"                        # a continued run (the tooltip names the run it continued)
+            if index.column() == 1:                    # seconds: runs a minute apart are told apart
+                return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(v))
             if isinstance(v, float):
                 return f"{v:.1f}" if index.column() == 8 else f"{v:.4f}"
             return "-" if v is None else str(v)
@@ -53,7 +61,8 @@ class RunsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.UserRole + 1:      # the sort key
             return (v if v is not None else float("inf")) if not isinstance(v, str) else v.lower()
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"run {r.id}" + (f"\n{r.message}" if r.message else "") + (
+            return f"run {r.id}" + (f"\ncontinues {self._parent_text(r)}" if getattr(r, "parent", None) else "") + (
+                f"\n{r.message}" if r.message else "") + (
                 f"\nstudy {r.study}: {r.setting}" if r.study else "")
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() >= 4 and index.column() != 9:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
