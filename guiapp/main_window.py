@@ -278,6 +278,7 @@ class MainWindow(QMainWindow):
             self._size_to_screen()
         restored = isinstance(state, QByteArray) and self._apply_state(state)
         self._fit_docks_on_show = not restored
+        self._fitted_size = self.size()      # refitted once framed, unless someone sizes it otherwise first
 
     def _size_to_screen(self) -> None:
         """First start: 90% of a large screen (up to 1800x1150, at least the 1400x900 the plots like),
@@ -311,8 +312,10 @@ class MainWindow(QMainWindow):
 
     def _fit_framed(self) -> None:
         handle = self.windowHandle()
-        if self.isVisible() and handle is not None and not handle.frameMargins().isNull():
+        if (self.isVisible() and handle is not None and not handle.frameMargins().isNull()
+                and self.size() == getattr(self, "_fitted_size", None)):   # a size asked for (a screenshot) stays
             screen_fit.fit_to_screen(self)
+            self._fitted_size = self.size()
 
     def save_layout(self) -> None:
         settings.set_value("window/geometry", self.saveGeometry())
