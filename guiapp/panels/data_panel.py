@@ -19,6 +19,7 @@ from core.project import TASKS, Project
 from .. import files, theme
 from ..widgets import FormGrid
 from .params import ParamForm, SettingsPanel, param_editor, show_value
+from .window_words import in_window_words
 
 FILE_KINDS = {"csv": "CSV file…", "npz": "NPZ file…"}
 FIELDS = {
@@ -187,7 +188,7 @@ class DataPanel(SettingsPanel):
         self._fill_targets(entry, ds)
         for key, editor in self.fields.items():
             show_value(editor, getattr(d, key))
-        self.error.setText(self.document.data_error)
+        self.error.setText(in_window_words(self.document.data_error))
         self.error.setVisible(bool(self.document.data_error))
         self.summary.setText(ds.summary() if ds is not None else "")
         self.preview.show_dataset(ds)
