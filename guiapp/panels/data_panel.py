@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLin
 from core.catalog.params import Param
 from core.project import TASKS, Project
 
-from .. import files, theme
+from .. import files, settings, theme
 from ..widgets import FormGrid
 from .params import ParamForm, SettingsPanel, param_editor, show_value
 from .window_words import in_window_words
@@ -290,10 +290,10 @@ class DataPanel(SettingsPanel):
 
     def _choose_file(self, kind: str) -> None:
         doc = self.document
-        start = str(doc.path.parent) if doc.path else str(Path.home())
-        chosen = choose_data_file(self, kind, start)
+        chosen = choose_data_file(self, kind, self._start_folder())
         if chosen is None:
             return self.refresh()
+        settings.remember_folder(chosen)
         stored = files.relative_data_path(chosen, doc.path)
         keep_target = doc.project.data.source == kind
 
@@ -307,6 +307,19 @@ class DataPanel(SettingsPanel):
             self.load_row.start(f"Load {Path(chosen).name}", change)
         else:
             self.edit(f"Load {Path(chosen).name}", change)
+
+    def _start_folder(self) -> str:
+        """Where the file dialog starts: the current data file's folder, else the project's, else the
+        folder last used in a dialog, else the documents folder (never simply the home folder)."""
+        doc = self.document
+        current = doc.project.data.path
+        if current:
+            path = Path(current) if Path(current).is_absolute() else Path(doc.project.base_dir or ".") / current
+            if path.parent.is_dir():
+                return str(path.parent)
+        if doc.path is not None and not files.is_bundled_example(doc.path):
+            return str(doc.path.parent)
+        return settings.last_folder() or str(files.documents_dir())
 
     def _on_target_activated(self, index: int) -> None:
         value = self.target.itemData(index)

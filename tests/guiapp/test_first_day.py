@@ -1,0 +1,59 @@
+"""A new user's first day: file dialogs that start where the files are, short dialog titles, and the
+small things a first look finds (the Data set box, numbers in the preview, examples fitted on open)."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from core.project import Project
+from guiapp import settings
+from guiapp.document import ProjectDocument
+from guiapp.files import prompts
+from guiapp.panels import data_panel
+from guiapp.panels.data_panel import DataPanel
+from tests.conftest import EXAMPLES
+
+
+def test_file_dialogs_start_in_the_last_folder_or_the_projects_never_home(qtbot, isolated, tmp_path, monkeypatch):
+    data_dir = tmp_path / "tables"
+    data_dir.mkdir()
+    table = data_dir / "t.csv"
+    table.write_text("a,b,label\n" + "".join(f"{i},{i % 7},{i % 2}\n" for i in range(40)))
+    doc = ProjectDocument(Project.load(EXAMPLES / "spiral.losslab.json"))      # an example: no folder of its own
+    panel = DataPanel(doc)
+    qtbot.addWidget(panel)
+    starts = []
+
+    def choose(_parent, _kind, start=""):
+        starts.append(start)
+        return str(table)
+    monkeypatch.setattr(data_panel, "choose_data_file", choose)
+    with qtbot.waitSignal(panel.load_row.loadFinished, timeout=20_000):
+        panel.source.activated.emit(panel.source.findData("csv"))
+    assert starts[0] != str(__import__("pathlib").Path.home())
+    assert settings.last_folder() == str(data_dir)
+    with qtbot.waitSignal(panel.load_row.loadFinished, timeout=20_000):
+        panel._on_browse_clicked()
+    assert starts[1] == str(data_dir)                          # beside the table it reads
+    # the project Open dialog: the last folder instead of the bundled examples
+    assert prompts.start_folder(str(EXAMPLES)) == str(data_dir)
+    assert prompts.start_folder(str(tmp_path)) == str(tmp_path)  # a project's own folder wins
+    from guiapp.files import documents_dir
+    assert prompts.save_suggestion(str(documents_dir() / "spiral.losslab.json")) == str(data_dir / "spiral.losslab.json")
+
+
+def test_dialog_titles_are_short_enough_not_to_be_elided(monkeypatch):
+    """Window managers cut titles of small dialogs ("Continue or re… rt?")."""
+    titles = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda self: titles.append(self.windowTitle()) or 0)
+    monkeypatch.setattr(QMessageBox, "question", lambda parent, title, *a, **k: titles.append(title) or 0)
+    import importlib
+    from types import SimpleNamespace
+
+    from guiapp.training.run_mode import ask_continue_or_restart
+    real = importlib.reload(prompts)        # the real questions (the conftest answers them for other tests)
+    ask_continue_or_restart(None, 3, 10)
+    real.ask_save_changes(None, "p")
+    real.ask_stop_training(None)
+    real.ask_recover(None, SimpleNamespace(saved=0.0, original=None, name="p"))
+    assert len(titles) == 4 and all(len(t) <= 14 for t in titles), titles
