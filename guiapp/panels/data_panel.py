@@ -6,6 +6,7 @@ split and normalization, a preview, and the loading error when there is one.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -159,6 +160,15 @@ class DataPanel(SettingsPanel):
         self.setWidget(body)
         self.refresh()
 
+    def _name_file_items(self, d) -> None:
+        """The Data set box shows the file in use ("CSV: wine.csv"), not the "CSV file…" that asks for one."""
+        for kind, text in FILE_KINDS.items():
+            i = self.source.findData(kind)
+            if i >= 0:
+                shown = f"{kind.upper()}: {Path(d.path).name}" if d.source == kind and d.path else text
+                self.source.setItemText(i, shown)
+                self.source.setItemData(i, "Choose another file…" if shown != text else "", Qt.ItemDataRole.ToolTipRole)
+
     def _add_header(self, text: str, font: QFont) -> None:
         self.source.addItem(text.upper())
         item = self.source.model().item(self.source.count() - 1)
@@ -175,8 +185,9 @@ class DataPanel(SettingsPanel):
         ds = self.document.dataset
         builtin = d.source in DATASETS
         entry = DATASETS.get(d.source) if builtin else None
+        self._name_file_items(d)
         _select(self.source, d.source)
-        self.doc.setText(entry.doc if entry else (
+        self.doc.setText(_prose(entry.doc) if entry else (
             "A CSV with a header row and one row per sample: numbers and categories. Pick each column's role "
             "below (the target is the last column unless you pick another)." if d.source == "csv" else "An .npz archive with arrays x (inputs) and y (targets)."))
         self.params.setVisible(builtin)
@@ -339,6 +350,12 @@ class DataPanel(SettingsPanel):
     def _on_document_dataErrorChanged(self, _message: str) -> None:
         if not self._built:
             self._build()
+
+
+def _prose(text: str) -> str:
+    """A catalog description for a plain-text label: a parameter's name in backticks (the docs'
+    markup) shows in quotation marks, not with raw backticks."""
+    return re.sub(r"`([^`]+)`", "\u201c\\1\u201d", text)
 
 
 def _select(combo: QComboBox, data: Any) -> None:

@@ -57,3 +57,22 @@ def test_dialog_titles_are_short_enough_not_to_be_elided(monkeypatch):
     real.ask_stop_training(None)
     real.ask_recover(None, SimpleNamespace(saved=0.0, original=None, name="p"))
     assert len(titles) == 4 and all(len(t) <= 14 for t in titles), titles
+
+
+def test_the_data_set_box_names_the_file_and_descriptions_have_no_markup(qtbot, tmp_path, monkeypatch):
+    doc = ProjectDocument(Project.load(EXAMPLES / "demand.losslab.json"))
+    panel = DataPanel(doc)
+    qtbot.addWidget(panel)
+    assert "`" not in panel.doc.text() and "lags" in panel.doc.text()
+    table = tmp_path / "wine.csv"
+    table.write_text("alcohol,ash,income,label\n" + "".join(
+        f"{12 + i % 3},{2 + i % 5},{70000 + 13.7 * i:.1f},{i % 2}\n" for i in range(40)))
+    monkeypatch.setattr(data_panel, "choose_data_file", lambda parent, kind, start="": str(table))
+    with qtbot.waitSignal(panel.load_row.loadFinished, timeout=20_000):
+        panel.source.activated.emit(panel.source.findData("csv"))
+    assert panel.source.currentText() == "CSV: wine.csv"
+    # numbers as people write them: no 7.001e+04 in the preview
+    cells = [panel.preview.table.item(r, c).text() for r in range(panel.preview.table.rowCount())
+             for c in range(panel.preview.table.columnCount())]
+    assert cells and not any("e+" in c for c in cells), cells
+    assert any(c.startswith("700") and len(c) == 5 for c in cells), cells        # 70014, not 7.001e+04
