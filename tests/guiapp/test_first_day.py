@@ -2,7 +2,6 @@
 small things a first look finds (the Data set box, numbers in the preview, examples fitted on open)."""
 from __future__ import annotations
 
-import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from core.project import Project
