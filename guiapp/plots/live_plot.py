@@ -145,7 +145,9 @@ class LivePlot(pg.PlotWidget):
         return self.getPlotItem().titleLabel.item.toPlainText()
 
     def _render_title(self, only_if_wrapped_differently: bool = False) -> None:
-        entries = list(self._legend.values())
+        # only curves with data: an empty live run's "train, validation" took the room the overlaid
+        # runs' names needed
+        entries = [e for k, e in self._legend.items() if self._has_data(k)]
         lines, hidden = self._legend_lines(entries)
         if only_if_wrapped_differently and (lines, hidden) == self._title_lines:
             return
@@ -169,8 +171,13 @@ class LivePlot(pg.PlotWidget):
         item.layout.setRowFixedHeight(0, height)
 
     def legend_names(self) -> list[str]:
-        """Every legend entry as plain text (shown or folded into "+N more")."""
-        return [_plain(e).replace("\u00a0", " ").split(" ", 1)[-1].strip() for e in self._legend.values()]
+        """Every legend entry as plain text (shown or folded into "+N more"): the curves with data."""
+        return [_plain(e).replace("\u00a0", " ").split(" ", 1)[-1].strip() for k, e in self._legend.items()
+                if self._has_data(k)]
+
+    def _has_data(self, key: str) -> bool:
+        xy = self._data.get(key)
+        return xy is not None and len(xy[0]) > 0
 
     def _title_rows(self) -> int:
         """How many title rows the plot can give and keep ``MIN_DATA_PX`` for the curves: a four-line
@@ -256,7 +263,10 @@ class LivePlot(pg.PlotWidget):
     def set_data(self, key: str, x: np.ndarray, y: np.ndarray) -> None:
         """Replace the data of curve ``key`` (x float64, same length as y)."""
         curve = self.curves[key]
+        had = self._has_data(key)
         self._data[key] = (x, y)
+        if had != (len(x) > 0) and key in self._legend:
+            self._render_title()              # the curve enters (or leaves) the legend
         curve.setData(x, y)
         if self._right.get(key):
             self.right_axis.data_changed()
@@ -280,7 +290,10 @@ class LivePlot(pg.PlotWidget):
         self.crosshair.hide()              # its values belonged to the data being forgotten
         for key, curve in self.curves.items():
             curve.setData([], [])
+        had_legend = any(self._has_data(k) for k in self._legend)
         self._data.clear()
+        if had_legend:
+            self._render_title()
 
     def values_at(self, x: float) -> list[tuple[str, float, float]]:
         """(label, x, y) of each visible curve at the sample nearest to ``x``."""

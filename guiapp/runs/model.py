@@ -5,6 +5,7 @@ import time
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtGui import QColor
 
 COLUMNS = ("name", "started", "data", "status", "best val", "@ epoch", "metric", "epochs", "time (s)", "tags")
 
@@ -21,6 +22,15 @@ class RunsModel(QAbstractTableModel):
         super().__init__(parent)
         self.runs: list = []
         self._names: dict[str, str] = {}
+        self.colors: dict[str, str] = {}       # run id -> its overlay colour, for the runs drawn
+
+    def set_colors(self, colors: dict[str, str]) -> None:
+        """Mark the runs drawn on the plots with their curves' colour."""
+        if colors != self.colors:
+            self.colors = dict(colors)
+            if self.runs:
+                self.dataChanged.emit(self.index(0, 0), self.index(len(self.runs) - 1, 0),
+                                      [Qt.ItemDataRole.DecorationRole])
 
     def set_runs(self, runs: list) -> None:
         self.beginResetModel()
@@ -56,6 +66,8 @@ class RunsModel(QAbstractTableModel):
             if isinstance(v, float):
                 return f"{v:.1f}" if index.column() == 8 else f"{v:.4f}"
             return "-" if v is None else str(v)
+        if role == Qt.ItemDataRole.DecorationRole and index.column() == 0 and r.id in self.colors:
+            return QColor(self.colors[r.id])               # the colour of its curves on the plots
         if role == Qt.ItemDataRole.UserRole:
             return r.id
         if role == Qt.ItemDataRole.UserRole + 1:      # the sort key

@@ -229,6 +229,7 @@ class RunsPanel(QWidget):
             return
         ids = self.selected_ids()[:MAX_OVERLAY] if self.overlay_box.isChecked() else []
         self.overlay.show([OverlayRun.from_record(self.store.get(r)) for r in ids])
+        self.model.set_colors({r.id: self.overlay.color(i) for i, r in enumerate(self.overlay.runs)})
 
     def _on_table_selectionChanged(self, *_args) -> None:
         self._update_buttons()

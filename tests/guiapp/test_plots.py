@@ -95,6 +95,7 @@ def test_the_legend_wraps_to_the_plots_width_instead_of_being_cut(qtbot):
     qtbot.addWidget(plot)
     for i, name in enumerate(("loss (raw)", "loss (smoothed)", "diagnosis_head loss", "severity_head loss")):
         plot.add_curve(str(i), name, "#1f77b4")
+        plot.set_data(str(i), np.arange(3.0), np.arange(3.0))
     plot.resize(1600, 300)
     plot.show()
     qtbot.waitUntil(lambda: plot.title_text().count("\n") == 0)
@@ -205,3 +206,16 @@ def test_a_marker_label_stays_inside_the_data_area(qtbot):
         box = line.label.mapRectToScene(line.label.boundingRect())
         area = plot.getPlotItem().vb.sceneBoundingRect()
         assert area.adjusted(-1, -1, 1, 1).contains(box), (epoch, box, area)
+
+
+def test_the_legend_names_only_curves_that_have_data(qtbot):
+    plot = LivePlot("Loss per epoch", "epoch", "loss")
+    qtbot.addWidget(plot)
+    plot.add_curve("train", "train", "#1f77b4")
+    plot.add_curve("run", "wine · lr=0.01 (val)", "#2ca02c")
+    plot.set_data("run", np.arange(3.0), np.arange(3.0))
+    assert plot.legend_names() == ["wine · lr=0.01 (val)"] and "train" not in plot.title_text()
+    plot.set_data("train", np.arange(2.0), np.arange(2.0))
+    assert "train" in plot.title_text()
+    plot.clear_data()
+    assert plot.legend_names() == [] and plot.title_text().strip() == "Loss per epoch"

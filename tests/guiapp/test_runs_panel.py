@@ -326,6 +326,10 @@ def test_runs_of_one_project_are_told_apart_and_the_overlay_follows_rename_and_d
     names = [n for n in ep.legend_names() if n.startswith("wine")]
     assert sorted(names) == ["wine · lr=0.001 (val)", "wine · lr=0.01 (val)", "wine · lr=0.1 (val)"], names
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", panel.proxy.index(0, 1).data())
+    # each row drawn carries its curves' colour, so a folded legend still says which curve is which
+    swatches = {panel.proxy.index(r, 0).data(Qt.ItemDataRole.DecorationRole).name() for r in range(3)}
+    pens = {ep.curves[f"overlay:{i}:val"].opts["pen"].color().name() for i in ids}
+    assert swatches == pens and len(pens) == 3
     panel.select_ids([ids[0]])
     panel.rename("wine fast")
     assert "wine fast (val)" in ep.legend_names() and not [n for n in ep.legend_names() if n.startswith("wine ·")]
