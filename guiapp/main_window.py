@@ -253,6 +253,9 @@ class MainWindow(QMainWindow):
         # when first shown or asked for (a fifth of the window's start-up, and most sessions never open it)
         self.deployment_dock = self.add_late_dock("Deployment", "dock.deployment",
                                                   BuildOnShow(lambda: self.deployment_view), self.plots_dock)
+        # tabifying the late docks left a second "Training | Deployment" bar that stayed where it was
+        # made: it showed over the canvas once the window was resized; re-applying the layout hides it
+        self._apply_state(self.saveState(STATE_VERSION))
         return True
 
     @property

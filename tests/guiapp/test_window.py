@@ -373,3 +373,17 @@ def test_a_window_is_fitted_with_its_real_frame_and_keeps_its_minimum():
     assert r == QRect(178, 68, 1100, 700)                            # moved in, size kept
     r = fit_rect(QSize(1400, 900), QRect(0, 0, 1400, 900), QRect(0, 0, 1024, 600), frame, QSize(1080, 638))
     assert (r.width(), r.height()) == (1080, 638) and (r.x(), r.y()) == (2, 28)  # a minimum larger than the screen
+
+
+def test_no_stray_tab_bar_shows_after_a_resize(window, qtbot):
+    """Tabifying the late docks (Deployment, Runs) left a second "Training | Deployment" bar where the
+    window first laid it out: it showed over the canvas once the window grew."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QTabBar
+    window.resize(1920, 1200)
+    qtbot.waitUntil(lambda: window.height() == 1200)
+    bars = [b for b in window.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly)
+            if b.isVisible()]
+    texts = [tuple(b.tabText(i) for i in range(b.count())) for b in bars]
+    assert len(texts) == len(set(texts)), texts
+    assert all(b.geometry().bottom() >= window.height() - 80 for b in bars), [b.geometry() for b in bars]
