@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication
 
 from .crosshair import Crosshair
 from .export import EXPORT_SCALE, EXPORT_WIDTH, export_plot
+from .legend import fold_legend
 
 TITLE_POINT_SIZE = 9
 MIN_DATA_PX = 50      # the curves keep at least this height: the legend folds before it takes more
@@ -179,56 +180,25 @@ class LivePlot(pg.PlotWidget):
         xy = self._data.get(key)
         return xy is not None and len(xy[0]) > 0
 
-    def _title_rows(self) -> int:
-        """How many title rows the plot can give and keep ``MIN_DATA_PX`` for the curves: a four-line
-        legend over a short plot left about 10 px of data."""
-        if self._export_width:
-            return 99
-        axis = self.getPlotItem().getAxis("bottom")
-        below = axis.height() if axis.isVisible() else 0
-        return 1 + max(0, (self.height() - below - MIN_DATA_PX - 26) // 15)
-
     def _legend_lines(self, entries: list[str]) -> tuple[tuple[tuple[int, ...], ...], int]:
-        """Which legend entries go on which title line, and how many are folded into "+N more": all
-        after the title when they fit the plot's width; else the title alone, then as many entries per
-        line as fit, on as many lines as leave the curves ``MIN_DATA_PX`` (the rest on hover)."""
+        """Which legend entries go on which title row and how many fold into "+N more" (see
+        :func:`guiapp.plots.legend.fold_legend`): the title may take as many rows as leave the curves
+        ``MIN_DATA_PX`` (a four-line legend over a short plot left about 10 px of data)."""
         font = QFont(self.font())
         font.setPointSizeF(TITLE_POINT_SIZE)
         metrics = QFontMetrics(font)
         font.setBold(True)
         title_width = QFontMetrics(font).horizontalAdvance(self._title)
-        widths = [metrics.horizontalAdvance(_plain(e)) for e in entries]
-        sep = metrics.horizontalAdvance("   ")
-        self._more_format = "+{} more"
-        more = metrics.horizontalAdvance(f"   +{len(entries)} more")
         width = self._export_width or self.width()
         room = max(120, width - self._axes_offset() - 16)
-        if title_width + sum(sep + w for w in widths) <= room:
-            return (tuple(range(len(entries))),), 0
-        rows = self._title_rows()
-        if rows == 1:                       # no room for a second line: what fits beside the title
-            if title_width + more > room:   # a long title over a narrow plot: "+3" (names on hover)
-                self._more_format = "+{}"
-                more = metrics.horizontalAdvance(f"   +{len(entries)}")
-            shown, used = [], title_width
-            for i, w in enumerate(widths):
-                if used + sep + w + more > room:
-                    break
-                shown.append(i)
-                used += sep + w
-            return (tuple(shown),), len(entries) - len(shown)
-        lines: list[list[int]] = [[]]
-        used = 0
-        for i, w in enumerate(widths):
-            last_row = len(lines) == rows - 1
-            if lines[-1] and used + sep + w + (more if last_row and i < len(widths) - 1 else 0) > room:
-                if last_row:
-                    return ((),) + tuple(tuple(line) for line in lines), len(entries) - i
-                lines.append([])
-                used = 0
-            used += (sep if lines[-1] else 0) + w
-            lines[-1].append(i)
-        return ((),) + tuple(tuple(line) for line in lines), 0
+        axis = self.getPlotItem().getAxis("bottom")
+        below = axis.height() if axis.isVisible() else 0
+        rows = 99 if self._export_width else 1 + max(0, int(self.height() - below - MIN_DATA_PX - 26) // 15)
+        n = len(entries)
+        lines, hidden, self._more_format = fold_legend(
+            title_width, [metrics.horizontalAdvance(_plain(e)) for e in entries], metrics.horizontalAdvance("   "),
+            room, rows, metrics.horizontalAdvance(f"   +{n} more"), metrics.horizontalAdvance(f"   +{n}"))
+        return lines, hidden
 
     def _axes_offset(self) -> int:
         """Twice how far the title's centre (the data area's centre) is from the widget's: the title

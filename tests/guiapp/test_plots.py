@@ -219,3 +219,17 @@ def test_the_legend_names_only_curves_that_have_data(qtbot):
     assert "train" in plot.title_text()
     plot.clear_data()
     assert plot.legend_names() == [] and plot.title_text().strip() == "Loss per epoch"
+
+
+def test_fold_legend_keeps_every_name_it_can_and_counts_the_rest():
+    from guiapp.plots.legend import fold_legend
+    widths = [40, 60, 110, 100]                               # train, validation, two head curves
+    assert fold_legend(90, widths, 10, 500, 1, 50, 25) == (((0, 1, 2, 3),), 0, "+{} more")
+    # one row only: what fits beside the title, then "+N more"
+    assert fold_legend(90, widths, 10, 280, 1, 50, 25) == (((0, 1),), 2, "+{} more")
+    # a title too long for "+N more" beside it gets the short "+N"
+    assert fold_legend(250, widths, 10, 290, 1, 50, 25) == (((),), 4, "+{}")
+    # two rows: the title alone, then one row of entries and the fold
+    assert fold_legend(90, widths, 10, 280, 2, 50, 25) == (((), (0, 1, 2)), 1, "+{} more")
+    # rows enough: everything wraps, nothing folds
+    assert fold_legend(90, widths, 10, 280, 4, 50, 25) == (((), (0, 1, 2), (3,)), 0, "+{} more")
