@@ -11,8 +11,8 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtCore import QByteArray, QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTabBar, QToolBar, QWidget
 
 from . import files, settings, theme, user_guide
@@ -24,6 +24,7 @@ from .panels.data_panel import DataPanel
 from .panels.outputs_panel import OutputsPanel
 from .panels.status import StatusFields
 from .panels.training_settings import TrainingSettingsPanel
+from .widgets import screen_fit
 from .widgets.build_on_show import BuildOnShow
 
 STATE_VERSION = 3  # bump when the default dock layout changes: older saved layouts are ignored
@@ -75,7 +76,7 @@ class MainWindow(QMainWindow):
         self.files.recentChanged.connect(self._fill_recent_menu)
         self._update_title()
         self.setWindowModified(d.dirty)
-        self.resize(1400, 900)
+        self.resize(1400, 900)          # restore_layout fits it to the screen
         self._default_state = self.saveState(STATE_VERSION)
         self._apply_state(self._default_state)
         self.restore_layout()
@@ -253,6 +254,9 @@ class MainWindow(QMainWindow):
         # when first shown or asked for (a fifth of the window's start-up, and most sessions never open it)
         self.deployment_dock = self.add_late_dock("Deployment", "dock.deployment",
                                                   BuildOnShow(lambda: self.deployment_view), self.plots_dock)
+        # tabifying the late docks left a second "Training | Deployment" bar that stayed where it was
+        # made: it showed over the canvas once the window was resized; re-applying the layout hides it
+        self._apply_state(self.saveState(STATE_VERSION))
         return True
 
     @property
@@ -268,27 +272,26 @@ class MainWindow(QMainWindow):
     # -- layout ------------------------------------------------------------------------------------
     def restore_layout(self) -> None:
         """Restore the window geometry and dock layout saved at the last close; without a saved
-        layout the docks are sized to the window when it is first shown."""
+        layout the docks are sized to the window when it is first shown. Either way the window fits
+        the screen (a layout saved on a larger monitor may come back on a laptop)."""
         geometry = settings.value("window/geometry")
         state = settings.value("window/state")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
+        if isinstance(geometry, QByteArray) and self.restoreGeometry(geometry):
+            screen_fit.fit_to_screen(self)
         else:
             self._size_to_screen()
         restored = isinstance(state, QByteArray) and self._apply_state(state)
         self._fit_docks_on_show = not restored
+        self._fitted_size = self.size()      # refitted once framed, unless someone sizes it otherwise first
 
     def _size_to_screen(self) -> None:
-        """First start: 90% of a large screen (up to 1800x1150), never below the 1400x900 default,
-        so the plots under the canvas get room."""
-        screen = self.screen() or QGuiApplication.primaryScreen()
-        if screen is None:
+        """First start: 90% of a large screen (up to 1800x1150, at least the 1400x900 the plots like),
+        but never larger than the screen's free area: on a 1280x800 laptop the whole of it."""
+        free = screen_fit.available_geometry(self)
+        if free is None:
             return
-        free = screen.availableGeometry()
-        w = min(1800, int(free.width() * 0.9))
-        h = min(1150, int(free.height() * 0.9))
-        if w > self.width() and h > self.height():
-            self.resize(w, h)
+        want = QSize(min(1800, max(1400, int(free.width() * 0.9))), min(1150, max(900, int(free.height() * 0.9))))
+        screen_fit.fit_to_screen(self, want)
 
     def fit_docks(self) -> None:
         """Default dock sizes for the window's current size."""
@@ -303,9 +306,20 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
+        # the window manager frames the window after it is shown: fit again once the real frame is
+        # known (offscreen and without a window manager there is none, and nothing to correct)
+        for ms in (0, 400):
+            QTimer.singleShot(ms, self, self._fit_framed)
         if getattr(self, "_fit_docks_on_show", False):
             self._fit_docks_on_show = False
             self.fit_docks()
+
+    def _fit_framed(self) -> None:
+        handle = self.windowHandle()
+        if (self.isVisible() and handle is not None and not handle.frameMargins().isNull()
+                and self.size() == getattr(self, "_fitted_size", None)):   # a size asked for (a screenshot) stays
+            screen_fit.fit_to_screen(self)
+            self._fitted_size = self.size()
 
     def save_layout(self) -> None:
         settings.set_value("window/geometry", self.saveGeometry())

@@ -93,3 +93,19 @@ def apply_torch_threads() -> None:
     torch = sys.modules.get("torch")
     if torch is not None and hasattr(torch, "set_num_threads"):
         torch.set_num_threads(torch_threads())
+
+
+# -- folders ---------------------------------------------------------------------------------------
+def last_folder() -> str:
+    """The folder of the file last opened or saved through a file dialog ("" if none or gone): where
+    the next dialog starts when the project has no folder of its own (not the home folder)."""
+    folder = value("files/last_folder", "")
+    return folder if isinstance(folder, str) and folder and os.path.isdir(folder) else ""
+
+
+def remember_folder(path: str) -> None:
+    """Remember the folder of ``path`` (a file chosen in a dialog) for :func:`last_folder`."""
+    if path:
+        folder = os.path.dirname(os.path.abspath(path))
+        if os.path.isdir(folder):
+            set_value("files/last_folder", folder)

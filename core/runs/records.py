@@ -13,7 +13,7 @@ MAX_STEPS = 20_000
 #: columns of the ``runs`` table that a listing reads (no project JSON, no findings)
 _LIST_COLUMNS = ("id", "name", "project_name", "dataset", "status", "started", "ended", "seed", "epochs", "steps",
                  "seconds", "best_epoch", "best_val_loss", "final_train_loss", "final_val_loss", "metric_name",
-                 "metric_value", "message", "tags_json", "study", "setting_json", "host", "pid")
+                 "metric_value", "message", "tags_json", "study", "setting_json", "host", "pid", "parent")
 
 
 @dataclass
@@ -40,6 +40,7 @@ class RunSummary:
     tags: list[str]
     study: str | None
     setting: dict[str, Any] | None
+    parent: str | None = None        # the run this one continued (Runs ▸ Continue), if any
 
 
 @dataclass

@@ -25,7 +25,7 @@ import numpy as np
 
 from .records import _LIST_COLUMNS, MAX_STEPS, RunRecord, RunSummary, _summary, downsample_minmax  # noqa: F401
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2   # 2: runs.parent, the run a continued run started from
 DB_NAME = "runs.sqlite3"
 BUSY_TIMEOUT_MS = 60_000
 LIVE = "running"
@@ -62,7 +62,8 @@ CREATE TABLE IF NOT EXISTS runs (
     study TEXT,
     setting_json TEXT,
     host TEXT,
-    pid INTEGER
+    pid INTEGER,
+    parent TEXT
 );
 CREATE TABLE IF NOT EXISTS epochs (
     run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
@@ -137,6 +138,7 @@ class RunStore:
                         for statement in _SCHEMA.split(";"):
                             if statement.strip():
                                 db.execute(statement)
+                        _migrate(db)
                         db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             db.execute("SELECT count(*) FROM runs").fetchone()
         except StoreError:
@@ -301,6 +303,11 @@ class RunStore:
         with self._write() as db:
             db.execute("UPDATE runs SET name=? WHERE id=?", (name, self.resolve(ref)))
 
+    def set_parent(self, ref: str, parent: str | None) -> None:
+        """Record that run ``ref`` continued run ``parent`` (its weights, its epochs)."""
+        with self._write() as db:
+            db.execute("UPDATE runs SET parent=? WHERE id=?", (parent, self.resolve(ref)))
+
     def set_tags(self, ref: str, tags: list[str]) -> None:
         with self._write() as db:
             db.execute("UPDATE runs SET tags_json=? WHERE id=?", (json.dumps(sorted(set(tags))), self.resolve(ref)))
@@ -357,6 +364,13 @@ class RunStore:
     def iter_ids(self) -> Iterator[str]:
         for (rid,) in self._db.execute("SELECT id FROM runs ORDER BY started"):
             yield rid
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Bring a table made by an older schema up to date (``CREATE TABLE IF NOT EXISTS`` leaves it as it was)."""
+    columns = {r[1] for r in db.execute("PRAGMA table_info(runs)")}
+    if "parent" not in columns:          # schema 1 -> 2
+        db.execute("ALTER TABLE runs ADD COLUMN parent TEXT")
 
 
 def _alive(pid: int | None) -> bool:

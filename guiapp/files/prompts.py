@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from core.project import SUFFIX
+
+from .. import settings
 
 if TYPE_CHECKING:
     from .autosave import AutosaveRecord
@@ -18,7 +21,7 @@ FILE_FILTER = f"LossLab projects (*{SUFFIX});;JSON files (*.json);;All files (*)
 def ask_save_changes(parent: QWidget | None, name: str, training: bool = False) -> str:
     """"save", "discard" or "cancel" for a project with unsaved changes; ``training``: a run is in
     progress (paused while this asks) and stops too, so this is the only question."""
-    box = QMessageBox(QMessageBox.Icon.Warning, "Unsaved changes", f"Save the changes to {name}?",
+    box = QMessageBox(QMessageBox.Icon.Warning, "Save changes?", f"Save the changes to {name}?",
                       QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
                       | QMessageBox.StandardButton.Cancel, parent)
     info = "Your changes are lost if you don't save them."
@@ -34,7 +37,7 @@ def ask_save_changes(parent: QWidget | None, name: str, training: bool = False) 
 
 def ask_stop_training(parent: QWidget | None) -> bool:
     """Whether to stop the training run in progress (paused while this asks)."""
-    answer = QMessageBox.question(parent, "Training in progress",
+    answer = QMessageBox.question(parent, "Stop training?",
                                   "A training run is in progress (paused for now). Stop it?\n\n"
                                   "Its trained weights are not kept when the project closes.",
                                   QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
@@ -46,7 +49,7 @@ def ask_recover(parent: QWidget | None, record: "AutosaveRecord") -> bool:
     """Whether to recover an autosaved project (False discards it)."""
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(record.saved))
     where = str(record.original) if record.original else "a project that was never saved"
-    box = QMessageBox(QMessageBox.Icon.Question, "Recover unsaved work",
+    box = QMessageBox(QMessageBox.Icon.Question, "Recover work?",
                       f"LossLab closed with unsaved changes to {record.name!r}. Recover them?",
                       QMessageBox.StandardButton.NoButton, parent)
     box.setInformativeText(f"Autosaved {when} from {where}.")
@@ -65,17 +68,37 @@ def show_error(parent: QWidget | None, title: str, text: str, detail: str = "") 
     box.exec()
 
 
+def start_folder(start_dir: str = "") -> str:
+    """Where an Open dialog starts: the folder asked for (the project's), except the bundled examples
+    folder or nothing, which give way to the folder last used in a dialog."""
+    from .recent import is_bundled_example
+    if start_dir and not is_bundled_example(start_dir):
+        return start_dir
+    return settings.last_folder() or start_dir
+
+
+def save_suggestion(suggested: str) -> str:
+    """A Save As suggestion in the default documents folder moves to the folder last used instead."""
+    from .recent import documents_dir
+    last = settings.last_folder()
+    if suggested and last and Path(suggested).parent == documents_dir():
+        return str(Path(last) / Path(suggested).name)
+    return suggested
+
+
 def choose_open_path(parent: QWidget | None, start_dir: str = "") -> str | None:
-    path, _ = QFileDialog.getOpenFileName(parent, "Open project", start_dir, FILE_FILTER)
+    path, _ = QFileDialog.getOpenFileName(parent, "Open project", start_folder(start_dir), FILE_FILTER)
+    settings.remember_folder(path)
     return path or None
 
 
 def choose_save_path(parent: QWidget | None, suggested: str = "") -> str | None:
-    path, _ = QFileDialog.getSaveFileName(parent, "Save project as", suggested, FILE_FILTER)
+    path, _ = QFileDialog.getSaveFileName(parent, "Save As", save_suggestion(suggested), FILE_FILTER)
     if not path:
         return None
     if not path.endswith(".json"):
         path += SUFFIX
+    settings.remember_folder(path)
     return path
 
 

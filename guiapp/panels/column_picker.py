@@ -36,9 +36,12 @@ class ColumnPicker(QTableWidget):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         h = self.horizontalHeader()
-        h.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        h.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        h.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        # every column as wide as its content (a name cut to "malic_..." says nothing); the role
+        # column takes what is left, and a table wider than the dock scrolls instead of cutting
+        for col in range(3):
+            h.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        h.setStretchLastSection(True)
+        self.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.setMinimumHeight(120)
         self._names: list[str] = []
         wheel_guard.watch(self)  # the wheel over an unfocused kind or role scrolls, never picks
@@ -46,8 +49,12 @@ class ColumnPicker(QTableWidget):
     def show_columns(self, kinds: dict[str, str], targets: list[str], features: list[str],
                      numbers: set[str] = frozenset(), as_categories: set[str] = frozenset()) -> None:
         """``kinds``: detected kind per column; ``numbers``: columns of numbers (their kind can be switched
-        to categorical); ``as_categories``: those the project one-hots."""
+        to categorical); ``as_categories``: those the project one-hots.
+
+        The rows are rebuilt from scratch: a row patched in place kept the previous table's kind
+        dropdown (a cell widget survives ``setItem``), which then edited a column of that table."""
         self._names = list(kinds)
+        self.setRowCount(0)                 # drops every row and its dropdowns
         self.setRowCount(len(kinds))
         for i, (name, kind) in enumerate(kinds.items()):
             item = QTableWidgetItem(name)

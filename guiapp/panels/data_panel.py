@@ -6,6 +6,7 @@ split and normalization, a preview, and the loading error when there is one.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,10 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLin
 from core.catalog.params import Param
 from core.project import TASKS, Project
 
-from .. import files, theme
+from .. import files, settings, theme
 from ..widgets import FormGrid
 from .params import ParamForm, SettingsPanel, param_editor, show_value
+from .window_words import in_window_words
 
 FILE_KINDS = {"csv": "CSV file…", "npz": "NPZ file…"}
 FIELDS = {
@@ -158,6 +160,15 @@ class DataPanel(SettingsPanel):
         self.setWidget(body)
         self.refresh()
 
+    def _name_file_items(self, d) -> None:
+        """The Data set box shows the file in use ("CSV: wine.csv"), not the "CSV file…" that asks for one."""
+        for kind, text in FILE_KINDS.items():
+            i = self.source.findData(kind)
+            if i >= 0:
+                shown = f"{kind.upper()}: {Path(d.path).name}" if d.source == kind and d.path else text
+                self.source.setItemText(i, shown)
+                self.source.setItemData(i, "Choose another file…" if shown != text else "", Qt.ItemDataRole.ToolTipRole)
+
     def _add_header(self, text: str, font: QFont) -> None:
         self.source.addItem(text.upper())
         item = self.source.model().item(self.source.count() - 1)
@@ -174,8 +185,9 @@ class DataPanel(SettingsPanel):
         ds = self.document.dataset
         builtin = d.source in DATASETS
         entry = DATASETS.get(d.source) if builtin else None
+        self._name_file_items(d)
         _select(self.source, d.source)
-        self.doc.setText(entry.doc if entry else (
+        self.doc.setText(_prose(entry.doc) if entry else (
             "A CSV with a header row and one row per sample: numbers and categories. Pick each column's role "
             "below (the target is the last column unless you pick another)." if d.source == "csv" else "An .npz archive with arrays x (inputs) and y (targets)."))
         self.params.setVisible(builtin)
@@ -187,7 +199,7 @@ class DataPanel(SettingsPanel):
         self._fill_targets(entry, ds)
         for key, editor in self.fields.items():
             show_value(editor, getattr(d, key))
-        self.error.setText(self.document.data_error)
+        self.error.setText(in_window_words(self.document.data_error))
         self.error.setVisible(bool(self.document.data_error))
         self.summary.setText(ds.summary() if ds is not None else "")
         self.preview.show_dataset(ds)
@@ -212,7 +224,11 @@ class DataPanel(SettingsPanel):
         d = self.document.project.data
         names: list[str] = list(entry.default_targets) if entry is not None else []
         if entry is None and ds is not None:
-            names = list(ds.targets) + [f for f in ds.feature_names if f not in ds.targets]
+            # a table's own columns (``city``), never the model's inputs (``city=Lyon``, one-hot parts)
+            report = getattr(ds, "table_report", None)
+            columns = ([c for c, k in report.kinds.items() if k in ("numeric", "categorical")]
+                       if report is not None else list(ds.feature_names))
+            names = list(ds.targets) + [c for c in columns if c not in ds.targets]
         current = ", ".join(d.target) if isinstance(d.target, list) else d.target
         self.target.blockSignals(True)
         self.target.clear()
@@ -285,10 +301,10 @@ class DataPanel(SettingsPanel):
 
     def _choose_file(self, kind: str) -> None:
         doc = self.document
-        start = str(doc.path.parent) if doc.path else str(Path.home())
-        chosen = choose_data_file(self, kind, start)
+        chosen = choose_data_file(self, kind, self._start_folder())
         if chosen is None:
             return self.refresh()
+        settings.remember_folder(chosen)
         stored = files.relative_data_path(chosen, doc.path)
         keep_target = doc.project.data.source == kind
 
@@ -302,6 +318,19 @@ class DataPanel(SettingsPanel):
             self.load_row.start(f"Load {Path(chosen).name}", change)
         else:
             self.edit(f"Load {Path(chosen).name}", change)
+
+    def _start_folder(self) -> str:
+        """Where the file dialog starts: the current data file's folder, else the project's, else the
+        folder last used in a dialog, else the documents folder (never simply the home folder)."""
+        doc = self.document
+        current = doc.project.data.path
+        if current:
+            path = Path(current) if Path(current).is_absolute() else Path(doc.project.base_dir or ".") / current
+            if path.parent.is_dir():
+                return str(path.parent)
+        if doc.path is not None and not files.is_bundled_example(doc.path):
+            return str(doc.path.parent)
+        return settings.last_folder() or str(files.documents_dir())
 
     def _on_target_activated(self, index: int) -> None:
         value = self.target.itemData(index)
@@ -321,6 +350,12 @@ class DataPanel(SettingsPanel):
     def _on_document_dataErrorChanged(self, _message: str) -> None:
         if not self._built:
             self._build()
+
+
+def _prose(text: str) -> str:
+    """A catalog description for a plain-text label: a parameter's name in backticks (the docs'
+    markup) shows in quotation marks, not with raw backticks."""
+    return re.sub(r"`([^`]+)`", "\u201c\\1\u201d", text)
 
 
 def _select(combo: QComboBox, data: Any) -> None:

@@ -3,6 +3,7 @@ a few images for image sets."""
 from __future__ import annotations
 
 import html
+import math
 
 import numpy as np
 from PySide6.QtCore import Qt
@@ -51,6 +52,19 @@ def balance_html(ds) -> str:
                  f"{html.escape(c)} {100 * share:.0f}%" for i, (c, share) in enumerate(shares)]
         lines.append(f"{html.escape(name)}: " + " &nbsp; ".join(parts))
     return "<br>".join(lines)
+
+
+def fmt_number(v) -> str:
+    """A table cell's number as people write it: ``70512`` (not ``7.051e+04``), ``23.3``, ``0.0042``;
+    the exponent only for the very large and the very small."""
+    v = float(v)
+    if not math.isfinite(v):
+        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+    if v == int(v) and abs(v) < 1e12:
+        return str(int(v))
+    if 1e3 <= abs(v) < 1e12:
+        return f"{v:.0f}" if abs(v) >= 1e4 else f"{v:.1f}"
+    return f"{v:.4g}"
 
 
 class DataPreview(QWidget):
@@ -168,11 +182,11 @@ class DataPreview(QWidget):
         t.setHorizontalHeaderLabels(headers)
         for r in range(len(x)):
             for c, v in enumerate(x[r].reshape(-1)[: len(ds.feature_names)]):
-                t.setItem(r, c, _cell(f"{v:.4g}"))
+                t.setItem(r, c, _cell(fmt_number(v)))
             for k, (name, info) in enumerate(targets):
                 y = ds.y_train[name][r]
                 text = info.classes[int(y)] if info.is_classification else ", ".join(
-                    f"{float(v):.4g}" for v in y.reshape(-1))
+                    fmt_number(v) for v in y.reshape(-1))
                 item = _cell(text)
                 item.setForeground(QColor(theme.accent("ok")))
                 t.setItem(r, len(ds.feature_names) + k, item)
@@ -197,7 +211,7 @@ class DataPreview(QWidget):
             pic.setPixmap(QPixmap.fromImage(q).scaled(IMAGE_PX, IMAGE_PX, Qt.AspectRatioMode.KeepAspectRatio,
                                                       Qt.TransformationMode.FastTransformation))
             y = ds.y_train[name][i]
-            pic.setToolTip(info.classes[int(y)] if info.is_classification else f"{float(y.reshape(-1)[0]):.4g}")
+            pic.setToolTip(info.classes[int(y)] if info.is_classification else fmt_number(y.reshape(-1)[0]))
             cap = QLabel(pic.toolTip())
             cap.setAlignment(Qt.AlignmentFlag.AlignHCenter)
             row, col = divmod(i, IMAGE_COLUMNS)

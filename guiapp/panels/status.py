@@ -8,8 +8,10 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar
 
 from .. import settings, theme
+from ..widgets.elided_label import ElidedLabel
+from .window_words import in_window_words
 
-MAX_REASON = 90
+DATA_MAX_PX = 260     # the data summary gives way to the reason Run is disabled (whole in its tooltip)
 
 
 def params_text(check) -> str:
@@ -39,7 +41,7 @@ class StatusFields(QObject):
         self.bar = bar
         self.reason = self._label("status.reason", stretch=1)
         self.reason.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.data = self._label("status.data")
+        self.data = self._label("status.data", max_width=DATA_MAX_PX)
         self.params = self._label("status.params")
         self.device = self._label("status.device")
         self.threads = self._label("status.threads")
@@ -55,8 +57,8 @@ class StatusFields(QObject):
         self._on_document_dirtyChanged(document.dirty)
         self.update_fields()
 
-    def _label(self, name: str, stretch: int = 0) -> QLabel:
-        label = QLabel()
+    def _label(self, name: str, stretch: int = 0, max_width: int = 16_777_215) -> QLabel:
+        label = ElidedLabel(max_width=max_width)
         label.setObjectName(name)
         label.setContentsMargins(6, 0, 6, 0)
         if stretch:
@@ -71,14 +73,13 @@ class StatusFields(QObject):
         ok, reason = doc.can_train()
         if not doc.data_loaded:
             ok, reason = False, "loading the data…"
-        full = "" if ok else f"Run is disabled: {reason}"
-        self.reason.setText(full if len(full) <= MAX_REASON else full[: MAX_REASON - 1] + "…")
-        self.reason.setToolTip(full)
+        full = "" if ok else f"Run is disabled: {in_window_words(reason)}"
+        self.reason.setText(full)             # elided to the room it has; the whole in its tooltip
         self.reason.setStyleSheet(f"color: {theme.accent('error')}" if not ok and doc.data_loaded else "")
         ds = doc.dataset
         summary = ds.summary() if ds is not None else ("data: error" if doc.data_error else "")
         self.data.setText(summary)
-        self.data.setToolTip(doc.data_error or summary)
+        self.data.set_tip(in_window_words(doc.data_error) or summary)
         self.params.setText(params_text(doc.check))
         self.device.setText(device_text(doc.project.training.device))
 

@@ -20,8 +20,10 @@ from PySide6.QtWidgets import QApplication
 
 from .crosshair import Crosshair
 from .export import EXPORT_SCALE, EXPORT_WIDTH, export_plot
+from .legend import fold_legend
 
 TITLE_POINT_SIZE = 9
+MIN_DATA_PX = 50      # the curves keep at least this height: the legend folds before it takes more
 
 __all__ = ["LivePlot", "export_plot", "plot_colors"]
 
@@ -144,48 +146,59 @@ class LivePlot(pg.PlotWidget):
         return self.getPlotItem().titleLabel.item.toPlainText()
 
     def _render_title(self, only_if_wrapped_differently: bool = False) -> None:
-        entries = list(self._legend.values())
-        lines = self._legend_lines(entries)
-        if only_if_wrapped_differently and lines == self._title_lines:
+        # only curves with data: an empty live run's "train, validation" took the room the overlaid
+        # runs' names needed
+        entries = [e for k, e in self._legend.items() if self._has_data(k)]
+        lines, hidden = self._legend_lines(entries)
+        if only_if_wrapped_differently and (lines, hidden) == self._title_lines:
             return
-        self._title_lines = lines
+        self._title_lines = (lines, hidden)
         sep = "&nbsp;&nbsp;&nbsp;"
+        more = [f"<i>{self._more_format.format(hidden)}</i>"] if hidden else []
         html = f"<b>{self._title}</b>"
         if len(lines) == 1:
-            html += sep + sep.join(entries[i] for i in lines[0]) if lines[0] else ""
+            html += sep + sep.join([entries[i] for i in lines[0]] + more) if lines[0] or more else ""
         else:
-            html += "<br>" + "<br>".join(sep.join(entries[i] for i in line) for line in lines[1:])
+            rows = [[entries[i] for i in line] for line in lines[1:]]
+            rows[-1] += more
+            html += "<br>" + "<br>".join(sep.join(row) for row in rows)
         item = self.getPlotItem()
         item.setTitle(html, color=self._fg.name(), size=f"{TITLE_POINT_SIZE}pt")
+        # every curve's name on hover over the title, whether or not the legend had to fold
+        item.titleLabel.setToolTip("\n".join(_plain(e) for e in entries) if hidden else "")
 
         height = 26 + 15 * html.count("<br>")     # PlotItem fixes the title row at 30 px
         item.titleLabel.setMaximumHeight(height)
         item.layout.setRowFixedHeight(0, height)
 
-    def _legend_lines(self, entries: list[str]) -> tuple[tuple[int, ...], ...]:
-        """Which legend entries go on which title line: all after the title when they fit the plot's
-        width; else the title alone, then as many entries per line as fit (a cut legend hides the
-        names of the curves people look for)."""
+    def legend_names(self) -> list[str]:
+        """Every legend entry as plain text (shown or folded into "+N more"): the curves with data."""
+        return [_plain(e).replace("\u00a0", " ").split(" ", 1)[-1].strip() for k, e in self._legend.items()
+                if self._has_data(k)]
+
+    def _has_data(self, key: str) -> bool:
+        xy = self._data.get(key)
+        return xy is not None and len(xy[0]) > 0
+
+    def _legend_lines(self, entries: list[str]) -> tuple[tuple[tuple[int, ...], ...], int]:
+        """Which legend entries go on which title row and how many fold into "+N more" (see
+        :func:`guiapp.plots.legend.fold_legend`): the title may take as many rows as leave the curves
+        ``MIN_DATA_PX`` (a four-line legend over a short plot left about 10 px of data)."""
         font = QFont(self.font())
         font.setPointSizeF(TITLE_POINT_SIZE)
         metrics = QFontMetrics(font)
         font.setBold(True)
         title_width = QFontMetrics(font).horizontalAdvance(self._title)
-        widths = [metrics.horizontalAdvance(_plain(e)) for e in entries]
-        sep = metrics.horizontalAdvance("   ")
         width = self._export_width or self.width()
         room = max(120, width - self._axes_offset() - 16)
-        if title_width + sum(sep + w for w in widths) <= room:
-            return (tuple(range(len(entries))),)
-        lines: list[list[int]] = [[]]
-        used = 0
-        for i, w in enumerate(widths):
-            if lines[-1] and used + sep + w > room:
-                lines.append([])
-                used = 0
-            used += (sep if lines[-1] else 0) + w
-            lines[-1].append(i)
-        return ((),) + tuple(tuple(line) for line in lines)
+        axis = self.getPlotItem().getAxis("bottom")
+        below = axis.height() if axis.isVisible() else 0
+        rows = 99 if self._export_width else 1 + max(0, int(self.height() - below - MIN_DATA_PX - 26) // 15)
+        n = len(entries)
+        lines, hidden, self._more_format = fold_legend(
+            title_width, [metrics.horizontalAdvance(_plain(e)) for e in entries], metrics.horizontalAdvance("   "),
+            room, rows, metrics.horizontalAdvance(f"   +{n} more"), metrics.horizontalAdvance(f"   +{n}"))
+        return lines, hidden
 
     def _axes_offset(self) -> int:
         """Twice how far the title's centre (the data area's centre) is from the widget's: the title
@@ -220,7 +233,10 @@ class LivePlot(pg.PlotWidget):
     def set_data(self, key: str, x: np.ndarray, y: np.ndarray) -> None:
         """Replace the data of curve ``key`` (x float64, same length as y)."""
         curve = self.curves[key]
+        had = self._has_data(key)
         self._data[key] = (x, y)
+        if had != (len(x) > 0) and key in self._legend:
+            self._render_title()              # the curve enters (or leaves) the legend
         curve.setData(x, y)
         if self._right.get(key):
             self.right_axis.data_changed()
@@ -236,10 +252,18 @@ class LivePlot(pg.PlotWidget):
         """Forget the data (subclasses also drop curves, regions and markers made on the fly)."""
         self.clear_data()
 
+    def leaveEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().leaveEvent(event)
+        self.crosshair.hide()              # a readout with no pointer over the plot reads nothing
+
     def clear_data(self) -> None:
+        self.crosshair.hide()              # its values belonged to the data being forgotten
         for key, curve in self.curves.items():
             curve.setData([], [])
+        had_legend = any(self._has_data(k) for k in self._legend)
         self._data.clear()
+        if had_legend:
+            self._render_title()
 
     def values_at(self, x: float) -> list[tuple[str, float, float]]:
         """(label, x, y) of each visible curve at the sample nearest to ``x``."""
@@ -318,7 +342,11 @@ class LivePlot(pg.PlotWidget):
         if line is None:
             pen = pg.mkPen(_qcolor(color), width=1.2, style=Qt.PenStyle.DashLine)
             line = pg.InfiniteLine(pos=x, angle=90, movable=False, pen=pen, label=label,
-                                   labelOpts={"position": 0.92, "color": _qcolor(color), "movable": False,
+                                   # the label hangs from the top of the data area, never into the title
+                                   # above it, on whichever side of the line has more room (never cut at
+                                   # the right edge)
+                                   labelOpts={"position": 0.98, "color": _qcolor(color), "movable": False,
+                                              "anchors": [(0, 0), (1, 0)],
                                               "fill": _qcolor(plot_colors()[0], 200)})
             self.getPlotItem().addItem(line, ignoreBounds=True)
             self._markers[key] = line

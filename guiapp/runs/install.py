@@ -27,6 +27,11 @@ def install_runs_and_studies(window) -> None:
 
     panel.openProjectRequested.connect(open_project)
     panel.continueRequested.connect(lambda project, state, run_id: continue_run(window, project, state, run_id))
+    # another project: no run of the previous one stays drawn on its plots
+    window.document.projectReplaced.connect(panel.forget_selection)
+    window.continued_from = None     # the run Runs ▸ Continue loaded, until the Run that continues it
+    window.document.projectReplaced.connect(lambda: setattr(window, "continued_from", None))
+    window.controller.runStarted.connect(lambda _info: _on_run_started(window))
     window.study_views = []
 
     def new_study(preset: bool = False) -> None:
@@ -61,7 +66,8 @@ def install_runs_and_studies(window) -> None:
 
 def continue_run(window, project, state: dict, run_id: str) -> None:
     """Runs ▸ Continue: open the run's project and put its final weights in the training controller,
-    so the next Run trains them on (a fresh optimizer; the curves start over)."""
+    so the next Run trains them on (a fresh optimizer), numbering its epochs and steps on from the run's.
+    The run is drawn on the plots beside the continuation, and the new run records it as its parent."""
     if not window.files.confirm_discard():
         return
     window.document.replace(project)
@@ -76,5 +82,39 @@ def continue_run(window, project, state: dict, run_id: str) -> None:
     except Exception as e:  # noqa: BLE001 - weights that do not fit, a model that does not build: say so
         window.statusBar().showMessage(f"Run {run_id} cannot be continued: {e}", 15_000)
         return
-    window.controller.start_from(setup, run_id)
+    window.controller.start_from(setup, run_id, _counts_of(window.runs_panel, run_id))
+    window.continued_from = run_id
+    window.runs_panel.select_ids([run_id])          # the run it continues, drawn beside it
     window.statusBar().showMessage(f"Loaded run {run_id}'s project and final weights: Run trains them on", 15_000)
+
+
+def _counts_of(panel, run_id: str):
+    """A ``RunResult`` holding only how many epochs and steps run ``run_id`` trained: what the trainer
+    needs to number a continuation on from it (its optimizer state is not stored: a fresh one)."""
+    from core.runs import StoreError
+    from core.training.events import RunResult
+    try:
+        history = panel.store.history(panel.store.resolve(run_id))
+    except (StoreError, KeyError):
+        return None
+    if not history:
+        return None
+    last = history[-1]
+    return RunResult("completed", int(last.get("epoch") or len(history)), None, None, [], int(last.get("step") or 0),
+                     0.0, 0.0)
+
+
+def _on_run_started(window) -> None:
+    """The Run after Runs ▸ Continue: record the run it continued as its parent, and take down the
+    "Run trains them on" message (it has)."""
+    parent, window.continued_from = getattr(window, "continued_from", None), None
+    if window.statusBar().currentMessage().startswith("Loaded run "):
+        window.statusBar().clearMessage()
+    recorder = getattr(window.run_recorder, "recorder", None)
+    if parent is None or recorder is None:
+        return
+    from core.runs import StoreError
+    try:
+        window.runs_panel.store.set_parent(recorder.run_id, parent)
+    except (StoreError, KeyError) as e:
+        window.statusBar().showMessage(f"Run store: {e}", 10_000)

@@ -6,7 +6,8 @@ keep 20 runs x 1,000 epochs cheap to redraw.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -27,13 +28,62 @@ class OverlayRun:
     val: np.ndarray
     step: np.ndarray
     step_loss: np.ndarray
+    settings: dict = field(default_factory=dict)   # the run's project flattened to JSON paths, and its seed
+    started: float = 0.0
+    parent: str | None = None
 
     @classmethod
     def from_record(cls, rec) -> "OverlayRun":
+        from core.runs.diff import flatten
         h = rec.history
         col = lambda k: np.array([np.nan if r.get(k) is None else r[k] for r in h], dtype=np.float64)  # noqa: E731
+        settings = {k: v for k, v in flatten(rec.project).items() if not k.startswith(("view", "name"))}
+        settings["seed"] = rec.seed
         return cls(rec.id, rec.name, col("epoch"), col("train_loss"), col("val_loss"),
-                   rec.step_index.astype(np.float64), np.asarray(rec.step_loss, dtype=np.float64))
+                   rec.step_index.astype(np.float64), np.asarray(rec.step_loss, dtype=np.float64),
+                   settings, float(rec.started or 0.0), getattr(rec, "parent", None))
+
+
+def _short_key(path: str) -> str:
+    """``training.optimizer.params.lr`` -> ``lr``; ``training.optimizer.type`` -> ``optimizer``;
+    ``model.nodes[drop1].params.p`` -> ``drop1.p``: the words a person uses for the setting."""
+    parts = [p for p in path.replace("[", ".").replace("]", "").split(".") if p and p != "params"]
+    if len(parts) >= 2 and parts[-1] == "type":
+        parts = parts[:-1]
+    if "nodes" in parts and parts.index("nodes") + 1 < len(parts):
+        node = parts[parts.index("nodes") + 1:]
+        return ".".join(node[-2:]) if len(node) > 1 else node[0]
+    return parts[-1] if parts else path
+
+
+def _value(v) -> str:
+    return f"{v:g}" if isinstance(v, float) else "-" if v is None else str(v)
+
+
+def distinct_labels(runs: list[OverlayRun], max_len: int = 28, max_keys: int = 2) -> list[str]:
+    """A legend label per run that tells it from the others: its name, and where several runs share a
+    name, the settings that differ among them (``wine · lr=0.01``); runs alike in every setting are told
+    apart by their start time (``wine · 14:02:31``)."""
+    names = [r.name if len(r.name) <= max_len else r.name[:max_len - 1] + "…" for r in runs]
+    labels = list(names)
+    for name in set(names):
+        group = [i for i, n in enumerate(names) if n == name]
+        if len(group) < 2:
+            continue
+        keys = sorted(set().union(*(runs[i].settings for i in group)))
+        differ = [k for k in keys if len({repr(runs[i].settings.get(k)) for i in group}) > 1]
+        for i in group:
+            parts = [f"{_short_key(k)}={_value(runs[i].settings.get(k))}" for k in differ[:max_keys]]
+            if len(differ) > max_keys:
+                parts.append(f"+{len(differ) - max_keys}")
+            labels[i] = f"{name} · {' '.join(parts)}" if parts else name
+        if len({labels[i] for i in group}) < len(group):      # alike in every setting: when they started
+            for i in group:
+                labels[i] += " · " + time.strftime("%H:%M:%S", time.localtime(runs[i].started))
+        if len({labels[i] for i in group}) < len(group):
+            for i in group:
+                labels[i] += f" ({runs[i].id[-6:]})"   # ids start with the time: their tail differs
+    return labels
 
 
 class RunOverlay:
@@ -42,20 +92,24 @@ class RunOverlay:
     def __init__(self, epoch_plot, step_plot=None) -> None:
         self.epoch_plot, self.step_plot = epoch_plot, step_plot
         self.runs: list[OverlayRun] = []
+        self.labels: dict[str, str] = {}     # run id -> its legend label as drawn
 
     def color(self, i: int) -> str:
         return PALETTE[i % len(PALETTE)]
 
     def show(self, runs: list[OverlayRun]) -> None:
-        """Draw exactly ``runs`` (curves of runs no longer selected are removed)."""
-        keep = {r.id for r in runs}
+        """Draw exactly ``runs`` (curves of runs no longer selected are removed, and those whose label
+        changed, after a rename or beside another run, are drawn again under the new one)."""
+        labels = dict(zip((r.id for r in runs), distinct_labels(runs)))
         for plot in self._plots():
-            for key in [k for k in plot.curves if k.startswith(PREFIX) and k.split(":")[1] not in keep]:
-                plot.remove_curve(key)
-        self.runs = list(runs)
+            for key in [k for k in plot.curves if k.startswith(PREFIX)]:
+                rid = key.split(":")[1]
+                if rid not in labels or self.labels.get(rid) != labels[rid]:
+                    plot.remove_curve(key)
+        self.runs, self.labels = list(runs), labels
         for i, r in enumerate(runs):
             color = self.color(i)
-            label = r.name if len(r.name) <= 28 else r.name[:27] + "…"
+            label = labels[r.id]
             ep = self.epoch_plot
             if np.isfinite(r.val).any():
                 ep.add_curve(f"{PREFIX}{r.id}:val", f"{label} (val)", color, width=1.4)

@@ -104,6 +104,14 @@ class RunsPanel(QWidget):
             if idx.data(Qt.ItemDataRole.UserRole) in chosen:
                 sel.select(idx, QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows)
         self._update_buttons()
+        # a model reset clears the selection without selectionChanged: the overlay is redrawn here, so
+        # a deleted run leaves the plots and a renamed one is named anew
+        self._update_overlay()
+
+    def forget_selection(self) -> None:
+        """Select nothing and draw no run (another project was opened: its plots are its own)."""
+        self.table.selectionModel().clearSelection()
+        self._update_overlay()
 
     def selected_ids(self) -> list[str]:
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
@@ -221,6 +229,7 @@ class RunsPanel(QWidget):
             return
         ids = self.selected_ids()[:MAX_OVERLAY] if self.overlay_box.isChecked() else []
         self.overlay.show([OverlayRun.from_record(self.store.get(r)) for r in ids])
+        self.model.set_colors({r.id: self.overlay.color(i) for i, r in enumerate(self.overlay.runs)})
 
     def _on_table_selectionChanged(self, *_args) -> None:
         self._update_buttons()

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QAbstractScrollArea, QHeaderView, QLabel, QSizePolicy, QTableWidget,
+from PySide6.QtWidgets import (QAbstractScrollArea, QHeaderView, QSizePolicy, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
+
+from ..widgets.elided_label import ElidedLabel
 
 __all__ = ["ConfusionTable", "short_label"]
 
@@ -38,14 +40,18 @@ class _CompactTable(QTableWidget):
         return QSize(min(hint.width(), MIN_WIDTH), min(hint.height(), self.sizeHint().height()))
 
 
+TITLE_TIP = "Confusion matrix of the validation split. Rows: the true class; columns: what the model predicted"
+
+
 class ConfusionTable(QWidget):
     """``show_matrix(ConfusionMatrix)``; cells are shaded by their share of the true class's row
     (the diagonal dark = well recognised)."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.title = QLabel("Confusion matrix (validation)")
-        self.title.setToolTip("Rows: the true class; columns: what the model predicted")
+        # the accuracy and the epoch first, elided at its end with the whole on hover: a caption cut at
+        # the panel's edge hid the very numbers it was for
+        self.title = ElidedLabel("Confusion matrix (validation)", tip=TITLE_TIP)
         font = self.title.font()
         font.setPointSizeF(max(7.0, font.pointSizeF() * 0.9))
         self.title.setFont(font)
@@ -131,7 +137,7 @@ class ConfusionTable(QWidget):
                 item.setBackground(QBrush(color))
                 item.setForeground(QBrush(QColor("white") if share > 0.55 else base))
         # one line, so the rows below keep their room; rows/columns are explained in the tooltip
-        self.title.setText(f"Confusion matrix (validation, epoch {cm.epoch}): {100 * cm.accuracy:.1f}% correct")
+        self.title.setText(f"{100 * cm.accuracy:.1f}% correct at epoch {cm.epoch} (validation confusion matrix)")
 
     def clear(self) -> None:
         """Forget the counts; the class headers stay (they belong to the data, not the training)."""

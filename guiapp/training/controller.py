@@ -250,11 +250,12 @@ class TrainingController(QObject):
         self._clear_history()
         self._update_actions()
 
-    def start_from(self, setup, run_id: str | None = None) -> None:
+    def start_from(self, setup, run_id: str | None = None, resume=None) -> None:
         """Clear the curves; the next Run trains ``setup``'s model (a stored run's weights) on, with a
-        fresh optimizer, as it would continue the window's own trained model."""
+        fresh optimizer, as it would continue the window's own trained model. ``resume`` (a
+        ``RunResult`` with the stored run's epoch and step counts) numbers the epochs on from that run's."""
         self.reset()
-        self._kept_setup, self.loaded_run = setup, run_id
+        self._kept_setup, self.loaded_run, self._last_result = setup, run_id, resume
         self._update_actions()
 
     def select_finding(self, finding) -> None:

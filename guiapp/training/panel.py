@@ -293,8 +293,9 @@ class TrainingPanel(QWidget):
             plot.getPlotItem().setOpacity(STALE_OPACITY if stale else 1.0)
         text = self.progress.format()
         prefix = f"{STALE_TEXT} — "
-        if stale and not text.startswith(prefix):
-            self.progress.setFormat(prefix + text)
+        if stale:                              # (again when only the reason changed)
+            if not text.startswith(prefix):
+                self.progress.setFormat(prefix + text)
             self.progress.setToolTip(f"{STALE_TEXT}: {self.controller.staleness.reason}.")
         elif not stale and text.startswith(prefix):
             self.progress.setFormat(text[len(prefix):])

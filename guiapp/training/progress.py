@@ -1,6 +1,7 @@
 """The progress line: epoch, step, steps per second and time left of the running training."""
 from __future__ import annotations
 
+import re
 import time
 from collections import deque
 
@@ -9,7 +10,7 @@ from PySide6.QtWidgets import QProgressBar
 
 from .loss_plots import best_epoch_label
 
-__all__ = ["TrainingProgress", "finish_text", "fmt_duration"]
+__all__ = ["TrainingProgress", "finish_text", "fmt_duration", "shorter_texts"]
 
 RATE_WINDOW_S = 1.5
 UPDATES_PER_S = 5
@@ -48,6 +49,23 @@ def finish_text(result, history) -> str:
     return text
 
 
+def shorter_texts(text: str):
+    """``text``, then ever shorter forms of it for a narrow bar: first without the parenthesised
+    details ("(1,630 steps/s)"), then without the parts after the first, one at a time, keeping the
+    last (``Completed: 2 epochs, best val epoch 14``; ``Epoch 12/150 · 3 s left``): the state and the
+    outcome stay, the counts and rates go first (a cut line said "Stopped early: 22 epochs, 550 st…")."""
+    yield text
+    plain = re.sub(r" \([^)]*\)", "", text)
+    if plain != text:
+        yield plain
+    for sep in (" · ", ", "):
+        parts = plain.split(sep)
+        while len(parts) > 2:
+            del parts[1]
+            yield sep.join(parts)
+        plain = sep.join(parts)
+
+
 class TrainingProgress(QProgressBar):
     """A progress bar whose text reads like ``Epoch 12/150 · step 180/2,250 · 1,620 steps/s · 3 s left``.
 
@@ -65,9 +83,13 @@ class TrainingProgress(QProgressBar):
         self._next_update = 0.0
         self.rate = 0.0
 
-    def text(self) -> str:  # noqa: D102 - Qt paints this: one line, elided to the bar's width
-        full = super().text()
-        return self.fontMetrics().elidedText(full, Qt.TextElideMode.ElideRight, max(40, self.width() - 12))
+    def text(self) -> str:  # noqa: D102 - Qt paints this: one line that fits the bar (whole in the tooltip)
+        room = max(40, self.width() - 12)
+        metrics = self.fontMetrics()
+        for candidate in shorter_texts(super().text()):
+            if metrics.horizontalAdvance(candidate) <= room:
+                return candidate
+        return metrics.elidedText(candidate, Qt.TextElideMode.ElideRight, room)
 
     def setFormat(self, text: str) -> None:  # noqa: N802 - Qt's name; the whole line stays in the tooltip
         super().setFormat(text)
@@ -104,10 +126,9 @@ class TrainingProgress(QProgressBar):
         self.setValue(int(1000 * min(1.0, done / total)))
         epoch = history.n_epochs - (history.segments[-1][1] if history.segments else 0)
         current = min(info.epochs, epoch + (1 if done < total else 0))
-        parts = [f"Epoch {info.start_epoch + current}/{info.start_epoch + info.epochs}",
+        parts = [f"Epoch {info.start_epoch + current}/{info.start_epoch + info.epochs}"
+                 + (f" (continuing from {info.start_epoch})" if info.start_epoch else ""),
                  f"step {history.n_steps:,}/{self._start_steps + total:,}"]
-        if info.start_epoch:
-            parts.insert(0, f"Continuing from epoch {info.start_epoch}")
         if paused:
             parts.append("paused")
         else:

@@ -21,7 +21,7 @@ CHOICES = {"ask": "Ask Each Time", "continue": "Always Continue", "restart": "Al
 
 def ask_continue_or_restart(parent: QWidget | None, epochs_done: int, epochs_more: int) -> tuple[str | None, bool]:
     """("continue" | "restart" | None for cancel, whether to remember the choice)."""
-    box = QMessageBox(QMessageBox.Icon.Question, "Continue or restart?",
+    box = QMessageBox(QMessageBox.Icon.Question, "Run again",   # a short title: window managers elide long ones
                       f"This model has trained {epochs_done} epoch{'s' if epochs_done != 1 else ''}.",
                       QMessageBox.StandardButton.Cancel, parent)
     box.setInformativeText(f"Continue: {epochs_more} more epochs on these weights; the learning-rate "

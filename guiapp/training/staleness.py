@@ -35,9 +35,10 @@ class StaleMarker(QObject):
         return self.controller.history.n_steps > 0
 
     def _set(self, stale: bool, reason: str = "") -> None:
-        self.reason = reason if stale else ""
-        if stale != self.stale:
-            self.stale = stale
+        reason = reason if stale else ""
+        # a new reason is news too: after the data loads again, "the data could not be loaded" stayed
+        if stale != self.stale or reason != self.reason:
+            self.stale, self.reason = stale, reason
             self.staleChanged.emit(stale)
 
     def _on_fresh(self, *_args) -> None:
@@ -45,9 +46,12 @@ class StaleMarker(QObject):
 
     def _on_document_projectChanged(self, kind: str) -> None:
         if kind in STALE_KINDS and self._has_run():
+            if self.controller.document.data_error:      # the reason that matters most, until it is fixed
+                return self._on_document_dataErrorChanged(self.controller.document.data_error)
             what = {"model": "the model", "data": "the data", "outputs": "the outputs"}.get(kind, "the project")
             self._set(True, f"{what} changed since this run; Run trains the new one")
 
     def _on_document_dataErrorChanged(self, message: str) -> None:
         if message and self._has_run():
-            self._set(True, f"the data could not be loaded: {message}")
+            from ..panels.window_words import in_window_words
+            self._set(True, f"the data could not be loaded: {in_window_words(message)}")

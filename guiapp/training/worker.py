@@ -89,10 +89,15 @@ class QueueObserver(TrainingObserver):
 
     def on_run_end(self, result) -> None:
         if self.setup is not None:
+            # the boundary and the confusion matrix show the model the run leaves, under one epoch: the
+            # last finished one (not the one a Stop cut short), or the best one when its weights were
+            # put back (early stopping with restore_best, a divergence)
+            epoch, step, restored = _weights_kept(result, self.setup, self._epoch, self._step)
+            self._epoch, self._step = epoch, step
             if self.grid is not None and self.boundary_enabled:
                 self._snapshot_boundary(time.perf_counter())
-            if result.history and self._confusion_epoch != result.history[-1].epoch:
-                self._snapshot_confusion(result.history[-1].epoch)
+            if epoch and (restored or self._confusion_epoch != epoch):
+                self._snapshot_confusion(epoch)
         self.push("end", result)
 
     def _snapshot_boundary(self, now: float) -> None:
@@ -113,6 +118,20 @@ class QueueObserver(TrainingObserver):
         if cm is not None:
             self._confusion_epoch = epoch
             self.push("confusion", cm)
+
+
+def _weights_kept(result, setup, epoch: int, step: int) -> tuple[int, int, bool]:
+    """(epoch, step, restored) of the weights the model holds when ``result``'s run has ended."""
+    history = list(result.history or ())
+    es = setup.project.training.early_stopping
+    restored = result.best_epoch is not None and (
+        result.status == "diverged" or (result.status == "early_stopped" and bool(getattr(es, "restore_best", False))))
+    if restored:
+        kept = next((r for r in history if r.epoch == result.best_epoch), None)
+        return result.best_epoch, (kept.step if kept is not None else step), True
+    if history:
+        return history[-1].epoch, history[-1].step, False
+    return epoch, step, False
 
 
 def run_training(options: RunOptions, observer: QueueObserver, control: TrainingControl, *,

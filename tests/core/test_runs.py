@@ -261,3 +261,25 @@ def test_csv_export_of_a_two_head_run_has_per_head_columns(tmp_path, monkeypatch
     assert float(first.split(",")[cols.index("size.val_loss")]) == pytest.approx(0.4)
     out.clear()
     assert main(["runs", "export", run_id], out=out.append) == 0 and json.loads(out[0])["id"] == run_id
+
+
+def test_a_schema_1_store_gains_the_parent_column_and_keeps_its_runs(tmp_path):
+    """A store written before runs had a parent opens, keeps every run, and records a continued run's parent."""
+    from core.runs import store as store_mod
+    db = sqlite3.connect(tmp_path / "runs.sqlite3")
+    schema_1 = store_mod._SCHEMA.replace(",\n    parent TEXT\n", "\n")
+    assert "parent" not in schema_1
+    db.executescript(schema_1)
+    db.execute("INSERT INTO runs (id, name, project_name, dataset, status, started, project_json, env_json) "
+               "VALUES ('r1', 'old', 'p', 'spiral', 'completed', 1.0, '{}', '{}')")
+    db.execute("PRAGMA user_version=1")
+    db.commit()
+    db.close()
+    with open_store(tmp_path) as store:
+        (old,) = store.list()
+        assert old.id == "r1" and old.parent is None
+        store._db.execute("INSERT INTO runs (id, name, project_name, dataset, status, started, project_json, env_json) "
+                          "VALUES ('r2', 'new', 'p', 'spiral', 'completed', 2.0, '{}', '{}')")
+        store.set_parent("r2", "r1")
+        assert store.get("r2").parent == "r1" and store.dump("r2")["row"]["parent"] == "r1"
+    assert sqlite3.connect(tmp_path / "runs.sqlite3").execute("PRAGMA user_version").fetchone()[0] == 2

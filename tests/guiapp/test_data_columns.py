@@ -153,3 +153,59 @@ def test_numbers_that_are_codes_can_be_categories(qtbot, panel, doc, monkeypatch
     assert panel.columns.findChild(QComboBox, "kind.store").currentText() == "categorical"
     doc.undo_stack.undo()
     assert doc.dataset.feature_names == ["store", "x"] and doc.project.data.categories == {}
+
+
+def _cells(picker) -> dict[str, tuple[str, list[str]]]:
+    """Each row's column name -> (the kind it shows, the object names of the row's dropdowns)."""
+    rows = {}
+    for i in range(picker.rowCount()):
+        widgets = [picker.cellWidget(i, c) for c in (1, 2)]
+        kind = widgets[0].currentText() if widgets[0] is not None else picker.item(i, 1).text()
+        rows[picker.item(i, 0).text()] = (kind, [w.objectName() for w in widgets if w is not None])
+    return rows
+
+
+def test_a_new_table_gets_its_own_rows_never_the_previous_tables(qtbot, panel, doc, monkeypatch):
+    """File ▸ New, an all-numeric table; File ▸ New, a table with a text column: every row of the
+    picker (its kind dropdown included) belongs to the second table, and switching a kind works."""
+    wine = doc.path.parent / "wine.csv"
+    wine.write_text("alcohol,ash,proline,label\n" + "".join(
+        f"{12 + i % 5},{2 + i % 3},{500 + i},{i % 3}\n" for i in range(60)))
+    from guiapp.document import default_project
+    doc.replace(default_project())
+    _load(qtbot, panel, monkeypatch, wine)
+    assert _cells(panel.columns)["ash"] == ("numeric", ["kind.ash", "role.ash"])
+    doc.replace(default_project())
+    towns = doc.path.parent / "towns.csv" if doc.path else wine.parent / "towns.csv"
+    towns.write_text("income,city,rooms,label\n" + "".join(
+        f"{30000 + 97 * i},{['Lyon', 'Paris', 'Nice'][i % 3]},{1 + i % 4},{i % 2}\n" for i in range(60)))
+    _load(qtbot, panel, monkeypatch, towns)
+    rows = _cells(panel.columns)
+    assert list(rows) == ["income", "city", "rooms", "label"]
+    assert rows["city"] == ("categorical", ["role.city"]), rows
+    for name, (_kind, widgets) in rows.items():
+        assert all(w.endswith("." + name) for w in widgets), (name, widgets)
+    # the Target dropdown lists the table's columns, never one-hot parts
+    targets = [panel.target.itemText(i) for i in range(panel.target.count())]
+    assert "city" in targets and not any("=" in t for t in targets), targets
+    box = next(w for w in panel.columns.findChildren(QComboBox, "kind.rooms") if w.isVisibleTo(panel.columns))
+    with qtbot.waitSignal(panel.load_row.loadFinished, timeout=20_000) as blocker:
+        box.setCurrentText("categorical")
+        box.activated.emit(box.currentIndex())
+    assert blocker.args == ["loaded"] and not doc.data_error, doc.data_error
+    assert "rooms=1" in doc.dataset.feature_names and doc.can_train()[0]
+
+
+def test_column_names_are_never_cut(qtbot):
+    from guiapp.panels.column_picker import ColumnPicker
+    picker = ColumnPicker(lambda _t, _f: None)
+    qtbot.addWidget(picker)
+    kinds = {"malic_acid": "numeric", "color_intensity": "numeric", "od280/od315_of_diluted_wines": "numeric",
+             "label": "categorical"}
+    picker.show_columns(kinds, ["label"], list(kinds)[:3], numbers=set(list(kinds)[:3]))
+    picker.resize(360, 300)                      # the Data dock's width at 1280x800
+    picker.show()
+    qtbot.waitExposed(picker)
+    metrics = picker.fontMetrics()
+    for i, name in enumerate(kinds):
+        assert picker.columnWidth(0) >= metrics.horizontalAdvance(name), f"{name!r} is cut"

@@ -95,6 +95,7 @@ def test_the_legend_wraps_to_the_plots_width_instead_of_being_cut(qtbot):
     qtbot.addWidget(plot)
     for i, name in enumerate(("loss (raw)", "loss (smoothed)", "diagnosis_head loss", "severity_head loss")):
         plot.add_curve(str(i), name, "#1f77b4")
+        plot.set_data(str(i), np.arange(3.0), np.arange(3.0))
     plot.resize(1600, 300)
     plot.show()
     qtbot.waitUntil(lambda: plot.title_text().count("\n") == 0)
@@ -143,3 +144,92 @@ def test_export_is_1200_wide_from_a_tiny_plot(qtbot, tmp_path):
     assert plot.getPlotItem().geometry() == before and plot.title_text() == title   # the screen is untouched
     big = QImage(str(plot.export(tmp_path / "big.png", width=2000)))
     assert big.width() == 2000 and big.height() == 1000
+
+
+def test_a_short_plot_folds_its_legend_and_keeps_room_for_the_curves(qtbot):
+    """Four curves over a plot 120 px high (two heads at 1280x800): the legend takes one line and says
+    "+N more", every name is in the title's tooltip, and the curves keep their minimum height."""
+    from guiapp.plots.live_plot import MIN_DATA_PX
+    plot = LivePlot("Loss per epoch", "epoch", "loss")
+    qtbot.addWidget(plot)
+    names = ("train", "validation", "diagnosis_head val", "severity_head val")
+    for i, name in enumerate(names):
+        plot.add_curve(str(i), name, "#1f77b4")
+        plot.set_data(str(i), np.arange(5.0), np.arange(5.0) + i)
+    plot.resize(300, 120)
+    plot.show()
+    qtbot.waitExposed(plot)
+    vb = plot.getPlotItem().vb
+    qtbot.waitUntil(lambda: "more" in plot.title_text())
+    qtbot.waitUntil(lambda: vb.height() >= MIN_DATA_PX - 1)
+    assert plot.title_text().count("\n") <= 1
+    tip = plot.getPlotItem().titleLabel.toolTip()
+    assert all(name in tip for name in names) and plot.legend_names() == list(names)
+    # taller: the whole legend comes back
+    plot.resize(300, 400)
+    qtbot.waitUntil(lambda: "more" not in plot.title_text())
+    assert all(name in plot.title_text() for name in names)
+
+
+def test_the_crosshair_readout_leaves_with_the_pointer_and_with_the_data(qtbot):
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+    plot = LivePlot("t", "epoch", "loss")
+    qtbot.addWidget(plot)
+    plot.add_curve("a", "train", "#1f77b4")
+    plot.set_data("a", np.arange(10.0), np.arange(10.0))
+    plot.show()
+    assert plot.crosshair.show_at(3.0) and plot.crosshair.label.isVisible()
+    QApplication.sendEvent(plot, QEvent(QEvent.Type.Leave))
+    assert not plot.crosshair.label.isVisible() and not plot.crosshair.line.isVisible()
+    assert plot.crosshair.show_at(3.0)
+    plot.reset_curves()                          # a new run starts
+    assert plot.crosshair.text() == ""
+
+
+def test_a_marker_label_stays_inside_the_data_area(qtbot):
+    """"best val epoch N" at the right edge and at the top: inside the view box, never over the title."""
+    from PySide6.QtWidgets import QApplication
+    plot = LivePlot("Loss per epoch", "epoch", "loss")
+    qtbot.addWidget(plot)
+    plot.add_curve("a", "train", "#1f77b4")
+    plot.set_data("a", np.arange(1.0, 31.0), np.linspace(1, 0, 30))
+    plot.resize(320, 160)
+    plot.show()
+    qtbot.waitExposed(plot)
+    for epoch in (30.0, 1.0, 15.0):
+        line = plot.set_marker("best", epoch, f"best val epoch {int(epoch)}", "#2ca02c")
+        plot.settle()
+        qtbot.waitUntil(lambda: plot.getPlotItem().vb.height() > 0)
+        QApplication.processEvents()
+        line.label.updatePosition()
+        box = line.label.mapRectToScene(line.label.boundingRect())
+        area = plot.getPlotItem().vb.sceneBoundingRect()
+        assert area.adjusted(-1, -1, 1, 1).contains(box), (epoch, box, area)
+
+
+def test_the_legend_names_only_curves_that_have_data(qtbot):
+    plot = LivePlot("Loss per epoch", "epoch", "loss")
+    qtbot.addWidget(plot)
+    plot.add_curve("train", "train", "#1f77b4")
+    plot.add_curve("run", "wine · lr=0.01 (val)", "#2ca02c")
+    plot.set_data("run", np.arange(3.0), np.arange(3.0))
+    assert plot.legend_names() == ["wine · lr=0.01 (val)"] and "train" not in plot.title_text()
+    plot.set_data("train", np.arange(2.0), np.arange(2.0))
+    assert "train" in plot.title_text()
+    plot.clear_data()
+    assert plot.legend_names() == [] and plot.title_text().strip() == "Loss per epoch"
+
+
+def test_fold_legend_keeps_every_name_it_can_and_counts_the_rest():
+    from guiapp.plots.legend import fold_legend
+    widths = [40, 60, 110, 100]                               # train, validation, two head curves
+    assert fold_legend(90, widths, 10, 500, 1, 50, 25) == (((0, 1, 2, 3),), 0, "+{} more")
+    # one row only: what fits beside the title, then "+N more"
+    assert fold_legend(90, widths, 10, 280, 1, 50, 25) == (((0, 1),), 2, "+{} more")
+    # a title too long for "+N more" beside it gets the short "+N"
+    assert fold_legend(250, widths, 10, 290, 1, 50, 25) == (((),), 4, "+{}")
+    # two rows: the title alone, then one row of entries and the fold
+    assert fold_legend(90, widths, 10, 280, 2, 50, 25) == (((), (0, 1, 2)), 1, "+{} more")
+    # rows enough: everything wraps, nothing folds
+    assert fold_legend(90, widths, 10, 280, 4, 50, 25) == (((), (0, 1, 2), (3,)), 0, "+{} more")

@@ -169,3 +169,23 @@ def test_evidence_shows_plain_words_with_definitions_and_keeps_raw_keys(qtbot, v
 def findings_role():
     from guiapp.training.findings_panel import ROLE
     return ROLE
+
+
+def test_when_the_data_loads_again_the_findings_no_longer_say_it_could_not_be_loaded(qtbot, views, answers, tmp_path):
+    """A broken path, then the file put in place: the note says what is true now (the data changed),
+    never the old "could not be loaded"."""
+    c, panel, findings = views(spiral())
+    press_run(qtbot, c)
+    doc = c.document
+    table = tmp_path / "t.csv"
+
+    def to_csv(p):
+        p.data.source, p.data.params, p.data.path = "csv", {}, str(table)
+        p.data.target = p.data.features = None
+    doc.edit("data", to_csv, "data")
+    assert "could not be loaded" in findings.stale_note.text()
+    table.write_text("a,b,label\n" + "".join(f"{i},{i % 7},{i % 2}\n" for i in range(40)))
+    doc.edit("data", lambda p: setattr(p.data, "val_fraction", 0.25), "data")
+    assert not doc.data_error
+    assert findings.is_stale() and "could not be loaded" not in findings.stale_note.text()
+    assert "could not be loaded" not in panel.progress.toolTip()

@@ -285,9 +285,22 @@ def test_continue_loads_the_runs_project_and_weights_so_run_trains_them_on(qtbot
     monkeypatch.setattr(run_mode, "ask_continue_or_restart", lambda *a: pytest.fail("Continue already chose"))
     with qtbot.waitSignal(w.controller.runFinished, timeout=60_000) as done:
         assert w.controller.run_mode.run()      # the Run button: no Continue-or-Restart question
-    first = done.args[0].history[0]
-    assert first.epoch == 1 and first.val_loss == pytest.approx(end, abs=0.01)
+    first = done.args[0].history[-1]
+    # the epochs number on from the run it continued, which is drawn beside it and stored as its parent
+    assert first.epoch == 7 and first.val_loss == pytest.approx(end, abs=0.01)
+    assert first.step > result.steps
     assert w.controller.loaded_run is None
+    assert f"overlay:{rec.run_id}:val" in w.training_panel.epoch_plot.curves
+    assert not w.statusBar().currentMessage().startswith("Loaded run")   # it said "Run trains them on": done
+    child = next(r for r in store.list() if r.id != rec.run_id)
+    assert child.parent == rec.run_id
+    panel.refresh()
+    row = next(r for r in range(panel.proxy.rowCount()) if panel.proxy.index(r, 0).data(Qt.ItemDataRole.UserRole) == child.id)
+    assert panel.proxy.index(row, 0).data().startswith("↳ ")
+    assert "continues moons learned" in panel.proxy.index(row, 0).data(Qt.ItemDataRole.ToolTipRole)
+    assert store.history(child.id)[0]["epoch"] == 7
+    w.document.undo_stack.setClean()
+    w.close()
     stored = store.load_weights(rec.run_id)
     assert all(torch.equal(stored[k], v) for k, v in result.model.state_dict().items())
 
@@ -300,3 +313,51 @@ def test_continue_is_refused_in_the_panel_for_a_run_without_weights(panel, store
     panel.continueRequested.connect(lambda *a: got.append(a))
     panel.buttons["continue"].trigger()
     assert not got and "kept no final weights" in panel.message.text() and not panel.message.isHidden()
+
+
+def test_runs_of_one_project_are_told_apart_and_the_overlay_follows_rename_and_delete(panel, store):
+    """Three runs all named after the project: the legend says what differs; a rename renames the curve,
+    a delete takes it off the plots; the started column has seconds."""
+    import re
+    ids = [record_run(store, "wine", lr=lr) for lr in (0.1, 0.01, 0.001)]
+    panel.refresh()
+    panel.select_ids(ids)
+    ep = panel.overlay.epoch_plot
+    names = [n for n in ep.legend_names() if n.startswith("wine")]
+    assert sorted(names) == ["wine · lr=0.001 (val)", "wine · lr=0.01 (val)", "wine · lr=0.1 (val)"], names
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", panel.proxy.index(0, 1).data())
+    # each row drawn carries its curves' colour, so a folded legend still says which curve is which
+    swatches = {panel.proxy.index(r, 0).data(Qt.ItemDataRole.DecorationRole).name() for r in range(3)}
+    pens = {ep.curves[f"overlay:{i}:val"].opts["pen"].color().name() for i in ids}
+    assert swatches == pens and len(pens) == 3
+    panel.select_ids([ids[0]])
+    panel.rename("wine fast")
+    assert "wine fast (val)" in ep.legend_names() and not [n for n in ep.legend_names() if n.startswith("wine ·")]
+    panel.select_ids(ids[:2])
+    panel.delete_selected()
+    assert not [k for k in ep.curves if k.startswith("overlay:")], list(ep.curves)
+    assert not [n for n in ep.legend_names() if n.startswith("wine")]
+
+
+def test_runs_alike_in_every_setting_are_told_apart_by_when_they_started(panel, store):
+    from guiapp.runs.overlay import distinct_labels
+    ids = [record_run(store, "spiral") for _ in range(2)]
+    runs = [panel.store.get(i) for i in ids]
+    from guiapp.runs.overlay import OverlayRun
+    labels = distinct_labels([OverlayRun.from_record(r) for r in runs])
+    assert len(set(labels)) == 2 and all(lab.startswith("spiral · ") for lab in labels), labels
+
+
+def test_a_new_project_draws_no_run_of_the_previous_one(qtbot, isolated, store):
+    from guiapp.document import ProjectDocument, default_project
+    from guiapp.main_window import MainWindow
+    rid = record_run(store, "old project")
+    w = MainWindow(ProjectDocument(Project.load(SPIRAL)))
+    qtbot.addWidget(w)
+    w.runs_panel.refresh()
+    w.runs_panel.select_ids([rid])
+    plot = w.training_panel.epoch_plot
+    assert any(k.startswith("overlay:") for k in plot.curves)
+    w.document.replace(default_project())              # File ▸ New
+    assert not any(k.startswith("overlay:") for k in plot.curves) and not w.runs_panel.selected_ids()
+    w.close()

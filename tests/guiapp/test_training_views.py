@@ -282,3 +282,40 @@ def test_a_diverged_models_nan_probabilities_draw_as_no_confidence():
         warnings.simplefilter("error")
         rgba = classes_to_rgba(probs, ("#1f77b4", "#ff7f0e"))
     assert rgba[1, 1, 3] == 0 and rgba[0, 0, 3] > 0
+
+
+def test_the_boundary_and_the_confusion_matrix_name_the_same_epoch_the_weights_kept(qtbot, controller):
+    """Early stopping with restore_best: both show the best epoch's model and say so; never one the
+    last epoch and the other the best."""
+    c = controller(mlp_project("moons", [64, 64], params={"samples": 120, "noise": 0.35}, epochs=200, patience=3))
+    view = BoundaryView(c)
+    qtbot.addWidget(view)
+    view.resize(500, 700)
+    view.show()
+    result = run_to_end(qtbot, c, timeout=60_000)
+    assert result.status == "early_stopped" and result.best_epoch < result.epochs_run
+    qtbot.waitUntil(lambda: view.confusion.matrix is not None and view.snapshot is not None)
+    assert view.snapshot.epoch == view.confusion.matrix.epoch == result.best_epoch
+    assert f"epoch {result.best_epoch}," in view.caption.text()
+    assert f"at epoch {result.best_epoch} " in view.confusion.title.text()
+
+
+def test_the_confusion_caption_keeps_its_numbers_in_a_narrow_panel(qtbot):
+    from types import SimpleNamespace
+
+    from guiapp.training.confusion import ConfusionTable
+    table = ConfusionTable()
+    qtbot.addWidget(table)
+    table.show_matrix(SimpleNamespace(classes=["healthy", "at_risk", "ill"], counts=np.eye(3, dtype=int) * 10 + 1,
+                                      accuracy=0.853, epoch=14))
+    table.resize(260, 300)                        # the Decision boundary tab at 1280x800
+    table.show()
+    qtbot.waitExposed(table)
+    shown = QLabelText(table.title)
+    assert shown.startswith("85.3% correct at epoch 14") and "Confusion matrix" in table.title.toolTip()
+    assert table.title.fontMetrics().horizontalAdvance(shown) <= table.title.contentsRect().width() + 1
+
+
+def QLabelText(label) -> str:  # noqa: N802 - what Qt paints, not the whole text ElidedLabel.text() gives
+    from PySide6.QtWidgets import QLabel
+    return QLabel.text(label)

@@ -332,3 +332,58 @@ def test_the_deployment_tab_is_built_when_first_raised_and_stays_in_front(window
     assert dock.widget() is window.deployment_view
     qtbot.waitUntil(lambda: not dock.visibleRegion().isEmpty())  # the tab a person clicked stays in front
     assert window.plots_dock.visibleRegion().isEmpty()
+
+
+LAPTOP = (0, 0, 1280, 770)        # a 1280x800 screen less a 30 px panel
+
+
+def _inside(window, free, frame) -> bool:
+    g = window.geometry()
+    return (g.left() - frame.left() >= free.left() and g.top() - frame.top() >= free.top()
+            and g.right() + frame.right() <= free.right() and g.bottom() + frame.bottom() <= free.bottom())
+
+
+def test_the_first_window_and_a_restored_one_fit_a_laptop_screen(qtbot, isolated, prompts, monkeypatch):
+    """1280x800: the first window (never the 1400x900 default) and a layout saved on a large monitor
+    both fit the free screen area, frame included."""
+    from PySide6.QtCore import QRect
+    from guiapp.widgets import screen_fit
+    free = QRect(*LAPTOP)
+    monkeypatch.setattr(screen_fit, "available_geometry", lambda _w: free)
+    first = MainWindow(ProjectDocument(Project(), load_data=False))
+    qtbot.addWidget(first)
+    assert _inside(first, free, screen_fit.FRAME_ALLOWANCE), first.geometry()
+    assert first.width() >= 1200 and first.height() >= 700         # and it uses the room it has
+    first.resize(1800, 1150)                                         # as on a large monitor
+    assert first.close()
+    again = MainWindow(ProjectDocument(Project(), load_data=False))
+    qtbot.addWidget(again)
+    assert _inside(again, free, screen_fit.FRAME_ALLOWANCE), again.geometry()
+    again.close()
+
+
+def test_a_window_is_fitted_with_its_real_frame_and_keeps_its_minimum():
+    from PySide6.QtCore import QMargins, QRect, QSize
+    from guiapp.widgets.screen_fit import fit_rect
+    free = QRect(*LAPTOP)
+    frame = QMargins(2, 28, 2, 2)
+    r = fit_rect(QSize(1400, 900), QRect(300, 200, 1400, 900), free, frame, QSize(1080, 638))
+    assert (r.width(), r.height()) == (1276, 740) and (r.x(), r.y()) == (2, 28)
+    r = fit_rect(QSize(1100, 700), QRect(500, 300, 1100, 700), free, frame, QSize(1080, 638))
+    assert r == QRect(178, 68, 1100, 700)                            # moved in, size kept
+    r = fit_rect(QSize(1400, 900), QRect(0, 0, 1400, 900), QRect(0, 0, 1024, 600), frame, QSize(1080, 638))
+    assert (r.width(), r.height()) == (1080, 638) and (r.x(), r.y()) == (2, 28)  # a minimum larger than the screen
+
+
+def test_no_stray_tab_bar_shows_after_a_resize(window, qtbot):
+    """Tabifying the late docks (Deployment, Runs) left a second "Training | Deployment" bar where the
+    window first laid it out: it showed over the canvas once the window grew."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QTabBar
+    window.resize(1920, 1200)
+    qtbot.waitUntil(lambda: window.height() == 1200)
+    bars = [b for b in window.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly)
+            if b.isVisible()]
+    texts = [tuple(b.tabText(i) for i in range(b.count())) for b in bars]
+    assert len(texts) == len(set(texts)), texts
+    assert all(b.geometry().bottom() >= window.height() - 80 for b in bars), [b.geometry() for b in bars]
