@@ -8,6 +8,7 @@ plain object (no Qt), run by the CLI on its own thread and by the window as a ta
 """
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import threading
@@ -33,12 +34,14 @@ class StudySpec:
     seeds: int = 3
     epochs: int | None = None
     name: str = ""
+    tune_lr: bool = False          # each trial at its own rate from a short LR-finder run (a fair optimizer study)
 
     def settings(self) -> list[dict[str, Any]]:
         return [dict(zip([k.name for k in self.knobs], combo)) for combo in itertools.product(*self.values)]
 
     @classmethod
-    def from_vary(cls, vary: dict[str, list[Any]], seeds: int = 3, epochs: int | None = None, name: str = "") -> "StudySpec":
+    def from_vary(cls, vary: dict[str, list[Any]], seeds: int = 3, epochs: int | None = None, name: str = "",
+                  tune_lr: bool = False) -> "StudySpec":
         """``{"lr": ["0.01", 0.1], ...}``: values parsed by their knob (text or typed)."""
         if not vary:
             raise StudyError("vary at least one knob")
@@ -52,7 +55,19 @@ class StudySpec:
         for k, vals in zip(knobs, values):
             if not vals:
                 raise StudyError(f"{k.name}: give at least one value")
-        return cls(knobs, values, seeds, epochs, name)
+        if tune_lr and any(k.name in ("lr", "training.optimizer.params.lr") for k in knobs):
+            raise StudyError("a study that finds each setting's learning rate cannot also vary lr: leave one out")
+        return cls(knobs, values, seeds, epochs, name, tune_lr)
+
+    def comparison(self, project) -> str:
+        """Which comparison this is, in words (an optimizer study is only fair at each one's own rate)."""
+        if self.tune_lr:
+            return ("each setting at its own learning rate, from a short LR-finder run (100 steps, valley rule) on "
+                    "each trial's model and data")
+        if any(k.name in ("lr", "training.optimizer.params.lr") for k in self.knobs):
+            return "learning rates as listed"
+        lr = project.training.optimizer.params.get("lr")
+        return f"every setting at the project's learning rate {lr:g}" if isinstance(lr, (int, float)) else ""
 
 
 @dataclass
@@ -61,6 +76,18 @@ class Plan:
     spec: StudySpec
     tasks: list[TrialTask]
     datasets: dict[str, Any]
+    samples: dict[str, int] = field(default_factory=dict)        # data_size setting (JSON) -> training samples
+    same_data: dict[str, list[Any]] = field(default_factory=dict)  # setting -> data sizes merged into it
+    comparison: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def summarize(self, outcomes: list[dict[str, Any]]):
+        """The result table of this study from ``outcomes`` (those of other studies are ignored)."""
+        from .results import summarize
+        ids = {t.index for t in self.tasks}
+        return summarize(self.study, [k.name for k in self.spec.knobs], self.spec.settings(),
+                         [o for o in outcomes if o["index"] in ids], samples=self.samples, same_data=self.same_data,
+                         comparison=self.comparison, notes=self.notes)
 
 
 def plan_study(project, spec: StudySpec, *, dataset=None, store_dir: str | None = None) -> Plan:
@@ -74,6 +101,10 @@ def plan_study(project, spec: StudySpec, *, dataset=None, store_dir: str | None 
     if spec.epochs is not None and spec.epochs < 1:
         raise StudyError(f"epochs must be at least 1, received {spec.epochs}")
     study = spec.name or time.strftime("study-%Y%m%d-%H%M%S-", time.gmtime()) + uuid.uuid4().hex[:4]
+    merged: dict[Any, list[Any]] = {}
+    counts: dict[Any, int] = {}
+    if any(k.name == "data_size" for k in spec.knobs):
+        spec, counts, merged = _merge_data_sizes(project, spec, dataset)
     base = project.to_dict()
     base_dir = str(project.base_dir) if project.base_dir else None
     datasets: dict[str, Any] = {}
@@ -106,8 +137,38 @@ def plan_study(project, spec: StudySpec, *, dataset=None, store_dir: str | None 
             raise StudyError(f"{label}: the model does not check: {first.message}")
         for s in range(spec.seeds):
             tasks.append(TrialTask(len(tasks), study, setting, seed0 + s, doc, base_dir, key, setting.get("data_size"),
-                                   1, store_dir, f"{p.name} {label} seed {seed0 + s}"))
-    return Plan(study, spec, tasks, {k: v for k, v in datasets.items()})
+                                   1, store_dir, f"{p.name} {label} seed {seed0 + s}", spec.tune_lr))
+    samples = {_key(st): counts[st["data_size"]] for st in spec.settings() if st.get("data_size") in counts}
+    same = {_key(st): merged[st["data_size"]] for st in spec.settings() if merged.get(st.get("data_size"))}
+    notes = [f"data_size {', '.join(_short(v) for v in [*gone, kept])} all keep {counts[kept]} training samples: "
+             f"the same data, run once as {_short(kept)}" for kept, gone in merged.items() if gone]
+    return Plan(study, spec, tasks, dict(datasets), samples, same, spec.comparison(project), notes)
+
+
+def _key(setting: dict[str, Any]) -> str:
+    return json.dumps(setting, sort_keys=True)
+
+
+def _merge_data_sizes(project, spec: StudySpec, dataset):
+    """Data sizes that keep the same number of training samples are the same data: keep the largest of
+    them (the preset's 0.1 rather than the 0.097 its floor gave) and name the others beside it."""
+    from ..data import DataError, load_dataset
+    from .trial import training_samples
+    if dataset is None:
+        try:
+            dataset = load_dataset(project.data, project.base_dir)
+        except DataError as e:
+            raise StudyError(f"data_size: the data cannot be loaded: {e}") from None
+    i = next(i for i, k in enumerate(spec.knobs) if k.name == "data_size")
+    by_count: dict[int, list[Any]] = {}
+    for v in spec.values[i]:
+        by_count.setdefault(training_samples(dataset, v), []).append(v)
+    counts = {max(vals): n for n, vals in by_count.items()}
+    merged = {max(vals): [v for v in vals if v != max(vals)] for vals in by_count.values()}
+    kept = list(counts)
+    values = [list(v) for v in spec.values]
+    values[i] = [v for v in spec.values[i] if v in kept]
+    return dataclasses.replace(spec, values=values), counts, merged
 
 
 def _short(v: Any) -> str:
