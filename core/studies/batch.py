@@ -50,9 +50,11 @@ class StudyBatch:
 
 
 def build_batch(project, dataset, *, vary: dict[str, list[Any]] | None = None, preset: str | None = None,
-                seeds: int = 3, epochs: int | None = None, tune_lr: bool = False) -> StudyBatch:
+                seeds: int = 3, epochs: int | None = None, tune_lr: str = "") -> StudyBatch:
     """The studies to run: ``vary`` (one or two knobs) or a ``preset``, each checked before any trial
-    (:class:`StudyError` names the setting). ``tune_lr``: each trial finds its own learning rate."""
+    (:class:`StudyError` names the setting). ``tune_lr``: how each setting gets its own learning rate
+    ("finder": each trial from a short LR-finder run; "grid": the best of a small grid), for a custom
+    study; the preset's fair optimizer study always uses the grid."""
     if preset and vary:
         raise StudyError("give knobs to vary or a preset, not both")
     if not preset and not vary:
@@ -60,10 +62,8 @@ def build_batch(project, dataset, *, vary: dict[str, list[Any]] | None = None, p
     try:
         if preset:
             chosen = preset_studies(preset, project, dataset)
-            studies = [(p.title, p.vary, p.tune_lr or tune_lr) for p in chosen if p.vary]
+            studies = [(p.title, p.vary, p.tune_lr) for p in chosen if p.vary]
             skipped = [(p.title, p.skipped) for p in chosen if not p.vary]
-            if tune_lr:    # the learning-rate study itself cannot tune its own knob
-                studies = [(t, v, tune and "lr" not in v) for t, v, tune in studies]
         else:
             studies, skipped = [("", vary, tune_lr)], []
         plans = [(title, plan_study(project, StudySpec.from_vary(v, seeds, epochs, tune_lr=tune), dataset=dataset))

@@ -23,15 +23,17 @@ def _pm(row, f: str, digits: int = 3) -> str:
 
 
 def _lowest(row) -> str:
-    if row.mean.get("best_val_loss") is None:
+    """The lowest validation loss and its epoch, means over seeds: information, not the score (no sd)."""
+    low, epoch = row.mean.get("best_val_loss"), row.mean.get("best_epoch")
+    if low is None:
         return "-"
-    return f"{_pm(row, 'best_val_loss')} (epoch {row.mean['best_epoch']:.2g})"
+    return f"{low:.3g}" + ("" if epoch is None else f" (epoch {epoch:.2g})")
 
 
 def headers(result: StudyResult) -> list[str]:
     metric = next((r.metric_name for r in result.rows if r.metric_name), None)
     return ["setting", "seeds", LABELS[result.score], "difference from the best (95% CI)", "p before correction",
-            "vs the best", "lowest validation loss (epoch)", metric_words(metric) + " at the end",
+            "vs the best", "lowest validation loss (epoch), mean", metric_words(metric) + " at the end",
             LABELS["final_train_loss"], "notes", LABELS["seconds"]]
 
 
@@ -39,7 +41,7 @@ def table_rows(result: StudyResult) -> tuple[list[str], list[list[str]]]:
     rows = []
     for r in result.rows:
         raw = "-" if r.p_value_vs_best is None else p_text(r.p_value_vs_best).removeprefix("p = ")
-        rows.append([row_label(r), str(r.n), _pm(r, result.score, 4), difference_text(r), raw, verdict(r), _lowest(r),
+        rows.append([row_label(r), str(r.n), _pm(r, result.score, 4), difference_text(r), raw, verdict(r, short=True), _lowest(r),
                      _pm(r, "metric"), _pm(r, "final_train_loss"), notes_text(r), _pm(r, "seconds")])
     return headers(result), rows
 

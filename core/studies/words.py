@@ -12,10 +12,8 @@ def _v(v: Any) -> str:
 
 
 def setting_label(setting: dict[str, Any]) -> str:
-    """``ReLU`` for a named choice, ``lr=0.01`` for a number, both parts for two knobs."""
-    if len(setting) == 1 and isinstance(next(iter(setting.values())), str):
-        return next(iter(setting.values()))
-    return ", ".join(f"{k}={_v(v)}" for k, v in setting.items())
+    """``ReLU`` for a named choice, ``lr=0.01`` for a number, both parts for two knobs (``lr=0.01, ReLU``)."""
+    return ", ".join(v if isinstance(v, str) else f"{k}={_v(v)}" for k, v in setting.items())
 
 
 def row_label(row: Row) -> str:
@@ -44,21 +42,22 @@ def difference_text(row: Row) -> str:
     """``+0.14 (0.08 to 0.20)``: the difference from the best and its 95% interval."""
     if row.is_best or row.difference_vs_best is None:
         return "-" if not row.is_best else "0"
-    d = f"{row.difference_vs_best:+.3g}"
+    d = f"{row.difference_vs_best:+.2g}"
     return d if row.ci95 is None else f"{d} ({row.ci95[0]:.2g} to {row.ci95[1]:.2g})"
 
 
-def verdict(row: Row) -> str:
+def verdict(row: Row, short: bool = False) -> str:
     """"best", "worse than the best (p = 0.004)", "not distinguishable from the best (p = 0.09)" with the
-    adjusted p-value, or why there is no test."""
+    adjusted p-value, or why there is no test; ``short``: without "than/from the best" (a table column
+    headed "vs the best")."""
     if row.is_best:
         return "best"
     if not row.scores:
         return "did not finish"
     if row.p_value_adjusted is None:
-        return "too few seeds to tell (2 per setting needed)"
-    words = "worse than the best" if row.differs else "not distinguishable from the best"
-    return f"{words} ({p_text(row.p_value_adjusted)})"
+        return "too few seeds to tell" if short else "too few seeds to tell (2 per setting needed)"
+    words = "worse" if row.differs else "not distinguishable"
+    return f"{words}{'' if short else (' than the best' if row.differs else ' from the best')} ({p_text(row.p_value_adjusted)})"
 
 
 def verdict_tooltip(row: Row, result: StudyResult) -> str:
@@ -116,7 +115,7 @@ def sentence(result: StudyResult) -> str:
     out = "; ".join(parts) + "."
     dips = [dip_text(r) for r in result.rows if r.dip_flagged]
     if dips:
-        out += " " + "; ".join(d[0].upper() + d[1:] for d in dips) + "."
+        out += " Early dip: " + "; ".join(dips) + "."
     return out
 
 
