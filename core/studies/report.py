@@ -79,13 +79,14 @@ def as_csv(result: StudyResult) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow([*result.knobs, "n", "training_samples", *(f"{f}_{s}" for f in FIELDS for s in ("mean", "sd")),
                 "difference_vs_best", "ci95_low", "ci95_high", "p_value_vs_best", "p_value_adjusted", "verdict",
-                "early_dip", "overfit", "diverged", "failed", "best", "score", "runs"])
+                "early_dip", "overfit", "diverged", "failed", "best", "score", "lr_used", "runs"])
     for r in result.rows:
         lo, hi = r.ci95 if r.ci95 else (None, None)
         w.writerow([*(r.setting[k] for k in result.knobs), r.n, _num(r.train_samples),
                     *(_num(d.get(f)) for f in FIELDS for d in (r.mean, r.sd)), _num(r.difference_vs_best), _num(lo),
                     _num(hi), _num(r.p_value_vs_best), _num(r.p_value_adjusted), verdict(r), r.early_dip, r.overfit,
-                    r.diverged, r.failed, int(r.is_best), result.score, " ".join(x for x in r.runs if x)])
+                    r.diverged, r.failed, int(r.is_best), result.score, " ".join(f"{v:g}" for v in r.lrs),
+                    " ".join(x for x in r.runs if x)])
     return buf.getvalue()
 
 

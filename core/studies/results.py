@@ -96,6 +96,8 @@ class StudyResult:
 
     @property
     def correction(self) -> str:
+        if self.comparisons <= 1:
+            return f"{CORRECTION} over the study's one comparison (nothing to correct)"
         return (f"{CORRECTION} over all {self.comparisons} pairwise comparisons of this study's settings "
                 "(the best is picked from the same runs, so every pair counts)")
 

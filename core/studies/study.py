@@ -190,8 +190,9 @@ def plan_study(project, spec: StudySpec, *, dataset=None, store_dir: str | None 
                                    1, store_dir, f"{p.name} {label} seed {seed0 + s}", spec.tune_lr == "finder"))
     samples = {_key(st): counts[st["data_size"]] for st in spec.settings() if st.get("data_size") in counts}
     same = {_key(st): merged[st["data_size"]] for st in spec.settings() if merged.get(st.get("data_size"))}
-    notes = [f"data_size {', '.join(_short(v) for v in [*gone, kept])} all keep {counts[kept]} training samples: "
-             f"the same data, run once as {_short(kept)}" for kept, gone in merged.items() if gone]
+    notes = [f"data_size {', '.join(_short(v) for v in [*gone, kept])} {'both' if len(gone) == 1 else 'all'} keep "
+             f"{counts[kept]} training samples: the same data, run once as {_short(kept)}"
+             for kept, gone in merged.items() if gone]
     return Plan(study, spec, tasks, dict(datasets), samples, same, spec.comparison(project), notes, grid)
 
 

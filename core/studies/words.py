@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from .results import LABELS, Row, StudyResult
-from .stats import CORRECTION, TEST
+from .stats import TEST
 
 
 def _v(v: Any) -> str:
@@ -67,8 +67,8 @@ def verdict_tooltip(row: Row, result: StudyResult) -> str:
     if row.p_value_vs_best is None:
         return "needs at least two finished seeds here and for the best"
     return (f"{TEST} of this setting's {LABELS[result.score]} against the best's: p = {row.p_value_vs_best:.3g} "
-            f"before correction, {row.p_value_adjusted:.3g} after {CORRECTION} over the study's "
-            f"{result.comparisons} pairwise comparisons. A difference counts when the adjusted p is below 0.05.")
+            f"before correction, {row.p_value_adjusted:.3g} after {result.correction}. A difference counts when the "
+            "adjusted p is below 0.05.")
 
 
 def dip_text(row: Row) -> str:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSplitter,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMenu, QProgressBar, QPushButton,
+                               QSizePolicy, QSplitter, QToolButton, QVBoxLayout, QWidget)
 
 from core.studies import ExecutorError, StudyBatch, run_study, sentence
 from core.studies.report import as_csv, as_markdown, title
@@ -74,17 +74,26 @@ class StudyView(QWidget):
         self.status = QLabel("ready")
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel)
-        self.export_buttons = {}
+        self.export_button = QToolButton()
+        self.export_button.setText("Export")
+        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.export_button)
+        self.export_actions = {}
+        for fmt, text in (("csv", "Table as CSV…"), ("md", "Table as Markdown…"), ("png", "Charts as PNG…"),
+                          ("svg", "Charts as SVG…")):
+            self.export_actions[fmt] = menu.addAction(text, lambda f=fmt: self._ask_export(f))
+        self.export_button.setMenu(menu)
+        # one export button with a menu, and a picker no wider than its share: the window fits 800 px
+        self.picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.picker.setMinimumContentsLength(36)   # "optimizer, each at its own learning rate"
+        self.status.setMinimumWidth(80)
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)   # long text never widens
         top = QHBoxLayout()
         top.addWidget(self.picker)
         top.addWidget(self.progress, 1)
         top.addWidget(self.status, 2)
         top.addWidget(self.cancel_button)
-        for fmt, text in (("csv", "CSV…"), ("md", "Markdown…"), ("png", "PNG…"), ("svg", "SVG…")):
-            b = QPushButton(f"Export {text}")
-            b.clicked.connect(lambda _c=False, f=fmt: self._ask_export(f))
-            self.export_buttons[fmt] = b
-            top.addWidget(b)
+        top.addWidget(self.export_button)
         self.table = StudyTable()
         self.heading = QLabel()
         self.heading.setWordWrap(True)

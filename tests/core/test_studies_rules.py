@@ -63,7 +63,7 @@ def test_data_sizes_that_keep_the_same_samples_are_one_row_with_the_count(wine):
     assert [r["setting"] for r in doc["rows"]] == [{"data_size": 0.1}, {"data_size": 1.0}]
     assert [r["training_samples"] for r in doc["rows"]] == [12, 125]          # 70% of 178 is trained on
     assert doc["rows"][0]["same_data_as"] == [0.096]
-    assert doc["notes"] == ["data_size 0.096, 0.1 all keep 12 training samples: the same data, run once as 0.1"]
+    assert doc["notes"] == ["data_size 0.096, 0.1 both keep 12 training samples: the same data, run once as 0.1"]
     store = open_store()
     assert len(store.list(study=doc["study"])) == 2                          # two trials, not three
     lines: list[str] = []
