@@ -79,7 +79,7 @@ def test_data_sizes_that_keep_the_same_samples_are_one_row_with_the_count(wine):
 
 
 def test_a_lucky_early_dip_is_flagged_and_not_ranked_best(wine):
-    code, doc = _sweep_json(wine, "--vary", "lr=0.01,0.1", "--seeds", "3", "--workers", "1")
+    code, doc = _sweep_json(wine, "--vary", "lr=0.01,0.1", "--seeds", "3", "--epochs", "20", "--workers", "2")
     assert code == 0
     steady, dip = doc["rows"]
     # the old score (lowest validation loss at any epoch) would have picked lr=0.1
@@ -94,8 +94,8 @@ def test_a_lucky_early_dip_is_flagged_and_not_ranked_best(wine):
 
 
 def test_the_fair_optimizer_study_gives_each_its_own_rate_and_says_so(wine):
-    code, doc = _sweep_json(wine, "--vary", "optimizer=Adam,SGD", "--tune-lr", "grid", "--seeds", "2", "--epochs", "15",
-                            "--workers", "1")
+    code, doc = _sweep_json(wine, "--vary", "optimizer=Adam,SGD", "--tune-lr", "grid", "--seeds", "2", "--epochs", "8",
+                            "--workers", "2")
     assert code == 0
     assert doc["comparison"].startswith("each setting at its own learning rate: the best of 0.001, 0.01, 0.1, 1")
     adam, sgd = doc["rows"]
