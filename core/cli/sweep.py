@@ -1,5 +1,8 @@
 """``losslab sweep PROJECT --vary KNOB=V1,V2 [--vary KNOB2=...]`` or ``--preset neural-net-loss``.
 
+The studies are built and run by the one study driver the window uses too (:func:`core.studies.build_batch`,
+:func:`core.studies.run_study`).
+
 Everything is checked before the first trial (exit 2 for a bad knob, value or project); progress goes
 to stderr, the table to stdout (with ``--format json`` the last line is one JSON object). Ctrl-C
 cancels cleanly: queued trials never start, running ones stop, the partial table is printed (exit 130).
@@ -29,14 +32,30 @@ def add_arguments(p) -> None:
                    help="local worker processes (default) or Ray (pip install 'losslab[ray]')")
     p.add_argument("--address", help="Ray cluster address (ray://HOST:10001 or auto); default: a local Ray")
     p.add_argument("--epochs", type=int, help="override training.epochs for every trial")
+    p.add_argument("--tune-lr", choices=("grid", "finder"), default="",
+                   help="each setting at its own learning rate, the fair way to compare optimizers (SGD needs a far "
+                        "higher rate than Adam): 'grid' tries every setting at lr 0.001, 0.01, 0.1 and 1 and keeps "
+                        "its best (4x the trials); 'finder' lets each trial pick its rate with a short LR-finder run "
+                        "(cheaper, but its valley rule is cautious with SGD). The preset runs its optimizer study "
+                        "both at one rate and with the grid")
     p.add_argument("--format", choices=("table", "csv", "md", "json"), default="table")
     p.add_argument("--no-store", action="store_true", help="do not record the trials in the run store")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
 
 
-def _plans(args, project, dataset):
-    from ..studies import KnobError, StudyError, StudySpec, plan_study, preset_studies
+def _vary(args) -> dict[str, list]:
     from ..studies.knobs import parse_vary
+    vary: dict[str, list] = {}
+    for text in args.vary:
+        k, values = parse_vary(text)
+        if k.name in vary:
+            raise UserError(f"--vary {k.name} is given twice")
+        vary[k.name] = values
+    return vary
+
+
+def _batch(args, project, dataset):
+    from ..studies import KnobError, StudyError, build_batch
     if args.preset and args.vary:
         raise UserError("give --vary or --preset, not both")
     if not args.preset and not args.vary:
@@ -47,85 +66,69 @@ def _plans(args, project, dataset):
     if args.workers is not None and args.workers < 1:
         raise UserError(f"--workers must be at least 1, received {args.workers}")
     try:
-        if args.preset:
-            studies = [(title, vary) for title, vary, _ in preset_studies(args.preset, project, dataset) if vary]
-            skipped = [(title, why) for title, vary, why in preset_studies(args.preset, project, dataset) if not vary]
-        else:
-            vary: dict[str, list] = {}
-            for text in args.vary:
-                k, values = parse_vary(text)
-                if k.name in vary:
-                    raise UserError(f"--vary {k.name} is given twice")
-                vary[k.name] = values
-            studies, skipped = [("", vary)], []
-        plans = [(title, plan_study(project, StudySpec.from_vary(vary, args.seeds, args.epochs), dataset=dataset))
-                 for title, vary in studies]
+        return build_batch(project, dataset, vary=None if args.preset else _vary(args), preset=args.preset,
+                           seeds=args.seeds, epochs=args.epochs, tune_lr=args.tune_lr)
     except (KnobError, StudyError) as e:
         raise UserError(str(e)) from None
-    return plans, skipped
+
+
+def _printed_state(log, n_trials: int, n_studies: int):
+    """The study's task state for a terminal: what the study reports is printed at once (stderr), on
+    the thread that runs it, so there is no queue to drain."""
+    from ..tasks import TaskState
+
+    class Printed(TaskState):
+        def report(self, kind: str, payload=None) -> None:
+            _log_report(log, kind, payload, n_trials, n_studies)
+    return Printed()
+
+
+def _log_report(log, kind: str, payload, n_trials: int, n_studies: int) -> None:
+    if kind == "progress":
+        log(payload.line())
+    elif kind == "started":
+        log(f"{n_trials} trials ({n_studies} stud{'y' if n_studies == 1 else 'ies'}) on {payload}")
+    elif kind == "warning":
+        log(f"losslab sweep: {payload}")
 
 
 def run(args, out: Out) -> int:
     from ..graph import check_graph
-    from ..studies import ExecutorError, StudyRunner, make_executor, summarize
-    from ..studies.study import Plan
+    from ..studies import ExecutorError, run_study
 
     project, dataset = load_project(args.project)
     check = check_graph(project, dataset.input_shape, dataset.targets)
     if not check.ok:
         first = next(p for p in check.problems if p.severity == "error")
         raise UserError(f"{args.project}: the model does not check: {first.message} (`losslab check` shows all)")
-    plans, skipped = _plans(args, project, dataset)
-    store, store_dir = _store(args)
-    tasks = []
-    for _, plan in plans:
-        for t in plan.tasks:
-            t.index, t.store_dir = len(tasks), store_dir
-            tasks.append(t)
-    merged = Plan(plans[0][1].study, plans[0][1].spec, tasks, {k: v for _, p in plans for k, v in p.datasets.items()})
-    try:
-        executor = make_executor(args.backend, workers=args.workers, address=args.address, n_trials=len(tasks))
-    except ExecutorError as e:
-        raise UserError(str(e)) from None
-    runner = StudyRunner(merged, executor, store)
+    batch = _batch(args, project, dataset)
     log = (lambda s: None) if args.quiet else (lambda s: print(s, file=sys.stderr, flush=True))
-    log(f"{len(tasks)} trials ({len(plans)} stud{'y' if len(plans) == 1 else 'ies'}) on {executor.name}: "
-        f"{executor.workers} worker(s) x {executor.threads} torch thread(s)")
-    for title, why in skipped:
+    state = _printed_state(log, len(batch.tasks), len(batch.plans))
+    for title, why in batch.skipped:
         log(f"skipped {title}: {why}")
     previous = signal.getsignal(signal.SIGINT)
 
     def on_sigint(signum, frame):
         log("cancelling: queued trials will not start, running ones stop...")
-        runner.cancel()
+        state.cancel()
 
     signal.signal(signal.SIGINT, on_sigint)
     try:
-        outcomes = runner.run(lambda p: log(p.line()))
+        outcomes = run_study(batch.merged(), backend=args.backend, workers=args.workers, address=args.address,
+                             record=not args.no_store, state=state)
+    except ExecutorError as e:
+        raise UserError(str(e)) from None
     finally:
         signal.signal(signal.SIGINT, previous)
-        if store is not None:
-            store.close()
-    results = []
-    for title, plan in plans:
-        ids = {t.index for t in plan.tasks}
-        results.append((title, summarize(plan.study, [k.name for k in plan.spec.knobs], plan.spec.settings(),
-                                         [o for o in outcomes if o["index"] in ids])))
-    _print(args.format, results, out, bool(args.preset))
-    if runner.cancelled:
+    _print(args.format, batch.results(outcomes), out, bool(args.preset))
+    if state.is_cancelled():
         return 130
     return 0 if any(o["status"] not in ("failed", "cancelled") for o in outcomes) else 1
 
 
-def _store(args):
-    from .runs_hook import store_or_none
-    store = store_or_none(args, "the trials")
-    return store, (None if store is None else str(store.dir))
-
-
 def _print(fmt: str, results, out: Out, preset: bool) -> None:
+    from ..studies import sentence
     from ..studies.report import FORMATS
-    from ..studies.results import sentence
     if fmt == "json":
         if preset:
             out(json.dumps({"preset": "neural-net-loss",

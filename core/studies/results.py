@@ -1,10 +1,13 @@
-"""The result table of a study: per setting, mean ± sd over seeds, and whether it beats seed noise.
+"""The result table of a study: per setting, mean ± sd over seeds, the difference from the best with its
+95% confidence interval, and whether it is distinguishable from the best after correcting for the
+number of comparisons.
 
-The score that ranks settings is the best validation loss (the final training loss when the project
-has no validation split): lower is better. Each setting is compared with the best one by Welch's
-t-test (``scipy.stats.ttest_ind(equal_var=False)``: unequal variances, the safe default for a few
-seeds); ``p_value_vs_best`` is its two-sided p-value, ``None`` for the best itself or with fewer than
-two finished seeds on either side. A difference is called real at p < 0.05.
+The score that ranks settings is the validation loss *at the end* of each run (the mean of its last
+five epochs, :mod:`core.studies.scores`), the training loss when the project has no validation split:
+lower is better. Each setting is compared with the best by Welch's t-test; ``p_value_vs_best`` is its
+raw two-sided p-value, ``p_value_adjusted`` the same after Holm-Bonferroni over every pair of settings
+in the study (:mod:`core.studies.stats`), ``None`` for the best itself or with fewer than two finished
+seeds on either side. A difference is called real when the adjusted p-value is below 0.05.
 """
 from __future__ import annotations
 
@@ -15,11 +18,21 @@ from typing import Any
 
 import numpy as np
 
-ALPHA = 0.05
-FIELDS = ("final_train_loss", "best_val_loss", "best_epoch", "gap", "metric", "seconds")
-LABELS = {"final_train_loss": "final train loss", "best_val_loss": "best val loss", "best_epoch": "best epoch",
-          "gap": "gap at end", "metric": "metric", "seconds": "time (s)"}
-TEST_NAME = "Welch's t-test (two-sided) on the score, vs the best setting"
+from .scores import SCORE_WORDS, score_description
+from .stats import ALPHA, CORRECTION, TEST, pairwise_holm, welch
+
+FIELDS = ("end_val_loss", "end_train_loss", "final_train_loss", "best_val_loss", "best_epoch", "gap", "metric",
+          "seconds")
+LABELS = {**SCORE_WORDS, "final_train_loss": "final training loss", "best_val_loss": "lowest validation loss",
+          "best_epoch": "epoch of the lowest", "gap": "gap at the end (validation - training)",
+          "metric": "metric", "seconds": "time (s)"}
+METRIC_WORDS = {"val_accuracy": "validation accuracy", "val_r2": "validation R²", "val_mae": "validation mean abs. error"}
+TEST_NAME = f"{TEST} on the score, against the best setting"
+
+
+def metric_words(name: str | None) -> str:
+    """``val_accuracy`` -> "validation accuracy" (the end of each run, like the score)."""
+    return METRIC_WORDS.get(name or "", (name or "metric").replace("_", " "))
 
 
 @dataclass
@@ -34,22 +47,40 @@ class Row:
     cancelled: int = 0
     overfit: int = 0
     diverged: int = 0
+    early_dip: int = 0                       # seeds whose lowest validation loss was an early dip
     metric_name: str | None = None
     p_value_vs_best: float | None = None
+    p_value_adjusted: float | None = None
+    difference_vs_best: float | None = None
+    ci95: tuple[float, float] | None = None
     is_best: bool = False
+    train_samples: int | None = None         # data_size: training samples the setting keeps
+    same_data_as: list[Any] = field(default_factory=list)   # data_size values merged into this row
+    lrs: list[float] = field(default_factory=list)          # learning rate of each seed (tuned studies)
     curves: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)   # loss -> (mean, sd) per epoch
     messages: list[str] = field(default_factory=list)
 
     @property
     def differs(self) -> bool | None:
-        return None if self.p_value_vs_best is None else self.p_value_vs_best < ALPHA
+        """Distinguishable from the best after the correction (``None``: not tested)."""
+        return None if self.p_value_adjusted is None else self.p_value_adjusted < ALPHA
+
+    @property
+    def dip_flagged(self) -> bool:
+        """At least half of the finished seeds had an early dip."""
+        return self.n > 0 and 2 * self.early_dip >= self.n
 
     def to_json(self) -> dict[str, Any]:
-        return {"setting": self.setting, "n": self.n, "mean": self.mean, "sd": self.sd,
-                "p_value_vs_best": self.p_value_vs_best, "runs": self.runs, "failed": self.failed,
-                "cancelled": self.cancelled, "overfit": self.overfit, "diverged": self.diverged,
-                "metric_name": self.metric_name, "best": self.is_best, "differs_from_best": self.differs,
-                "errors": self.messages}
+        from .words import verdict
+        return {"setting": self.setting, "training_samples": self.train_samples, "same_data_as": self.same_data_as,
+                "n": self.n, "mean": self.mean, "sd": self.sd, "difference_vs_best": self.difference_vs_best,
+                "ci95": list(self.ci95) if self.ci95 else None, "p_value_vs_best": self.p_value_vs_best,
+                "p_value_adjusted": self.p_value_adjusted, "verdict": verdict(self),
+                "early_dip": {"runs": self.early_dip, "of": self.n, "flagged": self.dip_flagged},
+                "lr": self.lrs or None, "runs": self.runs, "failed": self.failed, "cancelled": self.cancelled,
+                "overfit": self.overfit, "diverged": self.diverged, "metric_name": self.metric_name,
+                "metric_label": metric_words(self.metric_name), "best": self.is_best,
+                "differs_from_best": self.differs, "errors": self.messages}
 
 
 @dataclass
@@ -57,12 +88,26 @@ class StudyResult:
     study: str
     knobs: list[str]
     rows: list[Row]
-    score: str                               # best_val_loss | final_train_loss
+    score: str                               # end_val_loss | end_train_loss
     best: Row | None
+    comparisons: int = 0                     # tests in Holm's family: every testable pair of settings
+    comparison: str = ""                     # what is compared: "every optimizer at lr 0.005" ...
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def correction(self) -> str:
+        if self.comparisons <= 1:
+            return f"{CORRECTION} over the study's one comparison (nothing to correct)"
+        return (f"{CORRECTION} over all {self.comparisons} pairwise comparisons of this study's settings "
+                "(the best is picked from the same runs, so every pair counts)")
 
     def to_json(self) -> dict[str, Any]:
-        return {"study": self.study, "knobs": self.knobs, "score": self.score, "test": TEST_NAME, "alpha": ALPHA,
-                "rows": [r.to_json() for r in self.rows],
+        from .words import sentence
+        return {"study": self.study, "knobs": self.knobs, "score": self.score, "score_label": LABELS[self.score],
+                "score_description": score_description(self.score), "comparison": self.comparison,
+                "test": TEST_NAME, "correction": {"method": CORRECTION, "comparisons": self.comparisons,
+                                                  "description": self.correction},
+                "alpha": ALPHA, "notes": self.notes, "rows": [r.to_json() for r in self.rows],
                 "best": {"setting": self.best.setting, "mean": self.best.mean, "sd": self.best.sd} if self.best else None,
                 "sentence": sentence(self)}
 
@@ -76,13 +121,8 @@ def _stats(values: list[float | None]) -> tuple[float | None, float | None]:
 
 def welch_p(a: list[float], b: list[float]) -> float | None:
     """Two-sided p-value of Welch's t-test; ``None`` with fewer than two values on a side."""
-    if len(a) < 2 or len(b) < 2:
-        return None
-    if np.std(a) == 0 and np.std(b) == 0:  # no seed noise at all: equal or plainly different
-        return 1.0 if np.mean(a) == np.mean(b) else 0.0
-    from scipy.stats import ttest_ind
-    p = float(ttest_ind(a, b, equal_var=False).pvalue)
-    return p if math.isfinite(p) else None
+    c = welch(a, b)
+    return None if c is None else c.p_value
 
 
 def _band(curves: list[list[float | None]]) -> tuple[np.ndarray, np.ndarray]:
@@ -102,82 +142,56 @@ def _band(curves: list[list[float | None]]) -> tuple[np.ndarray, np.ndarray]:
     return mean, np.nan_to_num(sd)
 
 
-def summarize(study: str, knobs: list[str], settings: list[dict[str, Any]], outcomes: list[dict[str, Any]]) -> StudyResult:
-    """The table for ``settings`` (in their order) from the trial outcomes seen so far."""
-    by_key: dict[str, list[dict]] = {json.dumps(s, sort_keys=True): [] for s in settings}
+def _key(setting: dict[str, Any]) -> str:
+    return json.dumps(setting, sort_keys=True)
+
+
+def _row(s: dict[str, Any], got: list[dict], score: str) -> Row:
+    ok = [o for o in got if o["status"] not in ("failed", "cancelled")]
+    mean, sd = {}, {}
+    for f in FIELDS:
+        mean[f], sd[f] = _stats([o.get(f) for o in ok])
+    scores = [o[score] for o in ok if o.get(score) is not None and math.isfinite(o[score])]
+    metric = next((o.get("metric_name") for o in ok if o.get("metric_name")), None)
+    curves = {k: _band([o.get(f"{k}_curve") or [] for o in ok]) for k in ("train", "val")} if ok else {}
+    return Row(s, len(ok), [o.get("run_id") for o in got], mean, sd, scores,
+               failed=sum(o["status"] == "failed" for o in got), cancelled=sum(o["status"] == "cancelled" for o in got),
+               overfit=sum(bool(o.get("overfit")) for o in ok), diverged=sum(bool(o.get("diverged")) for o in ok),
+               early_dip=sum(bool(o.get("early_dip")) for o in ok), metric_name=metric, curves=curves,
+               train_samples=next((o["train_samples"] for o in ok if o.get("train_samples")), None),
+               lrs=[o["lr"] for o in ok if o.get("lr_source") and o.get("lr") is not None],
+               messages=sorted({o["message"] for o in got if o["status"] == "failed" and o.get("message")}))
+
+
+def summarize(study: str, knobs: list[str], settings: list[dict[str, Any]], outcomes: list[dict[str, Any]], *,
+              samples: dict[str, int] | None = None, same_data: dict[str, list[Any]] | None = None,
+              comparison: str = "", notes: list[str] | None = None) -> StudyResult:
+    """The table for ``settings`` (in their order) from the trial outcomes seen so far.
+
+    ``samples`` and ``same_data`` (by setting, as JSON) come from the plan: the training samples each
+    data size keeps, and the sizes merged into it because they keep as many."""
+    by_key: dict[str, list[dict]] = {_key(s): [] for s in settings}
     for o in outcomes:
-        by_key.setdefault(json.dumps(o["setting"], sort_keys=True), []).append(o)
-    has_val = any(o.get("best_val_loss") is not None for o in outcomes)
-    score = "best_val_loss" if has_val or not outcomes else "final_train_loss"
+        by_key.setdefault(_key(o["setting"]), []).append(o)
+    has_val = any(o.get("end_val_loss") is not None or o.get("best_val_loss") is not None for o in outcomes)
+    score = "end_val_loss" if has_val or not outcomes else "end_train_loss"
     rows = []
     for s in settings:
-        got = sorted(by_key[json.dumps(s, sort_keys=True)], key=lambda o: o["seed"])
-        ok = [o for o in got if o["status"] not in ("failed", "cancelled")]
-        mean, sd = {}, {}
-        for f in FIELDS:
-            mean[f], sd[f] = _stats([o.get(f) for o in ok])
-        scores = [o[score] for o in ok if o.get(score) is not None and math.isfinite(o[score])]
-        metric = next((o.get("metric_name") for o in ok if o.get("metric_name")), None)
-        curves = {k: _band([o.get(f"{k}_curve") or [] for o in ok]) for k in ("train", "val")} if ok else {}
-        rows.append(Row(s, len(ok), [o.get("run_id") for o in got], mean, sd, scores,
-                        failed=sum(o["status"] == "failed" for o in got),
-                        cancelled=sum(o["status"] == "cancelled" for o in got),
-                        overfit=sum(bool(o.get("overfit")) for o in ok), diverged=sum(bool(o.get("diverged")) for o in ok),
-                        metric_name=metric, curves=curves,
-                        messages=sorted({o["message"] for o in got if o["status"] == "failed" and o.get("message")})))
+        row = _row(s, sorted(by_key[_key(s)], key=lambda o: o["seed"]), score)
+        row.train_samples = (samples or {}).get(_key(s), row.train_samples)
+        row.same_data_as = list((same_data or {}).get(_key(s), []))
+        rows.append(row)
     ranked = [r for r in rows if r.scores]
     best = min(ranked, key=lambda r: float(np.mean(r.scores))) if ranked else None
+    adjusted, m = pairwise_holm([r.scores for r in ranked])
     if best is not None:
         best.is_best = True
-        for r in rows:
-            if r is not best and r.scores:
-                r.p_value_vs_best = welch_p(r.scores, best.scores)
-    return StudyResult(study, knobs, rows, score, best)
-
-
-def _v(v: Any) -> str:
-    return f"{v:g}" if isinstance(v, float) else str(v)
-
-
-def setting_label(setting: dict[str, Any]) -> str:
-    """``ReLU`` for a named choice, ``lr=0.01`` for a number, both parts for two knobs."""
-    if len(setting) == 1 and isinstance(next(iter(setting.values())), str):
-        return next(iter(setting.values()))
-    return ", ".join(f"{k}={_v(v)}" for k, v in setting.items())
-
-
-def _p(p: float) -> str:
-    return "p < 0.001" if p < 0.001 else "p < 0.01" if p < 0.01 else f"p = {p:.2f}"
-
-
-def _ms(m: float, s: float | None, n: int) -> str:
-    """``0.21 ± 0.02``; a single seed has no spread to show: ``0.21 (n=1)``."""
-    return f"{m:.3g} ± {s:.2g}" if n > 1 and s is not None else f"{m:.3g} (n={n})"
-
-
-def sentence(result: StudyResult) -> str:
-    """One sentence of what the study found, e.g. "ReLU reached 0.21 ± 0.02; Sigmoid 0.35 ± 0.04,
-    worse beyond noise (p < 0.01)"."""
-    best = result.best
-    if best is None:
-        return "no trial finished, so there is nothing to compare"
-    what = LABELS[result.score]
-    m, s = best.mean[result.score], best.sd[result.score]
-    parts = [f"{setting_label(best.setting)} reached the lowest {what}, {_ms(m, s, best.n)}"]
-    for r in result.rows:
-        if r is best:
-            continue
-        if not r.scores:
-            why = ", ".join(x for x in (f"{r.failed} failed" if r.failed else "",
-                                         f"{r.cancelled} cancelled" if r.cancelled else "") if x)
-            parts.append(f"{setting_label(r.setting)} did not finish" + (f" ({why})" if why else ""))
-            continue
-        rm, rs = r.mean[result.score], r.sd[result.score]
-        if r.p_value_vs_best is None:
-            verdict = "too few seeds to tell"
-        elif r.differs:
-            verdict = f"worse beyond noise ({_p(r.p_value_vs_best)})"
-        else:
-            verdict = f"within seed noise ({_p(r.p_value_vs_best)})"
-        parts.append(f"{setting_label(r.setting)} {_ms(rm, rs, r.n)}, {verdict}")
-    return "; ".join(parts) + "."
+        b = ranked.index(best)
+        for i, r in enumerate(ranked):
+            c = welch(r.scores, best.scores) if r is not best else None
+            if c is not None:
+                r.p_value_vs_best, r.difference_vs_best, r.ci95 = c.p_value, c.difference, c.ci95
+                r.p_value_adjusted = adjusted[(min(i, b), max(i, b))]
+            elif r is not best and best.scores:
+                r.difference_vs_best = float(np.mean(r.scores) - np.mean(best.scores))
+    return StudyResult(study, knobs, rows, score, best, m, comparison, list(notes or []))

@@ -22,15 +22,19 @@ from .study import Plan, Progress, StudyRunner
 
 
 def run_study(plan: Plan, *, backend: str = "local", workers: int | None = None, address: str | None = None,
-              store_dir: str | None = None, state: TaskState) -> list[dict[str, Any]]:
-    """Run every trial of ``plan``; returns the outcomes sorted by trial index."""
+              store_dir: str | None = None, record: bool = True, state: TaskState) -> list[dict[str, Any]]:
+    """Run every trial of ``plan`` (a :meth:`StudyBatch.merged` plan runs a whole batch); returns the
+    outcomes sorted by trial index. ``record=False``: the trials are not written to the run store."""
     from core.runs import StoreError, open_store
     store = None
     try:
+        for t in plan.tasks:
+            t.store_dir = None
         try:
-            store = open_store(store_dir)
-            for t in plan.tasks:
-                t.store_dir = str(store.dir)
+            if record:
+                store = open_store(store_dir)
+                for t in plan.tasks:
+                    t.store_dir = str(store.dir)
         except StoreError as e:
             state.report("warning", f"not recording the trials: {e}")
         executor = make_executor(backend, workers=workers, address=address, n_trials=len(plan.tasks))

@@ -7,6 +7,7 @@ store). It sets torch's thread count itself, since Ray sets ``OMP_NUM_THREADS=1`
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
 import time
@@ -34,6 +35,7 @@ class TrialTask:
     threads: int
     store_dir: str | None
     name: str
+    tune_lr: bool = False            # find this trial's learning rate with a short LR-finder run first
 
 
 def init_worker(datasets: dict[str, Any], cancel: Any, threads: int) -> None:
@@ -44,6 +46,26 @@ def init_worker(datasets: dict[str, Any], cancel: Any, threads: int) -> None:
     _DATASETS.update(datasets)
     _CANCEL = cancel
     torch.set_num_threads(max(1, threads))
+
+
+def _class_counts(y: np.ndarray, fraction: float) -> list[tuple[Any, np.ndarray, int]]:
+    """Per class: its value, its rows and how many of them a ``fraction`` keeps (at least one)."""
+    out = []
+    for c in np.unique(y):
+        idx = np.flatnonzero(y == c)
+        out.append((c, idx, max(1, int(round(fraction * len(idx))))))
+    return out
+
+
+def training_samples(dataset, fraction: float | None) -> int:
+    """How many training samples ``data_size=fraction`` keeps: exactly what :func:`subset_training`
+    keeps, whatever the seed (two fractions that keep as many are the same data)."""
+    if fraction is None or fraction >= 1.0:
+        return int(dataset.n_train)
+    first = dataset.default_target
+    if dataset.targets[first].is_classification:
+        return sum(k for _, _, k in _class_counts(dataset.y_train[first].cpu().numpy(), fraction))
+    return max(2, int(round(fraction * dataset.n_train)))
 
 
 def subset_training(dataset, fraction: float, seed: int):
@@ -57,10 +79,7 @@ def subset_training(dataset, fraction: float, seed: int):
     first = dataset.default_target
     y = dataset.y_train[first].cpu().numpy()
     if dataset.targets[first].is_classification:
-        keep = []
-        for c in np.unique(y):
-            idx = np.flatnonzero(y == c)
-            keep.append(rng.choice(idx, size=max(1, int(round(fraction * len(idx)))), replace=False))
+        keep = [rng.choice(idx, size=k, replace=False) for _, idx, k in _class_counts(y, fraction)]
         idx = np.sort(np.concatenate(keep))
     else:
         idx = np.sort(rng.choice(n, size=max(2, int(round(fraction * n))), replace=False))
@@ -70,6 +89,19 @@ def subset_training(dataset, fraction: float, seed: int):
     return dataclasses.replace(
         dataset, x_train=dataset.x_train[t], y_train={k: v[t] for k, v in dataset.y_train.items()},
         raw_train=None if dataset.raw_train is None else dataset.raw_train[idx])
+
+
+def tuned_lr(doc: dict[str, Any], base_dir: str | None, data, seed: int) -> tuple[float | None, str]:
+    """The learning rate a short LR-finder run suggests for this trial's model, optimizer and data
+    (:func:`core.lr_finder.find_lr`, 100 steps, the valley rule), and how it was found; ``None`` with
+    the reason when the finder has no suggestion (the trial then keeps the project's rate)."""
+    from ..lr_finder import find_lr
+    from ..project import Project
+    result = find_lr(Project.from_dict(doc, base_dir), dataset=data, seed=seed)
+    if result.suggestion is None:
+        return None, f"the LR finder gave no suggestion ({result.message or 'the loss never fell'}): kept the project's rate"
+    rule = "valley rule" if result.valley is not None else "steepest descent"
+    return float(result.suggestion), f"LR finder ({rule})"
 
 
 class _CancelWatch:
@@ -104,14 +136,23 @@ def run_trial(task: TrialTask, datasets: dict[str, Any] | None = None, cancel: A
     store = None
     recorder = None
     try:
-        project = Project.from_dict(task.project, task.base_dir)
+        data = (datasets or _DATASETS)[task.data_key]
+        if task.data_size is not None:
+            data = subset_training(data, task.data_size, task.seed)
+        outcome["train_samples"] = int(data.n_train)
+        doc = task.project
+        if task.tune_lr:
+            lr, how = tuned_lr(doc, task.base_dir, data, task.seed)
+            if lr is not None:
+                doc = copy.deepcopy(doc)
+                doc["training"]["optimizer"].setdefault("params", {})["lr"] = lr
+            outcome.update(lr_source=how)
+        project = Project.from_dict(doc, task.base_dir)
+        outcome["lr"] = _f(project.training.optimizer.params.get("lr"))
         store = open_store(task.store_dir) if task.store_dir else None
         recorder = RunRecorder(store, project, seed=task.seed, name=task.name, study=task.study,
                                setting=task.setting)
         outcome["run_id"] = recorder.run_id
-        data = (datasets or _DATASETS)[task.data_key]
-        if task.data_size is not None:
-            data = subset_training(data, task.data_size, task.seed)
         control = TrainingControl()
         watch = _CancelWatch(control, flag)
 
@@ -146,25 +187,28 @@ def _f(v) -> float | None:
 
 
 def _summary(result) -> dict[str, Any]:
+    from .scores import LAST_K, end_value, score_run
     h = result.history
     last = h[-1] if h else None
-    vals = [r.val_loss for r in h if r.val_loss is not None and math.isfinite(r.val_loss)]
-    best_i = int(np.argmin(vals)) if vals else None
     metric_name = None
     if last is not None:
         metric_name = next((k for k in ("val_accuracy", "val_r2", "val_mae") if k in last.metrics), None)
     kinds = {f.kind for f in result.findings}
-    final_train = _f(last.train_loss) if last else None
-    final_val = _f(last.val_loss) if last and last.val_loss is not None else None
+    train_curve = [_f(r.train_loss) for r in h]
+    val_curve = [_f(r.val_loss) if r.val_loss is not None else None for r in h]
+    has_val = any(v is not None for v in val_curve)
+    val = score_run(val_curve) if has_val else None
+    final_train = train_curve[-1] if train_curve else None
+    final_val = val_curve[-1] if has_val and val_curve else None
     return {
         "status": result.status, "message": result.message, "epochs": result.epochs_run,
         "final_train_loss": final_train, "final_val_loss": final_val,
-        "best_val_loss": _f(vals[best_i]) if vals else None,
-        "best_epoch": [r.epoch for r in h if r.val_loss is not None and math.isfinite(r.val_loss)][best_i]
-        if vals else None,
+        "end_train_loss": end_value(train_curve), "end_val_loss": val.end if val else None,
+        "best_val_loss": val.lowest if val else None, "best_epoch": val.lowest_epoch if val else None,
+        "early_dip": bool(val and val.early_dip),
         "gap": final_val - final_train if final_val is not None and final_train is not None else None,
-        "metric_name": metric_name, "metric": _f(last.metrics.get(metric_name)) if metric_name else None,
+        "metric_name": metric_name,
+        "metric": end_value([_f(r.metrics.get(metric_name)) for r in h], LAST_K) if metric_name else None,
         "overfit": "overfitting" in kinds, "diverged": result.status == "diverged" or "divergence" in kinds,
-        "train_curve": [_f(r.train_loss) for r in h], "val_curve": [_f(r.val_loss) if r.val_loss is not None
-                                                                    else None for r in h],
+        "train_curve": train_curve, "val_curve": val_curve,
     }

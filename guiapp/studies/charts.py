@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pyqtgraph as pg
 
-from core.studies.results import LABELS, setting_label
+from core.studies.results import LABELS
+from core.studies.words import row_label
 
 from ..runs.overlay import PALETTE
 
@@ -41,7 +42,7 @@ class BandsPlot(pg.PlotWidget):
             self.removeItem(it)
         self.items.clear()
         self.legend.clear()
-        key = "val" if result.score == "best_val_loss" else "train"
+        key = "val" if result.score == "end_val_loss" else "train"
         for i, row in enumerate(result.rows):
             mean, sd = row.curves.get(key, (np.zeros(0), np.zeros(0)))
             if not mean.size:
@@ -50,7 +51,7 @@ class BandsPlot(pg.PlotWidget):
             lo = pg.PlotDataItem(x, mean - sd, pen=pg.mkPen(None))
             hi = pg.PlotDataItem(x, mean + sd, pen=pg.mkPen(None))
             band = pg.FillBetweenItem(lo, hi, brush=pg.mkBrush(_color(i, 60)))
-            line = pg.PlotDataItem(x, mean, pen=pg.mkPen(_color(i), width=2), name=setting_label(row.setting))
+            line = pg.PlotDataItem(x, mean, pen=pg.mkPen(_color(i), width=2), name=row_label(row))
             for it in (lo, hi, band, line):
                 self.addItem(it)
                 self.items.append(it)
@@ -73,7 +74,7 @@ class SummaryPlot(pg.PlotWidget):
         rows = result.rows
         mean = np.array([r.mean[result.score] if r.mean.get(result.score) is not None else np.nan for r in rows])
         sd = np.array([r.sd[result.score] if r.sd.get(result.score) is not None else 0.0 for r in rows])
-        self.setTitle(f"{label} by setting (mean ± sd; lower is better)")
+        self.setTitle(f"{label}: mean ± sd over seeds (lower is better)")
         ax = self.getAxis("bottom")
         if len(knobs) == 2:
             self.kind = "heatmap"
@@ -117,6 +118,13 @@ class SummaryPlot(pg.PlotWidget):
             for it in (line, err):
                 self.addItem(it)
                 self.items.append(it)
+            if ok.any():    # the error bars are drawn in the axis' own (log) units: range to them, not to the line
+                lo, hi = float(np.min(xs)), float(np.max(xs))
+                pad = 0.08 * (hi - lo or 1.0)
+                self.setXRange(lo - pad, hi + pad, padding=0)
+                ys = np.concatenate([mean[ok] - sd[ok], mean[ok] + sd[ok]])
+                self.setYRange(float(ys.min()), float(ys.max()), padding=0.08)
+                return
         else:
             self.kind = "bars"
             self.setLogMode(x=False, y=False)

@@ -22,7 +22,18 @@ class StudyDialog(QDialog):
         self.setWindowTitle("New Study")
         self.project = project
         self.plans: list = []
-        self.preset = QCheckBox("Neural Net Loss preset: the eight studies of the article, on this project")
+        self.batch = None
+        self.preset = QCheckBox("Neural Net Loss preset: the article's studies, on this project")
+        self.preset.setToolTip("data size, activation, learning rate, regularization, dropout, optimizer (at one "
+                               "learning rate, and each at its own), depth, batch size")
+        self.tune_lr = QComboBox()
+        for text, value in (("the project's, for every setting", ""),
+                            ("each setting's best of 0.001, 0.01, 0.1, 1 (4x the trials)", "grid"),
+                            ("each trial's own, from a short LR-finder run", "finder")):
+            self.tune_lr.addItem(text, value)
+        self.tune_lr.setToolTip("Comparing optimizers at one learning rate is unfair to SGD, which needs a far higher "
+                                "rate than Adam. The grid tries each setting at four rates and keeps its best; the "
+                                "LR finder is cheaper but cautious with SGD. The table shows the rates used.")
         self.knob1, self.knob2 = QComboBox(), QComboBox()
         for box, extra in ((self.knob1, []), (self.knob2, [NONE])):
             box.setEditable(True)           # any JSON path can be typed
@@ -55,6 +66,7 @@ class StudyDialog(QDialog):
         form.addRow("Values", self.values1)
         form.addRow("Second knob", self.knob2)
         form.addRow("Values", self.values2)
+        form.addRow("Learning rate", self.tune_lr)
         form.addRow("Seeds per setting", self.seeds)
         form.addRow("Epochs", self.epochs)
         form.addRow("Parallel trials", self.workers)
@@ -70,7 +82,7 @@ class StudyDialog(QDialog):
         lay.addWidget(buttons)
 
     def _on_preset_toggled(self, on: bool) -> None:
-        for w in (self.knob1, self.values1, self.knob2, self.values2):
+        for w in (self.knob1, self.values1, self.knob2, self.values2, self.tune_lr):
             w.setEnabled(not on)
 
     def vary(self) -> dict[str, list[str]]:
@@ -84,20 +96,21 @@ class StudyDialog(QDialog):
 
     def build_plans(self) -> list:
         """``[(title, Plan)]``; raises ``ValueError`` (StudyError, KnobError, DataError) with the reason."""
+        return self.build_batch().plans
+
+    def build_batch(self):
+        """The studies to run (the one study driver the command line uses too)."""
         from core.data import DataError, load_dataset
-        from core.studies import StudyError, StudySpec, plan_study, preset_studies
+        from core.studies import StudyError, build_batch
         try:
             dataset = load_dataset(self.project.data, self.project.base_dir)
         except DataError as e:
             raise ValueError(f"the data cannot be loaded: {e}") from None
-        epochs = self.epochs.value() or None
-        if self.preset.isChecked():
-            studies = [(t, v) for t, v, _ in preset_studies("neural-net-loss", self.project, dataset) if v]
-        else:
-            studies = [("", self.vary())]
+        preset = self.preset.isChecked()
         try:
-            return [(t, plan_study(self.project, StudySpec.from_vary(v, self.seeds.value(), epochs), dataset=dataset))
-                    for t, v in studies]
+            return build_batch(self.project, dataset, vary=None if preset else self.vary(),
+                               preset="neural-net-loss" if preset else None, seeds=self.seeds.value(),
+                               epochs=self.epochs.value() or None, tune_lr="" if preset else self.tune_lr.currentData())
         except StudyError as e:
             raise ValueError(str(e)) from None
 
@@ -107,7 +120,8 @@ class StudyDialog(QDialog):
 
     def accept(self) -> None:
         try:
-            self.plans = self.build_plans()
+            self.batch = self.build_batch()
+            self.plans = self.batch.plans
         except ValueError as e:
             self.error.setText(str(e))
             return

@@ -9,19 +9,37 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSplitter,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtCore import QPoint, QSize, Qt, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMenu, QProgressBar, QPushButton,
+                               QSizePolicy, QSplitter, QToolButton, QVBoxLayout, QWidget)
 
-from core.studies import ExecutorError, run_study, sentence, summarize
-from core.studies.report import as_csv, as_markdown, table_rows
+from core.studies import ExecutorError, StudyBatch, run_study, sentence
+from core.studies.report import as_csv, as_markdown, title
 from core.tasks import TaskOutcome
 
 from ..tasks import TaskRunner
 from .charts import BandsPlot, SummaryPlot
+from .table import StudyTable
 
 DRAIN_MS = 100
+DEFAULT_SIZE = QSize(1200, 800)
+
+
+def fit_to_screen(widget: QWidget, size: QSize = DEFAULT_SIZE) -> QSize:
+    """Resize ``widget`` to ``size``, or to what the screen has free when that is smaller (the task bar
+    and the window frame included), and keep it on the screen; returns the size given."""
+    screen = widget.screen() or QGuiApplication.primaryScreen()
+    if screen is None:
+        widget.resize(size)
+        return size
+    free = screen.availableGeometry()
+    frame = 40                       # a window manager's title bar and borders, outside the widget's size
+    w, h = min(size.width(), free.width() - 16), min(size.height(), free.height() - frame)
+    widget.resize(max(400, w), max(300, h))
+    widget.move(free.x() + max(0, (free.width() - widget.width()) // 2),
+                free.y() + max(0, (free.height() - widget.height() - frame) // 2))
+    return widget.size()
 
 
 class StudyView(QWidget):
@@ -30,12 +48,14 @@ class StudyView(QWidget):
     studyFinished = Signal(str)
     trialFinished = Signal(object)
 
-    def __init__(self, plans: list[tuple[str, object]], *, backend: str = "local", workers: int | None = None,
-                 address: str | None = None, store_dir: str | None = None, parent=None) -> None:
+    def __init__(self, plans: list[tuple[str, object]] | StudyBatch, *, backend: str = "local",
+                 workers: int | None = None, address: str | None = None, store_dir: str | None = None,
+                 parent=None) -> None:
         super().__init__(parent)
         self.setWindowFlag(Qt.WindowType.Window)
         self.setWindowTitle("Study — LossLab")
-        self.plans = plans
+        self.batch = plans if isinstance(plans, StudyBatch) else StudyBatch(list(plans))
+        self.plans = self.batch.plans
         self.outcomes: list[dict] = []
         self.results: dict[int, object] = {}
         self.state = "idle"
@@ -43,31 +63,40 @@ class StudyView(QWidget):
         self.runner = TaskRunner(self, interval_ms=DRAIN_MS, name="LossLabStudy")
         self.runner.messagesArrived.connect(self._on_runner_messagesArrived)
         self.runner.taskFinished.connect(self._on_runner_taskFinished)
-        self._tasks = self._merge()
+        self._tasks = self.batch.tasks
 
         self.picker = QComboBox()
-        self.picker.addItems([t or " × ".join(k.name for k in p.spec.knobs) for t, p in plans])
-        self.picker.setVisible(len(plans) > 1)
+        self.picker.addItems(self.batch.titles())
+        self.picker.setVisible(len(self.plans) > 1)
         self.picker.currentIndexChanged.connect(lambda _i: self._show_current())
         self.progress = QProgressBar()
         self.progress.setRange(0, len(self._tasks))
         self.status = QLabel("ready")
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel)
-        self.export_buttons = {}
+        self.export_button = QToolButton()
+        self.export_button.setText("Export")
+        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.export_button)
+        self.export_actions = {}
+        for fmt, text in (("csv", "Table as CSV…"), ("md", "Table as Markdown…"), ("png", "Charts as PNG…"),
+                          ("svg", "Charts as SVG…")):
+            self.export_actions[fmt] = menu.addAction(text, lambda f=fmt: self._ask_export(f))
+        self.export_button.setMenu(menu)
+        # one export button with a menu, and a picker no wider than its share: the window fits 800 px
+        self.picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.picker.setMinimumContentsLength(36)   # "optimizer, each at its own learning rate"
+        self.status.setMinimumWidth(80)
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)   # long text never widens
         top = QHBoxLayout()
         top.addWidget(self.picker)
         top.addWidget(self.progress, 1)
         top.addWidget(self.status, 2)
         top.addWidget(self.cancel_button)
-        for fmt, text in (("csv", "CSV…"), ("md", "Markdown…"), ("png", "PNG…"), ("svg", "SVG…")):
-            b = QPushButton(f"Export {text}")
-            b.clicked.connect(lambda _c=False, f=fmt: self._ask_export(f))
-            self.export_buttons[fmt] = b
-            top.addWidget(b)
-        self.table = QTableWidget(0, 0)
-        self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        top.addWidget(self.export_button)
+        self.table = StudyTable()
+        self.heading = QLabel()
+        self.heading.setWordWrap(True)
         self.sentence = QLabel()
         self.sentence.setWordWrap(True)
         self.sentence.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -80,6 +109,7 @@ class StudyView(QWidget):
         upper = QWidget()
         ul = QVBoxLayout(upper)
         ul.setContentsMargins(0, 0, 0, 0)
+        ul.addWidget(self.heading)
         ul.addWidget(self.table, 1)
         ul.addWidget(self.sentence)
         body.addWidget(upper)
@@ -87,26 +117,14 @@ class StudyView(QWidget):
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addWidget(body, 1)
-        self.resize(1200, 800)
+        fit_to_screen(self)
         self._show_current()
-
-    def _merge(self):
-        tasks = []
-        self._study_of: dict[int, int] = {}
-        for s, (_, plan) in enumerate(self.plans):
-            for t in plan.tasks:
-                t.index = len(tasks)
-                self._study_of[t.index] = s
-                tasks.append(t)
-        return tasks
 
     # -- running ---------------------------------------------------------------------------------
     def start(self) -> None:
-        from core.studies.study import Plan
         if self.runner.is_running():
             return
-        first = self.plans[0][1]
-        merged = Plan(first.study, first.spec, self._tasks, {k: v for _, p in self.plans for k, v in p.datasets.items()})
+        merged = self.batch.merged()
         self.state = "running"
         self.status.setText(f"starting {len(self._tasks)} trials…")
         self.cancel_button.setEnabled(True)
@@ -129,7 +147,7 @@ class StudyView(QWidget):
         for kind, payload in messages:
             if kind == "progress":
                 self.outcomes.append(payload.outcome)
-                changed.add(self._study_of[payload.outcome["index"]])
+                changed.add(self.batch.study_of[payload.outcome["index"]])
                 self.progress.setValue(payload.done)
                 eta = "" if payload.eta is None else f", about {payload.eta:.0f}s left"
                 failed = f", {payload.failed} failed" if payload.failed else ""
@@ -163,10 +181,7 @@ class StudyView(QWidget):
 
     # -- showing -----------------------------------------------------------------------------------
     def _summarize(self, s: int):
-        plan = self.plans[s][1]
-        ids = {t.index for t in plan.tasks}
-        self.results[s] = summarize(plan.study, [k.name for k in plan.spec.knobs], plan.spec.settings(),
-                                    [o for o in self.outcomes if o["index"] in ids])
+        self.results[s] = self.batch.result(s, self.outcomes)
         return self.results[s]
 
     def result(self, s: int | None = None):
@@ -176,22 +191,8 @@ class StudyView(QWidget):
     def _show_current(self) -> None:
         s = max(0, self.picker.currentIndex())
         result = self.result(s)
-        head, rows = table_rows(result)
-        self.table.setColumnCount(len(head))
-        self.table.setHorizontalHeaderLabels(head)
-        self.table.setRowCount(len(rows))
-        for i, (row, r) in enumerate(zip(rows, result.rows)):
-            for j, text in enumerate(row):
-                item = QTableWidgetItem(text)
-                if r.failed and j == 9:
-                    item.setForeground(QColor("#d62728"))
-                    item.setToolTip("\n".join(r.messages))
-                if r.is_best:
-                    font = item.font()
-                    font.setBold(True)
-                    item.setFont(font)
-                self.table.setItem(i, j, item)
-        self.table.resizeColumnsToContents()
+        self.heading.setText(title(result) + "".join(f"\nNote: {n}" for n in result.notes))
+        self.table.show_result(result)
         self.sentence.setText(sentence(result) if self.outcomes else "")
         self.bands.update_rows(result)
         self.summary.update_rows(result, self.plans[s][1].spec.knobs)

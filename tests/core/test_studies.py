@@ -75,7 +75,8 @@ def test_a_two_knob_two_seed_study_through_the_cli(tiny):
     code, lines = _sweep(tiny, "--vary", "lr=0.001,0.05", "--seeds", "1", "--epochs", "1", "--workers", "1", "--format",
                          "md", "--quiet")   # one worker process: the Markdown is the point here, not parallelism
     md = "\n".join(lines).splitlines()
-    assert code == 0 and md[2].startswith("| setting | n |") and "lr=0.05" in "\n".join(md[4:6])
+    assert code == 0 and md[2].startswith("| setting | seeds | validation loss at the end |")
+    assert "lr=0.05" in "\n".join(md[4:6])
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -201,10 +202,15 @@ def test_significance_flags_a_real_difference_and_not_a_null_one(tiny):
     assert best.setting["lr"] == 0.05
     twin = rows[(0.05, 1000.0 if best.setting["training.grad_clip"] == 0.0 else 0.0)]
     assert twin.p_value_vs_best == pytest.approx(1.0) and twin.differs is False
+    assert twin.difference_vs_best == pytest.approx(0.0) and twin.ci95[0] == pytest.approx(-twin.ci95[1])
+    assert twin.ci95[0] < 0 < twin.ci95[1]
+    assert result.comparisons == 6                       # Holm over every pair of the four settings
     for gc in (0.0, 1000.0):
         slow = rows[(1e-5, gc)]
-        assert slow.p_value_vs_best < 0.05 and slow.differs is True
-    assert "worse beyond noise" in result.to_json()["sentence"] and "within seed noise" in result.to_json()["sentence"]
+        assert slow.p_value_vs_best < slow.p_value_adjusted < 0.05 and slow.differs is True
+        assert 0 < slow.ci95[0] < slow.difference_vs_best < slow.ci95[1]     # worse, and by about this much
+    sentence = result.to_json()["sentence"]
+    assert "worse than the best (p " in sentence and "not distinguishable from the best (p = 1.00)" in sentence
 
 
 def test_the_neural_net_loss_preset_on_a_small_project(tiny):
@@ -213,10 +219,18 @@ def test_the_neural_net_loss_preset_on_a_small_project(tiny):
     assert code == 0
     doc = json.loads(lines[-1])
     titles = [s["title"] for s in doc["studies"]]
-    assert titles == ["data size", "activation", "learning rate", "regularization", "dropout rate", "optimizer",
-                      "depth", "batch size"]
+    assert titles == ["data size", "activation", "learning rate", "regularization", "dropout rate",
+                      "optimizer, at one learning rate", "optimizer, each at its own learning rate", "depth",
+                      "batch size"]
     for s in doc["studies"]:
         assert s["rows"] and all(r["n"] + r["failed"] == 2 for r in s["rows"]) and s["sentence"]
+        assert s["score"] == "end_val_loss" and s["correction"]["method"] == "Holm-Bonferroni"
+    one, fair = doc["studies"][5], doc["studies"][6]
+    assert one["comparison"] == "every setting at the project's learning rate 0.005"
+    assert fair["comparison"].startswith("each setting at its own learning rate: the best of 0.001, 0.01, 0.1, 1")
+    assert all(len(r["lr"]) == 2 and r["lr"][0] in (0.001, 0.01, 0.1, 1.0) for r in fair["rows"])
+    size = doc["studies"][0]
+    assert [r["training_samples"] for r in size["rows"]] == sorted({r["training_samples"] for r in size["rows"]})
     act = next(s for s in doc["studies"] if s["title"] == "activation")
     assert [r["setting"]["activation"] for r in act["rows"]] == ["Sigmoid", "ReLU", "Tanh"]
     depth = next(s for s in doc["studies"] if s["title"] == "depth")
@@ -285,17 +299,6 @@ def test_trial_time_is_the_runs_own_training_time_not_the_workers_start_up(tiny)
     for row in json.loads(lines[-1])["rows"]:
         recorded = store.get(row["runs"][0]).seconds
         assert row["mean"]["seconds"] == pytest.approx(recorded, abs=1e-3)
-
-
-def test_one_seed_prints_no_sd():
-    outcomes = [{"setting": {"lr": lr}, "seed": 0, "status": "completed", "best_val_loss": v, "seconds": 0.1,
-                 "final_train_loss": v, "run_id": f"r{lr}"} for lr, v in ((0.1, 0.5), (0.01, 0.4))]
-    result = summarize("s", ["lr"], [{"lr": 0.1}, {"lr": 0.01}], outcomes)
-    from core.studies.report import as_table
-    from core.studies.results import sentence
-    text = as_table(result)
-    assert "±" not in text and "0.5" in text
-    assert "±" not in sentence(result)
 
 
 def test_the_json_path_example_in_sweep_help_works_on_every_bundled_example(capsys):

@@ -192,7 +192,7 @@ def test_the_study_view_fills_its_table_and_charts_as_trials_finish(qtbot, store
     assert view.table.rowCount() == 2 and view.table.item(0, 0).text() == "ReLU"
     assert view.table.item(0, 1).text() == "2"
     assert view.summary.kind == "bars" and len(view.bands.items) == 8
-    assert "reached the lowest best val loss" in view.sentence.text()
+    assert "reached the lowest validation loss at the end" in view.sentence.text()
     for fmt in ("csv", "md", "png", "svg"):
         path = view.export(tmp_path / f"study.{fmt}", fmt)
         assert path.stat().st_size > 100
@@ -231,7 +231,7 @@ def test_a_study_that_cannot_start_says_why_and_ends(qtbot, store):
     assert not view.is_running() and not view.outcomes
 
 
-def test_the_preset_in_the_window_plans_eight_studies_and_shows_one_at_a_time(qtbot):
+def test_the_preset_in_the_window_plans_nine_studies_and_shows_one_at_a_time(qtbot):
     from guiapp.studies import StudyDialog, StudyView
     doc = Project.load(SPIRAL).to_dict()
     doc["data"]["params"]["samples"] = 200
@@ -241,14 +241,14 @@ def test_the_preset_in_the_window_plans_eight_studies_and_shows_one_at_a_time(qt
     assert not d.knob1.isEnabled()
     d.seeds.setValue(2)
     d.accept()
-    assert d.result() == 1 and len(d.plans) == 8
-    assert sum(len(p.tasks) for _, p in d.plans) == 2 * (3 + 3 + 3 + 2 + 3 + 3 + 3 + 3)
+    assert d.result() == 1 and len(d.plans) == 9     # the optimizer twice: at one rate, and each at its best
+    assert sum(len(p.tasks) for _, p in d.plans) == 2 * (3 + 3 + 3 + 2 + 3 + 3 + 3 * 4 + 3 + 3)
     view = StudyView(d.plans)
     qtbot.addWidget(view)
-    assert not view.picker.isHidden() and view.picker.count() == 8
+    assert not view.picker.isHidden() and view.picker.count() == 9
     view.picker.setCurrentIndex(3)           # regularization: L1, L2
     assert view.table.rowCount() == 2 and view.table.item(1, 0).text() == "l2"
-    view.picker.setCurrentIndex(6)           # depth 1, 2, 3 hidden layers
+    view.picker.setCurrentIndex(7)           # depth 1, 2, 3 hidden layers
     assert [view.table.item(i, 0).text() for i in range(3)] == ["depth=1", "depth=2", "depth=3"]
 
 
