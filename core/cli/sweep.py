@@ -25,7 +25,7 @@ def add_arguments(p) -> None:
                    help="a knob and its values (one or two --vary): data_size, activation, lr, optimizer, l1, l2, "
                         "regularization, dropout, depth, width, batch_size, epochs, loss, or a JSON path such as "
                         "training.optimizer.params.weight_decay (every optimizer has it)")
-    p.add_argument("--preset", choices=("neural-net-loss",), help="run the eight studies of 'Neural Net Loss'")
+    p.add_argument("--preset", choices=("neural-net-loss",), help="run the nine studies (eight questions) of 'Neural Net Loss'")
     p.add_argument("--seeds", type=int, default=3, help="seeds per setting (default 3)")
     p.add_argument("--workers", type=int, help="parallel trials (default: one per core)")
     p.add_argument("--backend", choices=("local", "ray"), default="local",

@@ -57,7 +57,7 @@ def install_runs_and_studies(window) -> None:
     study.setStatusTip("Vary one or two knobs over several seeds and compare the loss")
     study.triggered.connect(lambda: new_study(False))
     preset = QAction("Neural Net Loss &Preset…", window)
-    preset.setStatusTip("Run the eight studies of 'Neural Net Loss' on this project")
+    preset.setStatusTip("Run the nine studies (eight questions) of 'Neural Net Loss' on this project")
     preset.triggered.connect(lambda: new_study(True))
     window.study_action, window.preset_action = study, preset
     window.train_menu.addSeparator()

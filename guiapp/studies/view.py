@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, QSize, Qt, Signal
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMenu, QProgressBar, QPushButton,
                                QSizePolicy, QSplitter, QToolButton, QVBoxLayout, QWidget)
 
@@ -19,27 +18,12 @@ from core.studies.report import as_csv, as_markdown, title
 from core.tasks import TaskOutcome
 
 from ..tasks import TaskRunner
+from ..widgets.screen_fit import fit_to_screen
 from .charts import BandsPlot, SummaryPlot
 from .table import StudyTable
 
 DRAIN_MS = 100
 DEFAULT_SIZE = QSize(1200, 800)
-
-
-def fit_to_screen(widget: QWidget, size: QSize = DEFAULT_SIZE) -> QSize:
-    """Resize ``widget`` to ``size``, or to what the screen has free when that is smaller (the task bar
-    and the window frame included), and keep it on the screen; returns the size given."""
-    screen = widget.screen() or QGuiApplication.primaryScreen()
-    if screen is None:
-        widget.resize(size)
-        return size
-    free = screen.availableGeometry()
-    frame = 40                       # a window manager's title bar and borders, outside the widget's size
-    w, h = min(size.width(), free.width() - 16), min(size.height(), free.height() - frame)
-    widget.resize(max(400, w), max(300, h))
-    widget.move(free.x() + max(0, (free.width() - widget.width()) // 2),
-                free.y() + max(0, (free.height() - widget.height() - frame) // 2))
-    return widget.size()
 
 
 class StudyView(QWidget):
@@ -117,7 +101,7 @@ class StudyView(QWidget):
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addWidget(body, 1)
-        fit_to_screen(self)
+        fit_to_screen(self, DEFAULT_SIZE)
         self._show_current()
 
     # -- running ---------------------------------------------------------------------------------
