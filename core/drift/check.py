@@ -28,8 +28,9 @@ class DeploymentCheck:
 
     @property
     def light(self) -> str:
-        """``green`` (stable), ``amber`` (some features or the model's output moved) or ``red`` (drift)."""
-        if self.report.verdict == "drift":
+        """``green`` (stable), ``amber`` (some features or the model's output moved) or ``red`` (the data set
+        drifted)."""
+        if self.report.verdict == "dataset_drifted":
             return "red"
         if self.report.drifted or (self.report.output or {}).get("drifted"):
             return "amber"
