@@ -103,7 +103,7 @@ def _compared(names: list[str], left_out: dict[str, str], args) -> str:
     text = f"{len(names)} column{'s' if len(names) != 1 else ''} of {args.reference} and {args.new} ({shown})"
     if left_out:
         text += "; left out: " + "; ".join(f"{n!r} ({why})" for n, why in left_out.items())
-    return text + " (give --project to compare exactly a project's inputs)"
+    return text + "; --project compares exactly a project's inputs"
 
 
 def _path(p: str, role: str):

@@ -1,9 +1,11 @@
 """The Deployment tab: what happens to the model on data from real use.
 
-Pick a file (the bundled example stream, or any CSV with the training columns) or a scenario (a
-shift of chosen features, a gradual ramp, another class balance, label noise, the built-in
-shifted variant), press Check. The verdict shows as a traffic light; the features are listed
-most drifted first; a click on one overlays its training and new histograms; the over-time plot
+Pick a file (the bundled example stream, or any CSV with the training columns: choosing "CSV
+file…" asks for it once, and Check reuses it) or a scenario (a shift of chosen features, a gradual
+ramp, another class balance, label noise, the built-in shifted variant), press Check. The verdict
+(stable / features drifted / data set drifted) shows as a traffic light and in the CLI's words,
+drifted features first, with the monitor's findings (where a drift starts, in rows); the features
+are listed most drifted first; a click on one overlays its training and new histograms; the over-time plot
 shows loss per window against the validation band, the share of drifted features, and the
 ``input_drift`` / ``performance_decline`` findings. The check runs as a task on the window's one
 task runner (``guiapp.tasks.TaskRunner``): a progress bar meanwhile; a newer check supersedes (and
@@ -11,6 +13,7 @@ cancels) a running one, whose result is then never shown.
 """
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Any, Callable
 
@@ -22,6 +25,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFi
 from core.tasks import TaskOutcome, with_progress
 
 from ..tasks import TaskRunner
+from .keys import WindowShortcutsFirst
 from .plots import FeatureHistogram, OverTimePlot
 
 SOURCES = (("stream", "Example stream (drifts over time)"), ("file", "CSV file…"),
@@ -34,8 +38,9 @@ COLUMNS = (("feature", "most drifted first; bold: drifted (corrected p < 0.05 an
            ("outside", "share of new values outside the training range, or categories it never had"))
 WIDE = 1000  # px: from here the table, the histogram and the over-time view sit side by side
 LIGHTS = {"green": ("#2e9d4b", "stable: the new data looks like the training data"),
-          "amber": ("#d9a400", "some features (or the model's confidence) moved"),
-          "red": ("#cc3333", "drift: the new data differs from the training data")}
+          "amber": ("#d9a400", "features drifted: some features (or the model's confidence) moved"),
+          "red": ("#cc3333", "data set drifted: the new data differs from the training data")}
+FILE_ITEM = "CSV file…"
 
 
 def choose_deployment_file(parent: QWidget | None, start_dir: str = "") -> str | None:
@@ -61,7 +66,7 @@ class DeploymentView(QWidget):
         self.model_provider = model_provider or (lambda: None)
         self.result = None
         self.error = ""
-        self.file_path: str | None = None
+        self.file_path: str | None = None   # the deployment CSV chosen last: Check reuses it
         self.runner = TaskRunner(self, name="LossLabDriftCheck")
         self.runner.progressChanged.connect(self._on_runner_progressChanged)
         self.runner.taskFinished.connect(self._on_runner_taskFinished)
@@ -73,6 +78,7 @@ class DeploymentView(QWidget):
         for key, text in SOURCES:
             self.source.addItem(text, key)
         self.source.currentIndexChanged.connect(self._on_source_changed)
+        self.source.activated.connect(self._on_source_activated)  # a person's choice, not a programmatic one
         self.features = QLineEdit()
         self.features.setPlaceholderText("features, e.g. age, bmi")
         self.features.setToolTip("the features to shift, comma-separated (empty: the first one)")
@@ -98,6 +104,9 @@ class DeploymentView(QWidget):
         self.source.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.source.setMinimumWidth(120)
         self.features.setMinimumWidth(60)
+        self._keys = WindowShortcutsFirst(self)  # Ctrl+E (Export) works from these fields too
+        for w in (self.features, self.k, self.window_rows):
+            w.installEventFilter(self._keys)
         first, second = QHBoxLayout(), QHBoxLayout()
         first.addWidget(self.source, 1)
         first.addWidget(self.check_button)
@@ -157,6 +166,9 @@ class DeploymentView(QWidget):
         self._arrange(False)
         self._on_source_changed()
         self._set_light(None)
+        document.projectReplaced.connect(self._on_document_projectReplaced)
+        document.dataChanged.connect(self._on_document_dataChanged)
+        self._pick_default_source()
 
     # -- layout -----------------------------------------------------------------------------------
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
@@ -216,6 +228,50 @@ class DeploymentView(QWidget):
         p = stream_path(source)
         return p if p.is_file() else None
 
+    def _on_source_activated(self, index: int) -> None:
+        if self.source.itemData(index) == "file":
+            self.choose_file()
+
+    def choose_file(self) -> bool:
+        """Ask for the deployment CSV (from its folder, else the project's); Check reuses it. False if cancelled."""
+        if self.file_path:
+            start = str(Path(self.file_path).parent)
+        else:
+            start = str(self.document.path.parent) if self.document.path else ""
+        path = choose_deployment_file(self, start)
+        if not path:
+            return False
+        self.file_path = path
+        self._show_file_item()
+        return True
+
+    def _show_file_item(self) -> None:
+        i = self.source.findData("file")
+        name = Path(self.file_path).name if self.file_path else ""
+        self.source.setItemText(i, f"CSV file: {name}" if name else FILE_ITEM)
+        self.source.setItemData(i, self.file_path or "choose a CSV file with the training columns",
+                                Qt.ItemDataRole.ToolTipRole)
+
+    def _pick_default_source(self) -> None:
+        """The example stream when the project's data has one (diagnosis, fraud, demand), else a CSV file."""
+        has_stream = self._stream_path() is not None
+        i = self.source.findData("stream")
+        self.source.model().item(i).setEnabled(has_stream)
+        self.source.setItemData(i, None if has_stream else "no example stream for this project's data: the bundled "
+                                "ones are for diagnosis, fraud and demand", Qt.ItemDataRole.ToolTipRole)
+        if not has_stream and self.source.currentData() == "stream":
+            self.select_source("file")
+        elif has_stream and self.file_path is None and self.source.currentData() == "file":
+            self.select_source("stream")
+
+    def _on_document_projectReplaced(self) -> None:  # noqa: N802 - the signal's name
+        self.file_path = None  # another project, other columns: the last file was for the previous one
+        self._show_file_item()
+        self._pick_default_source()
+
+    def _on_document_dataChanged(self) -> None:  # noqa: N802 - the signal's name
+        self._pick_default_source()
+
     # -- running ----------------------------------------------------------------------------------
     def run_check(self) -> None:
         """Start a check of the chosen data on a background thread."""
@@ -233,10 +289,9 @@ class DeploymentView(QWidget):
                 return self._show_error(f"no example stream for the {project.data.source} data; the bundled ones are "
                                         "for diagnosis, fraud and demand: pick a CSV file or a scenario")
         elif kind == "file":
-            start = str(self.document.path.parent) if self.document.path else ""
-            path = choose_deployment_file(self, start)
-            if path is None:
+            if self.file_path is None and not self.choose_file():
                 return
+            path = self.file_path
         scenario = None if path else Scenario(kind, tuple(f.strip() for f in self.features.text().split(",") if f.strip()),
                                               self.k.value())
         model = None if self.weights_path else self.model_provider()
@@ -280,26 +335,21 @@ class DeploymentView(QWidget):
         self.error = message
         self.result = None
         self._set_light(None)
-        self.verdict.setText(f"Cannot check: {message}")
+        self.verdict.setText(f"Cannot check: {html.escape(message, quote=False)}")
+        self.words.setText("")
+        self.table.setRowCount(0)
+        self.histogram.clear_values()   # nothing of an earlier check stays beside the error
+        self.over_time.show_result(None)
         self.checkFinished.emit(None)
 
     def show_check(self, check) -> None:
+        """Show a finished check: the verdict in the CLI's words and colour, the findings, table and plots."""
         self.result, self.error = check, ""
-        rep = check.report
         self._set_light(check.light)
-        n = len(rep.features)
-        self.verdict.setText(f"<b>{rep.verdict}</b> — {check.name}: {len(rep.drifted)} of {n} "
-                             f"feature{'s' if n != 1 else ''} drifted. {LIGHTS[check.light][1]}.")
-        lines = []
-        if check.comparison:
-            lines.append(check.comparison["message"])
-        if rep.output:
-            lines.append("model " + rep.output["message"])
-        if check.monitor is not None:
-            lines.extend(f"{f.kind.replace('_', ' ')}: {f.message}" for f in check.monitor.findings)
-        lines.extend(check.notes)
-        self.words.setText("\n".join(lines))
-        self._fill_table(rep)
+        self.verdict.setText(f"<b>{html.escape(check.name, quote=False)}</b> — {html.escape(check.headline(), quote=False)}")
+        self.verdict.setToolTip(LIGHTS[check.light][1])
+        self.words.setText("\n".join(check.lines()))
+        self._fill_table(check.report)
         self.over_time.show_result(check.monitor)
         self._fit_table()
         if not self._wide:
@@ -313,6 +363,8 @@ class DeploymentView(QWidget):
             cells = [f.name, f"{f.p_adjusted:.2g}", f"{f.psi:.3f}", f"{f.out_of_range:.1%}"]
             tip = (f"{f.name}: {'KS' if f.test == 'ks' else 'chi-square'} statistic {f.statistic:.3g}, corrected p "
                    f"{f.p_adjusted:.2g}, PSI {f.psi:.3f}, {f.out_of_range:.1%} outside the training data")
+            if rep.reliance is not None:
+                tip += f"; the model's reliance on it: {rep.reliance.shares.get(f.name, 0.0):.0%}"
             for j, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(tip)
@@ -323,12 +375,18 @@ class DeploymentView(QWidget):
                 self.table.setItem(i, j, item)
         if feats:
             self.table.selectRow(0)
+        # the same row selected again emits nothing: draw the new check's histogram (and title) explicitly
+        self._show_selected_histogram()
 
-    def _on_table_itemSelectionChanged(self) -> None:
+    def _show_selected_histogram(self) -> None:
         rows = self.table.selectionModel().selectedRows()
         if not rows or self.result is None:
+            self.histogram.clear_values()
             return
         name = self.table.item(rows[0].row(), 0).text()
-        self.histogram.show_values(name, *self.result.values(name))
-        if self.sender() is self.table:  # a click on a feature shows its histogram
+        self.histogram.show_values(name, *self.result.values(name), new_label=self.result.name)
+
+    def _on_table_itemSelectionChanged(self) -> None:
+        self._show_selected_histogram()
+        if self.sender() is self.table and self.result is not None:  # a click on a feature shows its histogram
             self._show_feature()
