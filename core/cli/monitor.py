@@ -74,14 +74,14 @@ def run(args, out: Out) -> int:
     out(f"{'window':>6} {'rows':>13} {'loss':>7} {m:>8} {'drift':>6} {'conf':>6}  drifted features")
     dated = False
     for w in result.windows:
-        names = [f"{n}*" if n in w.dated_features else n for n in w.drifted_features]
-        dated = dated or bool(w.dated_features)
+        names = [f"{n}*" if n in w.followed_features else n for n in w.drifted_features]
+        dated = dated or bool(w.followed_features)
         out(f"{w.index:>6} {f'{w.start_row}-{w.end_row}':>13} {_fmt(w.loss):>7} {_fmt(w.metric):>8} "
             f"{w.drift_share:>6.0%} {_fmt(w.confidence, '.2f'):>6}  {', '.join(names[:6])}"
             + (f" +{len(names) - 6}" if len(names) > 6 else ""))
     if dated:
-        out("* drifting at the 5% level (corrected for the confirmed features only): how far back a drift confirmed "
-            "later goes")
+        out("* once a drift is confirmed: its features drifting at the 5% level (corrected for those features "
+            "only), where it starts and where they move")
     if scorer is not None and result.has_target:
         from ..drift.deployment import compare_with_validation
         overall = compare_with_validation(scorer, new)

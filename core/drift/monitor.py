@@ -47,12 +47,12 @@ class Window:
     confidence: float | None
     statistics: dict[str, dict] = field(default_factory=dict)
     # drifted features found when a confirmed drift is dated back (see stream_findings), also in drifted_features
-    dated_features: list[str] = field(default_factory=list)
+    followed_features: list[str] = field(default_factory=list)
 
     def to_dict(self, metric_name: str) -> dict:
         return {"index": self.index, "start_row": self.start_row, "end_row": self.end_row, "n": self.n,
                 "loss": _num(self.loss), metric_name: _num(self.metric), "drift_share": self.drift_share,
-                "drifted_features": list(self.drifted_features), "dated_features": list(self.dated_features),
+                "drifted_features": list(self.drifted_features), "followed_features": list(self.followed_features),
                 "confidence": _num(self.confidence)}
 
 

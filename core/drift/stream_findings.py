@@ -9,7 +9,7 @@ from __future__ import annotations
 from core.drift.monitor import StreamFinding, Window, _first_sustained
 from core.drift.stats import DRIFT_SHARE, PSI_MIN
 
-DATING_ALPHA = 0.05  # dating a confirmed drift back: each earlier window, corrected for the confirmed features
+DATING_ALPHA = 0.05  # following a confirmed drift: its features only, corrected for their number
 
 
 def _plural(n: int, word: str) -> str:
@@ -34,21 +34,34 @@ def _feature_story(windows: list[Window], start: int) -> dict[str, dict]:
     return story
 
 
-def _date_back(windows: list[Window], at: int, names: list[str]) -> int:
-    """The window a confirmed drift starts: going back from ``at`` while the confirmed features drift in the
-    window before at the dating level (``DATING_ALPHA``, corrected for those features only, and PSI >= 0.1).
-    Detection is strict (corrected for every feature and window); once a drift is confirmed, its start is
-    a question about a few features, and the first windows of a ramp are weaker than the rest."""
+def _relaxed(w: Window, names: list[str]) -> list[str]:
+    """Of ``names``, those not yet drifted in ``w`` that drift there at the dating level."""
+    return [n for n in names if n not in w.drifted_features and n in w.statistics
+            and (w.statistics[n].get("p_value") or 1.0) * len(names) < DATING_ALPHA
+            and (w.statistics[n].get("psi") or 0.0) >= PSI_MIN]
+
+
+def _mark(w: Window, names: list[str]) -> None:
+    w.followed_features = list(w.followed_features) + names
+    w.drifted_features = list(w.drifted_features) + names
+    w.drift_share = len(w.drifted_features) / max(1, len(w.statistics))
+
+
+def _follow(windows: list[Window], at: int, names: list[str]) -> int:
+    """Once a drift of ``names`` is confirmed at window ``at``: mark where those features drift at the dating
+    level (``DATING_ALPHA``, corrected for those features only, and PSI >= 0.1) from there on, and go back
+    while the window before drifts so too; returns the window the drift starts.
+
+    Detection is strict (corrected for every feature and window), so an unchanged stream raises nothing;
+    once a drift is confirmed, where it starts and which of its features move are questions about a few
+    features, and the first windows of a ramp are weaker than the rest."""
+    for w in windows[at:]:
+        _mark(w, _relaxed(w, names))
     while at > 0:
-        w = windows[at - 1]
-        early = [n for n in names if n not in w.drifted_features and n in w.statistics
-                 and (w.statistics[n].get("p_value") or 1.0) * len(names) < DATING_ALPHA
-                 and (w.statistics[n].get("psi") or 0.0) >= PSI_MIN]
-        if not early and not any(n in w.drifted_features for n in names):
+        early = _relaxed(windows[at - 1], names)
+        if not early:
             break
-        w.dated_features = early
-        w.drifted_features = list(w.drifted_features) + early
-        w.drift_share = len(w.drifted_features) / max(1, len(w.statistics))
+        _mark(windows[at - 1], early)
         at -= 1
     return at
 
@@ -60,7 +73,7 @@ def input_drift_finding(windows: list[Window], sustain: int, share: float = DRIF
     if at is None:
         return None
     confirmed = sorted({n for w in windows[at:at + sustain] for n in w.drifted_features})
-    at = _date_back(windows, at, confirmed)
+    confirmed_at, at = at, _follow(windows, at, confirmed)
     first = windows[at]
     story = _feature_story(windows, at)
     if reliance is not None:
@@ -76,7 +89,6 @@ def input_drift_finding(windows: list[Window], sustain: int, share: float = DRIF
         return f"{name} ({when}{test} up to {s['statistic']:.2f}, PSI up to {s['psi']:.2g})"
     shown = ", ".join(one(n) for n in names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
     verb = "drifts" if len(names) == 1 else "drift"
-    confirmed_at = next(w.index for w in windows[at:] if not w.dated_features)
     dated = f", confirmed from window {confirmed_at}" if confirmed_at != at else ""
     text = f"{len(names)} of {_plural(n_all, 'feature')} {verb} from {_rows(first)} (window {at}{dated}) on: {shown}"
     carried = None

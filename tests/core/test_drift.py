@@ -164,7 +164,7 @@ def test_gradual_stream_drift_inside_the_ramp_then_decline(diagnosis_model):
     assert set(doc) == {"windows", "findings", "verdict", "alpha", "window_alpha"}
     w0 = doc["windows"][0]
     assert set(w0) == {"index", "start_row", "end_row", "n", "loss", "accuracy", "drift_share", "drifted_features",
-                       "dated_features", "confidence"}
+                       "followed_features", "confidence"}
     kinds = {f["kind"]: f for f in doc["findings"]}
     assert set(kinds) == {"input_drift", "performance_decline"}, out[-40:]
     for f in doc["findings"]:

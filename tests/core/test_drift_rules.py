@@ -133,7 +133,7 @@ def test_a_weak_start_is_dated_back_once_the_drift_is_confirmed():
     result = _monitor(stream, [0.95] * 8, [0.4] * 8)
     drift = result.finding("input_drift")
     assert drift.start_window == 3 and drift.evidence["confirmed_from"] == 4
-    assert result.windows[3].dated_features == ["a"] and "a" in result.windows[3].drifted_features
+    assert result.windows[3].followed_features == ["a"] and "a" in result.windows[3].drifted_features
     assert "(window 3, confirmed from window 4)" in drift.message
     assert not result.windows[2].drifted_features
 
