@@ -248,6 +248,8 @@ class DeploymentView(QWidget):
     def _show_file_item(self) -> None:
         i = self.source.findData("file")
         name = Path(self.file_path).name if self.file_path else ""
+        if len(name) > 28:  # the box is as wide as its longest item: a long name would push Check out of a dock
+            name = f"{name[:13]}…{name[-14:]}"
         self.source.setItemText(i, f"CSV file: {name}" if name else FILE_ITEM)
         self.source.setItemData(i, self.file_path or "choose a CSV file with the training columns",
                                 Qt.ItemDataRole.ToolTipRole)
