@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout,
-                               QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QSizePolicy,
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFileDialog, QFrame, QHBoxLayout,
+                               QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QScrollArea, QSizePolicy,
                                QSpinBox, QSplitter, QTabWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from core.tasks import TaskOutcome, with_progress
@@ -134,7 +134,15 @@ class DeploymentView(QWidget):
         self.words.setObjectName("deployment.words")
         self.words.setWordWrap(True)
         self.words.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        outer.addWidget(self.words)
+        self.words.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        # the findings in words above the table and plots, in a pane the splitter below can resize: long
+        # findings must neither squeeze the plots to nothing nor be cut
+        self.words_area = QScrollArea()
+        self.words_area.setWidget(self.words)
+        self.words_area.setWidgetResizable(True)
+        self.words_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.words_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.words_area.setMinimumHeight(0)
 
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setObjectName("deployment.features")
@@ -162,7 +170,12 @@ class DeploymentView(QWidget):
         for w in (self.table, self.histogram, self.over_time, self.plot_tabs, self.split):
             w.setMinimumHeight(60)  # the tab shares a dock: it must not raise the window's minimum size
             w.setMinimumWidth(60)
-        outer.addWidget(self.split, 1)
+        self.panes = QSplitter(Qt.Orientation.Vertical)
+        self.panes.addWidget(self.words_area)
+        self.panes.addWidget(self.split)
+        self.panes.setStretchFactor(1, 1)
+        self.panes.setChildrenCollapsible(False)
+        outer.addWidget(self.panes, 1)
         self._arrange(False)
         self._on_source_changed()
         self._set_light(None)
@@ -339,6 +352,7 @@ class DeploymentView(QWidget):
         self._set_light(None)
         self.verdict.setText(f"Cannot check: {html.escape(message, quote=False)}")
         self.words.setText("")
+        self._fit_words()
         self.table.setRowCount(0)
         self.histogram.clear_values()   # nothing of an earlier check stays beside the error
         self.over_time.show_result(None)
@@ -351,12 +365,20 @@ class DeploymentView(QWidget):
         self.verdict.setText(f"<b>{html.escape(check.name, quote=False)}</b> — {html.escape(check.headline(), quote=False)}")
         self.verdict.setToolTip(LIGHTS[check.light][1])
         self.words.setText("\n".join(check.lines()))
+        self._fit_words()
         self._fill_table(check.report)
         self.over_time.show_result(check.monitor)
         self._fit_table()
         if not self._wide:
             self.plot_tabs.setCurrentWidget(self.over_time if check.monitor is not None else self.histogram)
         self.checkFinished.emit(check)
+
+    def _fit_words(self) -> None:
+        """The words pane as tall as its text, up to a third of the panes (it scrolls beyond; the splitter moves)."""
+        total = self.panes.height()
+        need = self.words.heightForWidth(max(100, self.words_area.viewport().width())) + 4 if self.words.text() else 0
+        top = min(need, total // 3)
+        self.panes.setSizes([top, max(60, total - top)])
 
     def _fill_table(self, rep) -> None:
         feats = rep.sorted()
