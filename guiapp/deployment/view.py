@@ -26,6 +26,7 @@ from core.tasks import TaskOutcome, with_progress
 
 from ..tasks import TaskRunner
 from .keys import WindowShortcutsFirst
+from .source import SourcePicker
 from .plots import FeatureHistogram, OverTimePlot
 
 SOURCES = (("stream", "Example stream (drifts over time)"), ("file", "CSV file…"),
@@ -40,13 +41,7 @@ WIDE = 1000  # px: from here the table, the histogram and the over-time view sit
 LIGHTS = {"green": ("#2e9d4b", "stable: the new data looks like the training data"),
           "amber": ("#d9a400", "features drifted: some features (or the model's confidence) moved"),
           "red": ("#cc3333", "data set drifted: the new data differs from the training data")}
-FILE_ITEM = "CSV file…"
 
-
-def choose_deployment_file(parent: QWidget | None, start_dir: str = "") -> str | None:
-    """Ask for a CSV (monkeypatched in tests)."""
-    path, _ = QFileDialog.getOpenFileName(parent, "Deployment data", start_dir, "CSV files (*.csv *.tsv *.txt);;All files (*)")
-    return path or None
 
 
 def choose_weights_file(parent: QWidget | None, start_dir: str = "") -> str | None:
@@ -66,7 +61,6 @@ class DeploymentView(QWidget):
         self.model_provider = model_provider or (lambda: None)
         self.result = None
         self.error = ""
-        self.file_path: str | None = None   # the deployment CSV chosen last: Check reuses it
         self.runner = TaskRunner(self, name="LossLabDriftCheck")
         self.runner.progressChanged.connect(self._on_runner_progressChanged)
         self.runner.taskFinished.connect(self._on_runner_taskFinished)
@@ -78,7 +72,6 @@ class DeploymentView(QWidget):
         for key, text in SOURCES:
             self.source.addItem(text, key)
         self.source.currentIndexChanged.connect(self._on_source_changed)
-        self.source.activated.connect(self._on_source_activated)  # a person's choice, not a programmatic one
         self.features = QLineEdit()
         self.features.setPlaceholderText("features, e.g. age, bmi")
         self.features.setToolTip("the features to shift, comma-separated (empty: the first one)")
@@ -179,9 +172,7 @@ class DeploymentView(QWidget):
         self._arrange(False)
         self._on_source_changed()
         self._set_light(None)
-        document.projectReplaced.connect(self._on_document_projectReplaced)
-        document.dataChanged.connect(self._on_document_dataChanged)
-        self._pick_default_source()
+        self.picker = SourcePicker(document, self.source, self)  # the example stream or a file, and which file
 
     # -- layout -----------------------------------------------------------------------------------
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
@@ -235,58 +226,6 @@ class DeploymentView(QWidget):
     def select_source(self, key: str) -> None:
         self.source.setCurrentIndex(self.source.findData(key))
 
-    def _stream_path(self) -> Path | None:
-        from core.drift.streams import stream_path
-        source = self.document.project.data.source
-        p = stream_path(source)
-        return p if p.is_file() else None
-
-    def _on_source_activated(self, index: int) -> None:
-        if self.source.itemData(index) == "file":
-            self.choose_file()
-
-    def choose_file(self) -> bool:
-        """Ask for the deployment CSV (from its folder, else the project's); Check reuses it. False if cancelled."""
-        if self.file_path:
-            start = str(Path(self.file_path).parent)
-        else:
-            start = str(self.document.path.parent) if self.document.path else ""
-        path = choose_deployment_file(self, start)
-        if not path:
-            return False
-        self.file_path = path
-        self._show_file_item()
-        return True
-
-    def _show_file_item(self) -> None:
-        i = self.source.findData("file")
-        name = Path(self.file_path).name if self.file_path else ""
-        if len(name) > 28:  # the box is as wide as its longest item: a long name would push Check out of a dock
-            name = f"{name[:13]}…{name[-14:]}"
-        self.source.setItemText(i, f"CSV file: {name}" if name else FILE_ITEM)
-        self.source.setItemData(i, self.file_path or "choose a CSV file with the training columns",
-                                Qt.ItemDataRole.ToolTipRole)
-
-    def _pick_default_source(self) -> None:
-        """The example stream when the project's data has one (diagnosis, fraud, demand), else a CSV file."""
-        has_stream = self._stream_path() is not None
-        i = self.source.findData("stream")
-        self.source.model().item(i).setEnabled(has_stream)
-        self.source.setItemData(i, None if has_stream else "no example stream for this project's data: the bundled "
-                                "ones are for diagnosis, fraud and demand", Qt.ItemDataRole.ToolTipRole)
-        if not has_stream and self.source.currentData() == "stream":
-            self.select_source("file")
-        elif has_stream and self.file_path is None and self.source.currentData() == "file":
-            self.select_source("stream")
-
-    def _on_document_projectReplaced(self) -> None:  # noqa: N802 - the signal's name
-        self.file_path = None  # another project, other columns: the last file was for the previous one
-        self._show_file_item()
-        self._pick_default_source()
-
-    def _on_document_dataChanged(self) -> None:  # noqa: N802 - the signal's name
-        self._pick_default_source()
-
     # -- running ----------------------------------------------------------------------------------
     def run_check(self) -> None:
         """Start a check of the chosen data on a background thread."""
@@ -299,14 +238,14 @@ class DeploymentView(QWidget):
             return self._show_error(self.document.data_error or "the project's data is not loaded")
         path = None
         if kind == "stream":
-            path = self._stream_path()
+            path = self.picker.stream_path()
             if path is None:
                 return self._show_error(f"no example stream for the {project.data.source} data; the bundled ones are "
                                         "for diagnosis, fraud and demand: pick a CSV file or a scenario")
         elif kind == "file":
-            if self.file_path is None and not self.choose_file():
+            if self.picker.file_path is None and not self.picker.choose_file():
                 return
-            path = self.file_path
+            path = self.picker.file_path
         scenario = None if path else Scenario(kind, tuple(f.strip() for f in self.features.text().split(",") if f.strip()),
                                               self.k.value())
         model = None if self.weights_path else self.model_provider()

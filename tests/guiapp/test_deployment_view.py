@@ -7,6 +7,7 @@ import pytest
 
 from core.project import Project
 from guiapp.deployment import DeploymentView
+from guiapp.deployment import source as deployment_source
 from guiapp.deployment import view as deployment_view
 from guiapp.document import ProjectDocument
 from tests.conftest import EXAMPLES
@@ -85,14 +86,14 @@ def test_file_without_target_and_a_bad_file(qtbot, view, tmp_path, monkeypatch):
     header, rows = diagnosis_stream(n=600)
     path = tmp_path / "no-target.csv"
     path.write_text(",".join(header[:-2]) + "\n" + "\n".join(",".join(map(str, r[:-2])) for r in rows) + "\n")
-    monkeypatch.setattr(deployment_view, "choose_deployment_file", lambda parent, start="": str(path))
+    monkeypatch.setattr(deployment_source, "choose_deployment_file", lambda parent, start="": str(path))
     view.select_source("file")
     check = _check(qtbot, view)  # no file chosen yet: Check asks for one
     assert check is not None and "drift and confidence only" in view.words.text()
     assert "mean confidence" in view.over_time.loss.plotItem.titleLabel.text
     bad = tmp_path / "bad.csv"
     bad.write_bytes(b"\x00\x01binary")
-    monkeypatch.setattr(deployment_view, "choose_deployment_file", lambda parent, start="": str(bad))
+    monkeypatch.setattr(deployment_source, "choose_deployment_file", lambda parent, start="": str(bad))
     view.source.activated.emit(view.source.findData("file"))  # choosing "CSV file…" again asks again
     assert _check(qtbot, view) is None and "binary" in view.verdict.text()
     assert view.table.rowCount() == 0 and view.histogram.feature == "" and view.words.text() == ""
@@ -138,12 +139,12 @@ def test_choosing_csv_file_asks_once_and_check_reuses_it(qtbot, view, tmp_path, 
     path = tmp_path / "clinic.csv"
     path.write_text(",".join(header) + "\n" + "\n".join(",".join(map(str, r)) for r in rows) + "\n")
     asked = []
-    monkeypatch.setattr(deployment_view, "choose_deployment_file",
+    monkeypatch.setattr(deployment_source, "choose_deployment_file",
                         lambda parent, start="": asked.append(start) or str(path))
     i = view.source.findData("file")
     view.source.setCurrentIndex(i)
     view.source.activated.emit(i)          # what a person's choice in the box emits: the dialog opens now
-    assert asked and view.file_path == str(path) and view.source.itemText(i) == "CSV file: clinic.csv"
+    assert asked and view.picker.file_path == str(path) and view.source.itemText(i) == "CSV file: clinic.csv"
     assert _check(qtbot, view) is not None and _check(qtbot, view) is not None
     assert len(asked) == 1                 # two Checks, one question
     assert view.histogram.plot.plotItem.titleLabel.text.endswith("training vs clinic.csv")
@@ -198,6 +199,6 @@ def test_default_source_follows_the_project(qtbot, trained):
     assert w.source.currentData() == "file" and not w.source.model().item(stream).isEnabled()
     d.replace(Project.load(path), path)     # File ▸ Open a diagnosis project
     assert w.source.currentData() == "stream" and w.source.model().item(stream).isEnabled()
-    w.file_path = "/somewhere/old.csv"
+    w.picker.file_path = "/somewhere/old.csv"
     d.replace(Project.load(EXAMPLES / "csv-moons.losslab.json"), EXAMPLES / "csv-moons.losslab.json")
-    assert w.source.currentData() == "file" and w.file_path is None  # a file for other columns is forgotten
+    assert w.source.currentData() == "file" and w.picker.file_path is None  # a file for other columns is forgotten
