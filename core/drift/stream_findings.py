@@ -186,4 +186,4 @@ def decline_finding(windows: list[Window], band: dict, metric_name: str, higher_
          metric_name: w.metric, f"validation_{metric_name}": band[metric_name][0],
          f"validation_{metric_name}_{'low' if higher_is_better else 'high'}":
              band[metric_name][1 if higher_is_better else 2],
-         "lead_windows": lead if lead is not None else float("nan")})
+         "lead_windows": lead})  # None when no window drifted before it (null in JSON, not NaN)
