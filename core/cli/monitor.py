@@ -61,7 +61,8 @@ def run(args, out: Out) -> int:
     if result.validation:
         band = result.band
         low = band[m][1] if m == "accuracy" else band[m][2]
-        out(f"validation: loss {result.validation[0]:.3f} (a window of {args.window} rows: up to {band['loss'][2]:.3f}), "
+        out(f"validation: loss {result.validation[0]:.3f} (a window of {args.window} rows: up to "
+            f"{band['loss'][2]:.3f}), "
             f"{m} {result.validation[1]:.3f} (a window: {'down to' if m == 'accuracy' else 'up to'} {low:.3f})")
     if result.reliance is not None:
         rel = result.reliance

@@ -171,7 +171,8 @@ class DriftReport:
         text = f"{self.verdict_words}: {len(drifted)} of {n} feature{'s' if n != 1 else ''} drifted: {named}"
         share = self.reliance_share()
         if share is not None:
-            text += f"; {'together they carry' if len(drifted) > 1 else 'it carries'} {share:.0%} of the model's reliance"
+            carry = "together they carry" if len(drifted) > 1 else "it carries"
+            text += f"; {carry} {share:.0%} of the model's reliance"
         if self.verdict == FEATURES_DRIFTED:
             text += (f" (the data set as a whole counts as drifted from {self.share_threshold:.0%} of its features; "
                      f"{self.share:.0%} did)")
