@@ -60,19 +60,38 @@ def run(args, out: Out) -> int:
     m = result.metric_name
     if result.validation:
         band = result.band
-        out(f"validation: loss {result.validation[0]:.3f} (a window of {args.window} rows: "
-            f"{band['loss'][1]:.3f}-{band['loss'][2]:.3f}), {m} {result.validation[1]:.3f}")
+        low = band[m][1] if m == "accuracy" else band[m][2]
+        out(f"validation: loss {result.validation[0]:.3f} (a window of {args.window} rows: up to "
+            f"{band['loss'][2]:.3f}), "
+            f"{m} {result.validation[1]:.3f} (a window: {'down to' if m == 'accuracy' else 'up to'} {low:.3f})")
+    if result.reliance is not None:
+        rel = result.reliance
+        out("the model's reliance (validation loss rise when a feature is shuffled): "
+            + ", ".join(f"{n} {rel.shares[n]:.0%}" for n in rel.ranked()[:6]))
+    n_feat = len(result.windows[0].statistics) if result.windows else 0
+    out(f"a feature drifts in a window when its p-value, corrected for {n_feat} features and {len(result.windows)} "
+        f"windows, is under {result.window_alpha * len(result.windows):g} and its PSI >= 0.1 (an unchanged stream "
+        f"lists none in any window 99% of the time)")
     out(f"{'window':>6} {'rows':>13} {'loss':>7} {m:>8} {'drift':>6} {'conf':>6}  drifted features")
+    dated = False
     for w in result.windows:
+        names = [f"{n}*" if n in w.followed_features else n for n in w.drifted_features]
+        dated = dated or bool(w.followed_features)
         out(f"{w.index:>6} {f'{w.start_row}-{w.end_row}':>13} {_fmt(w.loss):>7} {_fmt(w.metric):>8} "
-            f"{w.drift_share:>6.0%} {_fmt(w.confidence, '.2f'):>6}  {', '.join(w.drifted_features[:6])}")
+            f"{w.drift_share:>6.0%} {_fmt(w.confidence, '.2f'):>6}  {', '.join(names[:6])}"
+            + (f" +{len(names) - 6}" if len(names) > 6 else ""))
+    if dated:
+        out("* once a drift is confirmed: its features drifting at the 5% level (corrected for those features "
+            "only), where it starts and where they move")
     if scorer is not None and result.has_target:
         from ..drift.deployment import compare_with_validation
         overall = compare_with_validation(scorer, new)
         if overall:
             out(f"overall: {overall['message']}")
+    words = {"stable": "stable", "features_drifted": "features drifted", "dataset_drifted": "data set drifted"}
+    out(f"verdict: {words[result.verdict()]}")
     if not result.findings:
-        out("findings: none (no sustained drift, no decline)")
+        out("findings: none (no feature drifted two windows in a row, no decline beyond validation noise)")
     for f in result.findings:
         out(f"! {f.kind}: {f.message}")
     if args.json:

@@ -1,11 +1,14 @@
 """Drift: reference (training) data against new data, and a trained model's performance over time.
 
 - :mod:`.frame`: raw columns to compare; :mod:`.stats`: per-feature KS / chi-square / PSI /
-  out-of-range with a Bonferroni correction and a data set verdict (scipy supplies the tests);
+  out-of-range with a Bonferroni correction and a three-level verdict (stable / features drifted /
+  data set drifted; scipy supplies the tests);
 - :mod:`.reference`: a project's training split as reference, and its recipe for new files;
 - :mod:`.scenarios`: covariate shift, gradual ramp, class balance, label noise;
 - :mod:`.scoring`: a trained model's loss, metric and confidence (imports torch);
-- :mod:`.monitor`: windows over a time-ordered stream, ``input_drift`` / ``performance_decline``;
+- :mod:`.reliance`: how much a trained model relies on each input (permutation importance on validation);
+- :mod:`.monitor`: windows over a time-ordered stream; :mod:`.stream_findings`: its ``input_drift`` /
+  ``performance_decline`` findings and their words;
 - :mod:`.deployment`: the pieces together for a project (CLI and window).
 
 No Qt here.

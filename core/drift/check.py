@@ -13,7 +13,9 @@ from core.drift.deployment import (DeploymentSet, compare_with_validation, drift
 from core.drift.monitor import DEFAULT_WINDOW, MonitorResult
 from core.drift.reference import Reference, project_reference, read_new
 from core.drift.scenarios import Scenario
-from core.drift.stats import DriftReport
+from core.drift.stats import DATASET_DRIFTED, FEATURES_DRIFTED, STABLE, VERDICT_WORDS, DriftReport
+
+LEVELS = [STABLE, FEATURES_DRIFTED, DATASET_DRIFTED]
 
 
 @dataclass
@@ -27,13 +29,40 @@ class DeploymentCheck:
     notes: list[str] = field(default_factory=list)
 
     @property
+    def level(self) -> str:
+        """``stable`` | ``features_drifted`` | ``dataset_drifted``: the file as a whole, or over time when
+        the monitor found more (a drift in the last windows only is diluted in the whole file)."""
+        levels = [self.report.verdict] + ([self.monitor.verdict()] if self.monitor is not None else [])
+        return max(levels, key=LEVELS.index)
+
+    @property
     def light(self) -> str:
-        """``green`` (stable), ``amber`` (some features or the model's output moved) or ``red`` (drift)."""
-        if self.report.verdict == "drift":
+        """``green`` (stable), ``amber`` (some features, or the model's output, moved) or ``red`` (the data
+        set drifted)."""
+        if self.level == DATASET_DRIFTED:
             return "red"
-        if self.report.drifted or (self.report.output or {}).get("drifted"):
+        if self.level == FEATURES_DRIFTED or (self.report.output or {}).get("drifted"):
             return "amber"
         return "green"
+
+    def headline(self) -> str:
+        """The verdict in words, drifted features first: the report's, or the monitor's drift when it found more."""
+        drift = self.monitor.finding("input_drift") if self.monitor is not None else None
+        if self.report.verdict == self.level or drift is None:
+            return self.report.headline()
+        return f"{VERDICT_WORDS[self.level]} over time: {drift.message}"
+
+    def lines(self) -> list[str]:
+        """The findings and comparisons in the CLI's words: drift first, then the model, then notes."""
+        out = []
+        if self.monitor is not None:
+            out.extend(f"{f.kind.replace('_', ' ')}: {f.message}" for f in self.monitor.findings)
+        if self.comparison:
+            out.append(self.comparison["message"])
+        if self.report.output:
+            out.append("model " + self.report.output["message"])
+        out.extend(self.notes)
+        return out
 
     def values(self, feature: str) -> tuple[np.ndarray, np.ndarray, str]:
         """A feature's reference and new values (missing removed), and its kind, for histograms."""

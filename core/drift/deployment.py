@@ -99,9 +99,18 @@ def _raw_dataset(ref: Reference, shifted: bool):
     return load_dataset(spec, ref.project.base_dir, shifted=shifted)
 
 
+def reliance_of(ref: Reference, scorer: Scorer | None):
+    """The model's reliance on each input column (permutation importance on validation), computed once per model."""
+    if scorer is None:
+        return None
+    from core.drift.reliance import model_reliance
+    return model_reliance(scorer, ref.encoding, scorer.source)
+
+
 def drift_report(ref: Reference, new: DeploymentSet, scorer: Scorer | None = None) -> DriftReport:
     rep = compare(ref.frame, new.frame, names=ref.names)
     if scorer is not None:
+        rep.reliance = reliance_of(ref, scorer)
         # held-out rows as the model's reference: on its own training rows a model is over-confident
         ref_out = scorer.outputs(ref.dataset.x_val)
         new_out = scorer.outputs(new.x)
@@ -160,7 +169,8 @@ def run_monitor(ref: Reference, scorer: Scorer | None, new: DeploymentSet, windo
     band = scorer.validation_band(window) if has_target else {}
     name = scorer.metric_name if scorer is not None else "accuracy"
     result = monitor(ref.frame, new.frame, evaluate, window=window, band=band, metric_name=name,
-                     higher_is_better=name == "accuracy", has_target=has_target, progress=progress)
+                     higher_is_better=name == "accuracy", has_target=has_target, reliance=reliance_of(ref, scorer),
+                     progress=progress)
     if has_target:
         result.validation = scorer.validation()
     elif scorer is None:

@@ -3,13 +3,17 @@
 Per window: the loss and metric (when the target is there), the drift of its inputs against the
 training split, the share of drifted features and the model's mean confidence. Two findings:
 
-- ``input_drift``: the data set verdict is ``drift`` in ``SUSTAIN`` windows in a row; dated from the
-  start of the unbroken run of windows with drifted features that leads into it;
+- ``input_drift``: some feature drifts in ``SUSTAIN`` windows in a row (any feature: drift confined
+  to the few features a model relies on is the common, dangerous case). It names the features, their
+  statistics, the window it started and, with a model, the share of the model's reliance they carry
+  (:mod:`core.drift.reliance`). The share of drifted features is said beside it, not a gate.
 - ``performance_decline``: the first window from which the loss is above (or the metric beyond)
   the validation split's own sampling noise for a window of the same size, ``SUSTAIN`` windows in
-  a row.
+  a row. It says which of the two fell, and what the inputs did before it (the lead time).
 
-The lead time is how many windows drift was visible before performance fell.
+False alarms are kept out by construction: each window's tests are corrected for the features
+(Bonferroni) *and* for the number of windows, so the chance that any window of an unchanged stream
+lists a drifted feature is under ``STREAM_ALPHA`` (1%); a finding needs two such windows in a row.
 """
 from __future__ import annotations
 
@@ -20,8 +24,9 @@ from typing import Callable
 import numpy as np
 
 from core.drift.frame import Frame
-from core.drift.stats import ALPHA, DRIFT_SHARE, compare
+from core.drift.stats import DRIFT_SHARE, compare
 
+STREAM_ALPHA = 0.01
 SUSTAIN = 2
 DEFAULT_WINDOW = 100
 
@@ -41,11 +46,14 @@ class Window:
     drifted_features: list[str]
     confidence: float | None
     statistics: dict[str, dict] = field(default_factory=dict)
+    # drifted features found when a confirmed drift is dated back (see stream_findings), also in drifted_features
+    followed_features: list[str] = field(default_factory=list)
 
     def to_dict(self, metric_name: str) -> dict:
         return {"index": self.index, "start_row": self.start_row, "end_row": self.end_row, "n": self.n,
                 "loss": _num(self.loss), metric_name: _num(self.metric), "drift_share": self.drift_share,
-                "drifted_features": list(self.drifted_features), "confidence": _num(self.confidence)}
+                "drifted_features": list(self.drifted_features), "followed_features": list(self.followed_features),
+                "confidence": _num(self.confidence)}
 
 
 @dataclass(frozen=True)
@@ -71,10 +79,21 @@ class MonitorResult:
     band: dict
     validation: tuple[float, float] | None = None
     no_loss: str = ""  # why there is no loss per window ("no trained model", "no target column ..."), if none
+    alpha: float = STREAM_ALPHA        # for the whole stream
+    window_alpha: float = STREAM_ALPHA  # for one window (alpha / windows), before the features' correction
+    reliance: object | None = None     # the model's Reliance, when a model was given
+
+    def verdict(self) -> str:
+        """``stable`` | ``features_drifted`` | ``dataset_drifted`` over the stream, from its findings."""
+        f = self.finding("input_drift")
+        if f is None:
+            return "stable"
+        return "dataset_drifted" if f.evidence.get("dataset_drifted_from") is not None else "features_drifted"
 
     def to_dict(self) -> dict:
         return {"windows": [w.to_dict(self.metric_name) for w in self.windows],
-                "findings": [f.to_dict() for f in self.findings]}
+                "findings": [f.to_dict() for f in self.findings], "verdict": self.verdict(),
+                "alpha": self.alpha, "window_alpha": self.window_alpha}
 
     def finding(self, kind: str) -> StreamFinding | None:
         return next((f for f in self.findings if f.kind == kind), None)
@@ -93,88 +112,40 @@ def _first_sustained(flags: list[bool], sustain: int) -> int | None:
     return None
 
 
-def _drift_start(windows: list[Window], share: float, sustain: int) -> tuple[int, int] | None:
-    """(start, verdict): ``verdict`` is the first window of ``sustain`` in a row whose data set verdict is
-    ``drift``; ``start`` goes back from it over the unbroken run of windows with drifted features, so a
-    drift that builds up is dated from its first window, not from the one where it crossed the line."""
-    at = _first_sustained([w.drift_share >= share and w.drift_share > 0 for w in windows], sustain)
-    if at is None:
-        return None
-    start = at
-    while start > 0 and windows[start - 1].drifted_features:
-        start -= 1
-    return start, at
-
-
 def monitor(reference: Frame, stream: Frame, evaluate: Evaluate, *, window: int = DEFAULT_WINDOW,
             band: dict | None = None, metric_name: str = "accuracy", higher_is_better: bool = True,
-            has_target: bool = True, alpha: float = ALPHA, share: float = DRIFT_SHARE,
-            sustain: int = SUSTAIN, progress: Callable[[float], None] | None = None) -> MonitorResult:
-    """Windows of ``window`` rows over ``stream`` (the last one may be shorter, but at least half a window)."""
+            has_target: bool = True, alpha: float = STREAM_ALPHA, share: float = DRIFT_SHARE,
+            sustain: int = SUSTAIN, reliance=None, progress: Callable[[float], None] | None = None) -> MonitorResult:
+    """Windows of ``window`` rows over ``stream`` (the last one may be shorter, but at least half a window).
+
+    ``alpha`` is the chance, for the whole stream, that an unchanged stream shows a drifted feature in any
+    window; ``reliance`` (a :class:`~core.drift.reliance.Reliance`) weighs the drifted features."""
+    from core.drift.stream_findings import decline_finding, input_drift_finding
     if window < 10:
         raise ValueError(f"--window must be at least 10 rows, received {window}")
     starts = list(range(0, stream.n, window))
     if len(starts) > 1 and stream.n - starts[-1] < window // 2:
         starts.pop()  # a tail shorter than half a window joins the previous one
+    per_window = alpha / max(1, len(starts))  # Bonferroni over the windows; compare() corrects for the features
     windows = []
     for i, s in enumerate(starts):
         e = starts[i + 1] if i + 1 < len(starts) else stream.n
-        rep = compare(reference, stream.take(slice(s, e)), alpha=alpha, share=share)
+        rep = compare(reference, stream.take(slice(s, e)), alpha=per_window, share=share)
         loss, metric, conf = evaluate(s, e)
         windows.append(Window(i, s, e - 1, e - s, loss, metric, rep.share, [f.name for f in rep.sorted() if f.drifted],
                               conf, {f.name: f.to_dict() for f in rep.features}))
         if progress is not None:
             progress((i + 1) / len(starts))
     findings = []
-    drift_at = _drift_start(windows, share, sustain)
-    if drift_at is not None:
-        first, w = windows[drift_at[0]], windows[drift_at[1]]  # where it starts; where the verdict holds
-        feats = w.drifted_features
-        top = {f: w.statistics[f] for f in feats[:5]}
-        n_all = len(w.statistics)
-
-        def count(names: list[str]) -> str:
-            return f"{len(names)} of {n_all} feature{'s' if n_all != 1 else ''} ({', '.join(names[:5])})"
-        if first is w:
-            told = f"{count(feats)} differ from the training data"
-        else:  # a drift that builds up: where it starts, and where it holds
-            told = (f"{count(first.drifted_features)} there, {count(feats)} from window {w.index} on, against the "
-                    "training data")
-        findings.append(StreamFinding(
-            "input_drift", first.index, first.start_row, feats,
-            f"the inputs drift from window {first.index} (rows {first.start_row}-{first.end_row}): {told}",
-            {"drift_share": w.drift_share, **{f"{k}_psi": v["psi"] for k, v in top.items()},
-             **{f"{k}_statistic": v["statistic"] for k, v in top.items()}}))
-        drift_at = first.index
-    decline_at = None
+    drift = input_drift_finding(windows, sustain, share, reliance)
+    if drift is not None:
+        findings.append(drift)
     if has_target and band:
-        loss_hi = band["loss"][2]
-        m_base, m_lo, m_hi = band[metric_name]
-        bad = []
-        for w in windows:
-            worse_metric = (w.metric < m_lo) if higher_is_better else (w.metric > m_hi)
-            bad.append(w.loss is not None and (w.loss > loss_hi or worse_metric))
-        decline_at = _first_sustained(bad, sustain)
-        if decline_at is not None:
-            w = windows[decline_at]
-            lead = None if drift_at is None else decline_at - drift_at
-            if lead is None:
-                lead_text = "; the inputs showed no sustained drift"
-            elif lead > 0:
-                lead_text = f"; the input drift was visible {lead} window{'s' if lead != 1 else ''} earlier"
-            elif lead < 0:
-                lead_text = "; it came before the input drift was clear"
-            else:
-                lead_text = "; it started with the input drift"
-            findings.append(StreamFinding(
-                "performance_decline", decline_at, w.start_row, list(w.drifted_features),
-                f"performance falls from window {decline_at} (rows {w.start_row}-{w.end_row}): loss "
-                f"{w.loss:.3f} against {band['loss'][0]:.3f} on validation (noise up to {loss_hi:.3f}), "
-                f"{metric_name} {w.metric:.3f} against {m_base:.3f}{lead_text}",
-                {"loss": w.loss, "validation_loss": band["loss"][0], "validation_loss_high": loss_hi,
-                 metric_name: w.metric, f"validation_{metric_name}": m_base,
-                 "lead_windows": lead if lead is not None else float("nan")}))
-    return MonitorResult(windows, findings, metric_name, has_target, band or {})
+        decline = decline_finding(windows, band, metric_name, higher_is_better, sustain, drift)
+        if decline is not None:
+            findings.append(decline)
+    return MonitorResult(windows, findings, metric_name, has_target, band or {}, alpha=alpha,
+                         window_alpha=per_window, reliance=reliance)
 
 
 def lead_time(result: MonitorResult) -> int | None:

@@ -26,6 +26,7 @@ class Scorer:
             load_weights(setup.model, model_path)
         self.model = setup.model
         self.model.eval()
+        self.source = model_path if model is None else None  # the weights file, when they came from one
         head = setup.heads[0]
         self.head = head
         self.index = 0
@@ -72,7 +73,17 @@ class Scorer:
 
     def validation_band(self, window: int, draws: int = 300, seed: int = 0) -> dict:
         """Loss and metric of ``draws`` random validation windows of ``window`` rows: the noise a window
-        shows when nothing changed. Bands are the 0.5% and 99.5% quantiles."""
+        shows when nothing changed. Bands are the 0.5% and 99.5% quantiles.
+
+        Each window is drawn from a fresh resample of the validation rows (a double bootstrap): the
+        validation split is itself a sample, and a window of new rows varies by both. With a few hundred
+        validation rows and a model that makes few errors, windows drawn from the split alone gave a band
+        too narrow, and unchanged new data "declined".
+
+        For accuracy the band also counts the uncertainty of the validation accuracy itself: a window's
+        errors follow a beta-binomial (a binomial whose error rate is only known from the validation
+        errors, Jeffreys prior), and the band is the wider of the two. A model with no validation error
+        would otherwise get a band of zero width, and a single error in a window would be a "decline"."""
         out = self.outputs(self.x_val)
         n = out.shape[0]
         if n == 0:
@@ -80,13 +91,21 @@ class Scorer:
         rng = np.random.default_rng(seed)
         losses, metrics = [], []
         for _ in range(draws):
-            idx = torch.as_tensor(rng.integers(0, n, min(window, max(n, window))))
+            outer = rng.integers(0, n, n)
+            idx = torch.as_tensor(outer[rng.integers(0, n, window)])
             lo, me = self.loss_metric(out[idx], self.y_val[idx])
             losses.append(lo)
             metrics.append(me)
         full_loss, full_metric = self.loss_metric(out, self.y_val)
+        m_lo, m_hi = float(np.quantile(metrics, 0.005)), float(np.quantile(metrics, 0.995))
+        if self.metric_name == "accuracy":
+            from scipy.stats import betabinom
+            errors = (1.0 - full_metric) * n
+            pred = betabinom(window, errors + 0.5, n - errors + 0.5)
+            m_lo = min(m_lo, 1.0 - float(pred.ppf(0.995)) / window)
+            m_hi = max(m_hi, 1.0 - float(pred.ppf(0.005)) / window)
         return {"loss": (full_loss, float(np.quantile(losses, 0.005)), float(np.quantile(losses, 0.995))),
-                self.metric_name: (full_metric, float(np.quantile(metrics, 0.005)), float(np.quantile(metrics, 0.995)))}
+                self.metric_name: (full_metric, m_lo, m_hi), "rows": n}
 
 
 def load_weights(model: torch.nn.Module, path: str | Path) -> None:

@@ -10,6 +10,12 @@ alibi-detect does by default): the chance that any feature of an unchanged data 
 stays below ``alpha``. A feature drifts when its corrected p-value is below ``alpha`` *and* its
 PSI is at least ``PSI_MIN`` (0.1, the usual "moderate shift" line): with a million rows a
 p-value flags differences too small to matter, and the PSI guard keeps those out.
+
+The verdict has three levels and never reads "stable" while a feature drifts: ``stable`` (no
+feature drifted), ``features_drifted`` (some did, fewer than ``DRIFT_SHARE`` of them: the common,
+dangerous case of drift in the few features that matter) and ``dataset_drifted`` (at least that
+share did). Drifted features lead the report, with their PSI and, when a model is known, the share
+of the model's reliance they carry.
 """
 from __future__ import annotations
 
@@ -28,6 +34,8 @@ PSI_BINS = 10
 PSI_FLOOR = 1e-4        # an empty bin counts as this share, so PSI stays finite
 DRIFT_SHARE = 0.2       # the data set drifts when at least this share of its features does
 CORRECTION = "bonferroni"
+STABLE, FEATURES_DRIFTED, DATASET_DRIFTED = "stable", "features_drifted", "dataset_drifted"
+VERDICT_WORDS = {STABLE: "stable", FEATURES_DRIFTED: "features drifted", DATASET_DRIFTED: "data set drifted"}
 
 
 @dataclass
@@ -111,6 +119,8 @@ class DriftReport:
     alpha: float = ALPHA
     share_threshold: float = DRIFT_SHARE
     output: dict | None = None       # the model's predictions/confidence, when a model was given
+    reliance: object | None = None   # the model's :class:`~core.drift.reliance.Reliance`, when known
+    compared: str = ""               # what was compared, in words ("30 columns of a.csv and b.csv; ...")
 
     @property
     def drifted(self) -> list[FeatureDrift]:
@@ -122,27 +132,65 @@ class DriftReport:
 
     @property
     def verdict(self) -> str:
-        return "drift" if self.features and self.share >= self.share_threshold else "stable"
+        """``stable`` | ``features_drifted`` | ``dataset_drifted`` (see the module doc)."""
+        if not self.drifted:
+            return STABLE
+        return DATASET_DRIFTED if self.share >= self.share_threshold else FEATURES_DRIFTED
+
+    @property
+    def verdict_words(self) -> str:
+        return VERDICT_WORDS[self.verdict]
 
     def sorted(self) -> list[FeatureDrift]:
         """Most drifted first: drifted ones, then by PSI."""
         return sorted(self.features, key=lambda f: (not f.drifted, -(f.psi or 0.0)))
 
+    def reliance_share(self) -> float | None:
+        """The share of the model's reliance that the drifted features carry, when a model is known."""
+        return None if self.reliance is None else self.reliance.share_of(f.name for f in self.drifted)
+
     def to_dict(self) -> dict:
-        out = {"verdict": self.verdict, "features": [f.to_dict() for f in self.features]}
+        out = {"verdict": self.verdict, "headline": self.headline(),
+               "drifted_features": [f.name for f in self.sorted() if f.drifted],
+               "features": [f.to_dict() for f in self.features]}
+        if self.reliance is not None:
+            out["reliance_share"] = self.reliance_share()
+            for f in out["features"]:
+                f["reliance"] = self.reliance.shares.get(f["name"], 0.0)
+        if self.compared:
+            out["compared"] = self.compared
         return out
+
+    def headline(self) -> str:
+        """The verdict in one line, the drifted features first: the same words in the CLI and the window."""
+        n, drifted = len(self.features), [f for f in self.sorted() if f.drifted]
+        if not drifted:
+            return (f"stable: none of {n} feature{'s' if n != 1 else ''} drifted (corrected p < {self.alpha:g} "
+                    f"and PSI >= {PSI_MIN:g})")
+        named = ", ".join(f"{f.name} (PSI {_fmt(f.psi)})" for f in drifted[:6]) + (", ..." if len(drifted) > 6 else "")
+        text = f"{self.verdict_words}: {len(drifted)} of {n} feature{'s' if n != 1 else ''} drifted: {named}"
+        share = self.reliance_share()
+        if share is not None:
+            carry = "together they carry" if len(drifted) > 1 else "it carries"
+            text += f"; {carry} {share:.0%} of the model's reliance"
+        if self.verdict == FEATURES_DRIFTED:
+            text += (f" (the data set as a whole counts as drifted from {self.share_threshold:.0%} of its features; "
+                     f"{self.share:.0%} did)")
+        return text
 
     def lines(self) -> list[str]:
         """A readable report."""
-        n = len(self.features)
-        head = (f"verdict: {self.verdict} ({len(self.drifted)} of {n} feature{'s' if n != 1 else ''} drifted; "
-                f"p-values Bonferroni-corrected for {len(self.features)} tests at alpha {self.alpha:g}, "
-                f"and PSI >= {PSI_MIN:g})")
-        rows = [head, f"  {'feature':<24} {'test':<5} {'statistic':>10} {'p (corr.)':>10} {'PSI':>7} "
-                      f"{'outside':>8}  drifted"]
+        rows = [f"verdict: {self.headline()}"]
+        if self.compared:
+            rows.append(f"compared: {self.compared}")
+        rows += [f"p-values Bonferroni-corrected for {len(self.features)} tests at alpha {self.alpha:g}; a feature "
+                 f"drifts when its corrected p < {self.alpha:g} and PSI >= {PSI_MIN:g} (0.25: a large shift)",
+                 f"  {'feature':<24} {'test':<5} {'statistic':>10} {'p (corr.)':>10} {'PSI':>7} "
+                 f"{'outside':>8}  drifted" + ("  reliance" if self.reliance is not None else "")]
         for f in self.sorted():
+            rel = f"  {self.reliance.shares.get(f.name, 0.0):>7.0%}" if self.reliance is not None else ""
             rows.append(f"  {f.name[:24]:<24} {f.test:<5} {_fmt(f.statistic):>10} {_fmt(f.p_adjusted):>10} "
-                        f"{_fmt(f.psi):>7} {f.out_of_range:>8.1%}  {'yes' if f.drifted else 'no'}")
+                        f"{_fmt(f.psi):>7} {f.out_of_range:>8.1%}  {'yes' if f.drifted else 'no':<7}{rel}")
             if f.unseen:
                 seen = ", ".join(f"{k[:20]!r} x{v}" for k, v in sorted(f.unseen.items(), key=lambda kv: -kv[1])[:5])
                 rows.append(f"    unseen categories: {seen}")

@@ -33,11 +33,17 @@ class FeatureHistogram(QWidget):
         lay.addWidget(self.plot)
         self.feature = ""
 
-    def show_values(self, name: str, ref: np.ndarray, new: np.ndarray, kind: str) -> None:
+    def clear_values(self) -> None:
+        self.feature = ""
+        self.plot.clear()
+        self.plot.setTitle("", size="9pt")
+
+    def show_values(self, name: str, ref: np.ndarray, new: np.ndarray, kind: str, new_label: str = "new") -> None:
         self.feature = name
         p = self.plot
         p.clear()
-        p.setTitle(f"{name}: training vs new", size="9pt")
+        label = new_label if len(new_label) <= 24 else new_label[:23] + "…"  # a title sets the plot's width
+        p.setTitle(f"{name}: training vs {label}", size="9pt")
         if len(ref) == 0 or len(new) == 0:
             return
         if kind == "numeric":

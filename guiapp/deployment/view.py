@@ -1,9 +1,11 @@
 """The Deployment tab: what happens to the model on data from real use.
 
-Pick a file (the bundled example stream, or any CSV with the training columns) or a scenario (a
-shift of chosen features, a gradual ramp, another class balance, label noise, the built-in
-shifted variant), press Check. The verdict shows as a traffic light; the features are listed
-most drifted first; a click on one overlays its training and new histograms; the over-time plot
+Pick a file (the bundled example stream, or any CSV with the training columns: choosing "CSV
+file…" asks for it once, and Check reuses it) or a scenario (a shift of chosen features, a gradual
+ramp, another class balance, label noise, the built-in shifted variant), press Check. The verdict
+(stable / features drifted / data set drifted) shows as a traffic light and in the CLI's words,
+drifted features first, with the monitor's findings (where a drift starts, in rows); the features
+are listed most drifted first; a click on one overlays its training and new histograms; the over-time plot
 shows loss per window against the validation band, the share of drifted features, and the
 ``input_drift`` / ``performance_decline`` findings. The check runs as a task on the window's one
 task runner (``guiapp.tasks.TaskRunner``): a progress bar meanwhile; a newer check supersedes (and
@@ -11,17 +13,20 @@ cancels) a running one, whose result is then never shown.
 """
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout,
-                               QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QSizePolicy,
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFileDialog, QFrame, QHBoxLayout,
+                               QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QScrollArea, QSizePolicy,
                                QSpinBox, QSplitter, QTabWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from core.tasks import TaskOutcome, with_progress
 
 from ..tasks import TaskRunner
+from .keys import WindowShortcutsFirst
+from .source import SourcePicker
 from .plots import FeatureHistogram, OverTimePlot
 
 SOURCES = (("stream", "Example stream (drifts over time)"), ("file", "CSV file…"),
@@ -34,14 +39,9 @@ COLUMNS = (("feature", "most drifted first; bold: drifted (corrected p < 0.05 an
            ("outside", "share of new values outside the training range, or categories it never had"))
 WIDE = 1000  # px: from here the table, the histogram and the over-time view sit side by side
 LIGHTS = {"green": ("#2e9d4b", "stable: the new data looks like the training data"),
-          "amber": ("#d9a400", "some features (or the model's confidence) moved"),
-          "red": ("#cc3333", "drift: the new data differs from the training data")}
+          "amber": ("#d9a400", "features drifted: some features (or the model's confidence) moved"),
+          "red": ("#cc3333", "data set drifted: the new data differs from the training data")}
 
-
-def choose_deployment_file(parent: QWidget | None, start_dir: str = "") -> str | None:
-    """Ask for a CSV (monkeypatched in tests)."""
-    path, _ = QFileDialog.getOpenFileName(parent, "Deployment data", start_dir, "CSV files (*.csv *.tsv *.txt);;All files (*)")
-    return path or None
 
 
 def choose_weights_file(parent: QWidget | None, start_dir: str = "") -> str | None:
@@ -61,7 +61,6 @@ class DeploymentView(QWidget):
         self.model_provider = model_provider or (lambda: None)
         self.result = None
         self.error = ""
-        self.file_path: str | None = None
         self.runner = TaskRunner(self, name="LossLabDriftCheck")
         self.runner.progressChanged.connect(self._on_runner_progressChanged)
         self.runner.taskFinished.connect(self._on_runner_taskFinished)
@@ -98,6 +97,9 @@ class DeploymentView(QWidget):
         self.source.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.source.setMinimumWidth(120)
         self.features.setMinimumWidth(60)
+        self._keys = WindowShortcutsFirst(self)  # Ctrl+E (Export) works from these fields too
+        for w in (self.features, self.k, self.window_rows):
+            w.installEventFilter(self._keys)
         first, second = QHBoxLayout(), QHBoxLayout()
         first.addWidget(self.source, 1)
         first.addWidget(self.check_button)
@@ -125,7 +127,15 @@ class DeploymentView(QWidget):
         self.words.setObjectName("deployment.words")
         self.words.setWordWrap(True)
         self.words.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        outer.addWidget(self.words)
+        self.words.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        # the findings in words above the table and plots, in a pane the splitter below can resize: long
+        # findings must neither squeeze the plots to nothing nor be cut
+        self.words_area = QScrollArea()
+        self.words_area.setWidget(self.words)
+        self.words_area.setWidgetResizable(True)
+        self.words_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.words_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.words_area.setMinimumHeight(0)
 
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setObjectName("deployment.features")
@@ -153,10 +163,16 @@ class DeploymentView(QWidget):
         for w in (self.table, self.histogram, self.over_time, self.plot_tabs, self.split):
             w.setMinimumHeight(60)  # the tab shares a dock: it must not raise the window's minimum size
             w.setMinimumWidth(60)
-        outer.addWidget(self.split, 1)
+        self.panes = QSplitter(Qt.Orientation.Vertical)
+        self.panes.addWidget(self.words_area)
+        self.panes.addWidget(self.split)
+        self.panes.setStretchFactor(1, 1)
+        self.panes.setChildrenCollapsible(False)
+        outer.addWidget(self.panes, 1)
         self._arrange(False)
         self._on_source_changed()
         self._set_light(None)
+        self.picker = SourcePicker(document, self.source, self)  # the example stream or a file, and which file
 
     # -- layout -----------------------------------------------------------------------------------
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
@@ -210,12 +226,6 @@ class DeploymentView(QWidget):
     def select_source(self, key: str) -> None:
         self.source.setCurrentIndex(self.source.findData(key))
 
-    def _stream_path(self) -> Path | None:
-        from core.drift.streams import stream_path
-        source = self.document.project.data.source
-        p = stream_path(source)
-        return p if p.is_file() else None
-
     # -- running ----------------------------------------------------------------------------------
     def run_check(self) -> None:
         """Start a check of the chosen data on a background thread."""
@@ -228,15 +238,14 @@ class DeploymentView(QWidget):
             return self._show_error(self.document.data_error or "the project's data is not loaded")
         path = None
         if kind == "stream":
-            path = self._stream_path()
+            path = self.picker.stream_path()
             if path is None:
                 return self._show_error(f"no example stream for the {project.data.source} data; the bundled ones are "
                                         "for diagnosis, fraud and demand: pick a CSV file or a scenario")
         elif kind == "file":
-            start = str(self.document.path.parent) if self.document.path else ""
-            path = choose_deployment_file(self, start)
-            if path is None:
+            if self.picker.file_path is None and not self.picker.choose_file():
                 return
+            path = self.picker.file_path
         scenario = None if path else Scenario(kind, tuple(f.strip() for f in self.features.text().split(",") if f.strip()),
                                               self.k.value())
         model = None if self.weights_path else self.model_provider()
@@ -280,31 +289,35 @@ class DeploymentView(QWidget):
         self.error = message
         self.result = None
         self._set_light(None)
-        self.verdict.setText(f"Cannot check: {message}")
+        self.verdict.setText(f"Cannot check: {html.escape(message, quote=False)}")
+        self.words.setText("")
+        self._fit_words()
+        self.table.setRowCount(0)
+        self.histogram.clear_values()   # nothing of an earlier check stays beside the error
+        self.over_time.show_result(None)
         self.checkFinished.emit(None)
 
     def show_check(self, check) -> None:
+        """Show a finished check: the verdict in the CLI's words and colour, the findings, table and plots."""
         self.result, self.error = check, ""
-        rep = check.report
         self._set_light(check.light)
-        n = len(rep.features)
-        self.verdict.setText(f"<b>{rep.verdict}</b> — {check.name}: {len(rep.drifted)} of {n} "
-                             f"feature{'s' if n != 1 else ''} drifted. {LIGHTS[check.light][1]}.")
-        lines = []
-        if check.comparison:
-            lines.append(check.comparison["message"])
-        if rep.output:
-            lines.append("model " + rep.output["message"])
-        if check.monitor is not None:
-            lines.extend(f"{f.kind.replace('_', ' ')}: {f.message}" for f in check.monitor.findings)
-        lines.extend(check.notes)
-        self.words.setText("\n".join(lines))
-        self._fill_table(rep)
+        self.verdict.setText(f"<b>{html.escape(check.name, quote=False)}</b> — {html.escape(check.headline(), quote=False)}")
+        self.verdict.setToolTip(LIGHTS[check.light][1])
+        self.words.setText("\n".join(check.lines()))
+        self._fit_words()
+        self._fill_table(check.report)
         self.over_time.show_result(check.monitor)
         self._fit_table()
         if not self._wide:
             self.plot_tabs.setCurrentWidget(self.over_time if check.monitor is not None else self.histogram)
         self.checkFinished.emit(check)
+
+    def _fit_words(self) -> None:
+        """The words pane as tall as its text, up to a third of the panes (it scrolls beyond; the splitter moves)."""
+        total = self.panes.height()
+        need = self.words.heightForWidth(max(100, self.words_area.viewport().width())) + 4 if self.words.text() else 0
+        top = min(need, total // 3)
+        self.panes.setSizes([top, max(60, total - top)])
 
     def _fill_table(self, rep) -> None:
         feats = rep.sorted()
@@ -313,6 +326,8 @@ class DeploymentView(QWidget):
             cells = [f.name, f"{f.p_adjusted:.2g}", f"{f.psi:.3f}", f"{f.out_of_range:.1%}"]
             tip = (f"{f.name}: {'KS' if f.test == 'ks' else 'chi-square'} statistic {f.statistic:.3g}, corrected p "
                    f"{f.p_adjusted:.2g}, PSI {f.psi:.3f}, {f.out_of_range:.1%} outside the training data")
+            if rep.reliance is not None:
+                tip += f"; the model's reliance on it: {rep.reliance.shares.get(f.name, 0.0):.0%}"
             for j, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(tip)
@@ -323,12 +338,18 @@ class DeploymentView(QWidget):
                 self.table.setItem(i, j, item)
         if feats:
             self.table.selectRow(0)
+        # the same row selected again emits nothing: draw the new check's histogram (and title) explicitly
+        self._show_selected_histogram()
 
-    def _on_table_itemSelectionChanged(self) -> None:
+    def _show_selected_histogram(self) -> None:
         rows = self.table.selectionModel().selectedRows()
         if not rows or self.result is None:
+            self.histogram.clear_values()
             return
         name = self.table.item(rows[0].row(), 0).text()
-        self.histogram.show_values(name, *self.result.values(name))
-        if self.sender() is self.table:  # a click on a feature shows its histogram
+        self.histogram.show_values(name, *self.result.values(name), new_label=self.result.name)
+
+    def _on_table_itemSelectionChanged(self) -> None:
+        self._show_selected_histogram()
+        if self.sender() is self.table and self.result is not None:  # a click on a feature shows its histogram
             self._show_feature()

@@ -53,7 +53,7 @@ def test_ks_and_chi_square_are_scipys_on_known_distributions():
     assert c.test == "chi2" and c.statistic == pytest.approx(chi.statistic) and c.p_value == pytest.approx(chi.pvalue)
     # Bonferroni: each p-value times the number of features tested
     assert x.p_adjusted == pytest.approx(min(1.0, 2 * x.p_value))
-    assert x.drifted and c.drifted and rep.verdict == "drift"
+    assert x.drifted and c.drifted and rep.verdict == "dataset_drifted"
 
 
 def test_psi_by_hand_and_on_normals():
@@ -92,7 +92,7 @@ def test_three_features_shifted_by_one_sd_are_exactly_the_ones_flagged():
         shifted.columns[name] = fresh.columns[name] + fresh.columns[name].std()
     rep = compare(ref, shifted)
     assert sorted(f.name for f in rep.drifted) == ["cholesterol", "glucose", "heart_rate"]
-    assert rep.verdict == "drift" and rep.share == pytest.approx(3 / 8)
+    assert rep.verdict == "dataset_drifted" and rep.share == pytest.approx(3 / 8)
     assert [f.name for f in rep.sorted()[:3]] == [f.name for f in rep.drifted][:3] or set(
         f.name for f in rep.sorted()[:3]) == {"glucose", "cholesterol", "heart_rate"}
 
@@ -114,7 +114,8 @@ def test_drift_cli_json_shape_and_exit_codes(tmp_path, capsys):
     code, out = _run(["drift", str(tmp_path / "ref.csv"), str(tmp_path / "new.csv"), "--json"])
     assert code == 0
     doc = json.loads(out[-1])
-    assert set(doc) == {"verdict", "features"} and doc["verdict"] in ("stable", "drift")
+    assert {"verdict", "headline", "drifted_features", "features", "compared"} == set(doc)
+    assert doc["verdict"] in ("stable", "features_drifted", "dataset_drifted")
     assert all(set(f) == {"name", "test", "statistic", "p_value", "psi", "out_of_range", "drifted"} for f in doc["features"])
     assert [f["name"] for f in doc["features"] if f["drifted"]][:1] == ["age"]
     code, out = _run(["drift", str(tmp_path / "ref.csv"), str(tmp_path / "ref.csv")])
@@ -160,10 +161,10 @@ def test_gradual_stream_drift_inside_the_ramp_then_decline(diagnosis_model):
     code, out = _run(["monitor", str(project), str(stream), "--model", str(model), "--window", "100", "--json"])
     assert code == 0, out
     doc = json.loads(out[-1])
-    assert set(doc) == {"windows", "findings"}
+    assert set(doc) == {"windows", "findings", "verdict", "alpha", "window_alpha"}
     w0 = doc["windows"][0]
     assert set(w0) == {"index", "start_row", "end_row", "n", "loss", "accuracy", "drift_share", "drifted_features",
-                       "confidence"}
+                       "followed_features", "confidence"}
     kinds = {f["kind"]: f for f in doc["findings"]}
     assert set(kinds) == {"input_drift", "performance_decline"}, out[-40:]
     for f in doc["findings"]:
@@ -233,8 +234,9 @@ def test_drift_cli_with_project_and_model(diagnosis_model, tmp_path):
                       "--model", str(model), "--json"])
     assert code == 0, out
     doc = json.loads(out[-1])
-    assert doc["verdict"] == "drift" and {f["name"] for f in doc["features"] if f["drifted"]} == {"glucose",
-                                                                                               "blood_pressure"}
+    assert doc["verdict"] == "dataset_drifted" and set(doc["drifted_features"]) == {"glucose", "blood_pressure"}
+    assert {f["name"] for f in doc["features"] if f["drifted"]} == {"glucose", "blood_pressure"}
+    assert 0 < doc["reliance_share"] <= 1 and all(0 <= f["reliance"] <= 1 for f in doc["features"])
     assert len(doc["features"]) == 8  # the project's inputs only: not time, not the targets
     assert doc["output"]["what"] == "confidence" and any(line.startswith("model output:") for line in out)
     code, out = _run(["drift", str(tmp_path / "before.csv"), str(tmp_path / "before.csv"), "--project", str(project)])

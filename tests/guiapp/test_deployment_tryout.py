@@ -87,6 +87,8 @@ def test_the_docked_tab_fits_its_dock(qtbot, window, size):
     window.deployment_dock.raise_()
     view = window.deployment_view
     view.select_source("shift")  # the widest row of controls: features and k shown
+    view.picker.file_path = "/data/" + "deployment-rows-of-the-clinic-in-the-north-wing-2026" * 2 + ".csv"
+    view.picker.show_file_item()  # a long file name is shortened in the box, not widening it
     qtbot.waitUntil(lambda: view.features.isVisible() and view.width() > 0)
     assert view.width() <= window.deployment_dock.width()
     assert view.minimumSizeHint().width() <= view.width()
