@@ -17,7 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 SCRIPT = textwrap.dedent("""
-    import torch  # noqa: F401 - torch before Qt (see DESIGN.md)
+    import torch  # noqa: F401 - torch before Qt (resources/docs/development.md, "Platform pitfalls")
     from PySide6.QtCore import Qt
     from PySide6.QtGui import QAction, QKeySequence
     from PySide6.QtTest import QTest
