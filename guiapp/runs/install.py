@@ -61,20 +61,11 @@ def install_runs_and_studies(window) -> None:
 
 def continue_run(window, project, state: dict, run_id: str) -> None:
     """Runs ▸ Continue: open the run's project and put its final weights in the training controller,
-    so the next Run trains them on (a fresh optimizer; the curves start over)."""
+    so the next Run trains them on (a fresh optimizer; the curves start over). The data is read and
+    the model built on a task (:mod:`.continuing`); the window stays responsive meanwhile."""
     if not window.files.confirm_discard():
         return
-    window.document.replace(project)
-    doc = window.document
-    ok, reason = doc.can_train()
-    if not ok:
-        window.statusBar().showMessage(f"Run {run_id} cannot be continued: {reason}", 15_000)
-        return
-    from core.runs.resume import setup_with_weights
-    try:
-        setup = setup_with_weights(state, run_id, doc.project.copy(), doc.dataset, seed=doc.project.training.seed)
-    except Exception as e:  # noqa: BLE001 - weights that do not fit, a model that does not build: say so
-        window.statusBar().showMessage(f"Run {run_id} cannot be continued: {e}", 15_000)
-        return
-    window.controller.start_from(setup, run_id)
-    window.statusBar().showMessage(f"Loaded run {run_id}'s project and final weights: Run trains them on", 15_000)
+    from .continuing import RunContinuer
+    if getattr(window, "run_continuer", None) is None:
+        window.run_continuer = RunContinuer(window)
+    window.run_continuer.start(project, state, run_id)

@@ -34,6 +34,7 @@ class RunOptions:
     threads: int = 1
     boundary_resolution: int = 80
     resume: Any = None               # the previous RunResult when this Run continues its model
+    observers: tuple = ()            # more trainer observers, called on the training thread (the run recorder)
 
 
 class QueueObserver(TrainingObserver):
@@ -133,7 +134,11 @@ def run_training(options: RunOptions, observer: QueueObserver, control: Training
         if control.stopped:
             observer.push("cancelled", "stopped before the training started")
             return setup
-        train(opts.project, observer=observer, control=control, setup=setup, epochs=opts.epochs,
+        hooks = observer
+        if opts.observers:           # beside the trainer, before the queue: a run is in the store when it is shown
+            from core.runs.fanout import Fanout
+            hooks = Fanout(*opts.observers, observer)
+        train(opts.project, observer=hooks, control=control, setup=setup, epochs=opts.epochs,
               seed=opts.seed, threads=opts.threads, resume=opts.resume)
     except Exception as exc:  # noqa: BLE001 - setup errors (data, graph) become a message
         observer.push("failed", f"{type(exc).__name__}: {exc}" if not str(exc).startswith(type(exc).__name__)
