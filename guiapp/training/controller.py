@@ -7,7 +7,8 @@ Run start from fresh weights with empty curves. Each Run trains a snapshot of th
 Run is pressed; edits made while it trains apply to the next Run.
 
 Training runs as a ``core.tasks`` task (:func:`.worker.run_training`) on the controller's
-``guiapp.tasks.TaskRunner``, which drains its events every 33 ms (~30 Hz): one ``stepsArrived`` per
+``guiapp.tasks.TaskRunner``, which drains its events every 50 ms (20 Hz: each drain wakes the GUI
+thread into Python, which holds the GIL the training thread needs): one ``stepsArrived`` per
 drain with every step since the last one, then ``epochEnded`` per epoch, then ``historyUpdated`` once
 (views redraw on that). ``runFinished`` follows once the training thread has ended.
 """
@@ -29,7 +30,7 @@ from .worker import QueueObserver, RunOptions, run_training
 
 __all__ = ["TrainingController", "torch_threads"]
 
-DRAIN_INTERVAL_MS = 33
+DRAIN_INTERVAL_MS = 50
 MODEL_KINDS = ("model", "data", "outputs", "all")
 
 

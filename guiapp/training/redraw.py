@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, QTimer
 
 __all__ = ["RedrawScheduler", "MAX_DRAW_SHARE"]
 
-MAX_DRAW_SHARE = 0.10    # plot drawing takes at most this share of the wall time while training
+MAX_DRAW_SHARE = 0.06    # plot drawing takes at most this share of the wall time while training
 MIN_REDRAW_GAP_S = 0.03  # and no plot is redrawn more than ~30 times a second
 MAX_COST_S = 0.1         # a first paint (fonts, caches) must not silence the plots for seconds
 

@@ -50,7 +50,7 @@ class QueueObserver(TrainingObserver):
         self.state = state if state is not None else TaskState()
         self.setup = None
         self.grid: GridSpec | None = None
-        self.boundary_enabled = True      # set from the GUI thread (a plain bool: atomic)
+        self.boundary_enabled = True      # a view shows boundary/confusion (set from the GUI thread: a plain bool)
         self._next_boundary = 0.0
         self._next_confusion = 0.0
         self._confusion_epoch = -1
@@ -80,7 +80,7 @@ class QueueObserver(TrainingObserver):
         self.push("epoch", record)
         self._epoch = record.epoch
         now = time.perf_counter()
-        if now >= self._next_confusion:
+        if self.boundary_enabled and now >= self._next_confusion:   # (the end of the run always has one)
             self._snapshot_confusion(record.epoch)
             self._next_confusion = now + CONFUSION_MIN_INTERVAL
 
