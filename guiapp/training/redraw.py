@@ -2,8 +2,7 @@
 
 The data arrives ~30 times a second but a plot costs 3-15 ms to draw (axes, text, curves), and every
 millisecond the GUI thread holds the GIL is taken from the training thread (and on a machine whose
-cores are all busy, the GUI thread's CPU time is taken from the training too: 4% of the wall time kept
-a live panel within a few percent of headless training, where 10% cost about a sixth). So plots marked dirty are
+cores are all busy, the GUI thread's CPU time is taken from the training's share too). So plots marked dirty are
 redrawn one at a time, round-robin, by a single-shot timer that keeps drawing (``setData`` plus the
 paints Qt does afterwards, measured by :attr:`LivePlot.paint_seconds`) under ``share`` of the wall
 time, and only while the host widget is visible.
