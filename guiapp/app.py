@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import threading
 import time
 
 if sys.platform == "win32":  # torch >= 2.9 fails to load c10.dll when Qt's DLLs are loaded first
@@ -95,7 +94,11 @@ def _finish_startup(app: QApplication, window, path: str | None) -> None:
     settings.apply_torch_threads()
     report("project loaded")
     from core.training.setup import warm_up
-    threading.Thread(target=warm_up, name="losslab-warm-up", daemon=True).start()  # the first Run starts at once
+
+    from .tasks import TaskRunner
+    # on the task runner like every background job (joined at quit, an error logged): the first Run starts at once
+    window.warm_up_runner = TaskRunner(window, name="LossLabWarmUp")
+    window.warm_up_runner.start(lambda *, state: warm_up())
     if os.environ.get("LOSSLAB_STARTUP_EXIT") == "1":  # the start-up benchmark: measure, then leave
         QTimer.singleShot(0, app.quit)
 

@@ -13,6 +13,12 @@ The document is evented: after each edit, undo and redo it emits what changed
 the model, data or outputs changed; then the coarse ``projectChanged(kind)`` for views that redraw
 as a whole. A rename is declared by the edit (``renames``), never guessed. Loading another project
 emits ``projectReplaced`` instead of fine events: views rebuild.
+
+Data: a data file of ``BACKGROUND_LOAD_BYTES`` or more (a big CSV) is read as a task on the document's
+task runner, whatever asked for it (File ▸ Open, an undo, a data edit): until it is in, ``dataset``
+and ``check`` are None and Run says the data is not loaded yet; ``dataLoadChanged(text, fraction)``
+reports the progress (``""`` once it ended), then ``datasetChanged``, ``dataErrorChanged`` and
+``checkUpdated`` follow as after a load on the spot. A newer load supersedes a running one.
 """
 from __future__ import annotations
 
@@ -28,6 +34,9 @@ from core.diagnostics.lint import lint_project
 from core.edit_events import edit_events, kind_of
 from core.graph import GraphCheck, Problem, check_graph
 from core.project import Project, ProjectError
+
+#: a data file this big or bigger is read on a background task (about 50,000 rows of a 5-column CSV)
+BACKGROUND_LOAD_BYTES = 2_000_000
 
 #: ``projectChanged`` kinds: what part of the project an edit touched
 KINDS = ("model", "data", "outputs", "training", "view", "name", "all")
@@ -95,6 +104,7 @@ class ProjectDocument(QObject):
     dirtyChanged = Signal(bool)
     pathChanged = Signal(str)
     editRefused = Signal(str)          # an edit was refused: the reason, for the status bar / inspector
+    dataLoadChanged = Signal(str, float)  # a background data load: what it reads and the fraction; "" when done
 
     def __init__(self, project: Project | None = None, parent: QObject | None = None, *, load_data: bool = True):
         """``load_data=False`` defers loading the data (and importing torch) to the first
@@ -109,6 +119,9 @@ class ProjectDocument(QObject):
         self.data_error = ""
         self.check: GraphCheck | None = None
         self._lint: list = []
+        self._primed = None
+        self._loader = None             # guiapp.tasks.TaskRunner for big data files, made on first use
+        self._loading_key: str | None = None
         if load_data:
             self._refresh("all")
 
@@ -143,6 +156,11 @@ class ProjectDocument(QObject):
     def data_loaded(self) -> bool:
         """Whether the data has been loaded (or refused) at least once for this project."""
         return self._data_key is not None
+
+    @property
+    def data_loading(self) -> bool:
+        """Whether a big data file is being read in the background (``dataset`` is None meanwhile)."""
+        return self._loading_key is not None
 
     def can_train(self) -> tuple[bool, str]:
         """Whether Run is possible, and the reason when not."""
@@ -245,10 +263,16 @@ class ProjectDocument(QObject):
         if key == self._data_key:
             return
         self._data_key = key
+        if self._loading_key is not None:  # superseded: its result is never used
+            self._loader.cancel()
+            self._end_background_load()
         from core.data import DataError, load_dataset
-        primed, self._primed = getattr(self, "_primed", None), None
+        primed, self._primed = self._primed, None
         if primed is not None and primed[0] == key:  # loaded on a background thread (a big CSV)
             self._dataset, self.data_error = primed[1], primed[2]
+        elif self._big_data_file() is not None:
+            self._dataset, self.data_error = None, ""
+            self._start_background_load(key)
         else:
             try:
                 self._dataset = load_dataset(self._project.data, self._project.base_dir)
@@ -258,6 +282,49 @@ class ProjectDocument(QObject):
                 self.data_error = str(e)
         self.datasetChanged.emit(self._dataset)
         self.dataErrorChanged.emit(self.data_error)
+
+    def _big_data_file(self) -> Path | None:
+        return big_data_file(self._project)
+
+    def _start_background_load(self, key: str) -> None:
+        import core.data
+        from core.tasks import with_progress
+
+        from .tasks import TaskRunner
+        if self._loader is None:
+            self._loader = TaskRunner(self, name="LossLabDataLoad")
+            self._loader.progressChanged.connect(self._on_loader_progressChanged)
+            self._loader.taskFinished.connect(self._on_loader_taskFinished)
+        self._loading_key = key
+        self._loading_text = f"Reading {Path(self._project.data.path).name}…"
+        # ``core.data.load_dataset`` looked up now, not at import: tests slow it down to watch the window
+        self._loader.start(with_progress, core.data.load_dataset, self._project.copy().data, self._project.base_dir)
+        self.dataLoadChanged.emit(self._loading_text, 0.0)
+
+    def _end_background_load(self) -> None:
+        self._loading_key = None
+        self.dataLoadChanged.emit("", 1.0)
+
+    def _on_loader_progressChanged(self, fraction: float, _status: str) -> None:  # noqa: N802 - the signal's name
+        if self._loading_key is not None:
+            self.dataLoadChanged.emit(self._loading_text, fraction)
+
+    def _on_loader_taskFinished(self, outcome) -> None:  # noqa: N802 - the signal's name
+        key = self._loading_key
+        if key is None:
+            return
+        self._end_background_load()
+        if key != self._data_key or outcome.cancelled:
+            return
+        self._dataset = outcome.value if outcome.error is None else None
+        self.data_error = outcome.message if outcome.error is not None else ""
+        self.datasetChanged.emit(self._dataset)
+        self.dataErrorChanged.emit(self.data_error)
+        self._recheck()
+
+    def wait_for_data(self, timeout_ms: int | None = None) -> bool:
+        """Block until a background data load has ended and been installed (scripts, close, tests)."""
+        return self._loader is None or self._loader.wait(timeout_ms)
 
     def prime_data(self, data: dict, base_dir, dataset, error: str = "") -> None:
         """A dataset (or its error) loaded elsewhere for the data spec ``data`` (``to_dict()["data"]``):
@@ -275,6 +342,21 @@ class ProjectDocument(QObject):
                 self.check.problems.append(Problem(f"{f.message} → {f.suggestion}" if f.suggestion else f.message,
                                                    f.node, "model", "warning"))
         self.checkUpdated.emit(self.check)
+
+
+def big_data_file(project: Project) -> Path | None:
+    """``project``'s data file when it is big enough to be read in the background
+    (``BACKGROUND_LOAD_BYTES``), else None (a generator, a small file, a missing one)."""
+    path = project.data.path
+    if not path:
+        return None
+    file = Path(path)
+    if not file.is_absolute() and project.base_dir is not None:
+        file = Path(project.base_dir) / file
+    try:
+        return file if file.is_file() and file.stat().st_size >= BACKGROUND_LOAD_BYTES else None
+    except OSError:
+        return None
 
 
 def default_project() -> Project:

@@ -20,6 +20,9 @@
   trials it ran before the cancel).
 * :meth:`cancel` sets the task's cancel flag and detaches it at once: nothing more is reported from
   it (``taskCancelled`` is emitted) and a new task may start while the old thread winds down.
+* A task that raised is logged through the ``losslab`` logger (``losslab.tasks``, with its traceback)
+  and ``taskFailed(message)`` is emitted before ``taskFinished``: the owner shows the message (a
+  status bar, its own label), Help ▸ Show log keeps the details.
 * No thread outlives the application: every thread is parented to the application object (so closing
   the view that started it never destroys a running ``QThread``), and waits for its own end on
   ``aboutToQuit`` after cancelling its task. :meth:`wait` also waits for the cancelled ones. The
@@ -31,9 +34,12 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal
 
+from core.log import get_logger
 from core.tasks import TaskOutcome, TaskState, run_task
 
 __all__ = ["TaskRunner", "TaskThread"]
+
+log = get_logger("tasks")
 
 
 class TaskThread(QThread):
@@ -63,6 +69,7 @@ class TaskRunner(QObject):
     messagesArrived = Signal(list)          # [(kind, payload), ...] reported since the last drain
     progressChanged = Signal(float, str)
     taskFinished = Signal(object)           # TaskOutcome
+    taskFailed = Signal(str)                # the task raised: its message (logged before this)
     taskCancelled = Signal()
 
     def __init__(self, parent: QObject | None = None, *, interval_ms: int = 33, name: str = "LossLabTask") -> None:
@@ -171,6 +178,11 @@ class TaskRunner(QObject):
         outcome = thread.outcome or TaskOutcome(message="the task's thread ended without an outcome")
         thread.deleteLater()
         self.last_outcome = outcome
+        error = outcome.error
+        if error is not None:
+            log.error("%s failed: %s", self.name, outcome.message,
+                      exc_info=(type(error), error, error.__traceback__))
+            self.taskFailed.emit(outcome.message)
         self.taskFinished.emit(outcome)
 
     def _release(self) -> TaskThread | None:

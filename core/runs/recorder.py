@@ -15,6 +15,7 @@ import math
 import os
 import platform
 import sqlite3
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -186,6 +187,38 @@ class RunRecorder(TrainingObserver):
         if result.best_epoch is not None:
             s.update(best_epoch=result.best_epoch, best_val_loss=_num(result.best_val_loss))
         return s
+
+
+class ThreadRecorder(RunRecorder):
+    """A :class:`RunRecorder` that opens its own connection to the store in ``store_dir`` on the thread
+    that runs the training (a store object is used by one thread) and closes it when the run ends.
+
+    The window hands one to the trainer as an observer, so every epoch's transaction is written
+    beside the training, as ``losslab train`` writes it, never on the GUI thread. ``writer_thread``
+    names the thread that opened the store; ``error`` says why nothing (more) was recorded."""
+
+    def __init__(self, store_dir: str | Path | None, project, **kwargs: Any):
+        super().__init__(None, project, **kwargs)
+        self.store_dir = store_dir
+        self.writer_thread = ""
+
+    def on_run_start(self, info: RunInfo) -> None:
+        from .store import StoreError, open_store
+        self.writer_thread = threading.current_thread().name
+        if self.store is None and not self.error:
+            try:
+                self.store = open_store(self.store_dir)
+            except StoreError as e:
+                self.error = str(e)
+        super().on_run_start(info)
+
+    def on_run_end(self, result: RunResult) -> None:
+        try:
+            super().on_run_end(result)
+        finally:
+            store, self.store = self.store, None
+            if store is not None:
+                store.close()
 
 
 def _json(v) -> str:

@@ -34,6 +34,11 @@ class FileController(QObject):
         #: the title of the file or example the project came from: a project name equal to it (or
         #: "untitled") was not chosen by the person, and follows the file name on Save As
         self.origin_title: str | None = None
+        #: a big data file is read in the background after Open: its progress in the status bar
+        self.data_progress = None
+        if parent_widget is not None and hasattr(parent_widget, "statusBar"):
+            from .data_progress import DataLoadProgress
+            self.data_progress = DataLoadProgress(document, parent_widget.statusBar())
 
     def display_name(self) -> str:
         """The file name without ``.losslab.json``, or the project name when it was never saved."""
@@ -87,7 +92,8 @@ class FileController(QObject):
 
     def open(self, path: str | os.PathLike | None = None, *, confirm: bool = True) -> bool:
         """Open ``path`` (asks for one when None). A broken file is refused with a message naming the
-        JSON path; the current project stays as it was."""
+        JSON path; the current project stays as it was. A big data file is read in the background
+        (the document's task; the status bar shows the progress): this returns before it is in."""
         if confirm and not self.confirm_discard():
             return False
         if path is None:

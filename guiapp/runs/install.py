@@ -67,28 +67,17 @@ def install_runs_and_studies(window) -> None:
 def continue_run(window, project, state: dict, run_id: str) -> None:
     """Runs ▸ Continue: open the run's project and put its final weights in the training controller,
     so the next Run trains them on (a fresh optimizer), numbering its epochs and steps on from the run's.
-    The run is drawn on the plots beside the continuation, and the new run records it as its parent."""
+    The run is drawn on the plots beside the continuation, and the new run records it as its parent. The
+    data is read and the model built on a task (:mod:`.continuing`); the window stays responsive meanwhile."""
     if not window.files.confirm_discard():
         return
-    window.document.replace(project)
-    doc = window.document
-    ok, reason = doc.can_train()
-    if not ok:
-        window.statusBar().showMessage(f"Run {run_id} cannot be continued: {reason}", 15_000)
-        return
-    from core.runs.resume import setup_with_weights
-    try:
-        setup = setup_with_weights(state, run_id, doc.project.copy(), doc.dataset, seed=doc.project.training.seed)
-    except Exception as e:  # noqa: BLE001 - weights that do not fit, a model that does not build: say so
-        window.statusBar().showMessage(f"Run {run_id} cannot be continued: {e}", 15_000)
-        return
-    window.controller.start_from(setup, run_id, _counts_of(window.runs_panel, run_id))
-    window.continued_from = run_id
-    window.runs_panel.select_ids([run_id])          # the run it continues, drawn beside it
-    window.statusBar().showMessage(f"Loaded run {run_id}'s project and final weights: Run trains them on", 15_000)
+    from .continuing import RunContinuer
+    if getattr(window, "run_continuer", None) is None:
+        window.run_continuer = RunContinuer(window)
+    window.run_continuer.start(project, state, run_id)
 
 
-def _counts_of(panel, run_id: str):
+def counts_of_run(panel, run_id: str):
     """A ``RunResult`` holding only how many epochs and steps run ``run_id`` trained: what the trainer
     needs to number a continuation on from it (its optimizer state is not stored: a fresh one)."""
     from core.runs import StoreError

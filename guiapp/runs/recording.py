@@ -1,8 +1,10 @@
-"""Record the window's trainings in the run store, from the training controller's signals.
+"""Record the window's trainings in the run store, beside the trainer.
 
-The controller already hands every epoch, the findings and the result to the GUI thread; this
-object feeds them to a :class:`core.runs.RunRecorder` (one short transaction per epoch), so the
-training thread is untouched. The step losses arrive with each drain and go in with the next epoch.
+When a Run starts, the training controller asks this object for an observer
+(:meth:`TrainingController.add_observer_factory`): a :class:`core.runs.recorder.ThreadRecorder` that
+opens its own store connection on the training thread and writes one short transaction per epoch
+there, exactly as ``losslab train`` records its runs. The GUI thread writes nothing while a run
+trains: it only hears, once the run has ended, that the run is in the store (``runRecorded``).
 """
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ from PySide6.QtCore import QObject, Signal
 
 
 class WindowRecorder(QObject):
-    """``runRecorded(str)``: a Run ended and is in the store (its id)."""
+    """``runRecorded(str)``: a Run ended and is in the store (its id); ``storeFailed(str)``: why a
+    Run was not (fully) recorded."""
 
     runRecorded = Signal(str)
     storeFailed = Signal(str)
@@ -20,52 +23,33 @@ class WindowRecorder(QObject):
         self.document = document
         self.store_dir = store_dir
         self.enabled = True
-        self.recorder = None
-        self._store = None
+        self._told = ""                 # the store failure already reported for this Run
+        self.recorder = None            # the ThreadRecorder of the Run in progress (or the last one)
+        controller.add_observer_factory(self._observer_for)
         controller.runStarted.connect(self._on_controller_runStarted)
-        controller.stepsArrived.connect(self._on_controller_stepsArrived)
-        controller.epochEnded.connect(self._on_controller_epochEnded)
-        controller.findingsChanged.connect(self._on_controller_findingsChanged)
         controller.runFinished.connect(self._on_controller_runFinished)
 
-    def _open(self):
-        if self._store is None:
-            from core.runs import open_store
-            self._store = open_store(self.store_dir)
-        return self._store
-
-    def _on_controller_runStarted(self, info) -> None:
+    def _observer_for(self, project):
+        """A recorder for the Run about to train ``project`` (the GUI thread, at Run)."""
+        from core.runs.recorder import ThreadRecorder
         self.recorder = None
         if not self.enabled:
-            return
-        from core.runs import RunRecorder, StoreError
-        try:
-            store = self._open()
-        except StoreError as e:
-            self.storeFailed.emit(str(e))
-            return
-        project = self.document.project.copy()
-        self.recorder = RunRecorder(store, project, seed=project.training.seed)
-        self.recorder.on_run_start(info)
+            return None
+        self.recorder = ThreadRecorder(self.store_dir, project, seed=project.training.seed)
+        return self.recorder
 
-    def _on_controller_stepsArrived(self, chunk) -> None:
-        if self.recorder is not None:
-            from core.training.events import StepRecords
-            self.recorder.on_steps(StepRecords(chunk.first_step, chunk.epoch, chunk.loss, (), ()))
+    def _on_controller_runStarted(self, _info) -> None:
+        rec = self.recorder             # the store is opened before the trainer reports the start
+        if rec is not None and rec.error:
+            self._told = rec.error
+            self.storeFailed.emit(rec.error)
 
-    def _on_controller_epochEnded(self, record) -> None:
-        if self.recorder is not None:
-            self.recorder.on_epoch_end(record)
-
-    def _on_controller_findingsChanged(self, findings: list) -> None:
-        if self.recorder is not None:
-            self.recorder.on_findings([], findings)
-
-    def _on_controller_runFinished(self, result) -> None:
+    def _on_controller_runFinished(self, _result) -> None:
+        # ``runFinished`` comes after the training thread has ended: the recorder has written the end
         rec, self.recorder = self.recorder, None
         if rec is None:
             return
-        rec.on_run_end(result)
-        if rec.error:
+        if rec.error and rec.error != self._told:
             self.storeFailed.emit(rec.error)
+        self._told = ""
         self.runRecorded.emit(rec.run_id)

@@ -7,7 +7,8 @@ Run start from fresh weights with empty curves. Each Run trains a snapshot of th
 Run is pressed; edits made while it trains apply to the next Run.
 
 Training runs as a ``core.tasks`` task (:func:`.worker.run_training`) on the controller's
-``guiapp.tasks.TaskRunner``, which drains its events every 33 ms (~30 Hz): one ``stepsArrived`` per
+``guiapp.tasks.TaskRunner``, which drains its events every 50 ms (20 Hz: each drain wakes the GUI
+thread into Python, which holds the GIL the training thread needs): one ``stepsArrived`` per
 drain with every step since the last one, then ``epochEnded`` per epoch, then ``historyUpdated`` once
 (views redraw on that). ``runFinished`` follows once the training thread has ended.
 """
@@ -29,7 +30,7 @@ from .worker import QueueObserver, RunOptions, run_training
 
 __all__ = ["TrainingController", "torch_threads"]
 
-DRAIN_INTERVAL_MS = 33
+DRAIN_INTERVAL_MS = 50
 MODEL_KINDS = ("model", "data", "outputs", "all")
 
 
@@ -83,6 +84,7 @@ class TrainingController(QObject):
         self._last_result = None        # the RunResult a continued Run resumes (train(resume=...))
         self.loaded_run: str | None = None  # a stored run whose weights Runs ▸ Continue loaded (Run won't ask)
         self._boundary_viewers: set[int] = set()
+        self._observer_factories: list = []
 
         self.actions = TrainingActions(self)
         a = self.actions
@@ -174,7 +176,8 @@ class TrainingController(QObject):
             self._model_stale = False
             self._clear_history()
         options = RunOptions(project, self.document.dataset, self._kept_setup, epochs or project.training.epochs,
-                             project.training.seed, torch_threads(), self.boundary_resolution, self._last_result)
+                             project.training.seed, torch_threads(), self.boundary_resolution, self._last_result,
+                             tuple(o for o in (f(project) for f in self._observer_factories) if o is not None))
         self._control = TrainingControl()
         if paused:
             self._control.pause()
@@ -257,6 +260,13 @@ class TrainingController(QObject):
         self.reset()
         self._kept_setup, self.loaded_run, self._last_result = setup, run_id, resume
         self._update_actions()
+
+    def add_observer_factory(self, factory) -> None:
+        """``factory(project)`` is called on the GUI thread when a Run starts, with the project the
+        Run trains; the ``core.training`` observer it returns (or None) gets the trainer's hooks on the
+        training thread, beside the trainer (the run recorder writes the store there, as
+        ``losslab train`` does, instead of on the GUI thread)."""
+        self._observer_factories.append(factory)
 
     def select_finding(self, finding) -> None:
         """Show ``finding`` on the plots (the findings panel calls this on a click)."""

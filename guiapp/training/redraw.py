@@ -1,7 +1,8 @@
 """Redraw live plots within a time budget.
 
 The data arrives ~30 times a second but a plot costs 3-15 ms to draw (axes, text, curves), and every
-millisecond the GUI thread holds the GIL is taken from the training thread. So plots marked dirty are
+millisecond the GUI thread holds the GIL is taken from the training thread (and on a machine whose
+cores are all busy, the GUI thread's CPU time is taken from the training's share too). So plots marked dirty are
 redrawn one at a time, round-robin, by a single-shot timer that keeps drawing (``setData`` plus the
 paints Qt does afterwards, measured by :attr:`LivePlot.paint_seconds`) under ``share`` of the wall
 time, and only while the host widget is visible.
@@ -14,7 +15,7 @@ from PySide6.QtCore import QObject, QTimer
 
 __all__ = ["RedrawScheduler", "MAX_DRAW_SHARE"]
 
-MAX_DRAW_SHARE = 0.10    # plot drawing takes at most this share of the wall time while training
+MAX_DRAW_SHARE = 0.04    # plot drawing takes at most this share of the wall time while training
 MIN_REDRAW_GAP_S = 0.03  # and no plot is redrawn more than ~30 times a second
 MAX_COST_S = 0.1         # a first paint (fonts, caches) must not silence the plots for seconds
 

@@ -35,6 +35,7 @@ class RunOptions:
     threads: int = 1
     boundary_resolution: int = 80
     resume: Any = None               # the previous RunResult when this Run continues its model
+    observers: tuple = ()            # more trainer observers, called on the training thread (the run recorder)
 
 
 class QueueObserver(TrainingObserver):
@@ -50,7 +51,7 @@ class QueueObserver(TrainingObserver):
         self.state = state if state is not None else TaskState()
         self.setup = None
         self.grid: GridSpec | None = None
-        self.boundary_enabled = True      # set from the GUI thread (a plain bool: atomic)
+        self.boundary_enabled = True      # a view shows boundary/confusion (set from the GUI thread: a plain bool)
         self._next_boundary = 0.0
         self._next_confusion = 0.0
         self._confusion_epoch = -1
@@ -80,7 +81,7 @@ class QueueObserver(TrainingObserver):
         self.push("epoch", record)
         self._epoch = record.epoch
         now = time.perf_counter()
-        if now >= self._next_confusion:
+        if self.boundary_enabled and now >= self._next_confusion:   # (the end of the run always has one)
             self._snapshot_confusion(record.epoch)
             self._next_confusion = now + CONFUSION_MIN_INTERVAL
 
@@ -153,7 +154,11 @@ def run_training(options: RunOptions, observer: QueueObserver, control: Training
         if control.stopped:
             observer.push("cancelled", "stopped before the training started")
             return setup
-        train(opts.project, observer=observer, control=control, setup=setup, epochs=opts.epochs,
+        hooks = observer
+        if opts.observers:           # beside the trainer, before the queue: a run is in the store when it is shown
+            from core.runs.fanout import Fanout
+            hooks = Fanout(*opts.observers, observer)
+        train(opts.project, observer=hooks, control=control, setup=setup, epochs=opts.epochs,
               seed=opts.seed, threads=opts.threads, resume=opts.resume)
     except Exception as exc:  # noqa: BLE001 - setup errors (data, graph) become a message
         observer.push("failed", f"{type(exc).__name__}: {exc}" if not str(exc).startswith(type(exc).__name__)

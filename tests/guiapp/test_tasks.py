@@ -162,3 +162,28 @@ def test_training_is_a_task_that_a_cancel_stops():
     ends = [payload for kind, payload in state.take() if kind == "end"]
     assert outcome.cancelled and outcome.value is not None        # the model is kept for a later Run
     assert len(ends) == 1 and ends[0].status == "stopped" and ends[0].epochs_run < 10_000
+
+
+def broken(*, state: TaskState) -> None:
+    raise RuntimeError("the disk went away")
+
+
+def test_a_task_that_raises_is_logged_through_the_losslab_logger_and_reported(qtbot, runner, caplog):
+    import logging
+    failed = []
+    runner.taskFailed.connect(failed.append)
+    with caplog.at_level(logging.ERROR, logger="losslab"), \
+            qtbot.waitSignal(runner.taskFinished, timeout=10_000) as done:
+        runner.start(broken)
+    assert done.args[0].error is not None and failed == ["RuntimeError: the disk went away"]
+    records = [r for r in caplog.records if r.name == "losslab.tasks"]
+    assert len(records) == 1 and "the disk went away" in records[0].getMessage()
+    assert records[0].exc_info and records[0].exc_info[0] is RuntimeError   # the traceback is kept
+
+
+def test_a_task_error_is_shown_in_the_windows_log(qtbot, runner):
+    from guiapp.log_view import recent_records
+    records = recent_records()
+    with qtbot.waitSignal(runner.taskFinished, timeout=10_000):
+        runner.start(broken)
+    assert any("LossLabTask failed: RuntimeError: the disk went away" in line for line in records.lines)

@@ -1,0 +1,99 @@
+"""Runs ▸ Continue as a task: the run's data is read and its model built with the stored weights on
+the window's task runner for this job, so a run on a big table never freezes the window. A run whose
+data is small (a generator, a file under ``guiapp.document.BACKGROUND_LOAD_BYTES``) is loaded on the
+spot, as the document loads such data: milliseconds, and Continue is done when the click returns.
+
+When the task ends, the GUI thread installs the project with the dataset already read (the document
+does not read it again) and hands the model to the training controller: the next Run trains it on.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject
+
+from core.tasks import TaskState, describe_error, progress_callback
+
+from ..tasks import TaskRunner
+
+
+@dataclass
+class ContinueLoad:
+    """What the task read: the dataset (or why not) and the model with the run's weights (or why not)."""
+    dataset: Any
+    data_error: str
+    setup: Any
+    setup_error: str
+
+
+def load_run_to_continue(project, weights: dict, run_id: str, *, state: TaskState) -> ContinueLoad:
+    """Read ``project``'s data and build its model holding ``weights`` (a ``core.tasks`` task)."""
+    from core.data import DataError, load_dataset
+    from core.runs.resume import setup_with_weights
+    state.set_progress(0.0, f"reading run {run_id}'s data")
+    try:
+        dataset = load_dataset(project.data, project.base_dir, progress=progress_callback(state))
+    except (DataError, ValueError, OSError) as e:
+        return ContinueLoad(None, str(e), None, "")
+    state.raise_if_cancelled()
+    state.set_progress(1.0, f"building run {run_id}'s model")
+    try:
+        setup = setup_with_weights(weights, run_id, project.copy(), dataset, seed=project.training.seed)
+    except Exception as e:  # noqa: BLE001 - weights that do not fit, a model that does not build: say so
+        return ContinueLoad(dataset, "", None, describe_error(e))
+    return ContinueLoad(dataset, "", setup, "")
+
+
+class RunContinuer(QObject):
+    """Continues stored runs in ``window``, one at a time (a newer Continue supersedes a running one)."""
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.window = window
+        self.runner = TaskRunner(self, name="LossLabContinueRun")
+        self.runner.progressChanged.connect(self._on_runner_progressChanged)
+        self.runner.taskFinished.connect(self._on_runner_taskFinished)
+        self.runner.taskFailed.connect(lambda m: self._say(f"Run {self._job[2]} cannot be continued: {m}"))
+        self._job: tuple = (None, None, "")
+
+    def start(self, project, weights: dict, run_id: str) -> None:
+        """Read the run's data and build its model in the background, then install both."""
+        from ..document import big_data_file
+        self.runner.cancel()
+        self._job = (project, weights, run_id)
+        if big_data_file(project) is None:
+            self._install(project, run_id, load_run_to_continue(project, weights, run_id, state=TaskState()))
+            return
+        self._say(f"Loading run {run_id}…")
+        self.runner.start(load_run_to_continue, project, weights, run_id)
+
+    def is_running(self) -> bool:
+        return self.runner.is_running()
+
+    def _say(self, text: str) -> None:
+        self.window.statusBar().showMessage(text, 15_000)
+
+    def _on_runner_progressChanged(self, fraction: float, status: str) -> None:  # noqa: N802 - the signal's name
+        self.window.statusBar().showMessage(f"Continue: {status} ({fraction:.0%})", 15_000)
+
+    def _on_runner_taskFinished(self, outcome) -> None:  # noqa: N802 - the signal's name
+        project, _weights, run_id = self._job
+        self._job = (None, None, run_id)
+        if outcome.ok and project is not None:
+            self._install(project, run_id, outcome.value)
+
+    def _install(self, project, run_id: str, load: ContinueLoad) -> None:
+        doc = self.window.document
+        doc.prime_data(project.to_dict()["data"], project.base_dir, load.dataset, load.data_error)
+        doc.replace(project)
+        ok, reason = doc.can_train()
+        if not ok or load.setup is None:
+            self._say(f"Run {run_id} cannot be continued: {reason or load.setup_error}")
+            return
+        from .install import counts_of_run
+        panel = self.window.runs_panel
+        self.window.controller.start_from(load.setup, run_id, counts_of_run(panel, run_id))
+        self.window.continued_from = run_id
+        panel.select_ids([run_id])          # the run it continues, drawn beside it
+        self._say(f"Loaded run {run_id}'s project and final weights: Run trains them on")

@@ -1,0 +1,200 @@
+"""The window keeps pace: training in the real main window against ``losslab train`` of the same project
+and thread count, and the GUI thread's lateness while the window trains, opens a 300,000-row CSV,
+starts a study and continues a stored run.
+
+Run: ``QT_QPA_PLATFORM=offscreen python -m pytest tests/benchmarks/bench_window_pace.py -m benchmark -n 0 -s``.
+
+* steps/s: the whole window (every dock, the run recorder, the boundary view), one torch thread,
+  interleaved with headless runs of the same project: ``losslab train``'s way (the run recorder on the
+  training thread, into a store of its own) and a bare ``core.training.train``. Each pair is measured
+  with the diagnostics tracker on (as shipped) and off, so the figure shows the window's own share.
+* lateness: a 10 ms precise ``QTimer`` on the GUI thread; each tick's delay past its interval
+  (p50/p99/max) over the scenario. Targets (issue 19): window/headless >= 0.90, lateness max < 50 ms.
+"""
+from __future__ import annotations
+
+import functools
+import statistics
+import time
+
+import numpy as np
+import pytest
+
+from core.project import Project
+from tests.conftest import EXAMPLES
+
+pytestmark = pytest.mark.benchmark
+
+THREADS = 1
+CASES = {"spiral": (EXAMPLES / "spiral.losslab.json", 120), "digits": (EXAMPLES / "digits.losslab.json", 6)}
+ROUNDS = 3
+CSV_ROWS = 300_000
+
+
+class Lateness:
+    """How late a 10 ms timer fires on the GUI thread (ms past its interval, per tick)."""
+
+    def __init__(self, interval_ms: int = 10) -> None:
+        from PySide6.QtCore import Qt, QTimer
+        self.interval = interval_ms
+        self.late: list[float] = []
+        self._last = 0.0
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self._tick)
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.late.append(max(0.0, (now - self._last) * 1000 - self.interval))
+        self._last = now
+
+    def __enter__(self) -> "Lateness":
+        self._last = time.perf_counter()
+        self.timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._tick()                     # the wait since the last tick counts too (a frozen window has no ticks)
+        self.timer.stop()
+
+    def text(self) -> str:
+        if not self.late:
+            return "no ticks"
+        p50, p99 = np.percentile(self.late, [50, 99])
+        return f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {max(self.late):.1f} ms over {len(self.late)} ticks"
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch):
+    """The real main window (offscreen), its run store and settings in ``tmp_path``, one torch thread."""
+    monkeypatch.setenv("LOSSLAB_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LOSSLAB_SETTINGS_ORG", "LossLabBenchPace")
+    import guiapp.training.controller as controller_module
+    monkeypatch.setattr(controller_module, "torch_threads", lambda: THREADS)
+    from guiapp.document import ProjectDocument
+    from guiapp.main_window import MainWindow
+    w = MainWindow(ProjectDocument(Project(), load_data=False))
+    qtbot.addWidget(w)
+    w.resize(1400, 900)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.controller.stop_and_wait(5.0)
+    for view in getattr(w, "study_views", []):
+        view.close()
+    w.document.undo_stack.setClean()
+
+
+def _open(qtbot, w, path, epochs: int | None = None) -> None:
+    assert w.files.open(path, confirm=False)
+    qtbot.waitUntil(lambda: w.document.dataset is not None or bool(w.document.data_error), timeout=120_000)
+    assert w.document.dataset is not None, w.document.data_error
+    if epochs is not None:
+        w.document.edit("epochs", lambda p: setattr(p.training, "epochs", epochs))
+        w.document.undo_stack.setClean()
+
+
+def _train_window(qtbot, w):
+    c = w.controller
+    c.reset()
+    with qtbot.waitSignal(c.runFinished, timeout=600_000) as done:
+        assert c.run()
+    return done.args[0]
+
+
+def _train_headless(w, tmp_path, record: bool):
+    from core.runs import RunRecorder, open_store
+    from core.training import train
+    project = w.document.project.copy()
+    if not record:
+        return train(project, dataset=w.document.dataset, threads=THREADS)
+    with open_store(tmp_path / "headless") as store:   # ``losslab train``: the recorder beside the trainer
+        return train(project, dataset=w.document.dataset, threads=THREADS,
+                     observer=RunRecorder(store, project, seed=project.training.seed))
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_window_steps_per_second_against_headless(qtbot, window, tmp_path, monkeypatch, name):
+    import core.training
+    path, epochs = CASES[name]
+    _open(qtbot, window, path, epochs)
+    shipped = core.training.train
+    lines = []
+    for diagnose in (True, False):
+        monkeypatch.setattr(core.training, "train", functools.partial(shipped, diagnose=diagnose))
+        _train_headless(window, tmp_path, False)             # warm up torch and the caches
+        rec, bare, gui = [], [], []
+        for _ in range(ROUNDS):                              # interleaved: the machine's load drifts
+            rec.append(_train_headless(window, tmp_path, True).steps_per_second)
+            bare.append(_train_headless(window, tmp_path, False).steps_per_second)
+            gui.append(_train_window(qtbot, window).steps_per_second)
+        r, b, g = statistics.median(rec), statistics.median(bare), statistics.median(gui)
+        lines.append(f"  diagnostics {'on ' if diagnose else 'off'}: losslab train {[round(v) for v in rec]} "
+                     f"bare train {[round(v) for v in bare]} window {[round(v) for v in gui]} steps/s; "
+                     f"window/losslab-train {g / r:.2f}x, window/bare {g / b:.2f}x")
+    monkeypatch.setattr(core.training, "train", shipped)
+    with Lateness() as late:                                 # (a run of its own: the probe costs the GUI thread)
+        _train_window(qtbot, window)
+    lines.append(f"  GUI lateness while the window trains: {late.text()}")
+    print(f"\n{name}, {epochs} epochs, {THREADS} torch thread, medians of {ROUNDS}:\n" + "\n".join(lines))
+
+
+def _big_csv(folder, rows: int = CSV_ROWS):
+    """A 300,000-row, 5-column classification table and a project that reads it."""
+    import json
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(rows, 4)).round(4)
+    label = np.where(x[:, 0] + 0.5 * x[:, 1] > 0, "yes", "no")
+    csv = folder / "big.csv"
+    with open(csv, "w") as f:
+        f.write("a,b,c,d,label\n")
+        f.writelines(f"{r[0]},{r[1]},{r[2]},{r[3]},{lab}\n" for r, lab in zip(x.tolist(), label))
+    doc = json.loads((EXAMPLES / "csv-moons.losslab.json").read_text())
+    doc["data"].update(path=str(csv), target="label", features=["a", "b", "c", "d"])
+    doc["training"].update(epochs=1, batch_size=2048)
+    project = folder / "big.losslab.json"
+    project.write_text(json.dumps(doc))
+    return project
+
+
+def test_gui_lateness_while_opening_a_big_csv_starting_a_study_and_continuing(qtbot, window, tmp_path):
+    from guiapp.studies import StudyDialog, StudyView
+    w = window
+    lines = []
+    project = _big_csv(tmp_path)
+    _open(qtbot, w, EXAMPLES / "spiral.losslab.json")
+    with Lateness() as late:                                 # File ▸ Open of a project on a 300,000-row CSV
+        t = time.perf_counter()
+        _open(qtbot, w, project)
+        seconds = time.perf_counter() - t
+    lines.append(f"  File ▸ Open, {CSV_ROWS:,}-row CSV ({seconds:.1f} s until the data is in): {late.text()}")
+
+    with Lateness() as late:                                 # a study: the dialog's plan, then the start
+        dialog = StudyDialog(w.document.project.copy(), w)
+        dialog.knob1.setCurrentText("lr")
+        dialog.values1.setText("0.003, 0.01")
+        dialog.seeds.setValue(1)
+        dialog.epochs.setValue(1)
+        plans = dialog.build_plans()
+        view = StudyView(plans, workers=2, parent=w)
+        w.study_views.append(view)
+        with qtbot.waitSignal(view.studyFinished, timeout=600_000):
+            view.start()
+    dialog.deleteLater()
+    lines.append(f"  a 2-trial study on that table, planned and started until it ended: {late.text()}")
+
+    with qtbot.waitSignal(w.run_recorder.runRecorded, timeout=600_000) as recorded:
+        _train_window(qtbot, w)
+    run_id = recorded.args[0]
+    w.runs_panel.refresh()
+    _open(qtbot, w, EXAMPLES / "spiral.losslab.json")
+    rows = [i for i, r in enumerate(w.runs_panel.model.runs) if r.id == run_id]
+    w.runs_panel.table.selectRow(rows[0])
+    with Lateness() as late:                                 # Runs ▸ Continue of the run on the big table
+        t = time.perf_counter()
+        w.runs_panel.continue_selected()
+        qtbot.waitUntil(lambda: w.controller.loaded_run == run_id, timeout=600_000)
+        seconds = time.perf_counter() - t
+    lines.append(f"  Runs ▸ Continue of that run ({seconds:.1f} s until Run can train it): {late.text()}")
+    print("\nGUI lateness of a 10 ms timer:\n" + "\n".join(lines))

@@ -1,0 +1,149 @@
+"""The window keeps pace: the run store is written beside the trainer, big data is read on a task.
+
+No timing here (the speed figures are in ``tests/benchmarks/bench_window_pace.py``): these tests check
+*where* the work runs, and that the window goes on handling events while it runs.
+"""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from core.project import Project
+from tests.conftest import EXAMPLES
+
+SPIRAL = EXAMPLES / "spiral.losslab.json"
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch, isolated):
+    monkeypatch.setenv("LOSSLAB_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+def _window(qtbot, project: Project | None = None):
+    from guiapp.document import ProjectDocument
+    from guiapp.main_window import MainWindow
+    w = MainWindow(ProjectDocument(project or Project(), load_data=project is not None))
+    qtbot.addWidget(w)
+    return w
+
+
+def test_the_run_recorder_writes_on_the_training_thread_never_the_gui_thread(qtbot, home, monkeypatch):
+    from core.runs import open_store
+    from PySide6.QtCore import QThread
+
+    from core.runs.store import RunStore
+    writers: list[tuple[threading.Thread, str]] = []
+    for name in ("begin_run", "write_progress", "finish_run"):
+        original = getattr(RunStore, name)
+
+        def spy(self, *args, _original=original, **kwargs):
+            writers.append((threading.current_thread(), QThread.currentThread().objectName()))
+            return _original(self, *args, **kwargs)
+        monkeypatch.setattr(RunStore, name, spy)
+    doc = Project.load(SPIRAL).to_dict()
+    doc["training"]["epochs"] = 3
+    doc["data"]["params"]["samples"] = 200
+    w = _window(qtbot, Project.from_dict(doc, SPIRAL.parent))
+    with qtbot.waitSignal(w.run_recorder.runRecorded, timeout=60_000) as recorded:
+        assert w.controller.run()
+    assert len(writers) >= 5                         # begin, one per epoch, finish
+    assert threading.main_thread() not in {t for t, _ in writers}
+    assert {name for _, name in writers} == {"LossLabTrainingWorker"}     # the controller's training thread
+    with open_store(home) as store:
+        run = store.get(recorded.args[0])
+    assert run.status == "completed" and run.epochs == 3
+
+
+def test_a_run_store_that_cannot_open_is_said_and_the_training_goes_on(qtbot, home, tmp_path, monkeypatch):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the store folder should be")
+    monkeypatch.setenv("LOSSLAB_HOME", str(blocked))
+    doc = Project.load(SPIRAL).to_dict()
+    doc["training"]["epochs"] = 2
+    doc["data"]["params"]["samples"] = 200
+    w = _window(qtbot, Project.from_dict(doc, SPIRAL.parent))
+    failures = []
+    w.run_recorder.storeFailed.connect(failures.append)
+    with qtbot.waitSignal(w.controller.runFinished, timeout=60_000) as done:
+        assert w.controller.run()
+    assert done.args[0].status == "completed"
+    assert len(failures) == 1 and str(blocked) in failures[0]
+
+
+def _csv_project(folder, rows: int):
+    """A real CSV of ``rows`` rows and a project that reads it."""
+    import json
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(rows, 3)).round(3)
+    with open(folder / "table.csv", "w") as f:
+        f.write("a,b,c,label\n")
+        f.writelines(f"{a},{b},{c},{'yes' if a + b > 0 else 'no'}\n" for a, b, c in x.tolist())
+    doc = json.loads((EXAMPLES / "csv-moons.losslab.json").read_text())
+    doc["data"].update(path="table.csv", target="label", features=["a", "b", "c"])
+    path = folder / "table.losslab.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_file_open_reads_a_big_csv_on_a_task_while_the_window_goes_on(qtbot, home, tmp_path, monkeypatch):
+    """The load is held at half way until the GUI thread has handled an event: it can only finish if
+    the window kept running its event loop while the file was read."""
+    import core.data
+    from PySide6.QtCore import QTimer
+
+    import guiapp.document
+    path = _csv_project(tmp_path, 3000)
+    monkeypatch.setattr(guiapp.document, "BACKGROUND_LOAD_BYTES", 10_000)   # this file counts as big
+    real = core.data.load_dataset
+    gate = threading.Event()
+    loaded_on = []
+
+    def held(spec, base_dir=None, *, progress=None, **kwargs):
+        loaded_on.append(threading.current_thread())
+        progress(0.5)
+        gate.wait(60)
+        return real(spec, base_dir, progress=progress, **kwargs)
+    monkeypatch.setattr(core.data, "load_dataset", held)
+    w = _window(qtbot)
+    w.show()
+    progress = []
+    w.document.dataLoadChanged.connect(lambda text, f: progress.append((text, f)))
+    handled = []
+
+    def event_while_loading():
+        handled.append((w.document.data_loading, w.files.data_progress.bar.isVisible(),
+                        w.files.data_progress.label.text()))
+        gate.set()
+    assert w.files.open(path, confirm=False)        # returns while the table is read
+    assert w.document.data_loading and w.document.dataset is None
+    assert not w.document.can_train()[0]
+    QTimer.singleShot(0, event_while_loading)
+    qtbot.waitUntil(lambda: w.document.dataset is not None, timeout=60_000)
+    assert handled == [(True, True, "Reading table.csv…")]
+    assert loaded_on and loaded_on[0] is not threading.main_thread()
+    assert ("Reading table.csv…", 0.5) in progress and progress[-1][0] == ""
+    assert not w.files.data_progress.bar.isVisible()
+    assert w.document.dataset.n_train + w.document.dataset.n_val + w.document.dataset.n_test == 3000
+    assert w.document.can_train() == (True, "") and w.controller.run_action.isEnabled()
+
+
+def test_a_big_csv_that_fails_to_load_says_why_and_a_newer_open_supersedes_it(qtbot, home, tmp_path, monkeypatch):
+    import guiapp.document
+    path = _csv_project(tmp_path, 3000)
+    monkeypatch.setattr(guiapp.document, "BACKGROUND_LOAD_BYTES", 10_000)
+    text = (tmp_path / "table.csv").read_text().replace("yes", "yes,extra", 1)   # a ragged row
+    (tmp_path / "table.csv").write_text(text)
+    w = _window(qtbot)
+    assert w.files.open(path, confirm=False)
+    qtbot.waitUntil(lambda: not w.document.data_loading, timeout=60_000)
+    assert w.document.dataset is None and "line 2" in w.document.data_error
+    assert "data:" in w.document.can_train()[1]
+    assert w.files.open(path, confirm=False)        # a second Open of a big file, then a small project
+    assert w.document.data_loading
+    assert w.files.open(SPIRAL, confirm=False)
+    assert not w.document.data_loading and w.document.dataset is not None
+    assert w.document.wait_for_data(60_000)
+    assert w.document.project.data.source == "spiral" and w.document.data_error == ""
