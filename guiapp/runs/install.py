@@ -35,7 +35,7 @@ def install_runs_and_studies(window) -> None:
     window.study_views = []
 
     def new_study(preset: bool = False) -> None:
-        dialog = StudyDialog(window.document.project.copy(), window)
+        dialog = StudyDialog(window.document.project.copy(), window, dataset=window.document.dataset)
         dialog.preset.setChecked(preset)
         if not dialog.exec():
             return

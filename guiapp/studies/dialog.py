@@ -17,10 +17,13 @@ def default_values(name: str) -> str:
 
 
 class StudyDialog(QDialog):
-    def __init__(self, project, parent=None) -> None:
+    def __init__(self, project, parent=None, dataset=None) -> None:
+        """``dataset``: the project's data as the window already holds it (planning then reads nothing on
+        the GUI thread); None reads it when the study is planned."""
         super().__init__(parent)
         self.setWindowTitle("New Study")
         self.project = project
+        self.dataset = dataset
         self.plans: list = []
         self.batch = None
         self.preset = QCheckBox("Neural Net Loss preset: the article's studies, on this project")
@@ -102,8 +105,10 @@ class StudyDialog(QDialog):
         """The studies to run (the one study driver the command line uses too)."""
         from core.data import DataError, load_dataset
         from core.studies import StudyError, build_batch
+        dataset = self.dataset
         try:
-            dataset = load_dataset(self.project.data, self.project.base_dir)
+            if dataset is None:
+                dataset = load_dataset(self.project.data, self.project.base_dir)
         except DataError as e:
             raise ValueError(f"the data cannot be loaded: {e}") from None
         preset = self.preset.isChecked()

@@ -171,7 +171,7 @@ def test_gui_lateness_while_opening_a_big_csv_starting_a_study_and_continuing(qt
     lines.append(f"  File ▸ Open, {CSV_ROWS:,}-row CSV ({seconds:.1f} s until the data is in): {late.text()}")
 
     with Lateness() as late:                                 # a study: the dialog's plan, then the start
-        dialog = StudyDialog(w.document.project.copy(), w)
+        dialog = StudyDialog(w.document.project.copy(), w, dataset=w.document.dataset)
         dialog.knob1.setCurrentText("lr")
         dialog.values1.setText("0.003, 0.01")
         dialog.seeds.setValue(1)

@@ -122,6 +122,24 @@ def test_the_dialog_offers_the_fair_optimizer_comparison(qtbot):
     assert not d2.tune_lr.isEnabled()                  # the preset runs its optimizer study both ways itself
 
 
+def test_the_dialog_plans_with_the_windows_data_and_reads_no_file(qtbot, monkeypatch):
+    """Planning read the whole data set again on the GUI thread (15 s for a big CSV): the window's
+    dataset is handed over and nothing is read."""
+    import core.data
+    from guiapp.studies import StudyDialog
+    project = _spiral()
+    dataset = core.data.load_dataset(project.data, project.base_dir)
+
+    def no_reading(*_a, **_k):
+        raise AssertionError("the study dialog read the data again")
+    monkeypatch.setattr(core.data, "load_dataset", no_reading)
+    d = StudyDialog(project, dataset=dataset)
+    qtbot.addWidget(d)
+    d.knob1.setCurrentText("lr")
+    d.accept()
+    assert d.result() == 1 and len(d.plans) == 1
+
+
 @pytest.mark.xdist_group("worker_pool")  # one fork server for every study test
 def test_a_real_study_in_the_window_shows_differences_and_the_comparison(qtbot, tmp_path, monkeypatch):
     monkeypatch.setenv("LOSSLAB_HOME", str(tmp_path / "home"))
