@@ -6,7 +6,7 @@ update-to-weight ratio), takes the step, and calls :meth:`after_step`: the probe
 every node (eval mode, no gradient), the statistics are reduced on the device and copied once.
 
 N adapts to the measured cost: after each probe the next one is scheduled so that the probes take
-at most :data:`BUDGET` of the training time (the first probe is at step 1, so a run that diverges
+at most :data:`BUDGET` of the training time (both timed in the training thread's CPU time) (the first probe is at step 1, so a run that diverges
 at once still has one). Probing never changes the training: eval mode draws no dropout and moves
 no BatchNorm statistics, and the random generators are untouched.
 """
@@ -23,6 +23,10 @@ from .rules import health_findings
 from .stats import STATISTICS, activation_stats, forward_all_eval, parameter_stats, plan_nodes, snapshot, to_host
 
 _log = get_logger(__name__)
+
+#: the training thread's CPU time: the probes and the steps are timed alike, and a machine busy with
+#: other work (the GUI, other processes) stretches neither
+_clock = time.thread_time
 
 #: the share of the training time the probes may take (the issue's limit is 3%: half of it, for noise)
 BUDGET = 0.015
@@ -68,7 +72,7 @@ class HealthMonitor:
         self.probe_seconds = 0.0                 # total time spent probing (what the budget limits)
         self._countdown = 1                      # the first probe follows step 1
         self._before: list[torch.Tensor] | None = None
-        self._since = time.perf_counter()        # when the steps since the last probe began
+        self._since = _clock()        # when the steps since the last probe began
         self._scheduled = 1                      # how many steps the last schedule allowed
         self._costs: list[float] = []            # the last few probes' costs (seconds)
         self._reported: set[tuple[str, str | None]] = set()
@@ -80,16 +84,16 @@ class HealthMonitor:
         return self._countdown <= 0
 
     def before_step(self) -> None:
-        t = time.perf_counter()
+        t = _clock()
         self._before = snapshot(self.plans)
-        self.probe_seconds += time.perf_counter() - t
+        self.probe_seconds += _clock() - t
 
     def after_step(self, step: int, epoch: int) -> HealthProbe:
         """Probe after the step ``step`` (1-based, global) and schedule the next probe."""
-        t = time.perf_counter()
+        t = _clock()
         probe = self.probe(step, epoch, self._before)
         self._before = None
-        cost = time.perf_counter() - t
+        cost = _clock() - t
         self.probe_seconds += cost
         self._schedule(t, cost)
         return probe
@@ -111,12 +115,12 @@ class HealthMonitor:
     def final(self, step: int, epoch: int) -> None:
         """A last probe on the final weights, unless the last step was probed already."""
         if step > 0 and (not self.series or self.series[-1].step != step):
-            t = time.perf_counter()
+            t = _clock()
             try:
                 self.probe(step, epoch)
             except (RuntimeError, ValueError) as exc:  # a model that fails now must not lose the run's result
                 _log.error("the final health probe failed; the run is kept", exc_info=exc)
-            self.probe_seconds += time.perf_counter() - t
+            self.probe_seconds += _clock() - t
 
     def _schedule(self, started: float, cost: float) -> None:
         """The next interval: probes cost at most BUDGET of the time the steps between them take. The
@@ -133,7 +137,7 @@ class HealthMonitor:
         else:
             self.every = 2 * MIN_EVERY
         self._countdown = self._scheduled = self.every
-        self._since = time.perf_counter()
+        self._since = _clock()
 
     # -- what the run reports --------------------------------------------------------------------
     @property
@@ -169,3 +173,19 @@ def series_rows(series: list[HealthProbe]) -> list[dict]:
             row.update({k: stats.get(k) for k in STATISTICS})
             rows.append(row)
     return rows
+
+
+def write_series_csv(path, series: list[HealthProbe]) -> None:
+    """The series as CSV (one row per probe and node; see :func:`series_rows`), written atomically."""
+    import csv
+    import io
+
+    from ..atomic_files import write_atomic
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=["step", "epoch", "node", *STATISTICS], lineterminator="\n")
+    writer.writeheader()
+    for row in series_rows(series):
+        writer.writerow({k: ("" if v is None or (isinstance(v, float) and not math.isfinite(v)) else v)
+                         for k, v in row.items()})
+    data = buf.getvalue().encode("utf-8")
+    write_atomic(path, lambda f: f.write(data))

