@@ -51,7 +51,7 @@ def run(args, out: Out) -> int:
     header = ("node", "type", "shape", "mean", "std", "min", "max", "zeros")
     rows = []
     for v in previews:
-        shape = "-" if v.shape is None else "(" + ", ".join(map(str, v.shape)) + ("," if len(v.shape) == 1 else "") + ")"
+        shape = "-" if v.shape is None else str(tuple(v.shape))
         zeros = "-" if v.zero_share is None else f"{100 * v.zero_share:.0f}%"
         rows.append((v.id, v.type, shape, _fmt(v.mean), _fmt(v.std), _fmt(v.min), _fmt(v.max), zeros, v.error))
     widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]

@@ -6,9 +6,10 @@ update-to-weight ratio), takes the step, and calls :meth:`after_step`: the probe
 every node (eval mode, no gradient), the statistics are reduced on the device and copied once.
 
 N adapts to the measured cost: after each probe the next one is scheduled so that the probes take
-at most :data:`BUDGET` of the training time (both timed in the training thread's CPU time) (the first probe is at step 1, so a run that diverges
-at once still has one). Probing never changes the training: eval mode draws no dropout and moves
-no BatchNorm statistics, and the random generators are untouched.
+at most :data:`BUDGET` of the training time, both timed in the training thread's CPU time (the
+first probe is at step 1, so a run that diverges at once still has one). Probing never changes the
+training: eval mode draws no dropout and moves no BatchNorm statistics, and the random generators
+are untouched.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 import torch
 
 from ..log import get_logger
-from .rules import health_findings
+from .rules import add_to_summary, health_findings
 from .stats import STATISTICS, activation_stats, forward_all_eval, parameter_stats, plan_nodes, snapshot, to_host
 
 _log = get_logger(__name__)
@@ -76,6 +77,9 @@ class HealthMonitor:
         self._scheduled = 1                      # how many steps the last schedule allowed
         self._costs: list[float] = []            # the last few probes' costs (seconds)
         self._reported: set[tuple[str, str | None]] = set()
+        self._updates: dict[str, tuple[float, int, int]] = {}   # large update ratios so far (see rules)
+        self._measured = 0
+        self._findings: tuple[int, list] = (0, [])               # (probes, findings) of the last look
 
     # -- the trainer's calls ---------------------------------------------------------------------
     def due(self) -> bool:
@@ -110,6 +114,7 @@ class HealthMonitor:
                     nodes[node].setdefault("update_ratio", stats["update_ratio"])
         probe = HealthProbe(step, epoch, nodes, before is not None)
         self.series.append(probe)
+        self._measured += add_to_summary(self._updates, probe)
         return probe
 
     def final(self, step: int, epoch: int) -> None:
@@ -149,7 +154,11 @@ class HealthMonitor:
         return _json_nodes(self.series[-1].nodes) if self.series else {}
 
     def findings(self) -> list:
-        return health_findings(self.series, self.plans)
+        """The health findings of the series so far (computed again only after a new probe)."""
+        if self._findings[0] != len(self.series):
+            self._findings = (len(self.series), health_findings(self.series, self.plans,
+                                                                (self._updates, self._measured)))
+        return self._findings[1]
 
     def merge(self, current: list, new: list) -> tuple[list, list]:
         """The trainer's findings plus the health findings; ``new`` gains the health findings not

@@ -142,16 +142,32 @@ def _vanishing(series, plans, dead_nodes: set[str]) -> Finding | None:
                   "saturating_layers": len(below)})
 
 
-def _large_updates(series, plans) -> Finding | None:
-    measured = [p for p in series if p.updates_measured]
-    flagged = []
-    for plan in plans:
-        if not plan.params:
-            continue
-        big = [(p.step, v) for p in measured for v in [_value(p, plan.id, "update_ratio")]
-               if math.isfinite(v) and v >= LARGE_UPDATE]
-        if big:
-            flagged.append((plan.id, max(v for _, v in big), big[0][0], len(big)))
+def update_summary(series) -> tuple[dict[str, tuple[float, int, int]], int]:
+    """``({node: (largest ratio, first step at or over the threshold, probes over it)}, probes that
+    measured updates)`` over a whole series; :class:`~core.health.monitor.HealthMonitor` keeps the
+    same summary as it goes (see :func:`add_to_summary`)."""
+    summary: dict[str, tuple[float, int, int]] = {}
+    measured = 0
+    for probe in series:
+        measured += add_to_summary(summary, probe)
+    return summary, measured
+
+
+def add_to_summary(summary: dict[str, tuple[float, int, int]], probe) -> int:
+    """Fold one probe's large update ratios into ``summary``; 1 when it measured updates, else 0."""
+    if not probe.updates_measured:
+        return 0
+    for node, stats in probe.nodes.items():
+        v = stats.get("update_ratio")
+        if v is not None and math.isfinite(v) and v >= LARGE_UPDATE:
+            top, first, count = summary.get(node, (v, probe.step, 0))
+            summary[node] = (max(top, v), first, count + 1)
+    return 1
+
+
+def _large_updates(series, updates: tuple[dict, int] | None = None) -> Finding | None:
+    summary, measured = updates if updates is not None else update_summary(series)
+    flagged = [(node, top, first, count) for node, (top, first, count) in summary.items()]
     if not flagged:
         return None
     flagged.sort(key=lambda r: -r[1])
@@ -159,24 +175,25 @@ def _large_updates(series, plans) -> Finding | None:
     return Finding(
         kind="large_updates", severity="warning", node=node, start_step=since, end_step=series[-1].step,
         message=f"{node}: one step changed its weights by {ratio:.2g} of their size (healthy is about 0.001), "
-                f"at {count} of {len(measured)} probes, first at step {since}"
+                f"at {count} of {measured} probes, first at step {since}"
                 + _others([(n, r) for n, r, _, _ in flagged], lambda v: f"{v:.2g}"),
         suggestion="Lower the learning rate (by 10x or more), or clip the gradient norm (training.grad_clip); "
                    "a learning-rate warm-up also helps.",
         evidence={"update_ratio": ratio, "threshold": LARGE_UPDATE, "probes_over": count,
-                  "probes": len(measured), "since_step": since})
+                  "probes": measured, "since_step": since})
 
 
 def _type(plans, node: str) -> str:
     return next((p.type for p in plans if p.id == node), "activation")
 
 
-def health_findings(series, plans) -> list[Finding]:
-    """The health findings of a probe series (see the module doc); empty when all is well."""
+def health_findings(series, plans, updates: tuple[dict, int] | None = None) -> list[Finding]:
+    """The health findings of a probe series (see the module doc); empty when all is well.
+    ``updates``: the series' :func:`update_summary` when the caller keeps it (else computed here)."""
     if not series:
         return []
     dead = _dead(series, plans)
     found = [dead, _saturated(series, plans),
              _vanishing(series, plans, {dead.node} if dead is not None else set()),
-             _large_updates(series, plans)]
+             _large_updates(series, updates)]
     return [f for f in found if f is not None]

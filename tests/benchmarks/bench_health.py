@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import statistics
-import sys
 import time
 from pathlib import Path
 
@@ -23,8 +22,7 @@ from core.data import load_dataset
 from core.project import Project
 from core.training import train
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
-from health_faults import FAULTS, exploding_everywhere, named, run_fault  # noqa: E402
+from tests.core.health_faults import FAULTS, exploding_everywhere, named, run_fault
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples"
 HEALTH_KINDS = {"dead_units", "saturated_units", "vanishing_gradients", "large_updates"}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,8 +16,7 @@ from core.data import load_dataset
 from core.project import Project
 from core.training import TrainingObserver, train
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from health_faults import FAULTS, mlp, named, run_fault  # noqa: E402
+from tests.core.health_faults import FAULTS, mlp, named, run_fault
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples"
 HEALTH_KINDS = {"dead_units", "saturated_units", "vanishing_gradients", "large_updates"}
