@@ -89,11 +89,13 @@ class PreviewCache:
         self.x = x
         self.limit = limit
         self._outputs: OrderedDict[str, torch.Tensor] = OrderedDict()
+        self._stats: dict[str, NodePreview] = {}   # by key, alongside the outputs
         self.computed: list[str] = []          # the nodes the last call computed (not taken from the cache)
         self._x_key = hashlib.sha1(repr((tuple(x.shape), float(x.double().sum()))).encode()).hexdigest()[:16]
 
     def clear(self) -> None:
         self._outputs.clear()
+        self._stats.clear()
 
     def run(self, project, targets: Mapping | None = None, *, nodes: Iterable[str] | None = None,
             state_dict: Mapping[str, torch.Tensor] | None = None, weights_tag: str = "") -> dict[str, NodePreview]:
@@ -144,7 +146,10 @@ class PreviewCache:
                 continue
             outs[nid] = out
             if nid in wanted:
-                result[nid] = _stats(nid, info.type, out, not trained)
+                shown = self._stats.get(key)
+                if shown is None:
+                    shown = self._stats[key] = _stats(nid, info.type, out, not trained)
+                result[nid] = shown
         return result
 
     @staticmethod
@@ -161,19 +166,25 @@ class PreviewCache:
         entry = LAYERS.get(info.type)
         if entry.is_input:
             return self.x
-        with torch.random.fork_rng(devices=[]):  # the caller's random state stays as it was
-            torch.manual_seed(_node_seed(seed, info))
+        # the caller's random state stays as it was; the default generator's own manual_seed, since
+        # torch.manual_seed records the caller's stack (a third of an edit's time)
+        state = torch.get_rng_state()
+        try:
+            torch.default_generator.manual_seed(_node_seed(seed, info))
             module = entry.builder(info.params, info.in_shapes)
-            if trained:
-                module.load_state_dict(trained)
-            module.eval()
-            with torch.no_grad():
-                return module(*inputs)
+        finally:
+            torch.set_rng_state(state)
+        if trained:
+            module.load_state_dict(trained)
+        module.eval()
+        with torch.no_grad():
+            return module(*inputs)
 
     def _store(self, key: str, out: torch.Tensor) -> None:
         self._outputs[key] = out
         while len(self._outputs) > self.limit:
-            self._outputs.popitem(last=False)
+            old, _ = self._outputs.popitem(last=False)
+            self._stats.pop(old, None)
 
 
 def _node_seed(seed: int, info) -> int:
