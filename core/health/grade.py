@@ -9,7 +9,31 @@ from .rules import DEAD, LARGE_UPDATE, SATURATED, VANISHING
 
 LEVELS = ("ok", "watch", "problem")
 
-__all__ = ["LEVELS", "grade_nodes"]
+__all__ = ["LEVELS", "grade_nodes", "sparkline", "trend_statistic"]
+
+_BARS = "▁▂▃▄▅▆▇█"
+
+
+def trend_statistic(stats: dict) -> str:
+    """The statistic a node's sparkline follows: what can go wrong at it first."""
+    for key in ("dead", "saturated", "grad_norm", "std"):
+        if key in stats:
+            return key
+    return "mean"
+
+
+def sparkline(values: list[float], *, log: bool = False, width: int = 24) -> str:
+    """``values`` as a line of block characters (the last ``width``; NaN as a space)."""
+    values = values[-width:]
+    xs = [math.log10(v) if log and v > 0 else (v if not log else math.nan) for v in values]
+    finite = [x for x in xs if math.isfinite(x)]
+    if not finite:
+        return ""
+    lo, hi = min(finite), max(finite)
+    span = hi - lo
+    if span <= 0:  # a flat line: at the bottom when it is zero, else in the middle
+        return "".join(" " if not math.isfinite(x) else (_BARS[0] if hi == 0 else _BARS[3]) for x in xs)
+    return "".join(" " if not math.isfinite(x) else _BARS[min(7, int((x - lo) / span * 8))] for x in xs)
 
 
 def _finite(stats: dict, key: str) -> float | None:
@@ -59,8 +83,10 @@ def _level(stats: dict, grad_share: float | None) -> tuple[int, str]:
     return level, why
 
 
-def grade_nodes(nodes: dict[str, dict], step: int | None = None) -> dict[str, tuple[str, str]]:
-    """``{node: (level, tooltip)}`` for one probe's ``{node: {statistic: value}}``."""
+def grade_nodes(nodes: dict[str, dict], step: int | None = None,
+                history: dict[str, list[float]] | None = None) -> dict[str, tuple[str, str]]:
+    """``{node: (level, tooltip)}`` for one probe's ``{node: {statistic: value}}``; ``history``
+    (node -> the values of its :func:`trend_statistic` over the run) adds a sparkline."""
     norms = {n: _finite(s, "grad_norm") for n, s in nodes.items()}
     top = max((v for v in norms.values() if v is not None), default=0.0)
     out = {}
@@ -69,5 +95,12 @@ def grade_nodes(nodes: dict[str, dict], step: int | None = None) -> dict[str, tu
         share = norms[node] / top if norms[node] is not None and top > 0 else None
         level, why = _level(stats, share)
         head = f"health: {LEVELS[level]}" + (f" ({why})" if why else "") + (f" at step {step}" if step else "")
-        out[node] = (LEVELS[level], "\n".join([head, *_numbers(stats, share)]))
+        lines = [head, *_numbers(stats, share)]
+        trend = (history or {}).get(node)
+        if trend and len(trend) > 1:
+            key = trend_statistic(stats)
+            line = sparkline(trend, log=key == "grad_norm")
+            if line:
+                lines.append(f"{key.replace('_', ' ')} over the run: {line}")
+        out[node] = (LEVELS[level], "\n".join(lines))
     return out

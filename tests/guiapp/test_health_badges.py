@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.health.grade import grade_nodes
+from core.health.grade import grade_nodes, sparkline
 from core.project import Project
 from guiapp.document import ProjectDocument
 from guiapp.editor.canvas import GraphCanvas
@@ -26,6 +26,14 @@ def test_levels_follow_the_numbers():
     assert "update / weight 0.002" in graded["out"][1]
 
 
+def test_a_sparkline_rises_with_its_values():
+    assert sparkline([0.0, 0.5, 1.0]) == "▁▅█"
+    assert sparkline([1e-6, 1e-3, 1.0], log=True) == "▁▅█"
+    assert sparkline([0.0, 0.0]) == "▁▁" and sparkline([]) == ""
+    graded = grade_nodes({"relu": {"dead": 0.9}}, history={"relu": [0.1, 0.5, 0.9]})
+    assert graded["relu"][1].endswith("dead over the run: ▁▅█")
+
+
 @pytest.fixture
 def window_parts(qtbot):
     project = Project.load(EXAMPLES / "spiral.losslab.json")
@@ -42,14 +50,20 @@ def window_parts(qtbot):
 
 def test_a_run_puts_a_badge_on_every_node_and_reset_clears_them(qtbot, window_parts):
     canvas, controller, badges = window_parts
-    with qtbot.waitSignal(controller.runFinished, timeout=60_000):
+    with qtbot.waitSignal(controller.runFinished, timeout=60_000) as finished:
         assert controller.run()
+    result = finished.args[0]
     nodes = canvas.graph_scene.nodes
     assert set(badges.levels) == set(nodes)
     for nid, item in nodes.items():
         assert item.health.isVisible() and item.health.level in ("ok", "watch", "problem")
         assert item.health.toolTip().startswith("health: ")
     assert "gradient norm" in nodes["fc1"].health.toolTip() and "dead units" in nodes["relu1"].health.toolTip()
+    # the badges end on the final probe, and the sparkline holds every probe of the run
+    assert nodes["relu1"].health.toolTip().startswith(f"health: ") and f"at step {result.steps}" in \
+        nodes["relu1"].health.toolTip()
+    assert len(badges.trends["relu1"]) == len(result.health) >= 3
+    assert "dead over the run: " in nodes["relu1"].health.toolTip()
     with qtbot.waitSignal(controller.historyCleared):
         controller.reset()
     assert not any(item.health.isVisible() for item in nodes.values()) and badges.levels == {}
