@@ -59,7 +59,7 @@ def test_health_costs_at_most_three_percent(monkeypatch):
         probes = []
         for health in (False, True):  # a first round of each warms torch up, unmeasured
             train(project, dataset=data, health=health)
-        for _ in range(5):  # interleaved rounds: the machine is shared and noisy
+        for _ in range(7):  # interleaved rounds: the machine is shared and noisy
             for health in (False, True):
                 w, c = time.perf_counter(), time.thread_time()
                 r = train(project, dataset=data, health=health)
@@ -73,7 +73,7 @@ def test_health_costs_at_most_three_percent(monkeypatch):
         print(f"{name}: {probes[-1][1]} steps, {probes[-1][0]} probes taking {100 * share:.2f}% of the run's CPU "
               f"time (timed inside); health on/off CPU time "
               f"{statistics.median(cpu[True]):.3f}s / {statistics.median(cpu[False]):.3f}s = {ratio_cpu:.3f}, "
-              f"wall {ratio_wall:.3f} (target <= 1.03)")
+              f"wall {ratio_wall:.3f}; fastest on/off CPU {min(cpu[True]) / min(cpu[False]):.3f} (target <= 1.03)")
 
 
 def _rate(hits: list[bool]) -> str:
