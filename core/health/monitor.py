@@ -5,11 +5,14 @@ integer countdown). On a due step it calls :meth:`before_step` (a copy of the pa
 update-to-weight ratio), takes the step, and calls :meth:`after_step`: the probe batch goes through
 every node (eval mode, no gradient), the statistics are reduced on the device and copied once.
 
-N adapts to the measured cost: after each probe the next one is scheduled so that the probes take
-at most :data:`BUDGET` of the training time, both timed in the training thread's CPU time (the
-first probe is at step 1, so a run that diverges at once still has one). Probing never changes the
-training: eval mode draws no dropout and moves no BatchNorm statistics, and the random generators
-are untouched.
+N comes from a cost model, not from a clock, so the probed steps (and the findings) are the same
+on a busy machine as on an idle one: a probe is one forward pass of the probe batch plus the
+statistics, about ``1 + samples / (3 * batch)`` training steps (a step is a forward and a backward
+pass of one batch), and N makes that :data:`BUDGET` of the steps between two probes. The first
+probe follows step 1, so a run that diverges at once still has one, and a final probe measures the
+final weights. ``tests/benchmarks/bench_health.py`` measures the real cost side by side. Probing
+never changes the training: eval mode draws no dropout and moves no BatchNorm statistics, and the
+random generators are untouched.
 """
 from __future__ import annotations
 
@@ -25,13 +28,12 @@ from .stats import STATISTICS, activation_stats, forward_all_eval, parameter_sta
 
 _log = get_logger(__name__)
 
-#: the training thread's CPU time: the probes and the steps are timed alike, and a machine busy with
-#: other work (the GUI, other processes) stretches neither
+#: the training thread's CPU time (what ``probe_seconds`` counts)
 _clock = time.thread_time
 
-#: the share of the training time the probes may take between the first and the last probe (the limit
-#: is 3%; the first probe, which pays torch's one-time costs, and a final one come on top)
-BUDGET = 0.01
+#: the share of the training time the probes may take (the limit is 3%; the first probe, which pays
+#: torch's one-time costs, and a final one come on top)
+BUDGET = 0.015
 #: fewest and most steps between two probes
 MIN_EVERY = 8
 MAX_EVERY = 5000
@@ -57,26 +59,29 @@ def _json_nodes(nodes: dict[str, dict[str, float]]) -> dict[str, dict[str, float
     return {n: {k: (v if math.isfinite(v) else None) for k, v in s.items()} for n, s in nodes.items()}
 
 
+def probe_interval(samples: int, batch: int) -> int:
+    """Steps between two probes: a probe costs about ``1 + samples / (3 * batch)`` steps (see the
+    module doc), and the probes may take :data:`BUDGET` of the time."""
+    cost_in_steps = 1.0 + samples / (3.0 * batch)
+    return int(min(MAX_EVERY, max(MIN_EVERY, math.ceil(cost_in_steps / BUDGET))))
+
+
 class HealthMonitor:
     """Probes the health of every node of ``setup.model`` during training (see the module doc)."""
 
-    def __init__(self, setup, *, every: int | None = None, samples: int = PROBE_SAMPLES, lr: float | None = None):
+    def __init__(self, setup, *, every: int | None = None, samples: int = PROBE_SAMPLES):
         self.model = setup.model
         x = setup.x_val if setup.x_val.shape[0] else setup.x_train
         self.x = x[:samples]
         self.plans = plan_nodes(self.model)
         self.types = {p.id: p.type for p in self.plans}
         self.order = [p.id for p in self.plans]
-        self.fixed_every = every
-        self.every = every or MIN_EVERY
-        self.lr = lr
+        batch = max(1, min(int(setup.project.training.batch_size), int(setup.x_train.shape[0]) or 1))
+        self.every = every or probe_interval(int(self.x.shape[0]), batch)
         self.series: list[HealthProbe] = []
-        self.probe_seconds = 0.0                 # total time spent probing (what the budget limits)
+        self.probe_seconds = 0.0                 # the training thread's CPU time spent probing
         self._countdown = 1                      # the first probe follows step 1
         self._before: list[torch.Tensor] | None = None
-        self._since = _clock()        # when the steps since the last probe began
-        self._scheduled = 1                      # how many steps the last schedule allowed
-        self._costs: list[float] = []            # the last few probes' costs (seconds)
         self._reported: set[tuple[str, str | None]] = set()
         self._updates: dict[str, tuple[float, int, int]] = {}   # large update ratios so far (see rules)
         self._measured = 0
@@ -98,9 +103,8 @@ class HealthMonitor:
         t = _clock()
         probe = self.probe(step, epoch, self._before)
         self._before = None
-        cost = _clock() - t
-        self.probe_seconds += cost
-        self._schedule(t, cost)
+        self.probe_seconds += _clock() - t
+        self._countdown = self.every
         return probe
 
     def probe(self, step: int, epoch: int, before: list[torch.Tensor] | None = None) -> HealthProbe:
@@ -127,22 +131,6 @@ class HealthMonitor:
             except (RuntimeError, ValueError) as exc:  # a model that fails now must not lose the run's result
                 _log.error("the final health probe failed; the run is kept", exc_info=exc)
             self.probe_seconds += _clock() - t
-
-    def _schedule(self, started: float, cost: float) -> None:
-        """The next interval: probes cost at most BUDGET of the time the steps between them take. The
-        first probe pays one-time costs (torch's first calls), so the interval it gives is on the
-        safe side (and at least twice the shortest); later ones take the cheapest of the last few
-        probes."""
-        if self.fixed_every:
-            self._countdown = self.every
-            return
-        self._costs = (self._costs + [cost])[-3:] if len(self.series) > 1 else [cost]
-        step_seconds = max(1e-7, (started - self._since) / self._scheduled)
-        need = math.ceil(min(self._costs) / (BUDGET * step_seconds))
-        shortest = MIN_EVERY if len(self.series) > 1 else 2 * MIN_EVERY
-        self.every = int(min(MAX_EVERY, max(shortest, need)))
-        self._countdown = self._scheduled = self.every
-        self._since = _clock()
 
     # -- what the run reports --------------------------------------------------------------------
     @property
