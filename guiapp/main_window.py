@@ -239,6 +239,8 @@ class MainWindow(QMainWindow):
         self.boundary_view = BoundaryView(c)
         self.boundary_dock.setWidget(self.boundary_view)
         self.findings_panel = FindingsPanel(c, self.canvas)
+        from .training.health_badges import HealthBadges
+        self.health_badges = HealthBadges(c, self.canvas)    # each node's training health on its card
         self.findings_dock.setWidget(self.findings_panel)
         self.train_menu.addActions([c.run_action, c.pause_action, c.stop_action, c.step_action,
                                     c.step_epoch_action, c.reset_action])

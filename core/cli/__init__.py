@@ -26,6 +26,7 @@ _MODULES = (
     ("drift", "drift"),
     ("monitor", "monitor"),
     ("export", "export"),
+    ("preview", "preview"),
 )
 COMMANDS = tuple(name for name, _ in _MODULES)
 VERBOSE_FLAGS = ("-v", "--verbose")

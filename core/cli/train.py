@@ -30,6 +30,8 @@ def add_arguments(t) -> None:
     t.add_argument("--save-model", metavar="FILE", help="save the final weights (state dict) to FILE")
     t.add_argument("--no-store", action="store_true", help="do not record this run in the run store")
     t.add_argument("--from-run", metavar="RUN", help="start from a recorded run's final weights (fresh optimizer)")
+    t.add_argument("--no-health", action="store_true", help="no per-node health probes (for side-by-side timing)")
+    t.add_argument("--health-csv", metavar="FILE", help="write the per-node health series to FILE (CSV)")
 
 
 METRIC_LABELS = (("val_accuracy", "val_acc"), ("val_balanced_accuracy", "bal_acc"), ("val_mae", "val_mae"),
@@ -64,6 +66,29 @@ def _save_target(args) -> Path | None:
                         f"{'the project file' if same else 'a project file name'}; the weights would overwrite "
                         "it: save the model to a .pt file")
     return target
+
+
+def _health_csv_target(args) -> Path | None:
+    """``--health-csv FILE``: checked before training (a file in an existing, writable folder)."""
+    if not args.health_csv:
+        return None
+    if args.no_health:
+        raise UserError("--health-csv needs the health probes: drop --no-health")
+    target = Path(args.health_csv)
+    if target.is_dir() or not target.parent.is_dir() or not os.access(target.parent, os.W_OK):
+        raise UserError(f"--health-csv {args.health_csv}: cannot write there: give a file path in an existing, "
+                        "writable folder")
+    return target
+
+
+def _write_health_csv(result, target: Path, out) -> None:
+    from ..health import write_series_csv
+    try:
+        write_series_csv(target, result.health)
+    except OSError as e:
+        print(f"losslab train: could not write the health series to {target} ({e.strerror or e})", file=sys.stderr)
+        return
+    out(f"wrote {len(result.health)} health probes to {target}")
 
 
 def _largest_weight(model) -> float:
@@ -110,6 +135,7 @@ def run(args, out: Out) -> int:
         except ValueError as e:
             raise UserError(str(e)) from None
     target = _save_target(args)
+    health_csv = _health_csv_target(args)
     project, dataset = _load(args.project)
     control = TrainingControl()
 
@@ -143,7 +169,8 @@ def run(args, out: Out) -> int:
     observer, recorder = recorded(Printer(), project, args, out)
     try:
         result = train(project, dataset=dataset, observer=observer, control=control, epochs=args.epochs,
-                       seed=args.seed, device=args.device, threads=args.threads, setup=setup)
+                       seed=args.seed, device=args.device, threads=args.threads, setup=setup,
+                       health=not args.no_health)
     except ValueError as e:  # device not available, graph problems
         raise UserError(f"{args.project}: {e}") from None
     except (RuntimeError, MemoryError) as e:  # torch could not set the run up (memory): a failed run, not a crash
@@ -167,6 +194,8 @@ def run(args, out: Out) -> int:
     elif target is not None:
         not_saved = "not saved: the run failed before a model was built"
         print(f"losslab train: {not_saved}", file=sys.stderr)
+    if health_csv is not None:
+        _write_health_csv(result, health_csv, out)
     if recorder is not None:
         out(f"run {recorder.run_id} recorded" + (f" ({recorder.error})" if recorder.error else ""))
     if args.json:

@@ -75,7 +75,11 @@ class Finding:
         object.__setattr__(self, "evidence", plain)
 
     def to_dict(self) -> dict:
-        """A JSON-ready dict; non-finite evidence numbers become ``None``."""
+        """A JSON-ready dict; non-finite evidence numbers become ``None``. A finding at a node also
+        names it in its evidence (``"node": NODE_ID``), so the evidence alone says where."""
+        evidence: dict[str, Any] = {str(k): _json_number(v) for k, v in self.evidence.items()}
+        if self.node is not None:
+            evidence["node"] = self.node
         return {
             "kind": self.kind,
             "severity": self.severity,
@@ -84,7 +88,7 @@ class Finding:
             "start_step": _opt_int(self.start_step),
             "end_step": _opt_int(self.end_step),
             "message": self.message,
-            "evidence": {str(k): _json_number(v) for k, v in self.evidence.items()},
+            "evidence": evidence,
             "suggestion": self.suggestion,
             "node": self.node,
         }
@@ -94,6 +98,7 @@ class Finding:
         """Inverse of :meth:`to_dict` (``None`` evidence comes back as NaN)."""
         evidence = {
             str(k): (math.nan if v is None else v) for k, v in (data.get("evidence") or {}).items()
+            if not isinstance(v, str)  # the node's name (see to_dict): the evidence numbers are numbers
         }
         return cls(
             kind=str(data["kind"]),

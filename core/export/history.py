@@ -16,6 +16,7 @@ def history_rows(history: Iterable[Any]) -> list[dict[str, Any]]:
     rows = []
     for rec in history:
         d = dict(rec.to_dict() if hasattr(rec, "to_dict") else rec)
+        d.pop("health", None)  # the per-node health probe: its own series (losslab train --health-csv)
         for head, metrics in (d.pop("heads", None) or {}).items():
             d.update({f"{head}/{k}": v for k, v in metrics.items()})
         rows.append(d)

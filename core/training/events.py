@@ -49,6 +49,8 @@ class EpochRecord:
     metrics: Mapping[str, float] = field(default_factory=dict)   # val_accuracy / val_mae / val_r2 / train_accuracy
     heads: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # head -> {"train_loss", "val_loss", metrics}
     penalty: float = 0.0
+    #: the last health probe of this epoch ``{"step", "epoch", "nodes": {node: {statistic: value}}}``, or {}
+    health: Mapping[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"epoch": self.epoch, "step": self.step, "train_loss": _num(self.train_loss),
@@ -58,6 +60,8 @@ class EpochRecord:
             d["penalty"] = _num(self.penalty)
         if len(self.heads) > 1:
             d["heads"] = {h: {k: _num(v) for k, v in m.items()} for h, m in self.heads.items()}
+        if self.health:
+            d["health"] = dict(self.health)
         return d
 
 
@@ -88,9 +92,11 @@ class RunResult:
     state: dict[str, Any] = field(default_factory=dict, repr=False)
     #: the held-out test split, evaluated once at the end with the final weights (empty without one)
     test: dict[str, float] = field(default_factory=dict)
+    #: the health probes of the run (:class:`core.health.HealthProbe`), empty with monitoring off
+    health: list[Any] = field(default_factory=list, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d = {
             "status": self.status, "epochs_run": self.epochs_run, "best_epoch": self.best_epoch,
             "best_val_loss": _num(self.best_val_loss), "steps": self.steps,
             "steps_per_second": round(self.steps_per_second, 1), "seconds": round(self.seconds, 3),
@@ -99,6 +105,9 @@ class RunResult:
             "history": [h.to_dict() for h in self.history],
             "findings": [f.to_dict() for f in self.findings],
         }
+        if self.health:  # the last probe: {node: {statistic: value}}
+            d["health"] = self.health[-1].to_dict()["nodes"]
+        return d
 
 
 class TrainingObserver:

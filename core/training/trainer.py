@@ -62,21 +62,24 @@ class _Series:
 def train(project, *, observer: TrainingObserver | None = None, control: TrainingControl | None = None,
           dataset=None, setup: RunSetup | None = None, epochs: int | None = None, seed: int | None = None,
           device: str | None = None, threads: int | None = None, diagnose: bool = True,
-          resume: RunResult | None = None) -> RunResult:
+          resume: RunResult | None = None, health: bool = True) -> RunResult:
     """Train ``project`` and return the result; never raises for a failure inside the loop (status
     ``failed`` with the message), but setup problems (bad data, a graph that does not check) raise.
 
     ``resume`` continues an earlier result on the same ``setup`` (its model): epochs and steps number
     on from it, the history and step series carry over (so the diagnostics see the whole curve), and
     the optimizer keeps its state. ``epochs`` then counts the epochs to add; the schedule continues
-    where it stopped (unless its settings or the rate changed: see :mod:`core.training.schedule`)."""
+    where it stopped (unless its settings or the rate changed: see :mod:`core.training.schedule`).
+
+    ``health`` probes every node's statistics every N steps (:mod:`core.health`): the result's
+    ``health`` series, the epoch records' last probe and findings named at a node."""
     obs = observer or TrainingObserver()
     control = control or TrainingControl()
     if threads:
         torch.set_num_threads(threads)
     seed = project.training.seed if seed is None else seed
     setup = setup or prepare(project, dataset, device=device, seed=seed)
-    loop = _Loop(project, setup, obs, control, epochs or project.training.epochs, seed, diagnose)
+    loop = _Loop(project, setup, obs, control, epochs or project.training.epochs, seed, diagnose, health)
     if resume is not None:
         loop.resume_from(resume)
     _log.debug("training %s: %d epochs, batch %d, %d parameters on %s", project.name or "project", loop.epochs,
@@ -89,7 +92,7 @@ def train(project, *, observer: TrainingObserver | None = None, control: Trainin
 
 class _Loop:
     def __init__(self, project, setup: RunSetup, obs: TrainingObserver, control: TrainingControl, epochs: int,
-                 seed: int, diagnose: bool):
+                 seed: int, diagnose: bool, health: bool = True):
         self.p, self.s, self.obs, self.control = project, setup, obs, control
         self.epochs, self.seed = epochs, seed
         t = project.training
@@ -126,6 +129,10 @@ class _Loop:
         self.tracker = None
         self.diag_history: list[dict] = []  # the history as the diagnostics read it, one dict per epoch
         self.findings: list = []
+        self.health = None
+        if health:  # one monitor, made once; the loop asks it once per step (a countdown)
+            from ..health import HealthMonitor
+            self.health = HealthMonitor(setup)
         if diagnose:
             from ..diagnostics import DiagnosticContext, DiagnosticsTracker
             h0 = setup.heads[0]
@@ -202,11 +209,17 @@ class _Loop:
         sched_step = self.sched.step if self.sched_per_step else None
         loss_buf, norm_buf, lr_buf, group = buf.loss, buf.gnorm, buf.lr, self.opt.param_groups[0]
         clock = time.perf_counter
+        health = self.health
         for i in range(self.steps_per_epoch):
             if control.pending and not self._handle_control():
                 self._flush(epoch)
                 return False
+            probe = health is not None and health.due()
+            if probe:
+                health.before_step()
             loss, pen, per, gn = take_step(perm[i * bs:(i + 1) * bs])
+            if probe:
+                health.after_step(self.flushed_step + len(loss_buf) + 1, epoch)
             if per is not None:
                 buf.heads.append(per)
             if pen is not None:
@@ -271,7 +284,7 @@ class _Loop:
             self.sched.step()
         now = time.perf_counter()
         rec = EpochRecord(epoch, self.step, train_loss, val_loss, self.opt.param_groups[0]["lr"], now - te, now - t0,
-                          metrics, heads, pen)
+                          metrics, heads, pen, self._epoch_health(epoch))
         self.history.append(rec)
         self.control.epoch_ended()
         if not math.isfinite(monitor) and self.diverged_step is None:
@@ -280,10 +293,12 @@ class _Loop:
         # Diagnostics after every epoch, whatever the machine's load: the findings are a function of the
         # history alone (no wall-clock budget), and an update costs what the new epoch's data costs.
         if self.tracker is not None:
-            if self.relu_nodes and (epoch <= 2 or epoch % DEAD_UNITS_EVERY == 0):
+            if self.relu_nodes and self.health is None and (epoch <= 2 or epoch % DEAD_UNITS_EVERY == 0):
                 self.tracker.context.dead_unit_share = self._dead_units()
             current = self.tracker.update(self._diag_history(), self._steps())
             new = self.tracker.new_since_last()
+            if self.health is not None:
+                current, new = self.health.merge(current, new)
             changed = [f.to_dict() for f in current] != [f.to_dict() for f in self.findings]
             self.findings = current
             for f in new:  # an explosion that never reached NaN (all ReLUs dead at 1e25) still ends the run
@@ -292,6 +307,11 @@ class _Loop:
             if new or changed:  # a range that grew or a finding that cleared reaches the view too
                 self.obs.on_findings(new, current)
         return monitor if math.isfinite(monitor) else float("inf")
+
+    def _epoch_health(self, epoch: int) -> dict:
+        """The last probe taken in this epoch, for the epoch record (empty without one)."""
+        last = self.health.last if self.health is not None else None
+        return last.to_dict() if last is not None and last.epoch == epoch else {}
 
     def _diag_history(self) -> list[dict]:
         """The history as dicts, converted once per epoch (not the whole history again every epoch)."""
@@ -310,7 +330,10 @@ class _Loop:
         s = self.s
         seconds = time.perf_counter() - t0
         best_epoch = best_val = None
-        if self.tracker is not None and self.relu_nodes and self.history and status not in ("diverged", "failed"):
+        if self.health is not None and status != "failed":
+            self.health.final(self.step, max(1, len(self.history)))
+        if (self.tracker is not None and self.relu_nodes and self.history and self.health is None
+                and status not in ("diverged", "failed")):
             self.tracker.context.dead_unit_share = self._dead_units()  # the final weights, before any restore
         if self.best is not None:
             best_val, best_epoch, state = self.best
@@ -331,6 +354,8 @@ class _Loop:
             except Exception as exc:  # noqa: BLE001 - a diagnostics bug must not lose the run
                 message = message or f"diagnostics failed: {exc}"
                 _log.error("diagnostics failed at the end of the run; the run is kept", exc_info=exc)
+            if self.health is not None:
+                findings = self.health.merge(findings, [])[0]
         test = {}
         if s.dataset.x_test.shape[0] and status != "failed":
             test = evaluate_test(s)
@@ -340,7 +365,8 @@ class _Loop:
         ran = self.step - first_step
         return RunResult(status, len(self.history), best_epoch, best_val, self.history, self.step, seconds,
                          ran / seconds if seconds > 0 else 0.0, message, self.diverged_step, findings,
-                         self.series["step_loss"].view().tolist(), s.model, self.start_epoch, state, test)
+                         self.series["step_loss"].view().tolist(), s.model, self.start_epoch, state, test,
+                         self.health.series if self.health is not None else [])
 
 
 def _dead_units_of(model, x: torch.Tensor, nodes: list[str]) -> dict[str, float]:

@@ -94,6 +94,29 @@ class BadgeItem(QGraphicsEllipseItem):
         painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "!")
 
 
+HEALTH_COLOURS = {"ok": "#43a047", "watch": "#f9a825", "problem": "#e53935"}
+
+
+class HealthBadgeItem(QGraphicsEllipseItem):
+    """The small training-health dot (ok / watch / problem) at the card's lower right; its tooltip
+    holds the node's numbers at the last probe (see ``core.health.grade``)."""
+
+    def __init__(self, node: "NodeItem"):
+        super().__init__(-6, -6, 12, 12, node)
+        self.setPen(QPen(QColor("white"), 1.5))
+        self.setZValue(3)
+        self.level: str | None = None
+        self.setVisible(False)
+
+    def show_level(self, level: str | None, tooltip: str = "") -> None:
+        """Show ``level`` ("ok", "watch", "problem"), or hide the dot with None."""
+        self.level = level
+        self.setVisible(level is not None)
+        if level is not None:
+            self.setBrush(QColor(HEALTH_COLOURS[level]))
+        self.setToolTip(tooltip)
+
+
 class NodeItem(QGraphicsItem):
     """One node of the graph. The scene keeps it in sync with the document; it holds no state of
     the project beyond what it shows."""
@@ -120,6 +143,7 @@ class NodeItem(QGraphicsItem):
         self.out_port = PortItem(self, "out")
         self.badge = BadgeItem(self)
         self.badge.setPos(NODE_W - 2, 2)
+        self.health = HealthBadgeItem(self)
         self._place_ports()
 
     # -- content -----------------------------------------------------------------------------------
@@ -165,6 +189,7 @@ class NodeItem(QGraphicsItem):
 
     # -- geometry ----------------------------------------------------------------------------------
     def _place_ports(self) -> None:
+        self.health.setPos(NODE_W - 10, self._height - 10)
         if self.in_port is not None:
             self.in_port.setPos(NODE_W / 2, 0)
         self.out_port.setPos(NODE_W / 2, self._height)

@@ -1,0 +1,69 @@
+"""Health badges on the canvas: each node's ok / watch / problem dot with its numbers in the tooltip,
+from a real training run's probes; a Reset clears them."""
+from __future__ import annotations
+
+import pytest
+
+from core.health.grade import grade_nodes, sparkline
+from core.project import Project
+from guiapp.document import ProjectDocument
+from guiapp.editor.canvas import GraphCanvas
+from guiapp.training import TrainingController
+from guiapp.training.health_badges import HealthBadges
+from tests.conftest import EXAMPLES
+
+
+def test_levels_follow_the_numbers():
+    graded = grade_nodes({
+        "relu": {"mean": 0.0, "std": 0.0, "dead": 1.0},
+        "tanh": {"mean": 0.1, "std": 0.9, "saturated": 0.5},
+        "fc1": {"mean": 0.0, "std": 1.0, "grad_norm": 1e-9, "update_ratio": 1e-6},
+        "out": {"mean": 0.0, "std": 1.0, "grad_norm": 0.5, "update_ratio": 0.002},
+    }, step=40)
+    assert {n: level for n, (level, _) in graded.items()} == {
+        "relu": "problem", "tanh": "watch", "fc1": "problem", "out": "ok"}
+    assert "dead units: 100%" in graded["relu"][1] and "step 40" in graded["relu"][1]
+    assert "update / weight 0.002" in graded["out"][1]
+
+
+def test_a_sparkline_rises_with_its_values():
+    assert sparkline([0.0, 0.5, 1.0]) == "▁▅█"
+    assert sparkline([1e-6, 1e-3, 1.0], log=True) == "▁▅█"
+    assert sparkline([0.0, 0.0]) == "▁▁" and sparkline([]) == ""
+    graded = grade_nodes({"relu": {"dead": 0.9}}, history={"relu": [0.1, 0.5, 0.9]})
+    assert graded["relu"][1].endswith("dead over the run: ▁▅█")
+
+
+@pytest.fixture
+def window_parts(qtbot):
+    project = Project.load(EXAMPLES / "spiral.losslab.json")
+    doc = project.to_dict()
+    doc["training"]["epochs"] = 3
+    document = ProjectDocument(Project.from_dict(doc))
+    canvas = GraphCanvas(document)
+    qtbot.addWidget(canvas)
+    controller = TrainingController(document)
+    badges = HealthBadges(controller, canvas)
+    yield canvas, controller, badges
+    assert controller.stop_and_wait(2.0)
+
+
+def test_a_run_puts_a_badge_on_every_node_and_reset_clears_them(qtbot, window_parts):
+    canvas, controller, badges = window_parts
+    with qtbot.waitSignal(controller.runFinished, timeout=60_000) as finished:
+        assert controller.run()
+    result = finished.args[0]
+    nodes = canvas.graph_scene.nodes
+    assert set(badges.levels) == set(nodes)
+    for nid, item in nodes.items():
+        assert item.health.isVisible() and item.health.level in ("ok", "watch", "problem")
+        assert item.health.toolTip().startswith("health: ")
+    assert "gradient norm" in nodes["fc1"].health.toolTip() and "dead units" in nodes["relu1"].health.toolTip()
+    # the badges end on the final probe, and the sparkline holds every probe of the run
+    assert nodes["relu1"].health.toolTip().startswith(f"health: ") and f"at step {result.steps}" in \
+        nodes["relu1"].health.toolTip()
+    assert len(badges.trends["relu1"]) == len(result.health) >= 2
+    assert "dead over the run: " in nodes["relu1"].health.toolTip()
+    with qtbot.waitSignal(controller.historyCleared):
+        controller.reset()
+    assert not any(item.health.isVisible() for item in nodes.values()) and badges.levels == {}
