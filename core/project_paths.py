@@ -27,7 +27,8 @@ def _inside(path: Path, folder: Path) -> bool:
 def stored_data_path(path: str, old_base: str | os.PathLike | None, new_base: str | os.PathLike) -> str:
     """``path`` (as the project holds it, relative to ``old_base``) as a project file in ``new_base``
     should store it: relative (with ``/``) when the file sits in ``new_base`` or below; the path as
-    written when it still means the same file from ``new_base``; else absolute."""
+    written when it still means the same file from ``new_base``, or names no file from ``old_base``;
+    else absolute (the same file, from the new folder)."""
     old = Path(old_base) if old_base is not None else None
     new = Path(new_base)
     target = _absolute(path, old)
@@ -38,5 +39,7 @@ def stored_data_path(path: str, old_base: str | os.PathLike | None, new_base: st
             return str(target)
     written = Path(path).expanduser()
     if written.is_absolute() or (old is not None and _absolute(path, new) == target):
+        return path
+    if not target.exists():  # it names no file from the old folder: keep what the person wrote
         return path
     return str(target)
