@@ -25,15 +25,24 @@ def load_project(path: str):
     return project, dataset
 
 
-def check_project(project, dataset, device: str | None = None):
+def check_project(project, dataset, device: str | None = None, rows_scale: float = 1.0):
     """The graph check plus what ``train`` would otherwise only find out by failing (class weights, memory,
     BatchNorm, the device): returns ``(check, errors)``, errors as (message, where). ``check`` and ``train``
-    call this same function, so a project ``check`` accepts is one ``train`` starts."""
+    call this same function, so a project ``check`` accepts is one ``train`` starts. ``rows_scale``: the
+    dataset is a sample of a table that many times larger (the memory check counts the whole table)."""
     from ..graph import check_graph
-    from ..preflight import preflight
+    from ..preflight import batchnorm_problems, class_weight_problems, memory_problems, preflight
     check = check_graph(project, dataset.input_shape, dataset.targets)
     errors = [(p.message, p.where) for p in check.problems if p.severity == "error"]
-    errors += [(p.message, p.where) for p in preflight(project, check, dataset)]
+    if rows_scale == 1.0:
+        problems = preflight(project, check, dataset)
+    else:       # the same checks as preflight, on the whole table's training rows
+        from ..data.safe_files import available_memory
+        n_train = int(round(dataset.x_train.shape[0] * rows_scale))
+        problems = class_weight_problems(project, dataset.targets) + batchnorm_problems(project, check, n_train)
+        if check.ok:
+            problems += memory_problems(project, check, n_train, available_memory())
+    errors += [(p.message, p.where) for p in problems]
     try:
         from ..training.setup import pick_device
         if device:
