@@ -13,9 +13,30 @@ class UserError(Exception):
     """A problem in the user's input: printed as-is, exit status 2."""
 
 
+#: data files a person may hand to a command that wants a project
+DATA_SUFFIXES = {".csv": "a CSV data table", ".tsv": "a data table", ".npz": "a NumPy data file"}
+
+
+def not_a_project(path: str) -> str | None:
+    """What to say when ``path`` is a data file rather than a project, or None."""
+    what = DATA_SUFFIXES.get(Path(path).suffix.lower())
+    if what is None:
+        return None
+    name = Path(path).name
+    source = "npz" if what.startswith("a NumPy") else "csv"
+    return (f"{name} is {what}, not a LossLab project. To train on it, make a project that reads it: in the "
+            f"window (run `losslab`), pick \"{source.upper()} file…\" as the data set in the Data panel, choose "
+            f"{name} (and its target column), then File ▸ Save As…; or copy "
+            f"resources/examples/csv-moons.losslab.json beside it and set data.source to \"{source}\", data.path "
+            f"to \"{name}\" and data.target to the column to predict. Then: losslab train PROJECT.losslab.json")
+
+
 def load_project(path: str):
     from ..data import DataError, load_dataset
     from ..project import Project, ProjectError
+    data_file = not_a_project(path)
+    if data_file and Path(path).is_file():
+        raise UserError(data_file)
     try:
         project = Project.load(path)
         dataset = load_dataset(project.data, project.base_dir)
