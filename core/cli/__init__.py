@@ -108,9 +108,13 @@ def _clip(message: str) -> str:
     return message
 
 
-def main(argv: Sequence[str] | None = None, out: Callable[[str], None] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, out: Callable[[str], None] | None = None,
+         log: Callable[[str], None] | None = None) -> int:
+    """Run the command in ``argv``; ``out`` takes the lines for stdout, ``log`` the lines a command keeps
+    off stdout (``train --json`` writes its epoch log there; default: stderr)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     out = out or (lambda s: print(s, flush=True))
+    log = log or (lambda s: print(s, file=sys.stderr, flush=True))
     for stream in (sys.stdout, sys.stderr):  # text that cannot be encoded is escaped, never a traceback
         if hasattr(stream, "reconfigure"):
             try:
@@ -120,13 +124,14 @@ def main(argv: Sequence[str] | None = None, out: Callable[[str], None] | None = 
     guard = signals.SignalGuard().install()  # from here on a Ctrl-C is noted until the imports are done
     signals.CURRENT = guard
     try:
-        return _run(argv, out, guard)
+        return _run(argv, out, guard, log)
     finally:
         guard.restore()
         signals.CURRENT = None
 
 
-def _run(argv: list[str], out: Callable[[str], None], guard: signals.SignalGuard) -> int:
+def _run(argv: list[str], out: Callable[[str], None], guard: signals.SignalGuard,
+         log: Callable[[str], None] | None = None) -> int:
     parser = build_parser()
     args, extras = parser.parse_known_args(argv)
     if extras:
@@ -146,6 +151,7 @@ def _run(argv: list[str], out: Callable[[str], None], guard: signals.SignalGuard
             importlib.import_module(name)
         handler = _module(dict(_MODULES)[args.command]).run
         guard.immediate()  # a Ctrl-C during the imports ends the command here, cleanly
+        args.log = log or (lambda s: print(s, file=sys.stderr, flush=True))
         return handler(args, out)
     except signals.Interrupted as e:
         print(f"losslab {args.command}: interrupted ({e})", file=sys.stderr)

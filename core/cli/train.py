@@ -116,8 +116,7 @@ def run(args, out: Out) -> int:
     control = TrainingControl()
     summary_out = out
     if args.json:   # stdout holds the JSON alone (`| jq` works); the log a person reads goes to stderr
-        def out(line: str) -> None:
-            print(line, file=sys.stderr, flush=True)
+        out = getattr(args, "log", None) or (lambda line: print(line, file=sys.stderr, flush=True))
 
     class Printer(TrainingObserver):
         def on_run_start(self, info):

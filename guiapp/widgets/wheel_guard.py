@@ -90,12 +90,13 @@ def install(app: QApplication | None = None) -> None:
     if app is None:
         return
     style = app.style()
-    if not isinstance(style, _GuardingStyle):
-        palette = app.palette()          # setStyle would put back the style's own palette
-        app.setStyle(_GuardingStyle(style.name(), guard()))
-        app.setPalette(palette)
-    for widget in app.allWidgets():      # built (and polished) before the style was in place
-        guard().take(widget)
+    if isinstance(style, _GuardingStyle):
+        return
+    palette = app.palette()              # setStyle would put back the style's own palette
+    app.setStyle(_GuardingStyle(style.name(), guard()))
+    app.setPalette(palette)
+    for widget in app.allWidgets():      # built before the style was in place (setStyle re-polishes only
+        guard().take(widget)             # the widgets already polished)
 
 
 def watch(panel: QWidget) -> None:
