@@ -24,8 +24,9 @@ import pytest
 
 SESSION_ENV = "LOSSLAB_TEST_SESSION"
 #: what libraries keep in the temp directory for the life of the process (a multiprocessing
-#: manager's socket folder, torch's compile cache): not a test's leftover; it goes with the session
-PROCESS_LIFETIME = ("pymp-*", "torchinductor_*", "ray", "ray_*")
+#: manager's socket folder, torch's compile cache, the file onnxruntime writes when it is imported):
+#: not a test's leftover; it goes with the session
+PROCESS_LIFETIME = ("pymp-*", "torchinductor_*", "ray", "ray_*", ".ses")
 
 
 def _remove(path: Path) -> None:

@@ -12,7 +12,7 @@ def add_arguments(c) -> None:
 
 
 def run(args, out: Out) -> int:
-    from ..data.csvfile import sampling
+    from ..data.csv_sample import sampling
     from ..project_json import shorten
     with sampling() as samples:     # a big table: the checks read a sample of its rows (and say so)
         project, dataset = _load(args.project)

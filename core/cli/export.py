@@ -84,9 +84,10 @@ def _load_model(project, dataset, weights: str, what: str, state: dict | None = 
     model = prepare(project, dataset, device="cpu").model
     why = weights_mismatch(model.state_dict(), state)
     if why:
-        raise UserError(f"{what}: these weights belong to another network than the one of project {project.name!r}: {why}. Export "
-                        "the project they were trained with (the run store keeps it: `losslab runs show RUN`), "
-                        "or train this one first (`losslab train PROJECT --save-model FILE`)")
+        raise UserError(f"{what}: these weights do not fit the project's network ({project.name!r}), they "
+                        f"belong to another network: {why}. Export the project they were trained with (the run "
+                        "store keeps it: `losslab runs show RUN`), or train this one first (`losslab train PROJECT "
+                        "--save-model FILE`)")
     model.load_state_dict(state)
     return model
 

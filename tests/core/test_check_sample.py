@@ -9,7 +9,9 @@ import pytest
 
 from core.cli import main
 from core.data import csvfile
-from core.data.csvfile import read_table, sampling
+from core.data import csv_sample
+from core.data.csv_sample import sampling
+from core.data.csvfile import read_table
 from tests.conftest import EXAMPLES
 
 
@@ -64,7 +66,7 @@ def test_a_bad_cell_in_the_sample_is_named_at_its_real_line(tmp_path):
 
 
 def test_check_of_a_big_table_says_it_read_a_sample(tmp_path, monkeypatch):
-    monkeypatch.setattr(csvfile, "CHECK_SAMPLE_ROWS", 1000)
+    monkeypatch.setattr(csv_sample, "CHECK_SAMPLE_ROWS", 1000)
     _table(tmp_path / "big.csv", 6000, True)
     doc = json.loads((EXAMPLES / "csv-moons.losslab.json").read_text())
     doc["data"].update(path="big.csv", target="kind", features=["a", "b", "city"])

@@ -158,7 +158,8 @@ def test_export_with_another_networks_weights_names_what_differs(tmp_path, capsy
     digits = ROOT / "resources" / "examples" / "digits.losslab.json"
     code, _ = run("export", digits, "-f", "state_dict", "-o", tmp_path / "d.pt", "--model", weights)
     err = capsys.readouterr().err
-    assert code == 2 and "these weights belong to another network than the one of project 'digits'" in err
+    assert code == 2 and "these weights do not fit the project's network ('digits')" in err
+    assert "they belong to another network" in err
     assert "64x2 in the file, 64x128 here" in err and "Error(s) in loading" not in err
     (tmp_path / "junk.pt").write_text("hello")
     code, _ = run("export", digits, "-f", "state_dict", "-o", tmp_path / "d.pt", "--model", tmp_path / "junk.pt")
