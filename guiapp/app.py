@@ -54,6 +54,8 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName(settings.APP_NAME)
     app.setApplicationDisplayName(settings.APP_NAME)
     theme.apply_theme(app)
+    from .widgets import wheel_guard
+    wheel_guard.install(app)  # after the theme's style: the guard wraps it
     app.setWindowIcon(theme.icon("logo"))
     return app
 

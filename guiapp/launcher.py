@@ -13,9 +13,11 @@ WINDOW_COMMANDS = ("screenshot",)
 def unknown_command(word: str, commands: Sequence[str]) -> int:
     """``losslab sweep x`` where ``sweep`` is neither a command nor a file: say so, list the commands,
     exit 2 (instead of opening a window that an offscreen platform never shows)."""
+    import difflib
     names = ", ".join([*commands, *WINDOW_COMMANDS])
-    print(f"losslab: unknown command or file {word!r}\n"
-          f"commands: {names}\n"
+    near = difflib.get_close_matches(word, [*commands, *WINDOW_COMMANDS], n=1, cutoff=0.6)
+    hint = f"did you mean: losslab {near[0]}\n" if near else ""
+    print(f"losslab: unknown command or file {word!r}\n{hint}commands: {names}\n"
           "open a project: losslab PROJECT.losslab.json   (losslab --help for more)", file=sys.stderr)
     return 2
 

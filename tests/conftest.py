@@ -13,16 +13,25 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # count itself (the window's setting, a study's workers) still does.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("LOSSLAB_SETTINGS_ORG", "LossLabTests")  # keep tests out of the user's settings
-# ... and their runs out of the user's run store. Each pytest-xdist worker gets its own store and
-# config folders: workers inherit the controller's environment, and two workers' tests must never see
-# each other's runs or recent files.
+# ... and their runs, config, data and temp files out of the user's folders and out of the temp
+# directory: one folder per test session (removed when the session ends) holds one folder per process
+# (each pytest-xdist worker its own: two workers' tests must never see each other's runs or recent
+# files) with its run store, config and data folders and temp directory (tests/tempdir_guard.py).
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+from tests.tempdir_guard import no_temp_files_left, session_folders  # noqa: E402,F401 - the fixture is autouse
+
 _WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+_OWN = session_folders(_WORKER)
 if _WORKER or "LOSSLAB_HOME" not in os.environ:
-    import tempfile
-    os.environ["LOSSLAB_HOME"] = tempfile.mkdtemp(prefix=f"losslab-tests-{_WORKER or 'main'}-")
-    if _WORKER:
-        for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME"):
-            os.environ[name] = tempfile.mkdtemp(prefix=f"losslab-tests-{_WORKER}-{name.lower()}-")
+    os.environ["LOSSLAB_HOME"] = str(_OWN / "home")
+for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME"):   # the cache stays: a cold font cache costs seconds
+    os.environ[name] = str(_OWN / name.lower())
+if not os.environ.get("XDG_RUNTIME_DIR"):   # else Qt makes /tmp/runtime-USER (and warns)
+    (_OWN / "run").mkdir(mode=0o700, exist_ok=True)
+    os.environ["XDG_RUNTIME_DIR"] = str(_OWN / "run")
+os.environ.setdefault("RAY_TMPDIR", str(Path(os.environ["LOSSLAB_TEST_SESSION"]) / "ray"))
 
 # A shell that starts a job in the background (a CI runner, `cmd &`) makes it ignore SIGINT, and an
 # ignored signal stays ignored across exec: the Ctrl-C tests' subprocesses would never see theirs.
@@ -38,10 +47,6 @@ if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
 # every CLI subprocess compiles LossLab again. The files go to __pycache__/, which git ignores.
 sys.dont_write_bytecode = False
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 EXAMPLES = ROOT / "resources" / "examples"
 

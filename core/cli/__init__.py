@@ -65,7 +65,34 @@ def build_parser() -> argparse.ArgumentParser:
     for name, modname in _MODULES:
         mod = _module(modname)
         mod.add_arguments(sub.add_parser(name, help=mod.HELP))
+    p.commands = dict(sub.choices)  # name -> its parser (for the "did you mean" of a misspelled flag)
     return p
+
+
+def _unrecognized(parser: argparse.ArgumentParser, argv: list[str], command: str | None,
+                  extras: list[str]) -> str:
+    """What to say of arguments no parser took: the nearest flag for a misspelled one (argparse's own
+    ``suggest_on_error`` arrives only in Python 3.14), the ``KNOB=VALUES`` form for a value given after
+    a space (``--vary lr 0.1,0.01``)."""
+    import difflib
+    sub = parser.commands.get(command) if command else None
+    flags = [o for a in (sub or parser)._actions for o in a.option_strings if o.startswith("--")]
+    eq_options = {o: a.metavar for a in (sub or parser)._actions for o in a.option_strings
+                  if isinstance(a.metavar, str) and "=" in a.metavar}
+    where = f"losslab {command}" if command else "losslab"
+    for extra in extras:
+        if extra.startswith("-"):
+            name = extra.split("=", 1)[0]
+            near = difflib.get_close_matches(name, flags, n=1, cutoff=0.6)
+            hint = f": did you mean {near[0]}?" if near else f"; `{where} --help` lists the options"
+            return f"{where}: unknown option {name}{hint}"
+        i = argv.index(extra) if extra in argv else -1
+        if i >= 2 and argv[i - 2] in eq_options and "=" not in argv[i - 1]:
+            opt = argv[i - 2]
+            return (f"{where}: {opt} takes one {eq_options[opt]} argument: write {opt} {argv[i - 1]}={extra} "
+                    "(no space around the =)")
+    return f"{where}: unexpected argument{'s' if len(extras) > 1 else ''} {' '.join(extras)}; " \
+           f"`{where} --help` shows the usage"
 
 
 #: modules imported before a command runs, while stop signals are only noted (see ``signals``): an
@@ -82,9 +109,13 @@ def _clip(message: str) -> str:
     return message
 
 
-def main(argv: Sequence[str] | None = None, out: Callable[[str], None] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, out: Callable[[str], None] | None = None,
+         log: Callable[[str], None] | None = None) -> int:
+    """Run the command in ``argv``; ``out`` takes the lines for stdout, ``log`` the lines a command keeps
+    off stdout (``train --json`` writes its epoch log there; default: stderr)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     out = out or (lambda s: print(s, flush=True))
+    log = log or (lambda s: print(s, file=sys.stderr, flush=True))
     for stream in (sys.stdout, sys.stderr):  # text that cannot be encoded is escaped, never a traceback
         if hasattr(stream, "reconfigure"):
             try:
@@ -94,15 +125,19 @@ def main(argv: Sequence[str] | None = None, out: Callable[[str], None] | None = 
     guard = signals.SignalGuard().install()  # from here on a Ctrl-C is noted until the imports are done
     signals.CURRENT = guard
     try:
-        return _run(argv, out, guard)
+        return _run(argv, out, guard, log)
     finally:
         guard.restore()
         signals.CURRENT = None
 
 
-def _run(argv: list[str], out: Callable[[str], None], guard: signals.SignalGuard) -> int:
+def _run(argv: list[str], out: Callable[[str], None], guard: signals.SignalGuard,
+         log: Callable[[str], None] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        print(_clip(_unrecognized(parser, argv, args.command, extras)), file=sys.stderr)
+        return 2
     if args.verbose:
         log_to_stderr()
         _log.debug("losslab %s", " ".join(argv))
@@ -117,6 +152,7 @@ def _run(argv: list[str], out: Callable[[str], None], guard: signals.SignalGuard
             importlib.import_module(name)
         handler = _module(dict(_MODULES)[args.command]).run
         guard.immediate()  # a Ctrl-C during the imports ends the command here, cleanly
+        args.log = log or (lambda s: print(s, file=sys.stderr, flush=True))
         return handler(args, out)
     except signals.Interrupted as e:
         print(f"losslab {args.command}: interrupted ({e})", file=sys.stderr)

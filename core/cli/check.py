@@ -12,11 +12,16 @@ def add_arguments(c) -> None:
 
 
 def run(args, out: Out) -> int:
+    from ..data.csv_sample import sampling
     from ..project_json import shorten
-    project, dataset = _load(args.project)
-    check, errors = check_project(project, dataset)
+    with sampling() as samples:     # a big table: the checks read a sample of its rows (and say so)
+        project, dataset = _load(args.project)
+    scale = max((s.total / s.rows for s in samples), default=1.0)
+    check, errors = check_project(project, dataset, rows_scale=scale)
     out(f"project: {shorten(project.name, 120).strip(chr(34))} ({args.project})")
     out(f"data:    {dataset.summary()}")
+    for s in samples:
+        out(f"         sample: {s.note()}")
     for note in (dataset.table_report.notes() if getattr(dataset, "table_report", None) else []):
         out(f"         {note}")
     rows = [(shorten(nid, 40).strip('"'), n.type, _fmt_shape(n.out_shape), f"{n.n_params:,}")

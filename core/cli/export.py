@@ -36,8 +36,64 @@ def _from_run(run_id: str):
     return state, record.history
 
 
+def _shape(t) -> str:
+    return "x".join(map(str, tuple(t.shape))) or "scalar"
+
+
+def weights_mismatch(expected: dict, given: dict, limit: int = 3) -> str | None:
+    """How a state dict ``given`` differs from the network's ``expected`` one, in a sentence (tensor
+    names and shapes, the first few of each kind), or None when it fits."""
+    missing = [k for k in expected if k not in given]
+    extra = [k for k in given if k not in expected]
+    shapes = [k for k in expected if k in given and hasattr(given[k], "shape")
+              and tuple(given[k].shape) != tuple(expected[k].shape)]
+    if not (missing or extra or shapes):
+        return None
+
+    def some(keys, show) -> str:
+        more = f" and {len(keys) - limit} more" if len(keys) > limit else ""
+        return ", ".join(show(k) for k in keys[:limit]) + more
+    parts = []
+    if shapes:
+        parts.append(f"{len(shapes)} tensor(s) have other shapes ("
+                     + some(shapes, lambda k: f"{k}: {_shape(given[k])} in the file, {_shape(expected[k])} here") + ")")
+    if missing:
+        parts.append(f"the file lacks {len(missing)} the network needs (" + some(missing, str) + ")")
+    if extra:
+        parts.append(f"it holds {len(extra)} the network has no place for (" + some(extra, str) + ")")
+    return "; ".join(parts)
+
+
+def _load_model(project, dataset, weights: str, what: str, state: dict | None = None):
+    """The project's network with the weights of file ``weights`` (or ``state``, a run's), or a
+    :class:`UserError` that says why they do not fit, in LossLab's words rather than torch's."""
+    import torch
+
+    from ..training.setup import prepare
+    if state is None:
+        try:
+            state = torch.load(str(weights), map_location="cpu", weights_only=True)
+        except FileNotFoundError:
+            raise UserError(f"{what}: no such file") from None
+        except Exception:  # noqa: BLE001 - a damaged or foreign file: torch's own text says little
+            raise UserError(f"{what}: not a PyTorch weights file LossLab can read; give the file that "
+                            "`losslab train --save-model FILE` wrote (or File ▸ Export ▸ state_dict)") from None
+    if not isinstance(state, dict) or not all(hasattr(v, "shape") for v in state.values()):
+        raise UserError(f"{what}: holds {type(state).__name__}, not a state dict of weights; give the file that "
+                        "`losslab train --save-model FILE` wrote")
+    model = prepare(project, dataset, device="cpu").model
+    why = weights_mismatch(model.state_dict(), state)
+    if why:
+        raise UserError(f"{what}: these weights do not fit the project's network ({project.name!r}), they "
+                        f"belong to another network: {why}. Export the project they were trained with (the run "
+                        "store keeps it: `losslab runs show RUN`), or train this one first (`losslab train PROJECT "
+                        "--save-model FILE`)")
+    model.load_state_dict(state)
+    return model
+
+
 def run(args, out: Out) -> int:
-    from ..export import ExportError, export, load_weights
+    from ..export import ExportError, export
     project, dataset = load_project(args.project)
     model, history = None, None
     try:
@@ -47,18 +103,12 @@ def run(args, out: Out) -> int:
                 raise UserError(f"--run {args.run}: the run kept no weights (it failed or was stopped before its "
                                 "first epoch); export its history (--format csv or json) or pick another run")
             if state is not None and args.format not in ("csv", "json", "py"):
-                from ..training.setup import prepare
-                model = prepare(project, dataset, device="cpu").model
-                try:
-                    model.load_state_dict(state)
-                except RuntimeError as e:
-                    raise UserError(f"--run {args.run}: its weights do not fit {args.project}'s network "
-                                    f"({str(e).splitlines()[0][:200]}); export the project the run trained") from None
+                model = _load_model(project, dataset, "", f"--run {args.run}", state)
         elif args.model:
             if args.format in ("csv", "json"):
                 raise UserError(f"--format {args.format} writes a run's history, which a weights file does not "
                                 "hold: use --run RUN")
-            model = load_weights(project, dataset, args.model)
+            model = _load_model(project, dataset, args.model, f"--model {args.model}")
         result = export(project, args.format, args.out, model=model, dataset=dataset, history=history)
     except ExportError as e:
         raise UserError(f"{args.project}: {e}") from None

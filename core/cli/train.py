@@ -25,7 +25,9 @@ def add_arguments(t) -> None:
     t.add_argument("--seed", type=int, help="override training.seed")
     t.add_argument("--device", help="auto, cpu, cuda, cuda:N")
     t.add_argument("--threads", type=int, help="torch intra-op threads (default: torch's choice)")
-    t.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
+    t.add_argument("--json", action="store_true",
+                   help="print a JSON summary on stdout, and everything else (the epoch log) on stderr, so "
+                        "stdout can be piped into jq")
     t.add_argument("--quiet", action="store_true", help="no per-epoch lines")
     t.add_argument("--save-model", metavar="FILE", help="save the final weights (state dict) to FILE")
     t.add_argument("--no-store", action="store_true", help="do not record this run in the run store")
@@ -138,6 +140,9 @@ def run(args, out: Out) -> int:
     health_csv = _health_csv_target(args)
     project, dataset = _load(args.project)
     control = TrainingControl()
+    summary_out = out
+    if args.json:   # stdout holds the JSON alone (`| jq` works); the log a person reads goes to stderr
+        out = getattr(args, "log", None) or (lambda line: print(line, file=sys.stderr, flush=True))
 
     class Printer(TrainingObserver):
         def on_run_start(self, info):
@@ -207,5 +212,5 @@ def run(args, out: Out) -> int:
             summary["model_not_saved"] = not_saved
         if guard.first is not None:
             summary["stopped_by"] = signals.NAMES.get(guard.first, str(guard.first))
-        out(json.dumps(summary))
+        summary_out(json.dumps(summary))
     return 1 if result.status == "failed" or not_saved else 0

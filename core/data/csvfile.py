@@ -19,13 +19,16 @@ import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
 from core.data.errors import DataError
 from core.data.safe_files import DATA_MAX_BYTES, open_regular
 from core.tasks import TaskCancelled
+
+if TYPE_CHECKING:
+    from core.data.csv_sample import Sample
 
 DELIMITERS = (",", ";", "\t")
 MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "#n/a"})
@@ -83,6 +86,8 @@ class Table:
     _lines: np.ndarray | None = field(default=None, repr=False)
     #: all-numeric files: the (rows, columns) float32 block the columns are views of
     block: np.ndarray | None = field(default=None, repr=False)
+    #: set when only a sample of the rows was read (see :func:`core.data.csv_sample.sampling`)
+    sample: "Sample | None" = None
 
     def line_of(self, row: int) -> int:
         """The file line (1-based) where data row ``row`` starts."""
@@ -133,7 +138,7 @@ def _head(path: Path, shown: str) -> str:
 
 
 def _blank(row: list[str]) -> bool:
-    return not row or all(not c.strip() for c in row)
+    return not row or not "".join(row).strip()   # one C call per row (a generator per row cost 10% of a read)
 
 
 def detect_delimiter(head: str) -> str:
@@ -160,15 +165,17 @@ def detect_delimiter(head: str) -> str:
 
 # --- the general reader (csv module) ------------------------------------------------------------
 
-def _scan(path: Path, shown: str, delimiter: str, progress: Progress | None, size: int = 0):
-    """Read every row with the ``csv`` module: (header, header line, data lines, column builders)."""
+def _scan(path: Path, shown: str, delimiter: str, progress: Progress | None, size: int = 0,
+          text: str | None = None):
+    """Read every row with the ``csv`` module: (header, header line, data lines, column builders).
+    ``text``: read it instead of the file (a sample of the file's lines)."""
     builders: list[_ColumnBuilder] | None = None
     header: list[str] = []
     header_line = 0
     lines: list[int] = []
     chunk: list[list[str]] = []
     chunk_lines: list[int] = []
-    with _open(path) as f:
+    with (_open(path) if text is None else io.StringIO(text, newline="")) as f:
         reader = csv.reader(f, delimiter=delimiter)
         start = 1
         try:
@@ -189,7 +196,7 @@ def _scan(path: Path, shown: str, delimiter: str, progress: Progress | None, siz
                     _add_chunk(builders, chunk, chunk_lines, shown)
                     lines.extend(chunk_lines)
                     chunk, chunk_lines = [], []
-                    if progress is not None and size:
+                    if progress is not None and size and text is None:
                         progress(min(f.buffer.tell() / size, 1.0))
         except csv.Error as e:
             raise DataError(f"{shown} line {reader.line_num}", f"the CSV is malformed ({e}); check the quotes") from None
@@ -319,11 +326,13 @@ def _add_chunk(builders: list[_ColumnBuilder], rows: list[list[str]], lines: lis
 # --- the fast reader (numpy) --------------------------------------------------------------------
 
 def _fast_numeric(path: Path, header_line: int, delimiter: str, n_cols: int, size: int,
-                  progress: Progress | None) -> np.ndarray | None:
-    """All-numeric files: float32 ``(rows, n_cols)``, or ``None`` when anything needs the general reader."""
-    out = np.empty((_count_lines(path), n_cols), dtype=np.float32)  # an upper bound: blank lines count too
+                  progress: Progress | None, text: str | None = None) -> np.ndarray | None:
+    """All-numeric files: float32 ``(rows, n_cols)``, or ``None`` when anything needs the general reader.
+    ``text``: read it instead of the file (a sample of the file's lines)."""
+    n_lines = _count_lines(path) if text is None else text.count("\n") + 1
+    out = np.empty((n_lines, n_cols), dtype=np.float32)  # an upper bound: blank lines count too
     at = 0
-    with _open(path) as f:
+    with (_open(path) if text is None else io.StringIO(text, newline="")) as f:
         for _ in range(header_line):
             f.readline()
         while True:
@@ -343,7 +352,7 @@ def _fast_numeric(path: Path, header_line: int, delimiter: str, n_cols: int, siz
             out[at:at + len(c)] = c
             at += len(c)
             del c
-            if progress is not None and size:
+            if progress is not None and size and text is None:
                 progress(min(f.buffer.tell() / size, 1.0))
     return out[:at] if at else None
 
@@ -379,9 +388,21 @@ def read_table(path: Path, shown: str, progress: Progress | None = None) -> Tabl
         if not _blank(row):
             header_row, header_line = row, line
             break
-    if header_row is not None and reader.line_num == header_line:
+    from core.data import csv_sample   # here: it builds on this module's readers
+    limit = csv_sample.sample_limit()
+    if limit is not None and header_row is not None and reader.line_num == header_line:
+        table = csv_sample.read_sample(path, shown, delimiter, header_line, limit)
+        if table is not None:
+            return table
+    return _read(path, shown, delimiter, header_row, header_line, reader.line_num, size, progress)
+
+
+def _read(path: Path, shown: str, delimiter: str, header_row: list[str] | None, header_line: int,
+          header_end: int, size: int, progress: Progress | None, text: str | None = None) -> Table:
+    """Both readers over the file (or over ``text``, a sample of its lines in the same layout)."""
+    if header_row is not None and header_end == header_line:
         header = _check_header(header_row, shown, header_line)
-        block = _fast_numeric(path, header_line, delimiter, len(header), size, progress)
+        block = _fast_numeric(path, header_line, delimiter, len(header), size, progress, text)
         if block is not None:
             columns = {}
             for j, name in enumerate(header):
@@ -391,10 +412,11 @@ def read_table(path: Path, shown: str, progress: Progress | None = None) -> Tabl
             if progress is not None:
                 progress(1.0)
             return Table(shown, path, header, columns, delimiter, block.shape[0], block=block)
-    header, _, lines, builders = _scan(path, shown, delimiter, progress, size)
+    header, _, lines, builders = _scan(path, shown, delimiter, progress, size, text)
     if len(lines) == 0:
         raise DataError(shown, "the file has a header but no data rows; add one row per sample")
     columns = {b.name: b.build(len(lines)) for b in builders}
     if progress is not None:
         progress(1.0)
     return Table(shown, path, header, columns, delimiter, len(lines), lines)
+

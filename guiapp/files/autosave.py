@@ -18,9 +18,21 @@ AUTOSAVE_FORMAT = "losslab-autosave"
 
 
 def autosave_dir() -> Path:
-    """``<user data dir>/autosave``: one file per window with unsaved changes."""
+    """``<LossLab's data folder>/autosave``: one file per window with unsaved changes, beside the run
+    store (``LOSSLAB_HOME`` when set, else the platform's user data folder, see
+    :func:`core.paths.user_data_dir`)."""
+    from core.paths import user_data_dir
+    return user_data_dir() / "autosave"
+
+
+def _legacy_autosave_dir() -> Path | None:
+    """Where LossLab up to 0.1 wrote autosaves (the platform's folder named "LossLab", beside the run
+    store's "losslab"): still searched at start-up so no unsaved work is lost; None with LOSSLAB_HOME."""
+    if os.environ.get("LOSSLAB_HOME"):
+        return None
     from platformdirs import user_data_dir
-    return Path(user_data_dir("LossLab", appauthor=False)) / "autosave"
+    old = Path(user_data_dir("LossLab", appauthor=False)) / "autosave"
+    return None if old == autosave_dir() else old
 
 
 @dataclass
@@ -36,11 +48,9 @@ class AutosaveRecord:
 
 def find_autosaves() -> list[AutosaveRecord]:
     """Autosaves left behind by LossLab processes that are gone, newest first."""
-    folder = autosave_dir()
-    if not folder.is_dir():
-        return []
+    folders = [f for f in (autosave_dir(), _legacy_autosave_dir()) if f is not None and f.is_dir()]
     found = []
-    for f in folder.glob("*.autosave.json"):
+    for f in (file for folder in folders for file in folder.glob("*.autosave.json")):
         try:
             doc = json.loads(f.read_text(encoding="utf-8"))
             if doc.get("format") != AUTOSAVE_FORMAT:

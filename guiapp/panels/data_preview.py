@@ -6,7 +6,7 @@ import html
 import math
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QColor, QImage, QPixmap
 from PySide6.QtWidgets import (QGridLayout, QLabel, QSizePolicy, QStackedWidget, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
@@ -129,7 +129,7 @@ class DataPreview(QWidget):
         if self.plot is None:
             import pyqtgraph as pg
             pal = self.palette()
-            self.plot = pg.PlotWidget(background=pal.color(pal.ColorRole.Base))
+            self.plot = _plot_class()(background=pal.color(pal.ColorRole.Base))
             self.plot.setAspectLocked(False)
             self.plot.showGrid(x=True, y=True, alpha=0.15)
             self.plot.getPlotItem().setMenuEnabled(False)
@@ -218,6 +218,32 @@ class DataPreview(QWidget):
             self.image_grid.addWidget(pic, row * 2, col)
             self.image_grid.addWidget(cap, row * 2 + 1, col)
         self._show(self.images)
+
+
+def _plot_class():
+    """:class:`pyqtgraph.PlotWidget` that zooms with the wheel only once clicked (focused): before, the
+    wheel scrolls the panel the preview sits in, as it does over the panel's inputs (a scroll through
+    the Data panel zoomed the scatter under the pointer instead)."""
+    import pyqtgraph as pg
+
+    from ..widgets.wheel_guard import scroll_area_of
+
+    class PreviewPlot(pg.PlotWidget):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)     # a click gives the wheel to the plot
+            self.setToolTip("Click the plot, then the wheel zooms it")
+
+        def wheelEvent(self, event) -> None:  # noqa: N802 - Qt's name
+            if self.hasFocus():
+                super().wheelEvent(event)
+                return
+            area = scroll_area_of(self)
+            if area is not None:
+                QCoreApplication.sendEvent(area.viewport(), event)   # the panel scrolls
+            event.accept()
+
+    return PreviewPlot
 
 
 def _cell(text: str) -> QTableWidgetItem:

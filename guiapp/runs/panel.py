@@ -2,7 +2,10 @@
 selected runs on the plots, diff two runs' settings, open a run's project, continue a run from its weights."""
 from __future__ import annotations
 
-import tempfile
+import os
+import shutil
+import uuid
+import weakref
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
@@ -14,6 +17,18 @@ from .model import RunsFilter, RunsModel
 from .overlay import OverlayRun, RunOverlay
 
 MAX_OVERLAY = 20
+TRASH_FOLDER = "deleted"
+
+
+def _remove_orphaned_trash(parent: Path) -> None:
+    """Remove the trash folders of LossLab processes that are gone (a killed window leaves its own)."""
+    from core.runs.store import _alive
+    if not parent.is_dir():
+        return
+    for folder in parent.iterdir():
+        pid = folder.name.split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 class RunsPanel(QWidget):
@@ -29,7 +44,7 @@ class RunsPanel(QWidget):
         self.store_dir = store_dir
         self.overlay = overlay
         self._store = None
-        self._trash = Path(tempfile.mkdtemp(prefix="losslab-deleted-runs-"))
+        self._trash_dir: Path | None = None             # made on the first Delete (see ``_trash``)
         self._deleted: list[list[dict]] = []          # undo stack: each entry one Delete (several runs)
         self.model = RunsModel(self)
         self.proxy = RunsFilter(self)
@@ -84,6 +99,20 @@ class RunsPanel(QWidget):
             from core.runs import open_store
             self._store = open_store(self.store_dir)
         return self._store
+
+    @property
+    def _trash(self) -> Path:
+        """Where deleted runs' weight files wait for an Undo: ``<run store>/deleted/<pid>-<id>``, made on
+        the first Delete and removed with the panel (or when the process exits); folders left by a
+        process that is gone (killed) are removed here too. Never in the temp directory, where every
+        window used to leave one."""
+        if self._trash_dir is None:
+            parent = Path(self.store.dir) / TRASH_FOLDER
+            _remove_orphaned_trash(parent)
+            self._trash_dir = parent / f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+            remove = weakref.finalize(self, shutil.rmtree, str(self._trash_dir), True)
+            self.destroyed.connect(lambda *_: remove())   # the C++ panel may go before the Python one
+        return self._trash_dir
 
     def refresh(self) -> None:
         """Re-read the list (keeps the selection by run id)."""

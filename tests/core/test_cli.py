@@ -42,16 +42,18 @@ def test_check_on_a_mismatch_exits_2_naming_the_node_and_both_shapes(tmp_path, c
     assert "node conv1 (Conv2d) gets (64,) from relu1" in text and "(C, H, W)" in text
 
 
-def test_train_spiral_reaches_95_percent_and_prints_a_json_summary():
+def test_train_spiral_reaches_95_percent_and_prints_a_json_summary(capsys):
     code, lines = run("train", SPIRAL, "--json", "--threads", "1")
     assert code == 0
+    assert len(lines) == 1              # --json: stdout is the JSON alone (`| jq` works) ...
     summary = json.loads(lines[-1])
     assert summary["status"] == "completed" and summary["epochs_run"] == 150
     assert {"status", "epochs_run", "best_epoch", "history", "findings", "steps_per_second"} <= set(summary)
     last = summary["history"][-1]
     assert {"epoch", "train_loss", "val_loss", "val_accuracy"} <= set(last)
     assert last["val_accuracy"] >= 0.95
-    assert sum(1 for line in lines if line.startswith("epoch ")) == 150
+    log = capsys.readouterr().err.splitlines()   # ... and the epoch log is on stderr
+    assert sum(1 for line in log if line.startswith("epoch ")) == 150
 
 
 def test_train_overrides_and_regression_metrics():
@@ -108,3 +110,60 @@ def test_two_heads_print_each_heads_metrics():
     code, lines = run("train", ROOT / "resources/examples/diagnosis.losslab.json", "--epochs", "1")
     line = next(x for x in lines if x.startswith("epoch "))
     assert "diagnosis_head:" in line and "val_acc" in line and "severity_head:" in line and "val_r2" in line
+
+
+def test_train_json_keeps_stdout_json_alone_for_jq(tmp_path):
+    """`losslab train … --json | jq`: every stdout line is JSON; the epoch log is on stderr."""
+    env = {**__import__("os").environ, "PYTHONPATH": str(ROOT), "LOSSLAB_HOME": str(tmp_path / "home")}
+    proc = subprocess.run([sys.executable, "-m", "core.cli", "train", str(SPIRAL), "--epochs", "2", "--json",
+                           "--threads", "1"], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-800:]
+    lines = proc.stdout.splitlines()
+    assert len(lines) == 1 and json.loads(lines[0])["epochs_run"] == 2
+    assert "epoch    2/2" in proc.stderr and "recorded" in proc.stderr
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["train", str(SPIRAL), "--epohcs", "3"], "losslab train: unknown option --epohcs: did you mean --epochs?"),
+    (["train", str(SPIRAL), "--jsn"], "losslab train: unknown option --jsn: did you mean --json?"),
+    (["export", str(SPIRAL), "-f", "py", "-o", "x.py", "--modle", "w.pt"],
+     "losslab export: unknown option --modle: did you mean --model?"),
+    (["train", str(SPIRAL), "--zzzzzz"], "losslab train: unknown option --zzzzzz; `losslab train --help` lists"),
+    (["sweep", str(SPIRAL), "--vary", "lr", "0.1,0.01"],
+     "losslab sweep: --vary takes one KNOB=V1,V2,... argument: write --vary lr=0.1,0.01"),
+    (["train", str(SPIRAL), "stray"], "losslab train: unexpected argument stray"),
+])
+def test_a_mistyped_command_line_gets_the_nearest_flag_or_form(argv, said, capsys):
+    code, lines = run(*argv)
+    err = capsys.readouterr().err
+    assert code == 2 and not lines
+    assert err.startswith(said), err
+    assert "Traceback" not in err and "usage:" not in err
+
+
+def test_train_on_a_data_table_says_how_to_start_a_project_on_it(tmp_path, capsys):
+    (tmp_path / "wine.csv").write_text("alcohol,acid,kind\n13.1,2.1,red\n12.0,1.7,white\n")
+    code, lines = run("train", tmp_path / "wine.csv")
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "wine.csv is a CSV data table, not a LossLab project" in err
+    assert '"CSV file…" as the data set in the Data panel' in err and 'data.path to "wine.csv"' in err
+    assert "JSON" not in err
+
+
+def test_export_with_another_networks_weights_names_what_differs(tmp_path, capsys):
+    weights = tmp_path / "spiral.pt"
+    assert run("train", SPIRAL, "--epochs", "1", "--quiet", "--no-store", "--save-model", weights)[0] == 0
+    capsys.readouterr()
+    digits = ROOT / "resources" / "examples" / "digits.losslab.json"
+    code, _ = run("export", digits, "-f", "state_dict", "-o", tmp_path / "d.pt", "--model", weights)
+    err = capsys.readouterr().err
+    assert code == 2 and "these weights do not fit the project's network ('digits')" in err
+    assert "they belong to another network" in err
+    assert "64x2 in the file, 64x128 here" in err and "Error(s) in loading" not in err
+    (tmp_path / "junk.pt").write_text("hello")
+    code, _ = run("export", digits, "-f", "state_dict", "-o", tmp_path / "d.pt", "--model", tmp_path / "junk.pt")
+    err = capsys.readouterr().err
+    assert code == 2 and "not a PyTorch weights file LossLab can read" in err
+    code, lines = run("export", SPIRAL, "-f", "state_dict", "-o", tmp_path / "s.pt", "--model", weights)
+    assert code == 0 and (tmp_path / "s.pt").is_file()

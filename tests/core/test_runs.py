@@ -199,7 +199,7 @@ def test_train_from_a_runs_weights_starts_where_that_run_ended(tmp_path, monkeyp
     lines.clear()
     assert main(["train", str(slow), "--epochs", "1", "--quiet", "--json", "--from-run", learned["run_id"]],
                 out=lines.append) == 0
-    assert any(line.startswith(f"starting from the final weights of run {learned['run_id']}") for line in lines)
+    assert f"starting from the final weights of run {learned['run_id']}" in capsys.readouterr().err  # --json: the log on stderr
     cont = json.loads(lines[-1])
     lines.clear()
     assert main(["train", str(slow), "--epochs", "1", "--quiet", "--json"], out=lines.append) == 0

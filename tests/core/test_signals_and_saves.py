@@ -32,12 +32,13 @@ def _train(*extra, **kw) -> subprocess.Popen:
 
 
 def _wait_for_epochs(proc: subprocess.Popen, n: int) -> None:
+    """Read ``proc``'s epoch log (on stderr: with --json stdout holds only the JSON) to the n-th epoch."""
     seen = 0
-    for line in proc.stdout:
+    for line in proc.stderr:
         seen += line.startswith("epoch ")
         if seen == n:
             return
-    raise AssertionError(f"the run ended before {n} epochs: {proc.stderr.read()}")
+    raise AssertionError(f"the run ended before {n} epochs: {proc.stdout.read()}")
 
 
 @posix_only
@@ -50,14 +51,15 @@ def test_ctrl_c_ends_the_run_with_summary_and_saved_model_and_a_second_one_chang
     proc = _train(SPIRAL, "--epochs", "100000", "--json", "--threads", "1", "--save-model", target)
     _wait_for_epochs(proc, 2)
     proc.send_signal(signal.SIGINT)
-    lines = []
-    for line in proc.stdout:
-        lines.append(line.rstrip("\n"))
+    log = []
+    for line in proc.stderr:
+        log.append(line)
         if line.startswith("stopped: "):
             break
     proc.send_signal(signal.SIGINT)  # while the model is being saved, or just after
     out, err = proc.communicate(timeout=120)
-    lines += out.strip().splitlines()
+    err = "".join(log) + err
+    lines = out.strip().splitlines()
     assert proc.returncode == 0, err
     assert "Traceback" not in err and "stopping after this batch" in err
     summary = json.loads(lines[-1])
@@ -87,7 +89,7 @@ def test_sigterm_and_sighup_stop_like_ctrl_c_and_a_second_one_changes_nothing(tm
 
     # 200 epochs, not endless: a signal that is not handled lets the run complete, and the test fails
     code = main(["train", str(SPIRAL), "--epochs", "200", "--json", "--threads", "1", "--no-store",
-                 "--save-model", str(target)], out=out)
+                 "--save-model", str(target)], out=out, log=out)   # --json: the epoch log goes to log
     err = capsys.readouterr().err
     assert code == 0, err
     assert "Traceback" not in err and "stopping after this batch" in err

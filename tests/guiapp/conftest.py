@@ -15,15 +15,12 @@
 from __future__ import annotations
 
 import os
-import tempfile
 import traceback
 import uuid
 import weakref
 
 import pytest
 
-os.environ.setdefault("XDG_CONFIG_HOME", tempfile.mkdtemp(prefix="losslab-test-config-"))
-os.environ.setdefault("XDG_DATA_HOME", tempfile.mkdtemp(prefix="losslab-test-data-"))
 
 
 def _alive(obj) -> bool:

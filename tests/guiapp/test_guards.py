@@ -55,3 +55,33 @@ def test_a_thread_or_window_left_behind_fails_its_test(pytester):
     assert outcomes.get("errors") == 2 and "failed" not in outcomes, outcomes   # at teardown
     result.stdout.fnmatch_lines(["*left 1 QThread(s) running*", "- Waiter, started at:", "*test_leaky.py*in test_leaves_a_thread_running"])
     result.stdout.fnmatch_lines(["*left 1 window(s) open: QDialog 'forgotten'*"])
+
+
+LITTERING = '''
+import os
+import tempfile
+
+
+def test_leaves_a_folder_in_the_temp_directory():
+    os.mkdir(os.path.join(tempfile.gettempdir(), "losslab-forgotten-xyz"))
+
+
+def test_cleans_up_after_itself(tmp_path):
+    fd, name = tempfile.mkstemp()
+    os.close(fd)
+    os.unlink(name)
+    (tmp_path / "kept.txt").write_text("pytest's own tmp_path is fine")
+'''
+
+
+def test_a_file_left_in_the_temp_directory_fails_its_test(pytester):
+    """The suite-level guard (tests/tempdir_guard.py) fails a test that leaves an entry in the temp
+    directory, names it, and removes it."""
+    import tempfile
+    pytester.makeconftest("from tests.tempdir_guard import no_temp_files_left  # noqa: F401\n")
+    pytester.makepyfile(test_littering=LITTERING)
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("errors") == 1 and outcomes.get("passed") == 2, outcomes
+    result.stdout.fnmatch_lines(["*left 1 entry in the temp directory*: losslab-forgotten-xyz*"])
+    assert not (Path(tempfile.gettempdir()) / "losslab-forgotten-xyz").exists()

@@ -188,9 +188,9 @@ def test_inputs_added_to_a_watched_panel_in_any_way_are_guarded_before_they_can_
     assert bar.value() > 0                      # ... and the wheel scrolled the panel
 
 
-def test_the_guard_is_not_application_wide(qtbot, isolated, monkeypatch):
-    """The guard filters only the watched panels' widgets: no event of another widget reaches it, and
-    an input outside the panels keeps Qt's behaviour (the wheel focuses it and changes its value)."""
+def test_the_guard_filters_only_inputs(qtbot, isolated, monkeypatch):
+    """The guard is not an application-wide filter: no event of the window, the canvas or a plot ever
+    reaches it, only those of the inputs (a style's polish hands it each input once)."""
     seen: list = []
 
     class Spy(wheel_guard.WheelGuard):
@@ -199,6 +199,7 @@ def test_the_guard_is_not_application_wide(qtbot, isolated, monkeypatch):
             return super().eventFilter(obj, event)
     spy = Spy()
     monkeypatch.setattr(wheel_guard, "_guard", spy)
+    monkeypatch.setattr(QApplication.instance().style(), "_guard", spy, raising=False)
     w = MainWindow(ProjectDocument(Project(), load_data=False), defer_training=True)
     qtbot.addWidget(w)
     assert w.files.open(EXAMPLES / "spiral.losslab.json", confirm=False)
@@ -210,7 +211,7 @@ def test_the_guard_is_not_application_wide(qtbot, isolated, monkeypatch):
     _wheel(combo, -1)
     assert any(o is combo for o in seen[before:])      # the spy is the live guard
 
-    other = QComboBox()                                  # an input in no panel
+    other = QComboBox()                                  # an input in no panel, made after the window: guarded too
     qtbot.addWidget(other)
     other.addItems(["a", "b", "c"])
     other.show()
@@ -219,7 +220,8 @@ def test_the_guard_is_not_application_wide(qtbot, isolated, monkeypatch):
     _wheel(other, -1)
     QApplication.sendEvent(w.canvas, QEvent(QEvent.Type.UpdateRequest))
     QApplication.sendEvent(w, QEvent(QEvent.Type.StatusTip))
-    assert not any(o is other or o is w or o is w.canvas for o in seen[before:])
-    assert other.currentIndex() == 1 and other.focusPolicy() == Qt.FocusPolicy.WheelFocus
+    assert any(o is other for o in seen[before:])
+    assert other.currentIndex() == 0 and other.focusPolicy() == Qt.FocusPolicy.StrongFocus
+    assert all(isinstance(o, wheel_guard.GUARDED) for o in seen)
     w.document.undo_stack.setClean()
     w.close()
