@@ -91,7 +91,8 @@ def uncited(root: Path, exclude: tuple[Path, ...] = ()) -> list[str]:
 
     A name counts as there when it resolves beside the citing file or from ``root``, or when a file
     of that name is anywhere in ``root`` (a document cited by its name alone). A name that follows
-    ``>`` is the file a shell command writes, not a citation."""
+    ``>`` is the file a shell command writes, and a name alone in quotes (``"kept.txt"``) is a file a
+    program makes: neither is a citation."""
     files = list(_text_files(root))
     names = {p.name for p in files}
     missing = []
@@ -102,6 +103,9 @@ def uncited(root: Path, exclude: tuple[Path, ...] = ()) -> list[str]:
         for m in _CITED.finditer(text):
             name = m.group(1)
             if text[:m.start()].rstrip(" ").endswith(">") or name.startswith(("http", "www.")):
+                continue
+            before, after = text[m.start() - 1:m.start()], text[m.end():m.end() + 1]
+            if before in "\"'" and before and after == before:
                 continue
             if Path(name).name in names or (path.parent / name).exists() or (root / name).exists():
                 continue
