@@ -42,6 +42,17 @@ LABELS: dict[str, EvidenceLabel] = {
     "lowest_val_epoch": EvidenceLabel("lowest single validation epoch", "the epoch of the lowest unsmoothed "
                                       "validation loss (what early stopping keeps)"),
     "lowest_val_loss": EvidenceLabel("lowest single validation loss", "the lowest unsmoothed validation loss"),
+    "metric_change": EvidenceLabel("accuracy change since best epoch", "validation accuracy now (last 3 epochs) "
+                                   "minus around the best epoch, as a fraction"),
+    "accuracy_now": EvidenceLabel("validation accuracy now", "mean of the last 3 epochs, as a fraction"),
+    "accuracy_at_best": EvidenceLabel("validation accuracy at best epoch", "mean of the 3 epochs around the "
+                                      "lowest validation loss, as a fraction"),
+    "accuracy_best": EvidenceLabel("best validation accuracy", "the highest 3-epoch mean the run reached"),
+    "accuracy_se": EvidenceLabel("accuracy noise (1 standard error)", "binomial standard error of the accuracy "
+                                 "on this many validation samples: changes inside it are chance"),
+    "accuracy_held": EvidenceLabel("accuracy held", "1: accuracy within one standard error of its best (the "
+                                   "network grows over-confident), 0: it fell"),
+    "val_samples": EvidenceLabel("validation samples", "how many samples the accuracy was measured on"),
     # divergence
     "step": EvidenceLabel("at step", "the step where the loss exploded"),
     "epoch": EvidenceLabel("in epoch", "the epoch of that step"),

@@ -18,10 +18,17 @@ checkpoint early stopping keeps; the finding's start), and
 curve leaves the valley around its minimum for good: the end of a flat
 valley, right after the best epoch on a V).
 
-When the model's validation accuracy held (within one point of its value
-around the best epoch) while the loss rose, the network grew over-confident on the samples it
-gets wrong rather than worse: the finding is ``overconfidence``, an ``info``
-with ``evidence.metric_change``, not a warning.
+A rise that meets these criteria is ``overfitting``, a ``warning``, whatever
+the accuracy does: a validation loss that climbs while the training loss falls
+is the network fitting the training set's noise. What the accuracy did is
+evidence inside that finding, judged against sampling noise: on ``n``
+validation samples an accuracy ``p`` has a binomial standard error
+``sqrt(p (1 - p) / n)`` (on 30 samples at 80% that is 7 points, so "held within
+one point" means nothing there). ``evidence.accuracy_held`` is 1 when the
+accuracy now is within one standard error of both its value around the best
+epoch and the best it reached (a 3-epoch mean), else 0; the message then says
+"validation accuracy has not fallen yet": the network grows over-confident on
+the samples it gets wrong, and its probabilities can no longer be trusted.
 """
 
 from __future__ import annotations
@@ -41,7 +48,8 @@ GL_SLOW = 2.0  # a slow rise must still reach 2% when it is confirmed by UP_3
 UP_STRIPS = 3  # Prechelt found UP_2..UP_4 the useful range
 MIN_SUSTAIN = 2  # settled epochs (past the clipped end window) the smoothed GL must stay above threshold
 SMOOTH = 5  # epochs, fixed: the same history always gives the same onset
-METRIC_HELD = 0.01  # accuracy within 1 point of its value at the best epoch: the model did not get worse
+METRIC_HELD = 0.01  # without the validation set's size: accuracy within 1 point counts as held
+ACC_WINDOW = 3  # epochs averaged for "accuracy now", "around the best epoch" and "the best reached"
 MIN_Z = 3.5  # rise over its standard error; picking the minimum (and a high end) biases z up by ~2 on pure noise
 
 
@@ -93,19 +101,67 @@ def _rise_start(va: np.ndarray, sv: np.ndarray, best: int) -> int:
     return min(va.size - 1, best + (int(inside[-1]) + 1 if inside.size else 0))
 
 
-def _metric_change(history: History, mask: np.ndarray, best: int) -> tuple[str, float] | None:
-    """(metric, now - at best) for validation accuracy: the mean of the last 3 epochs against the 3 around
-    the best; ``None`` without accuracy."""
+def _accuracy_fraction(history: History, mask: np.ndarray) -> np.ndarray | None:
     acc = series(history, "val_accuracy")[mask]
     if not np.isfinite(acc).any():
         return None
-    if np.nanmax(acc) > 1.0 + 1e-9:
-        acc = acc / 100.0
+    return acc / 100.0 if np.nanmax(acc) > 1.0 + 1e-9 else acc
+
+
+def accuracy_evidence(history: History, mask: np.ndarray, best: int, val_samples: int | None) -> dict[str, float]:
+    """What validation accuracy did while the loss rose, judged against its binomial standard error.
+
+    ``metric_change``: the mean of the last 3 epochs minus the mean of the 3 around ``best`` (the loss
+    minimum); ``accuracy_best``: the highest 3-epoch mean the run reached; ``accuracy_se``: the binomial
+    standard error of the accuracy now on ``val_samples`` samples (unknown size: 1 point);
+    ``accuracy_held``: 1 when the accuracy now is within one standard error of both. Empty without
+    accuracy."""
+    acc = _accuracy_fraction(history, mask)
+    if acc is None:
+        return {}
     around = acc[max(0, best - 1) : best + 2]
-    now = acc[-3:]
+    now = acc[-ACC_WINDOW:]
     if not (np.isfinite(around).any() and np.isfinite(now).any()):
-        return None
-    return "val_accuracy", float(np.nanmean(now) - np.nanmean(around))
+        return {}
+    acc_now, acc_around = float(np.nanmean(now)), float(np.nanmean(around))
+    finite = np.where(np.isfinite(acc), acc, np.nan)
+    k = min(ACC_WINDOW, finite.size)
+    means = np.convolve(np.nan_to_num(finite, nan=0.0), np.ones(k), "valid") / np.maximum(
+        np.convolve(np.isfinite(finite).astype(float), np.ones(k), "valid"), 1.0)
+    acc_best = max(float(np.max(means)), acc_now)
+    if val_samples and val_samples > 0:
+        p = min(max(acc_now, 0.5 / val_samples), 1.0 - 0.5 / val_samples)
+        se = math.sqrt(p * (1.0 - p) / val_samples)
+    else:
+        se = METRIC_HELD
+    held = acc_now >= acc_around - se and acc_now >= acc_best - se
+    evidence = {
+        "metric_change": round(acc_now - acc_around, 4),
+        "accuracy_now": round(acc_now, 4),
+        "accuracy_at_best": round(acc_around, 4),
+        "accuracy_best": round(acc_best, 4),
+        "accuracy_se": round(se, 4),
+        "accuracy_held": 1 if held else 0,
+    }
+    if val_samples:
+        evidence["val_samples"] = int(val_samples)
+    return evidence
+
+
+def _accuracy_words(ev: dict[str, float]) -> str:
+    """The accuracy part of the message: held (over-confidence) or fell, with the noise it was judged on."""
+    if not ev:
+        return ""
+    n = ev.get("val_samples")
+    noise = f"one standard error is {100 * ev['accuracy_se']:.1f} points" + (f" on {int(n)} validation samples"
+                                                                            if n else "")
+    now, best = 100 * ev["accuracy_now"], 100 * ev["accuracy_best"]
+    if ev["accuracy_held"]:
+        return (f"; validation accuracy has not fallen yet ({now:.1f}% now, best {best:.1f}%; {noise}): the "
+                "network is growing over-confident on the samples it gets wrong, so its probabilities can no "
+                "longer be trusted")
+    drop = max(best - now, 100 * ev["accuracy_at_best"] - now)
+    return f"; validation accuracy fell {drop:.1f} points from its best {best:.1f}% to {now:.1f}% ({noise})"
 
 
 @quiet_numpy
@@ -201,37 +257,17 @@ def find_overfitting_onset(
     rose = f"validation loss up {pct(gl)} from its lowest {num(float(va[best]))} at epoch {best_epoch}"
     since = f", rising since epoch {rise_epoch}" if rise_epoch > best_epoch + 1 else ""
     trained = f"while training loss fell {fell_to(float(st[best]), float(st[-1]))}"
-    metric = _metric_change(history, mask, best)
-    held = False
-    if metric is not None:
-        name, change = metric
-        evidence["metric_change"] = round(change, 4)
-        if val_samples:
-            evidence["val_samples"] = int(val_samples)
-        held = change >= -METRIC_HELD
-    if held:
-        acc_now = float(np.nanmean(_accuracy_tail(history, mask)))
-        message = (
-            f"Over-confident since epoch {best_epoch}: {rose}{since}, but validation accuracy held "
-            f"({100 * acc_now:.1f}% now, {100 * evidence['metric_change']:+.1f} points): the network grew more "
-            "certain on the samples it gets wrong, not worse at the task"
-        )
-        suggestion = (
-            f"Nothing urgent: keep the weights of epoch {best_epoch} if calibrated probabilities matter, or "
-            "add label smoothing (0.1), weight decay (1e-4) or early stopping on the loss."
-        )
-        kind, severity = "overconfidence", "info"
-    else:
-        lost = ""
-        if metric is not None:
-            lost = f" and validation accuracy fell {100 * -evidence['metric_change']:.1f} points"
-        message = f"Overfitting since epoch {best_epoch}: {rose}{since}{lost}, {trained}"
-        suggestion = (
-            f"Use the weights of epoch {best_epoch}, the lowest validation loss (early stopping with "
-            f"restore_best, patience {patience}), raise L2 (weight decay 1e-4 to 1e-3) or dropout to 0.3, "
-            "shrink the network, or add data."
-        )
-        kind, severity = "overfitting", "warning"
+    accuracy = accuracy_evidence(history, mask, best, val_samples)
+    evidence.update(accuracy)
+    message = f"Overfitting since epoch {best_epoch}: {rose}{since}, {trained}{_accuracy_words(accuracy)}"
+    suggestion = (
+        f"Use the weights of epoch {best_epoch}, the lowest validation loss (early stopping with "
+        f"restore_best, patience {patience}), raise L2 (weight decay 1e-4 to 1e-3) or dropout to 0.3, "
+        "shrink the network, or add data."
+    )
+    if accuracy.get("accuracy_held"):
+        suggestion += " Label smoothing (0.1) keeps the probabilities honest if they matter."
+    kind, severity = "overfitting", "warning"
     return Finding(
         kind=kind,
         severity=severity,
@@ -241,8 +277,3 @@ def find_overfitting_onset(
         start_epoch=best_epoch,
         end_epoch=int(epochs[-1]),
     )
-
-
-def _accuracy_tail(history: History, mask: np.ndarray) -> np.ndarray:
-    acc = series(history, "val_accuracy")[mask][-3:]
-    return acc / 100.0 if np.nanmax(acc) > 1.0 + 1e-9 else acc
