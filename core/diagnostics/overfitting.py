@@ -50,6 +50,8 @@ MIN_SUSTAIN = 2  # settled epochs (past the clipped end window) the smoothed GL 
 SMOOTH = 5  # epochs, fixed: the same history always gives the same onset
 METRIC_HELD = 0.01  # without the validation set's size: accuracy within 1 point counts as held
 ACC_WINDOW = 3  # epochs averaged for "accuracy now", "around the best epoch" and "the best reached"
+PLAIN_WINDOW = 5  # the plain reading's 5-epoch means ...
+PLAIN_RISE = 0.10  # ... ending 10% above their minimum, 5 epochs or more after it
 MIN_Z = 3.5  # rise over its standard error; picking the minimum (and a high end) biases z up by ~2 on pure noise
 
 
@@ -65,6 +67,21 @@ def _up_count(sv: np.ndarray, strip: int) -> int:
         count += 1
         t -= strip
     return count
+
+
+def _plain_rise(va: np.ndarray, tr: np.ndarray) -> tuple[int, float] | None:
+    """The rise a person reads off the raw curves: 5-epoch means of the validation loss end >= 10% above
+    their minimum, >= 5 epochs after it, while the training loss (its 5-epoch mean) is lower than there.
+    ``(index of the lowest window's first epoch, rise in %)`` or ``None``."""
+    k = PLAIN_WINDOW
+    if va.size < 2 * k:
+        return None
+    mv = np.convolve(va, np.ones(k) / k, "valid")
+    mt = np.convolve(tr, np.ones(k) / k, "valid")
+    j = int(np.argmin(mv))
+    if not (mv[j] > 0 and mv.size - 1 - j >= k and mv[-1] >= (1 + PLAIN_RISE) * mv[j] and mt[-1] < mt[j]):
+        return None
+    return j, 100.0 * (float(mv[-1]) / float(mv[j]) - 1.0)
 
 
 def _training_progress(tr: np.ndarray, strip: int) -> float:
@@ -177,7 +194,10 @@ def find_overfitting_onset(
 ) -> Finding | None:
     """Overfitting: validation loss rose from its minimum while training loss fell.
 
-    Flagged when all three hold:
+    Flagged when the plain reading holds (5-epoch means of the validation
+    loss end 10% or more above their minimum, 5 or more epochs after it, with
+    the training loss lower than there: what a person reads off the raw
+    curves), or when all three hold:
 
     - the smoothed training loss is lower now than at the validation minimum;
     - the smoothed GL is at least ``gl_threshold`` now and was for
@@ -201,11 +221,10 @@ def find_overfitting_onset(
     sv = smooth_curve(va, window)
 
     smin = n - 1 - int(np.argmin(sv[::-1]))  # the last epoch at the smoothed minimum
-    if n - 1 - smin < min_sustain:
-        return None
+    plain = _plain_rise(va, tr)
     gl_curve = _generalization_loss(sv)
     gl = float(gl_curve[-1])
-    if gl < min(gl_threshold, GL_SLOW):
+    if plain is None and (n - 1 - smin < min_sustain or gl < min(gl_threshold, GL_SLOW)):
         return None  # neither criterion below can hold (the cheap exit of most epochs)
     st = smooth_curve(tr, window)
     # The last window//2 smoothed points share one clipped window: count only settled points.
@@ -216,17 +235,21 @@ def find_overfitting_onset(
             break
         sustained += 1
     up = _up_count(sv, strip)
-    if not st[-1] < st[smin]:
-        return None
-    if not ((gl >= gl_threshold and sustained >= min_sustain) or (up >= UP_STRIPS and gl >= GL_SLOW)):
-        return None
     # Noise from the stretch around and after the minimum: the steep early descent would inflate it.
     near_min = va[max(0, min(smin - 2 * window, n - 15)) :]
     sigma = max(noise_sigma(near_min), 1e-3 * float(np.median(np.abs(va))), 1e-12)
-    z = _rise_z(va, smin, window // 2, sigma)
-    # Sigma comes from the same few points: demand more of short runs (roughly a t quantile).
-    if z < min_z * (1.0 + 3.0 / (n - 2)):
+    z = _rise_z(va, smin, window // 2, sigma) if n - 1 - smin >= min_sustain else 0.0
+    prechelt = (
+        n - 1 - smin >= min_sustain
+        and st[-1] < st[smin]
+        and ((gl >= gl_threshold and sustained >= min_sustain) or (up >= UP_STRIPS and gl >= GL_SLOW))
+        # sigma comes from the same few points: demand more of short runs (roughly a t quantile)
+        and z >= min_z * (1.0 + 3.0 / (n - 2))
+    )
+    if not prechelt and plain is None:
         return None
+    if not prechelt:  # the plain reading holds: its minimum is the valley (the centre of its 5-epoch window)
+        smin = min(smin, plain[0] + PLAIN_WINDOW // 2)
 
     # The checkpoint worth keeping: the lowest single value up to where the rise began (what early
     # stopping's restore_best keeps); the rise starts where the smoothed curve left the valley.
@@ -254,7 +277,10 @@ def find_overfitting_onset(
         "sustained_epochs": sustained,
         "smooth_window": window,
     }
-    rose = f"validation loss up {pct(gl)} from its lowest {num(float(va[best]))} at epoch {best_epoch}"
+    if plain is not None:
+        evidence["plain_rise_pct"] = round(plain[1], 2)
+    shown = max(gl, plain[1]) if plain is not None else gl
+    rose = f"validation loss up {pct(shown)} from its lowest {num(float(va[best]))} at epoch {best_epoch}"
     since = f", rising since epoch {rise_epoch}" if rise_epoch > best_epoch + 1 else ""
     trained = f"while training loss fell {fell_to(float(st[best]), float(st[-1]))}"
     accuracy = accuracy_evidence(history, mask, best, val_samples)
