@@ -47,6 +47,7 @@ GL_THRESHOLD = 5.0  # Prechelt's GL_alpha range is 1..5; 5% on a smoothed curve 
 GL_SLOW = 2.0  # a slow rise must still reach 2% when it is confirmed by UP_3
 UP_STRIPS = 3  # Prechelt found UP_2..UP_4 the useful range
 MIN_SUSTAIN = 2  # settled epochs (past the clipped end window) the smoothed GL must stay above threshold
+LOW_SUSTAIN = 10  # ... when it stays under 10%: a small rise must last to be more than a wobble
 SMOOTH = 5  # epochs, fixed: the same history always gives the same onset
 METRIC_HELD = 0.01  # without the validation set's size: accuracy within 1 point counts as held
 ACC_WINDOW = 3  # epochs averaged for "accuracy now", "around the best epoch" and "the best reached"
@@ -67,6 +68,12 @@ def _up_count(sv: np.ndarray, strip: int) -> int:
         count += 1
         t -= strip
     return count
+
+
+def _sustain_needed(gl: float, min_sustain: int) -> int:
+    """Settled epochs a smoothed rise must last: ``min_sustain`` from the plain reading's 10%, ``LOW_SUSTAIN``
+    below it (a 5-9% rise that early stopping's patience cut short is the wobble of a healthy bottom)."""
+    return min_sustain if gl >= 100 * PLAIN_RISE else max(min_sustain, LOW_SUSTAIN)
 
 
 def _plain_rise(va: np.ndarray, tr: np.ndarray) -> tuple[int, float] | None:
@@ -201,7 +208,8 @@ def find_overfitting_onset(
 
     - the smoothed training loss is lower now than at the validation minimum;
     - the smoothed GL is at least ``gl_threshold`` now and was for
-      ``min_sustain`` settled epochs before, or UP_3 holds with GL >= 2;
+      ``min_sustain`` settled epochs before (``LOW_SUSTAIN`` while it is under
+      10%), or UP_3 holds with GL >= 2;
     - the recent raw validation mean sits ``min_z`` standard errors (more for
       short runs) above the mean around the minimum, the noise read from the
       curve itself.
@@ -242,7 +250,7 @@ def find_overfitting_onset(
     prechelt = (
         n - 1 - smin >= min_sustain
         and st[-1] < st[smin]
-        and ((gl >= gl_threshold and sustained >= min_sustain) or (up >= UP_STRIPS and gl >= GL_SLOW))
+        and ((gl >= gl_threshold and sustained >= _sustain_needed(gl, min_sustain)) or (up >= UP_STRIPS and gl >= GL_SLOW))
         # sigma comes from the same few points: demand more of short runs (roughly a t quantile)
         and z >= min_z * (1.0 + 3.0 / (n - 2))
     )

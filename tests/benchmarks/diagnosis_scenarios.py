@@ -17,8 +17,9 @@ share nothing with LossLab's (:mod:`core.diagnostics` is never imported here):
 
 - **overfitting (the audit)**: 5-epoch means of the validation loss end >= 10% above their minimum,
   >= 5 epochs after it, while the training loss (its 5-epoch mean) is lower than at that minimum;
-- **noisy**: from epoch 2 on, the validation loss rises by >= 5% over the epoch before at least 3 times,
-  and in at least a quarter of the epochs (a descending curve hardly ever rises);
+- **noisy**: from epoch 2 on, the validation loss rises by >= 5% over the epoch before at least 3 times
+  (and in at least a quarter of the epochs) and falls by >= 5% at least twice: up and down, again and
+  again (a descending curve hardly ever rises; a climbing one is overfitting, not noise);
 - **diverged**: a step loss NaN/inf, or 100x the first step's loss, after which the training loss
   never fell back below half of where it started;
 - **unfinished**: the training loss fell >= 5% over the last 5 epochs (and by >= 1% of the class-share
@@ -289,9 +290,11 @@ def plain_reading(r: RunResult, y_train: np.ndarray, y_val: np.ndarray,
 
     jumps = np.abs(va[2:] / va[1:-1] - 1) if va.size > 3 else np.empty(0)
     rises = int(np.sum(va[2:] > 1.05 * va[1:-1])) if va.size > 3 else 0
-    out["noisy"] = bool(jumps.size and rises >= 3 and rises >= 0.25 * jumps.size)
+    falls = int(np.sum(va[2:] < 0.95 * va[1:-1])) if va.size > 3 else 0
+    out["noisy"] = bool(jumps.size and rises >= 3 and falls >= 2 and rises >= 0.25 * jumps.size)
     if jumps.size:
-        words.append(f"val loss moves {100 * np.nanmedian(jumps):.0f}% per epoch (median), {rises} rises")
+        words.append(f"val loss moves {100 * np.nanmedian(jumps):.0f}% per epoch (median), {rises} rises and "
+                     f"{falls} falls of 5%")
 
     bad = ~np.isfinite(steps)
     blew = bool(bad.any() or (steps.size and np.nanmax(steps) >= 100 * abs(steps[0])))
