@@ -297,6 +297,30 @@ def _val_event(history: History) -> _Event | None:
     return _Event("NaN" if math.isnan(value) else "inf", value, None, epoch, bad, series="validation")
 
 
+def _headline(event: _Event, stuck: tuple | None) -> str:
+    """What happened, where, against what: the first part of the divergence message."""
+    where = f"step {event.step}" if event.step is not None else f"epoch {event.epoch}"
+    if event.step is not None and event.epoch is not None:
+        where += f" (epoch {event.epoch})"
+    if stuck is not None:
+        message = (
+            f"Training loss exploded at {where} to {num(event.value)}, {times(event.value / event.best)} its level "
+            f"{num(event.best)} before, and never came back: the lowest it reached afterwards was {num(stuck[3])} "
+            "(a network whose units died in the blow-up: the loss sits at a constant)"
+        )
+    elif event.what == "explode":
+        unit = "step" if event.index is None else "epoch"
+        ratio = event.value / event.best if event.best > 0 else math.inf
+        message = (
+            f"Training loss exploded at {where}: {num(event.value)}, "
+            f"{times(ratio)} its best {num(event.best)} at {unit} {event.best_at}"
+        )
+    else:
+        message = f"Diverged at {where}: {event.series} loss became {event.what}"
+
+    return message
+
+
 @quiet_numpy
 def find_divergence(
     history: History,
@@ -329,25 +353,7 @@ def find_divergence(
         index = min(event.epoch - 1, len(history) - 1)
     rate = learning_rate_at(history, steps, index=index, step=event.step, fallback=context.lr if context else None)
 
-    where = f"step {event.step}" if event.step is not None else f"epoch {event.epoch}"
-    if event.step is not None and event.epoch is not None:
-        where += f" (epoch {event.epoch})"
-    if stuck is not None:
-        message = (
-            f"Training loss exploded at {where} to {num(event.value)}, {times(event.value / event.best)} its level "
-            f"{num(event.best)} before, and never came back: the lowest it reached afterwards was {num(stuck[3])} "
-            "(a network whose units died in the blow-up: the loss sits at a constant)"
-        )
-    elif event.what == "explode":
-        unit = "step" if event.index is None else "epoch"
-        ratio = event.value / event.best if event.best > 0 else math.inf
-        message = (
-            f"Training loss exploded at {where}: {num(event.value)}, "
-            f"{times(ratio)} its best {num(event.best)} at {unit} {event.best_at}"
-        )
-    else:
-        message = f"Diverged at {where}: {event.series} loss became {event.what}"
-
+    message = _headline(event, stuck)
     if event.nonfinite_step is not None:
         message += f", then NaN/inf at step {event.nonfinite_step}"
     grad = step_array(steps, "step_grad_norm")

@@ -174,8 +174,8 @@ def accuracy_evidence(history: History, mask: np.ndarray, best: int, val_samples
 
 def _accuracy_words(ev: dict[str, float]) -> str:
     """The accuracy part of the message: held (over-confidence) or fell, with the noise it was judged on."""
-    if not ev:
-        return ""
+    if "accuracy_se" not in ev:
+        return ""  # no accuracy was logged
     n = ev.get("val_samples")
     noise = f"one standard error is {100 * ev['accuracy_se']:.1f} points" + (f" on {int(n)} validation samples"
                                                                             if n else "")
@@ -186,6 +186,30 @@ def _accuracy_words(ev: dict[str, float]) -> str:
                 "longer be trusted")
     drop = max(best - now, 100 * ev["accuracy_at_best"] - now)
     return f"; validation accuracy fell {drop:.1f} points from its best {best:.1f}% to {now:.1f}% ({noise})"
+
+
+def _prechelt(va, sv, st, smin: int, gl_curve, strip: int, gl_threshold: float, min_sustain: int, min_z: float,
+              window: int) -> tuple[bool, int, int, float]:
+    """Prechelt's criteria with the noise guard (see :func:`find_overfitting_onset`): (hold, sustained, UP, z)."""
+    n, gl = va.size, float(gl_curve[-1])
+    # The last window//2 smoothed points share one clipped window: count only settled points.
+    settled = gl_curve[: n - window // 2] if gl >= gl_threshold else gl_curve[:0]
+    sustained = 0
+    for value in settled[::-1]:
+        if value < gl_threshold:
+            break
+        sustained += 1
+    up = _up_count(sv, strip)
+    # Noise from the stretch around and after the minimum: the steep early descent would inflate it.
+    near_min = va[max(0, min(smin - 2 * window, n - 15)) :]
+    sigma = max(noise_sigma(near_min), 1e-3 * float(np.median(np.abs(va))), 1e-12)
+    after = n - 1 - smin >= min_sustain
+    z = _rise_z(va, smin, window // 2, sigma) if after else 0.0
+    rising = (gl >= gl_threshold and sustained >= _sustain_needed(gl, min_sustain)) or (
+        up >= UP_STRIPS and gl >= GL_SLOW)
+    # sigma comes from the same few points: demand more of short runs (roughly a t quantile)
+    holds = after and st[-1] < st[smin] and rising and z >= min_z * (1.0 + 3.0 / (n - 2))
+    return bool(holds), sustained, up, z
 
 
 @quiet_numpy
@@ -235,25 +259,7 @@ def find_overfitting_onset(
     if plain is None and (n - 1 - smin < min_sustain or gl < min(gl_threshold, GL_SLOW)):
         return None  # neither criterion below can hold (the cheap exit of most epochs)
     st = smooth_curve(tr, window)
-    # The last window//2 smoothed points share one clipped window: count only settled points.
-    settled = gl_curve[: n - window // 2] if gl >= gl_threshold else gl_curve[:0]
-    sustained = 0
-    for value in settled[::-1]:
-        if value < gl_threshold:
-            break
-        sustained += 1
-    up = _up_count(sv, strip)
-    # Noise from the stretch around and after the minimum: the steep early descent would inflate it.
-    near_min = va[max(0, min(smin - 2 * window, n - 15)) :]
-    sigma = max(noise_sigma(near_min), 1e-3 * float(np.median(np.abs(va))), 1e-12)
-    z = _rise_z(va, smin, window // 2, sigma) if n - 1 - smin >= min_sustain else 0.0
-    prechelt = (
-        n - 1 - smin >= min_sustain
-        and st[-1] < st[smin]
-        and ((gl >= gl_threshold and sustained >= _sustain_needed(gl, min_sustain)) or (up >= UP_STRIPS and gl >= GL_SLOW))
-        # sigma comes from the same few points: demand more of short runs (roughly a t quantile)
-        and z >= min_z * (1.0 + 3.0 / (n - 2))
-    )
+    prechelt, sustained, up, z = _prechelt(va, sv, st, smin, gl_curve, strip, gl_threshold, min_sustain, min_z, window)
     if not prechelt and plain is None:
         return None
     if not prechelt:  # the plain reading holds: its minimum is the valley (the centre of its 5-epoch window)
@@ -287,27 +293,33 @@ def find_overfitting_onset(
     }
     if plain is not None:
         evidence["plain_rise_pct"] = round(plain[1], 2)
-    shown = max(gl, plain[1]) if plain is not None else gl
-    rose = f"validation loss up {pct(shown)} from its lowest {num(float(va[best]))} at epoch {best_epoch}"
-    since = f", rising since epoch {rise_epoch}" if rise_epoch > best_epoch + 1 else ""
-    trained = f"while training loss fell {fell_to(float(st[best]), float(st[-1]))}"
     accuracy = accuracy_evidence(history, mask, best, val_samples)
     evidence.update(accuracy)
-    message = f"Overfitting since epoch {best_epoch}: {rose}{since}, {trained}{_accuracy_words(accuracy)}"
+    shown = max(gl, plain[1]) if plain is not None else gl
+    return _finding(evidence, shown, float(st[best]), float(st[-1]), patience, int(epochs[-1]))
+
+
+def _finding(evidence: dict, rise_pct: float, train_at_best: float, train_now: float, patience: int,
+             last_epoch: int) -> Finding:
+    """The overfitting warning, in words, with its evidence."""
+    best_epoch, rise_epoch = int(evidence["best_epoch"]), int(evidence["rise_start_epoch"])
+    rose = f"validation loss up {pct(rise_pct)} from its lowest {num(evidence['best_val_loss'])} at epoch {best_epoch}"
+    since = f", rising since epoch {rise_epoch}" if rise_epoch > best_epoch + 1 else ""
+    trained = f"while training loss fell {fell_to(train_at_best, train_now)}"
+    message = f"Overfitting since epoch {best_epoch}: {rose}{since}, {trained}{_accuracy_words(evidence)}"
     suggestion = (
         f"Use the weights of epoch {best_epoch}, the lowest validation loss (early stopping with "
         f"restore_best, patience {patience}), raise L2 (weight decay 1e-4 to 1e-3) or dropout to 0.3, "
         "shrink the network, or add data."
     )
-    if accuracy.get("accuracy_held"):
+    if evidence.get("accuracy_held"):
         suggestion += " Label smoothing (0.1) keeps the probabilities honest if they matter."
-    kind, severity = "overfitting", "warning"
     return Finding(
-        kind=kind,
-        severity=severity,
+        kind="overfitting",
+        severity="warning",
         message=message,
         suggestion=suggestion,
         evidence=evidence,
         start_epoch=best_epoch,
-        end_epoch=int(epochs[-1]),
+        end_epoch=last_epoch,
     )
