@@ -44,10 +44,9 @@ from .wording import fell_to, num, pct
 
 MIN_EPOCHS = 10  # fewer validation points cannot tell a rise from noise
 GL_THRESHOLD = 5.0  # Prechelt's GL_alpha range is 1..5; 5% on a smoothed curve is a visible rise
-GL_SLOW = 2.0  # a slow rise must still reach 2% when it is confirmed by UP_3
 UP_STRIPS = 3  # Prechelt found UP_2..UP_4 the useful range
 MIN_SUSTAIN = 2  # settled epochs (past the clipped end window) the smoothed GL must stay above threshold
-LOW_SUSTAIN = 10  # ... when it stays under 10%: a small rise must last to be more than a wobble
+LOW_SUSTAIN = 10  # ... when it stays under 10% (the plain reading's rise): a small rise must last
 SMOOTH = 5  # epochs, fixed: the same history always gives the same onset
 METRIC_HELD = 0.01  # without the validation set's size: accuracy within 1 point counts as held
 ACC_WINDOW = 3  # epochs averaged for "accuracy now", "around the best epoch" and "the best reached"
@@ -68,12 +67,6 @@ def _up_count(sv: np.ndarray, strip: int) -> int:
         count += 1
         t -= strip
     return count
-
-
-def _sustain_needed(gl: float, min_sustain: int) -> int:
-    """Settled epochs a smoothed rise must last: ``min_sustain`` from the plain reading's 10%, ``LOW_SUSTAIN``
-    below it (a 5-9% rise that early stopping's patience cut short is the wobble of a healthy bottom)."""
-    return min_sustain if gl >= 100 * PLAIN_RISE else max(min_sustain, LOW_SUSTAIN)
 
 
 def _plain_rise(va: np.ndarray, tr: np.ndarray) -> tuple[int, float] | None:
@@ -205,8 +198,9 @@ def _prechelt(va, sv, st, smin: int, gl_curve, strip: int, gl_threshold: float, 
     sigma = max(noise_sigma(near_min), 1e-3 * float(np.median(np.abs(va))), 1e-12)
     after = n - 1 - smin >= min_sustain
     z = _rise_z(va, smin, window // 2, sigma) if after else 0.0
-    rising = (gl >= gl_threshold and sustained >= _sustain_needed(gl, min_sustain)) or (
-        up >= UP_STRIPS and gl >= GL_SLOW)
+    # 10% (the plain reading's rise) for 2 settled epochs or 3 rising strips; 5% only when it lasts 10 epochs
+    strong = gl >= 100 * PLAIN_RISE and (sustained >= min_sustain or up >= UP_STRIPS)
+    rising = strong or (gl >= gl_threshold and sustained >= LOW_SUSTAIN)
     # sigma comes from the same few points: demand more of short runs (roughly a t quantile)
     holds = after and st[-1] < st[smin] and rising and z >= min_z * (1.0 + 3.0 / (n - 2))
     return bool(holds), sustained, up, z
@@ -231,9 +225,11 @@ def find_overfitting_onset(
     curves), or when all three hold:
 
     - the smoothed training loss is lower now than at the validation minimum;
-    - the smoothed GL is at least ``gl_threshold`` now and was for
-      ``min_sustain`` settled epochs before (``LOW_SUSTAIN`` while it is under
-      10%), or UP_3 holds with GL >= 2;
+    - the smoothed GL is at least 10% now and was for ``min_sustain``
+      settled epochs before (or UP_3 holds), or it is at least
+      ``gl_threshold`` and was for ``LOW_SUSTAIN`` settled epochs (a 5-9% rise
+      that early stopping's patience cut short is the wobble of a healthy
+      bottom, not a warning);
     - the recent raw validation mean sits ``min_z`` standard errors (more for
       short runs) above the mean around the minimum, the noise read from the
       curve itself.
@@ -256,7 +252,7 @@ def find_overfitting_onset(
     plain = _plain_rise(va, tr)
     gl_curve = _generalization_loss(sv)
     gl = float(gl_curve[-1])
-    if plain is None and (n - 1 - smin < min_sustain or gl < min(gl_threshold, GL_SLOW)):
+    if plain is None and (n - 1 - smin < min_sustain or gl < gl_threshold):
         return None  # neither criterion below can hold (the cheap exit of most epochs)
     st = smooth_curve(tr, window)
     prechelt, sustained, up, z = _prechelt(va, sv, st, smin, gl_curve, strip, gl_threshold, min_sustain, min_z, window)
