@@ -11,6 +11,7 @@ The second benchmark prints headless training speed (the spiral example) at 300 
 from __future__ import annotations
 
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -121,3 +122,42 @@ def test_headless_speed_does_not_fall_with_the_runs_length():
     short = (short_before + short_after) / 2
     print(f"\nspiral, headless, 1 thread: 300 epochs {short_before:,.0f} and {short_after:,.0f} steps/s; "
           f"3,000 epochs {long:,.0f} steps/s = {long / short:.2f}x (target >= 0.90x)")
+
+
+def _update_ms(length: int, repeats: int = 15) -> float:
+    """Milliseconds one live update costs at epoch ``length`` of a run (20 steps per epoch), median of
+    ``repeats`` (each on a fresh tracker that has seen the epochs before)."""
+    import numpy as np
+
+    from core.diagnostics import DiagnosticContext, DiagnosticsTracker
+    from tests.core.diagnostics_histories import make_history
+    rng = np.random.default_rng(0)
+    t = np.arange(1, length + 1)
+    history = make_history((0.05 + 0.6 * np.exp(-t / 50)) * (1 + 0.01 * rng.standard_normal(length)),
+                           (0.08 + 0.6 * np.exp(-t / 50)) * (1 + 0.01 * rng.standard_normal(length)),
+                           val_accuracy=0.95 - 0.4 * np.exp(-t / 40))
+    for rec in history:
+        rec["step"] = rec["epoch"] * 20
+    steps = {"step_loss": np.abs(0.1 + 0.05 * rng.standard_normal(20 * length)),
+             "step_lr": np.full(20 * length, 0.005), "step_grad_norm": np.ones(20 * length)}
+    context = DiagnosticContext(baseline_loss=0.69, majority_rate=0.5, lr=0.005, optimizer="Adam", val_samples=160)
+    times = []
+    for _ in range(repeats):
+        tracker = DiagnosticsTracker(context)
+        tracker.update(history[:-1], {k: v[:-20] for k, v in steps.items()})
+        t0 = time.perf_counter()
+        tracker.update(history, steps)
+        times.append(1000 * (time.perf_counter() - t0))
+    return statistics.median(times)
+
+
+@pytest.mark.benchmark
+def test_a_live_update_costs_the_same_at_epoch_3000_as_at_epoch_300():
+    """The cause of the slowdown, measured where it is (robust to the machine's load: interleaved, medians)."""
+    short, long = [], []
+    for _ in range(3):
+        short.append(_update_ms(300))
+        long.append(_update_ms(3000))
+    a, b = statistics.median(short), statistics.median(long)
+    print(f"\none live diagnostics update (DiagnosticsTracker.update): {a:.2f} ms at epoch 300, {b:.2f} ms at "
+          f"epoch 3,000 = {b / a:.2f}x")
