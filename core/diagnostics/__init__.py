@@ -1,10 +1,11 @@
 """Diagnostics: read a run's metric histories like a practitioner.
 
 Pure functions over histories (numpy + stdlib, no torch, no Qt) that return
-:class:`Finding` values: overfitting onset, divergence, plateau/stall,
-underfitting, noisy training, over-confidence, a low loss hiding a poor model,
-dead units; every rule reads fixed windows, so the findings are a function of
-the history alone;
+:class:`Finding` values: overfitting onset (always a warning; accuracy that
+held is evidence inside it), divergence (also a blow-up that never came back),
+plateau/stall, underfitting against the trivial predictor's loss, unfinished
+runs, noisy training, a low loss hiding a poor model, dead units; the findings
+are a function of the history alone;
 and, before training, :func:`lint_project` (designs that run but are probably wrong).
 :class:`DiagnosticsTracker` keeps the findings stable while a run goes on.
 """
@@ -19,6 +20,7 @@ from .noise import find_noisy_training
 from .overfitting import find_overfitting_onset
 from .plateau import find_plateau
 from .rules import diagnose
+from .unfinished import find_unfinished
 from .tracker import DiagnosticsTracker
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
     "find_overfitting_onset",
     "find_plateau",
     "find_underfitting",
+    "find_unfinished",
     "lint_project",
     "sort_findings",
 ]

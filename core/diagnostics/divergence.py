@@ -14,6 +14,12 @@ of the first steps may already hold a blow-up (SGD at lr 50 is at 1e4 by
 step 3) or a fast fall (batch-2 SGD on separable data is at 1e-3 by step 5,
 and a floor that low makes every later wobble "10x the best").
 
+A loss can also blow up for a few steps and then sit at a constant (every
+ReLU dead, the output its bias) without ever becoming NaN or staying 10x up:
+once the run has ended, a step loss that jumped by orders of magnitude (100x
+the best so far and 10x the start) and whose 9-step medians never came back
+below 90% of the level before the jump is a divergence too (``evidence.never_back``).
+
 Every quantity at step ``i`` reads steps ``1..i`` only and the windows never
 grow with the run, so the verdict is monotone in the history's length (once
 found, an explosion stays found, at the same step) and :class:`ExplosionScan`
@@ -49,6 +55,9 @@ BEST_FLOOR = 0.01  # of the starting loss
 STEP_WINDOW = 9  # steps: the trailing median of the level, and how long it must stay above the limit
 BEST_SPAN = 3  # the best so far is read on a 3x longer trailing median
 CHUNK = 4096  # values per vectorized pass
+SPIKE_FACTOR = 100.0  # "orders of magnitude": a step loss this far above the best so far ...
+SPIKE_OVER_START = 10.0  # ... and this far above the starting loss
+NEVER_BACK = 0.9  # after the jump, every 9-step median stayed above 90% of the level before it
 
 
 def _trailing_median(ext: np.ndarray, first: int, width: int) -> np.ndarray:
@@ -173,6 +182,32 @@ class _Event:
     best: float = math.nan
     best_at: int | None = None  # step or epoch of the best, by the same unit as the event
     nonfinite_step: int | None = None  # where an explosion finally turned NaN/inf
+    series: str = "training"  # which loss it was read on
+
+
+def _stuck_after_spike(loss: np.ndarray) -> tuple[int, float, float, float] | None:
+    """``(index, spike, level before, lowest 9-step median after)`` of a jump by orders of magnitude that
+    never came back (see the module's docstring), or ``None``; reads the whole (finite) series once."""
+    n = loss.size
+    if n < 3 * STEP_WINDOW or not np.isfinite(loss).all():
+        return None
+    start = float(loss[0])
+    if not start > 0:
+        return None
+    slow = _trailing_median(loss, 0, BEST_SPAN * STEP_WINDOW)
+    before = np.concatenate(([start], np.minimum.accumulate(slow)[:-1]))
+    before = np.maximum(np.minimum(before, start), BEST_FLOOR * start)
+    spikes = np.flatnonzero(loss >= np.maximum(SPIKE_FACTOR * before, SPIKE_OVER_START * start))
+    if not spikes.size:
+        return None
+    i = int(spikes[0])
+    if n - i < 2 * STEP_WINDOW:
+        return None  # too few steps after it to say it never came back
+    after = _trailing_median(loss, i + STEP_WINDOW, STEP_WINDOW)
+    low = float(np.min(after))
+    if low < NEVER_BACK * float(before[i]):
+        return None
+    return i, float(loss[i]), float(before[i]), low
 
 
 class DivergenceScan:
@@ -252,32 +287,28 @@ def _epoch_event(history: History) -> _Event | None:
     return None
 
 
-@quiet_numpy
-def find_divergence(
-    history: History,
-    steps: Steps | None = None,
-    *,
-    context: DiagnosticContext | None = None,
-    state: DivergenceScan | None = None,
-) -> Finding | None:
-    """Training diverged: NaN/inf loss, or a loss above 10x its best so far and back above its start
-    (or 100x its best).
-
-    ``state`` (a :class:`DivergenceScan` kept by the caller across calls on one growing run) makes the
-    step scan incremental; the answer is the same with or without it."""
-    has_steps = step_array(steps, "step_loss") is not None
-    event = _step_event(history, steps, state) if has_steps else _epoch_event(history)
-    if event is None:
+def _val_event(history: History) -> _Event | None:
+    """The validation loss became NaN/inf (the training steps may still be finite numbers)."""
+    bad = first_nonfinite(history, "val_loss")
+    if bad is None:
         return None
-    index = event.index
-    if index is None and event.epoch is not None:
-        index = min(event.epoch - 1, len(history) - 1)
-    rate = learning_rate_at(history, steps, index=index, step=event.step, fallback=context.lr if context else None)
+    value = float(series(history[bad : bad + 1], "val_loss")[0])
+    epoch = int(epoch_numbers(history)[bad])
+    return _Event("NaN" if math.isnan(value) else "inf", value, None, epoch, bad, series="validation")
 
+
+def _headline(event: _Event, stuck: tuple | None) -> str:
+    """What happened, where, against what: the first part of the divergence message."""
     where = f"step {event.step}" if event.step is not None else f"epoch {event.epoch}"
     if event.step is not None and event.epoch is not None:
         where += f" (epoch {event.epoch})"
-    if event.what == "explode":
+    if stuck is not None:
+        message = (
+            f"Training loss exploded at {where} to {num(event.value)}, {times(event.value / event.best)} its level "
+            f"{num(event.best)} before, and never came back: the lowest it reached afterwards was {num(stuck[3])} "
+            "(a network whose units died in the blow-up: the loss sits at a constant)"
+        )
+    elif event.what == "explode":
         unit = "step" if event.index is None else "epoch"
         ratio = event.value / event.best if event.best > 0 else math.inf
         message = (
@@ -285,8 +316,44 @@ def find_divergence(
             f"{times(ratio)} its best {num(event.best)} at {unit} {event.best_at}"
         )
     else:
-        message = f"Diverged at {where}: training loss became {event.what}"
+        message = f"Diverged at {where}: {event.series} loss became {event.what}"
 
+    return message
+
+
+@quiet_numpy
+def find_divergence(
+    history: History,
+    steps: Steps | None = None,
+    *,
+    context: DiagnosticContext | None = None,
+    state: DivergenceScan | None = None,
+    final: bool = False,
+) -> Finding | None:
+    """Training diverged: NaN/inf loss, or a loss above 10x its best so far and back above its start
+    (or 100x its best); once the run has ended (``final``), also a jump by orders of magnitude that never
+    came back.
+
+    ``state`` (a :class:`DivergenceScan` kept by the caller across calls on one growing run) makes the
+    step scan incremental; the answer is the same with or without it."""
+    has_steps = step_array(steps, "step_loss") is not None
+    event = _step_event(history, steps, state) if has_steps else _epoch_event(history)
+    stuck = None
+    if event is None and final and has_steps:
+        stuck = _stuck_after_spike(step_array(steps, "step_loss"))
+        if stuck is not None:
+            i, spike, before, low = stuck
+            event = _Event("explode", spike, i + 1, epoch_of_step(history, i + 1), None, before, None)
+    if event is None:
+        event = _val_event(history)  # the steps stayed finite, but the model's outputs overflowed
+    if event is None:
+        return None
+    index = event.index
+    if index is None and event.epoch is not None:
+        index = min(event.epoch - 1, len(history) - 1)
+    rate = learning_rate_at(history, steps, index=index, step=event.step, fallback=context.lr if context else None)
+
+    message = _headline(event, stuck)
     if event.nonfinite_step is not None:
         message += f", then NaN/inf at step {event.nonfinite_step}"
     grad = step_array(steps, "step_grad_norm")
@@ -297,6 +364,9 @@ def find_divergence(
         evidence["epoch"] = event.epoch
     if event.nonfinite_step is not None:
         evidence["nonfinite_step"] = event.nonfinite_step
+    if stuck is not None:
+        evidence["never_back"] = 1
+        evidence["lowest_after"] = stuck[3]
     if event.what == "explode":
         evidence["best_loss"] = event.best
         evidence["ratio"] = round(event.value / event.best, 2) if event.best > 0 else math.inf

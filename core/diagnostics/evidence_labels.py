@@ -42,6 +42,17 @@ LABELS: dict[str, EvidenceLabel] = {
     "lowest_val_epoch": EvidenceLabel("lowest single validation epoch", "the epoch of the lowest unsmoothed "
                                       "validation loss (what early stopping keeps)"),
     "lowest_val_loss": EvidenceLabel("lowest single validation loss", "the lowest unsmoothed validation loss"),
+    "metric_change": EvidenceLabel("accuracy change since best epoch", "validation accuracy now (last 3 epochs) "
+                                   "minus around the best epoch, as a fraction"),
+    "accuracy_now": EvidenceLabel("validation accuracy now", "mean of the last 3 epochs, as a fraction"),
+    "accuracy_at_best": EvidenceLabel("validation accuracy at best epoch", "mean of the 3 epochs around the "
+                                      "lowest validation loss, as a fraction"),
+    "accuracy_best": EvidenceLabel("best validation accuracy", "the highest 3-epoch mean the run reached"),
+    "accuracy_se": EvidenceLabel("accuracy noise (1 standard error)", "binomial standard error of the accuracy "
+                                 "on this many validation samples: changes inside it are chance"),
+    "accuracy_held": EvidenceLabel("accuracy held", "1: accuracy within one standard error of its best (the "
+                                   "network grows over-confident), 0: it fell"),
+    "val_samples": EvidenceLabel("validation samples", "how many samples the accuracy was measured on"),
     # divergence
     "step": EvidenceLabel("at step", "the step where the loss exploded"),
     "epoch": EvidenceLabel("in epoch", "the epoch of that step"),
@@ -51,6 +62,9 @@ LABELS: dict[str, EvidenceLabel] = {
     "lr": EvidenceLabel("learning rate", "the learning rate at that point"),
     "lr_before": EvidenceLabel("learning rate before", "the rate before the schedule changed it"),
     "lr_after": EvidenceLabel("learning rate after", "the rate after the schedule changed it"),
+    "never_back": EvidenceLabel("never came back", "1: after the jump the loss never fell back near its level "
+                                "before it"),
+    "lowest_after": EvidenceLabel("lowest loss after the jump", "the lowest 9-step median of the loss after it"),
     "max_grad_norm": EvidenceLabel("largest gradient norm", "the largest global gradient norm seen"),
     # plateau, fit, noise
     "epochs_stuck": EvidenceLabel("epochs without progress", "epochs the loss stayed within the threshold",
@@ -61,9 +75,9 @@ LABELS: dict[str, EvidenceLabel] = {
     "level": EvidenceLabel("loss level", "the loss the curve sits at"),
     "level_vs_ref_pct": EvidenceLabel("level vs. reference", "the level compared with the reference loss, in %",
                                       "%"),
-    "ref_loss": EvidenceLabel("reference loss", "the loss of always predicting the average / most common class"),
-    "baseline_loss": EvidenceLabel("baseline loss", "the loss of always predicting the average / most common "
-                                   "class: a model should beat it"),
+    "ref_loss": EvidenceLabel("reference loss", "the loss of always predicting the mean / the class shares"),
+    "baseline_loss": EvidenceLabel("baseline loss", "the loss of always predicting the mean / the class shares: "
+                                   "a model should beat it"),
     "majority_rate": EvidenceLabel("most common class share", "accuracy of always guessing the most common class"),
     "accuracy": EvidenceLabel("accuracy", "share of validation samples classified right"),
     "val_loss": EvidenceLabel("validation loss", "the validation loss at the end"),

@@ -118,7 +118,7 @@ class Finding:
 class DiagnosticContext:
     """Facts about the run that some rules need; every field is optional.
 
-    ``baseline_loss`` is the loss of a trivial predictor (majority class or
+    ``baseline_loss`` is the loss of a trivial predictor (the class shares or
     mean) on the validation set; ``majority_rate`` the share of the majority
     class there (0..1); ``dead_unit_share`` maps a ReLU node id to the share of
     its units that output zero for the whole validation set; ``val_samples``

@@ -12,6 +12,7 @@ from .findings import DiagnosticContext, Finding
 from .wording import fell_to, num, pct, raise_lr_advice
 
 UNDERFIT_RATIO = 0.8  # training loss still above 80% of the trivial predictor's
+TRAIN_NOT_MEMORIZED = 0.6  # validation at 80% of the trivial loss with training above 60% of it: barely better
 UNDERFIT_GAP = 0.1  # validation within 10% of the baseline above training: not overfitting
 STILL_LEARNING = 0.02  # >2% better over the last window: too early to judge while running
 ACCURACY_TOLERANCE = 0.01  # "stuck at the majority rate": within 1 point
@@ -49,7 +50,7 @@ def find_underfitting(
     va = series(history, "val_loss")[mask]
     k = min(3, n)
     tr_end, va_end = _tail_mean(tr, k), _tail_mean(va, k)
-    if ctx.baseline_loss is not None and ctx.baseline_loss > 0 and tr_end / ctx.baseline_loss <= UNDERFIT_RATIO:
+    if ctx.baseline_loss is not None and ctx.baseline_loss > 0 and not _barely_better(tr_end, va_end, ctx.baseline_loss):
         return None  # well below the trivial predictor: the cheap exit of most epochs
     w = RECENT_EPOCHS
     st = smooth(tr, 3)
@@ -65,9 +66,10 @@ def find_underfitting(
     if baseline is not None and baseline > 0:
         ratio = tr_end / baseline
         gap = (va_end - tr_end) / baseline if math.isfinite(va_end) else 0.0
-        if ratio <= UNDERFIT_RATIO or gap > UNDERFIT_GAP:
+        val_barely = math.isfinite(va_end) and va_end / baseline >= UNDERFIT_RATIO and ratio >= TRAIN_NOT_MEMORIZED
+        if not val_barely and (ratio <= UNDERFIT_RATIO or gap > UNDERFIT_GAP):
             return None
-        trivial = "predicting the mean" if ctx.task == "regression" else "always predicting the majority class"
+        trivial = "predicting the mean" if ctx.task == "regression" else "predicting the class shares"
         evidence.update(
             baseline_loss=float(baseline),
             train_vs_baseline_pct=round(100 * ratio, 2),
@@ -116,6 +118,13 @@ def find_underfitting(
         start_epoch=int(epochs[0]),
         end_epoch=int(epochs[-1]),
     )
+
+
+def _barely_better(tr_end: float, va_end: float, baseline: float) -> bool:
+    """Training loss above 80% of the trivial loss, or validation above 80% with training above 60%."""
+    if tr_end / baseline > UNDERFIT_RATIO:
+        return True
+    return math.isfinite(va_end) and va_end / baseline >= UNDERFIT_RATIO and tr_end / baseline >= TRAIN_NOT_MEMORIZED
 
 
 def _as_fraction(x: np.ndarray | float) -> np.ndarray | float:

@@ -10,9 +10,13 @@ Two signals, either one is enough:
   reported and every call costs the same, however long the run;
 - the **validation loss** jumps around from epoch to epoch, over the last 20
   epochs: its MAD around a 5-epoch median, or the share of epochs 1.5x off
-  that median. It is measured on a fixed set, so it moves only when the
-  weights do: large swings mean the optimizer is bouncing across the valley
-  (a healthy curve wobbles by a few percent).
+  that median; or, what a person reads as a noisy curve, it goes up and down
+  by 5% of its level from one epoch to the next again and again (rises of 5%
+  in a quarter of the recent epochs, falls of 5% too, a median move of 5%:
+  the 10-20% jumps of batch-1 SGD on a small table, over only 10 epochs).
+  It is measured on a fixed set, so it moves only when the weights do: large
+  swings mean the optimizer is bouncing across the valley (a healthy curve
+  wobbles by a few percent, and a descending one hardly ever rises).
 
 Which one fires tells the cause apart. Step scatter with a steady validation
 loss is batch composition (on a 97/3 table, whether a batch holds a minority
@@ -56,6 +60,9 @@ VAL_JUMP_SHARE = 0.2  # ... in a fifth of the recent epochs: bouncing, even if m
 VAL_SETTLED = 2.0  # the swing test starts once the validation loss is within 2x of its lowest: the first descent is no swing
 VAL_ABS_FLOOR = 0.03  # ... and a swing must reach 3% of the first validation loss (near the noise floor a
 #                       constant-rate Adam fit wobbling 0.010 <-> 0.018 on a 0.4 start is no bouncing)
+VAL_RISE = 0.05  # an epoch whose validation loss rose 5% over the one before: a healthy descent hardly has one
+VAL_BOUNCE = 0.25  # ... in a quarter of the recent epochs, with falls of 5% too, and a median move of 5%: bouncing
+VAL_MOVE = 0.05
 MIN_STEPS = 60
 MIN_VAL_EPOCHS = 8
 STEP_TAIL = 500  # steps read, fixed: the verdict and its cost do not grow with the run
@@ -120,7 +127,11 @@ def _val_scatter(history: History) -> dict[str, float] | None:
     jumps = float(np.mean((ratio > VAL_JUMP) | (ratio < 1.0 / VAL_JUMP)))
     scatter = mad_sigma(values - trend)
     first = -tail + settled
+    change = values[1:] / np.maximum(values[:-1], 1e-12) - 1.0
     return {
+        "val_rise_share": round(float(np.mean(change >= VAL_RISE)), 3),
+        "val_fall_share": round(float(np.mean(change <= -VAL_RISE)), 3),
+        "val_median_move": round(float(np.median(np.abs(change))), 3),
         "val_jump_share": round(jumps, 3),
         "val_scatter_ratio": round(scatter / level, 3),
         "val_scatter": scatter,
@@ -131,6 +142,12 @@ def _val_scatter(history: History) -> dict[str, float] | None:
         "val_max": float(values[worst]),
         "val_max_epoch": int(epochs[first + worst]),
     }
+
+
+def _bouncing(val: dict[str, float]) -> bool:
+    """Up and down by 5% from epoch to epoch, again and again: what a person reads as a noisy curve."""
+    return (val["val_rise_share"] >= VAL_BOUNCE and val["val_fall_share"] >= VAL_BOUNCE / 2
+            and val["val_median_move"] >= VAL_MOVE and val["val_scatter_ratio"] >= VAL_MOVE / 2)
 
 
 @quiet_numpy
@@ -149,7 +166,7 @@ def find_noisy_training(
     val = _val_scatter(history)
     step_noisy = step is not None and step["scatter_ratio"] >= threshold
     val_noisy = val is not None and (
-        val["val_scatter_ratio"] >= val_threshold or val["val_jump_share"] >= VAL_JUMP_SHARE
+        val["val_scatter_ratio"] >= val_threshold or val["val_jump_share"] >= VAL_JUMP_SHARE or _bouncing(val)
     ) and not (val["val_start"] > 0 and val["val_scatter"] < VAL_ABS_FLOOR * val["val_start"])
     if not (step_noisy or val_noisy):
         return None
@@ -179,6 +196,9 @@ def find_noisy_training(
         start_step = end_step = None
     if val_noisy:
         swing = f"validation loss swings ±{pct(100 * val['val_scatter_ratio'])} around its trend"
+        if _bouncing(val) and val["val_scatter_ratio"] < val_threshold:
+            swing = (f"validation loss moves {pct(100 * val['val_median_move'])} of its level from one epoch to the "
+                     f"next (median) and rises in {pct(100 * val['val_rise_share'])} of the epochs")
         if val["val_jump_share"] >= VAL_JUMP_SHARE:
             swing = (f"validation loss jumps {VAL_JUMP:g}× off its trend in {pct(100 * val['val_jump_share'])} "
                      "of the epochs")
@@ -195,7 +215,8 @@ def find_noisy_training(
         lower = f"Lower the learning rate 3–10× (from {fmt_lr(rate)} to {fmt_lr(rate / 10)}–{fmt_lr(rate / 3)})"
     else:
         lower = "Lower the learning rate 3–10×"
-    suggestion = f"{lower} or use 2–4× larger batches (the scatter shrinks about as 1/√batch)."
+    suggestion = (f"{lower} or use 2–4× larger batches (the scatter shrinks about as 1/√batch); judge the curve by "
+                  "its 5-epoch moving average (the plot's smoothing), not by single epochs.")
     return Finding(
         kind="noisy",
         severity="warning",

@@ -18,10 +18,17 @@ checkpoint early stopping keeps; the finding's start), and
 curve leaves the valley around its minimum for good: the end of a flat
 valley, right after the best epoch on a V).
 
-When the model's validation accuracy held (within one point of its value
-around the best epoch) while the loss rose, the network grew over-confident on the samples it
-gets wrong rather than worse: the finding is ``overconfidence``, an ``info``
-with ``evidence.metric_change``, not a warning.
+A rise that meets these criteria is ``overfitting``, a ``warning``, whatever
+the accuracy does: a validation loss that climbs while the training loss falls
+is the network fitting the training set's noise. What the accuracy did is
+evidence inside that finding, judged against sampling noise: on ``n``
+validation samples an accuracy ``p`` has a binomial standard error
+``sqrt(p (1 - p) / n)`` (on 30 samples at 80% that is 7 points, so "held within
+one point" means nothing there). ``evidence.accuracy_held`` is 1 when the
+accuracy now is within one standard error of both its value around the best
+epoch and the best it reached (a 3-epoch mean), else 0; the message then says
+"validation accuracy has not fallen yet": the network grows over-confident on
+the samples it gets wrong, and its probabilities can no longer be trusted.
 """
 
 from __future__ import annotations
@@ -37,11 +44,14 @@ from .wording import fell_to, num, pct
 
 MIN_EPOCHS = 10  # fewer validation points cannot tell a rise from noise
 GL_THRESHOLD = 5.0  # Prechelt's GL_alpha range is 1..5; 5% on a smoothed curve is a visible rise
-GL_SLOW = 2.0  # a slow rise must still reach 2% when it is confirmed by UP_3
 UP_STRIPS = 3  # Prechelt found UP_2..UP_4 the useful range
 MIN_SUSTAIN = 2  # settled epochs (past the clipped end window) the smoothed GL must stay above threshold
+LOW_SUSTAIN = 10  # ... when it stays under 10% (the plain reading's rise): a small rise must last
 SMOOTH = 5  # epochs, fixed: the same history always gives the same onset
-METRIC_HELD = 0.01  # accuracy within 1 point of its value at the best epoch: the model did not get worse
+METRIC_HELD = 0.01  # without the validation set's size: accuracy within 1 point counts as held
+ACC_WINDOW = 3  # epochs averaged for "accuracy now", "around the best epoch" and "the best reached"
+PLAIN_WINDOW = 5  # the plain reading's 5-epoch means ...
+PLAIN_RISE = 0.10  # ... ending 10% above their minimum, 5 epochs or more after it
 MIN_Z = 3.5  # rise over its standard error; picking the minimum (and a high end) biases z up by ~2 on pure noise
 
 
@@ -57,6 +67,21 @@ def _up_count(sv: np.ndarray, strip: int) -> int:
         count += 1
         t -= strip
     return count
+
+
+def _plain_rise(va: np.ndarray, tr: np.ndarray) -> tuple[int, float] | None:
+    """The rise a person reads off the raw curves: 5-epoch means of the validation loss end >= 10% above
+    their minimum, >= 5 epochs after it, while the training loss (its 5-epoch mean) is lower than there.
+    ``(index of the lowest window's first epoch, rise in %)`` or ``None``."""
+    k = PLAIN_WINDOW
+    if va.size < 2 * k:
+        return None
+    mv = np.convolve(va, np.ones(k) / k, "valid")
+    mt = np.convolve(tr, np.ones(k) / k, "valid")
+    j = int(np.argmin(mv))
+    if not (mv[j] > 0 and mv.size - 1 - j >= k and mv[-1] >= (1 + PLAIN_RISE) * mv[j] and mt[-1] < mt[j]):
+        return None
+    return j, 100.0 * (float(mv[-1]) / float(mv[j]) - 1.0)
 
 
 def _training_progress(tr: np.ndarray, strip: int) -> float:
@@ -93,19 +118,92 @@ def _rise_start(va: np.ndarray, sv: np.ndarray, best: int) -> int:
     return min(va.size - 1, best + (int(inside[-1]) + 1 if inside.size else 0))
 
 
-def _metric_change(history: History, mask: np.ndarray, best: int) -> tuple[str, float] | None:
-    """(metric, now - at best) for validation accuracy: the mean of the last 3 epochs against the 3 around
-    the best; ``None`` without accuracy."""
+def _accuracy_fraction(history: History, mask: np.ndarray) -> np.ndarray | None:
     acc = series(history, "val_accuracy")[mask]
     if not np.isfinite(acc).any():
         return None
-    if np.nanmax(acc) > 1.0 + 1e-9:
-        acc = acc / 100.0
+    return acc / 100.0 if np.nanmax(acc) > 1.0 + 1e-9 else acc
+
+
+def accuracy_evidence(history: History, mask: np.ndarray, best: int, val_samples: int | None) -> dict[str, float]:
+    """What validation accuracy did while the loss rose, judged against its binomial standard error.
+
+    ``metric_change``: the mean of the last 3 epochs minus the mean of the 3 around ``best`` (the loss
+    minimum); ``accuracy_best``: the highest 3-epoch mean the run reached; ``accuracy_se``: the binomial
+    standard error of the accuracy now on ``val_samples`` samples (unknown size: 1 point);
+    ``accuracy_held``: 1 when the accuracy now is within one standard error of both. Empty without
+    accuracy."""
+    acc = _accuracy_fraction(history, mask)
+    if acc is None:
+        return {}
     around = acc[max(0, best - 1) : best + 2]
-    now = acc[-3:]
+    now = acc[-ACC_WINDOW:]
     if not (np.isfinite(around).any() and np.isfinite(now).any()):
-        return None
-    return "val_accuracy", float(np.nanmean(now) - np.nanmean(around))
+        return {}
+    acc_now, acc_around = float(np.nanmean(now)), float(np.nanmean(around))
+    finite = np.where(np.isfinite(acc), acc, np.nan)
+    k = min(ACC_WINDOW, finite.size)
+    means = np.convolve(np.nan_to_num(finite, nan=0.0), np.ones(k), "valid") / np.maximum(
+        np.convolve(np.isfinite(finite).astype(float), np.ones(k), "valid"), 1.0)
+    acc_best = max(float(np.max(means)), acc_now)
+    if val_samples and val_samples > 0:
+        p = min(max(acc_now, 0.5 / val_samples), 1.0 - 0.5 / val_samples)
+        se = math.sqrt(p * (1.0 - p) / val_samples)
+    else:
+        se = METRIC_HELD
+    held = acc_now >= acc_around - se and acc_now >= acc_best - se
+    evidence = {
+        "metric_change": round(acc_now - acc_around, 4),
+        "accuracy_now": round(acc_now, 4),
+        "accuracy_at_best": round(acc_around, 4),
+        "accuracy_best": round(acc_best, 4),
+        "accuracy_se": round(se, 4),
+        "accuracy_held": 1 if held else 0,
+    }
+    if val_samples:
+        evidence["val_samples"] = int(val_samples)
+    return evidence
+
+
+def _accuracy_words(ev: dict[str, float]) -> str:
+    """The accuracy part of the message: held (over-confidence) or fell, with the noise it was judged on."""
+    if "accuracy_se" not in ev:
+        return ""  # no accuracy was logged
+    n = ev.get("val_samples")
+    noise = f"one standard error is {100 * ev['accuracy_se']:.1f} points" + (f" on {int(n)} validation samples"
+                                                                            if n else "")
+    now, best = 100 * ev["accuracy_now"], 100 * ev["accuracy_best"]
+    if ev["accuracy_held"]:
+        return (f"; validation accuracy has not fallen yet ({now:.1f}% now, best {best:.1f}%; {noise}): the "
+                "network is growing over-confident on the samples it gets wrong, so its probabilities can no "
+                "longer be trusted")
+    drop = max(best - now, 100 * ev["accuracy_at_best"] - now)
+    return f"; validation accuracy fell {drop:.1f} points from its best {best:.1f}% to {now:.1f}% ({noise})"
+
+
+def _prechelt(va, sv, st, smin: int, gl_curve, strip: int, gl_threshold: float, min_sustain: int, min_z: float,
+              window: int) -> tuple[bool, int, int, float]:
+    """Prechelt's criteria with the noise guard (see :func:`find_overfitting_onset`): (hold, sustained, UP, z)."""
+    n, gl = va.size, float(gl_curve[-1])
+    # The last window//2 smoothed points share one clipped window: count only settled points.
+    settled = gl_curve[: n - window // 2] if gl >= gl_threshold else gl_curve[:0]
+    sustained = 0
+    for value in settled[::-1]:
+        if value < gl_threshold:
+            break
+        sustained += 1
+    up = _up_count(sv, strip)
+    # Noise from the stretch around and after the minimum: the steep early descent would inflate it.
+    near_min = va[max(0, min(smin - 2 * window, n - 15)) :]
+    sigma = max(noise_sigma(near_min), 1e-3 * float(np.median(np.abs(va))), 1e-12)
+    after = n - 1 - smin >= min_sustain
+    z = _rise_z(va, smin, window // 2, sigma) if after else 0.0
+    # 10% (the plain reading's rise) for 2 settled epochs or 3 rising strips; 5% only when it lasts 10 epochs
+    strong = gl >= 100 * PLAIN_RISE and (sustained >= min_sustain or up >= UP_STRIPS)
+    rising = strong or (gl >= gl_threshold and sustained >= LOW_SUSTAIN)
+    # sigma comes from the same few points: demand more of short runs (roughly a t quantile)
+    holds = after and st[-1] < st[smin] and rising and z >= min_z * (1.0 + 3.0 / (n - 2))
+    return bool(holds), sustained, up, z
 
 
 @quiet_numpy
@@ -121,11 +219,17 @@ def find_overfitting_onset(
 ) -> Finding | None:
     """Overfitting: validation loss rose from its minimum while training loss fell.
 
-    Flagged when all three hold:
+    Flagged when the plain reading holds (5-epoch means of the validation
+    loss end 10% or more above their minimum, 5 or more epochs after it, with
+    the training loss lower than there: what a person reads off the raw
+    curves), or when all three hold:
 
     - the smoothed training loss is lower now than at the validation minimum;
-    - the smoothed GL is at least ``gl_threshold`` now and was for
-      ``min_sustain`` settled epochs before, or UP_3 holds with GL >= 2;
+    - the smoothed GL is at least 10% now and was for ``min_sustain``
+      settled epochs before (or UP_3 holds), or it is at least
+      ``gl_threshold`` and was for ``LOW_SUSTAIN`` settled epochs (a 5-9% rise
+      that early stopping's patience cut short is the wobble of a healthy
+      bottom, not a warning);
     - the recent raw validation mean sits ``min_z`` standard errors (more for
       short runs) above the mean around the minimum, the noise read from the
       curve itself.
@@ -145,32 +249,17 @@ def find_overfitting_onset(
     sv = smooth_curve(va, window)
 
     smin = n - 1 - int(np.argmin(sv[::-1]))  # the last epoch at the smoothed minimum
-    if n - 1 - smin < min_sustain:
-        return None
+    plain = _plain_rise(va, tr)
     gl_curve = _generalization_loss(sv)
     gl = float(gl_curve[-1])
-    if gl < min(gl_threshold, GL_SLOW):
+    if plain is None and (n - 1 - smin < min_sustain or gl < gl_threshold):
         return None  # neither criterion below can hold (the cheap exit of most epochs)
     st = smooth_curve(tr, window)
-    # The last window//2 smoothed points share one clipped window: count only settled points.
-    settled = gl_curve[: n - window // 2] if gl >= gl_threshold else gl_curve[:0]
-    sustained = 0
-    for value in settled[::-1]:
-        if value < gl_threshold:
-            break
-        sustained += 1
-    up = _up_count(sv, strip)
-    if not st[-1] < st[smin]:
+    prechelt, sustained, up, z = _prechelt(va, sv, st, smin, gl_curve, strip, gl_threshold, min_sustain, min_z, window)
+    if not prechelt and plain is None:
         return None
-    if not ((gl >= gl_threshold and sustained >= min_sustain) or (up >= UP_STRIPS and gl >= GL_SLOW)):
-        return None
-    # Noise from the stretch around and after the minimum: the steep early descent would inflate it.
-    near_min = va[max(0, min(smin - 2 * window, n - 15)) :]
-    sigma = max(noise_sigma(near_min), 1e-3 * float(np.median(np.abs(va))), 1e-12)
-    z = _rise_z(va, smin, window // 2, sigma)
-    # Sigma comes from the same few points: demand more of short runs (roughly a t quantile).
-    if z < min_z * (1.0 + 3.0 / (n - 2)):
-        return None
+    if not prechelt:  # the plain reading holds: its minimum is the valley (the centre of its 5-epoch window)
+        smin = min(smin, plain[0] + PLAIN_WINDOW // 2)
 
     # The checkpoint worth keeping: the lowest single value up to where the rise began (what early
     # stopping's restore_best keeps); the rise starts where the smoothed curve left the valley.
@@ -198,51 +287,35 @@ def find_overfitting_onset(
         "sustained_epochs": sustained,
         "smooth_window": window,
     }
-    rose = f"validation loss up {pct(gl)} from its lowest {num(float(va[best]))} at epoch {best_epoch}"
+    if plain is not None:
+        evidence["plain_rise_pct"] = round(plain[1], 2)
+    accuracy = accuracy_evidence(history, mask, best, val_samples)
+    evidence.update(accuracy)
+    shown = max(gl, plain[1]) if plain is not None else gl
+    return _finding(evidence, shown, float(st[best]), float(st[-1]), patience, int(epochs[-1]))
+
+
+def _finding(evidence: dict, rise_pct: float, train_at_best: float, train_now: float, patience: int,
+             last_epoch: int) -> Finding:
+    """The overfitting warning, in words, with its evidence."""
+    best_epoch, rise_epoch = int(evidence["best_epoch"]), int(evidence["rise_start_epoch"])
+    rose = f"validation loss up {pct(rise_pct)} from its lowest {num(evidence['best_val_loss'])} at epoch {best_epoch}"
     since = f", rising since epoch {rise_epoch}" if rise_epoch > best_epoch + 1 else ""
-    trained = f"while training loss fell {fell_to(float(st[best]), float(st[-1]))}"
-    metric = _metric_change(history, mask, best)
-    held = False
-    if metric is not None:
-        name, change = metric
-        evidence["metric_change"] = round(change, 4)
-        if val_samples:
-            evidence["val_samples"] = int(val_samples)
-        held = change >= -METRIC_HELD
-    if held:
-        acc_now = float(np.nanmean(_accuracy_tail(history, mask)))
-        message = (
-            f"Over-confident since epoch {best_epoch}: {rose}{since}, but validation accuracy held "
-            f"({100 * acc_now:.1f}% now, {100 * evidence['metric_change']:+.1f} points): the network grew more "
-            "certain on the samples it gets wrong, not worse at the task"
-        )
-        suggestion = (
-            f"Nothing urgent: keep the weights of epoch {best_epoch} if calibrated probabilities matter, or "
-            "add label smoothing (0.1), weight decay (1e-4) or early stopping on the loss."
-        )
-        kind, severity = "overconfidence", "info"
-    else:
-        lost = ""
-        if metric is not None:
-            lost = f" and validation accuracy fell {100 * -evidence['metric_change']:.1f} points"
-        message = f"Overfitting since epoch {best_epoch}: {rose}{since}{lost}, {trained}"
-        suggestion = (
-            f"Use the weights of epoch {best_epoch}, the lowest validation loss (early stopping with "
-            f"restore_best, patience {patience}), raise L2 (weight decay 1e-4 to 1e-3) or dropout to 0.3, "
-            "shrink the network, or add data."
-        )
-        kind, severity = "overfitting", "warning"
+    trained = f"while training loss fell {fell_to(train_at_best, train_now)}"
+    message = f"Overfitting since epoch {best_epoch}: {rose}{since}, {trained}{_accuracy_words(evidence)}"
+    suggestion = (
+        f"Use the weights of epoch {best_epoch}, the lowest validation loss (early stopping with "
+        f"restore_best, patience {patience}), raise L2 (weight decay 1e-4 to 1e-3) or dropout to 0.3, "
+        "shrink the network, or add data."
+    )
+    if evidence.get("accuracy_held"):
+        suggestion += " Label smoothing (0.1) keeps the probabilities honest if they matter."
     return Finding(
-        kind=kind,
-        severity=severity,
+        kind="overfitting",
+        severity="warning",
         message=message,
         suggestion=suggestion,
         evidence=evidence,
         start_epoch=best_epoch,
-        end_epoch=int(epochs[-1]),
+        end_epoch=last_epoch,
     )
-
-
-def _accuracy_tail(history: History, mask: np.ndarray) -> np.ndarray:
-    acc = series(history, "val_accuracy")[mask][-3:]
-    return acc / 100.0 if np.nanmax(acc) > 1.0 + 1e-9 else acc

@@ -115,7 +115,7 @@ def _lr_change_near(lrs: np.ndarray, index: int) -> tuple[float, float] | None:
 
 def _reference(tr: np.ndarray, steps: Steps | None, ctx: DiagnosticContext) -> tuple[float, str]:
     if ctx.baseline_loss is not None and ctx.baseline_loss > 0:
-        trivial = "predicting the mean" if ctx.task == "regression" else "predicting the majority class"
+        trivial = "predicting the mean" if ctx.task == "regression" else "predicting the class shares"
         return float(ctx.baseline_loss), f"the loss of {trivial}"
     step_loss = step_array(steps, "step_loss")
     if step_loss is not None:

@@ -1,6 +1,8 @@
 """All curve rules at once: :func:`diagnose`.
 
-One cause, one finding: a stall and underfitting on the same run are one
+One cause, one finding: bouncing weights (noisy) explain a curve that looks
+unfinished or underfit; a run still improving at the end (unfinished) is too
+early to call underfit; a stall and underfitting on the same run are one
 problem (the stall is the cause when the learning rate sits far below the
 optimizer's usual one, else the model's capacity is), and a low loss hiding a
 poor model explains the stall and underfitting that come with it. The finding
@@ -21,6 +23,7 @@ from .fit import find_dead_units, find_low_loss_poor_model, find_underfitting
 from .noise import find_noisy_training
 from .overfitting import find_overfitting_onset
 from .plateau import find_plateau
+from .unfinished import find_unfinished
 from .wording import DEFAULT_TYPICAL_LR, TYPICAL_LR, pct
 
 
@@ -51,7 +54,7 @@ def diagnose(
     ctx = context or DiagnosticContext()
     history = list(history)
     findings: list[Finding] = []
-    divergence = find_divergence(history, steps, context=ctx, state=state)
+    divergence = find_divergence(history, steps, context=ctx, state=state, final=final)
     if divergence is not None:
         findings.append(divergence)
         history, steps = _before_divergence(history, steps, divergence)
@@ -62,9 +65,14 @@ def diagnose(
         find_noisy_training(history, steps, context=ctx),
         find_low_loss_poor_model(history, ctx, steps),
         find_dead_units(ctx),
+        find_unfinished(history, ctx, final=final and divergence is None),  # a blow-up ends the story
     )
     found = {f.kind: f for f in candidates if f is not None}
     _one_cause(found, history, steps, ctx)
+    dead = found.pop("dead_units", None) if divergence is not None else None
+    if dead is not None:  # units that died in the blow-up are its consequence, not a second problem
+        merged = _also(divergence, dead, ("dead_share",))
+        findings[0] = dataclasses.replace(merged, message=f"{merged.message}; {dead.message}")
     findings.extend(found.values())
     return sort_findings(findings)
 
@@ -81,8 +89,19 @@ def _lr_far_too_low(history, steps, ctx: DiagnosticContext) -> bool:
     return rate is not None and rate * 30 <= typical
 
 
+def _fold(found: dict[str, Finding], keep: str, drop: str, keys: tuple[str, ...]) -> None:
+    """``drop`` is part of ``keep``'s story: keep its numbers as evidence of ``keep`` only."""
+    if keep in found and drop in found:
+        found[keep] = _also(found[keep], found.pop(drop), keys)
+
+
 def _one_cause(found: dict[str, Finding], history, steps, ctx: DiagnosticContext) -> None:
     """Merge findings that name one problem twice (see the module's docstring)."""
+    # Weights that bounce make "still falling" and "barely better than guessing" unreadable: noise first.
+    _fold(found, "noisy", "unfinished", ("train_fall_pct",))
+    _fold(found, "noisy", "underfitting", ("train_vs_baseline_pct", "baseline_loss"))
+    # Still falling clearly at the end: too early to call the model too small (the message has the baseline).
+    _fold(found, "unfinished", "underfitting", ("train_vs_baseline_pct", "gap_vs_baseline_pct"))
     stall_kind = "stalled" if "stalled" in found else "plateau"
     stall = found.get(stall_kind)
     if stall is not None and stall.end_epoch is not None and history:

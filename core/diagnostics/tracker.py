@@ -8,27 +8,33 @@ at ``confirm`` consecutive updates (a divergence, and anything at
 end extending) until the rule has not supported it for ``hold`` consecutive
 updates; a divergence never goes away.
 
-Every rule reads fixed windows of the history, and the divergence scan keeps
-its place between calls (:class:`~core.diagnostics.divergence.DivergenceScan`),
-so an update costs about what the new epoch's data costs and can run after
-every epoch. The findings depend on the history only (never on when or how
-often the tracker was asked), and :meth:`~DiagnosticsTracker.finish` returns
-exactly what a fresh :func:`diagnose` of the whole history returns.
+An update reads a bounded part of the run: the last ``LIVE_EPOCHS`` epochs
+(the step rules read their own fixed tails, and the divergence scan keeps its
+place between calls: :class:`~core.diagnostics.divergence.DivergenceScan`), so
+its cost does not grow with the run (re-reading the whole history every epoch
+made a 3,000-epoch run a third slower than a 300-epoch one). Runs up to
+``LIVE_EPOCHS`` epochs are read whole while they go; on longer runs a live
+finding's range starts at most ``LIVE_EPOCHS`` epochs back. The findings
+depend on the history only (never on when or how often the tracker was
+asked), and :meth:`~DiagnosticsTracker.finish` reads the whole history: it
+returns exactly what a fresh :func:`diagnose` of the whole run returns.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from .curves import epoch_numbers, step_at_end_of
+from .curves import step_at_end_of
 from .findings import DiagnosticContext, Finding, sort_findings
 from .divergence import DivergenceScan
 from .rules import diagnose
 
+LIVE_EPOCHS = 200  # epochs an update reads: what the rules' windows need, with room, and no more
 HOLD_EPOCHS = 5
 CONFIRM_EPOCHS = 2
 STICKY_KINDS = frozenset({"divergence"})
@@ -52,6 +58,16 @@ def _overlaps(a: Finding, b: Finding) -> bool:
     return a.start_epoch <= b.end_epoch and b.start_epoch <= a.end_epoch
 
 
+def _last_epoch(history: list) -> int:
+    """The last record's epoch, read from that record alone (epoch_numbers of the whole run costs O(n))."""
+    value = history[-1].get("epoch")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return len(history)
+    return int(number) if math.isfinite(number) and abs(number) < 2**62 else len(history)
+
+
 class DiagnosticsTracker:
     """Incremental, stable diagnosis: call :meth:`update` after each epoch, :meth:`finish` at the end."""
 
@@ -61,8 +77,10 @@ class DiagnosticsTracker:
         *,
         hold: int = HOLD_EPOCHS,
         confirm: int = CONFIRM_EPOCHS,
+        live_epochs: int = LIVE_EPOCHS,
     ) -> None:
         self.context = context
+        self.live_epochs = max(1, int(live_epochs))
         self.hold = hold
         self.confirm = confirm
         self._tracked: dict[tuple[str, str | None], _Tracked] = {}
@@ -103,7 +121,7 @@ class DiagnosticsTracker:
         if not history:
             self._new = []
             return self.findings
-        last_epoch = int(epoch_numbers(history)[-1])
+        last_epoch = _last_epoch(history)
         if self._last_epoch is not None and last_epoch < self._last_epoch:
             self.reset()  # a new run fed to the same tracker
         # Support and misses count epochs, not calls: a second look at the same epoch adds nothing.
@@ -111,7 +129,8 @@ class DiagnosticsTracker:
         self._last_epoch = last_epoch
         last_step = step_at_end_of(history, len(history) - 1)
 
-        current = diagnose(history, steps=steps, context=self.context, final=final, state=self._scan)
+        view = history if final else history[-self.live_epochs :]  # bounded: see the module's docstring
+        current = diagnose(view, steps=steps, context=self.context, final=final, state=self._scan)
         if final:  # the run's verdict is the history's, whatever was shown while it ran
             before = set(self._tracked)
             self._tracked = {_key(f): _Tracked(f, True) for f in current}

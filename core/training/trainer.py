@@ -356,6 +356,12 @@ class _Loop:
                 _log.error("diagnostics failed at the end of the run; the run is kept", exc_info=exc)
             if self.health is not None:
                 findings = self.health.merge(findings, [])[0]
+        late = next((f for f in findings if f.kind == "divergence"), None) if status == "completed" else None
+        if late is not None:  # a blow-up that never came back, seen once the whole run is known: diverged too
+            status, self.diverged_step = "diverged", late.start_step or self.step
+            message = message or f"diverged at step {self.diverged_step}: {late.message}"
+            if best_epoch is not None:
+                s.model.load_state_dict(self.best[2])
         test = {}
         if s.dataset.x_test.shape[0] and status != "failed":
             test = evaluate_test(s)

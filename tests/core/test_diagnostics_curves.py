@@ -67,8 +67,19 @@ def test_noisy_flat_or_decreasing_val_is_not_overfitting(shape, seed):
     base = np.full(n, 0.5) if shape == "flat" else 0.4 + 0.5 * np.exp(-t / 10)
     val = base * (1 + 0.06 * rng.standard_normal(n))
     history = make_history(falling_train(n, seed), val)
+    if _plain_reading_says_overfitting(falling_train(n, seed), val):
+        # 5-epoch means of a curve that wobbles 6% can end 10% above their minimum (seed 5, flat): a person
+        # reading the raw curve calls that overfitting, and LossLab must never stay quieter than that reading
+        assert find_overfitting_onset(history).evidence["plain_rise_pct"] >= 10
+        return
     assert find_overfitting_onset(history) is None
     assert "overfitting" not in kinds(diagnose(history, final=True))
+
+
+def _plain_reading_says_overfitting(train: np.ndarray, val: np.ndarray) -> bool:
+    mv, mt = np.convolve(val, np.ones(5) / 5, "valid"), np.convolve(train, np.ones(5) / 5, "valid")
+    j = int(np.argmin(mv))
+    return bool(mv[-1] >= 1.1 * mv[j] and mv.size - 1 - j >= 5 and mt[-1] < mt[j])
 
 
 def test_val_rising_while_train_also_rises_is_not_overfitting():
@@ -195,7 +206,7 @@ def test_flat_high_loss_to_the_end_is_stalled(seed):
     assert running is not None and running.kind == "plateau" and running.severity == "info"
     # Against the trivial predictor's loss as well.
     with_baseline = find_plateau(history, final=True, context=DiagnosticContext(baseline_loss=0.69, optimizer="adam"))
-    assert with_baseline.kind == "stalled" and "majority class" in with_baseline.message
+    assert with_baseline.kind == "stalled" and "class shares" in with_baseline.message
     assert "warm-up" in with_baseline.suggestion
 
 

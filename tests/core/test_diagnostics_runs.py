@@ -132,7 +132,7 @@ def test_a_learning_rate_of_1e_6_stalls_and_underfits():
     assert stalled.severity == "warning"
     assert stalled.end_epoch == 30 and "from 1e-6" in stalled.suggestion
     assert "to about 0.001" in stalled.suggestion or "to about 0.01" in stalled.suggestion  # a jump, not 3x
-    assert "majority class" in stalled.message and "underfits" in stalled.message
+    assert "class shares" in stalled.message and "underfits" in stalled.message
     assert stalled.evidence["also_underfitting_train_vs_baseline_pct"] > 80
 
 

@@ -113,7 +113,10 @@ def test_findings_are_json_ready_one_liners():
     findings = diagnose(history, steps={"step_loss": loss}, context=context, final=True)
     findings.append(find_divergence(make_history([1.0, float("inf")])))
     # step scatter under a calm validation curve is batch composition, not the learning rate: not "noisy"
-    assert {"divergence", "overfitting", "dead_units"} <= kinds(findings) and "noisy" not in kinds(findings)
+    assert {"divergence", "overfitting"} <= kinds(findings) and "noisy" not in kinds(findings)
+    # units that died in the blow-up are part of the divergence, not a second problem
+    assert "dead_units" not in kinds(findings)
+    assert findings[0].evidence["also_dead_units_dead_share"] == 0.9 and "relu_1" in findings[0].message
     for finding in findings:
         data = finding.to_dict()
         assert list(data) == [
