@@ -153,6 +153,17 @@ class HealthMonitor:
         reported before (each (kind, node) is announced once)."""
         from ..diagnostics import sort_findings
         mine = self.findings()
+        divergence = next((f for f in current if f.kind == "divergence"), None)
+        if divergence is not None:
+            # one cause, one finding: dead units and huge updates after a blow-up are its consequences
+            # (the badges and the series still show each node); the dead units are said in its message,
+            # as the diagnostics say their own count (core.diagnostics.rules)
+            dead = next((f for f in mine if f.kind == "dead_units"), None)
+            if dead is not None and "dead" not in divergence.message:
+                import dataclasses
+                folded = dataclasses.replace(divergence, message=f"{divergence.message}; {dead.message}")
+                current = [folded if f is divergence else f for f in current]
+            mine = []
         fresh = [f for f in mine if (f.kind, f.node) not in self._reported]
         self._reported.update((f.kind, f.node) for f in mine)
         kinds = {f.kind for f in mine}
