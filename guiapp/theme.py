@@ -38,6 +38,12 @@ def system_is_dark() -> bool:
 
 #: the light and dark palettes as data: ``QPalette.ColorRole`` name -> colour; "Disabled" colours the
 #: text of disabled widgets. A new scheme is one more entry here.
+#: colours of the series drawn side by side (overlaid runs, a study's settings), one per series in turn:
+#: 20 distinguishable colours (Tableau 10 and its light half), none the live run's blue/orange
+SERIES_COLOURS = ("#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79",
+           "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1", "#636363",
+           "#ad494a", "#a55194")
+
 PALETTES: dict[str, dict[str, str]] = {
     "light": {
         "Window": "#f3f3f3", "WindowText": "#1e1e1e", "Base": "#ffffff", "AlternateBase": "#f0f0f4",

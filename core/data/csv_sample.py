@@ -14,40 +14,19 @@ import io
 import mmap
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 
-from core.data.csvfile import DataError, Table, _blank, _read
+from core.data import csvfile
+from core.data.csvfile import DataError, Sample, Table, _blank, _read
 
 #: rows ``losslab check`` reads of a bigger table (see :func:`sampling`)
 CHECK_SAMPLE_ROWS = 50_000
 SAMPLE_BLOCKS = 20          # blocks of consecutive lines, spread evenly through the file
 
-_SAMPLE_ROWS: ContextVar[int | None] = ContextVar("csv_sample_rows", default=None)
 _SAMPLES_TAKEN: ContextVar[list | None] = ContextVar("csv_samples_taken", default=None)
-
-
-@dataclass(frozen=True)
-class Sample:
-    """What a sampled read took: ``rows`` data rows of about ``total`` in the file, in ``blocks``
-    blocks of consecutive lines spread evenly through it."""
-    shown: str
-    rows: int
-    total: int
-    blocks: int
-
-    def note(self) -> str:
-        return (f"{self.shown}: checked on a sample of {self.rows:,} of about {self.total:,} rows ({self.blocks} "
-                f"blocks spread through the file), so the split counts above are the sample's; a bad cell or a "
-                f"class or category found only outside the sample is not seen here: `losslab train` reads every row")
-
-
-def sample_limit() -> int | None:
-    """The row limit of the :func:`sampling` block the caller is in, or None."""
-    return _SAMPLE_ROWS.get()
 
 
 @contextmanager
@@ -59,11 +38,15 @@ def sampling(max_rows: int | None = None) -> Iterator[list[Sample]]:
     taken (empty when every table was small enough)."""
     taken: list[Sample] = []
     max_rows = CHECK_SAMPLE_ROWS if max_rows is None else max_rows
-    rows_token, taken_token = _SAMPLE_ROWS.set(max_rows), _SAMPLES_TAKEN.set(taken)
+    limit = max_rows
+
+    def sampler(path: Path, shown: str, delimiter: str, header_line: int) -> Table | None:
+        return read_sample(path, shown, delimiter, header_line, limit)
+    rows_token, taken_token = csvfile.SAMPLER.set(sampler), _SAMPLES_TAKEN.set(taken)
     try:
         yield taken
     finally:
-        _SAMPLE_ROWS.reset(rows_token)
+        csvfile.SAMPLER.reset(rows_token)
         _SAMPLES_TAKEN.reset(taken_token)
 
 

@@ -17,9 +17,10 @@ import csv
 import io
 import os
 import warnings
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 import numpy as np
 
@@ -27,8 +28,26 @@ from core.data.errors import DataError
 from core.data.safe_files import DATA_MAX_BYTES, open_regular
 from core.tasks import TaskCancelled
 
-if TYPE_CHECKING:
-    from core.data.csv_sample import Sample
+
+#: set by :func:`core.data.csv_sample.sampling`: reads a sample of a big table's lines (None: read every row)
+SAMPLER: ContextVar[Callable[[Path, str, str, int], "Table | None"] | None] = ContextVar("csv_sampler", default=None)
+
+
+@dataclass(frozen=True)
+class Sample:
+    """What a sampled read took: ``rows`` data rows of about ``total`` in the file, in ``blocks``
+    blocks of consecutive lines spread evenly through it."""
+    shown: str
+    rows: int
+    total: int
+    blocks: int
+
+    def note(self) -> str:
+        return (f"{self.shown}: checked on a sample of {self.rows:,} of about {self.total:,} rows ({self.blocks} "
+                f"blocks spread through the file), so the split counts above are the sample's; a bad cell or a "
+                f"class or category found only outside the sample is not seen here: `losslab train` reads every row")
+
+
 
 DELIMITERS = (",", ";", "\t")
 MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "#n/a"})
@@ -87,7 +106,7 @@ class Table:
     #: all-numeric files: the (rows, columns) float32 block the columns are views of
     block: np.ndarray | None = field(default=None, repr=False)
     #: set when only a sample of the rows was read (see :func:`core.data.csv_sample.sampling`)
-    sample: "Sample | None" = None
+    sample: Sample | None = None
 
     def line_of(self, row: int) -> int:
         """The file line (1-based) where data row ``row`` starts."""
@@ -388,10 +407,9 @@ def read_table(path: Path, shown: str, progress: Progress | None = None) -> Tabl
         if not _blank(row):
             header_row, header_line = row, line
             break
-    from core.data import csv_sample   # here: it builds on this module's readers
-    limit = csv_sample.sample_limit()
-    if limit is not None and header_row is not None and reader.line_num == header_line:
-        table = csv_sample.read_sample(path, shown, delimiter, header_line, limit)
+    sampler = SAMPLER.get()
+    if sampler is not None and header_row is not None and reader.line_num == header_line:
+        table = sampler(path, shown, delimiter, header_line)
         if table is not None:
             return table
     return _read(path, shown, delimiter, header_row, header_line, reader.line_num, size, progress)

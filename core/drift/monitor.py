@@ -17,14 +17,14 @@ lists a drifted feature is under ``STREAM_ALPHA`` (1%); a finding needs two such
 """
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
 from core.drift.frame import Frame
 from core.drift.stats import DRIFT_SHARE, compare
+from core.drift.windows import StreamFinding, Window
 
 STREAM_ALPHA = 0.01
 SUSTAIN = 2
@@ -32,42 +32,6 @@ DEFAULT_WINDOW = 100
 
 # (start, end) -> (loss | None, metric | None, confidence | None)
 Evaluate = Callable[[int, int], tuple[float | None, float | None, float | None]]
-
-
-@dataclass
-class Window:
-    index: int
-    start_row: int
-    end_row: int
-    n: int
-    loss: float | None
-    metric: float | None
-    drift_share: float
-    drifted_features: list[str]
-    confidence: float | None
-    statistics: dict[str, dict] = field(default_factory=dict)
-    # drifted features found when a confirmed drift is dated back (see stream_findings), also in drifted_features
-    followed_features: list[str] = field(default_factory=list)
-
-    def to_dict(self, metric_name: str) -> dict:
-        return {"index": self.index, "start_row": self.start_row, "end_row": self.end_row, "n": self.n,
-                "loss": _num(self.loss), metric_name: _num(self.metric), "drift_share": self.drift_share,
-                "drifted_features": list(self.drifted_features), "followed_features": list(self.followed_features),
-                "confidence": _num(self.confidence)}
-
-
-@dataclass(frozen=True)
-class StreamFinding:
-    kind: str
-    start_window: int
-    start_row: int
-    features: list[str]
-    message: str
-    evidence: dict
-
-    def to_dict(self) -> dict:
-        return {"kind": self.kind, "start_window": self.start_window, "start_row": self.start_row,
-                "features": list(self.features), "message": self.message, "evidence": dict(self.evidence)}
 
 
 @dataclass
@@ -97,19 +61,6 @@ class MonitorResult:
 
     def finding(self, kind: str) -> StreamFinding | None:
         return next((f for f in self.findings if f.kind == kind), None)
-
-
-def _num(v) -> float | None:
-    return None if v is None or not math.isfinite(v) else float(v)
-
-
-def _first_sustained(flags: list[bool], sustain: int) -> int | None:
-    run = 0
-    for i, f in enumerate(flags):
-        run = run + 1 if f else 0
-        if run >= sustain:
-            return i - sustain + 1
-    return None
 
 
 def monitor(reference: Frame, stream: Frame, evaluate: Evaluate, *, window: int = DEFAULT_WINDOW,

@@ -6,7 +6,7 @@ and what stayed inside it.
 """
 from __future__ import annotations
 
-from core.drift.monitor import StreamFinding, Window, _first_sustained
+from core.drift.windows import StreamFinding, Window, first_sustained
 from core.drift.stats import DRIFT_SHARE, PSI_MIN
 
 DATING_ALPHA = 0.05  # following a confirmed drift: its features only, corrected for their number
@@ -69,7 +69,7 @@ def _follow(windows: list[Window], at: int, names: list[str]) -> int:
 def input_drift_finding(windows: list[Window], sustain: int, share: float = DRIFT_SHARE,
                         reliance=None) -> StreamFinding | None:
     """Some feature drifts in ``sustain`` windows in a row: where it starts, which features, their weight."""
-    at = _first_sustained([bool(w.drifted_features) for w in windows], sustain)
+    at = first_sustained([bool(w.drifted_features) for w in windows], sustain)
     if at is None:
         return None
     confirmed = sorted({n for w in windows[at:at + sustain] for n in w.drifted_features})
@@ -96,7 +96,7 @@ def input_drift_finding(windows: list[Window], sustain: int, share: float = DRIF
         carried = reliance.share_of(names)
         pronoun = "it carries" if len(names) == 1 else "together they carry"
         text += f"; {pronoun} {carried:.0%} of the model's reliance"
-    whole = _first_sustained([w.drift_share >= share for w in windows], sustain)
+    whole = first_sustained([w.drift_share >= share for w in windows], sustain)
     top = max(w.drift_share for w in windows[at:])
     if whole is not None:
         text += (f"; the data set as a whole drifts from window {whole} ({top:.0%} of its features at most, "
@@ -173,7 +173,7 @@ def decline_finding(windows: list[Window], band: dict, metric_name: str, higher_
                     drift: StreamFinding | None) -> StreamFinding | None:
     """The loss or metric beyond the validation split's noise ``sustain`` windows in a row."""
     bad = [any(_beyond(w, band, metric_name, higher_is_better)) for w in windows]
-    at = _first_sustained(bad, sustain)
+    at = first_sustained(bad, sustain)
     if at is None:
         return None
     w = windows[at]

@@ -18,14 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from .scores import SCORE_WORDS, score_description
+from .scores import LABELS, score_description
 from .stats import ALPHA, CORRECTION, TEST, pairwise_holm, welch
 
 FIELDS = ("end_val_loss", "end_train_loss", "final_train_loss", "best_val_loss", "best_epoch", "gap", "metric",
           "seconds")
-LABELS = {**SCORE_WORDS, "final_train_loss": "final training loss", "best_val_loss": "lowest validation loss",
-          "best_epoch": "epoch of the lowest", "gap": "gap at the end (validation - training)",
-          "metric": "metric", "seconds": "time (s)"}
 METRIC_WORDS = {"val_accuracy": "validation accuracy", "val_r2": "validation R²", "val_mae": "validation mean abs. error"}
 TEST_NAME = f"{TEST} on the score, against the best setting"
 

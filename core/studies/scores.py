@@ -74,3 +74,9 @@ def score_run(curve: Sequence[float | None]) -> RunScore:
     rose = end is None or (end > lowest and end - lowest >= (DIP_RISE - 1.0) * abs(lowest))
     dip = len(values) >= MIN_EPOCHS_FOR_DIP and epoch <= early_window(len(values)) and rose
     return RunScore(end, float(lowest), epoch, len(values), bool(dip))
+
+
+#: every column of a study in words: the scores and the other figures kept per setting
+LABELS = {**SCORE_WORDS, "final_train_loss": "final training loss", "best_val_loss": "lowest validation loss",
+          "best_epoch": "epoch of the lowest", "gap": "gap at the end (validation - training)",
+          "metric": "metric", "seconds": "time (s)"}

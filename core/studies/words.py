@@ -1,10 +1,13 @@
 """A study's results in plain words: setting labels, the verdict against the best, one sentence."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .results import LABELS, Row, StudyResult
+from .scores import LABELS
 from .stats import TEST
+
+if TYPE_CHECKING:  # the results module formats its JSON with these words: no import at run time
+    from .results import Row, StudyResult
 
 
 def _v(v: Any) -> str:

@@ -75,7 +75,7 @@ def _export_svg(item, path: Path, width: int, height: int) -> None:
     from PySide6.QtGui import QPainter
     from PySide6.QtSvg import QSvgGenerator
 
-    from .live_plot import plot_colors
+    from .colors import plot_colors
     source = item.sceneBoundingRect()
     gen = QSvgGenerator()
     gen.setFileName(str(path))

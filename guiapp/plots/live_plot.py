@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QColor, QFont, QFontMetrics
 
 from .crosshair import Crosshair
+from .colors import plot_colors
 from .export import EXPORT_SCALE, EXPORT_WIDTH, export_plot
 from .legend import fold_legend
 
@@ -26,13 +26,6 @@ TITLE_POINT_SIZE = 9
 MIN_DATA_PX = 50      # the curves keep at least this height: the legend folds before it takes more
 
 __all__ = ["LivePlot", "export_plot", "plot_colors"]
-
-
-def plot_colors() -> tuple[QColor, QColor]:
-    """(background, foreground) of plots, taken from the application palette (light or dark)."""
-    app = QApplication.instance()
-    pal = app.palette() if app is not None else QPalette()
-    return pal.color(QPalette.ColorRole.Base), pal.color(QPalette.ColorRole.Text)
 
 
 def _blend(color, alpha: int, background: QColor) -> str:

@@ -91,9 +91,24 @@ class RunContinuer(QObject):
         if not ok or load.setup is None:
             self._say(f"Run {run_id} cannot be continued: {reason or load.setup_error}")
             return
-        from .install import counts_of_run
         panel = self.window.runs_panel
         self.window.controller.start_from(load.setup, run_id, counts_of_run(panel, run_id))
         self.window.continued_from = run_id
         panel.select_ids([run_id])          # the run it continues, drawn beside it
         self._say(f"Loaded run {run_id}'s project and final weights: Run trains them on")
+
+
+def counts_of_run(panel, run_id: str):
+    """A ``RunResult`` holding only how many epochs and steps run ``run_id`` trained: what the trainer
+    needs to number a continuation on from it (its optimizer state is not stored: a fresh one)."""
+    from core.runs import StoreError
+    from core.training.events import RunResult
+    try:
+        history = panel.store.history(panel.store.resolve(run_id))
+    except (StoreError, KeyError):
+        return None
+    if not history:
+        return None
+    last = history[-1]
+    return RunResult("completed", int(last.get("epoch") or len(history)), None, None, [], int(last.get("step") or 0),
+                     0.0, 0.0)

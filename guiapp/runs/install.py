@@ -77,22 +77,6 @@ def continue_run(window, project, state: dict, run_id: str) -> None:
     window.run_continuer.start(project, state, run_id)
 
 
-def counts_of_run(panel, run_id: str):
-    """A ``RunResult`` holding only how many epochs and steps run ``run_id`` trained: what the trainer
-    needs to number a continuation on from it (its optimizer state is not stored: a fresh one)."""
-    from core.runs import StoreError
-    from core.training.events import RunResult
-    try:
-        history = panel.store.history(panel.store.resolve(run_id))
-    except (StoreError, KeyError):
-        return None
-    if not history:
-        return None
-    last = history[-1]
-    return RunResult("completed", int(last.get("epoch") or len(history)), None, None, [], int(last.get("step") or 0),
-                     0.0, 0.0)
-
-
 def _on_run_started(window) -> None:
     """The Run after Runs ▸ Continue: record the run it continued as its parent, and take down the
     "Run trains them on" message (it has)."""

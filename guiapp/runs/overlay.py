@@ -11,10 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-#: 20 distinguishable colours (Tableau 10 and its light half), none the live run's blue/orange
-PALETTE = ("#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79",
-           "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1", "#636363",
-           "#ad494a", "#a55194")
+from ..theme import SERIES_COLOURS
+
 PREFIX = "overlay:"
 
 
@@ -95,7 +93,7 @@ class RunOverlay:
         self.labels: dict[str, str] = {}     # run id -> its legend label as drawn
 
     def color(self, i: int) -> str:
-        return PALETTE[i % len(PALETTE)]
+        return SERIES_COLOURS[i % len(SERIES_COLOURS)]
 
     def show(self, runs: list[OverlayRun]) -> None:
         """Draw exactly ``runs`` (curves of runs no longer selected are removed, and those whose label

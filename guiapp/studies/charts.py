@@ -10,7 +10,7 @@ import pyqtgraph as pg
 from core.studies.results import LABELS
 from core.studies.words import row_label
 
-from ..runs.overlay import PALETTE
+from ..theme import SERIES_COLOURS
 
 
 def _plain_axes(plot: pg.PlotWidget) -> None:
@@ -20,7 +20,7 @@ def _plain_axes(plot: pg.PlotWidget) -> None:
 
 
 def _color(i: int, alpha: int = 255):
-    c = pg.mkColor(PALETTE[i % len(PALETTE)])
+    c = pg.mkColor(SERIES_COLOURS[i % len(SERIES_COLOURS)])
     c.setAlpha(alpha)
     return c
 

@@ -17,7 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
-from ..plots.live_plot import plot_colors
+from ..plots.colors import plot_colors
 from .confusion import ConfusionTable
 from .heads import planned_heads
 from .snapshots import boundary_kind, data_extent, raw_points
