@@ -152,24 +152,40 @@ class HealthMonitor:
         """The trainer's findings plus the health findings; ``new`` gains the health findings not
         reported before (each (kind, node) is announced once)."""
         from ..diagnostics import sort_findings
-        mine = self.findings()
-        divergence = next((f for f in current if f.kind == "divergence"), None)
-        if divergence is not None:
-            # one cause, one finding: dead units and huge updates after a blow-up are its consequences
-            # (the badges and the series still show each node); the dead units are said in its message,
-            # as the diagnostics say their own count (core.diagnostics.rules)
-            dead = next((f for f in mine if f.kind == "dead_units"), None)
-            if dead is not None and "dead" not in divergence.message:
-                import dataclasses
-                folded = dataclasses.replace(divergence, message=f"{divergence.message}; {dead.message}")
-                current = [folded if f is divergence else f for f in current]
-            mine = []
+        current, mine = fold_into_curve_findings(current, self.findings())
         fresh = [f for f in mine if (f.kind, f.node) not in self._reported]
         self._reported.update((f.kind, f.node) for f in mine)
         kinds = {f.kind for f in mine}
         # the health probe measures dead units itself: the trainer's own count then says nothing new
         current = [f for f in current if f.kind not in kinds]
         return sort_findings(current + mine), list(new) + fresh
+
+
+def fold_into_curve_findings(current: list, mine: list) -> tuple[list, list]:
+    """One cause, one finding: health findings that a curve finding already explains are said inside
+    it instead of beside it (the badges and the series still show each node).
+
+    - After a divergence, dead units and huge updates are its consequences; the dead units are named in
+      its message, as the diagnostics name their own count (:mod:`core.diagnostics.rules`).
+    - Beside ``noisy`` (a learning rate too high for the batch), huge updates are its mechanism: named
+      in its message, not a second warning."""
+    import dataclasses
+
+    def said_in(finding, extra) -> list:
+        if extra is None:
+            return current
+        folded = dataclasses.replace(finding, message=f"{finding.message}; {extra.message}")
+        return [folded if f is finding else f for f in current]
+
+    divergence = next((f for f in current if f.kind == "divergence"), None)
+    if divergence is not None:
+        dead = next((f for f in mine if f.kind == "dead_units"), None)
+        return said_in(divergence, dead if dead is not None and "dead" not in divergence.message else None), []
+    noisy = next((f for f in current if f.kind == "noisy"), None)
+    if noisy is not None:
+        large = next((f for f in mine if f.kind == "large_updates"), None)
+        return said_in(noisy, large), [f for f in mine if f.kind != "large_updates"]
+    return current, mine
 
 
 def series_rows(series: list[HealthProbe]) -> list[dict]:

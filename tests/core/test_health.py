@@ -194,3 +194,21 @@ def test_health_statistics_are_copied_once_per_probe(monkeypatch):
     monitor.before_step()
     probe = monitor.after_step(1, 1)
     assert calls == {"item": 0, "tolist": 1} and len(probe.nodes) == 6
+
+
+def test_a_curve_finding_that_explains_a_health_finding_says_it_inside_one_warning():
+    """Batch-1 SGD at lr 0.1 is noisy; its huge first updates are the same cause, said inside the noisy
+    finding rather than as a second warning (the diagnosis benchmark counted them as false alarms)."""
+    from core.diagnostics.findings import Finding
+    from core.health.monitor import fold_into_curve_findings
+    noisy = Finding("noisy", "warning", "Noisy training: the validation loss bounces", "use a larger batch")
+    large = Finding("large_updates", "warning", "out: one step changed its weights by 0.59 of their size", "lower lr",
+                    node="out")
+    dead = Finding("dead_units", "warning", "act2: 92% of its units never fire", "He init", node="act2")
+    current, mine = fold_into_curve_findings([noisy], [large, dead])
+    assert [f.kind for f in current] == ["noisy"] and "0.59 of their size" in current[0].message
+    assert [f.kind for f in mine] == ["dead_units"]            # another cause stays its own finding
+    boom = Finding("divergence", "error", "Training loss exploded at step 3", "lower the rate")
+    current, mine = fold_into_curve_findings([boom], [large, dead])
+    assert mine == [] and [f.kind for f in current] == ["divergence"] and "never fire" in current[0].message
+    assert fold_into_curve_findings([], [large]) == ([], [large])
