@@ -104,8 +104,12 @@ def test_planted_faults_are_named_at_their_node():
         for seed in SEEDS:
             project, _, _ = exploding_everywhere(source, seed)
             result = train(project, seed=seed)
-            found.append(any(f.kind == "large_updates" for f in result.findings))
-    print(f"learning rate 100x too high everywhere (no single right node): large_updates reported in {_rate(found)}")
+            # the rate's fault named: large updates as their own finding or said inside a noisy curve, or the
+            # divergence they cause (which absorbs them: one cause, one finding)
+            found.append(any(f.kind in ("large_updates", "divergence") or "changed its weights by" in f.message
+                             for f in result.findings))
+    print(f"learning rate 100x too high everywhere (no single right node): large updates or the divergence they "
+          f"cause reported in {_rate(found)}")
     assert sum(found) >= 0.9 * len(found)
 
 
