@@ -173,6 +173,7 @@ class DeploymentView(QWidget):
         self._on_source_changed()
         self._set_light(None)
         self.picker = SourcePicker(document, self.source, self)  # the example stream or a file, and which file
+        document.projectReplaced.connect(self.clear)  # a check belongs to the project it was made on
 
     # -- layout -----------------------------------------------------------------------------------
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
@@ -284,6 +285,12 @@ class DeploymentView(QWidget):
         color = LIGHTS[light][0] if light else "#9a9a9a"
         self.light.setStyleSheet(f"background: {color}; border-radius: 11px; border: 1px solid #555;")
         self.light.setToolTip(LIGHTS[light][1] if light else "not checked yet")
+
+    def clear(self) -> None:
+        """Forget the last check (another project is open): nothing of it stays on show."""
+        self.runner.cancel()
+        self._show_error("")
+        self.verdict.setText("Pick deployment data and press Check.")
 
     def _show_error(self, message: str) -> None:
         self.error = message

@@ -202,3 +202,14 @@ def test_default_source_follows_the_project(qtbot, trained):
     w.picker.file_path = "/somewhere/old.csv"
     d.replace(Project.load(EXAMPLES / "csv-moons.losslab.json"), EXAMPLES / "csv-moons.losslab.json")
     assert w.source.currentData() == "file" and w.picker.file_path is None  # a file for other columns is forgotten
+
+
+def test_opening_another_project_clears_the_last_check(qtbot, view):
+    """The tab kept "cat.csv — data set drifted" and its table after another project was opened."""
+    view.select_source("stream")
+    assert _check(qtbot, view) is not None
+    assert view.table.rowCount() == 8 and view.result is not None
+    view.picker.document.replace(Project.load(EXAMPLES / "csv-moons.losslab.json"), EXAMPLES / "csv-moons.losslab.json")
+    assert view.result is None and view.table.rowCount() == 0 and view.words.text() == ""
+    assert view.verdict.text() == "Pick deployment data and press Check." and view.light.toolTip() == "not checked yet"
+    assert view.over_time.markers == {}
