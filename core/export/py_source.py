@@ -220,9 +220,46 @@ def script_source(project, dataset=None, script_path: str | Path | None = None) 
                  '    as LossLab does it."""\n' + "\n".join(load_body) + "\n\n\n")
     parts.append("# --- network " + "-" * 87 + "\n\n")
     parts.append(net.source + "\n\n")
+    parts.append(_load_weights_code(check, net.attrs) + "\n\n")
     parts.append("# --- training " + "-" * 86 + "\n\n")
     parts.append(train)
     return "".join(parts)
+
+
+def _load_weights_code(check, names: dict[str, str]) -> str:
+    """``load_weights(model, path)`` for the script: LossLab's state_dict export loads as it is, and the
+    weights of ``losslab train --save-model`` (keys ``layers.<node>...``) are renamed to ``Net``'s
+    attributes first, as :func:`~core.export.py_model.state_dict_for_script` renames them; weights of
+    another network are refused with what to run instead of a traceback."""
+    from ..network import _key
+    keys = {}
+    for nid in check.order:
+        if nid not in names:
+            continue
+        keys[f"layers.{_key(nid)}."] = f"{names[nid]}."
+        if check.nodes[nid].type in ("LSTM", "GRU", "BatchNorm"):   # their LossLab wrappers add one level
+            keys[f"layers.{_key(nid)}.rnn."] = keys[f"layers.{_key(nid)}.bn."] = f"{names[nid]}."
+    return ("# the weights of `losslab train --save-model` name each layer after its node: these are Net's names\n"
+            "LOSSLAB_KEYS = " + pprint.pformat(keys, width=110) + "\n\n\n"
+            + LOAD_WEIGHTS)
+
+
+LOAD_WEIGHTS = '''def load_weights(model, path):
+    """Load a state dict: LossLab's state_dict export, or the file of `losslab train --save-model`."""
+    state = torch.load(path, weights_only=True)
+    if any(k.startswith("layers.") for k in state):
+        renamed = {}
+        for k, v in state.items():
+            old = max((o for o in LOSSLAB_KEYS if k.startswith(o)), key=len, default=None)
+            renamed[LOSSLAB_KEYS[old] + k[len(old):] if old else k] = v
+        state = renamed
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as e:
+        raise SystemExit(f"{path}: these weights do not fit this network ({str(e).splitlines()[0]}); "
+                         "export them from the project they were trained with: "
+                         "losslab export PROJECT --format state_dict --model WEIGHTS --out FILE.pt")
+'''
 
 
 def export_py(project, path: str | Path, dataset=None) -> Path:

@@ -180,7 +180,7 @@ def train(epochs=EPOCHS, weights_file=None):
     torch.manual_seed(SEED)  # before the network is built: the initial weights and dropout follow it
     model = Net()
     if weights_file:
-        model.load_state_dict(torch.load(weights_file, weights_only=True))
+        load_weights(model, weights_file)
     criteria = make_criteria()
     n = len(x_train)
     batch_size = max(1, min(BATCH_SIZE, n))
@@ -242,7 +242,7 @@ MAIN = '''def main():
     if args.predict and args.weights:  # LossLab's trained weights: predict without training
         torch.manual_seed(SEED)
         model = Net()
-        model.load_state_dict(torch.load(args.weights, weights_only=True))
+        load_weights(model, args.weights)
     else:
         model, history = train(args.epochs, args.weights)
     if args.save_weights:

@@ -194,6 +194,17 @@ def test_a_table_with_text_columns_and_missing_cells(tmp_path, capsys):
     want = _losslab_outputs(ds, model, tmp_path / "customers.csv")
     np.testing.assert_allclose(np.asarray(result["outputs"]["out"]), want, rtol=1e-4, atol=1e-4)
     assert result["predictions"]["out"] == [ds.targets["churn"].classes[k] for k in want.argmax(axis=1)]
+    # the file `losslab train --save-model` writes (keys named after the nodes) loads the same; weights of
+    # another network are refused with what to run, not a traceback
+    torch.save(model.state_dict(), out / "saved.pt")
+    again = _run_script(out / "churn.py", "--weights", "saved.pt", "--predict", str(tmp_path / "customers.csv"),
+                        cwd=out)
+    np.testing.assert_allclose(np.asarray(again["outputs"]["out"]), want, rtol=1e-4, atol=1e-4)
+    torch.save({"layers.nothere.weight": torch.zeros(2, 2)}, out / "other.pt")
+    r = subprocess.run([sys.executable, str(out / "churn.py"), "--weights", "other.pt", "--predict",
+                        str(tmp_path / "customers.csv")], capture_output=True, text=True, cwd=out, timeout=300)
+    assert r.returncode != 0 and "Traceback" not in r.stderr, r.stderr[-2000:]
+    assert "do not fit this network" in r.stderr and "--format state_dict" in r.stderr
 
 
 def test_cli_says_what_input_the_export_expects(tmp_path):
