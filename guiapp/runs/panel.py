@@ -31,6 +31,18 @@ def _remove_orphaned_trash(parent: Path) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
+
+def ask_text(parent, title: str, label: str, text: str) -> tuple[str, bool]:
+    """``QInputDialog.getText``, wide enough that a window manager does not elide its title
+    ("Rena… ssLab") and a long run name shows whole."""
+    dialog = QInputDialog(parent)
+    dialog.setWindowTitle(title)
+    dialog.setLabelText(label)
+    dialog.setTextValue(text)
+    dialog.resize(max(420, dialog.fontMetrics().horizontalAdvance(text) + 80), dialog.sizeHint().height())
+    ok = dialog.exec() == QDialog.DialogCode.Accepted
+    return dialog.textValue(), ok
+
 class RunsPanel(QWidget):
     """``openProjectRequested(Project)``: the person asked to open a run's project;
     ``continueRequested(Project, state dict, run id)``: to train on from a run's final weights."""
@@ -161,7 +173,7 @@ class RunsPanel(QWidget):
             return
         if name is None:
             current = self.store.get(ids[0], steps=False).name
-            name, ok = QInputDialog.getText(self, "Rename Run", "Name:", text=current)
+            name, ok = ask_text(self, "Rename Run", "Name:", current)
             if not ok:
                 return
         if name.strip():
@@ -175,7 +187,7 @@ class RunsPanel(QWidget):
             return
         if tags is None:
             current = self.store.get(ids[0], steps=False).tags
-            text, ok = QInputDialog.getText(self, "Tags", "Tags (comma-separated):", text=", ".join(current))
+            text, ok = ask_text(self, "Tags", "Tags (comma-separated):", ", ".join(current))
             if not ok:
                 return
             tags = [t.strip() for t in text.split(",") if t.strip()]

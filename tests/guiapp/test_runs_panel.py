@@ -361,3 +361,20 @@ def test_a_new_project_draws_no_run_of_the_previous_one(qtbot, isolated, store):
     w.document.replace(default_project())              # File ▸ New
     assert not any(k.startswith("overlay:") for k in plot.curves) and not w.runs_panel.selected_ids()
     w.close()
+
+
+def test_the_rename_dialog_is_wide_enough_for_its_title_and_a_long_name(qtbot, monkeypatch):
+    """A window manager elided the narrow dialog's title to "Rena… ssLab"."""
+    from PySide6.QtWidgets import QDialog, QInputDialog
+
+    from guiapp.runs.panel import ask_text
+    seen = {}
+
+    def accept(dialog):
+        seen.update(width=dialog.width(), title=dialog.windowTitle(), text=dialog.textValue())
+        dialog.setTextValue("renamed")
+        return QDialog.DialogCode.Accepted
+    monkeypatch.setattr(QInputDialog, "exec", accept)
+    long_name = "wine · lr=0.01 · batch 32 · dropout 0.5 · a long name"
+    assert ask_text(None, "Rename Run", "Name:", long_name) == ("renamed", True)
+    assert seen["title"] == "Rename Run" and seen["text"] == long_name and seen["width"] >= 420
