@@ -30,7 +30,12 @@ def install_runs_and_studies(window) -> None:
     # another project: no run of the previous one stays drawn on its plots
     window.document.projectReplaced.connect(panel.forget_selection)
     window.continued_from = None     # the run Runs ▸ Continue loaded, until the Run that continues it
-    window.document.projectReplaced.connect(lambda: setattr(window, "continued_from", None))
+    window.last_recorded_run = None  # the run whose weights Run ▸ Continue trains on (this project's last)
+    window.run_recorder.runRecorded.connect(lambda rid: setattr(window, "last_recorded_run", rid))
+
+    def forget_runs() -> None:
+        window.continued_from = window.last_recorded_run = None
+    window.document.projectReplaced.connect(forget_runs)
     window.controller.runStarted.connect(lambda _info: _on_run_started(window))
     window.study_views = []
 
@@ -78,9 +83,12 @@ def continue_run(window, project, state: dict, run_id: str) -> None:
 
 
 def _on_run_started(window) -> None:
-    """The Run after Runs ▸ Continue: record the run it continued as its parent, and take down the
-    "Run trains them on" message (it has)."""
+    """A Run that continues a run records it as its parent: after Runs ▸ Continue (the run it loaded),
+    or when Run goes on from the weights the last run trained (the Run-again question's Continue).
+    It also takes down the "Run trains them on" message (it has)."""
     parent, window.continued_from = getattr(window, "continued_from", None), None
+    if parent is None and window.controller.run_mode.last_choice == "continue":
+        parent = getattr(window, "last_recorded_run", None)
     if window.statusBar().currentMessage().startswith("Loaded run "):
         window.statusBar().clearMessage()
     recorder = getattr(window.run_recorder, "recorder", None)

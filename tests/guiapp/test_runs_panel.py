@@ -378,3 +378,25 @@ def test_the_rename_dialog_is_wide_enough_for_its_title_and_a_long_name(qtbot, m
     long_name = "wine · lr=0.01 · batch 32 · dropout 0.5 · a long name"
     assert ask_text(None, "Rename Run", "Name:", long_name) == ("renamed", True)
     assert seen["title"] == "Rename Run" and seen["text"] == long_name and seen["width"] >= 420
+
+
+def test_run_again_continue_records_the_run_it_continues(qtbot, isolated, store, monkeypatch):
+    """The Run-again question's Continue trained on with no link to the run it continued."""
+    from guiapp.document import ProjectDocument
+    from guiapp.main_window import MainWindow
+    from guiapp.training import run_mode
+    doc = Project.load(SPIRAL).to_dict()
+    doc["data"]["params"]["samples"] = 200
+    doc["training"]["epochs"] = 2
+    w = MainWindow(ProjectDocument(Project.from_dict(doc, SPIRAL.parent)))
+    qtbot.addWidget(w)
+    with qtbot.waitSignal(w.run_recorder.runRecorded, timeout=60_000) as first:
+        assert w.controller.run_mode.run()
+    monkeypatch.setattr(run_mode, "ask_continue_or_restart", lambda *a: ("continue", False))
+    with qtbot.waitSignal(w.run_recorder.runRecorded, timeout=60_000) as second:
+        assert w.controller.run_mode.run()
+    assert store.get(second.args[0], steps=False).parent == first.args[0]
+    monkeypatch.setattr(run_mode, "ask_continue_or_restart", lambda *a: ("restart", False))
+    with qtbot.waitSignal(w.run_recorder.runRecorded, timeout=60_000) as third:
+        assert w.controller.run_mode.run()
+    assert store.get(third.args[0], steps=False).parent is None          # Restart: fresh weights, no parent
