@@ -8,17 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import main
+from tests.core.cli_run import run
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "resources" / "examples").glob("*.losslab.json"))
 SPIRAL = ROOT / "resources" / "examples" / "spiral.losslab.json"
-
-
-def run(*argv):
-    lines: list[str] = []
-    code = main(list(map(str, argv)), out=lines.append)
-    return code, lines
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)

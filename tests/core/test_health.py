@@ -11,21 +11,15 @@ import numpy as np
 import pytest
 import torch
 
-from core.cli import main
 from core.data import load_dataset
 from core.project import Project
 from core.training import TrainingObserver, train
 
+from tests.core.cli_run import run as run_cli
 from tests.core.health_faults import FAULTS, mlp, named, run_fault
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples"
 HEALTH_KINDS = {"dead_units", "saturated_units", "vanishing_gradients", "large_updates"}
-
-
-def run_cli(*argv):
-    lines: list[str] = []
-    code = main(list(map(str, argv)), out=lines.append)
-    return code, lines
 
 
 @pytest.mark.parametrize("fault", FAULTS, ids=lambda f: f.kind)

@@ -28,6 +28,11 @@ def _alive(obj) -> bool:
     return shiboken6.isValid(obj)
 
 
+
+#: how long the thread guard waits for a thread it found still running, after the test has already
+#: failed for it: a bound so a hung thread cannot hang the suite (no passing test ever waits here)
+CLEANUP_WAIT_MS = 5_000
+
 @pytest.fixture(autouse=True)
 def _no_thread_left_running(monkeypatch):
     """Fail a test that leaves a QThread running (every ``QThread.start`` is recorded)."""
@@ -53,7 +58,7 @@ def _no_thread_left_running(monkeypatch):
         try:
             thread.requestInterruption()
             thread.quit()
-            thread.wait(5000)
+            thread.wait(CLEANUP_WAIT_MS)
         except RuntimeError:
             pass
     if dangling:
