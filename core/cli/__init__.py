@@ -27,6 +27,7 @@ _MODULES = (
     ("monitor", "monitor"),
     ("export", "export"),
     ("preview", "preview"),
+    ("errors", "errors"),
 )
 COMMANDS = tuple(name for name, _ in _MODULES)
 VERBOSE_FLAGS = ("-v", "--verbose")
