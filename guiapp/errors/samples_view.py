@@ -1,0 +1,132 @@
+"""The samples behind a confusion cell or a suspect list: image thumbnails, table rows with their
+column names, or 2-D points over the whole split."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtWidgets import QLabel, QListView, QListWidget, QListWidgetItem, QSplitter, QVBoxLayout, QWidget
+
+from core.evaluation.samples import IMAGE, POINTS, column_names, image_pixels, sample_inputs, sample_kind
+
+from .tables import NumberTable
+
+MAX_SHOWN = 200          # a cell of 10,000 rows: the worst 200 are what a person reads
+THUMB_PX = 56
+
+
+def thumbnail(pixels: np.ndarray, size: int = THUMB_PX) -> QPixmap:
+    """An ``(H, W, C)`` uint8 image as a pixmap ``size`` pixels wide, pixels kept sharp (an 8x8 digit
+    blurred by smooth scaling is unreadable)."""
+    h, w, c = pixels.shape
+    if c == 1:
+        img = QImage(np.ascontiguousarray(pixels[..., 0]).data, w, h, w, QImage.Format.Format_Grayscale8)
+    else:
+        rgb = np.ascontiguousarray(pixels[..., :3])
+        img = QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888)
+    return QPixmap.fromImage(img.copy()).scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
+                                                Qt.TransformationMode.FastTransformation)
+
+
+class SampleList(QWidget):
+    """``set_data(dataset, split)`` once per model, then ``show_samples(indices, columns)`` where
+    ``columns`` is ``[(header, values)]`` shown beside each sample (given, predicted, probability...)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.caption = QLabel("")
+        self.caption.setWordWrap(True)
+        self.thumbs = QListWidget()
+        self.thumbs.setViewMode(QListView.ViewMode.IconMode)
+        self.thumbs.setIconSize(QSize(THUMB_PX, THUMB_PX))
+        self.thumbs.setResizeMode(QListView.ResizeMode.Adjust)
+        self.thumbs.setGridSize(QSize(THUMB_PX + 44, THUMB_PX + 50))
+        self.thumbs.setWordWrap(True)
+        self.thumbs.setMovement(QListView.Movement.Static)
+        self.rows = NumberTable()
+        self.plot = None                # a pyqtgraph plot, made for 2-D points only
+        self.split = QSplitter(Qt.Orientation.Vertical)
+        self.split.addWidget(self.rows)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.caption)
+        lay.addWidget(self.thumbs, 1)
+        lay.addWidget(self.split, 1)
+        self.dataset, self.data_split, self.kind = None, "val", "rows"
+        self.shown: list[int] = []
+        self._set_mode()
+
+    def set_data(self, dataset, split: str) -> None:
+        self.dataset, self.data_split, self.kind = dataset, split, sample_kind(dataset)
+        self._set_mode()
+        if self.kind == POINTS:
+            self._draw_all_points()
+        self.clear_samples("")
+
+    def _set_mode(self) -> None:
+        self.thumbs.setVisible(self.kind == IMAGE)
+        self.split.setVisible(self.kind != IMAGE)
+        if self.plot is not None:
+            self.plot.setVisible(self.kind == POINTS)
+
+    def _draw_all_points(self) -> None:
+        import pyqtgraph as pg
+        if self.plot is None:
+            self.plot = pg.PlotWidget()
+            self.plot.setMinimumHeight(120)
+            self.split.insertWidget(0, self.plot)
+            self._all = self.plot.plot([], [], pen=None, symbol="o", symbolSize=4, symbolBrush=(140, 140, 140, 110),
+                                       symbolPen=None)
+            self._picked = self.plot.plot([], [], pen=None, symbol="o", symbolSize=9, symbolBrush=(218, 54, 51),
+                                          symbolPen="w")
+        n = int(getattr(self.dataset, f"x_{self.data_split}").shape[0])
+        xy = sample_inputs(self.dataset, self.data_split, np.arange(n))
+        names = column_names(self.dataset)
+        self.plot.setLabel("bottom", names[0])
+        self.plot.setLabel("left", names[1])
+        self._all.setData(xy[:, 0], xy[:, 1])
+        self._picked.setData([], [])
+        self.plot.setVisible(True)
+
+    def clear_samples(self, text: str) -> None:
+        self.shown = []
+        self.thumbs.clear()
+        self.rows.fill([], [])
+        if self.plot is not None and self.kind == POINTS:
+            self._picked.setData([], [])
+        self.caption.setText(text)
+
+    def show_samples(self, indices, columns: list[tuple[str, list]], caption: str = "") -> None:
+        """List the samples ``indices`` (in that order; at most :data:`MAX_SHOWN`)."""
+        idx = [int(i) for i in np.asarray(indices)[:MAX_SHOWN]]
+        self.shown = idx
+        total = len(indices)
+        more = f" (the first {MAX_SHOWN} of {total})" if total > MAX_SHOWN else ""
+        self.caption.setText(caption + more if caption else f"{total} sample(s){more}")
+        if self.dataset is None:
+            return
+        values = sample_inputs(self.dataset, self.data_split, idx)
+        if self.kind == IMAGE:
+            self._fill_thumbs(idx, values, columns)
+            return
+        names = column_names(self.dataset)
+        flat = values.reshape(len(idx), -1)
+        rows = [[(str(i), i)] + [(str(c[1][k]), c[1][k]) for c in columns]
+                + [(f"{v:.4g}", float(v)) for v in flat[k]] for k, i in enumerate(idx)]
+        self.rows.fill(["row"] + [c[0] for c in columns] + names, rows)
+        if self.kind == POINTS and self.plot is not None:
+            self._picked.setData(flat[:, 0], flat[:, 1]) if len(idx) else self._picked.setData([], [])
+
+    def _fill_thumbs(self, idx: list[int], values: np.ndarray, columns: list[tuple[str, list]]) -> None:
+        self.thumbs.clear()
+        if not idx:
+            return
+        pixels = image_pixels(values)
+        for k, i in enumerate(idx):
+            # "#237" and "0 → 4" (given → predicted, or given → suggested)
+            text = f"#{i}\n" + " → ".join(str(c[1][k]) for c in columns[:2])
+            item = QListWidgetItem(QIcon(thumbnail(pixels[k])), text)
+            item.setToolTip("\n".join([f"sample {i} of the {self.data_split} split"]
+                                      + [f"{h}: {v[k]}" for h, v in columns]))
+            item.setData(Qt.ItemDataRole.UserRole, i)
+            self.thumbs.addItem(item)

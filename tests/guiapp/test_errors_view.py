@@ -1,0 +1,141 @@
+"""The Errors tab: filled after a Run, a clicked confusion cell lists exactly its samples (thumbnails,
+rows with their column names, or points), suspect labels are searched on a task with Cancel, and a
+regression model or no model says so instead of failing."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from core.data import load_dataset
+from core.evaluation import cell_samples
+from core.project import Project
+from core.training import train
+from guiapp.document import ProjectDocument
+from guiapp.errors import ErrorsView
+from guiapp.main_window import MainWindow
+from tests.conftest import EXAMPLES
+
+
+def trained(name: str, epochs: int, **data):
+    project = Project.load(EXAMPLES / f"{name}.losslab.json")
+    project.training.epochs = epochs
+    for k, v in data.items():
+        setattr(project.data, k, v)
+    dataset = load_dataset(project.data, project.base_dir)
+    return project, dataset, train(project, dataset=dataset, diagnose=False, health=False).model
+
+
+@pytest.fixture
+def view(qtbot):
+    v = ErrorsView()
+    qtbot.addWidget(v)
+    v.resize(1100, 500)
+    v.show()
+    yield v
+    v.shutdown()
+    v.search.wait(10_000)
+
+
+def _off_diagonal_cell(h) -> tuple[int, int]:
+    cm = h.confusion.copy()
+    np.fill_diagonal(cm, 0)
+    if cm.max() == 0:
+        return 0, 0
+    i, j = np.unravel_index(cm.argmax(), cm.shape)
+    return int(i), int(j)
+
+
+def test_the_window_has_an_errors_tab_filled_after_a_run(qtbot, isolated):
+    w = MainWindow(ProjectDocument(Project(), load_data=False))
+    qtbot.addWidget(w)
+    assert w.files.open_example(EXAMPLES / "xor.losslab.json", confirm=False)
+    w.show()
+    view = w.errors_view
+    assert w.errors_dock.toggleViewAction() in w.view_menu.actions()
+    assert view.stack.currentWidget() is view.empty and not view.find_button.isEnabled()
+    with qtbot.waitSignal(w.controller.runFinished, timeout=60_000):
+        assert w.controller.run(epochs=2)
+    h = view.current_head()
+    assert h is not None and view.stack.currentIndex() == 1
+    assert view.heatmap.rowCount() == len(h.predictions.classes) == 2
+    assert view.find_button.isEnabled()
+    i, j = _off_diagonal_cell(h)
+    view.heatmap.pick(i, j)
+    p = h.predictions
+    assert view.cell_samples.shown == cell_samples(p.labels, p.predicted, i, j, p.loss).tolist()
+    assert view.cell_samples.kind == "points" and view.cell_samples.plot.isVisible()
+    w.controller.reset()
+    assert view.stack.currentWidget() is view.empty
+    assert w.controller.stop_and_wait(2.0)
+
+
+def test_a_digits_cell_shows_its_thumbnails_worst_first(view):
+    project, data, model = trained("digits", 2)
+    view.show_model(project, data, model)
+    h = view.current_head()
+    assert view.class_table.rowCount() == 10 and view.class_table.isSortingEnabled()
+    i, j = _off_diagonal_cell(h)
+    view.heatmap.pick(i, j)
+    p = h.predictions
+    expected = cell_samples(p.labels, p.predicted, i, j, p.loss).tolist()
+    assert view.cell_samples.shown == expected and view.cell_samples.thumbs.count() == len(expected)
+    assert view.cell_samples.thumbs.isVisible() and not view.cell_samples.rows.isVisible()
+    if expected:
+        first = view.cell_samples.thumbs.item(0)
+        assert not first.icon().isNull() and first.text().startswith(f"#{expected[0]}")
+    view.heatmap.pick(3, 3)        # the diagonal: the right ones
+    assert view.cell_samples.shown == cell_samples(p.labels, p.predicted, 3, 3, p.loss).tolist()
+
+
+def test_a_table_cell_lists_its_rows_with_the_column_names(view):
+    project, data, model = trained("fraud", 2)
+    view.show_model(project, data, model)
+    view.heatmap.pick(0, 0)
+    table = view.cell_samples.rows
+    headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    assert headers[:5] == ["row", "given", "predicted", f"p({data.targets['fraud'].classes[0]})", "loss"]
+    assert headers[5:] == data.feature_names
+    assert table.rowCount() == min(200, len(view.cell_samples.shown)) > 0
+
+
+def test_suspects_are_found_on_a_task_and_listed_and_cancel_stops_a_search(view, qtbot):
+    doc = json.loads((EXAMPLES / "xor.losslab.json").read_text())
+    doc["data"].update({"source": "gauss", "params": {"samples": 120, "noise": 0.05}})
+    doc["training"].update({"epochs": 15, "optimizer": {"type": "Adam", "params": {"lr": 0.05}}})
+    project = Project.from_dict(doc, base_dir=EXAMPLES)
+    data = load_dataset(project.data, project.base_dir)
+    planted = int(np.flatnonzero(np.abs(data.raw_train.sum(axis=1)) > 4.0)[0])   # deep inside a blob
+    data.y_train["label"][planted] = 1 - data.y_train["label"][planted]
+    model = train(project, dataset=data, diagnose=False, health=False).model
+    view.show_model(project, data, model)
+    with qtbot.waitSignal(view.search.found, timeout=120_000):
+        assert view.find_suspects()
+        assert view.cancel_button.isVisible() and not view.find_button.isEnabled()
+    assert planted in view.suspect_list.shown and view.find_button.isEnabled()
+    table = view.suspect_list.rows
+    headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    assert headers[:5] == ["row", "given", "suggested", "confidence", "p(given)"]
+    with qtbot.waitSignal(view.search.cancelled, timeout=10_000):
+        assert view.find_suspects()
+        view.cancel_button.click()
+    assert "cancelled" in view.suspect_list.caption.text() and not view.cancel_button.isVisible()
+    assert view.search.wait(30_000)
+
+
+def test_a_regression_model_shows_residuals_and_no_suspect_search(view):
+    project, data, model = trained("sine", 2)
+    view.show_model(project, data, model)
+    assert not view.find_button.isEnabled() and not view.left.isTabVisible(0)
+    assert view.class_table.horizontalHeaderItem(0).text() == "target from"
+    assert len(view.cell_samples.shown) == min(50, data.n_val) and "largest errors" in view.cell_samples.caption.text()
+
+
+def test_no_model_or_an_empty_split_shows_a_message(view):
+    project, data, model = trained("xor", 1)
+    view.show_model(project, data, None)
+    assert view.stack.currentWidget() is view.empty and "no trained model" in view.empty.text()
+    view.show_model(project, data, model)
+    view.split_box.setCurrentIndex(view.split_box.findData("test"))     # xor has no test split
+    assert view.stack.currentWidget() is view.empty and "test split is empty" in view.empty.text()
