@@ -40,7 +40,7 @@ class SampleList(QWidget):
         self.thumbs.setViewMode(QListView.ViewMode.IconMode)
         self.thumbs.setIconSize(QSize(THUMB_PX, THUMB_PX))
         self.thumbs.setResizeMode(QListView.ResizeMode.Adjust)
-        self.thumbs.setGridSize(QSize(THUMB_PX + 44, THUMB_PX + 50))
+        self.thumbs.setGridSize(QSize(THUMB_PX + 50, THUMB_PX + 58))
         self.thumbs.setWordWrap(True)
         self.thumbs.setMovement(QListView.Movement.Static)
         self.rows = NumberTable()
@@ -123,8 +123,10 @@ class SampleList(QWidget):
             return
         pixels = image_pixels(values)
         for k, i in enumerate(idx):
-            # "#237" and "0 → 4" (given → predicted, or given → suggested)
+            # "#237", "0 → 4" (given → predicted, or given → suggested) and the probability beside them
             text = f"#{i}\n" + " → ".join(str(c[1][k]) for c in columns[:2])
+            if len(columns) > 2:
+                text += f"\n{columns[2][0]} {columns[2][1][k]}"
             item = QListWidgetItem(QIcon(thumbnail(pixels[k])), text)
             item.setToolTip("\n".join([f"sample {i} of the {self.data_split} split"]
                                       + [f"{h}: {v[k]}" for h, v in columns]))
