@@ -7,8 +7,9 @@ the project uses it) watches the project's validation split, never the held-out 
 labels reach no decision of the fold's training. The inputs keep the normalization fitted on the whole
 training split (statistics of the inputs only, no labels).
 
-Cost: K trainings of (K-1)/K of the training split each, about K-1 times one training; the digits
-example (1,438 training samples, 20 epochs) takes ~2 s a fold on this machine's CPU.
+Cost: K trainings of (K-1)/K of the training split each, about K-1 times one training. The digits
+example (1,438 training samples, 20 epochs) trains in about 2 s on a quiet 2-core machine; its 5 folds
+took 26-100 s on that machine shared with other work (tests/benchmarks/bench_suspects.py prints it).
 """
 from __future__ import annotations
 

@@ -6,7 +6,10 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
-from ..training.confusion import short_label
+
+def short_label(name: str, chars: int = 7) -> str:
+    """``name``, or its first ``chars - 1`` characters and an ellipsis (the full name is in the tooltip)."""
+    return name if len(name) <= chars else name[: chars - 1] + "…"
 
 RIGHT = QColor(46, 160, 67)     # the diagonal: recognised
 WRONG = QColor(218, 54, 51)     # off the diagonal: confused
