@@ -54,7 +54,8 @@ class NodePreviewer(QObject):
         self.runner = TaskRunner(self, interval_ms=15, name="LossLabPreview")
         self.runner.taskFinished.connect(self._on_runner_taskFinished)
         self._hover_timer = QTimer(self, singleShot=True, interval=HOVER_MS, timeout=self.refresh)
-        self._weights_timer = QTimer(self, singleShot=True, interval=WEIGHTS_MS, timeout=self.refresh)
+        self._weights_timer = QTimer(self, singleShot=True, interval=WEIGHTS_MS, timeout=self._on_weights_timeout)
+        self._weights_again = False
         document.projectChanged.connect(self._on_document_projectChanged)
         document.datasetChanged.connect(self._on_document_datasetChanged)
         document.nodeRenamed.connect(self._on_document_nodeRenamed)
@@ -76,7 +77,15 @@ class NodePreviewer(QObject):
 
     def weights_changed(self) -> None:
         """New weights (an epoch, a run's end): refresh soon, at most every :data:`WEIGHTS_MS`."""
-        if not self._weights_timer.isActive():
+        if self._weights_timer.isActive():
+            self._weights_again = True       # once more after this one: the last change is never missed
+        else:
+            self._weights_timer.start()
+
+    def _on_weights_timeout(self) -> None:
+        self.refresh()
+        if self._weights_again:
+            self._weights_again = False
             self._weights_timer.start()
 
     def set_enabled(self, enabled: bool) -> None:

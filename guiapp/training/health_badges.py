@@ -39,6 +39,13 @@ class HealthBadges(QObject):
             level, tip = graded.get(nid, (None, ""))
             item.health.show_level(level, tip)
 
+    def show_series(self, probes: list[dict], upto: int) -> None:
+        """Replay: the badges of ``probes[upto]`` (each ``{"step", "nodes": {...}}``, a stored run's or the
+        live run's per-epoch probes), with sparklines over ``probes[:upto + 1]``."""
+        self.trends = {}
+        for k, probe in enumerate(probes[:upto + 1]):
+            self.show_probe(probe.get("nodes", {}), probe.get("step"), shown=k == upto)
+
     def _on_controller_epochEnded(self, record) -> None:
         probe = getattr(record, "health", None)
         if probe:
