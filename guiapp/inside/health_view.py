@@ -21,6 +21,7 @@ STATISTICS = (("dead", "dead share (ReLU units zero on every sample)", False),
               ("update_ratio", "update / weight ratio (about 0.001 is healthy)", True))
 LABEL_W = 96.0
 AXIS_H = 34.0
+MAX_ROW_H = 28.0
 
 
 def probe_rows(probes: list[dict], key: str) -> tuple[list[str], np.ndarray]:
@@ -77,7 +78,9 @@ class HeatRows(QWidget):
         return "No node of this network has this statistic (dead share: ReLU family; saturated: Sigmoid, Tanh)."
 
     def _plot(self) -> QRectF:
-        return QRectF(LABEL_W, 4, max(10.0, self.width() - LABEL_W - 8), max(10.0, self.height() - AXIS_H - 8))
+        room = max(10.0, self.height() - AXIS_H - 8)
+        height = min(room, MAX_ROW_H * len(self.nodes)) if self.nodes else room   # a few nodes stay rows, not slabs
+        return QRectF(LABEL_W, 4, max(10.0, self.width() - LABEL_W - 8), height)
 
     def cell_at(self, x: float, y: float) -> tuple[int | None, int | None]:
         """(row, column) under a point of the widget; None outside."""
