@@ -23,6 +23,8 @@ MAX_MAPS = 8
 MAX_STRIP_UNITS = 64
 MAX_STRIP_SAMPLES = 64
 HIST_BINS = 30
+#: points of a unit's curve over a 1-D input
+CURVE_POINTS = 64
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,8 @@ def plane_picture(grid_out: np.ndarray, resolution: int) -> Picture:
 def curve_picture(grid_out: np.ndarray) -> Picture:
     """Each unit of ``grid_out`` (one row per point of the input line) as a curve."""
     flat = _flat(grid_out)
+    if flat.shape[0] > CURVE_POINTS:       # a ~60-pixel tile shows no more (and each point is drawn)
+        flat = flat[np.linspace(0, flat.shape[0] - 1, CURVE_POINTS).round().astype(int)]
     total = flat.shape[1]
     k = min(MAX_TILES, total)
     tiles = [flat[:, u].copy() for u in range(k)]

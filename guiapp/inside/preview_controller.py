@@ -111,7 +111,7 @@ class NodePreviewer(QObject):
         state, tag, label = self.weights_source()
         async_ = self.runner.is_running() or self.estimate_ms > SLOW_MS
         project = self.document.project.copy() if async_ else self.document.project
-        request = PreviewRequest(self.generation, node, project, state, tag, label)
+        request = PreviewRequest(self.generation, node, project, state, tag, label, self.document.check)
         if self.runner.is_running():
             self._pending = request          # only the newest waits
         elif async_:

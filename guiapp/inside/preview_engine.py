@@ -5,17 +5,20 @@ and on a task's thread when it is not (:mod:`.preview_controller` decides)."""
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 import numpy as np
+import torch
 
 from core.preview import NodePreview, PreviewCache, sample_batch
 
 from .pictures import Picture, choose_picture, data_kind, histogram
 
-#: grid points per side of the input plane (a 40 x 40 plane is 1,600 rows: a millisecond or two)
-PLANE_RESOLUTION = 40
+#: grid points per side of the input plane (a 32 x 32 plane is 1,024 rows: a millisecond or two; the
+#: tiles are drawn smoothed, so a finer grid adds time and little to see at ~60 pixels a tile)
+PLANE_RESOLUTION = 32
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,7 @@ class PreviewRequest:
     state_dict: Mapping | None = None
     weights_tag: str = ""
     weights_label: str = "initial weights (untrained)"
+    check: Any = None                       # the document's GraphCheck of ``project`` (None: checked here)
 
 
 @dataclass(frozen=True)
@@ -80,12 +84,17 @@ class PreviewEngine:
         if self.samples is None:
             return PreviewResult(g, node, error="the data is not loaded yet", weights_label=request.weights_label)
         targets = self.dataset.targets
-        kw = dict(nodes=[node], state_dict=request.state_dict, weights_tag=request.weights_tag)
+        kw = dict(nodes=[node], state_dict=request.state_dict, weights_tag=request.weights_tag, check=request.check)
         try:
-            shown = self.samples.run(request.project, targets, **kw).get(node)
-            recomputed = tuple(self.samples.computed)
+            with one_thread():
+                return self._compute(request, targets, kw, t)
         except (RuntimeError, ValueError, TypeError, KeyError) as exc:   # a graph the checker could not read
             return PreviewResult(g, node, error=f"{type(exc).__name__}: {exc}", weights_label=request.weights_label)
+
+    def _compute(self, request: PreviewRequest, targets, kw: dict, t: float) -> PreviewResult:
+        g, node = request.generation, request.node
+        shown = self.samples.run(request.project, targets, **kw).get(node)
+        recomputed = tuple(self.samples.computed)
         if shown is None:
             return PreviewResult(g, node, error=f"node {node} is not in the model", weights_label=request.weights_label)
         if shown.error or shown.output is None:
@@ -101,6 +110,21 @@ class PreviewEngine:
         counts, edges = histogram(out)
         return PreviewResult(g, node, shown, picture, counts, edges, request.weights_label,
                              ms=1000 * (time.perf_counter() - t), recomputed=recomputed)
+
+
+@contextmanager
+def one_thread():
+    """One torch intra-op thread for the preview's tiny tensors: on a busy machine (a run training
+    beside the window) several threads made each small operation wait on the others (xor's preview:
+    ~17 ms of CPU with two threads under load, ~3 ms with one). The caller's setting comes back after."""
+    before = torch.get_num_threads()
+    if before != 1:
+        torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        if before != 1:
+            torch.set_num_threads(before)
 
 
 def _numpy(out) -> np.ndarray:

@@ -92,6 +92,7 @@ class PictureWidget(QWidget):
         super().__init__(parent)
         self.result: PreviewResult | None = None
         self.images: list = []
+        self.painted_generation = -1          # the newest result on screen
         self.setMinimumHeight(160)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
@@ -125,6 +126,7 @@ class PictureWidget(QWidget):
             self._paint_legend(p, QRectF(area.left(), area.bottom() - LEGEND_H + 6, area.width(), LEGEND_H - 6), pic)
         p.end()
         if r is not None:
+            self.painted_generation = r.generation
             self.painted.emit(r.generation)
 
     def _paint_tiles(self, p: QPainter, body: QRectF, pic) -> None:
@@ -163,7 +165,7 @@ class PictureWidget(QWidget):
         span = (hi - lo) or 1.0
         if lo < 0 < hi:
             y0 = rect.bottom() - rect.height() * (0 - lo) / span
-            p.setPen(QPen(_text_colour(self, True), 1, Qt.PenStyle.DotLine))
+            p.setPen(QPen(_text_colour(self, True), 1))          # (a dotted line cost more than the curve)
             p.drawLine(QPointF(rect.left(), y0), QPointF(rect.right(), y0))
         xs = np.linspace(rect.left(), rect.right(), ys.size)
         yv = rect.bottom() - rect.height() * (np.clip(np.nan_to_num(ys), lo, hi) - lo) / span
