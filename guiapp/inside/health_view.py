@@ -132,6 +132,10 @@ class HeatRows(QWidget):
         p.setPen(QPen(faint, 1))
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawRect(r)
+        if self.highlight in self.nodes:            # the node selected on the canvas
+            i = self.nodes.index(self.highlight)
+            p.setPen(QPen(QColor("#e53935"), 1.5, Qt.PenStyle.DashLine))
+            p.drawRect(QRectF(r.left(), r.top() + i * row_h, r.width(), row_h))
         self._paint_axis(p, r, text)
 
     def _paint_axis(self, p: QPainter, r: QRectF, text: QColor) -> None:
@@ -199,6 +203,11 @@ class HealthView(QWidget):
     @property
     def statistic(self) -> str:
         return self.combo.currentData()
+
+    def highlight_node(self, node: str | None) -> None:
+        """Mark the row of ``node`` (the node selected on the canvas)."""
+        self.rows.highlight = node
+        self.rows.update()
 
     def set_statistic(self, key: str) -> None:
         self.combo.setCurrentIndex(max(0, self.combo.findData(key)))

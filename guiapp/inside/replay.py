@@ -18,6 +18,7 @@ class HealthLink(QObject):
         self.live: list[dict] = []
         view.nodeClicked.connect(self._on_view_nodeClicked)
         view.probePicked.connect(self._on_view_probePicked)
+        canvas.selectionChangedTo.connect(lambda ids: view.highlight_node(ids[0] if ids else None))
         if controller is not None:
             controller.epochEnded.connect(self._on_controller_epochEnded)
             controller.historyCleared.connect(self._on_controller_historyCleared)
