@@ -82,3 +82,18 @@ def test_show_health_replays_a_stored_run(qtbot, window):
     with qtbot.waitSignal(window.controller.runFinished, timeout=120_000):
         assert window.controller.run()
     assert view.source == "live"
+
+
+def test_while_training_the_preview_shows_the_current_weights(qtbot, window):
+    window.preview_dock.raise_()
+    panel, c = window.preview_panel, window.controller
+    window.canvas.select_nodes(["fc1"])
+    qtbot.waitUntil(lambda: panel.result is not None and panel.result.node == "fc1", timeout=20_000)
+    epochs = []
+    c.epochEnded.connect(lambda record: epochs.append(record.epoch))
+    c.epochEnded.connect(lambda record: c.pause() if record.epoch == 2 else None)
+    assert c.run()
+    qtbot.waitUntil(c.is_parked, timeout=120_000)
+    # the weights of the last epoch the run finished before it paused (the pause lands between two steps)
+    qtbot.waitUntil(lambda: f"current weights (epoch {epochs[-1]}, training)" in panel.title.text(), timeout=20_000)
+    c.stop()
