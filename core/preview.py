@@ -98,13 +98,17 @@ class PreviewCache:
         self._stats.clear()
 
     def run(self, project, targets: Mapping | None = None, *, nodes: Iterable[str] | None = None,
-            state_dict: Mapping[str, torch.Tensor] | None = None, weights_tag: str = "") -> dict[str, NodePreview]:
+            state_dict: Mapping[str, torch.Tensor] | None = None, weights_tag: str = "",
+            check=None) -> dict[str, NodePreview]:
         """Previews of ``nodes`` (default: all) of ``project``'s model, in graph order.
 
         ``state_dict``: trained weights (a :class:`~core.network.GraphNetwork`'s); ``weights_tag``
-        names them in the cache keys (give a new tag when the weights change, e.g. the step)."""
+        names them in the cache keys (give a new tag when the weights change, e.g. the step).
+        ``check``: the project's :func:`~core.graph.check_graph` for this input shape, when the caller
+        has it already (the window's document checks after every edit); else it is checked here."""
         self.computed = []
-        check = check_graph(project, tuple(self.x.shape[1:]), targets)
+        if check is None or set(check.order) != set(project.model.ids()):
+            check = check_graph(project, tuple(self.x.shape[1:]), targets)
         edges = [tuple(e) for e in project.model.edges]
         preds = {nid: [a for a, b in edges if b == nid] for nid in check.order}
         wanted = set(check.order if nodes is None else nodes) & set(check.order)

@@ -254,6 +254,8 @@ class MainWindow(QMainWindow):
         install_runs_and_studies(self)
         from .errors.install import install_errors_view
         install_errors_view(self)           # the Errors tab beside the training plots
+        from .inside.install import install_inside
+        install_inside(self)             # node previews, the health view, Runs ▸ Show Health
         # new data vs training data, the model over time: in the wide bottom area (it has plots), built
         # when first shown or asked for (a fifth of the window's start-up, and most sessions never open it)
         self.deployment_dock = self.add_late_dock("Deployment", "dock.deployment",

@@ -12,18 +12,20 @@ from core.health.grade import grade_nodes, trend_statistic
 
 
 class HealthBadges(QObject):
-    """Listens to the controller's epochs and sets the badges of ``canvas``'s node items."""
+    """Listens to the controller's epochs (None: only replays) and sets the badges of ``canvas``'s node items."""
 
     def __init__(self, controller, canvas, parent=None):
         super().__init__(parent or canvas)
         self.canvas = canvas
         self.levels: dict[str, str] = {}     # what the badges show now
         self.trends: dict[str, list[float]] = {}  # each node's trend statistic, probe by probe (a sparkline)
+        self._before: dict[str, int] = {}    # the sparklines' lengths when this run started
+        if controller is None:                # replay only (a stored run's series: show_series)
+            return
         controller.epochEnded.connect(self._on_controller_epochEnded)
         controller.historyCleared.connect(self._on_controller_historyCleared)
         controller.runStarted.connect(self._on_controller_runStarted)
         controller.runFinished.connect(self._on_controller_runFinished)
-        self._before: dict[str, int] = {}    # the sparklines' lengths when this run started
 
     def show_probe(self, nodes: dict, step: int | None = None, *, shown: bool = True) -> None:
         """Badges for one probe's ``{node: {statistic: value}}``; nodes not in it lose theirs.
@@ -38,6 +40,13 @@ class HealthBadges(QObject):
         for nid, item in self.canvas.graph_scene.nodes.items():
             level, tip = graded.get(nid, (None, ""))
             item.health.show_level(level, tip)
+
+    def show_series(self, probes: list[dict], upto: int) -> None:
+        """Replay: the badges of ``probes[upto]`` (each ``{"step", "nodes": {...}}``, a stored run's or the
+        live run's per-epoch probes), with sparklines over ``probes[:upto + 1]``."""
+        self.trends = {}
+        for k, probe in enumerate(probes[:upto + 1]):
+            self.show_probe(probe.get("nodes", {}), probe.get("step"), shown=k == upto)
 
     def _on_controller_epochEnded(self, record) -> None:
         probe = getattr(record, "health", None)
