@@ -55,6 +55,26 @@ def _splits(labels: np.ndarray, splits: np.ndarray, vf: float, tf: float, seed: 
     return split_indices(labels.size, vf, tf, seed, labels, False, shown)
 
 
+def _kept_stats(params: dict[str, Any], channels: int) -> tuple[np.ndarray, np.ndarray] | None:
+    mean, std = params.get("mean"), params.get("std")
+    if mean is None and std is None:
+        return None
+    for key, values in (("mean", mean), ("std", std)):
+        if values is None or len(values) != channels:
+            raise DataError(f"data.params.{key}", f"expected {channels} value{'s' if channels > 1 else ''} (one "
+                                                  f"per channel) for mean and std, received {key}={values!r}; "
+                                                  "clear both to fit them on the training split")
+    if min(std) <= 0:
+        raise DataError("data.params.std", f"expected values above 0, received std={std!r}")
+    return (np.asarray(mean, np.float32).reshape(channels, 1, 1), np.asarray(std, np.float32).reshape(channels, 1, 1))
+
+
+def image_stats_params(ds: Dataset) -> dict[str, list[float]]:
+    """``{"mean": [...], "std": [...]}`` of an image dataset's standardizing, to keep in ``data.params``."""
+    return {"mean": [float(v) for v in np.asarray(ds.mean).ravel()],
+            "std": [float(v) for v in np.asarray(ds.std).ravel()]}
+
+
 def _target_name(target: Any, task: str) -> str:
     if task not in ("auto", CLASSIFICATION):
         raise DataError("data.task", "an image folder is a classification set (one class per subfolder); set "
@@ -95,7 +115,10 @@ def load_image_dataset(folder: Path, shown: str, params: dict[str, Any], *, targ
     train, val, test = _splits(labels, pixels.splits, val_fraction, test_fraction, seed, "data.val_fraction")
     if train.size == 0:
         raise DataError("data.path", f"{shown}/train holds no images that could be decoded")
-    if normalize:
+    kept = _kept_stats(params, settings.channels)
+    if normalize and kept is not None:  # the statistics saved in the project
+        mean, std = kept
+    elif normalize:
         mean, std = channel_stats(pixels.x, train)
     else:  # unnormalized: pixels scaled to 0..1, the same step in every export
         mean = np.zeros((settings.channels, 1, 1), np.float32)

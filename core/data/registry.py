@@ -157,7 +157,13 @@ IMAGE_FOLDER = DatasetEntry(
      Param("fit", "choice", "resize", choices=("resize", "resize_crop", "resize_pad", "crop_or_pad"),
            help="How an image of another shape becomes size x size: resize stretches it; resize_crop keeps "
                 "the aspect ratio and crops the centre; resize_pad keeps it and pads with black; "
-                "crop_or_pad does not scale (bigger images are cropped at the centre, smaller padded).")),
+                "crop_or_pad does not scale (bigger images are cropped at the centre, smaller padded)."),
+     Param("mean", "float_list", None, optional=True,
+           help="Per-channel mean of the training pixels (0..255), kept in the project once the folder is "
+                "loaded so later loads and every export standardize the same way. Empty: fitted on the "
+                "training split."),
+     Param("std", "float_list", None, optional=True,
+           help="Per-channel standard deviation of the training pixels, kept with the mean. Empty: fitted.")),
     "Your own pictures: a folder with one subfolder of images per class (PNG, JPEG, BMP, GIF, WebP), "
     "searched recursively, classes in name order. With train/ and val/ subfolders those are the splits; "
     "else data.seed draws a stratified split. Decoded images are cached on disk, so the second open is "

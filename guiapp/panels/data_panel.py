@@ -257,7 +257,7 @@ class DataPanel(SettingsPanel):
     # -- editing -----------------------------------------------------------------------------------
     def _set(self, key: str, value: Any) -> str | None:
         text = f"Set data {key.replace('_', ' ')}"
-        if self.document.project.data.source == "csv":  # a big table is read off the GUI thread
+        if self.document.project.data.source in ("csv", "images"):  # read off the GUI thread
             self.load_row.start(text, lambda p: setattr(p.data, key, value))
             return None
         return self.edit(text, lambda p: setattr(p.data, key, value), f"data.{key}")
@@ -288,6 +288,13 @@ class DataPanel(SettingsPanel):
     def _on_params_committed(self, name: str, value: Any) -> str | None:
         def change(p: Project) -> None:
             p.data.params[name] = value
+        if self.document.project.data.source == "images":  # decoded off the GUI thread; other pixels, new stats
+            def change_images(p: Project) -> None:
+                change(p)
+                if name not in ("mean", "std"):
+                    p.data.params = {k: v for k, v in p.data.params.items() if k not in ("mean", "std")}
+            self.load_row.start(f"Set image {name}", change_images)
+            return None
         return self.edit(f"Set data {name}", change, f"data.params.{name}")
 
     def _on_source_activated(self, index: int) -> None:
@@ -319,7 +326,7 @@ class DataPanel(SettingsPanel):
         settings.remember_folder(chosen)
         stored = files.relative_data_path(chosen, doc.path)
         keep_target = doc.project.data.source == kind
-        params = dict(doc.project.data.params) if keep_target else {}
+        params = {k: v for k, v in doc.project.data.params.items() if k not in ("mean", "std")} if keep_target else {}
 
         def change(p: Project) -> None:
             p.data.source, p.data.params, p.data.path = kind, params, stored
@@ -327,7 +334,7 @@ class DataPanel(SettingsPanel):
                 p.data.target = p.data.features = None
                 p.data.task = "auto"
             p.data.categories = {}
-        if kind == "csv":
+        if kind in ("csv", "images"):
             self.load_row.start(f"Load {Path(chosen).name}", change)
         else:
             self.edit(f"Load {Path(chosen).name}", change)

@@ -193,3 +193,15 @@ def test_a_cancelled_load_stops_and_leaves_no_cache_entry(tmp_path):
     with pytest.raises(Stop):
         load_dataset(spec(size=8), tmp_path, progress=progress)
     assert not cache_dir().exists() or not any(cache_dir().iterdir())
+
+
+def test_statistics_kept_in_the_project_standardize_later_loads(tmp_path):
+    make_folder(tmp_path / "pics")
+    fitted = load_dataset(spec(size=8), tmp_path)
+    kept = load_dataset(spec(size=8, mean=[100.0, 100.0, 100.0], std=[50.0, 50.0, 50.0]), tmp_path)
+    assert np.allclose(kept.mean.ravel(), 100) and not np.allclose(fitted.mean.ravel(), 100)
+    raw = fitted.x_train * torch.from_numpy(fitted.std) + torch.from_numpy(fitted.mean)
+    assert torch.allclose(kept.x_train, (raw - 100) / 50, atol=1e-4)
+    with pytest.raises(DataError) as e:
+        load_dataset(spec(size=8, color="grey", mean=[1.0, 2.0, 3.0], std=[1.0, 1.0, 1.0]), tmp_path)
+    assert e.value.where == "data.params.mean" and "one per channel" in str(e.value)

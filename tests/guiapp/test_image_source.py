@@ -1,6 +1,7 @@
 """The Data panel's image folder: choosing it, the background load, settings, samples per class, skips."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from PySide6.QtWidgets import QLabel
 
@@ -30,14 +31,14 @@ def test_choosing_an_image_folder_loads_it_on_a_task_and_shows_classes_settings_
     panel = DataPanel(doc)
     qtbot.addWidget(panel)
     monkeypatch.setattr(image_source, "choose_image_folder", lambda parent, start="": str(folder))
-    loads = []
-    doc.dataLoadChanged.connect(lambda text, f: loads.append(text))
-    panel.source.activated.emit(panel.source.findData("images"))
-    assert doc.wait_for_data(30_000)
-    qtbot.waitUntil(lambda: doc.dataset is not None, timeout=30_000)
-    assert any(t.startswith("Reading pictures") for t in loads)  # read on the background task
+    with qtbot.waitSignal(panel.load_row.loadFinished, timeout=60_000) as blocker:
+        panel.source.activated.emit(panel.source.findData("images"))
+        assert panel.load_row.isVisibleTo(panel) and panel.load_row.cancel_button.isEnabled()  # progress, Cancel
+    assert blocker.args == ["loaded"], doc.data_error
     d = doc.project.data
     assert d.source == "images" and d.path == "pictures"  # stored relative to the project
+    # the training split's per-channel statistics are kept in the project, and they are the dataset's
+    assert np.allclose(d.params["mean"], doc.dataset.mean.ravel()) and len(d.params["std"]) == 3
     assert doc.dataset.targets["class"].classes == ["blue", "green", "red"]
     view = panel.images
     assert view.isVisibleTo(panel)
@@ -46,7 +47,7 @@ def test_choosing_an_image_folder_loads_it_on_a_task_and_shows_classes_settings_
     assert "red/broken.png" in view.skipped.toPlainText() and view.skipped.isVisibleTo(panel)
     assert panel.params.isVisibleTo(panel)  # size, colour and fit
     # a setting changes the data set: grey images, one channel
-    panel._on_params_committed("color", "grey")
-    assert doc.wait_for_data(30_000)
-    qtbot.waitUntil(lambda: doc.dataset is not None and doc.dataset.input_shape[0] == 1, timeout=30_000)
+    with qtbot.waitSignal(panel.load_row.loadFinished, timeout=60_000):
+        panel._on_params_committed("color", "grey")
+    assert doc.dataset.input_shape[0] == 1 and len(doc.project.data.params["mean"]) == 1  # stats refitted
     assert panel.source.itemText(panel.source.findData("images")) == "IMAGES: pictures"
