@@ -150,24 +150,18 @@ def _no_builder(params: dict, shifted: bool = False):
 #: generates nothing); its parameters are the decode settings.
 IMAGE_FOLDER = DatasetEntry(
     "images", CATEGORY_IMAGES,
-    (Param("size", "int", 32, min=4, max=512,
-           help="Side in pixels of the square image the network sees (every image is brought to size x size)."),
-     Param("color", "choice", "rgb", choices=("rgb", "grey"),
-           help="rgb: three channels; grey: one (colour images are converted)."),
+    (Param("size", "int", 32, min=4, max=512, help="Side in pixels of the square image the network sees."),
+     Param("color", "choice", "rgb", choices=("rgb", "grey"), help="rgb: three channels; grey: one."),
      Param("fit", "choice", "resize", choices=("resize", "resize_crop", "resize_pad", "crop_or_pad"),
-           help="How an image of another shape becomes size x size: resize stretches it; resize_crop keeps "
-                "the aspect ratio and crops the centre; resize_pad keeps it and pads with black; "
-                "crop_or_pad does not scale (bigger images are cropped at the centre, smaller padded)."),
+           help="resize stretches; resize_crop / resize_pad keep the aspect ratio (crop the centre / pad with "
+                "black); crop_or_pad never scales."),
      Param("mean", "float_list", None, optional=True,
-           help="Per-channel mean of the training pixels (0..255), kept in the project once the folder is "
-                "loaded so later loads and every export standardize the same way. Empty: fitted on the "
-                "training split."),
+           help="Per-channel pixel mean (0..255), kept once loaded so exports match; empty: fitted."),
      Param("std", "float_list", None, optional=True,
-           help="Per-channel standard deviation of the training pixels, kept with the mean. Empty: fitted.")),
-    "Your own pictures: a folder with one subfolder of images per class (PNG, JPEG, BMP, GIF, WebP), "
-    "searched recursively, classes in name order. With train/ and val/ subfolders those are the splits; "
-    "else data.seed draws a stratified split. Decoded images are cached on disk, so the second open is "
-    "quick; unreadable files are skipped and listed.",
+           help="Per-channel pixel spread, kept with the mean; empty: fitted.")),
+    "Your own pictures: one subfolder of images per class (PNG, JPEG, BMP, GIF, WebP), searched "
+    "recursively. train/ and val/ subfolders, when present, are the split. Decoded images are cached on "
+    "disk; unreadable files are skipped and listed.",
     _no_builder, default_targets=("class",))
 
 

@@ -127,11 +127,11 @@ class DataPanel(SettingsPanel):
         from .data_preview import DataPreview
         self.preview = DataPreview()
         form.addRow(self.preview)
-        from .image_source import ImageSourceView
-        self.images = ImageSourceView()
-        form.addRow(self.images)
         self.params = ParamForm()
         form.addRow(self.params)
+        from .image_source import ImageSourceView
+        self.images = ImageSourceView()  # an image folder: what the settings above make of it
+        form.addRow(self.images)
 
         self.target = QComboBox()
         self.target.setObjectName("data.target")
@@ -210,6 +210,7 @@ class DataPanel(SettingsPanel):
         self.error.setVisible(bool(self.document.data_error))
         self.summary.setText(ds.summary() if ds is not None else "")
         self.preview.show_dataset(None if d.source == "images" else ds)
+        self.preview.setVisible(d.source != "images")
         self.images.show_dataset(ds if d.source == "images" else None)
         self._show_columns(d, ds)
 

@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QFileDialog, QGridLayout, QLabel, QPlainTextEdit, 
 
 from .. import theme
 
-PER_CLASS = 6
-THUMB_PX = 48
+PER_CLASS = 5
+THUMB_PX = 40
 MAX_CLASSES_SHOWN = 12
 
 
@@ -51,6 +51,13 @@ class ImageSourceView(QWidget):
         self.setObjectName("data.images")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        # the skipped files first: they are what a person must act on
+        self.skipped = QPlainTextEdit()
+        self.skipped.setObjectName("data.images.skipped")
+        self.skipped.setReadOnly(True)
+        self.skipped.setMaximumHeight(76)
+        self.skipped.setStyleSheet(f"color: {theme.accent('warning')}")
+        layout.addWidget(self.skipped)
         self.heading = QLabel()
         self.heading.setWordWrap(True)
         layout.addWidget(self.heading)
@@ -59,11 +66,6 @@ class ImageSourceView(QWidget):
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setSpacing(3)
         layout.addWidget(self.grid_host)
-        self.skipped = QPlainTextEdit()
-        self.skipped.setObjectName("data.images.skipped")
-        self.skipped.setReadOnly(True)
-        self.skipped.setMaximumHeight(110)
-        layout.addWidget(self.skipped)
 
     def show_dataset(self, ds) -> None:
         """Show ``ds`` (an image folder dataset), or nothing for any other."""
@@ -81,8 +83,9 @@ class ImageSourceView(QWidget):
         x = pixels(ds)
         y = ds.y_train[next(iter(ds.targets))].numpy()
         for row, name in enumerate(report.classes[:MAX_CLASSES_SHOWN]):
-            label = QLabel(f"{name} ({report.counts.get(name, 0)})")
+            label = QLabel(f"{name}\n{report.counts.get(name, 0):,} images")
             label.setStyleSheet(f"color: {theme.accent('muted')}")
+            label.setMaximumWidth(110)
             self.grid.addWidget(label, row, 0)
             for k, i in enumerate(np.flatnonzero(y == row)[:PER_CLASS]):
                 thumb = QLabel()
