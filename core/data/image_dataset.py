@@ -6,6 +6,7 @@ plus one block -- never a float64 or second float32 copy of the whole folder.
 """
 from __future__ import annotations
 
+import mmap
 import os
 from pathlib import Path
 from typing import Any, Callable
@@ -21,6 +22,17 @@ BLOCK = 512
 DEFAULT_TARGET = "class"
 
 
+def _release(x: np.ndarray) -> None:
+    """Drop the pages of a memory-mapped array from this process (the OS keeps them in its file cache):
+    without it every image read so far counts in the resident memory until the array is closed."""
+    m = getattr(x, "_mmap", None)
+    if m is not None and hasattr(mmap, "MADV_DONTNEED"):
+        try:
+            m.madvise(mmap.MADV_DONTNEED)
+        except (OSError, ValueError):
+            pass
+
+
 def channel_stats(x: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per-channel mean and standard deviation (shape (C, 1, 1), pixel units) of ``x[idx]``, read in
     blocks; a constant channel gets std 1."""
@@ -31,6 +43,7 @@ def channel_stats(x: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarra
         total += b.sum(axis=(0, 2, 3))
         sq += (b * b).sum(axis=(0, 2, 3))
         count += b.shape[0] * b.shape[2] * b.shape[3]
+        _release(x)
     mean = total / max(count, 1)
     std = np.sqrt(np.maximum(sq / max(count, 1) - mean * mean, 0.0))
     std = np.where(std < 1e-6, 1.0, std)
@@ -46,6 +59,7 @@ def standardized(x: np.ndarray, idx: np.ndarray, mean: np.ndarray, std: np.ndarr
         block -= mean
         block /= std
         out[j:j + BLOCK] = block
+        _release(x)
     return out
 
 
