@@ -558,7 +558,11 @@ def image_data_code(data, dataset, candidates: list[str]) -> tuple[list[str], li
             "    else:",
             f"        train, val, test = split_indices(len(x), {data.val_fraction!r}, {data.test_fraction!r}, "
             f"seed={data.seed!r}, stratify=labels)"]
-    if data.normalize:
+    c = dataset.input_shape[0]
+    if data.normalize and p.get("mean") is not None and p.get("std") is not None:
+        body.append(f"    mean = np.asarray({list(p['mean'])!r}, dtype=np.float32).reshape({c}, 1, 1)  # kept in the project")
+        body.append(f"    std = np.asarray({list(p['std'])!r}, dtype=np.float32).reshape({c}, 1, 1)")
+    elif data.normalize:
         body.append("    mean, std = channel_stats(x, train)  # per channel, from the training split")
     else:
         body.append(f"    mean, std = np.float32(0.0), np.full(({dataset.input_shape[0]}, 1, 1), 255.0, np.float32)"
