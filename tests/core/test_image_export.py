@@ -91,3 +91,18 @@ def test_onnx_export_fed_image_files_gives_the_apps_class_on_100_held_out_images
     assert (onnx_class == app[:100]).all()
     classes = doc["outputs"][0]["classes"]
     assert classes == sorted(CLASSES)
+
+
+def test_losslab_check_and_train_work_headless_and_list_the_skipped_files(tmp_path, monkeypatch):
+    from tests.core.cli_run import run
+    monkeypatch.setenv("LOSSLAB_HOME", str(tmp_path / "home"))
+    make_shapes(tmp_path / "shapes", per_class=12)
+    (tmp_path / "shapes" / "bar" / "broken.png").write_bytes(b"broken")
+    project = cnn_project("shapes", len(CLASSES), size=12, epochs=1)
+    project.save(tmp_path / "shapes.losslab.json")
+    code, lines = run("check", tmp_path / "shapes.losslab.json")
+    text = "\n".join(lines)
+    assert code == 0 and "images: 60 in 5 classes" in text and "skipped 1 file:" in text
+    assert "bar/broken.png: not a readable image" in text
+    code, lines = run("train", tmp_path / "shapes.losslab.json", "--no-store", "--quiet")
+    assert code == 0, lines
