@@ -41,6 +41,8 @@ class CachedPixels:
     splits: np.ndarray
     decode_skipped: list[tuple[str, str]]
     from_cache: bool
+    #: the cache entry's folder (None when decoded in memory): room for what is derived from the pixels
+    entry: Path | None = None
 
 
 def cache_dir() -> Path:
@@ -63,7 +65,7 @@ def _read_entry(entry: Path) -> CachedPixels | None:
             return None
         os.utime(entry)  # recently used: kept when older entries are pruned
         return CachedPixels(x, list(meta["files"]), np.asarray(meta["labels"], np.int64),
-                            np.asarray(meta["splits"], np.int64), [tuple(s) for s in meta["skipped"]], True)
+                            np.asarray(meta["splits"], np.int64), [tuple(s) for s in meta["skipped"]], True, entry)
     except (OSError, ValueError, KeyError, TypeError):
         return None  # a damaged entry is rebuilt
 
@@ -140,6 +142,7 @@ def load_pixels(scan: FolderScan, settings: ImageSettings,
         raise
     _prune(root, entry)
     pixels.x = np.load(entry / "x.npy", mmap_mode="r")
+    pixels.entry = entry
     if pixels.x.shape != x_shape:
         raise DataError("data.path", f"the image cache {entry} was changed while it was written; open the "
                                      "folder again")

@@ -83,6 +83,28 @@ def _kept_stats(params: dict[str, Any], channels: int) -> tuple[np.ndarray, np.n
     return (np.asarray(mean, np.float32).reshape(channels, 1, 1), np.asarray(std, np.float32).reshape(channels, 1, 1))
 
 
+def _cached_stats(pixels, train: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The training split's channel statistics, remembered in the cache entry per split (a second open
+    of a big folder then reads two small arrays instead of every training image)."""
+    import hashlib
+    path = None
+    if pixels.entry is not None:
+        path = pixels.entry / f"stats-{hashlib.sha256(np.sort(train).tobytes()).hexdigest()[:20]}.npz"
+        try:
+            with np.load(path, allow_pickle=False) as f:
+                return f["mean"], f["std"]
+        except (OSError, KeyError, ValueError):
+            pass
+    mean, std = channel_stats(pixels.x, train)
+    if path is not None:
+        try:
+            with open(path, "wb") as f:
+                np.savez(f, mean=mean, std=std)
+        except OSError:
+            pass  # a read-only cache: fitted again next time
+    return mean, std
+
+
 def image_stats_params(ds: Dataset) -> dict[str, list[float]]:
     """``{"mean": [...], "std": [...]}`` of an image dataset's standardizing, to keep in ``data.params``."""
     return {"mean": [float(v) for v in np.asarray(ds.mean).ravel()],
@@ -133,7 +155,7 @@ def load_image_dataset(folder: Path, shown: str, params: dict[str, Any], *, targ
     if normalize and kept is not None:  # the statistics saved in the project
         mean, std = kept
     elif normalize:
-        mean, std = channel_stats(pixels.x, train)
+        mean, std = _cached_stats(pixels, train)
     else:  # unnormalized: pixels scaled to 0..1, the same step in every export
         mean = np.zeros((settings.channels, 1, 1), np.float32)
         std = np.full((settings.channels, 1, 1), 255.0, np.float32)
