@@ -55,10 +55,9 @@ def standardized(x: np.ndarray, idx: np.ndarray, mean: np.ndarray, std: np.ndarr
     exports' in-graph step)."""
     out = np.empty((idx.size, *x.shape[1:]), dtype=np.float32)
     for j in range(0, idx.size, BLOCK):
-        block = np.asarray(x[idx[j:j + BLOCK]], dtype=np.float32)
-        block -= mean
-        block /= std
-        out[j:j + BLOCK] = block
+        part = out[j:j + BLOCK]  # written in place: two passes over the output, no float32 temporary
+        np.subtract(x[idx[j:j + BLOCK]], mean, out=part, dtype=np.float32)
+        part /= std
         _release(x)
     return out
 
