@@ -54,7 +54,8 @@ def _data_code(project, dataset, script_dir: Path | None = None) -> tuple[str, l
     targets = list(dataset.targets)
     infos = dataset.targets
     if d.source == "images":
-        funcs, body = py_data.image_data_code(d, dataset, _data_candidates(project, script_dir))
+        from .py_images import image_data_code
+        funcs, body = image_data_code(d, dataset, _data_candidates(project, script_dir))
         return "\n\n\n".join(f.strip("\n") for f in funcs) + "\n\n\n", body
     funcs = [py_data.SPLIT]
     body: list[str] = []

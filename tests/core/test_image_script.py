@@ -13,7 +13,7 @@ import torch
 
 from core.data import load_dataset
 from core.data.imagefolder import ImageSettings, decode_image
-from core.export import export, py_data
+from core.export import export, py_images
 from core.training.setup import prepare
 from core.training.trainer import train
 from tests.core.image_projects import cnn_project
@@ -30,7 +30,7 @@ def _run(script, *args):
 def test_the_scripts_decoder_gives_losslabs_pixels_for_every_fit(tmp_path):
     make_shapes(tmp_path / "shapes", per_class=4)
     ns: dict = {}
-    exec("import os, sys\nfrom pathlib import Path\nimport numpy as np\n" + py_data.READ_IMAGES, ns)  # noqa: S102
+    exec("import os, sys\nfrom pathlib import Path\nimport numpy as np\n" + py_images.READ_IMAGES, ns)  # noqa: S102
     files, labels, splits, classes = ns["list_images"](tmp_path / "shapes")
     assert len(files) == 20 and classes == sorted(classes) and set(splits) == {-1}
     for fit in ("resize", "resize_crop", "resize_pad", "crop_or_pad"):
