@@ -338,20 +338,22 @@ def _parse_data(v: Any) -> DataSpec:
                     "seed", "normalize", "missing", "categories"), ("source",))
     source = v["source"]
     from .data import DATASETS  # the data package registers the built-in sources
-    known = ["csv", "npz", *DATASETS.names()]
+    from .data.registry import params_entry
+    known = ["csv", "npz", "images", *DATASETS.names()]
     if not isinstance(source, str) or source not in known:
         _fail(f"{w}.source", f"unknown data source {_short(source)}; choose one of: {', '.join(known)}")
     params = v.get("params", {})
-    if source in DATASETS:
+    if params_entry(source) is not None:
         try:
-            params = _given_params(DATASETS.get(source), params, f"{w}.params")
+            params = _given_params(params_entry(source), params, f"{w}.params")
         except ParamError as e:
             raise ProjectError(e.where, e.reason) from None
     elif not isinstance(params, dict):
         _fail(f"{w}.params", "expected an object")
     path = v.get("path")
-    if source in ("csv", "npz") and not isinstance(path, str):
-        _fail(f"{w}.path", f"a {source} source needs \"path\": the file, relative to the project file")
+    if source in ("csv", "npz", "images") and not isinstance(path, str):
+        what = "the folder" if source == "images" else "the file"
+        _fail(f"{w}.path", f"a {source} source needs \"path\": {what}, relative to the project file")
     if path is not None and not isinstance(path, str):
         _fail(f"{w}.path", f"expected text, received {_short(path)}")
     target = v.get("target")

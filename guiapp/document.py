@@ -353,6 +353,8 @@ def big_data_file(project: Project) -> Path | None:
     file = Path(path)
     if not file.is_absolute() and project.base_dir is not None:
         file = Path(project.base_dir) / file
+    if project.data.source == "images":  # an image folder is decoded (or its cache read) on a task
+        return file if file.is_dir() else None
     try:
         return file if file.is_file() and file.stat().st_size >= BACKGROUND_LOAD_BYTES else None
     except OSError:

@@ -158,6 +158,9 @@ def main(argv: Sequence[str] | None = None) -> int:
      "findings": window.findings_dock, "boundary": window.boundary_dock}[args.tab].raise_()
     window.show()
     _wait(app, lambda: window.isVisible(), 5.0)
+    if document.data_loading:  # a big file or an image folder is read on a task: shown once it is in
+        document.wait_for_data(int(args.timeout * 1000))
+        _wait(app, lambda: not document.data_loading, args.timeout)
     if args.train_epochs > 0:
         status = _train(app, window, args.project, args.train_epochs, args.timeout)
         if status:

@@ -43,11 +43,17 @@ def test_a_wheel_installs_every_runtime_resource_folder():
         tomllib = pytest.importorskip("tomli")
     project = tomllib.loads((PACKAGING.parents[1] / "pyproject.toml").read_text())
     data_files = project["tool"]["setuptools"]["data-files"]
-    installed = {target.rsplit("/", 1)[1]: globs for target, globs in data_files.items()
-                 if target.startswith("share/losslab/resources/")}
-    assert set(installed) == _runtime_folders()
+    prefix = "share/losslab/resources/"
+    installed = {target[len(prefix):]: globs for target, globs in data_files.items() if target.startswith(prefix)}
+    assert {k for k in installed if "/" not in k} == _runtime_folders()
     for folder, globs in installed.items():
-        assert globs == [f"resources/{folder}/*"] and not any(p.is_dir() for p in (PACKAGING.parent / folder).iterdir())
+        entries = list((PACKAGING.parent / folder).iterdir())
+        subfolders = [p.name for p in entries if p.is_dir()]
+        # a data-files glob copies files only: each subfolder (an image folder's classes) has its own entry
+        assert all(f"{folder}/{sub}" in installed for sub in subfolders), folder
+        root = PACKAGING.parents[1]
+        matched = sorted({q.name for g in globs for q in root.glob(g)})
+        assert matched == sorted(p.name for p in entries if p.is_file()), folder  # every file, no folder
 
 
 @pytest.mark.skipif(shutil.which("sh") is None, reason="needs a POSIX shell")

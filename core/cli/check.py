@@ -22,6 +22,8 @@ def run(args, out: Out) -> int:
     out(f"data:    {dataset.summary()}")
     for s in samples:
         out(f"         sample: {s.note()}")
+    for note in (dataset.image_report.notes() if getattr(dataset, "image_report", None) else []):
+        out(f"         {note}")
     for note in (dataset.table_report.notes() if getattr(dataset, "table_report", None) else []):
         out(f"         {note}")
     rows = [(shorten(nid, 40).strip('"'), n.type, _fmt_shape(n.out_shape), f"{n.n_params:,}")

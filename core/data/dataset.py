@@ -92,6 +92,10 @@ class Dataset:
     #: CSV sources: how the table became inputs (core.data.columns EncodingReport / TableEncoding)
     table_report: Any = None
     encoding: Any = None
+    #: image folders: classes, counts and skipped files (core.data.imagefolder.ImageReport), and each
+    #: split's relative file paths ({"train": [...], "val": [...], "test": [...]})
+    image_report: Any = None
+    image_files: Any = None
 
     @property
     def n_train(self) -> int:

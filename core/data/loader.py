@@ -118,6 +118,23 @@ def _load_csv(spec: Any, base_dir, task: str, vf: float, tf: float, seed: int, n
                             vf, tf, seed, normalize, progress)
 
 
+def _load_images(spec: Any, base_dir, task: str, vf: float, tf: float, seed: int, normalize: bool, shifted: bool,
+                 progress) -> Dataset:
+    from core.data.image_dataset import load_image_dataset
+    from core.data.registry import IMAGE_FOLDER
+    if shifted:
+        raise DataError("data.source", "an image folder has no built-in shifted variant; load the new images "
+                                       "from their own folder to compare them with the training data")
+    path = _field(spec, "path")
+    if not path or not isinstance(path, (str, os.PathLike)):
+        raise DataError("data.path", "an images source needs a folder; set data.path to the folder of class "
+                                     "subfolders")
+    params = IMAGE_FOLDER.validate_params(_field(spec, "params"), "data.params")
+    return load_image_dataset(data_file_path(path, base_dir), str(path), params, target=_field(spec, "target"),
+                              task=task, val_fraction=vf, test_fraction=tf, seed=seed, normalize=normalize,
+                              progress=progress)
+
+
 def load_dataset(spec: Any, base_dir: str | os.PathLike | None = None, *, shifted: bool = False,
                  progress: Any = None) -> Dataset:
     """Build the :class:`Dataset` that ``spec`` (the project's data spec) describes.
@@ -136,6 +153,8 @@ def load_dataset(spec: Any, base_dir: str | os.PathLike | None = None, *, shifte
     """
     source, task, seed, normalize = _check_spec(spec)
     vf, tf = check_fractions(_field(spec, "val_fraction"), _field(spec, "test_fraction"))
+    if source == "images":
+        return _load_images(spec, base_dir, task, vf, tf, seed, normalize, shifted, progress)
     if source in FILE_SOURCES:
         if shifted:
             raise DataError("data.source", f"a {source} file has no built-in shifted variant; load the new "

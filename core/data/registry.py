@@ -13,6 +13,7 @@ CATEGORY_REGRESSION = "regression"
 CATEGORY_TABLES = "tables"
 CATEGORY_IMAGES = "images"
 FILE_SOURCES = ("csv", "npz")
+FOLDER_SOURCES = ("images",)
 
 
 @dataclass(frozen=True)
@@ -140,19 +141,52 @@ DATASETS = DatasetRegistry("data set", [
 ])
 
 
+def _no_builder(params: dict, shifted: bool = False):
+    raise DataError("data.path", "an image folder source reads the folder in data.path; load it with "
+                                 "core.data.load_dataset")
+
+
+#: ``"source": "images"``: a folder of class subfolders (core.data.imagefolder). Not in DATASETS (it
+#: generates nothing); its parameters are the decode settings.
+IMAGE_FOLDER = DatasetEntry(
+    "images", CATEGORY_IMAGES,
+    (Param("size", "int", 32, min=4, max=512, help="Side in pixels of the square image the network sees."),
+     Param("color", "choice", "rgb", choices=("rgb", "grey"), help="rgb: three channels; grey: one."),
+     Param("fit", "choice", "resize", choices=("resize", "resize_crop", "resize_pad", "crop_or_pad"),
+           help="resize stretches; resize_crop / resize_pad keep the aspect ratio (crop the centre / pad with "
+                "black); crop_or_pad never scales."),
+     Param("mean", "float_list", None, optional=True,
+           help="Per-channel pixel mean (0..255), kept once loaded so exports match; empty: fitted."),
+     Param("std", "float_list", None, optional=True,
+           help="Per-channel pixel spread, kept with the mean; empty: fitted.")),
+    "Your own pictures: one subfolder of images per class (PNG, JPEG, BMP, GIF, WebP), searched "
+    "recursively. train/ and val/ subfolders, when present, are the split. Decoded images are cached on "
+    "disk; unreadable files are skipped and listed.",
+    _no_builder, default_targets=("class",))
+
+
 def dataset_params(source: str) -> tuple[Param, ...]:
     """The parameters of a data source ("csv" and "npz" take none)."""
     if source in FILE_SOURCES:
         return ()
+    if source in FOLDER_SOURCES:
+        return IMAGE_FOLDER.params
     return entry_for(source).params
+
+
+def params_entry(source: object) -> DatasetEntry | None:
+    """The entry whose parameters ``source`` takes: a built-in set's, the image folder's; None for files."""
+    if source in FOLDER_SOURCES:
+        return IMAGE_FOLDER
+    return DATASETS[source] if isinstance(source, str) and source in DATASETS else None
 
 
 def entry_for(source: object) -> DatasetEntry:
     """The built-in entry called ``source``, or a :class:`DataError` at ``data.source`` listing them."""
     if isinstance(source, str) and source in DATASETS:
         return DATASETS[source]
-    known = ", ".join(DATASETS.names() + list(FILE_SOURCES))
+    known = ", ".join(DATASETS.names() + list(FILE_SOURCES) + list(FOLDER_SOURCES))
     raise DataError("data.source", f"unknown data source {source!r}; choose one of: {known}")
 
 
-SOURCES: tuple[str, ...] = tuple(DATASETS.names()) + FILE_SOURCES
+SOURCES: tuple[str, ...] = tuple(DATASETS.names()) + FILE_SOURCES + FOLDER_SOURCES

@@ -77,6 +77,10 @@ class Preprocessing:
         return self.raw.get("kind") == "table"
 
     @property
+    def is_images(self) -> bool:
+        return self.raw.get("kind") == "images"
+
+    @property
     def per_position(self) -> bool:
         """Whether the statistics hold one value per input position (not one for all)."""
         return self.mean is not None and np.asarray(self.mean).size > 1
@@ -111,7 +115,7 @@ class Preprocessing:
                               "order": self.order},
             "normalize": None if self.mean is None else {
                 "mean": np.asarray(self.mean).tolist(), "std": np.asarray(self.std).tolist(),
-                "per": "feature" if self.per_position else "all values"},
+                "per": "channel" if self.is_images else "feature" if self.per_position else "all values"},
             "outputs": self.outputs,
         }
 
@@ -129,6 +133,8 @@ class Preprocessing:
 
     def outside_steps(self) -> list[str]:
         """What always happens before the model file: building the raw input from a sample."""
+        if self.is_images:
+            return list(IMAGE_STEPS)
         if self.has_categories():
             return ["one-hot: each categorical column fills its slots, 1.0 in the slot of its category "
                     "(raw_input.columns[].categories, in that order), 0.0 elsewhere; a missing cell counts "
@@ -147,6 +153,9 @@ class Preprocessing:
         if model_format == "state_dict":
             return (f"input: the network's own inputs (encoded and standardized); the steps from raw "
                     f"columns ({shown}) are listed in {json_name}")
+        if self.is_images:
+            return (f"input: decoded images as float32 pixel values 0..255, shape N x {'x'.join(map(str, self.input_shape))} "
+                    f"(decode, colour, fit to size: the steps in {json_name}); standardizing is built in")
         if self.is_table:
             what = f"raw columns, in this order: {shown}"
             if self.has_categories():
@@ -193,8 +202,31 @@ def _array_raw(project, dataset) -> tuple[dict[str, Any], list[RawColumn], None,
     return raw, [], None, None
 
 
+IMAGE_STEPS = (
+    "decode: open the image file with Pillow (the first frame of a GIF); a 16-bit grey image is scaled "
+    "to 0..255 by 255/65535",
+    "colour: convert to raw_input.color (rgb: Pillow mode RGB, grey: mode L)",
+    "fit to raw_input.size x raw_input.size as raw_input.fit says: resize stretches (bilinear); "
+    "resize_crop scales the shorter side to size (bilinear) and crops the centre; resize_pad scales the "
+    "longer side to size and pads with black; crop_or_pad crops the centre or pads with black, unscaled "
+    "(the image is pasted at ((size - width) // 2, (size - height) // 2))",
+    "channels first: the pixel values 0..255 as float32, shape (channels, size, size)",
+)
+
+
+def _image_raw(project, dataset) -> tuple[dict[str, Any], list[RawColumn], None, None]:
+    from ..data.registry import IMAGE_FOLDER
+    params = IMAGE_FOLDER.validate_params(project.data.params, "data.params")
+    raw = {"kind": "images", "source": "images", "folder": str(project.data.path),
+           "size": params["size"], "color": params["color"], "fit": params["fit"],
+           "shape": list(dataset.input_shape),
+           "describes": "one image file, decoded and fitted as do_yourself says: pixel values 0..255 "
+                        "(float32), channels first; normalize is per channel, in pixel units"}
+    return raw, [], None, None
+
+
 #: data source -> (project, dataset) -> (raw description, table columns, order, fill); default: arrays
-RAW_INPUTS: dict[str, Callable] = {"csv": _table_raw}
+RAW_INPUTS: dict[str, Callable] = {"csv": _table_raw, "images": _image_raw}
 
 
 def _outputs(project, dataset) -> list[dict[str, Any]]:

@@ -379,7 +379,10 @@ def prepare_inputs(raw):
 
 def read_samples(path):
     """Raw samples from a file: for a table, a CSV with its header (any column order, the target may be
-    missing); else a .npy array or a CSV of numbers, one sample per row."""
+    missing); for images, an image file or a folder of them; else a .npy array or a CSV of numbers, one
+    sample per row."""
+    if PREPROCESSING["raw_input"]["kind"] == "images":
+        return read_image_files(path)
     if PREPROCESSING["raw_input"]["kind"] == "table":
         header, rows, delimiter = read_table(path)
         return table_inputs(header, rows, delimiter)
@@ -412,3 +415,4 @@ def predict(model, raw):
         result[head["name"]] = (values, [head["classes"][i] for i in index])
     return result
 '''
+

@@ -53,6 +53,10 @@ def _data_code(project, dataset, script_dir: Path | None = None) -> tuple[str, l
     d = project.data
     targets = list(dataset.targets)
     infos = dataset.targets
+    if d.source == "images":
+        from .py_images import image_data_code
+        funcs, body = image_data_code(d, dataset, _data_candidates(project, script_dir))
+        return "\n\n\n".join(f.strip("\n") for f in funcs) + "\n\n\n", body
     funcs = [py_data.SPLIT]
     body: list[str] = []
     if d.source in ("csv", "npz"):
@@ -192,7 +196,7 @@ def script_source(project, dataset=None, script_path: str | Path | None = None) 
         "# takes raw samples (" + ("the table's own rows, columns by name" if prep_doc["raw_input"]["kind"] == "table"
                                   else "as the data set holds them") + ") and prints LossLab's predictions.",
         "import argparse", "import csv", "import io",
-        "import json", "import math", "from pathlib import Path", "",
+        "import json", "import math", "import os", "import sys", "from pathlib import Path", "",
         "import numpy as np", "import torch", "from torch import nn", "",
         f"SEED = {t.seed!r}", f"EPOCHS = {t.epochs!r}", f"BATCH_SIZE = {t.batch_size!r}",
         "# relative data paths start at this script's folder, then the project's folder",

@@ -88,6 +88,10 @@ class CsvLoadRow(QWidget):
         else:
             self._done(outcome.value, "")
 
+    def _keeps_image_stats(self, dataset) -> bool:
+        data = self._context[2]
+        return bool(data.get("normalize", True)) and "mean" not in data.get("params", {})
+
     def _done(self, dataset, error: str) -> None:
         text, change, data, base = self._context
         categories = dict(getattr(getattr(dataset, "encoding", None), "categories", None) or {})
@@ -95,6 +99,16 @@ class CsvLoadRow(QWidget):
             def change_and_keep(p: Project) -> None:
                 change(p)
                 p.data.categories = categories
+            trial = self.panel.document.project.copy()
+            change_and_keep(trial)
+            data = trial.to_dict()["data"]
+        elif getattr(dataset, "image_report", None) is not None and self._keeps_image_stats(dataset):
+            from core.data.image_dataset import image_stats_params
+            stats = image_stats_params(dataset)
+
+            def change_and_keep(p: Project) -> None:
+                change(p)
+                p.data.params = {**p.data.params, **stats}  # kept, so later loads and exports standardize alike
             trial = self.panel.document.project.copy()
             change_and_keep(trial)
             data = trial.to_dict()["data"]

@@ -22,7 +22,7 @@ from ..widgets import FormGrid
 from .params import ParamForm, SettingsPanel, param_editor, show_value
 from .window_words import in_window_words
 
-FILE_KINDS = {"csv": "CSV file…", "npz": "NPZ file…"}
+FILE_KINDS = {"csv": "CSV file…", "npz": "NPZ file…", "images": "Image folder…"}
 FIELDS = {
     "task": Param("task", "choice", "auto", choices=TASKS,
                   help="auto: whole numbers with few values are classes, other numbers are regression."),
@@ -129,6 +129,9 @@ class DataPanel(SettingsPanel):
         form.addRow(self.preview)
         self.params = ParamForm()
         form.addRow(self.params)
+        from .image_source import ImageSourceView
+        self.images = ImageSourceView()  # an image folder: what the settings above make of it
+        form.addRow(self.images)
 
         self.target = QComboBox()
         self.target.setObjectName("data.target")
@@ -185,13 +188,17 @@ class DataPanel(SettingsPanel):
         ds = self.document.dataset
         builtin = d.source in DATASETS
         entry = DATASETS.get(d.source) if builtin else None
+        from core.data.registry import params_entry
+        settings_entry = params_entry(d.source)  # a built-in set's parameters, or an image folder's
         self._name_file_items(d)
         _select(self.source, d.source)
         self.doc.setText(_prose(entry.doc) if entry else (
             "A CSV with a header row and one row per sample: numbers and categories. Pick each column's role "
             "below (the target is the last column unless you pick another)." if d.source == "csv" else "An .npz archive with arrays x (inputs) and y (targets)."))
-        self.params.setVisible(builtin)
-        self.params.show_entry(entry, d.params if builtin else {}, self._on_params_committed)
+        if d.source == "images":
+            self.doc.setText(_prose(settings_entry.doc))
+        self.params.setVisible(settings_entry is not None)
+        self.params.show_entry(settings_entry, d.params if settings_entry else {}, self._on_params_committed)
         self.file_row.setVisible(not builtin)
         if self._file_label is not None:
             self._file_label.setVisible(not builtin)
@@ -202,7 +209,9 @@ class DataPanel(SettingsPanel):
         self.error.setText(in_window_words(self.document.data_error))
         self.error.setVisible(bool(self.document.data_error))
         self.summary.setText(ds.summary() if ds is not None else "")
-        self.preview.show_dataset(ds)
+        self.preview.show_dataset(None if d.source == "images" else ds)
+        self.preview.setVisible(d.source != "images")
+        self.images.show_dataset(ds if d.source == "images" else None)
         self._show_columns(d, ds)
 
     def _show_columns(self, d, ds) -> None:
@@ -249,7 +258,7 @@ class DataPanel(SettingsPanel):
     # -- editing -----------------------------------------------------------------------------------
     def _set(self, key: str, value: Any) -> str | None:
         text = f"Set data {key.replace('_', ' ')}"
-        if self.document.project.data.source == "csv":  # a big table is read off the GUI thread
+        if self.document.project.data.source in ("csv", "images"):  # read off the GUI thread
             self.load_row.start(text, lambda p: setattr(p.data, key, value))
             return None
         return self.edit(text, lambda p: setattr(p.data, key, value), f"data.{key}")
@@ -280,6 +289,13 @@ class DataPanel(SettingsPanel):
     def _on_params_committed(self, name: str, value: Any) -> str | None:
         def change(p: Project) -> None:
             p.data.params[name] = value
+        if self.document.project.data.source == "images":  # decoded off the GUI thread; other pixels, new stats
+            def change_images(p: Project) -> None:
+                change(p)
+                if name not in ("mean", "std"):
+                    p.data.params = {k: v for k, v in p.data.params.items() if k not in ("mean", "std")}
+            self.load_row.start(f"Set image {name}", change_images)
+            return None
         return self.edit(f"Set data {name}", change, f"data.params.{name}")
 
     def _on_source_activated(self, index: int) -> None:
@@ -301,20 +317,25 @@ class DataPanel(SettingsPanel):
 
     def _choose_file(self, kind: str) -> None:
         doc = self.document
-        chosen = choose_data_file(self, kind, self._start_folder())
+        if kind == "images":
+            from .image_source import choose_image_folder
+            chosen = choose_image_folder(self, self._start_folder())
+        else:
+            chosen = choose_data_file(self, kind, self._start_folder())
         if chosen is None:
             return self.refresh()
         settings.remember_folder(chosen)
         stored = files.relative_data_path(chosen, doc.path)
         keep_target = doc.project.data.source == kind
+        params = {k: v for k, v in doc.project.data.params.items() if k not in ("mean", "std")} if keep_target else {}
 
         def change(p: Project) -> None:
-            p.data.source, p.data.params, p.data.path = kind, {}, stored
+            p.data.source, p.data.params, p.data.path = kind, params, stored
             if not keep_target:
                 p.data.target = p.data.features = None
                 p.data.task = "auto"
             p.data.categories = {}
-        if kind == "csv":
+        if kind in ("csv", "images"):
             self.load_row.start(f"Load {Path(chosen).name}", change)
         else:
             self.edit(f"Load {Path(chosen).name}", change)
@@ -346,6 +367,8 @@ class DataPanel(SettingsPanel):
     def _on_document_datasetChanged(self, _dataset: object) -> None:
         if not self._built:  # later changes arrive with projectChanged("data"/"all")
             self._build()
+        elif self.document.project.data.source == "images":  # an image folder arrives from its task
+            self.refresh()
 
     def _on_document_dataErrorChanged(self, _message: str) -> None:
         if not self._built:

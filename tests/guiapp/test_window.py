@@ -55,6 +55,7 @@ def test_each_example_opens_with_a_checked_graph(window, prompts):
         name = example.name[:-len(".losslab.json")]
         assert window.files.open(example), name
         doc = window.document
+        assert doc.wait_for_data(120_000), name  # an image folder (flowers) is read on a background task
         assert doc.data_error == "", name
         assert doc.check is not None and doc.check.ok, (name, [p.message for p in doc.check.problems])
         assert window.status.params.text() == f"{doc.check.total_params:,} parameters", name
