@@ -340,3 +340,8 @@ def apply_setting(doc: dict, setting: dict[str, Any]) -> dict:
     for name, value in sorted(setting.items(), key=lambda kv: kv[0] not in KNOBS):
         knob(name).apply(out, value)
     return out
+
+# small data (transfer on/off, augmentation): defined in their own module, registered here
+from .smalldata_knobs import smalldata_knobs as _smalldata_knobs  # noqa: E402
+
+KNOBS.update({k.name: k for k in _smalldata_knobs()})

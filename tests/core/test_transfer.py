@@ -194,3 +194,23 @@ def test_check_reports_a_missing_weights_file_at_its_path(tmp_path):
     code, lines = run("check", path)
     assert code == 2
     assert any("no weights file" in ln and "[model.nodes[1].init.file]" in ln for ln in lines)
+
+
+def test_studies_vary_transfer_and_augmentation_as_knobs(tmp_path, source_file):
+    from core.studies.knobs import KnobError, apply_setting, parse_vary
+    doc = mlp()
+    node(doc, "fc1").update(init={"file": source_file.name}, frozen=True)
+    node(doc, "out")["lr_multiplier"] = 10.0
+    k, values = parse_vary("transfer=off,on")
+    assert values == ["off", "on"]
+    scratch = Project.from_dict(apply_setting(doc, {"transfer": "off"}))
+    assert all(n.init is None and not n.frozen and n.lr_multiplier == 1.0 for n in scratch.model.nodes)
+    kept = Project.from_dict(apply_setting(doc, {"transfer": "on"}))
+    assert kept.model.node("fc1").frozen and kept.model.node("out").lr_multiplier == 10.0
+    _, values = parse_vary('augment=off,{"noise": 0.1}')
+    with_noise = Project.from_dict(apply_setting(doc, {"augment": values[1]}))
+    assert with_noise.data.augment == {"noise": 0.1}
+    by_path = Project.from_dict(apply_setting(doc, {"model.nodes[1].frozen": False, "data.augment.mixup": 0.2}))
+    assert not by_path.model.node("fc1").frozen and by_path.data.augment == {"mixup": 0.2}
+    with pytest.raises(KnobError, match="unknown augmentation 'spin'"):
+        parse_vary('augment={"spin": 1}')
