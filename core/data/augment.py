@@ -70,7 +70,7 @@ def augment_problems(augment: dict[str, Any], input_shape: tuple[int, ...]) -> l
             for name in augment if AUGMENTATIONS[name][1] == "image" and _active(name, augment[name])]
 
 
-def _active(name: str, value: Any) -> bool:
+def _active(name: str, value) -> bool:
     return value != "none" if name == "flip" else bool(value)
 
 
