@@ -53,8 +53,9 @@ class TransferSection(QWidget):
         self.source_node.setPlaceholderText("the same id")
         self.source_node.setToolTip("The source network's node to copy (matched by id unless you name another)")
         form.addRow("Source node", self.source_node)
-        self.frozen = QCheckBox("frozen (no gradient; BatchNorm statistics held)")
-        self.frozen.setTristate(False)
+        self.frozen = QCheckBox("frozen")
+        self.frozen.setToolTip("No gradient and no optimizer entry; BatchNorm keeps its running statistics "
+                               "(the node stays in evaluation mode)")
         form.addRow("", self.frozen)
         self.lr = QDoubleSpinBox()
         self.lr.setRange(0.0, 1000.0)
