@@ -101,20 +101,5 @@ def preflight(project, check: GraphCheck, dataset, available: int | None = None)
     problems += batchnorm_problems(project, check, n_train)
     if check.ok:
         problems += memory_problems(project, check, n_train, available)
-        problems += smalldata_problems(project, check, dataset)
     return problems
 
-
-def smalldata_problems(project, check: GraphCheck, dataset) -> list[Problem]:
-    """Transfer sources that cannot be read or do not fit (node, both shapes), everything frozen, and
-    augmentations the data cannot take (a flip of a table row)."""
-    from .data.augment import augment_problems
-    problems = [Problem(m, None, w) for m, w in augment_problems(project.data.augment, tuple(dataset.input_shape))]
-    if any(n.init or n.frozen or n.lr_multiplier != 1.0 for n in project.model.nodes):
-        import torch
-
-        from .network import build_model
-        from .training.transfer import transfer_problems
-        torch.manual_seed(0)   # a throwaway model, only for its tensor shapes
-        problems += transfer_problems(project, build_model(project, dataset.input_shape, dataset.targets, check=check))
-    return problems

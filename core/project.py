@@ -385,7 +385,10 @@ def _parse_data(v: Any) -> DataSpec:
                     normalize=_val(v.get("normalize", True), f"{w}.normalize", _P["normalize"]),
                     missing=_val(v.get("missing", "mean"), f"{w}.missing", _P["missing"]),
                     categories=_parse_categories(v.get("categories", {}), f"{w}.categories"))
-    parse_data_smalldata(v, spec, w)
+    try:
+        parse_data_smalldata(v, spec, w)
+    except ParamError as e:
+        raise ProjectError(e.where, e.reason) from None
     if spec.val_fraction + spec.test_fraction >= 0.95:
         _fail(f"{w}.val_fraction", f"val_fraction + test_fraction is {spec.val_fraction + spec.test_fraction:g}: "
                                    "leave at least 5% of the data for training")
@@ -425,7 +428,10 @@ def _parse_model(v: Any) -> ModelSpec:
         except ParamError as e:
             raise ProjectError(e.where, e.reason) from None
         nodes.append(NodeSpec(nid, n["type"], params))
-        parse_node_smalldata(n, nodes[-1], w)
+        try:
+            parse_node_smalldata(n, nodes[-1], w)
+        except ParamError as e:
+            raise ProjectError(e.where, e.reason) from None
     edges_v = v.get("edges", [])
     if not isinstance(edges_v, list):
         _fail("model.edges", "expected a list of [from, to] pairs")

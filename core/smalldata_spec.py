@@ -13,7 +13,8 @@ Under ``data``::
     "per_class": N                 at most N training rows of each class (validation and test keep all)
     "augment": {NAME: STRENGTH}    see :data:`core.data.augment.AUGMENTATIONS`
 
-Each bad value raises :class:`core.project.ProjectError` naming its JSON path.
+Each bad value raises :class:`core.catalog.params.ParamError` naming its JSON path (the project turns it
+into a ``ProjectError``).
 """
 from __future__ import annotations
 
@@ -33,15 +34,11 @@ PER_CLASS = Param("per_class", "int", 0, min=1, max=10_000_000,
 
 
 def _fail(where: str, reason: str) -> None:
-    from .project import ProjectError
-    raise ProjectError(where, reason)
+    raise ParamError(where, reason)
 
 
 def _val(value: Any, where: str, param: Param) -> Any:
-    try:
-        return param.validate(value, where)
-    except ParamError as e:
-        _fail(e.where, e.reason)
+    return param.validate(value, where)
 
 
 def parse_init(v: Any, where: str) -> dict[str, str] | None:
@@ -97,10 +94,7 @@ def parse_data_smalldata(v: dict, spec, where: str) -> None:
     per_class = v.get("per_class")
     spec.per_class = None if per_class is None else _val(per_class, f"{where}.per_class", PER_CLASS)
     from .data.augment import parse_augment
-    try:
-        spec.augment = parse_augment(v.get("augment", {}), f"{where}.augment")
-    except ParamError as e:
-        _fail(e.where, e.reason)
+    spec.augment = parse_augment(v.get("augment", {}), f"{where}.augment")
 
 
 def data_smalldata_dict(spec) -> dict[str, Any]:

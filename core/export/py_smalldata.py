@@ -109,9 +109,8 @@ def transfer_code(project, check, attrs: dict[str, str]) -> str:
 def _source_path(project, init: dict) -> str:
     if "file" in init:
         return init["file"]
-    from ..runs import open_store
-    with open_store() as store:   # the script cannot read the run store: the run's weights file itself
-        return str(store.weights_dir(store.resolve(init["run"])) / "final.pt")
+    from ..training.transfer import run_weights_path
+    return str(run_weights_path(init["run"]))   # the script cannot read the run store: the run's weights file
 
 
 def augment_code(project) -> str:

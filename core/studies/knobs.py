@@ -344,4 +344,17 @@ def apply_setting(doc: dict, setting: dict[str, Any]) -> dict:
 # small data (transfer on/off, augmentation): defined in their own module, registered here
 from .smalldata_knobs import smalldata_knobs as _smalldata_knobs  # noqa: E402
 
-KNOBS.update({k.name: k for k in _smalldata_knobs()})
+
+
+def _as_knob_error(parse):
+    def checked(v):
+        try:
+            return parse(v)
+        except KnobError:
+            raise
+        except ValueError as e:
+            raise KnobError(str(e)) from None
+    return checked
+
+
+KNOBS.update({s["name"]: Knob(**{**s, "parse": _as_knob_error(s["parse"])}) for s in _smalldata_knobs()})

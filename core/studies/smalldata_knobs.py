@@ -14,9 +14,8 @@ from typing import Any
 from ..catalog.params import ParamError
 
 
-def _knob_error(msg: str):
-    from .knobs import KnobError
-    return KnobError(msg)
+def _knob_error(msg: str) -> ValueError:
+    return ValueError(msg)   # core.studies.knobs turns it into a KnobError
 
 
 def _parse_switch(name: str):
@@ -61,8 +60,9 @@ def _apply_augment(doc: dict, value: Any) -> None:
         data["augment"] = dict(value)
 
 
-def smalldata_knobs() -> list:
-    from .knobs import Knob
-    return [Knob("transfer", "transfer from an earlier network", "choice", ("off", "on"), _parse_switch("transfer"),
-                 _apply_transfer, ("off", "on")),
-            Knob("augment", "augmentation of training batches", "json", ("off", "on"), _parse_augment, _apply_augment)]
+def smalldata_knobs() -> list[dict]:
+    """The knobs' fields (``core.studies.knobs.Knob`` keywords)."""
+    return [dict(name="transfer", label="transfer from an earlier network", kind="choice", defaults=("off", "on"),
+                 parse=_parse_switch("transfer"), apply=_apply_transfer, choices=("off", "on")),
+            dict(name="augment", label="augmentation of training batches", kind="json", defaults=("off", "on"),
+                 parse=_parse_augment, apply=_apply_augment)]

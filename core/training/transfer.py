@@ -16,15 +16,15 @@ from __future__ import annotations
 import os
 import types
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import torch
 from torch import nn
 
 from ..graph import GraphError, Problem
 
-__all__ = ["apply_transfer", "transfer_problems", "freeze", "param_groups", "load_source", "node_module",
-           "source_tensors", "TransferError"]
+__all__ = ["apply_transfer", "transfer_problems", "smalldata_problems", "freeze", "param_groups", "load_source",
+           "node_module", "source_tensors", "register_run_store", "run_weights_path", "TransferError"]
 
 
 class TransferError(ValueError):
@@ -56,10 +56,9 @@ def load_source(init: dict[str, str], base_dir: Path | None, where: str, store_d
     if ident in cache:
         return cache[ident]
     if "run" in init:
-        from ..runs import open_store
         try:
-            with open_store(store_dir) as store:
-                state = store.load_weights(init["run"], "final")
+            path = run_weights_path(init["run"], store_dir)
+            state = torch.load(path, map_location="cpu", weights_only=True)
         except KeyError as e:
             raise TransferError(f"{where}.run", str(e).strip('"')) from None
         except (FileNotFoundError, OSError) as e:
@@ -80,6 +79,38 @@ def load_source(init: dict[str, str], base_dir: Path | None, where: str, store_d
                                                  "with `losslab train --save-model FILE`")
     cache[ident] = state
     return state
+
+
+#: run id (or prefix), store folder or None -> the run's final weights file. The run store sits above
+#: training in the layers (it records training), so it is looked up at run time, not imported:
+#: ``core.runs.run_weights_file`` unless a caller registers another (:func:`register_run_store`).
+_RUN_WEIGHTS: Callable[[str, Any], Path] | None = None
+
+
+def register_run_store(find: Callable[[str, Any], Path]) -> None:
+    """Use ``find(run, store_dir)`` to turn a run id into its weights file."""
+    global _RUN_WEIGHTS
+    _RUN_WEIGHTS = find
+
+
+def run_weights_path(run: str, store_dir=None) -> Path:
+    """The final weights file of stored run ``run`` (``KeyError``/``FileNotFoundError`` with a message)."""
+    if _RUN_WEIGHTS is None:
+        import importlib
+        register_run_store(importlib.import_module("core.runs").run_weights_file)
+    return _RUN_WEIGHTS(run, store_dir)
+
+
+def smalldata_problems(project, check, dataset) -> list[Problem]:
+    """Transfer sources that cannot be read or do not fit (node, both shapes), everything frozen, and
+    augmentations the data cannot take (a flip of a table row): what ``check`` and ``train`` refuse."""
+    from ..data.augment import augment_problems
+    from ..network import build_model
+    problems = [Problem(m, None, w) for m, w in augment_problems(project.data.augment, tuple(dataset.input_shape))]
+    if any(n.init or n.frozen or n.lr_multiplier != 1.0 for n in project.model.nodes):
+        torch.manual_seed(0)   # a throwaway model, only for its tensor shapes
+        problems += transfer_problems(project, build_model(project, dataset.input_shape, dataset.targets, check=check))
+    return problems
 
 
 def source_tensors(state: dict[str, torch.Tensor], source_node: str) -> dict[str, torch.Tensor]:

@@ -15,9 +15,9 @@ MARK_R = 9.0
 class SmallDataMark(QGraphicsItem):
     """Marks of one node; ``show_settings(spec)`` takes its :class:`core.project.NodeSpec`."""
 
-    def __init__(self, card, header_h: float):
+    def __init__(self, card, header_h: float, card_w: float):
         super().__init__(card)
-        self.card, self.header_h = card, header_h
+        self.card, self.header_h, self.card_w = card, header_h, card_w
         self.frozen = False
         self.transfer: str | None = None      # "run X, node Y" / "file F, node Y"
         self.lr_multiplier = 1.0
@@ -51,7 +51,7 @@ class SmallDataMark(QGraphicsItem):
         return self.card.card_rect().height()
 
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
-        from .node_item import NODE_W
+        NODE_W = self.card_w  # noqa: N806
         return QRectF(-MARK_R - 2, -MARK_R - 2, NODE_W + 2 * MARK_R + 4, self._height() + 2 * MARK_R + 4)
 
     def _marks(self) -> list[tuple[str, QPointF]]:
@@ -70,7 +70,7 @@ class SmallDataMark(QGraphicsItem):
         return path
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
-        from .node_item import NODE_W
+        NODE_W = self.card_w  # noqa: N806
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         if self.frozen:   # a light hatch over the body: this layer does not learn
             body = QPainterPath()
