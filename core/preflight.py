@@ -102,4 +102,3 @@ def preflight(project, check: GraphCheck, dataset, available: int | None = None)
     if check.ok:
         problems += memory_problems(project, check, n_train, available)
     return problems
-
