@@ -54,7 +54,7 @@ def edit_events(before: dict, after: dict, renames: dict[str, str] | None = None
     events += [EditEvent("node_removed", (n,)) for n in old_nodes if n not in new_nodes or n in replaced]
     events += [EditEvent("node_added", (n,)) for n in new_nodes if n not in old_nodes or n in replaced]
     events += [EditEvent("node_params_changed", (n,)) for n, spec in new_nodes.items()
-               if n in old_nodes and n not in replaced and (spec.get("params") or {}) != (old_nodes[n].get("params") or {})]
+               if n in old_nodes and n not in replaced and _settings(spec) != _settings(old_nodes[n])]
     events += [EditEvent("edge_added", e) for e in new_edges
                if e not in old_set or (set(e) & replaced)]
     old_pos = {r(k, k): v for k, v in ((before.get("view") or {}).get("nodes") or {}).items()}
@@ -88,3 +88,8 @@ def kind_of(events: list[EditEvent]) -> str:
         return "view"
     return kinds.pop() if len(kinds) == 1 else "all"
 
+
+
+def _settings(spec: dict) -> dict:
+    """A node's settings beyond its id and type (params; small data's init, frozen, lr_multiplier)."""
+    return {k: v for k, v in spec.items() if k not in ("id", "type")} | {"params": spec.get("params") or {}}

@@ -116,7 +116,7 @@ def find_lr(project: Project, *, dataset=None, start_lr: float = 1e-7, end_lr: f
                 state.raise_if_cancelled()
             lr = start_lr * factor ** k
             for g in opt.param_groups:
-                g["lr"] = lr
+                g["lr"] = lr * g.get("lr_multiplier", 1.0)
             if pos + bs > n:
                 perm, pos = torch.randperm(n, generator=gen), 0
             idx = perm[pos:pos + bs].to(setup.device)

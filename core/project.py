@@ -19,6 +19,8 @@ from .log import get_logger
 
 _log = get_logger(__name__)
 from .project_json import JsonProblem, check_values, loads as _loads, short_repr as _q, shorten as _short
+from .smalldata_spec import (SMALLDATA_DATA_KEYS, SMALLDATA_NODE_KEYS, data_smalldata_dict,  # noqa: E402
+                             node_smalldata_dict, parse_data_smalldata, parse_node_smalldata)
 
 FORMAT = "losslab-project"
 VERSION = 1
@@ -50,6 +52,12 @@ class DataSpec:
     #: CSV tables: categorical column -> its categories (one-hot order), kept so later files map the same way;
     #: a numeric column listed here is treated as categories ([] = take them from the training file)
     categories: dict[str, list[str]] = field(default_factory=dict)
+    #: small data (core.data.subset): keep only these classes of the first classification target (relabelled
+    #: 0..k-1 in this order) and at most ``per_class`` training rows of each; validation/test keep every row
+    classes: list[str] | None = None
+    per_class: int | None = None
+    #: augmentation of training batches (core.data.augment): name -> strength, e.g. {"shift": 1, "noise": 0.1}
+    augment: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -57,6 +65,12 @@ class NodeSpec:
     id: str
     type: str
     params: dict[str, Any] = field(default_factory=dict)
+    #: transfer (core.training.transfer): {"run": RUN_ID} or {"file": PATH}, optional "node": source node id
+    init: dict[str, str] | None = None
+    #: no gradient, no optimizer entry, BatchNorm statistics held (the module stays in eval mode)
+    frozen: bool = False
+    #: this node's learning rate = the optimizer's rate x this factor (its own optimizer param group)
+    lr_multiplier: float = 1.0
 
 
 @dataclass
@@ -143,6 +157,7 @@ class Project:
             data["missing"] = d.missing
         if d.categories:
             data["categories"] = {k: list(v) for k, v in d.categories.items()}
+        data.update(data_smalldata_dict(d))
         t = self.training
         out: dict[str, Any] = {
             "format": FORMAT, "version": VERSION, "name": self.name, "data": data,
@@ -217,6 +232,7 @@ def _node_dict(n: NodeSpec) -> dict[str, Any]:
     d: dict[str, Any] = {"id": n.id, "type": n.type}
     if n.params:
         d["params"] = copy.deepcopy(n.params)
+    d.update(node_smalldata_dict(n))
     return d
 
 
@@ -335,7 +351,7 @@ _P = {
 def _parse_data(v: Any) -> DataSpec:
     w = "data"
     v = _obj(v, w, ("source", "params", "path", "target", "features", "task", "val_fraction", "test_fraction",
-                    "seed", "normalize", "missing", "categories"), ("source",))
+                    "seed", "normalize", "missing", "categories", *SMALLDATA_DATA_KEYS), ("source",))
     source = v["source"]
     from .data import DATASETS  # the data package registers the built-in sources
     from .data.registry import params_entry
@@ -371,6 +387,10 @@ def _parse_data(v: Any) -> DataSpec:
                     normalize=_val(v.get("normalize", True), f"{w}.normalize", _P["normalize"]),
                     missing=_val(v.get("missing", "mean"), f"{w}.missing", _P["missing"]),
                     categories=_parse_categories(v.get("categories", {}), f"{w}.categories"))
+    try:
+        parse_data_smalldata(v, spec, w)
+    except ParamError as e:
+        raise ProjectError(e.where, e.reason) from None
     if spec.val_fraction + spec.test_fraction >= 0.95:
         _fail(f"{w}.val_fraction", f"val_fraction + test_fraction is {spec.val_fraction + spec.test_fraction:g}: "
                                    "leave at least 5% of the data for training")
@@ -397,7 +417,7 @@ def _parse_model(v: Any) -> ModelSpec:
     seen: set[str] = set()
     for i, n in enumerate(nodes_v):
         w = f"model.nodes[{i}]"
-        n = _obj(n, w, ("id", "type", "params"), ("id", "type"))
+        n = _obj(n, w, ("id", "type", "params", *SMALLDATA_NODE_KEYS), ("id", "type"))
         nid = n["id"]
         if not isinstance(nid, str) or not nid.strip():
             _fail(f"{w}.id", f"expected a non-empty name, received {_short(nid)}")
@@ -410,6 +430,10 @@ def _parse_model(v: Any) -> ModelSpec:
         except ParamError as e:
             raise ProjectError(e.where, e.reason) from None
         nodes.append(NodeSpec(nid, n["type"], params))
+        try:
+            parse_node_smalldata(n, nodes[-1], w)
+        except ParamError as e:
+            raise ProjectError(e.where, e.reason) from None
     edges_v = v.get("edges", [])
     if not isinstance(edges_v, list):
         _fail("model.edges", "expected a list of [from, to] pairs")

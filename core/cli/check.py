@@ -33,6 +33,9 @@ def run(args, out: Out) -> int:
     for r in rows:
         out("  " + "  ".join((c.rjust(w) if i == 3 else c.ljust(w)) for i, (c, w) in enumerate(zip(r, widths))))
     out(f"total parameters: {check.total_params:,}")
+    from ..smalldata_spec import describe_smalldata
+    for line in describe_smalldata(project):
+        out(f"small data: {line}")
     warnings = _lint(project, check, dataset)
     for w in warnings:
         out(f"warning: {w.message}" + (f" -> {w.suggestion}" if getattr(w, "suggestion", "") else ""))

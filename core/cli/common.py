@@ -63,6 +63,9 @@ def check_project(project, dataset, device: str | None = None, rows_scale: float
         problems = class_weight_problems(project, dataset.targets) + batchnorm_problems(project, check, n_train)
         if check.ok:
             problems += memory_problems(project, check, n_train, available_memory())
+    if check.ok:   # small data: transfer sources that do not fit, everything frozen, flips of a table
+        from ..training.transfer import smalldata_problems
+        problems += smalldata_problems(project, check, dataset)
     errors += [(p.message, p.where) for p in problems]
     try:
         from ..training.setup import pick_device

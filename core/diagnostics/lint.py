@@ -348,15 +348,17 @@ def _saturating_stack(graph: _Graph, order: list[str]) -> Iterable[Finding]:
         evidence={"depth": len(longest)})
 
 
-def _too_many_params(graph: _Graph, check: GraphCheck | None, dataset: Any) -> Iterable[Finding]:
+def _too_many_params(graph: _Graph, check: GraphCheck | None, dataset: Any,
+                     frozen: set[str] = frozenset()) -> Iterable[Finding]:
     n_train = getattr(dataset, "n_train", None)
     if check is None or not n_train:
         return
-    total = int(check.total_params)
+    learning = [n for nid, n in check.nodes.items() if nid not in frozen]   # frozen weights memorize nothing
+    total = sum(int(n.n_params) for n in learning)
     ratio = total / n_train
-    if ratio < PARAMS_PER_SAMPLE_INFO:
+    if ratio < PARAMS_PER_SAMPLE_INFO or not learning:
         return
-    biggest = max(check.nodes.values(), key=lambda n: n.n_params)
+    biggest = max(learning, key=lambda n: n.n_params)
     severity = "warning" if ratio >= PARAMS_PER_SAMPLE_WARNING else "info"
     entry = LAYERS.find(biggest.type)
     width = biggest.params.get(entry.width_param) if entry is not None and entry.width_param else None
@@ -391,7 +393,7 @@ def lint_project(project: Project, check: GraphCheck | None, dataset: Any = None
     findings += _stacked_linear(graph)
     findings += _batchnorm_after_dropout(graph)
     findings += _saturating_stack(graph, order)
-    findings += _too_many_params(graph, check, dataset)
+    findings += _too_many_params(graph, check, dataset, {n.id for n in project.model.nodes if n.frozen})
     rank = {"error": 0, "warning": 1, "info": 2}
     unique = {(f.node, f.message): f for f in findings}
     return sorted(unique.values(), key=lambda f: (rank[f.severity], graph.index.get(f.node or "", -1)))

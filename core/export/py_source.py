@@ -108,6 +108,10 @@ def _data_code(project, dataset, script_dir: Path | None = None) -> tuple[str, l
     body.append(f"    train, val, test = split_indices(len(x), {d.val_fraction!r}, {d.test_fraction!r}, seed={d.seed!r}"
                 + (f", stratify=ys[{strat!r}]" if strat and not ordered else "")
                 + (", ordered=True" if ordered else "") + ")")
+    from .py_smalldata import subset_lines
+    sub_funcs, sub_body = subset_lines(project, dataset, strat)   # data.classes / data.per_class
+    funcs += sub_funcs
+    body += sub_body
     body.append("    xs = [x[idx].astype(np.float32) for idx in (train, val, test)]")
     if d.normalize:
         per_feature = len(dataset.input_shape) == 1
@@ -178,6 +182,9 @@ def script_source(project, dataset=None, script_path: str | Path | None = None) 
         tname = o.target or next(iter(dataset.targets))
         heads.append((name, o, tname, dataset.targets[tname]))
     train = training_code(project, heads, dataset)
+    from .py_smalldata import augment_code, patch_training, transfer_code
+    transfer, augment = transfer_code(project, check, net.attrs), augment_code(project)
+    train = patch_training(train, bool(transfer), bool(augment), project)
     t = project.training
     digits = ""
     if project.data.source == "digits":
@@ -196,7 +203,8 @@ def script_source(project, dataset=None, script_path: str | Path | None = None) 
         "# takes raw samples (" + ("the table's own rows, columns by name" if prep_doc["raw_input"]["kind"] == "table"
                                   else "as the data set holds them") + ") and prints LossLab's predictions.",
         "import argparse", "import csv", "import io",
-        "import json", "import math", "import os", "import sys", "from pathlib import Path", "",
+        "import json", "import math", "import os", "import sys", *(["import types"] if transfer else []),
+        "from pathlib import Path", "",
         "import numpy as np", "import torch", "from torch import nn", "",
         f"SEED = {t.seed!r}", f"EPOCHS = {t.epochs!r}", f"BATCH_SIZE = {t.batch_size!r}",
         "# relative data paths start at this script's folder, then the project's folder",
@@ -225,6 +233,9 @@ def script_source(project, dataset=None, script_path: str | Path | None = None) 
     parts.append("# --- network " + "-" * 87 + "\n\n")
     parts.append(net.source + "\n\n")
     parts.append(_load_weights_code(check, net.attrs) + "\n\n")
+    for extra in (transfer, augment):   # small data: transfer and augmentation, as LossLab applies them
+        if extra:
+            parts.append(extra.strip("\n") + "\n\n\n")
     parts.append("# --- training " + "-" * 86 + "\n\n")
     parts.append(train)
     return "".join(parts)

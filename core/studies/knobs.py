@@ -340,3 +340,21 @@ def apply_setting(doc: dict, setting: dict[str, Any]) -> dict:
     for name, value in sorted(setting.items(), key=lambda kv: kv[0] not in KNOBS):
         knob(name).apply(out, value)
     return out
+
+# small data (transfer on/off, augmentation): defined in their own module, registered here
+from .smalldata_knobs import smalldata_knobs as _smalldata_knobs  # noqa: E402
+
+
+
+def _as_knob_error(parse):
+    def checked(v):
+        try:
+            return parse(v)
+        except KnobError:
+            raise
+        except ValueError as e:
+            raise KnobError(str(e)) from None
+    return checked
+
+
+KNOBS.update({s["name"]: Knob(**{**s, "parse": _as_knob_error(s["parse"])}) for s in _smalldata_knobs()})

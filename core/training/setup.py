@@ -9,7 +9,7 @@ from typing import Any, Callable
 import torch
 
 from ..catalog import LOSSES, OPTIMIZERS
-from ..graph import GraphCheck, GraphError, check_graph
+from ..graph import GraphCheck, GraphError, Problem as GraphProblem, check_graph
 from ..network import GraphNetwork, build_model
 from ..project import Project
 
@@ -96,11 +96,16 @@ def prepare(project: Project, dataset=None, *, device: str | None = None, seed: 
     from ..preflight import batchnorm_problems, class_weight_problems  # what torch would fail on mid-setup
     refused = [p for p in check.problems if p.severity == "error"] + class_weight_problems(project, dataset.targets)
     refused += batchnorm_problems(project, check, int(dataset.x_train.shape[0]))
+    from ..data.augment import augment_problems   # a flip of a table row is refused, not skipped
+    refused += [GraphProblem(m, None, w) for m, w in augment_problems(project.data.augment, tuple(dataset.input_shape))]
     if refused:
         raise GraphError(refused)
     dev = pick_device(device, "--device") if device else pick_device(project.training.device)
     torch.manual_seed(project.training.seed if seed is None else seed)
     model = build_model(project, dataset.input_shape, dataset.targets, check=check).to(dev)
+    if any(n.init or n.frozen for n in project.model.nodes):   # transfer: weights from a run/file, freezing
+        from .transfer import apply_transfer
+        apply_transfer(project, model)
     heads = []
     target_names = list(dataset.targets)
     for name, o in zip(head_names(project), project.outputs):
@@ -126,7 +131,13 @@ def make_optimizer(project: Project, model: torch.nn.Module) -> torch.optim.Opti
     spec = project.training.optimizer
     entry = OPTIMIZERS.get(spec.type)
     params = entry.validate_params(spec.params, "training.optimizer.params")
-    return entry.builder(params, model.parameters())
+    from .transfer import param_groups, scale_group_rates
+    groups = param_groups(project, model)   # per-node lr_multiplier; frozen parameters left out
+    if groups is None:
+        return entry.builder(params, model.parameters())
+    opt = entry.builder(params, groups)
+    scale_group_rates(opt)
+    return opt
 
 
 def baseline_loss(setup: RunSetup) -> float | None:

@@ -54,6 +54,8 @@ class TrainStep:
         self.flat = flat_grads(self.params)
         heads = setup.heads
         self.single = len(heads) == 1 and heads[0].weight == 1.0
+        from ..data.augment import Augmenter   # data.augment: training batches only, seeded by the run
+        self.augment = Augmenter.for_setup(setup) if hasattr(setup, "project") else None
 
     @classmethod
     def for_project(cls, project, setup, optimizer: torch.optim.Optimizer) -> "TrainStep":
@@ -63,13 +65,16 @@ class TrainStep:
     def __call__(self, idx: torch.Tensor):
         s = self.setup
         heads = s.heads
-        outs = s.model(s.x_train[idx])
+        x, mix = s.x_train[idx], None
+        if self.augment is not None:
+            x, mix = self.augment(x)
+        outs = s.model(x)
         per = None
         if self.single:
             h0 = heads[0]
-            loss = h0.loss_fn(outs[0], h0.y_train[idx])
+            loss = _loss(h0, outs[0], idx, mix)
         else:
-            values = [h.loss_fn(o, h.y_train[idx]) for h, o in zip(heads, outs)]
+            values = [_loss(h, o, idx, mix) for h, o in zip(heads, outs)]
             loss = sum(h.weight * v for h, v in zip(heads, values))
             per = torch.stack([v.detach() for v in values])
         objective, pen = loss, None
@@ -85,3 +90,12 @@ class TrainStep:
             flat.mul_((self.clip / (gn + 1e-6)).clamp_(max=1.0))
         self.opt.step()
         return loss.detach(), pen, per, gn
+
+
+def _loss(head, out: torch.Tensor, idx: torch.Tensor, mix) -> torch.Tensor:
+    """The head's loss on the rows ``idx``; with mixup ``(lam, perm)`` the blend of both targets' losses."""
+    y = head.y_train[idx]
+    if mix is None:
+        return head.loss_fn(out, y)
+    lam, perm = mix
+    return lam * head.loss_fn(out, y) + (1 - lam) * head.loss_fn(out, y[perm])

@@ -152,7 +152,7 @@ class _Loop:
             self.opt.load_state_dict(st["optimizer"])
             if not continue_schedule(self.sched, st.get("schedule"), self.p.training, self.opt):
                 for g in self.opt.param_groups:  # the project's rate wins over the saved one
-                    g["lr"] = self.project_lr
+                    g["lr"] = self.project_lr * g.get("lr_multiplier", 1.0)
         if st.get("best") is not None:
             self.best = st["best"]
         self.wait = st.get("wait", 0)
@@ -238,8 +238,8 @@ class _Loop:
     def _handle_control(self) -> bool:
         lr = self.control.take_lr()
         if lr is not None:
-            for g in self.opt.param_groups:
-                g["lr"] = lr
+            for g in self.opt.param_groups:   # a node's lr_multiplier keeps its ratio to the new rate
+                g["lr"] = lr * g.get("lr_multiplier", 1.0)
         return self.control.wait_before_batch(on_wait=lambda: self._flush(len(self.history) + 1))
 
     def _flush(self, epoch: int) -> bool:

@@ -42,6 +42,7 @@ class Inspector(QWidget):
         self.document = document
         self._node_id: str | None = None
         self._n_selected = 0
+        self._selected: list[str] = []
         self._type: str | None = None
         self.editors: dict[str, ParamEditor] = {}
         self.scroll = QScrollArea(self)
@@ -86,6 +87,7 @@ class Inspector(QWidget):
     def show_nodes(self, ids: list) -> None:
         """Slot for ``GraphCanvas.selectionChangedTo``: one node shows it, else the summary."""
         self._n_selected = len(ids)
+        self._selected = [i for i in ids if isinstance(i, str)]
         self.show_node(ids[0] if len(ids) == 1 else None)
 
     # -- building -------------------------------------------------------------------------------------
@@ -96,6 +98,10 @@ class Inspector(QWidget):
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         b.addWidget(self.summary)
         self._refresh_summary()
+        self.transfer = None
+        weighted = [i for i in self._selected if self._has_weights(i)]
+        if self._n_selected > 1 and weighted:   # transfer/freeze a selection at once
+            self._add_transfer_section(weighted)
 
     def _refresh_summary(self) -> None:
         project, check = self.document.project, self.document.check
@@ -175,6 +181,9 @@ class Inspector(QWidget):
             b.addWidget(box)
         if not entry.params:
             b.addWidget(QLabel(f"<span style='{_small_grey()}'>No parameters to set.</span>"))
+        self.transfer = None
+        if self._has_weights(node_id):   # layers with weights: initial weights, frozen, lr ×
+            self._add_transfer_section([node_id])
         b.addWidget(_section("Shapes"))
         self.info = QLabel()
         self.info.setTextFormat(Qt.TextFormat.RichText)
@@ -193,6 +202,22 @@ class Inspector(QWidget):
         b.addWidget(self.problems)
         self._refresh_head()
         self._refresh_info()
+
+    def _has_weights(self, node_id: str) -> bool:
+        model = self.document.project.model
+        if node_id not in model.ids():
+            return False
+        spec, check = model.node(node_id), self.document.check
+        info = check.nodes.get(node_id) if check is not None else None
+        if info is not None and info.out_shape is not None:
+            return info.n_params > 0
+        return bool(LAYERS.get(spec.type).params) and not LAYERS.get(spec.type).is_input   # no data yet: guess
+
+    def _add_transfer_section(self, ids: list[str]) -> None:
+        from .transfer_section import TransferSection
+        self._body.addWidget(_section("Transfer"))
+        self.transfer = TransferSection(self.document, ids)
+        self._body.addWidget(self.transfer)
 
     def _form(self, params, values: dict[str, Any]) -> FormGrid:
         form = FormGrid()
@@ -310,6 +335,8 @@ class Inspector(QWidget):
         if node_id == self._node_id:
             self._refresh_values()
             self._refresh_info()
+        if getattr(self, "transfer", None) is not None and node_id in self.transfer.ids:
+            self.transfer.refresh()
 
     def _on_document_outputsChanged(self, ids: list) -> None:
         if self._node_id in ids:

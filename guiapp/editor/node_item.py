@@ -144,6 +144,8 @@ class NodeItem(QGraphicsItem):
         self.badge = BadgeItem(self)
         self.badge.setPos(NODE_W - 2, 2)
         self.health = HealthBadgeItem(self)
+        from .smalldata_marks import SmallDataMark   # frozen / transferred / lr multiplier marks
+        self.smalldata = SmallDataMark(self, HEADER_H, NODE_W)
         self._place_ports()
 
     # -- content -----------------------------------------------------------------------------------

@@ -82,6 +82,7 @@ class GraphScene(QGraphicsScene):
         item = self.nodes[node_id] = NodeItem(node_id, spec.type)
         self.addItem(item)
         item.set_spec(spec.params, self._head_of(node_id))
+        item.smalldata.show_settings(spec)
         item.setPos(*self.position_of(node_id))
 
     def _on_document_nodeAdded(self, node_id: str) -> None:
@@ -113,7 +114,9 @@ class GraphScene(QGraphicsScene):
         item.update()
 
     def _on_document_nodeParamsChanged(self, node_id: str) -> None:
-        self.nodes[node_id].set_spec(self.document.project.model.node(node_id).params, self._head_of(node_id))
+        spec = self.document.project.model.node(node_id)
+        self.nodes[node_id].set_spec(spec.params, self._head_of(node_id))
+        self.nodes[node_id].smalldata.show_settings(spec)
 
     def _on_document_edgeAdded(self, src: str, dst: str) -> None:
         edge = self.edges[(src, dst)] = EdgeItem(self.nodes[src], self.nodes[dst])

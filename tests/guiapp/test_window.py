@@ -113,7 +113,7 @@ def test_build_connect_edit_undo_redo_save_and_reopen(window, prompts, tmp_path)
 
 def test_examples_menu_lists_every_example(window):
     titles = [a.text().partition(" — ")[0] for a in window.examples_menu.actions()]
-    assert sorted(titles) == [p.name[:-len(".losslab.json")] for p in sorted(EXAMPLES.glob("*.losslab.json"))]
+    assert sorted(titles) == sorted(p.name[:-len(".losslab.json")] for p in EXAMPLES.glob("*.losslab.json"))
     window.examples_menu.actions()[0].trigger()
     assert window.document.path is None  # an example opens as an untitled copy: Save never overwrites it
     assert window.document.check.ok
