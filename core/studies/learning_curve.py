@@ -1,0 +1,289 @@
+"""Learning curve: validation loss against the training-set size, a power law with an offset fitted to it
+(loss ≈ a·n^(−b) + c, Hestness et al. 2017), and what more data is worth, in one sentence.
+
+The study itself is the data-size study of :mod:`core.studies.batch` (stratified subsets of the training
+split, several seeds per size, :func:`learning_curve_sizes` log-spaced). :func:`learning_curve` reads its
+outcomes: per size the mean and sd over seeds of the study's score (the validation loss at the end of each
+run), a weighted least-squares fit (each size weighted by its standard error over seeds, floored so one
+lucky size with three equal seeds cannot pin the curve) and a bootstrap over seeds (each size's seeds
+resampled, the curve refitted) that gives every forecast its 95% interval.
+
+It says so instead of forecasting when the curve has flattened (the fitted drop from the largest size to
+10x it is within the seed noise, or the exponent is about zero) or when the points do not follow the law
+(the fit explains too little of the spread between sizes, or it fails).
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+
+MIN_SIZES = 5                 # a 3-parameter curve needs more points than parameters, and some to spare
+BOOTSTRAP = 300
+MIN_R2 = 0.8                  # the fit must explain this share of the spread of the means between sizes
+FLAT_B = 0.02                 # an exponent below this is "no measurable gain from more data"
+REL_SD_FLOOR = 0.01           # each size's standard error is at least 1% of its mean (weights stay finite)
+FORECAST_FACTORS = (2.0, 10.0)
+
+
+@dataclass(frozen=True)
+class SizePoint:
+    fraction: float
+    n: int                       # training samples the size keeps
+    mean: float
+    sd: float
+    scores: tuple[float, ...]    # one per finished seed
+
+
+@dataclass(frozen=True)
+class Forecast:
+    n: int
+    loss: float
+    low: float
+    high: float
+    label: str = ""              # "full training split", "2x", "10x"
+
+
+@dataclass
+class CurveFit:
+    a: float | None = None
+    b: float | None = None
+    c: float | None = None
+    ok: bool = False
+    r2: float | None = None
+    verdict: str = "poor"        # "forecast" | "flat" | "poor" | "too few"
+    reason: str = ""
+
+
+@dataclass
+class LearningCurve:
+    points: list[SizePoint]
+    fit: CurveFit
+    forecast: list[Forecast] = field(default_factory=list)
+    n_full: int | None = None
+    sentence: str = ""
+
+    def predict(self, n: float | np.ndarray) -> float | np.ndarray:
+        """The fitted curve at ``n`` training samples (NaN without a fit)."""
+        if self.fit.a is None:
+            return np.full(np.shape(n), np.nan) if np.ndim(n) else float("nan")
+        return power_law(np.asarray(n, dtype=np.float64), self.fit.a, self.fit.b, self.fit.c)
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"sizes": [{fraction, n, mean, sd}], "fit": {a, b, c, ok, ...}, "forecast": [{n, loss, low, high}]}``."""
+        f = self.fit
+        return {"sizes": [{"fraction": p.fraction, "n": p.n, "mean": _num(p.mean), "sd": _num(p.sd),
+                           "seeds": len(p.scores)} for p in self.points],
+                "fit": {"a": _num(f.a), "b": _num(f.b), "c": _num(f.c), "ok": f.ok, "r2": _num(f.r2),
+                        "verdict": f.verdict, "reason": f.reason},
+                "forecast": [{"n": x.n, "loss": _num(x.loss), "low": _num(x.low), "high": _num(x.high),
+                              "label": x.label} for x in self.forecast],
+                "n_full": self.n_full, "sentence": self.sentence}
+
+
+def _num(v: float | None) -> float | None:
+    """JSON has no NaN: a missing or non-finite number is null."""
+    return float(v) if v is not None and math.isfinite(v) else None
+
+
+def power_law(n: np.ndarray, a: float, b: float, c: float) -> np.ndarray:
+    return a * np.power(n, -b) + c
+
+
+def learning_curve_sizes(n_train: int, n_classes: int = 0, count: int = 6, largest: float = 1.0) -> tuple[float, ...]:
+    """``count`` log-spaced shares of the training split up to ``largest``, the smallest keeping at least
+    4 samples per class (or 16 samples), rounded to 4 places; sizes that keep as many samples are merged."""
+    if count < 2:
+        raise ValueError(f"a learning curve needs at least 2 sizes, received {count}")
+    floor = min(largest, max(16, 4 * n_classes) / max(1, n_train))
+    out: list[float] = []
+    for f in np.geomspace(max(floor, largest / 64), largest, count):
+        v = round(float(f), 4)
+        if v > 0 and (not out or int(v * n_train) > int(out[-1] * n_train)):
+            out.append(v)
+    return tuple(out)
+
+
+def points_from_outcomes(outcomes: Sequence[dict[str, Any]], score: str = "end_val_loss") -> list[SizePoint]:
+    """Per data size (``setting["data_size"]``): the finished seeds' ``score``, mean and sd, by size."""
+    by: dict[float, list[dict[str, Any]]] = {}
+    for o in outcomes:
+        size = (o.get("setting") or {}).get("data_size")
+        if size is None or o.get("status") in ("failed", "cancelled"):
+            continue
+        by.setdefault(float(size), []).append(o)
+    out = []
+    for size, rows in sorted(by.items()):
+        scores = tuple(float(o[score]) for o in rows if o.get(score) is not None and math.isfinite(o[score]))
+        if not scores:
+            continue
+        n = int(rows[0].get("train_samples") or 0)
+        out.append(SizePoint(size, n, float(np.mean(scores)), float(np.std(scores, ddof=1)) if len(scores) > 1 else 0.0,
+                             scores))
+    return out
+
+
+def _fit_once(n: np.ndarray, y: np.ndarray, sigma: np.ndarray) -> tuple[float, float, float] | None:
+    from scipy.optimize import curve_fit
+    lo_c = min(0.0, float(y.min()) - abs(float(y.min())))     # a loss may be negative (Gaussian NLL)
+    c0 = float(y.min()) - 0.1 * (float(y.max()) - float(y.min())) - 1e-9
+    c0 = max(c0, lo_c + 1e-12)
+    b0 = 0.3
+    a0 = max(1e-9, (float(y[0]) - c0) * float(n[0]) ** b0)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            p, _ = curve_fit(power_law, n, y, p0=(a0, b0, c0), sigma=sigma, absolute_sigma=False,
+                             bounds=([0.0, 0.0, lo_c], [np.inf, 3.0, float(y.max())]), maxfev=5000)
+    except (RuntimeError, ValueError):
+        return None
+    if not np.all(np.isfinite(p)):
+        return None
+    return float(p[0]), float(p[1]), float(p[2])
+
+
+def _sigma(points: Sequence[SizePoint]) -> np.ndarray:
+    se = np.array([p.sd / math.sqrt(len(p.scores)) for p in points])
+    floor = REL_SD_FLOOR * np.abs(np.array([p.mean for p in points])) + 1e-12
+    # a size with one seed has no spread of its own: give it the median standard error of the others
+    known = se[se > 0]
+    se = np.where(se > 0, se, np.median(known) if known.size else 0.0)
+    return np.maximum(se, floor)
+
+
+def fit_learning_curve(points: Sequence[SizePoint], *, n_full: int | None = None, seed: int = 0,
+                       bootstrap: int = BOOTSTRAP, what: str = "validation loss") -> LearningCurve:
+    """Fit the power law to ``points`` and forecast the loss at the full training split (when the sizes
+    stop short of it), 2x and 10x the largest size, each with a bootstrap 95% interval over seeds."""
+    pts = sorted((p for p in points if p.n > 0), key=lambda p: p.n)
+    curve = LearningCurve(pts, CurveFit(), n_full=n_full)
+    if len(pts) < MIN_SIZES:
+        curve.fit = CurveFit(verdict="too few", reason=f"{len(pts)} size(s) finished; a fit needs at least {MIN_SIZES}")
+        curve.sentence = f"No forecast: {curve.fit.reason}."
+        return curve
+    n = np.array([p.n for p in pts], dtype=np.float64)
+    y = np.array([p.mean for p in pts])
+    sigma = _sigma(pts)
+    best = _fit_once(n, y, sigma)
+    if best is None:
+        curve.fit = CurveFit(verdict="poor", reason="the power law could not be fitted to the points")
+        curve.sentence = f"No forecast: {curve.fit.reason}."
+        return curve
+    a, b, c = best
+    resid = y - power_law(n, a, b, c)
+    w = 1.0 / sigma ** 2
+    spread = float(np.sum(w * (y - np.average(y, weights=w)) ** 2))
+    r2 = 1.0 - float(np.sum(w * resid ** 2)) / spread if spread > 0 else 0.0
+    curve.fit = CurveFit(a, b, c, True, r2, "forecast")
+    largest = pts[-1]
+    noise = max(largest.sd, float(sigma[-1]))
+    drop10 = float(power_law(np.array([largest.n]), a, b, c)[0] - power_law(np.array([10.0 * largest.n]), a, b, c)[0])
+    rising = _slope_per_decade(n, y) >= -0.5 * noise
+    # the sizes differ by more than their seed noise (reduced chi-square of a flat line well above 1)
+    differ = spread / max(1, len(pts) - 1) > 4.0
+    if r2 < MIN_R2 and differ:
+        curve.fit.ok, curve.fit.verdict = False, "poor"
+        curve.fit.reason = f"the points do not follow a power law (it explains {max(r2, 0):.0%} of their spread)"
+    elif b < FLAT_B or drop10 <= noise or rising:
+        curve.fit.verdict = "flat"
+        by = f"by about {drop10:.2g}" if drop10 > 1e-4 * max(abs(largest.mean), 1e-9) else "not measurably"
+        curve.fit.reason = (f"the curve has flattened: 10x the data would lower the {what} {by}, "
+                            f"within the seed noise (sd {noise:.3g} at {largest.n:,} samples)")
+    curve.forecast = [] if curve.fit.verdict == "poor" else _forecasts(pts, best, n_full, seed, bootstrap)
+    curve.sentence = _sentence(curve, what)
+    return curve
+
+
+def _slope_per_decade(n: np.ndarray, y: np.ndarray) -> float:
+    """Least-squares change of the loss per tenfold more data (negative: more data helps)."""
+    return float(np.polyfit(np.log10(n), y, 1)[0])
+
+
+def _targets(largest: int, n_full: int | None) -> list[tuple[int, str]]:
+    out = []
+    if n_full is not None and n_full > largest * 1.05:
+        out.append((int(n_full), "the full training split"))
+    out += [(int(round(largest * f)), f"{f:g}x") for f in FORECAST_FACTORS]
+    return out
+
+
+def _forecasts(pts: list[SizePoint], best: tuple[float, float, float], n_full: int | None, seed: int,
+               bootstrap: int) -> list[Forecast]:
+    targets = _targets(pts[-1].n, n_full)
+    xs = np.array([t for t, _ in targets], dtype=np.float64)
+    n = np.array([p.n for p in pts], dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    draws = []
+    for _ in range(bootstrap):
+        sample = []
+        for p in pts:
+            s = np.asarray(p.scores)
+            r = rng.choice(s, size=len(s), replace=True)
+            sample.append(SizePoint(p.fraction, p.n, float(r.mean()), float(r.std(ddof=1)) if len(r) > 1 else 0.0,
+                                    tuple(r)))
+        fit = _fit_once(n, np.array([p.mean for p in sample]), _sigma(sample))
+        if fit is not None:
+            draws.append(power_law(xs, *fit))
+    central = power_law(xs, *best)
+    if len(draws) >= max(10, bootstrap // 4):
+        d = np.array(draws)
+        low, high = np.percentile(d, 2.5, axis=0), np.percentile(d, 97.5, axis=0)
+    else:
+        low, high = np.full_like(central, np.nan), np.full_like(central, np.nan)
+    return [Forecast(int(x), float(m), float(min(lo, m)), float(max(hi, m)), label)
+            for (x, label), m, lo, hi in zip(targets, central, low, high)]
+
+
+def _sentence(curve: LearningCurve, what: str) -> str:
+    f = curve.fit
+    last = curve.points[-1]
+    if f.verdict == "poor":
+        return f"No forecast: {f.reason}."
+    if f.verdict == "flat":
+        return (f"More data is unlikely to help much: {f.reason}; the {what} is {last.mean:.3g} at {last.n:,} samples "
+                "and would stay about there.")
+    twice = next(x for x in curve.forecast if x.label == "2x")
+    ten = next(x for x in curve.forecast if x.label == "10x")
+    head = (f"With twice the data ({twice.n:,} samples), {what} would fall from {last.mean:.3g} to about "
+            f"{twice.loss:.3g} ({twice.low:.3g}–{twice.high:.3g})")
+    return (f"{head}; with 10x, about {ten.loss:.3g} ({ten.low:.3g}–{ten.high:.3g}). The curve levels off near "
+            f"{f.c:.3g} (loss ≈ {f.a:.3g}·n^−{f.b:.2f} + {f.c:.3g}).")
+
+
+def learning_curve_batch(project, dataset, *, sizes: Sequence[float] | None = None, seeds: int = 3,
+                         epochs: int | None = None):
+    """The learning-curve study: the data-size study at ``sizes`` (default :func:`learning_curve_sizes`)."""
+    from .batch import build_batch
+    from .knobs import knob
+    from .study import StudyError
+    first = dataset.targets[dataset.default_target]
+    if sizes is None:
+        sizes = learning_curve_sizes(dataset.n_train, len(first.classes) if first.is_classification else 0)
+    parse = knob("data_size").parse
+    values = sorted({parse(v) for v in sizes})
+    if len(values) < MIN_SIZES:
+        raise StudyError(f"a learning curve needs at least {MIN_SIZES} different sizes, received {len(values)}")
+    batch = build_batch(project, dataset, vary={"data_size": values}, seeds=seeds, epochs=epochs)
+    if len(batch.plans[0][1].spec.values[0]) < MIN_SIZES:
+        raise StudyError(f"the sizes keep fewer than {MIN_SIZES} different numbers of training samples "
+                         f"({dataset.n_train:,} in the split): give larger or more spread sizes")
+    batch.preset = "learning-curve"
+    return batch
+
+
+def batch_learning_curve(batch, outcomes: Sequence[dict[str, Any]], dataset_n_train: int | None = None,
+                         **kw) -> LearningCurve:
+    """The learning curve of a learning-curve batch's outcomes (the score the study ranks by)."""
+    result = batch.result(0, list(outcomes))
+    return learning_curve(outcomes, n_full=dataset_n_train, score=result.score, **kw)
+
+
+def learning_curve(outcomes: Sequence[dict[str, Any]], *, n_full: int | None = None, score: str = "end_val_loss",
+                   seed: int = 0, bootstrap: int = BOOTSTRAP) -> LearningCurve:
+    """The learning curve of a data-size study's outcomes (other knobs must not vary)."""
+    what = "validation loss" if score == "end_val_loss" else "training loss"
+    return fit_learning_curve(points_from_outcomes(outcomes, score), n_full=n_full, seed=seed, bootstrap=bootstrap,
+                              what=what)
