@@ -31,6 +31,9 @@ def run(args, out: Out) -> int:
     for r in rows:
         out("  " + "  ".join((c.rjust(w) if i == 3 else c.ljust(w)) for i, (c, w) in enumerate(zip(r, widths))))
     out(f"total parameters: {check.total_params:,}")
+    if project.training.pseudo_labels is not None and not any(w == "training.pseudo_labels" for _, w in errors):
+        from ..training.pseudo_labels import counts, describe
+        out(describe(*counts(project, dataset), project.training.pseudo_labels))
     warnings = _lint(project, check, dataset)
     for w in warnings:
         out(f"warning: {w.message}" + (f" -> {w.suggestion}" if getattr(w, "suggestion", "") else ""))

@@ -64,6 +64,10 @@ def check_project(project, dataset, device: str | None = None, rows_scale: float
         if check.ok:
             problems += memory_problems(project, check, n_train, available_memory())
     errors += [(p.message, p.where) for p in problems]
+    from ..training.pseudo_labels import pseudo_label_problem
+    why = pseudo_label_problem(project, dataset.targets)
+    if why:
+        errors.append((why, "training.pseudo_labels"))
     try:
         from ..training.setup import pick_device
         if device:
