@@ -55,6 +55,7 @@ def test_learning_curve_forecasts_the_full_split():
     with tempfile.TemporaryDirectory() as home:
         for name in SETS:
             rows.append(_one(name, home))
+            print(f"  {name}: done {rows[-1]}", flush=True)
     hits = 0
     print(f"\nlearning curve fitted on sizes up to {HALF:.0%} of the training split, {SEEDS} seeds per size:")
     print(f"{'set':<10} {'n full':>7} {'fit':>8} {'predicted':>10} {'95% interval':>19} {'actual':>8} {'error':>7}  inside")
