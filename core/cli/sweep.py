@@ -173,14 +173,18 @@ def _print(fmt: str, results, out: Out, preset: bool) -> None:
 
 
 def _print_learning_curve(fmt: str, batch, outcomes, n_train: int, out: Out) -> None:
-    from ..studies.learning_curve import batch_learning_curve
+    from ..studies.learning_curve import SCORE_WORDS, batch_learning_curve, curve_score
     from ..studies.report import FORMATS
     curve = batch_learning_curve(batch, outcomes, n_train)
+    score = curve_score(batch.result(0, outcomes).score)
     if fmt == "json":
-        out(json.dumps({"learning_curve": curve.to_json()}, allow_nan=False))
+        out(json.dumps({"learning_curve": {**curve.to_json(), "score": score}}, allow_nan=False))
         return
     out(FORMATS[fmt](batch.result(0, outcomes)).rstrip("\n"))
     out("")
+    out(f"learning curve of the {SCORE_WORDS[score]} (mean ± sd over seeds):")
+    for p in curve.points:
+        out(f"  {p.n:>9,} samples ({p.fraction:g}): {p.mean:.4g} ± {p.sd:.2g}")
     out("forecast:" if curve.forecast else "forecast: none")
     for f in curve.forecast:
         out(f"  {f.n:>9,} samples ({f.label}): {f.loss:.4g} ({f.low:.4g}-{f.high:.4g})")

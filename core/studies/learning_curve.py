@@ -3,8 +3,8 @@
 
 The study itself is the data-size study of :mod:`core.studies.batch` (stratified subsets of the training
 split, several seeds per size, :func:`learning_curve_sizes` log-spaced). :func:`learning_curve` reads its
-outcomes: per size the mean and sd over seeds of the study's score (the validation loss at the end of each
-run), a weighted least-squares fit (each size weighted by its standard error over seeds, floored so one
+outcomes: per size the mean and sd over seeds of the lowest validation loss each run reached (what it
+would keep with early stopping; the training loss at the end without a validation split), a weighted least-squares fit (each size weighted by its standard error over seeds, floored so one
 lucky size with three equal seeds cannot pin the curve; for each exponent the other two parameters are a
 closed-form linear fit, so hundreds of fits take milliseconds) and a bootstrap over seeds (each size's seeds
 resampled, the curve refitted) that gives every forecast its 95% interval.
@@ -108,7 +108,7 @@ def learning_curve_sizes(n_train: int, n_classes: int = 0, count: int = 6, large
     return tuple(out)
 
 
-def points_from_outcomes(outcomes: Sequence[dict[str, Any]], score: str = "end_val_loss") -> list[SizePoint]:
+def points_from_outcomes(outcomes: Sequence[dict[str, Any]], score: str = "best_val_loss") -> list[SizePoint]:
     """Per data size (``setting["data_size"]``): the finished seeds' ``score``, mean and sd, by size."""
     by: dict[float, list[dict[str, Any]]] = {}
     for o in outcomes:
@@ -308,12 +308,25 @@ def batch_learning_curve(batch, outcomes: Sequence[dict[str, Any]], dataset_n_tr
                          **kw) -> LearningCurve:
     """The learning curve of a learning-curve batch's outcomes (the score the study ranks by)."""
     result = batch.result(0, list(outcomes))
-    return learning_curve(outcomes, n_full=dataset_n_train, score=result.score, **kw)
+    return learning_curve(outcomes, n_full=dataset_n_train, score=curve_score(result.score), **kw)
 
 
-def learning_curve(outcomes: Sequence[dict[str, Any]], *, n_full: int | None = None, score: str = "end_val_loss",
+def curve_score(study_score: str) -> str:
+    """What the curve measures: the lowest validation loss of each run, not the study's end-of-run score.
+    Every size trains for the project's epochs, so a small subset takes fewer steps and, with few
+    samples, overfits before the run ends: its end-of-run loss mixes "too little data" with "too few
+    steps / too many epochs". The lowest validation loss is what the run would keep with early stopping
+    (as Hestness et al. measured: the best loss each size reaches)."""
+    return "best_val_loss" if study_score == "end_val_loss" else study_score
+
+
+SCORE_WORDS = {"best_val_loss": "lowest validation loss", "end_val_loss": "validation loss at the end",
+               "end_train_loss": "training loss at the end"}
+
+
+def learning_curve(outcomes: Sequence[dict[str, Any]], *, n_full: int | None = None, score: str = "best_val_loss",
                    seed: int = 0, bootstrap: int = BOOTSTRAP) -> LearningCurve:
     """The learning curve of a data-size study's outcomes (other knobs must not vary)."""
-    what = "validation loss" if score == "end_val_loss" else "training loss"
+    what = "training loss" if score == "end_train_loss" else "validation loss"
     return fit_learning_curve(points_from_outcomes(outcomes, score), n_full=n_full, seed=seed, bootstrap=bootstrap,
                               what=what)

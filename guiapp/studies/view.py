@@ -189,17 +189,18 @@ class StudyView(QWidget):
 
     def _show_learning_curve(self, result) -> None:
         """Points as trials finish; the fit, its forecasts and its sentence once the study has ended."""
-        from core.studies.learning_curve import CurveFit, LearningCurve, fit_learning_curve, points_from_outcomes
-        from core.studies.results import LABELS
-        points = points_from_outcomes(self.outcomes, result.score)
+        from core.studies.learning_curve import (SCORE_WORDS, CurveFit, LearningCurve, curve_score,
+                                                 fit_learning_curve, points_from_outcomes)
+        score = curve_score(result.score)
+        points = points_from_outcomes(self.outcomes, score)
         data = next(iter(self.plans[0][1].datasets.values()), None)
         if self.state in ("done", "cancelled", "failed") and points:
-            what = "validation loss" if result.score == "end_val_loss" else "training loss"
+            what = "training loss" if score == "end_train_loss" else "validation loss"
             self.curve = fit_learning_curve(points, n_full=data.n_train if data is not None else None, what=what)
             self.sentence.setText(self.curve.sentence)
         else:
             self.curve = None
-        self.summary.show_curve(self.curve or LearningCurve(points, CurveFit()), LABELS[result.score])
+        self.summary.show_curve(self.curve or LearningCurve(points, CurveFit()), SCORE_WORDS[score])
 
     # -- export ----------------------------------------------------------------------------------
     def export(self, path: str | Path, fmt: str) -> Path:

@@ -10,6 +10,8 @@ within 10% and inside the interval on at least 4 of the 6 sets.
 """
 from __future__ import annotations
 
+import json
+import os
 import tempfile
 from pathlib import Path
 
@@ -19,13 +21,14 @@ import pytest
 from core.data import load_dataset
 from core.project import Project
 from core.studies import run_study
-from core.studies.learning_curve import fit_learning_curve, learning_curve_batch, points_from_outcomes
+from core.studies.learning_curve import curve_score, fit_learning_curve, learning_curve_batch, points_from_outcomes
 from core.tasks import TaskState
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples"
 SETS = ("spiral", "csv-moons", "sine", "digits", "fraud", "diagnosis")
 SEEDS = 3
 HALF = 0.5
+DUMP = os.environ.get("LOSSLAB_BENCH_DUMP")   # a folder: each set's outcomes are written there as JSON
 
 
 def _sizes(n_train: int, n_classes: int) -> list[float]:
@@ -40,7 +43,10 @@ def _one(name: str, home: str) -> tuple[str, int, float | None, float | None, fl
     batch = learning_curve_batch(project, data, sizes=_sizes(data.n_train, len(first.classes)
                                                              if first.is_classification else 0), seeds=SEEDS)
     outcomes = run_study(batch.merged(), store_dir=home, record=False, state=TaskState())
-    score = batch.result(0, outcomes).score
+    if DUMP:
+        Path(DUMP, f"{name}.json").write_text(json.dumps([{k: v for k, v in o.items() if k != "train_curve"}
+                                                          for o in outcomes]))
+    score = curve_score(batch.result(0, outcomes).score)
     points = points_from_outcomes(outcomes, score)
     full = [p for p in points if p.fraction >= 1.0][0]
     curve = fit_learning_curve([p for p in points if p.fraction <= HALF], n_full=data.n_train)

@@ -75,7 +75,7 @@ def test_points_skip_failed_trials_and_group_seeds_by_size():
                 for v in (0.2, 0.4)]
     outcomes.append({"setting": {"data_size": 0.5}, "status": "failed", "end_val_loss": None})
     outcomes.append({"setting": {"data_size": 1.0}, "status": "completed", "end_val_loss": 0.1, "train_samples": 100})
-    pts = points_from_outcomes(outcomes)
+    pts = points_from_outcomes(outcomes, "end_val_loss")
     assert [(p.n, p.mean, len(p.scores)) for p in pts] == [(50, pytest.approx(0.3), 2), (100, 0.1, 1)]
 
 
