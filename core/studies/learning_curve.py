@@ -279,8 +279,10 @@ def _sentence(curve: LearningCurve, what: str) -> str:
     ten = next(x for x in curve.forecast if x.label == "10x")
     head = (f"With twice the data ({twice.n:,} samples), {what} would fall from {last.mean:.3g} to about "
             f"{twice.loss:.3g} ({twice.low:.3g}–{twice.high:.3g})")
-    return (f"{head}; with 10x, about {ten.loss:.3g} ({ten.low:.3g}–{ten.high:.3g}). The curve levels off near "
-            f"{f.c:.3g} (loss ≈ {f.a:.3g}·n^−{f.b:.2f} + {f.c:.3g}).")
+    law = f"loss ≈ {f.a:.3g}·n^−{f.b:.2f}" + (f" + {f.c:.3g}" if f.c else "")
+    floor = (f"The curve levels off near {f.c:.3g}" if f.c > 1e-3 * last.mean else
+             "The fit sees no floor above 0 yet")
+    return f"{head}; with 10x, about {ten.loss:.3g} ({ten.low:.3g}–{ten.high:.3g}). {floor} ({law})."
 
 
 def learning_curve_batch(project, dataset, *, sizes: Sequence[float] | None = None, seeds: int = 3,
