@@ -62,7 +62,7 @@ def _vary(args) -> dict[str, list]:
 
 def _learning_curve_batch(args, project, dataset):
     from ..studies import KnobError, StudyError
-    from ..studies.learning_curve import learning_curve_batch
+    from ..studies.curve_study import learning_curve_batch
     if args.preset or args.vary:
         raise UserError("give --learning-curve alone: it varies the data size itself (not with --vary or --preset)")
     sizes = None

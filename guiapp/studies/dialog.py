@@ -125,7 +125,7 @@ class StudyDialog(QDialog):
         preset = self.preset.isChecked()
         try:
             if self.learning_curve.isChecked():
-                from core.studies.learning_curve import learning_curve_batch
+                from core.studies.curve_study import learning_curve_batch
                 return learning_curve_batch(self.project, dataset, seeds=self.seeds.value(),
                                             epochs=self.epochs.value() or None)
             return build_batch(self.project, dataset, vary=None if preset else self.vary(),

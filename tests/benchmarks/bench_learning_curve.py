@@ -21,7 +21,8 @@ import pytest
 from core.data import load_dataset
 from core.project import Project
 from core.studies import run_study
-from core.studies.learning_curve import curve_score, fit_learning_curve, learning_curve_batch, points_from_outcomes
+from core.studies.curve_study import learning_curve_batch
+from core.studies.learning_curve import curve_score, fit_learning_curve, points_from_outcomes
 from core.tasks import TaskState
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples"

@@ -180,7 +180,7 @@ def test_the_dialog_offers_the_learning_curve_one_preset_at_a_time(qtbot):
 def test_a_real_learning_curve_in_the_window_draws_points_fit_and_sentence(qtbot, tmp_path, monkeypatch):
     monkeypatch.setenv("LOSSLAB_HOME", str(tmp_path / "home"))
     from core.data import load_dataset
-    from core.studies.learning_curve import learning_curve_batch
+    from core.studies.curve_study import learning_curve_batch
     from guiapp.studies import StudyView
     project = _spiral(300)
     batch = learning_curve_batch(project, load_dataset(project.data, project.base_dir),
