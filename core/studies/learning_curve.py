@@ -58,6 +58,12 @@ class CurveFit:
     verdict: str = "poor"        # "forecast" | "flat" | "poor" | "too few"
     reason: str = ""
 
+    def law(self) -> str:
+        """The fitted curve in words: ``loss ≈ 2.3·n^−0.52 + 0.081`` (no ``+ 0`` when c sits at 0)."""
+        if self.a is None:
+            return ""
+        return f"loss ≈ {self.a:.3g}·n^−{self.b:.2f}" + (f" + {self.c:.3g}" if self.c else "")
+
 
 @dataclass
 class LearningCurve:
@@ -279,7 +285,7 @@ def _sentence(curve: LearningCurve, what: str) -> str:
     ten = next(x for x in curve.forecast if x.label == "10x")
     head = (f"With twice the data ({twice.n:,} samples), {what} would fall from {last.mean:.3g} to about "
             f"{twice.loss:.3g} ({twice.low:.3g}–{twice.high:.3g})")
-    law = f"loss ≈ {f.a:.3g}·n^−{f.b:.2f}" + (f" + {f.c:.3g}" if f.c else "")
+    law = f.law()
     floor = (f"The curve levels off near {f.c:.3g}" if f.c > 1e-3 * last.mean else
              "The fit sees no floor above 0 yet")
     return f"{head}; with 10x, about {ten.loss:.3g} ({ten.low:.3g}–{ten.high:.3g}). {floor} ({law})."

@@ -60,7 +60,7 @@ class LearningCurvePlot(pg.PlotWidget):
             top = max([float(n.max())] + [f.n for f in curve.forecast])
             grid = np.geomspace(float(n.min()), top, 200)
             self._add(pg.PlotDataItem(grid, curve.predict(grid), pen=pg.mkPen(_colour(1), width=2),
-                                      name=f"fit: {curve.fit.a:.3g}·n^−{curve.fit.b:.2f} + {curve.fit.c:.3g}"))
+                                      name="fit: " + curve.fit.law()))
             inside = grid <= n.max()
             self._add(pg.PlotDataItem(grid[~inside], curve.predict(grid[~inside]),
                                       pen=pg.mkPen(_colour(1), width=2, style=Qt.PenStyle.DashLine)))
