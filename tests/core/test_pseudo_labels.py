@@ -165,3 +165,12 @@ def test_the_py_export_hides_the_same_rows_and_relabels_at_the_same_epochs(tmp_p
                     "accepted" for x in r.state["pseudo_labels"]["rounds"]]
     history = json.loads(done.stdout.splitlines()[-1])["history"]
     assert [h["train_loss"] for h in history] == pytest.approx([h.train_loss for h in r.history], rel=1e-4)
+
+
+def test_a_study_refuses_pseudo_labels_on_two_heads_before_any_trial():
+    from core.studies import StudyError, StudySpec, plan_study
+    doc = json.loads((ROOT / "resources" / "examples" / "diagnosis.losslab.json").read_text())
+    doc["training"]["pseudo_labels"] = {"label_fraction": 0.1}
+    project = Project.from_dict(doc, ROOT / "resources" / "examples")
+    with pytest.raises(StudyError, match="pseudo-labels need a project with one output head"):
+        plan_study(project, StudySpec.from_vary({"training.pseudo_labels.rounds": [0, 3]}, seeds=1))
