@@ -209,6 +209,7 @@ class _Loop:
         """A pseudo-label round changes the training rows: the batch size stays, the steps follow."""
         n = self.s.pseudo.before_epoch(epoch)
         if n is not None:
+            self.wait = 0   # new training rows: early stopping's patience starts over (else it ends the run first)
             self.n = n
             self.bs = max(1, min(self.p.training.batch_size, n))
             self.steps_per_epoch = math.ceil(n / self.bs) - (1 if n % self.bs == 1 and n > 1 and any(

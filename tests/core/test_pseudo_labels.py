@@ -174,3 +174,13 @@ def test_a_study_refuses_pseudo_labels_on_two_heads_before_any_trial():
     project = Project.from_dict(doc, ROOT / "resources" / "examples")
     with pytest.raises(StudyError, match="pseudo-labels need a project with one output head"):
         plan_study(project, StudySpec.from_vary({"training.pseudo_labels.rounds": [0, 3]}, seeds=1))
+
+
+def test_a_round_gives_early_stopping_its_patience_again():
+    """Early stopping counted the labelled-only epochs and ended the run right after the first round."""
+    doc = _doc({"threshold": 0.5, "rounds": 2, "label_fraction": 0.2}, epochs=8)
+    doc["training"]["optimizer"] = {"type": "SGD", "params": {"lr": 1e-8}}     # the loss hardly moves
+    doc["training"]["early_stopping"] = {"patience": 3, "min_delta": 0.01, "restore_best": True}
+    r = train(Project.from_dict(doc, SPIRAL.parent), seed=0, threads=1)
+    assert [x["epoch"] for x in r.state["pseudo_labels"]["rounds"]] == [3]
+    assert r.status == "early_stopped" and r.epochs_run == 5      # 4 without the new patience at epoch 3
