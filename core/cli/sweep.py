@@ -181,6 +181,8 @@ def _print_learning_curve(fmt: str, batch, outcomes, n_train: int, out: Out) -> 
         out(json.dumps({"learning_curve": {**curve.to_json(), "score": score}}, allow_nan=False))
         return
     out(FORMATS[fmt](batch.result(0, outcomes)).rstrip("\n"))
+    if fmt == "csv":     # the table alone stays a CSV file; the curve is in --format json
+        return
     out("")
     out(f"learning curve of the {SCORE_WORDS[score]} (mean ± sd over seeds):")
     for p in curve.points:

@@ -3,11 +3,12 @@
 
 The study itself is the data-size study of :mod:`core.studies.batch` (stratified subsets of the training
 split, several seeds per size, :func:`learning_curve_sizes` log-spaced). :func:`learning_curve` reads its
-outcomes: per size the mean and sd over seeds of the study's score (each run's validation loss at its end,
-the training loss without a validation split), a weighted least-squares fit (each size weighted by its standard error over seeds, floored so one
-lucky size with three equal seeds cannot pin the curve; for each exponent the other two parameters are a
-closed-form linear fit, so hundreds of fits take milliseconds) and a bootstrap over seeds (each size's seeds
-resampled, the curve refitted) that gives every forecast its 95% interval.
+outcomes: per size the mean and sd over seeds of the study's score (each run's validation loss at its
+end, the training loss without a validation split), a weighted least-squares fit (each size weighted by
+its standard error over seeds, floored so one lucky size with three equal seeds cannot pin the curve; for
+each exponent the other two parameters are a closed-form linear fit, so hundreds of fits take
+milliseconds) and a bootstrap over seeds (each size's seeds resampled, the curve refitted) that gives
+every forecast its 95% interval.
 
 It says so instead of forecasting when the curve has flattened (the fitted drop from the largest size to
 10x it is within the seed noise, or the exponent is about zero) or when the points do not follow the law
