@@ -117,6 +117,19 @@ class EarlyStopping:
 
 
 @dataclass
+class PseudoLabels:
+    """``training.pseudo_labels``: unlabelled training rows learn from the network's confident predictions
+    (:mod:`core.training.pseudo_labels`). ``label_fraction`` < 1 hides the labels of the rest of the
+    training split (seeded by ``data.seed``); ``rounds`` 0 only hides them (the scratch run to compare)."""
+    threshold: float = 0.95
+    rounds: int = 3
+    label_fraction: float = 1.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"threshold": self.threshold, "rounds": self.rounds, "label_fraction": self.label_fraction}
+
+
+@dataclass
 class TrainingSpec:
     optimizer: Component = field(default_factory=lambda: Component("Adam", {"lr": 0.001}))
     schedule: Component = field(default_factory=lambda: Component("Constant"))
@@ -128,6 +141,7 @@ class TrainingSpec:
     l2: float = 0.0
     grad_clip: float = 0.0
     early_stopping: EarlyStopping = field(default_factory=EarlyStopping)
+    pseudo_labels: PseudoLabels | None = None
 
 
 @dataclass
@@ -171,6 +185,8 @@ class Project:
                 "early_stopping": {"patience": t.early_stopping.patience, "min_delta": t.early_stopping.min_delta,
                                    "restore_best": t.early_stopping.restore_best}},
         }
+        if t.pseudo_labels is not None:
+            out["training"]["pseudo_labels"] = t.pseudo_labels.to_dict()
         if self.view is not None:
             out["view"] = copy.deepcopy(self.view)
         return out
@@ -476,8 +492,10 @@ def _parse_outputs(v: Any, model: ModelSpec) -> list[OutputSpec]:
 def _parse_training(v: Any) -> TrainingSpec:
     w = "training"
     v = _obj(v, w, ("optimizer", "schedule", "epochs", "batch_size", "seed", "device", "l1", "l2", "grad_clip",
-                    "early_stopping"))
+                    "early_stopping", "pseudo_labels"))
     t = TrainingSpec()
+    if "pseudo_labels" in v:
+        t.pseudo_labels = _parse_pseudo_labels(v["pseudo_labels"], f"{w}.pseudo_labels")
     if "optimizer" in v:
         t.optimizer = _component(v["optimizer"], f"{w}.optimizer", OPTIMIZERS)
     if "schedule" in v:
@@ -496,3 +514,19 @@ def _parse_training(v: Any) -> TrainingSpec:
             min_delta=_val(es.get("min_delta", 0.0), f"{w}.early_stopping.min_delta", _P["min_delta"]),
             restore_best=_val(es.get("restore_best", True), f"{w}.early_stopping.restore_best", _P["restore_best"]))
     return t
+
+
+def _parse_pseudo_labels(v: Any, w: str) -> PseudoLabels:
+    v = _obj(v, w, ("threshold", "rounds", "label_fraction"))
+    out = PseudoLabels()
+    for key, kind, lo, hi in (("threshold", float, 0.5, 1.0), ("rounds", int, 0, 100), ("label_fraction", float, 0.0, 1.0)):
+        if key not in v:
+            continue
+        x = v[key]
+        if isinstance(x, bool) or not isinstance(x, (int, float)) or (kind is int and not float(x).is_integer()):
+            _fail(f"{w}.{key}", f"expected {'a whole number' if kind is int else 'a number'}, received {_short(x)}")
+        if not (lo < x <= hi if key == "label_fraction" else lo <= x <= hi):
+            rng = "0 < x <= 1" if key == "label_fraction" else f"{lo:g} to {hi:g}"
+            _fail(f"{w}.{key}", f"expected {rng}, received {_short(x)}")
+        setattr(out, key, kind(x))
+    return out

@@ -36,6 +36,9 @@ def run(args, out: Out) -> int:
     from ..smalldata_spec import describe_smalldata
     for line in describe_smalldata(project):
         out(f"small data: {line}")
+    if project.training.pseudo_labels is not None and not any(w == "training.pseudo_labels" for _, w in errors):
+        from ..training.pseudo_labels import counts, describe
+        out(describe(*counts(project, dataset), project.training.pseudo_labels))
     warnings = _lint(project, check, dataset)
     for w in warnings:
         out(f"warning: {w.message}" + (f" -> {w.suggestion}" if getattr(w, "suggestion", "") else ""))

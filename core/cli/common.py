@@ -67,6 +67,10 @@ def check_project(project, dataset, device: str | None = None, rows_scale: float
         from ..training.transfer import smalldata_problems
         problems += smalldata_problems(project, check, dataset)
     errors += [(p.message, p.where) for p in problems]
+    from ..training.pseudo_labels import pseudo_label_problem
+    why = pseudo_label_problem(project, dataset.targets)
+    if why:
+        errors.append((why, "training.pseudo_labels"))
     try:
         from ..training.setup import pick_device
         if device:

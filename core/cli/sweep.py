@@ -1,4 +1,5 @@
-"""``losslab sweep PROJECT --vary KNOB=V1,V2 [--vary KNOB2=...]`` or ``--preset neural-net-loss``.
+"""``losslab sweep PROJECT --vary KNOB=V1,V2 [--vary KNOB2=...]``, ``--preset neural-net-loss`` or
+``--learning-curve [--sizes F1,F2,...]`` (the data-size study with a power-law fit and a forecast).
 
 The studies are built and run by the one study driver the window uses too (:func:`core.studies.build_batch`,
 :func:`core.studies.run_study`).
@@ -26,6 +27,11 @@ def add_arguments(p) -> None:
                         "regularization, dropout, depth, width, batch_size, epochs, loss, or a JSON path such as "
                         "training.optimizer.params.weight_decay (every optimizer has it)")
     p.add_argument("--preset", choices=("neural-net-loss",), help="run the nine studies (eight questions) of 'Neural Net Loss'")
+    p.add_argument("--learning-curve", action="store_true",
+                   help="train on log-spaced shares of the training split (stratified, --seeds each), fit "
+                        "loss = a*n^-b + c and forecast the loss at the full split, 2x and 10x the data")
+    p.add_argument("--sizes", metavar="F1,F2,...",
+                   help="with --learning-curve: the shares of the training split (at least 5; default 6 log-spaced)")
     p.add_argument("--seeds", type=int, default=3, help="seeds per setting (default 3)")
     p.add_argument("--workers", type=int, help="parallel trials (default: one per core)")
     p.add_argument("--backend", choices=("local", "ray"), default="local",
@@ -54,15 +60,34 @@ def _vary(args) -> dict[str, list]:
     return vary
 
 
+def _learning_curve_batch(args, project, dataset):
+    from ..studies import KnobError, StudyError
+    from ..studies.curve_study import learning_curve_batch
+    if args.preset or args.vary:
+        raise UserError("give --learning-curve alone: it varies the data size itself (not with --vary or --preset)")
+    sizes = None
+    if args.sizes:
+        sizes = [v.strip() for v in args.sizes.split(",") if v.strip()]
+    try:
+        return learning_curve_batch(project, dataset, sizes=sizes, seeds=args.seeds, epochs=args.epochs)
+    except (KnobError, StudyError) as e:
+        raise UserError(f"--sizes: {e}" if args.sizes and "data_size" in str(e) else str(e)) from None
+
+
 def _batch(args, project, dataset):
     from ..studies import KnobError, StudyError, build_batch
+    if args.sizes and not args.learning_curve:
+        raise UserError("--sizes goes with --learning-curve (to vary the data size in a plain study: "
+                        "--vary data_size=0.1,0.5,1)")
+    if args.seeds < 1:
+        raise UserError(f"--seeds must be at least 1, received {args.seeds}")
+    if args.learning_curve:
+        return _learning_curve_batch(args, project, dataset)
     if args.preset and args.vary:
         raise UserError("give --vary or --preset, not both")
     if not args.preset and not args.vary:
-        raise UserError("nothing to vary: give --vary KNOB=V1,V2,... (e.g. --vary lr=0.001,0.01,0.1) or "
-                        "--preset neural-net-loss")
-    if args.seeds < 1:
-        raise UserError(f"--seeds must be at least 1, received {args.seeds}")
+        raise UserError("nothing to vary: give --vary KNOB=V1,V2,... (e.g. --vary lr=0.001,0.01,0.1), "
+                        "--preset neural-net-loss or --learning-curve")
     if args.workers is not None and args.workers < 1:
         raise UserError(f"--workers must be at least 1, received {args.workers}")
     try:
@@ -120,7 +145,10 @@ def run(args, out: Out) -> int:
         raise UserError(str(e)) from None
     finally:
         signal.signal(signal.SIGINT, previous)
-    _print(args.format, batch.results(outcomes), out, bool(args.preset))
+    if args.learning_curve:
+        _print_learning_curve(args.format, batch, outcomes, dataset.n_train, out)
+    else:
+        _print(args.format, batch.results(outcomes), out, bool(args.preset))
     if state.is_cancelled():
         return 130
     return 0 if any(o["status"] not in ("failed", "cancelled") for o in outcomes) else 1
@@ -142,3 +170,24 @@ def _print(fmt: str, results, out: Out, preset: bool) -> None:
         out(FORMATS[fmt](r).rstrip("\n"))
         if fmt == "table":
             out(sentence(r))
+
+
+def _print_learning_curve(fmt: str, batch, outcomes, n_train: int, out: Out) -> None:
+    from ..studies.learning_curve import SCORE_WORDS, batch_learning_curve, curve_score
+    from ..studies.report import FORMATS
+    curve = batch_learning_curve(batch, outcomes, n_train)
+    score = curve_score(batch.result(0, outcomes).score)
+    if fmt == "json":
+        out(json.dumps({"learning_curve": {**curve.to_json(), "score": score}}, allow_nan=False))
+        return
+    out(FORMATS[fmt](batch.result(0, outcomes)).rstrip("\n"))
+    if fmt == "csv":     # the table alone stays a CSV file; the curve is in --format json
+        return
+    out("")
+    out(f"learning curve of the {SCORE_WORDS[score]} (mean ± sd over seeds):")
+    for p in curve.points:
+        out(f"  {p.n:>9,} samples ({p.fraction:g}): {p.mean:.4g} ± {p.sd:.2g}")
+    out("forecast:" if curve.forecast else "forecast: none")
+    for f in curve.forecast:
+        out(f"  {f.n:>9,} samples ({f.label}): {f.loss:.4g} ({f.low:.4g}-{f.high:.4g})")
+    out(curve.sentence)

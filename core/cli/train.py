@@ -124,6 +124,18 @@ def _failed(message: str):
     return RunResult("failed", 0, None, None, [], 0, 0.0, 0.0, message)
 
 
+def _print_pseudo_labels(result, out) -> None:
+    """What pseudo-labelling did: the rows accepted in each round (``training.pseudo_labels``)."""
+    from ..training.pseudo_labels import PseudoRound
+    report = (result.state or {}).get("pseudo_labels")
+    if report is None:
+        return
+    out(f"pseudo-labels: {report['labelled']:,} labelled and {report['unlabelled']:,} unlabelled training rows, "
+        f"threshold {report['threshold']:g}" + ("" if report["rounds"] else "; no round ran"))
+    for r in report["rounds"]:
+        out("  " + PseudoRound(r["epoch"], r["accepted"], r["candidates"], r["correct"]).line())
+
+
 def run(args, out: Out) -> int:
     from ..training import TrainingControl, TrainingObserver, train
     from . import signals
@@ -185,6 +197,7 @@ def run(args, out: Out) -> int:
     out(f"{result.status}: {_plural(result.epochs_run, 'epoch')}, {_plural(result.steps, 'step')} in "
         f"{result.seconds:.1f}s ({result.steps_per_second:,.0f} steps/s){best}"
         + (f" - {result.message}" if result.message else ""))
+    _print_pseudo_labels(result, out)
     if result.test:
         first = {k: v for k, v in result.test.items() if "/" not in k}
         out(f"test ({dataset.x_test.shape[0]:,} held-out samples, final weights): loss {first.get('test_loss', float('nan')):.4f}  "
@@ -210,6 +223,8 @@ def run(args, out: Out) -> int:
         if target is not None:
             summary["model_file"] = None if not_saved else str(target)
             summary["model_not_saved"] = not_saved
+        if (result.state or {}).get("pseudo_labels") is not None:
+            summary["pseudo_labels"] = result.state["pseudo_labels"]
         if guard.first is not None:
             summary["stopped_by"] = signals.NAMES.get(guard.first, str(guard.first))
         summary_out(json.dumps(summary))

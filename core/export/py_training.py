@@ -141,7 +141,13 @@ def training_code(project, heads: list, dataset) -> str:
         "def total_loss(criteria, outputs, targets):\n"
         + ("    \"\"\"The head's loss.\"\"\"\n" if single else "    \"\"\"The heads' losses, weighted and summed.\"\"\"\n")
         + total + "\n\n\n")
+    pseudo = None
+    if t.pseudo_labels is not None:
+        from .py_pseudo import pseudo_code
+        pseudo = pseudo_code(project, heads)
+        out.append(pseudo.helpers)
     out.append(LOOP.format(
+        pseudo_setup=pseudo.setup if pseudo else "", pseudo_round=pseudo.round if pseudo else "",
         optimizer=_optimizer(project), scheduler=sched,
         penalty=("    weights = [p for p in model.parameters() if p.requires_grad and p.dim() > 1]  # L1/L2 on weights\n"
                  if pen_terms else ""),
@@ -176,7 +182,7 @@ LOOP = '''def evaluate(model, x, targets, criteria):
 
 def train(epochs=EPOCHS, weights_file=None):
     (x_train, x_val, x_test), (y_train, y_val, y_test) = load_data()
-    y_train, y_val, y_test = adapt_targets(y_train), adapt_targets(y_val), adapt_targets(y_test)
+{pseudo_setup}    y_train, y_val, y_test = adapt_targets(y_train), adapt_targets(y_val), adapt_targets(y_test)
     torch.manual_seed(SEED)  # before the network is built: the initial weights and dropout follow it
     model = Net()
     if weights_file:
@@ -190,7 +196,7 @@ def train(epochs=EPOCHS, weights_file=None):
 {penalty}    generator = torch.Generator().manual_seed(SEED)  # shuffles the batches, apart from the weights' seed
     best, best_state, wait, history = math.inf, None, 0, []
     for epoch in range(1, epochs + 1):
-        model.train()
+{pseudo_round}        model.train()
         perm = torch.randperm(n, generator=generator)
         losses = []
         for i in range(steps_per_epoch):

@@ -21,6 +21,7 @@ class StudyBatch:
     studies the model cannot take, with the reason. Trial indices run across the whole batch."""
     plans: list[tuple[str, Plan]]
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    preset: str = ""                     # the preset it was built from ("learning-curve" draws its own chart)
 
     def __post_init__(self) -> None:
         if not self.plans:
@@ -70,4 +71,4 @@ def build_batch(project, dataset, *, vary: dict[str, list[Any]] | None = None, p
                  for title, v, tune in studies]
     except KnobError as e:
         raise StudyError(str(e)) from None
-    return StudyBatch(plans, skipped)
+    return StudyBatch(plans, skipped, preset or "")

@@ -18,7 +18,7 @@ from typing import Any
 
 from .knobs import KnobError, apply_setting, knob
 
-PRESETS = ("neural-net-loss",)
+PRESETS = ("neural-net-loss", "learning-curve")
 
 FAIR_OPTIMIZER = "optimizer, each at its own learning rate"
 
@@ -57,10 +57,14 @@ def data_sizes(n_train: int, n_classes: int = 0) -> tuple[float, ...]:
 
 def preset_studies(name: str, project, dataset) -> list[PresetStudy]:
     """The preset's studies on this project and data; a skipped one has an empty ``vary`` and its reason."""
-    if name != "neural-net-loss":
+    if name not in PRESETS:
         raise KnobError(f"unknown preset {name!r}: {', '.join(PRESETS)}")
-    doc = project.to_dict()
     first = dataset.targets[dataset.default_target]
+    if name == "learning-curve":
+        from .learning_curve import learning_curve_sizes
+        sizes = learning_curve_sizes(dataset.n_train, len(first.classes) if first.is_classification else 0)
+        return [PresetStudy("learning curve", {"data_size": list(sizes)})]
+    doc = project.to_dict()
     out = []
     for title, k, values, tune in NEURAL_NET_LOSS:
         if k == "data_size":

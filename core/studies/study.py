@@ -185,6 +185,10 @@ def plan_study(project, spec: StudySpec, *, dataset=None, store_dir: str | None 
         if not check.ok:
             first = next(pr for pr in check.problems if pr.severity == "error")
             raise StudyError(f"{label}: the model does not check: {first.message}")
+        from ..training.pseudo_labels import pseudo_label_problem
+        why = pseudo_label_problem(p, data.targets)
+        if why:
+            raise StudyError(f"{label}: training.pseudo_labels: {why}")
         for s in range(spec.seeds):
             tasks.append(TrialTask(len(tasks), study, setting, seed0 + s, doc, base_dir, key, setting.get("data_size"),
                                    1, store_dir, f"{p.name} {label} seed {seed0 + s}", spec.tune_lr == "finder"))

@@ -163,6 +163,8 @@ def run_trial(task: TrialTask, datasets: dict[str, Any] | None = None, cancel: A
         result = train(project, dataset=data, observer=Fanout(recorder, Watch()), control=control, seed=task.seed,
                        threads=task.threads)
         outcome.update(_summary(result))
+        if (result.state or {}).get("pseudo_labels") is not None:   # the rows each round accepted
+            outcome["pseudo_labels"] = result.state["pseudo_labels"]
         outcome["seconds"] = float(result.seconds)   # the training's own time, as the run store records it
         if flag is not None and flag.is_set() and result.status == "stopped":
             outcome["status"] = "cancelled"

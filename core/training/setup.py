@@ -38,6 +38,7 @@ class RunSetup:
     x_train: torch.Tensor
     x_val: torch.Tensor
     check: GraphCheck
+    pseudo: Any = None           # core.training.pseudo_labels.PseudoLabeler with training.pseudo_labels
 
     @property
     def n_params(self) -> int:
@@ -120,7 +121,11 @@ def prepare(project: Project, dataset=None, *, device: str | None = None, seed: 
             predict=entry.predict if info.task == "classification" else None,
             y_train=adapt(dataset.y_train[tname], info).to(dev), y_val=adapt(dataset.y_val[tname], info).to(dev),
             y_val_raw=dataset.y_val[tname].to(dev)))
-    return RunSetup(project, dataset, dev, model, heads, dataset.x_train.to(dev), dataset.x_val.to(dev), check)
+    setup = RunSetup(project, dataset, dev, model, heads, dataset.x_train.to(dev), dataset.x_val.to(dev), check)
+    if project.training.pseudo_labels is not None:   # trains on the labelled rows; the trainer adds the rest
+        from .pseudo_labels import attach_pseudo_labels
+        attach_pseudo_labels(setup)
+    return setup
 
 
 def _to_device(loss_fn, dev):

@@ -171,8 +171,12 @@ class _Loop:
         try:
             self.obs.on_run_start(info)
             es = self.p.training.early_stopping
+            if s.pseudo is not None:
+                s.pseudo.plan(self.epochs, self.start_epoch)
             for epoch in range(self.start_epoch + 1, self.start_epoch + self.epochs + 1):
                 te = time.perf_counter()
+                if s.pseudo is not None:
+                    self._pseudo_round(epoch)
                 s.model.train()
                 perm = torch.randperm(self.n, generator=self.gen).to(s.device)
                 if not self._run_epoch(epoch, perm):
@@ -200,6 +204,16 @@ class _Loop:
             result = self._finish(status, message, t0, first_step)
             self.obs.on_run_end(result)
         return result
+
+    def _pseudo_round(self, epoch: int) -> None:
+        """A pseudo-label round changes the training rows: the batch size stays, the steps follow."""
+        n = self.s.pseudo.before_epoch(epoch)
+        if n is not None:
+            self.wait = 0   # new training rows: early stopping's patience starts over (else it ends the run first)
+            self.n = n
+            self.bs = max(1, min(self.p.training.batch_size, n))
+            self.steps_per_epoch = math.ceil(n / self.bs) - (1 if n % self.bs == 1 and n > 1 and any(
+                LAYERS.get(t).traits.batch_statistics for t in self.s.model.types.values()) else 0)
 
     def _run_epoch(self, epoch: int, perm: torch.Tensor) -> bool:
         control, buf = self.control, self.buf
@@ -368,6 +382,8 @@ class _Loop:
         state = {"series": {k: v.view().copy() for k, v in self.series.items()},
                  "optimizer": self.opt.state_dict(), "best": self.best, "wait": self.wait,
                  "generator": self.gen.get_state(), "schedule": schedule_state(self.sched, self.p.training)}
+        if s.pseudo is not None:
+            state["pseudo_labels"] = s.pseudo.report()
         ran = self.step - first_step
         return RunResult(status, len(self.history), best_epoch, best_val, self.history, self.step, seconds,
                          ran / seconds if seconds > 0 else 0.0, message, self.diverged_step, findings,

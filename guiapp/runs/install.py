@@ -39,12 +39,13 @@ def install_runs_and_studies(window) -> None:
     window.controller.runStarted.connect(lambda _info: _on_run_started(window))
     window.study_views = []
 
-    def new_study(preset: bool = False) -> None:
+    def new_study(preset: bool = False, curve: bool = False) -> None:
         dialog = StudyDialog(window.document.project.copy(), window, dataset=window.document.dataset)
         dialog.preset.setChecked(preset)
+        dialog.learning_curve.setChecked(curve)
         if not dialog.exec():
             return
-        view = StudyView(dialog.plans, **dialog.options(), parent=window)
+        view = StudyView(dialog.batch or dialog.plans, **dialog.options(), parent=window)
         view.trialFinished.connect(lambda _o: panel.refresh() if window.runs_dock.isVisible() else None)
         view.studyFinished.connect(lambda state: panel.refresh())
         window.study_views.append(view)
@@ -64,9 +65,12 @@ def install_runs_and_studies(window) -> None:
     preset = QAction("Neural Net Loss &Preset…", window)
     preset.setStatusTip("Run the nine studies (eight questions) of 'Neural Net Loss' on this project")
     preset.triggered.connect(lambda: new_study(True))
-    window.study_action, window.preset_action = study, preset
+    curve = QAction("&Learning Curve…", window)
+    curve.setStatusTip("Train on growing shares of the data and forecast what more data would be worth")
+    curve.triggered.connect(lambda: new_study(curve=True))
+    window.study_action, window.preset_action, window.learning_curve_action = study, preset, curve
     window.train_menu.addSeparator()
-    window.train_menu.addActions([study, preset])
+    window.train_menu.addActions([study, preset, curve])
 
 
 def continue_run(window, project, state: dict, run_id: str) -> None:

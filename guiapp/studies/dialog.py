@@ -29,6 +29,11 @@ class StudyDialog(QDialog):
         self.preset = QCheckBox("Neural Net Loss preset: the article's studies, on this project")
         self.preset.setToolTip("data size, activation, learning rate, regularization, dropout, optimizer (at one "
                                "learning rate, and each at its own), depth, batch size")
+        self.learning_curve = QCheckBox("Learning curve: the loss at 6 log-spaced shares of the training data, "
+                                        "and what more data would be worth")
+        self.learning_curve.setToolTip("Stratified subsets of the training split, each over the seeds; fits "
+                                       "loss = a·n^−b + c and forecasts the loss with the full split, 2x and 10x "
+                                       "the data, with a 95% interval (or says the curve has flattened)")
         self.tune_lr = QComboBox()
         for text, value in (("the project's, for every setting", ""),
                             ("each setting's best of 0.001, 0.01, 0.1, 1 (4x the trials)", "grid"),
@@ -60,11 +65,13 @@ class StudyDialog(QDialog):
         self.backend.currentTextChanged.connect(lambda t: self.address.setEnabled(t == "ray"))
         self.address.setEnabled(False)
         self.preset.toggled.connect(self._on_preset_toggled)
+        self.learning_curve.toggled.connect(self._on_preset_toggled)
         self.error = QLabel()
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #d62728")
         form = QFormLayout()
         form.addRow(self.preset)
+        form.addRow(self.learning_curve)
         form.addRow("Knob", self.knob1)
         form.addRow("Values", self.values1)
         form.addRow("Second knob", self.knob2)
@@ -85,8 +92,12 @@ class StudyDialog(QDialog):
         lay.addWidget(buttons)
 
     def _on_preset_toggled(self, on: bool) -> None:
+        if on:     # one preset at a time
+            other = self.learning_curve if self.sender() is self.preset else self.preset
+            other.setChecked(False)
+        any_on = self.preset.isChecked() or self.learning_curve.isChecked()
         for w in (self.knob1, self.values1, self.knob2, self.values2, self.tune_lr):
-            w.setEnabled(not on)
+            w.setEnabled(not any_on)
 
     def vary(self) -> dict[str, list[str]]:
         vary = {self.knob1.currentText().strip(): [v.strip() for v in self.values1.text().split(",") if v.strip()]}
@@ -113,6 +124,10 @@ class StudyDialog(QDialog):
             raise ValueError(f"the data cannot be loaded: {e}") from None
         preset = self.preset.isChecked()
         try:
+            if self.learning_curve.isChecked():
+                from core.studies.curve_study import learning_curve_batch
+                return learning_curve_batch(self.project, dataset, seeds=self.seeds.value(),
+                                            epochs=self.epochs.value() or None)
             return build_batch(self.project, dataset, vary=None if preset else self.vary(),
                                preset="neural-net-loss" if preset else None, seeds=self.seeds.value(),
                                epochs=self.epochs.value() or None, tune_lr="" if preset else self.tune_lr.currentData())

@@ -20,6 +20,7 @@ from core.tasks import TaskOutcome
 from ..tasks import TaskRunner
 from ..widgets.screen_fit import fit_to_screen
 from .charts import BandsPlot, SummaryPlot
+from .curve_plot import LearningCurvePlot
 from .table import StudyTable
 
 DRAIN_MS = 100
@@ -85,7 +86,9 @@ class StudyView(QWidget):
         self.sentence.setWordWrap(True)
         self.sentence.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.bands = BandsPlot()
-        self.summary = SummaryPlot()
+        self.learning = self.batch.preset == "learning-curve"
+        self.summary = LearningCurvePlot() if self.learning else SummaryPlot()
+        self.curve = None              # the learning curve (a learning-curve study): fitted once it is done
         self.charts = QSplitter(Qt.Orientation.Horizontal)
         self.charts.addWidget(self.bands)
         self.charts.addWidget(self.summary)
@@ -179,7 +182,25 @@ class StudyView(QWidget):
         self.table.show_result(result)
         self.sentence.setText(sentence(result) if self.outcomes else "")
         self.bands.update_rows(result)
-        self.summary.update_rows(result, self.plans[s][1].spec.knobs)
+        if self.learning:
+            self._show_learning_curve(result)
+        else:
+            self.summary.update_rows(result, self.plans[s][1].spec.knobs)
+
+    def _show_learning_curve(self, result) -> None:
+        """Points as trials finish; the fit, its forecasts and its sentence once the study has ended."""
+        from core.studies.learning_curve import (SCORE_WORDS, CurveFit, LearningCurve, curve_score,
+                                                 fit_learning_curve, points_from_outcomes)
+        score = curve_score(result.score)
+        points = points_from_outcomes(self.outcomes, score)
+        data = next(iter(self.plans[0][1].datasets.values()), None)
+        if self.state in ("done", "cancelled", "failed") and points:
+            what = "training loss" if score == "end_train_loss" else "validation loss"
+            self.curve = fit_learning_curve(points, n_full=data.n_train if data is not None else None, what=what)
+            self.sentence.setText(self.curve.sentence)
+        else:
+            self.curve = None
+        self.summary.show_curve(self.curve or LearningCurve(points, CurveFit()), SCORE_WORDS[score])
 
     # -- export ----------------------------------------------------------------------------------
     def export(self, path: str | Path, fmt: str) -> Path:

@@ -160,7 +160,7 @@ def test_the_window_records_its_runs_and_lists_them(qtbot, isolated, store, monk
     run = store.get(recorded.args[0])
     assert run.status == "completed" and run.epochs == 3 and run.step_index.tolist() == list(range(1, 16))
     assert [r.id for r in w.runs_panel.model.runs] == [run.id]
-    assert w.study_action in w.train_menu.actions()
+    assert w.study_action in w.train_menu.actions() and w.learning_curve_action in w.train_menu.actions()
 
 
 def test_the_study_dialog_fills_defaults_and_refuses_bad_values(qtbot):

@@ -158,3 +158,40 @@ def test_a_real_study_in_the_window_shows_differences_and_the_comparison(qtbot, 
     csv = view.export(tmp_path / "s.csv", "csv").read_text()
     assert csv.startswith("lr,n,training_samples,") and "p_value_adjusted" in csv.splitlines()[0]
     json.dumps(result.to_json(), allow_nan=False)
+
+
+def test_the_dialog_offers_the_learning_curve_one_preset_at_a_time(qtbot):
+    from guiapp.studies import StudyDialog
+    d = StudyDialog(_spiral(400))
+    qtbot.addWidget(d)
+    d.preset.setChecked(True)
+    d.learning_curve.setChecked(True)
+    assert not d.preset.isChecked() and not d.knob1.isEnabled()
+    d.seeds.setValue(2)
+    d.accept()
+    assert d.result() == 1 and d.batch.preset == "learning-curve"
+    (_, plan), = d.plans
+    sizes = plan.spec.values[0]
+    assert plan.spec.knobs[0].name == "data_size" and len(sizes) == 6 and sizes[-1] == 1.0
+    assert len(plan.tasks) == 12
+
+
+@pytest.mark.xdist_group("worker_pool")  # one fork server for every study test
+def test_a_real_learning_curve_in_the_window_draws_points_fit_and_sentence(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("LOSSLAB_HOME", str(tmp_path / "home"))
+    from core.data import load_dataset
+    from core.studies.curve_study import learning_curve_batch
+    from guiapp.studies import StudyView
+    project = _spiral(300)
+    batch = learning_curve_batch(project, load_dataset(project.data, project.base_dir),
+                                 sizes=[0.1, 0.2, 0.35, 0.6, 1.0], seeds=2, epochs=4)
+    view = StudyView(batch, workers=2)
+    qtbot.addWidget(view)
+    with qtbot.waitSignal(view.studyFinished, timeout=300_000) as done:
+        view.start()
+    assert done.args[0] == "done"
+    curve = view.curve
+    assert [p.n for p in curve.points] == [24, 48, 84, 144, 240]
+    assert view.sentence.text() == curve.sentence and curve.sentence
+    assert view.summary.kind == ("points" if curve.fit.verdict in ("poor", "too few") else "fit")
+    assert view.summary.getPlotItem().ctrl.logXCheck.isChecked()

@@ -1,0 +1,320 @@
+"""Learning curve: validation loss against the training-set size, a power law with an offset fitted to it
+(loss ≈ a·n^(−b) + c, Hestness et al. 2017), and what more data is worth, in one sentence.
+
+The study itself is the data-size study of :mod:`core.studies.batch` (stratified subsets of the training
+split, several seeds per size, :func:`learning_curve_sizes` log-spaced). :func:`learning_curve` reads its
+outcomes: per size the mean and sd over seeds of the study's score (each run's validation loss at its
+end, the training loss without a validation split), a weighted least-squares fit (each size weighted by
+its standard error over seeds, floored so one lucky size with three equal seeds cannot pin the curve; for
+each exponent the other two parameters are a closed-form linear fit, so hundreds of fits take
+milliseconds) and a bootstrap over seeds (each size's seeds resampled, the curve refitted) that gives
+every forecast its 95% interval.
+
+It says so instead of forecasting when the curve has flattened (the fitted drop from the largest size to
+10x it is within the seed noise, or the exponent is about zero) or when the points do not follow the law
+(the fit explains too little of the spread between sizes, or it fails).
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+
+MIN_SIZES = 5                 # a 3-parameter curve needs more points than parameters, and some to spare
+BOOTSTRAP = 300
+MIN_R2 = 0.8                  # the fit must explain this share of the spread of the means between sizes
+FLAT_B = 0.02                 # an exponent below this is "no measurable gain from more data"
+REL_SD_FLOOR = 0.01           # each size's standard error is at least 1% of its mean (weights stay finite)
+FORECAST_FACTORS = (2.0, 10.0)
+
+
+@dataclass(frozen=True)
+class SizePoint:
+    fraction: float
+    n: int                       # training samples the size keeps
+    mean: float
+    sd: float
+    scores: tuple[float, ...]    # one per finished seed
+
+
+@dataclass(frozen=True)
+class Forecast:
+    n: int
+    loss: float
+    low: float
+    high: float
+    label: str = ""              # "full training split", "2x", "10x"
+
+
+@dataclass
+class CurveFit:
+    a: float | None = None
+    b: float | None = None
+    c: float | None = None
+    ok: bool = False
+    r2: float | None = None
+    verdict: str = "poor"        # "forecast" | "flat" | "poor" | "too few"
+    reason: str = ""
+
+    def law(self) -> str:
+        """The fitted curve in words: ``loss ≈ 2.3·n^−0.52 + 0.081`` (no ``+ 0`` when c sits at 0)."""
+        if self.a is None:
+            return ""
+        return f"loss ≈ {self.a:.3g}·n^−{self.b:.2f}" + (f" + {self.c:.3g}" if self.c else "")
+
+
+@dataclass
+class LearningCurve:
+    points: list[SizePoint]
+    fit: CurveFit
+    forecast: list[Forecast] = field(default_factory=list)
+    n_full: int | None = None
+    sentence: str = ""
+
+    def predict(self, n: float | np.ndarray) -> float | np.ndarray:
+        """The fitted curve at ``n`` training samples (NaN without a fit)."""
+        if self.fit.a is None:
+            return np.full(np.shape(n), np.nan) if np.ndim(n) else float("nan")
+        return power_law(np.asarray(n, dtype=np.float64), self.fit.a, self.fit.b, self.fit.c)
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"sizes": [{fraction, n, mean, sd}], "fit": {a, b, c, ok, ...}, "forecast": [{n, loss, low, high}]}``."""
+        f = self.fit
+        return {"sizes": [{"fraction": p.fraction, "n": p.n, "mean": _num(p.mean), "sd": _num(p.sd),
+                           "seeds": len(p.scores)} for p in self.points],
+                "fit": {"a": _num(f.a), "b": _num(f.b), "c": _num(f.c), "ok": f.ok, "r2": _num(f.r2),
+                        "verdict": f.verdict, "reason": f.reason},
+                "forecast": [{"n": x.n, "loss": _num(x.loss), "low": _num(x.low), "high": _num(x.high),
+                              "label": x.label} for x in self.forecast],
+                "n_full": self.n_full, "sentence": self.sentence}
+
+
+def _num(v: float | None) -> float | None:
+    """JSON has no NaN: a missing or non-finite number is null."""
+    return float(v) if v is not None and math.isfinite(v) else None
+
+
+def power_law(n: np.ndarray, a: float, b: float, c: float) -> np.ndarray:
+    return a * np.power(n, -b) + c
+
+
+def learning_curve_sizes(n_train: int, n_classes: int = 0, count: int = 6, largest: float = 1.0) -> tuple[float, ...]:
+    """``count`` log-spaced shares of the training split up to ``largest``, the smallest keeping at least
+    4 samples per class (or 16 samples), rounded to 4 places; sizes that keep as many samples are merged."""
+    if count < 2:
+        raise ValueError(f"a learning curve needs at least 2 sizes, received {count}")
+    floor = min(largest, max(16, 4 * n_classes) / max(1, n_train))
+    out: list[float] = []
+    for f in np.geomspace(max(floor, largest / 64), largest, count):
+        v = round(float(f), 4)
+        if v > 0 and (not out or int(v * n_train) > int(out[-1] * n_train)):
+            out.append(v)
+    return tuple(out)
+
+
+def points_from_outcomes(outcomes: Sequence[dict[str, Any]], score: str = "end_val_loss") -> list[SizePoint]:
+    """Per data size (``setting["data_size"]``): the finished seeds' ``score``, mean and sd, by size."""
+    by: dict[float, list[dict[str, Any]]] = {}
+    for o in outcomes:
+        size = (o.get("setting") or {}).get("data_size")
+        if size is None or o.get("status") in ("failed", "cancelled"):
+            continue
+        by.setdefault(float(size), []).append(o)
+    out = []
+    for size, rows in sorted(by.items()):
+        scores = tuple(float(o[score]) for o in rows if o.get(score) is not None and math.isfinite(o[score]))
+        if not scores:
+            continue
+        n = int(rows[0].get("train_samples") or 0)
+        out.append(SizePoint(size, n, float(np.mean(scores)), float(np.std(scores, ddof=1)) if len(scores) > 1 else 0.0,
+                             scores))
+    return out
+
+
+B_GRID = np.linspace(0.0, 3.0, 601)   # exponents tried; for each, a and c are a weighted linear fit
+
+
+def fit_power_laws(n: np.ndarray, ys: np.ndarray, sigmas: np.ndarray) -> np.ndarray:
+    """Weighted least-squares fits of ``a·n^(−b) + c`` to each row of ``ys`` (shape (D, k)), with
+    ``a >= 0`` and ``c`` between ``min(0, 2·min(y))`` and ``max(y)``: for each exponent of :data:`B_GRID`
+    the best ``a, c`` are a closed-form linear fit (clipped to the bounds), and the exponent with the
+    least weighted squared error wins. Returns (D, 3) rows of ``a, b, c``. Vectorised: a bootstrap of
+    hundreds of fits takes milliseconds (scipy's bounded curve_fit took about 50 ms a fit)."""
+    ys = np.atleast_2d(ys).astype(np.float64)
+    w = 1.0 / np.atleast_2d(sigmas).astype(np.float64) ** 2                  # (D, k)
+    x = np.power(n[None, :], -B_GRID[:, None])                             # (G, k)
+    lo = np.minimum(0.0, ys.min(axis=1) - np.abs(ys.min(axis=1)))[:, None]  # (D, 1)
+    hi = ys.max(axis=1)[:, None]
+    sw = w.sum(axis=1)[:, None]                                            # (D, 1)
+    sy = (w * ys).sum(axis=1)[:, None]
+    sx = w @ x.T                                                           # (D, G)
+    sxx = w @ (x * x).T
+    sxy = (w * ys) @ x.T
+    det = sw * sxx - sx * sx
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = (sw * sxy - sx * sy) / det
+        c = (sxx * sy - sx * sxy) / det
+        flat = ~np.isfinite(a) | (det <= 1e-12 * sw * sxx) | (a < 0)       # b = 0 (x constant) or a falling curve
+        a = np.where(flat, 0.0, a)
+        c = np.where(flat, np.broadcast_to(sy / sw, a.shape), c)
+        for bound in (lo, hi):                                             # c pinned at a bound: a refitted
+            out = c < bound if bound is lo else c > bound
+            a_b = np.maximum(0.0, (sxy - bound * sx) / np.where(sxx > 0, sxx, 1.0))
+            a = np.where(out, a_b, a)
+            c = np.where(out, np.broadcast_to(bound, c.shape), c)
+    err = (w[:, None, :] * (ys[:, None, :] - a[:, :, None] * x[None, :, :] - c[:, :, None]) ** 2).sum(axis=2)
+    best = np.nanargmin(np.where(np.isfinite(err), err, np.inf), axis=1)
+    rows = np.arange(ys.shape[0])
+    return np.stack([a[rows, best], B_GRID[best], c[rows, best]], axis=1)
+
+
+def _fit_once(n: np.ndarray, y: np.ndarray, sigma: np.ndarray) -> tuple[float, float, float] | None:
+    p = fit_power_laws(n, y[None, :], sigma[None, :])[0]
+    if not np.all(np.isfinite(p)):
+        return None
+    return float(p[0]), float(p[1]), float(p[2])
+
+
+def _sigma(points: Sequence[SizePoint]) -> np.ndarray:
+    se = np.array([p.sd / math.sqrt(len(p.scores)) for p in points])
+    floor = REL_SD_FLOOR * np.abs(np.array([p.mean for p in points])) + 1e-12
+    # a size with one seed has no spread of its own: give it the median standard error of the others
+    known = se[se > 0]
+    se = np.where(se > 0, se, np.median(known) if known.size else 0.0)
+    return np.maximum(se, floor)
+
+
+def fit_learning_curve(points: Sequence[SizePoint], *, n_full: int | None = None, seed: int = 0,
+                       bootstrap: int = BOOTSTRAP, what: str = "validation loss") -> LearningCurve:
+    """Fit the power law to ``points`` and forecast the loss at the full training split (when the sizes
+    stop short of it), 2x and 10x the largest size, each with a bootstrap 95% interval over seeds."""
+    pts = sorted((p for p in points if p.n > 0), key=lambda p: p.n)
+    curve = LearningCurve(pts, CurveFit(), n_full=n_full)
+    if len(pts) < MIN_SIZES:
+        curve.fit = CurveFit(verdict="too few", reason=f"{len(pts)} size(s) finished; a fit needs at least {MIN_SIZES}")
+        curve.sentence = f"No forecast: {curve.fit.reason}."
+        return curve
+    n = np.array([p.n for p in pts], dtype=np.float64)
+    y = np.array([p.mean for p in pts])
+    sigma = _sigma(pts)
+    best = _fit_once(n, y, sigma)
+    if best is None:
+        curve.fit = CurveFit(verdict="poor", reason="the power law could not be fitted to the points")
+        curve.sentence = f"No forecast: {curve.fit.reason}."
+        return curve
+    a, b, c = best
+    resid = y - power_law(n, a, b, c)
+    w = 1.0 / sigma ** 2
+    spread = float(np.sum(w * (y - np.average(y, weights=w)) ** 2))
+    r2 = 1.0 - float(np.sum(w * resid ** 2)) / spread if spread > 0 else 0.0
+    curve.fit = CurveFit(a, b, c, True, r2, "forecast")
+    largest = pts[-1]
+    noise = max(largest.sd, float(sigma[-1]))
+    drop10 = float(power_law(np.array([largest.n]), a, b, c)[0] - power_law(np.array([10.0 * largest.n]), a, b, c)[0])
+    rising = _slope_per_decade(n, y) >= -0.5 * noise
+    # the sizes differ by more than their seed noise (reduced chi-square of a flat line well above 1)
+    differ = spread / max(1, len(pts) - 1) > 4.0
+    if r2 < MIN_R2 and differ:
+        curve.fit.ok, curve.fit.verdict = False, "poor"
+        curve.fit.reason = f"the points do not follow a power law (it explains {max(r2, 0):.0%} of their spread)"
+    elif b < FLAT_B or drop10 <= noise or rising:
+        curve.fit.verdict = "flat"
+        by = f"by about {drop10:.2g}" if drop10 > 1e-4 * max(abs(largest.mean), 1e-9) else "not measurably"
+        curve.fit.reason = (f"the curve has flattened: 10x the data would lower the {what} {by}, "
+                            f"within the seed noise (sd {noise:.3g} at {largest.n:,} samples)")
+    curve.forecast = [] if curve.fit.verdict == "poor" else _forecasts(pts, best, n_full, seed, bootstrap)
+    curve.sentence = _sentence(curve, what)
+    return curve
+
+
+def _slope_per_decade(n: np.ndarray, y: np.ndarray) -> float:
+    """Least-squares change of the loss per tenfold more data (negative: more data helps)."""
+    return float(np.polyfit(np.log10(n), y, 1)[0])
+
+
+def _targets(largest: int, n_full: int | None) -> list[tuple[int, str]]:
+    out = []
+    if n_full is not None and n_full > largest * 1.05:
+        out.append((int(n_full), "the full training split"))
+    out += [(int(round(largest * f)), f"{f:g}x") for f in FORECAST_FACTORS]
+    return out
+
+
+def _forecasts(pts: list[SizePoint], best: tuple[float, float, float], n_full: int | None, seed: int,
+               bootstrap: int) -> list[Forecast]:
+    targets = _targets(pts[-1].n, n_full)
+    xs = np.array([t for t, _ in targets], dtype=np.float64)
+    n = np.array([p.n for p in pts], dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    means, ses = [], []
+    for p in pts:                   # each size's seeds resampled with replacement, all draws at once
+        scores = np.asarray(p.scores)
+        r = scores[rng.integers(0, len(scores), size=(bootstrap, len(scores)))]
+        means.append(r.mean(axis=1))
+        ses.append(r.std(axis=1, ddof=1) / math.sqrt(len(scores)) if len(scores) > 1 else np.zeros(bootstrap))
+    ys, se = np.array(means).T, np.array(ses).T                          # (bootstrap, sizes)
+    floor = REL_SD_FLOOR * np.abs(ys) + 1e-12
+    known = np.where(se > 0, se, np.nan)
+    with warnings.catch_warnings():   # a draw whose every size repeats one seed has no spread at all
+        warnings.simplefilter("ignore", RuntimeWarning)
+        fill = np.nan_to_num(np.nanmedian(known, axis=1, keepdims=True), nan=0.0)
+    sigmas = np.maximum(np.where(se > 0, se, fill), floor)               # as _sigma, row by row
+    central = power_law(xs, *best)
+    fits = fit_power_laws(n, ys, sigmas) if bootstrap else np.zeros((0, 3))
+    fits = fits[np.all(np.isfinite(fits), axis=1)]
+    if len(fits) >= max(10, bootstrap // 4):
+        d = power_law(xs[None, :], fits[:, :1], fits[:, 1:2], fits[:, 2:3])
+        low, high = np.percentile(d, 2.5, axis=0), np.percentile(d, 97.5, axis=0)
+    else:
+        low, high = np.full_like(central, np.nan), np.full_like(central, np.nan)
+    return [Forecast(int(x), float(m), float(min(lo, m)), float(max(hi, m)), label)
+            for (x, label), m, lo, hi in zip(targets, central, low, high)]
+
+
+def _sentence(curve: LearningCurve, what: str) -> str:
+    f = curve.fit
+    last = curve.points[-1]
+    if f.verdict == "poor":
+        return f"No forecast: {f.reason}."
+    if f.verdict == "flat":
+        return (f"More data is unlikely to help much: {f.reason}; the {what} is {last.mean:.3g} at {last.n:,} samples "
+                "and would stay about there.")
+    twice = next(x for x in curve.forecast if x.label == "2x")
+    ten = next(x for x in curve.forecast if x.label == "10x")
+    head = (f"With twice the data ({twice.n:,} samples), {what} would fall from {last.mean:.3g} to about "
+            f"{twice.loss:.3g} ({twice.low:.3g}–{twice.high:.3g})")
+    law = f.law()
+    floor = (f"The curve levels off near {f.c:.3g}" if f.c > 1e-3 * last.mean else
+             "The fit sees no floor above 0 yet")
+    return f"{head}; with 10x, about {ten.loss:.3g} ({ten.low:.3g}–{ten.high:.3g}). {floor} ({law})."
+
+
+def batch_learning_curve(batch, outcomes: Sequence[dict[str, Any]], dataset_n_train: int | None = None,
+                         **kw) -> LearningCurve:
+    """The learning curve of a learning-curve batch's outcomes (the score the study ranks by)."""
+    result = batch.result(0, list(outcomes))
+    return learning_curve(outcomes, n_full=dataset_n_train, score=curve_score(result.score), **kw)
+
+
+def curve_score(study_score: str) -> str:
+    """What the curve measures: the study's own score, each run's validation loss at its end (the mean of
+    its last epochs), as the table beside it ranks. Each run's *lowest* validation loss was tried too: it
+    is picked on the validation set itself, so its seeds agree too well, and on the six bundled sets its
+    95% intervals held the full split's loss 4 times of 6 against 6 of 6 for the end-of-run score, with
+    the same forecast errors (tests/benchmarks/bench_learning_curve.py)."""
+    return study_score
+
+
+SCORE_WORDS = {"best_val_loss": "lowest validation loss", "end_val_loss": "validation loss at the end",
+               "end_train_loss": "training loss at the end"}
+
+
+def learning_curve(outcomes: Sequence[dict[str, Any]], *, n_full: int | None = None, score: str = "end_val_loss",
+                   seed: int = 0, bootstrap: int = BOOTSTRAP) -> LearningCurve:
+    """The learning curve of a data-size study's outcomes (other knobs must not vary)."""
+    what = "training loss" if score == "end_train_loss" else "validation loss"
+    return fit_learning_curve(points_from_outcomes(outcomes, score), n_full=n_full, seed=seed, bootstrap=bootstrap,
+                              what=what)

@@ -1,0 +1,110 @@
+"""The learning curve: the power-law fit recovers a known curve, says so when the curve has flattened or
+the points do not follow the law, and ``losslab sweep --learning-curve`` runs end to end."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.studies.learning_curve import (SizePoint, fit_learning_curve, learning_curve_sizes, points_from_outcomes,
+                                         power_law)
+from tests.core.cli_run import run
+
+ROOT = Path(__file__).resolve().parents[2]
+SPIRAL = ROOT / "resources" / "examples" / "spiral.losslab.json"
+NS = (20, 50, 120, 300, 800, 2000)
+
+
+def _points(loss_at, seeds: int = 5, noise: float = 0.002, seed: int = 0) -> list[SizePoint]:
+    rng = np.random.default_rng(seed)
+    out = []
+    for n in NS:
+        s = tuple(float(loss_at(n)) + rng.normal(0, noise, seeds))
+        out.append(SizePoint(n / 4000, n, float(np.mean(s)), float(np.std(s, ddof=1)), s))
+    return out
+
+
+def test_the_fit_recovers_a_known_power_law_and_forecasts_inside_its_interval():
+    a, b, c = 2.0, 0.5, 0.1
+    curve = fit_learning_curve(_points(lambda n: power_law(np.array(n), a, b, c)), n_full=4000)
+    f = curve.fit
+    assert f.verdict == "forecast" and f.ok
+    assert f.a == pytest.approx(a, rel=0.1) and f.b == pytest.approx(b, abs=0.05) and f.c == pytest.approx(c, abs=0.01)
+    assert [x.label for x in curve.forecast] == ["the full training split", "2x", "10x"]
+    for x in curve.forecast:
+        truth = float(power_law(np.array(x.n), a, b, c))
+        assert x.low <= truth <= x.high and x.low < x.loss < x.high
+    assert curve.forecast[0].n == 4000 and curve.forecast[2].n == 20000
+    s = curve.sentence
+    assert s.startswith("With twice the data (4,000 samples), validation loss would fall from")
+    assert f"{curve.points[-1].mean:.3g}" in s and f"{curve.forecast[1].loss:.3g}" in s
+
+
+def test_a_flattened_curve_says_more_data_will_not_help():
+    curve = fit_learning_curve(_points(lambda n: 0.3, noise=0.01), n_full=4000)
+    assert curve.fit.verdict == "flat"
+    assert curve.sentence.startswith("More data is unlikely to help much: the curve has flattened")
+    assert "would fall" not in curve.sentence
+
+
+def test_points_that_do_not_follow_a_power_law_get_no_forecast():
+    wiggle = {n: 0.5 + 0.3 * np.sin(2 * i) for i, n in enumerate(NS)}
+    curve = fit_learning_curve(_points(lambda n: wiggle[n], noise=0.005))
+    assert curve.fit.verdict == "poor" and not curve.fit.ok
+    assert curve.forecast == []
+    assert curve.sentence.startswith("No forecast: the points do not follow a power law")
+
+
+def test_too_few_sizes_get_no_forecast():
+    curve = fit_learning_curve(_points(lambda n: 1 / n)[:4])
+    assert curve.fit.verdict == "too few" and curve.forecast == [] and "at least 5" in curve.sentence
+
+
+def test_sizes_are_log_spaced_and_keep_samples_per_class():
+    sizes = learning_curve_sizes(640, n_classes=2)
+    assert len(sizes) == 6 and sizes[-1] == 1.0
+    assert sizes[0] * 640 >= 16
+    ratios = np.diff(np.log(sizes))
+    assert np.allclose(ratios, ratios[0], rtol=0.05)
+
+
+def test_points_skip_failed_trials_and_group_seeds_by_size():
+    outcomes = [{"setting": {"data_size": 0.5}, "status": "completed", "end_val_loss": v, "train_samples": 50}
+                for v in (0.2, 0.4)]
+    outcomes.append({"setting": {"data_size": 0.5}, "status": "failed", "end_val_loss": None})
+    outcomes.append({"setting": {"data_size": 1.0}, "status": "completed", "end_val_loss": 0.1, "train_samples": 100})
+    pts = points_from_outcomes(outcomes, "end_val_loss")
+    assert [(p.n, p.mean, len(p.scores)) for p in pts] == [(50, pytest.approx(0.3), 2), (100, 0.1, 1)]
+
+
+@pytest.mark.xdist_group("worker_pool")
+def test_sweep_learning_curve_on_a_tiny_project_end_to_end(tmp_path, monkeypatch):
+    monkeypatch.setenv("LOSSLAB_HOME", str(tmp_path / "home"))
+    doc = json.loads(SPIRAL.read_text())
+    doc["data"]["params"]["samples"] = 200
+    path = tmp_path / "tiny.losslab.json"
+    path.write_text(json.dumps(doc))
+    code, lines = run("sweep", path, "--learning-curve", "--sizes", "0.1,0.2,0.35,0.6,1", "--seeds", "2",
+                      "--epochs", "3", "--workers", "2", "--format", "json", "--quiet", "--no-store")
+    assert code == 0
+    lc = json.loads(lines[-1])["learning_curve"]
+    assert [s["fraction"] for s in lc["sizes"]] == [0.1, 0.2, 0.35, 0.6, 1.0]
+    assert [s["n"] for s in lc["sizes"]] == sorted(s["n"] for s in lc["sizes"]) and lc["sizes"][-1]["n"] == 160
+    assert all(s["seeds"] == 2 and s["mean"] > 0 for s in lc["sizes"])
+    assert set(lc["fit"]) >= {"a", "b", "c", "ok"}
+    if lc["fit"]["verdict"] == "poor":
+        assert lc["forecast"] == [] and lc["sentence"].startswith("No forecast")
+    else:
+        assert [f["n"] for f in lc["forecast"]] == [320, 1600]
+        assert all(f["low"] <= f["loss"] <= f["high"] for f in lc["forecast"])
+    code, lines = run("sweep", path, "--learning-curve", "--sizes", "0.1,0.2,1", "--quiet")
+    assert code == 2
+
+
+def test_sizes_without_learning_curve_and_learning_curve_with_vary_are_refused(capsys):
+    assert run("sweep", SPIRAL, "--sizes", "0.1,0.5")[0] == 2
+    assert "--sizes goes with --learning-curve" in capsys.readouterr().err
+    assert run("sweep", SPIRAL, "--learning-curve", "--vary", "lr=0.1,0.01")[0] == 2
+    assert "give --learning-curve alone" in capsys.readouterr().err
