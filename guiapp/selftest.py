@@ -172,7 +172,7 @@ def run_self_test(out: Callable[[str], None] = print, epochs: int = EPOCHS) -> i
             if why:
                 return f"skipped: {why}"
             w = state["window"]
-            model = state["result"].model
+            model = state["window"].controller.trained_model()
             done = export(w.document.project, "onnx", work / "model.onnx", model=model, dataset=w.document.dataset)
             try:
                 import onnxruntime as ort

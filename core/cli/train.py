@@ -93,25 +93,21 @@ def _write_health_csv(result, target: Path, out) -> None:
     out(f"wrote {len(result.health)} health probes to {target}")
 
 
-def _largest_weight(model) -> float:
+def _largest_weight(state: dict) -> float:
     import torch
-    with torch.no_grad():
-        values = [p.detach().abs().max() for p in model.parameters() if p.numel()]
-        return float(torch.stack(values).max()) if values else 0.0
+    values = [v.abs().max() for v in state.values() if v.numel() and v.is_floating_point()]
+    return float(torch.stack(values).max()) if values else 0.0
 
 
 def _save_model(result, target: Path) -> str | None:
     """Save the weights atomically; returns why they were not saved, or None."""
-    import torch
-
     from ..atomic_files import write_atomic
     if result.status == "diverged" and not result.best_epoch:
-        big = _largest_weight(result.model)
+        big = _largest_weight(result.state_dict())
         return (f"not saved: the run diverged in its first epoch, so no epoch has weights worth keeping "
                 f"(largest weight {big:.3g}); lower the learning rate and train again")
-    state = result.model.state_dict()
     try:
-        write_atomic(target, lambda f: torch.save(state, f))
+        write_atomic(target, lambda f: f.write(result.weights))
     except (OSError, RuntimeError) as e:  # a full disk surfaces as RuntimeError from torch's zip writer
         cause = e.__cause__ or e.__context__ or e
         why = getattr(cause, "strerror", None) or str(e).splitlines()[0]
@@ -190,7 +186,7 @@ def run(args, out: Out) -> int:
         out(f"test ({dataset.x_test.shape[0]:,} held-out samples, final weights): loss {first.get('test_loss', float('nan')):.4f}  "
             + "  ".join(f"{k} {v:.4f}" for k, v in first.items() if k != "test_loss"))
     not_saved = None
-    if target is not None and result.model is not None:
+    if target is not None and result.has_weights:
         not_saved = _save_model(result, target)
         if not_saved:
             print(f"losslab train: {not_saved}", file=sys.stderr)
