@@ -120,6 +120,33 @@ def _failed(message: str):
     return RunResult("failed", 0, None, None, [], 0, 0.0, 0.0, message)
 
 
+def _report_end(result, dataset, out: Out) -> None:
+    """The run's last lines: status, epochs, speed, best epoch, and the held-out test split's scores."""
+    best = f", best epoch {result.best_epoch}" if result.best_epoch else ""
+    out(f"{result.status}: {_plural(result.epochs_run, 'epoch')}, {_plural(result.steps, 'step')} in "
+        f"{result.seconds:.1f}s ({result.steps_per_second:,.0f} steps/s){best}"
+        + (f" - {result.message}" if result.message else ""))
+    if result.test:
+        first = {k: v for k, v in result.test.items() if "/" not in k}
+        out(f"test ({dataset.x_test.shape[0]:,} held-out samples, final weights): loss {first.get('test_loss', float('nan')):.4f}  "
+            + "  ".join(f"{k} {v:.4f}" for k, v in first.items() if k != "test_loss"))
+
+
+def _save_and_say(result, target: Path | None, args, out: Out) -> str | None:
+    """Save the weights for ``--save-model``; returns why they were not saved (also on stderr), or None."""
+    not_saved = None
+    if target is not None and result.has_weights:
+        not_saved = _save_model(result, target)
+        if not_saved:
+            print(f"losslab train: {not_saved}", file=sys.stderr)
+        else:
+            out(f"saved the model's weights to {args.save_model}")
+    elif target is not None:
+        not_saved = "not saved: the run failed before a model was built"
+        print(f"losslab train: {not_saved}", file=sys.stderr)
+    return not_saved
+
+
 def run(args, out: Out) -> int:
     from ..training import TrainingControl, TrainingObserver, train
     from . import signals
@@ -177,24 +204,8 @@ def run(args, out: Out) -> int:
     except (RuntimeError, MemoryError) as e:  # torch could not set the run up (memory): a failed run, not a crash
         result = _failed(f"could not set up the run: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
     guard.finishing()
-    best = f", best epoch {result.best_epoch}" if result.best_epoch else ""
-    out(f"{result.status}: {_plural(result.epochs_run, 'epoch')}, {_plural(result.steps, 'step')} in "
-        f"{result.seconds:.1f}s ({result.steps_per_second:,.0f} steps/s){best}"
-        + (f" - {result.message}" if result.message else ""))
-    if result.test:
-        first = {k: v for k, v in result.test.items() if "/" not in k}
-        out(f"test ({dataset.x_test.shape[0]:,} held-out samples, final weights): loss {first.get('test_loss', float('nan')):.4f}  "
-            + "  ".join(f"{k} {v:.4f}" for k, v in first.items() if k != "test_loss"))
-    not_saved = None
-    if target is not None and result.has_weights:
-        not_saved = _save_model(result, target)
-        if not_saved:
-            print(f"losslab train: {not_saved}", file=sys.stderr)
-        else:
-            out(f"saved the model's weights to {args.save_model}")
-    elif target is not None:
-        not_saved = "not saved: the run failed before a model was built"
-        print(f"losslab train: {not_saved}", file=sys.stderr)
+    _report_end(result, dataset, out)
+    not_saved = _save_and_say(result, target, args, out)
     if health_csv is not None:
         _write_health_csv(result, health_csv, out)
     if recorder is not None:
