@@ -245,7 +245,7 @@ def _check_heads(project: Project, infos: dict[str, NodeInfo], targets: Mapping[
         if node.out_shape != (width,):
             what = (f"{info_t.width} classes" if info_t.task == "classification" else f"{width} value(s)")
             width_param = LAYERS.get(node.type).width_param
-            fix = (f"set {width_param} of {o.node} to {width}" if width_param
+            fix = (f"set {width_param} of {o.node} to {width}" if width_param and len(node.out_shape) == 1
                    else f"end the head with a Linear of out_features={width}")
             problems.append(Problem(
                 f"{_label(node)} outputs {fmt_shape(node.out_shape)} but {o.loss.type} on target {tname!r} "

@@ -137,6 +137,18 @@ def add_node(project: Project, node_id: str, type_name: str, params: dict[str, A
                 o.node = node_id
 
 
+def set_node(project: Project, node_id: str, type_name: str | None = None,
+             params: dict[str, Any] | None = None) -> None:
+    """Give a node another layer type (its parameters then start from that type's defaults unless
+    ``params`` are given) and/or new parameters; edges and heads stay."""
+    node = project.model.node(node_id)
+    if type_name is not None and type_name != node.type:
+        LAYERS.get(type_name, "type")
+        node.type, node.params = type_name, {}
+    if params is not None:
+        node.params = dict(params)
+
+
 def head_moves_on_insert(project: Project, after: str | None) -> bool:
     """Whether inserting after ``after`` moves an output head (it is a head at the end of a chain)."""
     return (after is not None and after in project.output_nodes()

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from .catalog import LAYERS, LOSSES, OPTIMIZERS, SCHEDULES
+from .catalog import DEFAULT_OPTIMIZER, DEFAULT_SCHEDULE, LAYERS, LOSSES, OPTIMIZERS, SCHEDULES, default_loss
 from .catalog.params import Entry, Param, ParamError, Registry
 from .log import get_logger
 
@@ -104,7 +104,7 @@ class Component:
 @dataclass
 class OutputSpec:
     node: str
-    loss: Component = field(default_factory=lambda: Component("CrossEntropyLoss"))
+    loss: Component = field(default_factory=lambda: Component(default_loss(None)))
     target: str | None = None
     weight: float = 1.0
 
@@ -131,8 +131,8 @@ class PseudoLabels:
 
 @dataclass
 class TrainingSpec:
-    optimizer: Component = field(default_factory=lambda: Component("Adam", {"lr": 0.001}))
-    schedule: Component = field(default_factory=lambda: Component("Constant"))
+    optimizer: Component = field(default_factory=lambda: Component(DEFAULT_OPTIMIZER, {"lr": 0.001}))
+    schedule: Component = field(default_factory=lambda: Component(DEFAULT_SCHEDULE))
     epochs: int = 100
     batch_size: int = 32
     seed: int = 0

@@ -23,7 +23,6 @@ reports the progress (``""`` once it ended), then ``datasetChanged``, ``dataErro
 from __future__ import annotations
 
 import copy
-import re
 from pathlib import Path
 from typing import Callable
 
@@ -234,16 +233,7 @@ class ProjectDocument(QObject):
         self.pathChanged.emit(str(target))
         return target
 
-    # -- ids and positions -----------------------------------------------------------------------
-    def new_node_id(self, type_name: str, project: Project | None = None) -> str:
-        project = project or self._project
-        base = re.sub(r"[^a-z0-9]", "", type_name.lower()) or "node"
-        taken = set(project.model.ids())
-        k = 1
-        while f"{base}{k}" in taken:
-            k += 1
-        return f"{base}{k}"
-
+    # -- positions -------------------------------------------------------------------------------
     def node_position(self, node_id: str) -> tuple[float, float] | None:
         pos = ((self._project.view or {}).get("nodes") or {}).get(node_id)
         return (float(pos[0]), float(pos[1])) if isinstance(pos, (list, tuple)) and len(pos) == 2 else None
@@ -270,7 +260,7 @@ class ProjectDocument(QObject):
         primed, self._primed = self._primed, None
         if primed is not None and primed[0] == key:  # loaded on a background thread (a big CSV)
             self._dataset, self.data_error = primed[1], primed[2]
-        elif self._big_data_file() is not None:
+        elif big_data_file(self._project) is not None:
             self._dataset, self.data_error = None, ""
             self._start_background_load(key)
         else:
@@ -282,9 +272,6 @@ class ProjectDocument(QObject):
                 self.data_error = str(e)
         self.datasetChanged.emit(self._dataset)
         self.dataErrorChanged.emit(self.data_error)
-
-    def _big_data_file(self) -> Path | None:
-        return big_data_file(self._project)
 
     def _start_background_load(self, key: str) -> None:
         import core.data

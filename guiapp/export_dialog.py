@@ -151,7 +151,8 @@ class ExportDialog(QDialog):
             self.status_label.setText("The project's data is not loaded: fix the data settings first.")
             return False
         run = trained_run(self.controller)
-        model = copy.deepcopy(run.model).cpu() if run is not None and self.format not in ("py", "csv", "json") else None
+        trained = self.controller.trained_model() if run is not None else None
+        model = copy.deepcopy(trained).cpu() if trained is not None and self.format not in ("py", "csv", "json") else None
         kwargs = dict(project=self.document.project.copy(), fmt=self.format, path=self.path_edit.text().strip(),
                       model=model, dataset=self.document.dataset, history=list(run.history) if run else None)
         self.export_button.setEnabled(False)

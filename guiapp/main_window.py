@@ -11,11 +11,11 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSize, Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTabBar, QToolBar, QWidget
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QToolBar, QWidget
 
-from . import files, settings, theme, user_guide
+from . import files, theme, user_guide
 from .document import ProjectDocument
 from .editor import GraphCanvas, Inspector, LayerPalette
 from .editor.auto_head import AutoOutputHead
@@ -24,12 +24,9 @@ from .panels.data_panel import DataPanel
 from .panels.outputs_panel import OutputsPanel
 from .panels.status import StatusFields
 from .panels.training_settings import TrainingSettingsPanel
-from .widgets import screen_fit
 from .widgets.build_on_show import BuildOnShow
+from .window_layout import PLOTS_HEIGHT, STATE_VERSION, DockLayout
 
-STATE_VERSION = 3  # bump when the default dock layout changes: older saved layouts are ignored
-PLOTS_HEIGHT = 330  # the training dock under the canvas (the canvas keeps the larger share)
-PLOTS_SHARE = 0.37  # ... and in a taller window it grows with it, so the plots get room too
 
 
 def _placeholder(text: str) -> QLabel:
@@ -76,10 +73,9 @@ class MainWindow(QMainWindow):
         self.files.recentChanged.connect(self._fill_recent_menu)
         self._update_title()
         self.setWindowModified(d.dirty)
-        self.resize(1400, 900)          # restore_layout fits it to the screen
-        self._default_state = self.saveState(STATE_VERSION)
-        self._apply_state(self._default_state)
-        self.restore_layout()
+        self.resize(1400, 900)          # restore fits it to the screen
+        self.dock_layout = DockLayout(self)
+        self.dock_layout.restore()
         if not defer_training:
             self.add_training_ui()
 
@@ -262,7 +258,7 @@ class MainWindow(QMainWindow):
                                                   BuildOnShow(lambda: self.deployment_view), self.plots_dock)
         # tabifying the late docks left a second "Training | Deployment" bar that stayed where it was
         # made: it showed over the canvas once the window was resized; re-applying the layout hides it
-        self._apply_state(self.saveState(STATE_VERSION))
+        self.dock_layout.apply_state(self.saveState(STATE_VERSION))
         return True
 
     @property
@@ -275,79 +271,18 @@ class MainWindow(QMainWindow):
             self.deployment_dock.setWidget(self._deployment_view)
         return self._deployment_view
 
-    # -- layout ------------------------------------------------------------------------------------
-    def restore_layout(self) -> None:
-        """Restore the window geometry and dock layout saved at the last close; without a saved
-        layout the docks are sized to the window when it is first shown. Either way the window fits
-        the screen (a layout saved on a larger monitor may come back on a laptop)."""
-        geometry = settings.value("window/geometry")
-        state = settings.value("window/state")
-        if isinstance(geometry, QByteArray) and self.restoreGeometry(geometry):
-            screen_fit.fit_to_screen(self)
-        else:
-            self._size_to_screen()
-        restored = isinstance(state, QByteArray) and self._apply_state(state)
-        self._fit_docks_on_show = not restored
-        self._fitted_size = self.size()      # refitted once framed, unless someone sizes it otherwise first
-
-    def _size_to_screen(self) -> None:
-        """First start: 90% of a large screen (up to 1800x1150, at least the 1400x900 the plots like),
-        but never larger than the screen's free area: on a 1280x800 laptop the whole of it."""
-        free = screen_fit.available_geometry(self)
-        if free is None:
-            return
-        want = QSize(min(1800, max(1400, int(free.width() * 0.9))), min(1150, max(900, int(free.height() * 0.9))))
-        screen_fit.fit_to_screen(self, want)
-
+    # -- layout (kept by guiapp.window_layout.DockLayout) -------------------------------------------
     def fit_docks(self) -> None:
         """Default dock sizes for the window's current size."""
-        h = self.height()
-        self.resizeDocks([self.plots_dock], [max(PLOTS_HEIGHT, int(PLOTS_SHARE * h))], Qt.Orientation.Vertical)
-        bottom = max(600, self.width() - self.inspector_dock.width())  # the plots keep 70% of the width
-        self.resizeDocks([self.plots_dock, self.findings_dock], [int(0.7 * bottom), int(0.3 * bottom)],
-                         Qt.Orientation.Horizontal)
-        column = max(400, h - 120)
-        self.resizeDocks([self.inspector_dock, self.data_dock], [int(0.45 * column), int(0.55 * column)],
-                         Qt.Orientation.Vertical)
-
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        super().showEvent(event)
-        # the window manager frames the window after it is shown: fit again once the real frame is
-        # known (offscreen and without a window manager there is none, and nothing to correct)
-        for ms in (0, 400):
-            QTimer.singleShot(ms, self, self._fit_framed)
-        if getattr(self, "_fit_docks_on_show", False):
-            self._fit_docks_on_show = False
-            self.fit_docks()
-
-    def _fit_framed(self) -> None:
-        handle = self.windowHandle()
-        if (self.isVisible() and handle is not None and not handle.frameMargins().isNull()
-                and self.size() == getattr(self, "_fitted_size", None)):   # a size asked for (a screenshot) stays
-            screen_fit.fit_to_screen(self)
-            self._fitted_size = self.size()
-
-    def save_layout(self) -> None:
-        settings.set_value("window/geometry", self.saveGeometry())
-        settings.set_value("window/state", self.saveState(STATE_VERSION))
+        self.dock_layout.fit_docks()
 
     def reset_layout(self) -> None:
         """Every dock and toolbar back to where it was when the window was built."""
-        for dock in self.findChildren(QDockWidget):
-            dock.setFloating(False)
-        self._apply_state(self._default_state)
-        for dock, beside in self._late_docks:  # made with the training UI, after the default state was taken
-            self.tabifyDockWidget(beside, dock)
-            dock.show()
-            beside.raise_()
-        self.fit_docks()
+        self.dock_layout.reset()
 
-    def _apply_state(self, state: QByteArray) -> bool:
-        # Qt 6 leaves a stray copy of a tab bar visible when a second group of tabbed docks is built
-        # in a hidden window; restoreState makes fresh bars and shows only those it uses.
-        for bar in self.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly):
-            bar.hide()
-        return self.restoreState(state, STATE_VERSION)
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self.dock_layout.on_show()
 
     # -- slots -------------------------------------------------------------------------------------
     def _update_title(self) -> None:
@@ -394,7 +329,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.autosaver.remove()
-        self.save_layout()
+        self.dock_layout.save()
         if self._deployment_view is not None:
             self._deployment_view.shutdown()
         self.data_panel.shutdown()

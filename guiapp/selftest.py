@@ -97,6 +97,97 @@ def _run_script(script: Path) -> list[dict]:
     return json.loads(buf.getvalue().strip().splitlines()[-1])["history"]
 
 
+# -- the checks: each returns what it saw, or raises saying what went wrong; ``state`` carries the window --
+def _check_window(state: dict) -> str:
+    example = state["example"]
+    from .app import create_application
+    from .main_window import MainWindow
+    if not example.is_file():
+        raise FileNotFoundError(f"the bundled example {example} is missing")
+    app = state["app"] = create_application([])
+    _close_dialogs(app, state)
+    w = state["window"] = MainWindow()
+    if not w.files.open_example(example, confirm=False):
+        raise RuntimeError(f"could not open {example}")
+    w.show()
+    app.processEvents()
+    if not w.isVisible() or w.document.dataset is None:
+        raise RuntimeError("the window or its data did not load")
+    return (f"{app.platformName()} window, example {w.document.project.name!r} "
+            f"({w.document.dataset.summary()})")
+
+
+def _check_training(state: dict) -> str:
+    epochs = state["epochs"]
+    w = state["window"]
+    c = w.controller
+    result = _wait(state["app"], c.runFinished, c.runFailed, lambda: c.run(epochs=epochs), TIMEOUT_S)
+    if result.status != "completed" or result.epochs_run != epochs or c.history.n_epochs != epochs:
+        raise RuntimeError(f"run ended {result.status} after {result.epochs_run} epochs ({result.message})")
+    losses = [r.train_loss for r in result.history]
+    if not all(math.isfinite(v) for v in losses):
+        raise RuntimeError(f"non-finite losses {losses}")
+    state["result"] = result
+    return (f"{epochs} epochs on the training thread, train loss {losses[0]:.4f} -> {losses[-1]:.4f}, "
+            f"the plots got {c.history.n_steps} steps")
+
+
+def _check_export_py(state: dict) -> str:
+    work = state["work"]
+    from core.export import export
+    from core.training import train
+    w = state["window"]
+    project = w.document.project
+    script = export(project, "py", work / "model.py", dataset=w.document.dataset).path
+    compile(script.read_text(encoding="utf-8"), str(script), "exec")
+    history = _run_script(script)
+    import torch
+    threads = torch.get_num_threads()
+    try:
+        ours = train(project.copy(), epochs=1, threads=1, diagnose=False).history[0].train_loss
+    finally:
+        torch.set_num_threads(threads)
+    theirs = history[0]["train_loss"]
+    if not math.isclose(ours, theirs, rel_tol=1e-5):
+        raise RuntimeError(f"the script's first epoch {theirs!r} differs from LossLab's {ours!r}")
+    return f"{script.name} compiles and reproduces the first epoch (train loss {theirs:.6f})"
+
+
+def _check_export_onnx(state: dict) -> str:
+    work = state["work"]
+    from core.export import export
+    from core.export.model_formats import onnx_available
+    why = onnx_available()
+    if why:
+        return f"skipped: {why}"
+    w = state["window"]
+    model = state["window"].controller.trained_model()
+    done = export(w.document.project, "onnx", work / "model.onnx", model=model, dataset=w.document.dataset)
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        return f"{done.path.name} written and passes onnx.checker (onnxruntime not installed: not run)"
+    import numpy as np
+    import torch
+    ds = w.document.dataset
+    x = ds.x_val[:7]
+    model.eval()
+    with torch.no_grad():
+        want = model(x)[0].numpy()
+    # the file takes raw samples (its preprocessing is built in): the xor points as generated
+    raw = np.ascontiguousarray(ds.raw_val[:7], dtype=np.float32)
+    got = ort.InferenceSession(str(done.path), providers=["CPUExecutionProvider"]).run(None, {"input": raw})[0]
+    if not np.allclose(got, want, rtol=1e-4, atol=1e-5):
+        raise RuntimeError(f"onnxruntime differs from torch by {np.abs(got - want).max():g}")
+    return f"{done.path.name} passes onnx.checker and matches torch in onnxruntime"
+
+
+def _check_no_dialogs(state: dict) -> str:
+    if state.get("dialogs"):
+        raise RuntimeError("a dialog interrupted the checks: " + " | ".join(state["dialogs"]))
+    return "no dialog asked for a person"
+
+
 def run_self_test(out: Callable[[str], None] = print, epochs: int = EPOCHS) -> int:
     """All checks; 0 when every one passed, 1 otherwise."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -114,94 +205,13 @@ def run_self_test(out: Callable[[str], None] = print, epochs: int = EPOCHS) -> i
         from core.paths import resources_dir
         out(f"LossLab {__version__} self-test (Python {sys.version.split()[0]}, Qt {qVersion()}, "
             f"PySide6 {pyside_version}, PyTorch {torch.__version__}{', frozen' if getattr(sys, 'frozen', False) else ''})")
-        example = resources_dir() / "examples" / EXAMPLE
 
-        def window() -> str:
-            from .app import create_application
-            from .main_window import MainWindow
-            if not example.is_file():
-                raise FileNotFoundError(f"the bundled example {example} is missing")
-            app = state["app"] = create_application([])
-            _close_dialogs(app, state)
-            w = state["window"] = MainWindow()
-            if not w.files.open_example(example, confirm=False):
-                raise RuntimeError(f"could not open {example}")
-            w.show()
-            app.processEvents()
-            if not w.isVisible() or w.document.dataset is None:
-                raise RuntimeError("the window or its data did not load")
-            return (f"{app.platformName()} window, example {w.document.project.name!r} "
-                    f"({w.document.dataset.summary()})")
-
-        def training() -> str:
-            w = state["window"]
-            c = w.controller
-            result = _wait(state["app"], c.runFinished, c.runFailed, lambda: c.run(epochs=epochs), TIMEOUT_S)
-            if result.status != "completed" or result.epochs_run != epochs or c.history.n_epochs != epochs:
-                raise RuntimeError(f"run ended {result.status} after {result.epochs_run} epochs ({result.message})")
-            losses = [r.train_loss for r in result.history]
-            if not all(math.isfinite(v) for v in losses):
-                raise RuntimeError(f"non-finite losses {losses}")
-            state["result"] = result
-            return (f"{epochs} epochs on the training thread, train loss {losses[0]:.4f} -> {losses[-1]:.4f}, "
-                    f"the plots got {c.history.n_steps} steps")
-
-        def export_py() -> str:
-            from core.export import export
-            from core.training import train
-            w = state["window"]
-            project = w.document.project
-            script = export(project, "py", work / "model.py", dataset=w.document.dataset).path
-            compile(script.read_text(encoding="utf-8"), str(script), "exec")
-            history = _run_script(script)
-            import torch
-            threads = torch.get_num_threads()
-            try:
-                ours = train(project.copy(), epochs=1, threads=1, diagnose=False).history[0].train_loss
-            finally:
-                torch.set_num_threads(threads)
-            theirs = history[0]["train_loss"]
-            if not math.isclose(ours, theirs, rel_tol=1e-5):
-                raise RuntimeError(f"the script's first epoch {theirs!r} differs from LossLab's {ours!r}")
-            return f"{script.name} compiles and reproduces the first epoch (train loss {theirs:.6f})"
-
-        def export_onnx() -> str:
-            from core.export import export
-            from core.export.model_formats import onnx_available
-            why = onnx_available()
-            if why:
-                return f"skipped: {why}"
-            w = state["window"]
-            model = state["result"].model
-            done = export(w.document.project, "onnx", work / "model.onnx", model=model, dataset=w.document.dataset)
-            try:
-                import onnxruntime as ort
-            except ImportError:
-                return f"{done.path.name} written and passes onnx.checker (onnxruntime not installed: not run)"
-            import numpy as np
-            import torch
-            ds = w.document.dataset
-            x = ds.x_val[:7]
-            model.eval()
-            with torch.no_grad():
-                want = model(x)[0].numpy()
-            # the file takes raw samples (its preprocessing is built in): the xor points as generated
-            raw = np.ascontiguousarray(ds.raw_val[:7], dtype=np.float32)
-            got = ort.InferenceSession(str(done.path), providers=["CPUExecutionProvider"]).run(None, {"input": raw})[0]
-            if not np.allclose(got, want, rtol=1e-4, atol=1e-5):
-                raise RuntimeError(f"onnxruntime differs from torch by {np.abs(got - want).max():g}")
-            return f"{done.path.name} passes onnx.checker and matches torch in onnxruntime"
-
-        def no_dialogs() -> str:
-            if state.get("dialogs"):
-                raise RuntimeError("a dialog interrupted the checks: " + " | ".join(state["dialogs"]))
-            return "no dialog asked for a person"
-
-        if checks.run("window", window):
-            if checks.run("training", training):
-                checks.run("export py", export_py)
-                checks.run("export onnx", export_onnx)
-        checks.run("no dialogs", no_dialogs)
+        state.update(example=resources_dir() / "examples" / EXAMPLE, epochs=epochs, work=work)
+        if checks.run("window", lambda: _check_window(state)):
+            if checks.run("training", lambda: _check_training(state)):
+                checks.run("export py", lambda: _check_export_py(state))
+                checks.run("export onnx", lambda: _check_export_onnx(state))
+        checks.run("no dialogs", lambda: _check_no_dialogs(state))
     finally:
         w = state.get("window")
         if w is not None:

@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
+from .layer_code import LayerCode, TorchModule
 from .layer_shapes import Shape, ShapeMismatch, fmt_shape
 from .params import Entry
 
@@ -50,6 +51,11 @@ class Traits:
       head ending on it cannot reach targets outside); ``None`` = unbounded or depends on parameters.
     - ``computes``: the named output function it applies ("sigmoid", "softmax", "log_softmax"), which
       some losses apply themselves (see ``LossEntry.applies``).
+    - ``linear_map``: a learned affine map of the whole feature vector (Linear): two of them with only
+      affine layers between are still one linear map (lint).
+    - ``recurrent``: it reads a sequence step by step (LSTM, GRU): exports take any sequence length.
+    - ``sets_shape``: it only gives each sample the shape in its ``shape`` parameter (Reshape): an export
+      that frees the sequence length rewrites that shape.
     """
 
     activation: bool = False
@@ -63,6 +69,9 @@ class Traits:
     batch_statistics: bool = False
     output_range: tuple[float, float] | None = None
     computes: str | None = None
+    linear_map: bool = False
+    recurrent: bool = False
+    sets_shape: bool = False
 
     @property
     def bounded(self) -> bool:
@@ -94,7 +103,12 @@ class LayerEntry(Entry):
       count ``numel`` of the module built on torch's meta device (needs torch, costs no memory).
     - ``traits``: :class:`Traits`; ``style``: :class:`CategoryStyle`.
     - ``show``: parameters printed on the canvas card; ``width_param``: the parameter that sets the
-      output width (``out_features``), named in "make this head wider" advice.
+      output width (``out_features``), named in "make this head wider" advice and scaled by the
+      studies' width knob.
+    - ``code(node) -> LayerCode``: how an exported script writes the layer; None = the builder's own
+      script form (a :class:`TorchModule` builder), else the py export refuses the layer by name.
+    - ``wrapper_attr``: LossLab's module wraps the torch one under this attribute (``rnn``, ``bn``);
+      the exported script's weight names drop that level.
     """
 
     infer: ShapeRule | str = FROM_MODULE
@@ -104,6 +118,8 @@ class LayerEntry(Entry):
     style: CategoryStyle = field(default_factory=CategoryStyle)
     show: tuple[str, ...] = ()
     width_param: str | None = None
+    code: Callable[[Any], LayerCode] | None = None
+    wrapper_attr: str | None = None
 
     @property
     def is_input(self) -> bool:
@@ -113,6 +129,14 @@ class LayerEntry(Entry):
     @property
     def takes_one_input(self) -> bool:
         return self.arity[1] == 1
+
+    def script_code(self, node: Any) -> LayerCode | None:
+        """How an exported script writes ``node`` (a graph ``NodeInfo``), or None when the entry cannot say."""
+        if self.code is not None:
+            return self.code(node)
+        if isinstance(self.builder, TorchModule):
+            return self.builder.code(node)
+        return None
 
     def output_shape(self, params: dict[str, Any], shapes: Sequence[Shape]) -> Shape:
         """The output shape for ``shapes``; raises :class:`ShapeMismatch` saying what to change."""

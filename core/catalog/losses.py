@@ -51,6 +51,11 @@ class LossEntry(Entry):
     - ``classes``: the exact number of classes it needs, when it needs one.
     - ``from_mean(mean, params)`` / ``from_probability(p)``: the constant head output that predicts a
       target mean (regression) or a positive-class probability (one output): the trivial baseline.
+    - ``threshold``: on a one-output class head, the output above which the second class is predicted.
+    - ``criterion_code(params)`` / ``target_code(info)`` / ``code_helper``: how an exported script writes
+      the loss (an expression), converts the target once (a template over ``{y}``, ``{width}``,
+      ``{cols}``) and the helper function the expression calls, if any. None: the py export refuses
+      the loss by name.
     """
 
     fits: str = REGRESSION
@@ -66,6 +71,10 @@ class LossEntry(Entry):
     from_mean: Callable[[Any, dict[str, Any]], Any] = _mean_itself
     from_probability: Callable[[float], float] = _logit
     default_for: tuple[str, ...] = ()
+    threshold: float = 0.0
+    criterion_code: Callable[[dict[str, Any]], str] | None = None
+    target_code: Callable[[Any], str] | None = None
+    code_helper: str = ""
 
 
 def _one_hot(y, n):
@@ -131,6 +140,46 @@ def _hinge_embedding(p):
     return loss
 
 
+# -- how an exported script writes each loss and its target -----------------------------------------------
+COLUMN = "{y}.float().reshape(-1, {cols})"
+ONE_HOT = "nn.functional.one_hot({y}.long(), {width}).float()"
+LABELS = "{y}.long()"
+
+
+def _same(template: str) -> Callable[[Any], str]:
+    return lambda info: template
+
+
+def _nn_code(cls: str) -> Callable[[dict[str, Any]], str]:
+    """``nn.<cls>(**params)``: the catalog's parameter names are the constructor's."""
+    return lambda params: f"nn.{cls}(" + ", ".join(f"{k}={v!r}" for k, v in params.items()) + ")"
+
+
+def _weighted_code(cls: str, *extra: str) -> Callable[[dict[str, Any]], str]:
+    def code(params: dict[str, Any]) -> str:
+        args = [f"weight=torch.tensor({[float(w) for w in params['weight']]!r})"] if params.get("weight") else []
+        args += [f"{k}={params[k]!r}" for k in extra if params.get(k)]
+        return f"nn.{cls}({', '.join(args)})"
+    return code
+
+
+def _bce_code(params: dict[str, Any]) -> str:
+    pw = params.get("pos_weight")
+    return f"nn.BCEWithLogitsLoss(pos_weight=torch.tensor([{float(pw)!r}]))" if pw else "nn.BCEWithLogitsLoss()"
+
+
+HINGE_HELPER = '''
+def hinge_on_column(hinge):
+    """HingeEmbeddingLoss on a one-output head (its column flattened)."""
+    return lambda output, target: hinge(output.reshape(-1), target)
+'''
+KL_HELPER = '''
+def kl_on_logits(kl):
+    """KL divergence between the head's log-softmax and the one-hot target."""
+    return lambda output, target: kl(torch.log_softmax(output, dim=1), target)
+'''
+
+
 def _class_width(info) -> int:
     return info.width
 
@@ -180,23 +229,28 @@ LOSSES = Registry("loss", [
     _loss("MSELoss", REGRESSION, [], "Mean squared error: the default for regression; punishes large errors "
           "quadratically, so outliers dominate." + REDUCTION_NOTE, _regression_loss("MSELoss"),
           adapt=lambda y, info: _one_hot(y, info.width) if info.task == CLASS else _as_column(y),
-          width=REG_WIDTH, accepts=(REGRESSION, CLASS), probabilities=_scaled, default_for=(REGRESSION,)),
+          width=REG_WIDTH, accepts=(REGRESSION, CLASS), probabilities=_scaled, default_for=(REGRESSION,),
+          criterion_code=_nn_code("MSELoss"), target_code=lambda info: ONE_HOT if info.task == CLASS else COLUMN),
     _loss("L1Loss", REGRESSION, [], "Mean absolute error: robust to outliers, predicts the median.",
-          _regression_loss("L1Loss"), adapt=lambda y, info: _as_column(y), width=REG_WIDTH),
+          _regression_loss("L1Loss"), adapt=lambda y, info: _as_column(y), width=REG_WIDTH,
+          criterion_code=_nn_code("L1Loss"), target_code=_same(COLUMN)),
     _loss("HuberLoss", REGRESSION, [Param("delta", "float", 1.0, min=1e-6, max=1e6, log=True,
                                           help="Error size where it turns from quadratic to linear.")],
           "Quadratic for small errors, linear for large ones: MSE's smoothness with L1's robustness.",
-          _regression_loss("HuberLoss"), adapt=lambda y, info: _as_column(y), width=REG_WIDTH),
+          _regression_loss("HuberLoss"), adapt=lambda y, info: _as_column(y), width=REG_WIDTH,
+          criterion_code=_nn_code("HuberLoss"), target_code=_same(COLUMN)),
     _loss("SmoothL1Loss", REGRESSION, [Param("beta", "float", 1.0, min=1e-6, max=1e6, log=True,
                                              help="Error size where it turns from quadratic to linear.")],
           "Huber loss scaled by 1/beta: the box-regression loss of object detectors.",
-          _regression_loss("SmoothL1Loss"), adapt=lambda y, info: _as_column(y), width=REG_WIDTH),
+          _regression_loss("SmoothL1Loss"), adapt=lambda y, info: _as_column(y), width=REG_WIDTH,
+          criterion_code=_nn_code("SmoothL1Loss"), target_code=_same(COLUMN)),
     _loss("PoissonNLLLoss", REGRESSION, [
         Param("log_input", "bool", True, help="The head outputs log(rate) (recommended)."),
         Param("full", "bool", False, help="Add the Stirling term.")],
           "For counts (visits, sales, events): the head predicts a Poisson rate. Targets must be >= 0.",
           _regression_loss("PoissonNLLLoss"), adapt=lambda y, info: _as_column(y), width=REG_WIDTH,
-          from_mean=lambda mean, p: mean.clamp_min(1e-6).log() if p["log_input"] else mean),
+          from_mean=lambda mean, p: mean.clamp_min(1e-6).log() if p["log_input"] else mean,
+          criterion_code=_nn_code("PoissonNLLLoss"), target_code=_same(COLUMN)),
     _loss("CrossEntropyLoss", CLASS, [
         Param("label_smoothing", "float", 0.0, min=0.0, max=0.5, help="Spread this much target mass over all classes."),
         Param("weight", "float_list", None, optional=True,
@@ -204,16 +258,19 @@ LOSSES = Registry("loss", [
           "The default for classification: softmax + negative log-likelihood on raw scores (logits). "
           "The head is a Linear with one output per class and no Softmax after it.",
           _ce, adapt=lambda y, info: y.long(), width=_class_width, applies="log_softmax", wants_logits=True,
-          default_for=(CLASS,)),
+          default_for=(CLASS,), criterion_code=_weighted_code("CrossEntropyLoss", "label_smoothing"),
+          target_code=_same(LABELS)),
     _loss("NLLLoss", CLASS, [Param("weight", "float_list", None, optional=True, help="One weight per class.")],
           "Negative log-likelihood of log-probabilities: put a LogSoftmax at the end of the head.",
           _nll, adapt=lambda y, info: y.long(), width=_class_width, expects="log_softmax",
-          probabilities=_log_probabilities),
+          probabilities=_log_probabilities, criterion_code=_weighted_code("NLLLoss"), target_code=_same(LABELS)),
     _loss("MultiMarginLoss", CLASS, [
         Param("margin", "float", 1.0, min=0.0, max=100.0, help="Required gap between the true score and the others."),
         Param("p", "choice", 1, choices=(1, 2), help="1: hinge, 2: squared hinge.")],
           "Multi-class hinge loss (as in SVMs): zero once the true class beats every other by the margin.",
-          _multi_margin, adapt=lambda y, info: y.long(), width=_class_width, wants_logits=True),
+          _multi_margin, adapt=lambda y, info: y.long(), width=_class_width, wants_logits=True,
+          criterion_code=lambda p: f"nn.MultiMarginLoss(p={p['p']!r}, margin={p['margin']!r})",
+          target_code=_same(LABELS)),
     _loss("BCEWithLogitsLoss", BINARY, [
         Param("pos_weight", "float", None, min=0.0, max=1e4, optional=True,
               help="Weight of the positive class, e.g. negatives/positives on imbalanced data.")],
@@ -222,20 +279,24 @@ LOSSES = Registry("loss", [
           _bce, adapt=lambda y, info: (_as_column(y) if info.width <= 2 else _one_hot(y, info.width)),
           width=lambda info: 1 if info.width <= 2 else info.width,
           predict=lambda out: (out[:, 0] > 0).long() if out.shape[1] == 1 else out.argmax(dim=1),
-          applies="sigmoid", wants_logits=True, probabilities=_independent_sigmoids),
+          applies="sigmoid", wants_logits=True, probabilities=_independent_sigmoids, criterion_code=_bce_code,
+          target_code=lambda info: COLUMN if info.width <= 2 else ONE_HOT),
     _loss("HingeEmbeddingLoss", BINARY, [Param("margin", "float", 1.0, min=0.0, max=100.0,
                                                help="Distance beyond which the second class costs nothing.")],
           "Hinge loss on a single output for two classes: the first class is pulled to 0, the second pushed "
           "beyond the margin (as for distances in metric learning).",
           _hinge_embedding, adapt=lambda y, info: 1.0 - 2.0 * y.float(), width=lambda info: 1,
           predict=lambda out: (out[:, 0] > 0.5).long(), classes=2, probabilities=_distance_probability,
-          from_probability=float),
+          from_probability=float, threshold=0.5,
+          criterion_code=lambda p: f"hinge_on_column(nn.HingeEmbeddingLoss(margin={p['margin']!r}))",
+          target_code=_same("1.0 - 2.0 * {y}.float()"), code_helper=HINGE_HELPER),
     _loss("KLDivLoss", CLASS, [],
           "Kullback-Leibler divergence between the predicted distribution (log-softmax of the head, applied "
           "inside) and the target distribution (one-hot classes). Equal to cross-entropy up to a constant here; "
           "it shines with soft targets (distillation).",
           _kl, adapt=lambda y, info: _one_hot(y, info.width), width=_class_width, applies="log_softmax",
-          wants_logits=True),
+          wants_logits=True, criterion_code=lambda p: "kl_on_logits(nn.KLDivLoss(reduction='batchmean'))",
+          target_code=_same(ONE_HOT), code_helper=KL_HELPER),
 ])
 
 

@@ -93,25 +93,21 @@ def _write_health_csv(result, target: Path, out) -> None:
     out(f"wrote {len(result.health)} health probes to {target}")
 
 
-def _largest_weight(model) -> float:
+def _largest_weight(state: dict) -> float:
     import torch
-    with torch.no_grad():
-        values = [p.detach().abs().max() for p in model.parameters() if p.numel()]
-        return float(torch.stack(values).max()) if values else 0.0
+    values = [v.abs().max() for v in state.values() if v.numel() and v.is_floating_point()]
+    return float(torch.stack(values).max()) if values else 0.0
 
 
 def _save_model(result, target: Path) -> str | None:
     """Save the weights atomically; returns why they were not saved, or None."""
-    import torch
-
     from ..atomic_files import write_atomic
     if result.status == "diverged" and not result.best_epoch:
-        big = _largest_weight(result.model)
+        big = _largest_weight(result.state_dict())
         return (f"not saved: the run diverged in its first epoch, so no epoch has weights worth keeping "
                 f"(largest weight {big:.3g}); lower the learning rate and train again")
-    state = result.model.state_dict()
     try:
-        write_atomic(target, lambda f: torch.save(state, f))
+        write_atomic(target, lambda f: f.write(result.weights))
     except (OSError, RuntimeError) as e:  # a full disk surfaces as RuntimeError from torch's zip writer
         cause = e.__cause__ or e.__context__ or e
         why = getattr(cause, "strerror", None) or str(e).splitlines()[0]
@@ -134,6 +130,33 @@ def _print_pseudo_labels(result, out) -> None:
         f"threshold {report['threshold']:g}" + ("" if report["rounds"] else "; no round ran"))
     for r in report["rounds"]:
         out("  " + PseudoRound(r["epoch"], r["accepted"], r["candidates"], r["correct"]).line())
+
+
+def _report_end(result, dataset, out: Out) -> None:
+    """The run's last lines: status, epochs, speed, best epoch, and the held-out test split's scores."""
+    best = f", best epoch {result.best_epoch}" if result.best_epoch else ""
+    out(f"{result.status}: {_plural(result.epochs_run, 'epoch')}, {_plural(result.steps, 'step')} in "
+        f"{result.seconds:.1f}s ({result.steps_per_second:,.0f} steps/s){best}"
+        + (f" - {result.message}" if result.message else ""))
+    if result.test:
+        first = {k: v for k, v in result.test.items() if "/" not in k}
+        out(f"test ({dataset.x_test.shape[0]:,} held-out samples, final weights): loss {first.get('test_loss', float('nan')):.4f}  "
+            + "  ".join(f"{k} {v:.4f}" for k, v in first.items() if k != "test_loss"))
+
+
+def _save_and_say(result, target: Path | None, args, out: Out) -> str | None:
+    """Save the weights for ``--save-model``; returns why they were not saved (also on stderr), or None."""
+    not_saved = None
+    if target is not None and result.has_weights:
+        not_saved = _save_model(result, target)
+        if not_saved:
+            print(f"losslab train: {not_saved}", file=sys.stderr)
+        else:
+            out(f"saved the model's weights to {args.save_model}")
+    elif target is not None:
+        not_saved = "not saved: the run failed before a model was built"
+        print(f"losslab train: {not_saved}", file=sys.stderr)
+    return not_saved
 
 
 def run(args, out: Out) -> int:
@@ -193,25 +216,9 @@ def run(args, out: Out) -> int:
     except (RuntimeError, MemoryError) as e:  # torch could not set the run up (memory): a failed run, not a crash
         result = _failed(f"could not set up the run: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
     guard.finishing()
-    best = f", best epoch {result.best_epoch}" if result.best_epoch else ""
-    out(f"{result.status}: {_plural(result.epochs_run, 'epoch')}, {_plural(result.steps, 'step')} in "
-        f"{result.seconds:.1f}s ({result.steps_per_second:,.0f} steps/s){best}"
-        + (f" - {result.message}" if result.message else ""))
+    _report_end(result, dataset, out)
     _print_pseudo_labels(result, out)
-    if result.test:
-        first = {k: v for k, v in result.test.items() if "/" not in k}
-        out(f"test ({dataset.x_test.shape[0]:,} held-out samples, final weights): loss {first.get('test_loss', float('nan')):.4f}  "
-            + "  ".join(f"{k} {v:.4f}" for k, v in first.items() if k != "test_loss"))
-    not_saved = None
-    if target is not None and result.model is not None:
-        not_saved = _save_model(result, target)
-        if not_saved:
-            print(f"losslab train: {not_saved}", file=sys.stderr)
-        else:
-            out(f"saved the model's weights to {args.save_model}")
-    elif target is not None:
-        not_saved = "not saved: the run failed before a model was built"
-        print(f"losslab train: {not_saved}", file=sys.stderr)
+    not_saved = _save_and_say(result, target, args, out)
     if health_csv is not None:
         _write_health_csv(result, health_csv, out)
     if recorder is not None:

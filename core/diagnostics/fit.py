@@ -61,42 +61,9 @@ def find_underfitting(
     evidence: dict[str, float] = {"train_loss": tr_end, "recent_gain_pct": round(100.0 * recent_gain, 2)}
     if math.isfinite(va_end):
         evidence["val_loss"] = va_end
-    baseline = ctx.baseline_loss
-    r2 = _tail_mean(series(history, "val_r2")[mask], k)
-    if baseline is not None and baseline > 0:
-        ratio = tr_end / baseline
-        gap = (va_end - tr_end) / baseline if math.isfinite(va_end) else 0.0
-        val_barely = math.isfinite(va_end) and va_end / baseline >= UNDERFIT_RATIO and ratio >= TRAIN_NOT_MEMORIZED
-        if not val_barely and (ratio <= UNDERFIT_RATIO or gap > UNDERFIT_GAP):
-            return None
-        trivial = "predicting the mean" if ctx.task == "regression" else "predicting the class shares"
-        evidence.update(
-            baseline_loss=float(baseline),
-            train_vs_baseline_pct=round(100 * ratio, 2),
-            gap_vs_baseline_pct=round(100 * gap, 2),
-        )
-        relation = "no better than" if ratio >= 1.0 else "both close to"
-        if math.isfinite(va_end):
-            message = (
-                f"Underfitting: training loss {num(tr_end)} and validation loss {num(va_end)} are {relation} "
-                f"the {num(baseline)} of {trivial} ({pct(100 * ratio)} and {pct(100 * va_end / baseline)} of it)"
-            )
-        else:
-            message = (
-                f"Underfitting: training loss {num(tr_end)} is {pct(100 * ratio)} of the {num(baseline)} of {trivial}"
-            )
-    elif ctx.task == "regression" and math.isfinite(r2):
-        if r2 >= 1 - UNDERFIT_RATIO or (math.isfinite(va_end) and va_end - tr_end > UNDERFIT_GAP * va_end):
-            return None
-        evidence["val_r2"] = r2
-        message = (
-            f"Underfitting: validation R² is only {r2:.2f} "
-            f"(the model explains {pct(100 * max(r2, 0))} of the variance) "
-            f"and training loss {num(tr_end)} is close to validation loss {num(va_end)}"
-        )
-    else:
+    message = _underfit_message(history, ctx, mask, k, tr_end, va_end, evidence)
+    if message is None:
         return None
-
     rate = learning_rate_at(history, fallback=ctx.lr)
     more_epochs = (
         f"train longer (the loss still fell {pct(100 * recent_gain)} over the last {w} epochs), "
@@ -137,6 +104,80 @@ def _as_fraction(x: np.ndarray | float) -> np.ndarray | float:
 
 
 @quiet_numpy
+def _underfit_message(history: History, ctx: DiagnosticContext, mask: np.ndarray, k: int, tr_end: float,
+                      va_end: float, evidence: dict[str, float]) -> str | None:
+    """The underfitting sentence against the trivial predictor (or, for regression, validation R²), or
+    None when the losses are not high and close enough; adds what it measured to ``evidence``."""
+    baseline = ctx.baseline_loss
+    r2 = _tail_mean(series(history, "val_r2")[mask], k)
+    if baseline is not None and baseline > 0:
+        ratio = tr_end / baseline
+        gap = (va_end - tr_end) / baseline if math.isfinite(va_end) else 0.0
+        val_barely = math.isfinite(va_end) and va_end / baseline >= UNDERFIT_RATIO and ratio >= TRAIN_NOT_MEMORIZED
+        if not val_barely and (ratio <= UNDERFIT_RATIO or gap > UNDERFIT_GAP):
+            return None
+        trivial = "predicting the mean" if ctx.task == "regression" else "predicting the class shares"
+        evidence.update(
+            baseline_loss=float(baseline),
+            train_vs_baseline_pct=round(100 * ratio, 2),
+            gap_vs_baseline_pct=round(100 * gap, 2),
+        )
+        relation = "no better than" if ratio >= 1.0 else "both close to"
+        if math.isfinite(va_end):
+            message = (
+                f"Underfitting: training loss {num(tr_end)} and validation loss {num(va_end)} are {relation} "
+                f"the {num(baseline)} of {trivial} ({pct(100 * ratio)} and {pct(100 * va_end / baseline)} of it)"
+            )
+        else:
+            message = (
+                f"Underfitting: training loss {num(tr_end)} is {pct(100 * ratio)} of the {num(baseline)} of {trivial}"
+            )
+    elif ctx.task == "regression" and math.isfinite(r2):
+        if r2 >= 1 - UNDERFIT_RATIO or (math.isfinite(va_end) and va_end - tr_end > UNDERFIT_GAP * va_end):
+            return None
+        evidence["val_r2"] = r2
+        message = (
+            f"Underfitting: validation R² is only {r2:.2f} "
+            f"(the model explains {pct(100 * max(r2, 0))} of the variance) "
+            f"and training loss {num(tr_end)} is close to validation loss {num(va_end)}"
+        )
+    else:
+        return None
+    return message
+
+
+def _epochs_at_majority(acc: np.ndarray, majority: float) -> int:
+    """How many of the last epochs had an accuracy no better than the majority class's share."""
+    stuck = 0
+    for value in acc[::-1]:
+        if value > majority + ACCURACY_TOLERANCE:
+            break
+        stuck += 1
+    return stuck
+
+
+def _loss_start(sl: np.ndarray, steps: Steps | None) -> float:
+    """Where the loss started: the first smoothed epoch, or the first batches' median when higher."""
+    loss_start = float(sl[0])
+    step_loss = step_array(steps, "step_loss")
+    if step_loss is not None:
+        head = step_loss[: min(10, step_loss.size)]
+        head = head[np.isfinite(head)]
+        if head.size:
+            loss_start = max(loss_start, float(np.median(head)))
+    return loss_start
+
+
+def _weigh_classes(majority: float) -> str:
+    weight = majority / max(1.0 - majority, 1e-9)
+    return (
+        "Weight the classes in CrossEntropyLoss by 1/frequency "
+        f"(two classes at {100 * majority:.0f}/{100 - 100 * majority:.0f}: {weight:.0f}× for the rarer one) "
+        "or oversample the rare classes, "
+        "and judge the model by balanced accuracy, F1 or per-class recall, not accuracy."
+    )
+
+
 def find_low_loss_poor_model(
     history: History, context: DiagnosticContext | None, steps: Steps | None = None
 ) -> Finding | None:
@@ -161,19 +202,9 @@ def find_low_loss_poor_model(
     if n < 3:
         return None
     window = min(STUCK_EPOCHS, n)
-    stuck = 0
-    for value in acc[::-1]:
-        if value > majority + ACCURACY_TOLERANCE:
-            break
-        stuck += 1
+    stuck = _epochs_at_majority(acc, majority)
     sl = smooth(loss, 3)
-    loss_start = float(sl[0])
-    step_loss = step_array(steps, "step_loss")
-    if step_loss is not None:
-        head = step_loss[: min(10, step_loss.size)]
-        head = head[np.isfinite(head)]
-        if head.size:
-            loss_start = max(loss_start, float(np.median(head)))
+    loss_start = _loss_start(sl, steps)
     fall = 1.0 - sl[-1] / loss_start if loss_start > 0 else 0.0
     if stuck < window or fall < MIN_LOSS_FALL:
         return None
@@ -204,18 +235,11 @@ def find_low_loss_poor_model(
     if ctx.baseline_loss is not None and ctx.baseline_loss > 0:
         evidence["baseline_loss"] = float(ctx.baseline_loss)
         message += f" (whose loss is {num(float(ctx.baseline_loss))})"
-    weight = majority / max(1.0 - majority, 1e-9)
-    suggestion = (
-        "Weight the classes in CrossEntropyLoss by 1/frequency "
-        f"(two classes at {100 * majority:.0f}/{100 - 100 * majority:.0f}: {weight:.0f}× for the rarer one) "
-        "or oversample the rare classes, "
-        "and judge the model by balanced accuracy, F1 or per-class recall, not accuracy."
-    )
     return Finding(
         kind="low_loss_poor_model",
         severity="warning",
         message=message,
-        suggestion=suggestion,
+        suggestion=_weigh_classes(majority),
         evidence=evidence,
         start_epoch=start,
         end_epoch=int(epochs[-1]),

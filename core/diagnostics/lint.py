@@ -216,11 +216,11 @@ def _loss_for_target(graph: _Graph, head: _Head) -> Iterable[Finding]:
             f"{_head_name(head)}: {head.loss} on target {head.target!r}, which holds {info.width} classes: "
             "it regresses one-hot vectors as numbers, learns slowly and gives no probabilities",
             f"Use CrossEntropyLoss ({node} keeps its {info.width} outputs); MSELoss is for numeric targets.", node)
-    elif head.loss == "BCEWithLogitsLoss" and info.task == "classification" and info.width > 2:
-        yield _lint(
-            f"{_head_name(head)}: BCEWithLogitsLoss on target {head.target!r} scores each of its {info.width} "
+    elif entry.applies == "sigmoid" and info.task == "classification" and info.width > 2:
+        yield _lint(  # a loss that scores each class with its own sigmoid
+            f"{_head_name(head)}: {head.loss} on target {head.target!r} scores each of its {info.width} "
             "classes as an independent yes/no, though exactly one class is true per sample",
-            f"Use CrossEntropyLoss ({node} keeps its {info.width} outputs); BCEWithLogitsLoss is for two "
+            f"Use CrossEntropyLoss ({node} keeps its {info.width} outputs); {head.loss} is for two "
             "classes or for multi-label targets.", node, severity="info")
 
 
@@ -286,8 +286,8 @@ def _dropout_after_last_weights(graph: _Graph, heads: list[_Head]) -> Iterable[F
 
 # -- rules on the body -------------------------------------------------------------------------------
 def _stacked_linear(graph: _Graph) -> Iterable[Finding]:
-    for a, kind in graph.types.items():
-        if kind != "Linear":
+    for a in graph.types:
+        if not graph.traits(a).linear_map:
             continue
         stack, seen, found = [(s, ()) for s in graph.succs[a]], set(), {}
         while stack:
@@ -295,8 +295,7 @@ def _stacked_linear(graph: _Graph) -> Iterable[Finding]:
             if node in seen:
                 continue
             seen.add(node)
-            kind_b = graph.types.get(node)
-            if kind_b == "Linear":
+            if node in graph.types and graph.traits(node).linear_map:
                 found.setdefault(node, via)
             elif graph.traits(node).affine:
                 stack.extend((s, via + (node,)) for s in graph.succs[node])

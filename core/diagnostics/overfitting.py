@@ -34,6 +34,7 @@ the samples it gets wrong, and its probabilities can no longer be trusted.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -261,6 +262,29 @@ def find_overfitting_onset(
     if not prechelt:  # the plain reading holds: its minimum is the valley (the centre of its 5-epoch window)
         smin = min(smin, plain[0] + PLAIN_WINDOW // 2)
 
+    curves = _Curves(va, sv, tr, st, epochs)
+    evidence, best, patience = _onset_evidence(history, mask, curves, smin, window, strip, gl, plain,
+                                               (up, z, sustained), val_samples)
+    shown = max(gl, plain[1]) if plain is not None else gl
+    return _finding(evidence, shown, float(st[best]), float(st[-1]), patience, int(epochs[-1]))
+
+
+@dataclass(frozen=True)
+class _Curves:
+    """The finite epochs' curves: raw and smoothed validation and training loss, and their epoch numbers."""
+    va: np.ndarray
+    sv: np.ndarray
+    tr: np.ndarray
+    st: np.ndarray
+    epochs: np.ndarray
+
+
+def _onset_evidence(history: History, mask: np.ndarray, c: _Curves, smin: int, window: int, strip: int, gl: float,
+                    plain: tuple | None, prechelt: tuple, val_samples: int | None) -> tuple[dict, int, int]:
+    """(evidence, index of the best epoch, the early-stopping patience that would have kept it)."""
+    va, sv, tr, st, epochs = c.va, c.sv, c.tr, c.st, c.epochs
+    up, z, sustained = prechelt
+    n = va.size
     # The checkpoint worth keeping: the lowest single value up to where the rise began (what early
     # stopping's restore_best keeps); the rise starts where the smoothed curve left the valley.
     best = int(np.argmin(va[: smin + window // 2 + 1]))
@@ -291,8 +315,7 @@ def find_overfitting_onset(
         evidence["plain_rise_pct"] = round(plain[1], 2)
     accuracy = accuracy_evidence(history, mask, best, val_samples)
     evidence.update(accuracy)
-    shown = max(gl, plain[1]) if plain is not None else gl
-    return _finding(evidence, shown, float(st[best]), float(st[-1]), patience, int(epochs[-1]))
+    return evidence, best, patience
 
 
 def _finding(evidence: dict, rise_pct: float, train_at_best: float, train_now: float, patience: int,

@@ -25,6 +25,7 @@ baseline); that is left to the underfitting rule.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -168,6 +169,40 @@ def find_plateau(
     stretches = _flat_stretches(tr, ls, w, flat_rate, FAR_FRACTION * ref)
     if not stretches:
         return None
+    picked = _choose(stretches, ls, ref, n)
+    if picked is None:
+        return None
+    chosen, ongoing = picked
+    s_ep, e_ep = int(epochs[chosen.start]), int(epochs[chosen.end])
+    length = chosen.end - chosen.start + 1
+    change = _change_pct(tr, chosen, length)
+    evidence: dict[str, float] = {
+        "epochs": length,
+        "level": chosen.level,
+        "change_pct": round(change, 3),
+        "window": w,
+        "threshold_pct": 100.0 * flat_rate * w,
+        "ref_loss": ref,
+        "level_vs_ref_pct": round(100.0 * chosen.level / ref, 2),
+    }
+    of_ref = f"{pct(100.0 * float(ls[-1] if ongoing else chosen.level) / ref)} of {ref_name} {num(ref)}"
+    where = _Where(s_ep, e_ep, length, change, of_ref)
+    kind, severity, message, suggestion = _words(history, steps, ctx, mask, ls, chosen, ongoing, final, where,
+                                                 evidence)
+    return Finding(
+        kind=kind,
+        severity=severity,
+        message=message,
+        suggestion=suggestion,
+        evidence=evidence,
+        start_epoch=s_ep,
+        end_epoch=e_ep,
+    )
+
+
+def _choose(stretches: list, ls: np.ndarray, ref: float, n: int) -> tuple[Any, bool] | None:
+    """(the stretch to report, whether it is still going on): an ongoing last stretch far from zero,
+    else the longest one that broke with a clear drop; None when neither exists."""
     last = stretches[-1]
     ongoing = last.end == n - 1 and ls[-1] >= FAR_FRACTION * ref
     broken = [
@@ -179,25 +214,33 @@ def find_plateau(
     ]
     if not ongoing and not broken:
         return None
-    chosen = last if ongoing else max(broken, key=lambda s: s.end - s.start)
-    s_ep, e_ep = int(epochs[chosen.start]), int(epochs[chosen.end])
-    length = chosen.end - chosen.start + 1
-    # Across the stretch, first third against last third: the end points sit on the edges of drops.
+    return (last if ongoing else max(broken, key=lambda s: s.end - s.start)), ongoing
+
+
+def _change_pct(tr: np.ndarray, chosen: Any, length: int) -> float:
+    """Across the stretch, first third against last third: the end points sit on the edges of drops."""
     k = max(2, length // 3)
     head = float(np.median(tr[chosen.start : chosen.start + k]))
     tail = float(np.median(tr[chosen.end + 1 - k : chosen.end + 1]))
-    change = 100.0 * (head - tail) / abs(head) if head else 0.0
-    evidence: dict[str, float] = {
-        "epochs": length,
-        "level": chosen.level,
-        "change_pct": round(change, 3),
-        "window": w,
-        "threshold_pct": 100.0 * flat_rate * w,
-        "ref_loss": ref,
-        "level_vs_ref_pct": round(100.0 * chosen.level / ref, 2),
-    }
-    of_ref = f"{pct(100.0 * float(ls[-1] if ongoing else chosen.level) / ref)} of {ref_name} {num(ref)}"
+    return 100.0 * (head - tail) / abs(head) if head else 0.0
 
+
+@dataclass(frozen=True)
+class _Where:
+    """The reported stretch in words' terms: first and last epoch, length, change and level vs the reference."""
+    s_ep: int
+    e_ep: int
+    length: int
+    change: float
+    of_ref: str
+
+
+def _words(history: History, steps: Steps | None, ctx: DiagnosticContext, mask: np.ndarray, ls: np.ndarray,
+           chosen: Any, ongoing: bool, final: bool, where: _Where, evidence: dict[str, float]
+           ) -> tuple[str, str, str, str]:
+    """(kind, severity, message, suggestion) of a stalled, stalling or broken plateau; adds the drop after
+    a broken one (and the learning-rate change that broke it) to ``evidence``."""
+    s_ep, e_ep, length, change, of_ref = where.s_ep, where.e_ep, where.length, where.change, where.of_ref
     if ongoing and final:
         kind, severity = "stalled", "warning"
         message = (
@@ -227,12 +270,4 @@ def find_plateau(
             message += f" after the learning rate changed from {fmt_lr(before)} to {fmt_lr(after)}"
             evidence["lr_before"], evidence["lr_after"] = before, after
         suggestion = _suggestion(history, steps, ctx, f"It cost {length} epochs; to shorten such plateaus ")
-    return Finding(
-        kind=kind,
-        severity=severity,
-        message=message,
-        suggestion=suggestion,
-        evidence=evidence,
-        start_epoch=s_ep,
-        end_epoch=e_ep,
-    )
+    return kind, severity, message, suggestion

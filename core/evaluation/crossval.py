@@ -82,7 +82,7 @@ def cross_validated_probabilities(project, dataset, *, folds: int = DEFAULT_FOLD
     TaskState): progress per epoch, and Cancel stops the fold's training at its next step."""
     from ..catalog import LOSSES
     from ..tasks import TaskCancelled
-    from ..training import TrainingControl, train
+    from ..training import TrainingControl, train, trained_model
     heads = classification_heads(project, dataset)
     if not heads:
         raise EvaluationError("suspect labels need a classification head: this project predicts numbers "
@@ -105,15 +105,16 @@ def cross_validated_probabilities(project, dataset, *, folds: int = DEFAULT_FOLD
         if state is not None:
             state.on_cancel(control.stop)
         progress = _FoldProgress(state, k, folds, project.training.epochs) if state is not None else None
-        result = train(project, dataset=fold_dataset(dataset, np.flatnonzero(assignment != k)), control=control,
+        train_part = fold_dataset(dataset, np.flatnonzero(assignment != k))
+        result = train(project, dataset=train_part, control=control,
                        observer=progress.observer() if progress else None, diagnose=False, health=False)
         if state is not None and state.is_cancelled():
             raise TaskCancelled()
-        if result.status == "failed" or result.model is None or not result.epochs_run:
+        if result.status == "failed" or not result.has_weights or not result.epochs_run:
             raise EvaluationError(f"fold {k + 1} of {folds}: training {result.status}"
                                   + (f" ({result.message})" if result.message else "")
                                   + "; fix the project until `losslab train` completes, then look for suspects")
-        outs = run_model(result.model, dataset.x_train[held])
+        outs = run_model(trained_model(project, result, train_part), dataset.x_train[held])
         for i, name, _t in heads:
             entry = LOSSES.get(project.outputs[i].loss.type)
             probs[name][held] = entry.probabilities(outs[i]).numpy()

@@ -11,9 +11,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ..catalog import LAYERS
 from .errors import ExportError
 
-RECURRENT = ("LSTM", "GRU")
 ONNX_EXTRA = ("the onnx format needs the packages onnx, onnxscript and onnxruntime: "
               "pip install 'losslab[onnx]' (or: pip install onnx onnxscript onnxruntime)")
 
@@ -41,7 +41,7 @@ class HeadsModel(nn.Module):
 
 
 def is_recurrent(check) -> bool:
-    return any(n.type in RECURRENT for n in check.nodes.values())
+    return any(LAYERS.get(n.type).traits.recurrent for n in check.nodes.values())
 
 
 def _sequence_model(model: nn.Module, check, input_shape: tuple[int, ...]) -> nn.Module | None:
@@ -59,16 +59,17 @@ def _sequence_model(model: nn.Module, check, input_shape: tuple[int, ...]) -> nn
     seq = copy.deepcopy(model)
     for nid in check.order:
         info = check.nodes[nid]
-        if info.type == "Reshape" and info.in_shapes == [tuple(input_shape)]:
+        traits = LAYERS.get(info.type).traits
+        if traits.sets_shape and info.in_shapes == [tuple(input_shape)]:
             if len(input_shape) == 1 and info.out_shape == (input_shape[0], 1):
                 seq.layers[_key(nid)].shape = (-1, 1)
             else:
                 return None
-        elif info.type == "Reshape":
+        elif traits.sets_shape:
             return None
-        elif info.type in RECURRENT:
+        elif traits.recurrent:
             seq.layers[_key(nid)] = ScanRecurrent(seq.layers[_key(nid)])
-    seq._modules_in_order = [None if seq.types[n] == "Input" else seq.layers[_key(n)] for n in seq.order]
+    seq._modules_in_order = [None if LAYERS.get(seq.types[n]).is_input else seq.layers[_key(n)] for n in seq.order]
     return seq
 
 
@@ -78,7 +79,7 @@ def _length_is_free(project, check, input_shape: tuple[int, ...]) -> bool:
     from ..graph import check_graph
     other = project.copy()
     for n in other.model.nodes:
-        if n.type == "Reshape" and check.nodes[n.id].in_shapes == [tuple(input_shape)]:
+        if LAYERS.get(n.type).traits.sets_shape and check.nodes[n.id].in_shapes == [tuple(input_shape)]:
             n.params = dict(n.params, shape=[-1, *list(n.params.get("shape", []))[1:]])
     longer = check_graph(other, (input_shape[0] + 1, *input_shape[1:]))
     return longer.ok and all(longer.nodes[i].n_params == check.nodes[i].n_params for i in check.order) \
@@ -134,7 +135,7 @@ def _which_node(model, check, input_shape, error: Exception, fmt: str) -> str:
     from ..network import _key
     for nid in check.order:
         info = check.nodes[nid]
-        if info.type == "Input" or _key(nid) not in model.layers or len(info.in_shapes) != 1:
+        if LAYERS.get(info.type).is_input or _key(nid) not in model.layers or len(info.in_shapes) != 1:
             continue
         try:
             export(model.layers[_key(nid)].eval(), (_sample(info.in_shapes[0]),))
@@ -203,7 +204,7 @@ def _which_node_onnx(model, check, error: Exception) -> str:
                 f"reinstall the onnx extra: {ONNX_EXTRA.split(': ', 1)[1]}")
     for nid in check.order:
         info = check.nodes[nid]
-        if info.type == "Input" or _key(nid) not in model.layers or len(info.in_shapes) != 1:
+        if LAYERS.get(info.type).is_input or _key(nid) not in model.layers or len(info.in_shapes) != 1:
             continue
         try:
             torch.onnx.export(model.layers[_key(nid)].eval(), (_sample(info.in_shapes[0]),), dynamo=True,

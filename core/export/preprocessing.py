@@ -32,6 +32,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..catalog import LOSSES
+
 FORMAT = "losslab-preprocessing"
 VERSION = 1
 SUFFIX = ".preprocessing.json"
@@ -238,17 +240,18 @@ def _outputs(project, dataset) -> list[dict[str, Any]]:
         d: dict[str, Any] = {"name": name, "node": o.node, "target": tname, "task": info.task}
         if info.is_classification:
             d["classes"] = list(info.classes)
-            d["predicted_class"] = _class_rule(o.loss.type, info.width)
-            d["threshold"] = 0.5 if o.loss.type == "HingeEmbeddingLoss" else 0.0  # one-output heads
+            entry = LOSSES.get(o.loss.type)
+            d["predicted_class"] = _class_rule(entry, info)
+            d["threshold"] = entry.threshold  # type: ignore[attr-defined]  # one-output heads
         out.append(d)
     return out
 
 
-def _class_rule(loss: str, width: int) -> str:
-    if loss == "BCEWithLogitsLoss" and width <= 2:
-        return "classes[1] when the output (a logit) is above 0, else classes[0]"
-    if loss == "HingeEmbeddingLoss":
-        return "classes[1] when the output is above 0.5, else classes[0]"
+def _class_rule(entry, info) -> str:
+    """How a class is read from the head's outputs, in words: a one-output head crosses the loss's threshold."""
+    if entry.width(info) == 1:
+        logit = " (a logit)" if entry.wants_logits else ""
+        return f"classes[1] when the output{logit} is above {entry.threshold:g}, else classes[0]"
     return "classes[i] for the largest output i"
 
 

@@ -18,7 +18,7 @@ import pprint
 from pathlib import Path
 
 from .. import __version__
-from ..catalog import SCHEDULES
+from ..catalog import LAYERS, SCHEDULES
 from ..graph import GraphError, check_graph
 from ..paths import resources_dir
 from ..training.setup import head_names
@@ -252,8 +252,9 @@ def _load_weights_code(check, names: dict[str, str]) -> str:
         if nid not in names:
             continue
         keys[f"layers.{_key(nid)}."] = f"{names[nid]}."
-        if check.nodes[nid].type in ("LSTM", "GRU", "BatchNorm"):   # their LossLab wrappers add one level
-            keys[f"layers.{_key(nid)}.rnn."] = keys[f"layers.{_key(nid)}.bn."] = f"{names[nid]}."
+        wrapper = LAYERS.get(check.nodes[nid].type).wrapper_attr
+        if wrapper:   # LossLab's wrapper module (recurrent, batch norm) adds one level
+            keys[f"layers.{_key(nid)}.{wrapper}."] = f"{names[nid]}."
     return ("# the weights of `losslab train --save-model` name each layer after its node: these are Net's names\n"
             "LOSSLAB_KEYS = " + pprint.pformat(keys, width=110) + "\n\n\n"
             + LOAD_WEIGHTS)

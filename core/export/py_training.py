@@ -5,118 +5,51 @@ from __future__ import annotations
 from ..catalog import OPTIMIZERS, SCHEDULES
 from .errors import ExportError
 
-# loss type -> (how the target is converted once, given the target expression and the TargetInfo)
-_COLUMN = "{y}.float().reshape(-1, {cols})"
-_ONE_HOT = "nn.functional.one_hot({y}.long(), {width}).float()"
-
-
-def _adapt(loss: str, info) -> str:
-    if loss == "MSELoss":
-        return _ONE_HOT if info.is_classification else _COLUMN
-    if loss in ("L1Loss", "HuberLoss", "SmoothL1Loss", "PoissonNLLLoss"):
-        return _COLUMN
-    if loss in ("CrossEntropyLoss", "NLLLoss", "MultiMarginLoss"):
-        return "{y}.long()"
-    if loss == "BCEWithLogitsLoss":
-        return _COLUMN if info.width <= 2 else _ONE_HOT
-    if loss == "HingeEmbeddingLoss":
-        return "1.0 - 2.0 * {y}.float()"
-    if loss == "KLDivLoss":
-        return _ONE_HOT
-    raise KeyError(loss)
-
-
-def _criterion(loss: str, params: dict) -> str:
-    if loss in ("MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "PoissonNLLLoss"):
-        return f"nn.{loss}(" + ", ".join(f"{k}={v!r}" for k, v in params.items()) + ")"
-    if loss in ("CrossEntropyLoss", "NLLLoss"):
-        args = []
-        if params.get("weight"):
-            args.append(f"weight=torch.tensor({[float(w) for w in params['weight']]!r})")
-        if loss == "CrossEntropyLoss" and params.get("label_smoothing"):
-            args.append(f"label_smoothing={params['label_smoothing']!r}")
-        return f"nn.{loss}({', '.join(args)})"
-    if loss == "MultiMarginLoss":
-        return f"nn.MultiMarginLoss(p={params['p']!r}, margin={params['margin']!r})"
-    if loss == "BCEWithLogitsLoss":
-        pw = params.get("pos_weight")
-        return f"nn.BCEWithLogitsLoss(pos_weight=torch.tensor([{float(pw)!r}]))" if pw else "nn.BCEWithLogitsLoss()"
-    if loss == "HingeEmbeddingLoss":
-        return (f"hinge_on_column(nn.HingeEmbeddingLoss(margin={params['margin']!r}))")
-    if loss == "KLDivLoss":
-        return "kl_on_logits(nn.KLDivLoss(reduction='batchmean'))"
-    raise KeyError(loss)
-
-
-_LOSS_HELPERS = {
-    "HingeEmbeddingLoss": '''
-def hinge_on_column(hinge):
-    """HingeEmbeddingLoss on a one-output head (its column flattened)."""
-    return lambda output, target: hinge(output.reshape(-1), target)
-''',
-    "KLDivLoss": '''
-def kl_on_logits(kl):
-    """KL divergence between the head's log-softmax and the one-hot target."""
-    return lambda output, target: kl(torch.log_softmax(output, dim=1), target)
-''',
-}
-
 
 def _optimizer(project) -> str:
     spec = project.training.optimizer
     entry = OPTIMIZERS.get(spec.type)
-    p = dict(entry.validate_params(spec.params, "training.optimizer.params"))
-    if "beta1" in p:
-        p["betas"] = (p.pop("beta1"), p.pop("beta2"))
-    return f"torch.optim.{spec.type}(model.parameters()" + "".join(f", {k}={v!r}" for k, v in p.items()) + ")"
+    code = entry.script_code(entry.validate_params(spec.params, "training.optimizer.params"))  # type: ignore[attr-defined]
+    if code is None:
+        raise ExportError(f"training.optimizer: the py format cannot write the optimizer {spec.type!r} (its catalog "
+                          "entry is not built by a TorchOptimizer); pick a catalog optimizer or export the model "
+                          "as pt2 or onnx")
+    return code
 
 
 def _schedule(project) -> tuple[str, str]:
     """(constructor expression or 'None', when it steps: 'none' | 'step' | 'epoch' | 'plateau')."""
     spec = project.training.schedule
     entry = SCHEDULES.get(spec.type)
-    p = entry.validate_params(spec.params, "training.schedule.params")
-    L = "torch.optim.lr_scheduler"
-    n = spec.type
-    if n == "Constant":
-        return "None", "none"
-    if n == "StepLR":
-        return f"{L}.StepLR(optimizer, step_size={p['step_size']!r}, gamma={p['gamma']!r})", "epoch"
-    if n == "ExponentialLR":
-        return f"{L}.ExponentialLR(optimizer, gamma={p['gamma']!r})", "epoch"
-    if n == "CosineAnnealingLR":
-        t_max = repr(p["T_max"]) if p["T_max"] else "epochs"
-        return f"{L}.CosineAnnealingLR(optimizer, T_max={t_max}, eta_min={p['eta_min']!r})", "epoch"
-    if n == "OneCycleLR":
-        return (f"{L}.OneCycleLR(optimizer, max_lr={p['max_lr']!r}, pct_start={p['pct_start']!r}, "
-                "total_steps=max(2, epochs * steps_per_epoch))", "step")
-    if n == "ReduceLROnPlateau":
-        return (f"{L}.ReduceLROnPlateau(optimizer, factor={p['factor']!r}, patience={p['patience']!r}, "
-                f"threshold={p['threshold']!r})", "plateau")
-    if n == "LinearWarmup":
-        return (f"{L}.LinearLR(optimizer, start_factor={p['start_factor']!r}, total_iters={p['warmup_epochs']!r})",
-                "epoch")
-    raise ExportError(f"training.schedule: the py format cannot write the schedule {n!r}")
+    code = entry.script_code(entry.validate_params(spec.params, "training.schedule.params"))  # type: ignore[attr-defined]
+    if code is None:
+        raise ExportError(f"training.schedule: the py format cannot write the schedule {spec.type!r}")
+    expr, when = code
+    return (expr or "None"), when
+
+
+def _loss_code(o, info) -> tuple[str, str, str]:
+    """(criterion expression, target conversion template, helper source) of head ``o``, from its loss entry."""
+    from ..catalog import LOSSES
+    entry = LOSSES.get(o.loss.type)
+    if entry.criterion_code is None or entry.target_code is None:  # type: ignore[attr-defined]
+        raise ExportError(f"node {o.node!r}: the py format cannot write its loss {o.loss.type!r}; pick a "
+                          "catalog loss or export the model as pt2 or onnx", node=o.node)
+    params = entry.validate_params(o.loss.params, "outputs.loss.params")
+    return entry.criterion_code(params), entry.target_code(info), entry.code_helper  # type: ignore[attr-defined]
 
 
 def training_code(project, heads: list, dataset) -> str:
     """``heads``: (variable, OutputSpec, target name, TargetInfo) per output head, in project order."""
-    from ..catalog import LOSSES
     t = project.training
     helpers, crit, adapt = [], [], []
     for var, o, tname, info in heads:
-        entry = LOSSES.get(o.loss.type)
-        params = entry.validate_params(o.loss.params, "outputs.loss.params")
-        try:
-            crit.append(f"        {var!r}: {_criterion(o.loss.type, params)},  # head {o.node!r}")
-            adapt.append(f"        {var!r}: " + _adapt(o.loss.type, info).format(y=f"y[{tname!r}]", width=info.width,
-                                                              cols=1 if info.is_classification else info.width)
-                         + ",")
-        except KeyError:
-            raise ExportError(f"node {o.node!r}: the py format cannot write its loss {o.loss.type!r}; pick a "
-                              "catalog loss or export the model as pt2 or onnx", node=o.node) from None
-        if o.loss.type in _LOSS_HELPERS and _LOSS_HELPERS[o.loss.type] not in helpers:
-            helpers.append(_LOSS_HELPERS[o.loss.type])
+        criterion, target, helper = _loss_code(o, info)
+        crit.append(f"        {var!r}: {criterion},  # head {o.node!r}")
+        adapt.append(f"        {var!r}: " + target.format(y=f"y[{tname!r}]", width=info.width,
+                                                      cols=1 if info.is_classification else info.width) + ",")
+        if helper and helper not in helpers:
+            helpers.append(helper)
     single = len(heads) == 1
     if single:
         var, o = heads[0][0], heads[0][1]

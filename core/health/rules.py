@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 
+from ..catalog import LAYERS
 from ..diagnostics.findings import Finding
 
 DEAD = 0.5
@@ -93,7 +94,7 @@ def _saturated(series, plans) -> Finding | None:
         return None
     node, share, since = ranked[0]
     evidence = {"saturated_share": share, "threshold": SATURATED, "since_step": since}
-    inputs = [p.id for p in plans if p.type == "Input"]
+    inputs = [p.id for p in plans if LAYERS.get(p.type).is_input]
     scale = max((_value(series[-1], n, "std") for n in inputs), default=math.nan)
     cause = ""
     if math.isfinite(scale):

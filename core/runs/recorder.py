@@ -120,7 +120,7 @@ class RunRecorder(TrainingObserver):
         if self._info is None:                      # it failed before the first hook: still record it
             self.on_run_start(RunInfo(self.project.name, 0, 0, 0, 0, 0, "cpu", 1, (), "", 0.0))
         self._findings = [f.to_dict() for f in result.findings]
-        if self.save_weights and result.model is not None:
+        if self.save_weights and result.has_weights:
             self._weights = _weight_files(result)
         self._summary = self._final_summary(result)
         step, loss = self.steps()
@@ -228,10 +228,7 @@ def _json(v) -> str:
 
 def _weight_files(result: RunResult) -> dict[str, bytes]:
     import torch
-    files = {}
-    buf = io.BytesIO()
-    torch.save({k: v.detach().cpu() for k, v in result.model.state_dict().items()}, buf)
-    files["final"] = buf.getvalue()
+    files = {"final": result.weights}   # already torch.save bytes of CPU tensors
     best = result.state.get("best") if result.state else None
     if best is not None:
         buf = io.BytesIO()

@@ -12,13 +12,23 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from .. import graph_edits
 from ..catalog import LAYERS, LOSSES, OPTIMIZERS
+from ..project import Component, Project
 
-#: every activation layer of the catalog (its record says so)
-ACTIVATIONS = tuple(e.name for e in LAYERS if e.category == "Activation")
+def _is_output_activation(entry) -> bool:
+    """An activation that shapes outputs (probabilities, log-probabilities) rather than hidden units."""
+    return entry.traits.computes in ("softmax", "log_softmax")
 
-#: activations that shape outputs rather than hidden units: never swapped by the ``activation`` knob
-OUTPUT_ACTIVATIONS = ("Softmax", "LogSoftmax")
+
+def hidden_activation_types() -> list[str]:
+    """Every activation layer of the catalog now (entries registered later included) except those
+    that shape outputs: the ``activation`` knob's choices."""
+    return [e.name for e in LAYERS if e.traits.activation and not _is_output_activation(e)]  # type: ignore[attr-defined]
+
+
+#: the layer the dropout knob inserts: the catalog's stochastic layer
+DROPOUT = next(e.name for e in LAYERS if e.traits.stochastic)  # type: ignore[attr-defined]
 REGULARIZATION_STRENGTH = 1e-3
 
 
@@ -33,9 +43,14 @@ class Knob:
     kind: str                              # float | int | fraction | choice | json
     defaults: tuple
     parse: Callable[[Any], Any]
-    apply: Callable[[dict, Any], None]     # changes a project document in place
-    choices: tuple = ()
+    apply: Callable[[Any, Any], None]      # changes a Project in place (a JSON path: the document dict)
+    options: Callable[[], list[str]] | None = None   # a choice knob's names, read from the catalog when asked
     log: bool = False                      # a numeric knob best drawn on a log axis
+
+    @property
+    def choices(self) -> tuple:
+        """The values a choice knob accepts (the catalog's names at the time of asking)."""
+        return tuple(self.options()) if self.options is not None else ()
 
     @property
     def numeric(self) -> bool:
@@ -71,12 +86,12 @@ def _fraction(v: Any) -> float:
     return x
 
 
-def _choice(name: str, names: list[str]):
+def _choice(name: str, names: Callable[[], list[str]]):
     def parse(v: Any) -> str:
-        for n in names:
+        for n in names():
             if isinstance(v, str) and v.strip().lower() == n.lower():
                 return n
-        raise KnobError(f"{name}={v!r}: unknown; choose one of {', '.join(names)}")
+        raise KnobError(f"{name}={v!r}: unknown; choose one of {', '.join(names())}")
     return parse
 
 
@@ -90,172 +105,140 @@ def _regularization(v: Any) -> str:
     return s
 
 
-# -- graph helpers -----------------------------------------------------------------------------------
-def _outputs(doc: dict) -> set[str]:
-    return {o["node"] for o in doc["outputs"]}
+# -- graph edits, through core.graph_edits (the editor's own API); layers are picked by their traits --------
+def _hidden_activations(project: Project) -> list[str]:
+    outs, hidden = set(project.output_nodes()), set(hidden_activation_types())
+    return [n.id for n in project.model.nodes if n.type in hidden and n.id not in outs]
 
 
-def _hidden_activations(doc: dict) -> list[dict]:
-    outs = _outputs(doc)
-    return [n for n in doc["model"]["nodes"]
-            if n["type"] in ACTIVATIONS and n["type"] not in OUTPUT_ACTIVATIONS and n["id"] not in outs]
-
-
-def _successors(doc: dict, nid: str) -> list[str]:
-    return [b for a, b in doc["model"]["edges"] if a == nid]
-
-
-def _fresh_id(doc: dict, base: str) -> str:
-    ids = {n["id"] for n in doc["model"]["nodes"]}
-    k, nid = 2, base
-    while nid in ids:
-        nid, k = f"{base}{k}", k + 1
-    return nid
-
-
-def _insert(doc: dict, after: str, node: dict) -> None:
-    """Put ``node`` between ``after`` and all of its successors."""
-    succ = _successors(doc, after)
-    edges = [[a, b] for a, b in doc["model"]["edges"] if a != after]
-    edges.append([after, node["id"]])
-    edges.extend([node["id"], b] for b in succ)
-    doc["model"]["edges"] = edges
-    nodes = doc["model"]["nodes"]
-    nodes.insert(next(i for i, n in enumerate(nodes) if n["id"] == after) + 1, node)
-
-
-def _apply_activation(doc: dict, value: str) -> None:
-    acts = _hidden_activations(doc)
+def _apply_activation(project: Project, value: str) -> None:
+    acts = _hidden_activations(project)
     if not acts:
         raise KnobError("activation: the model has no hidden activation layer to change")
-    for n in acts:
-        n["type"] = value
-        n.pop("params", None)
+    for nid in acts:
+        graph_edits.set_node(project, nid, value, {})
 
 
-def _apply_dropout(doc: dict, p: float) -> None:
-    drops = [n for n in doc["model"]["nodes"] if n["type"] == "Dropout"]
+def _apply_dropout(project: Project, p: float) -> None:
+    drops = [n.id for n in project.model.nodes if LAYERS.get(n.type).traits.stochastic]
     if drops:
-        for n in drops:
-            n["params"] = {"p": p}
+        for nid in drops:
+            graph_edits.set_node(project, nid, params={"p": p})
         return
-    acts = _hidden_activations(doc)
+    acts = _hidden_activations(project)
     if not acts:
         raise KnobError("dropout: the model has no Dropout and no hidden activation to put one after")
     for a in acts:
-        _insert(doc, a["id"], {"id": _fresh_id(doc, f"{a['id']}_dropout"), "type": "Dropout", "params": {"p": p}})
+        graph_edits.add_node(project, graph_edits.unique_id(project, DROPOUT), DROPOUT, {"p": p}, after=a)
 
 
-def hidden_blocks(doc: dict) -> list[list[str]]:
-    """The chain's hidden blocks: a Linear (not an output) and the activation/Dropout/norm nodes after it."""
-    nodes = {n["id"]: n for n in doc["model"]["nodes"]}
-    outs = _outputs(doc)
-    start = [n["id"] for n in doc["model"]["nodes"] if n["type"] == "Input"]
+def _in_block(entry) -> bool:
+    """A layer that belongs to the dense layer before it: activation, dropout, normalization."""
+    t = entry.traits
+    return t.activation or t.stochastic or t.normalizes
+
+
+def hidden_blocks(project: Project | dict) -> list[list[str]]:
+    """The chain's hidden blocks: a dense layer (``linear_map``, not an output) and the activation,
+    Dropout and normalization nodes right after it."""
+    if isinstance(project, dict):
+        project = Project.from_dict(project)
+    outs = set(project.output_nodes())
+    start = [n.id for n in project.model.nodes if LAYERS.get(n.type).is_input]
     if len(start) != 1:
         raise KnobError("depth: needs a model with one Input")
     chain, nid = [], start[0]
     while True:
-        succ = _successors(doc, nid)
-        if len(succ) > 1 or sum(1 for a, b in doc["model"]["edges"] if b == nid) > 1:
+        succ = project.model.successors(nid)
+        if len(succ) > 1 or len(project.model.predecessors(nid)) > 1:
             raise KnobError(f"depth: works on a plain chain of layers; node {nid!r} branches or merges")
         chain.append(nid)
         if not succ:
             break
         nid = succ[0]
     blocks: list[list[str]] = []
-    for nid in chain:
-        t = nodes[nid]["type"]
-        if t == "Linear" and nid not in outs:
+    for i, nid in enumerate(chain):
+        entry = LAYERS.get(project.model.node(nid).type)
+        if entry.traits.linear_map and nid not in outs:
             blocks.append([nid])
-        elif blocks and nid not in outs and t in (*ACTIVATIONS, "Dropout", "BatchNorm", "LayerNorm") \
-                and blocks[-1][-1] == chain[chain.index(nid) - 1]:
+        elif blocks and nid not in outs and _in_block(entry) and blocks[-1][-1] == chain[i - 1]:
             blocks[-1].append(nid)
     return blocks
 
 
-def _apply_depth(doc: dict, depth: int) -> None:
-    blocks = hidden_blocks(doc)
+def _apply_depth(project: Project, depth: int) -> None:
+    blocks = hidden_blocks(project)
     if not blocks:
         raise KnobError("depth: the model has no hidden Linear block (Linear + activation) to repeat")
-    nodes = {n["id"]: n for n in doc["model"]["nodes"]}
     while len(blocks) > depth:
-        last = blocks.pop()
-        before = [a for a, b in doc["model"]["edges"] if b == last[0]][0]
-        after = _successors(doc, last[-1])
-        doc["model"]["edges"] = [[a, b] for a, b in doc["model"]["edges"] if a not in last and b not in last]
-        doc["model"]["edges"].extend([before, b] for b in after)
-        doc["model"]["nodes"] = [n for n in doc["model"]["nodes"] if n["id"] not in last]
+        graph_edits.remove_nodes(project, blocks.pop())  # each bridged: the chain closes over the gap
     while len(blocks) < depth:
-        tail = blocks[-1][-1]
-        new = []
+        after, new = blocks[-1][-1], []
         for nid in blocks[-1]:
-            copy_ = copy.deepcopy(nodes[nid])
-            copy_["id"] = _fresh_id(doc, re.sub(r"\d+$", "", nid) + str(len(blocks) + 1))
-            _insert(doc, new[-1] if new else tail, copy_)
-            nodes[copy_["id"]] = copy_
-            new.append(copy_["id"])
+            spec = project.model.node(nid)
+            copy_id = graph_edits.unique_id(project, spec.type)
+            graph_edits.add_node(project, copy_id, spec.type, copy.deepcopy(spec.params), after=after)
+            after = copy_id
+            new.append(copy_id)
         blocks.append(new)
 
 
-def _apply_width(doc: dict, factor: float) -> None:
-    outs = _outputs(doc)
-    hidden = [n for n in doc["model"]["nodes"] if n["id"] not in outs and n["type"] in ("Linear", "Conv1d", "Conv2d")]
+def _apply_width(project: Project, factor: float) -> None:
+    outs = set(project.output_nodes())
+    hidden = [n for n in project.model.nodes if n.id not in outs and LAYERS.get(n.type).width_param]
     if not hidden:
-        raise KnobError("width: the model has no hidden Linear or convolution layer to scale")
+        raise KnobError("width: the model has no hidden layer with a width (units or channels) to scale")
     for n in hidden:
-        key = "out_features" if n["type"] == "Linear" else "out_channels"
-        p = n.setdefault("params", {})
-        default = LAYERS.get(n["type"]).validate_params({}, "").get(key) if key not in p else p[key]
-        p[key] = max(1, int(round(default * factor)))
+        entry = LAYERS.get(n.type)
+        key = entry.width_param
+        width = n.params[key] if key in n.params else entry.validate_params({}, "").get(key)
+        graph_edits.set_node(project, n.id, params={**n.params, key: max(1, int(round(width * factor)))})
 
 
-def _apply_optimizer(doc: dict, name: str) -> None:
-    opt = doc["training"]["optimizer"]
-    lr = opt.get("params", {}).get("lr")
+def _apply_optimizer(project: Project, name: str) -> None:
+    lr = project.training.optimizer.params.get("lr")
     keep = {p.name for p in OPTIMIZERS.get(name).params}
-    doc["training"]["optimizer"] = {"type": name, "params": {"lr": lr} if lr is not None and "lr" in keep else {}}
+    project.training.optimizer = Component(name, {"lr": lr} if lr is not None and "lr" in keep else {})
 
 
-def _apply_loss(doc: dict, name: str) -> None:
-    for o in doc["outputs"]:
-        o["loss"] = {"type": name, "params": {}}
+def _apply_loss(project: Project, name: str) -> None:
+    for o in project.outputs:
+        o.loss = Component(name, {})
 
 
-def _apply_regularization(doc: dict, value: str) -> None:
+def _apply_regularization(project: Project, value: str) -> None:
     kind, _, strength = value.partition(":")
     s = float(strength) if strength else REGULARIZATION_STRENGTH
-    doc["training"]["l1"] = s if kind == "l1" else 0.0
-    doc["training"]["l2"] = s if kind == "l2" else 0.0
+    project.training.l1 = s if kind == "l1" else 0.0
+    project.training.l2 = s if kind == "l2" else 0.0
 
 
 def _set_training(key: str):
-    def apply(doc: dict, v) -> None:
-        doc["training"][key] = v
+    def apply(project: Project, v) -> None:
+        setattr(project.training, key, v)
     return apply
 
 
-def _set_lr(doc: dict, v: float) -> None:
-    doc["training"]["optimizer"].setdefault("params", {})["lr"] = v
+def _set_lr(project: Project, v: float) -> None:
+    project.training.optimizer.params["lr"] = v
 
 
-def _nothing(doc: dict, v) -> None:
+def _nothing(project: Project, v) -> None:
     """data_size acts on the data set, not the project."""
 
 
-_HIDDEN_ACTS = [a for a in ACTIVATIONS if a not in OUTPUT_ACTIVATIONS]
-
 KNOBS: dict[str, Knob] = {k.name: k for k in (
     Knob("data_size", "training data (share of the split)", "fraction", (0.01, 0.1, 1.0), _fraction, _nothing, log=True),
-    Knob("activation", "hidden activation", "choice", ("Sigmoid", "ReLU", "Tanh"), _choice("activation", _HIDDEN_ACTS),
-         _apply_activation, tuple(_HIDDEN_ACTS)),
+    Knob("activation", "hidden activation", "choice", ("Sigmoid", "ReLU", "Tanh"), _choice("activation", hidden_activation_types),
+         _apply_activation, options=hidden_activation_types),
     Knob("lr", "learning rate", "float", (0.001, 0.01, 0.1), _number("lr", float, 0.0, 10.0, lo_open=True), _set_lr,
          log=True),
-    Knob("optimizer", "optimizer", "choice", ("Adam", "SGD", "RMSprop"), _choice("optimizer", OPTIMIZERS.names()),
-         _apply_optimizer, tuple(OPTIMIZERS.names())),
+    Knob("optimizer", "optimizer", "choice", ("Adam", "SGD", "RMSprop"), _choice("optimizer", OPTIMIZERS.names),
+         _apply_optimizer, options=OPTIMIZERS.names),
     Knob("l1", "L1 penalty", "float", (0.0, 1e-4, 1e-3), _number("l1", float, 0.0, 100.0), _set_training("l1")),
     Knob("l2", "L2 penalty", "float", (0.0, 1e-4, 1e-3), _number("l2", float, 0.0, 100.0), _set_training("l2")),
     Knob("regularization", "regularization", "choice", ("l1", "l2"), _regularization, _apply_regularization,
-         ("none", "l1", "l2")),
+         options=lambda: ["none", "l1", "l2"]),
     Knob("dropout", "dropout rate", "float", (0.2, 0.5, 0.8), _number("dropout", float, 0.0, 0.95), _apply_dropout),
     Knob("depth", "hidden layers", "int", (1, 2, 3), _number("depth", int, 1, 64), _apply_depth),
     Knob("width", "width (x hidden sizes)", "float", (0.5, 1.0, 2.0), _number("width", float, 0.0, 64.0, lo_open=True),
@@ -263,8 +246,8 @@ KNOBS: dict[str, Knob] = {k.name: k for k in (
     Knob("batch_size", "batch size", "int", (16, 32, 64), _number("batch_size", int, 1, 1 << 24), _set_training("batch_size"),
          log=True),
     Knob("epochs", "epochs", "int", (10, 50, 100), _number("epochs", int, 1, 1_000_000), _set_training("epochs")),
-    Knob("loss", "loss", "choice", ("CrossEntropyLoss", "MultiMarginLoss"), _choice("loss", LOSSES.names()), _apply_loss,
-         tuple(LOSSES.names())),
+    Knob("loss", "loss", "choice", ("CrossEntropyLoss", "MultiMarginLoss"), _choice("loss", LOSSES.names), _apply_loss,
+         options=LOSSES.names),
 )}
 
 _PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\[\d+\])?(\.[A-Za-z_][A-Za-z0-9_]*(\[\d+\])?)+")
@@ -275,7 +258,7 @@ def knob(name: str) -> Knob:
     if name in KNOBS:
         return KNOBS[name]
     if _PATH.fullmatch(name):
-        return Knob(name, name, "json", (), _json_value, _json_setter(name))
+        return Knob(name, name, "json", (), _json_value, _json_setter(name))  # kind "json": applies to the dict
     close = [k for k in KNOBS if k.startswith(name[:2])] if name else []
     raise KnobError(f"unknown knob {name!r}: use one of {', '.join(KNOBS)}, or a JSON path into the project such as "
                     "training.optimizer.params.weight_decay" + (f" (did you mean {close[0]}?)" if close else ""))
@@ -334,11 +317,20 @@ def parse_vary(text: str) -> tuple[Knob, list[Any]]:
 
 
 def apply_setting(doc: dict, setting: dict[str, Any]) -> dict:
-    """A copy of the project document with every knob of ``setting`` applied."""
+    """A copy of the project document with every knob of ``setting`` applied.
+
+    Named knobs edit a :class:`Project` through :mod:`core.graph_edits`; JSON paths then refine the
+    document (an optimizer's momentum after the optimizer knob set the optimizer)."""
+    named = {k: v for k, v in setting.items() if k in KNOBS}
     out = copy.deepcopy(doc)
-    # named knobs first: a JSON path (optimizer momentum) refines what a named knob (optimizer) set
-    for name, value in sorted(setting.items(), key=lambda kv: kv[0] not in KNOBS):
-        knob(name).apply(out, value)
+    if named:
+        project = Project.from_dict(out)
+        for name, value in named.items():
+            KNOBS[name].apply(project, value)
+        out = project.to_dict()
+    for name, value in setting.items():
+        if name not in KNOBS:
+            knob(name).apply(out, value)
     return out
 
 # small data (transfer on/off, augmentation): defined in their own module, registered here

@@ -72,8 +72,16 @@ def _num(v: float | None) -> float | None:
     return float(v)
 
 
-@dataclass
+@dataclass(frozen=True)
 class RunResult:
+    """What a finished run hands back: numbers, the history, and the final weights as bytes.
+
+    Frozen, and free of live torch objects that a thread keeps training: the model never travels in
+    it. ``weights`` is the final state dict written by ``torch.save`` (CPU tensors; ``b""`` when no
+    model was built), read back with :meth:`state_dict` (``weights_only=True``). The model itself is
+    handed over explicitly: it is the ``setup.model`` the caller passed to ``train`` (or rebuilt from
+    the weights with :func:`core.training.trained_model`)."""
+
     status: str                  # completed | early_stopped | stopped | diverged | failed
     epochs_run: int
     best_epoch: int | None
@@ -86,7 +94,7 @@ class RunResult:
     diverged_step: int | None = None
     findings: list[Any] = field(default_factory=list)
     step_loss: list[float] = field(default_factory=list)
-    model: Any = field(default=None, repr=False)
+    weights: bytes = field(default=b"", repr=False)
     start_epoch: int = 0                       # epochs trained before this run (a resumed run)
     #: what ``train(resume=...)`` needs to continue this run (not serialized)
     state: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -94,6 +102,19 @@ class RunResult:
     test: dict[str, float] = field(default_factory=dict)
     #: the health probes of the run (:class:`core.health.HealthProbe`), empty with monitoring off
     health: list[Any] = field(default_factory=list, repr=False)
+
+    @property
+    def has_weights(self) -> bool:
+        return bool(self.weights)
+
+    def state_dict(self) -> dict[str, Any] | None:
+        """The final weights as a state dict of CPU tensors, or None when no model was built."""
+        if not self.weights:
+            return None
+        import io
+
+        import torch
+        return torch.load(io.BytesIO(self.weights), weights_only=True)
 
     def to_dict(self) -> dict[str, Any]:
         d = {

@@ -387,8 +387,26 @@ class _Loop:
         ran = self.step - first_step
         return RunResult(status, len(self.history), best_epoch, best_val, self.history, self.step, seconds,
                          ran / seconds if seconds > 0 else 0.0, message, self.diverged_step, findings,
-                         self.series["step_loss"].view().tolist(), s.model, self.start_epoch, state, test,
+                         self.series["step_loss"].view().tolist(), weights_bytes(s.model), self.start_epoch, state, test,
                          self.health.series if self.health is not None else [])
+
+
+def weights_bytes(model) -> bytes:
+    """``model``'s state dict as ``torch.save`` bytes (CPU tensors): what a RunResult carries."""
+    import io
+    buf = io.BytesIO()
+    torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()}, buf)
+    return buf.getvalue()
+
+
+def trained_model(project, result, dataset=None, device: str = "cpu"):
+    """A LossLab network for ``project`` holding ``result``'s final weights (None without weights)."""
+    state = result.state_dict()
+    if state is None:
+        return None
+    model = prepare(project, dataset, device=device, seed=project.training.seed).model
+    model.load_state_dict(state)
+    return model
 
 
 def _dead_units_of(model, x: torch.Tensor, nodes: list[str]) -> dict[str, float]:

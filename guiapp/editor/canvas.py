@@ -18,6 +18,7 @@ from core import graph_edits as G
 from .canvas_actions import CanvasActions
 from core.layout import NODE_H, NODE_W, ROW, Pos
 from .layer_defaults import new_layer_params
+from .scene_hits import anchor_at, node_at
 from .palette import LAYER_MIME
 from .scene import GraphScene
 from .style import category_icon
@@ -83,7 +84,7 @@ class GraphCanvas(PanZoomView):
     def drop_layer(self, type_name: str, scene_pos: QPointF) -> str | None:
         """What a drop from the palette does: insert after the node under or just above
         ``scene_pos``, else place the layer there unconnected."""
-        anchor = self.graph_scene.anchor_at(scene_pos) if not _is_input(type_name) else None
+        anchor = anchor_at(self.graph_scene, scene_pos) if not _is_input(type_name) else None
         if anchor is not None:
             return self._add(type_name, anchor.node_id, None)
         return self._add(type_name, None, (_snap(scene_pos.x() - NODE_W / 2), _snap(scene_pos.y() - 20)))
@@ -229,7 +230,7 @@ class GraphCanvas(PanZoomView):
         event.acceptProposedAction()
         pos = self.mapToScene(event.position().toPoint())
         is_input = _is_input(bytes(mime.data(LAYER_MIME)).decode("utf-8"))
-        self.graph_scene.set_drop_hint(None if is_input else self.graph_scene.anchor_at(pos))
+        self.graph_scene.set_drop_hint(None if is_input else anchor_at(self.graph_scene, pos))
 
     def dragLeaveEvent(self, event) -> None:  # noqa: N802 - Qt's name
         self.graph_scene.set_drop_hint(None)
@@ -248,7 +249,7 @@ class GraphCanvas(PanZoomView):
 
     def contextMenuEvent(self, event) -> None:  # noqa: N802 - Qt's name
         scene_pos = self.mapToScene(event.pos())
-        node = self.graph_scene.node_at(scene_pos)
+        node = node_at(self.graph_scene, scene_pos)
         if node is not None and node.node_id not in self.selected_node_ids():
             self.select_nodes([node.node_id])
         menu = QMenu(self)

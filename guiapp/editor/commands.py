@@ -47,7 +47,7 @@ def add_node(document, type_name: str, pos: Pos | None = None, after: str | None
     if after is not None and after not in project.model.ids():
         _refuse(document, f"there is no node {after!r} to insert after")
         return None
-    node_id = document.new_node_id(type_name)
+    node_id = G.unique_id(project, type_name)   # the one id scheme, shared with paste and the knobs
 
     def change(p: Project) -> None:
         G.add_node(p, node_id, type_name, params, after)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.catalog import LAYERS
+
 __all__ = ["HIDDEN_WIDTH", "target_width", "new_layer_params"]
 
 HIDDEN_WIDTH = 32
@@ -34,12 +36,21 @@ def _upstream(project, node_id: str) -> set[str]:
 
 
 def new_layer_params(project, dataset, type_name: str, after: str | None) -> dict[str, Any]:
-    """Params for a ``type_name`` layer inserted after ``after`` (None: placed unconnected)."""
-    if type_name != "Linear":
+    """Params for a ``type_name`` layer inserted after ``after`` (None: placed unconnected).
+
+    Only a dense layer (a ``linear_map`` entry with a ``width_param``, e.g. Linear) gets a width: the
+    target's at the end of a network that already has one, else :data:`HIDDEN_WIDTH`."""
+    if not _dense(type_name):
         return {}
+    key = LAYERS.get(type_name).width_param
     width = target_width(dataset)
     if after is None or width is None or after not in project.model.ids():
-        return {"out_features": HIDDEN_WIDTH}
+        return {key: HIDDEN_WIDTH}
     at_end = not project.model.successors(after)
-    linear_before = any(project.model.node(n).type == "Linear" for n in _upstream(project, after))
-    return {"out_features": width if at_end and linear_before else HIDDEN_WIDTH}
+    dense_before = any(_dense(project.model.node(n).type) for n in _upstream(project, after))
+    return {key: width if at_end and dense_before else HIDDEN_WIDTH}
+
+
+def _dense(type_name: str) -> bool:
+    entry = LAYERS.find(type_name)
+    return entry is not None and entry.traits.linear_map and entry.width_param is not None  # type: ignore[attr-defined]

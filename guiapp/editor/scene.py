@@ -9,9 +9,15 @@ from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
 
 from ..theme import scheme
 from . import commands
-from .edge_item import EdgeItem, PendingEdgeItem
-from core.layout import ROW, Pos, tidy_positions
+from .connection_drag import ConnectionDrag
+from .edge_item import EdgeItem
+from core.layout import Pos, tidy_positions
 from .node_item import NodeItem, PortItem
+
+
+def _head_of(project, node_id: str) -> str | None:
+    """The loss of the output head on ``node_id`` (shown on its card), or None."""
+    return next((o.loss.type for o in project.outputs if o.node == node_id), None)
 
 
 class GraphScene(QGraphicsScene):
@@ -24,9 +30,7 @@ class GraphScene(QGraphicsScene):
         self.nodes: dict[str, NodeItem] = {}
         self.edges: dict[tuple[str, str], EdgeItem] = {}
         self._auto: dict[str, Pos] = {}   # where nodes without a stored position are shown (not saved)
-        self._pending: PendingEdgeItem | None = None
-        self._pending_port: PortItem | None = None
-        self._hot_port: PortItem | None = None
+        self.connection = ConnectionDrag(self)   # the rubber-band edge dragged from a port
         self._press: dict[str, QPointF] = {}
         self._hint: NodeItem | None = None
         self.dragging_nodes = False   # a mouse drag is moving nodes: they snap to the grid
@@ -48,7 +52,7 @@ class GraphScene(QGraphicsScene):
 
     def rebuild(self) -> None:
         """Drop every item and build the scene again (a different project was loaded)."""
-        self._cancel_connection()
+        self.connection.cancel()
         for e in self.edges.values():
             self.removeItem(e)
         for n in self.nodes.values():
@@ -74,14 +78,11 @@ class GraphScene(QGraphicsScene):
             pos = self._auto[node_id]
         return pos
 
-    def _head_of(self, node_id: str) -> str | None:
-        return next((o.loss.type for o in self.document.project.outputs if o.node == node_id), None)
-
     def _add_node(self, node_id: str) -> None:
         spec = self.document.project.model.node(node_id)
         item = self.nodes[node_id] = NodeItem(node_id, spec.type)
         self.addItem(item)
-        item.set_spec(spec.params, self._head_of(node_id))
+        item.set_spec(spec.params, _head_of(self.document.project, node_id))
         item.smalldata.show_settings(spec)
         item.setPos(*self.position_of(node_id))
 
@@ -115,7 +116,7 @@ class GraphScene(QGraphicsScene):
 
     def _on_document_nodeParamsChanged(self, node_id: str) -> None:
         spec = self.document.project.model.node(node_id)
-        self.nodes[node_id].set_spec(spec.params, self._head_of(node_id))
+        self.nodes[node_id].set_spec(spec.params, _head_of(self.document.project, node_id))
         self.nodes[node_id].smalldata.show_settings(spec)
 
     def _on_document_edgeAdded(self, src: str, dst: str) -> None:
@@ -179,29 +180,6 @@ class GraphScene(QGraphicsScene):
         """Shown positions of nodes whose position is not stored yet (saved with the next move)."""
         return {nid: p for nid, p in self.shown_positions().items() if self.document.node_position(nid) is None}
 
-    def node_at(self, pos: QPointF) -> NodeItem | None:
-        """The node (card or port) under a scene point."""
-        for item in self.items(pos):
-            if isinstance(item, PortItem):
-                return item.node
-            if isinstance(item, NodeItem):
-                return item
-        return None
-
-    def anchor_at(self, pos: QPointF) -> NodeItem | None:
-        """The node a layer dropped at ``pos`` is inserted after: the node under it, or the nearest
-        node right above it (within one row)."""
-        hit = self.node_at(pos)
-        if hit is not None:
-            return hit
-        best, best_dy = None, ROW
-        for item in self.nodes.values():
-            card = item.card_rect()
-            dy = pos.y() - card.bottom()
-            if card.left() - 24 <= pos.x() <= card.right() + 24 and 0 <= dy < best_dy:
-                best, best_dy = item, dy
-        return best
-
     def set_drop_hint(self, node: NodeItem | None) -> None:
         """Mark the node a dragged layer would be inserted after (None: no mark)."""
         if self._hint is not None and self._hint is not node and self._hint.scene() is self:
@@ -214,55 +192,12 @@ class GraphScene(QGraphicsScene):
         """The nodes' extent (one C++ call over the scene's index; edges lie between nodes)."""
         return self.itemsBoundingRect() if self.nodes else QRectF()
 
-    # -- connecting by dragging from a port ----------------------------------------------------------
-    def begin_connection(self, port: PortItem) -> None:
-        """Start the rubber-band edge at ``port``."""
-        self._cancel_connection()
-        start = port.node.output_point() if port.kind == "out" else port.node.input_point()
-        self._pending_port = port
-        self._pending = PendingEdgeItem(start, port.kind == "out")
-        self.addItem(self._pending)
-
-    def drag_connection_to(self, pos: QPointF) -> None:
-        if self._pending is None:
-            return
-        self._pending.follow(pos)
-        target = self.node_at(pos)
-        want = "in" if self._pending_port.kind == "out" else "out"
-        port = getattr(target, f"{want}_port", None) if target is not None else None
-        if port is not self._hot_port:
-            if self._hot_port is not None:
-                self._hot_port._set_hot(False)
-            self._hot_port = port
-            if port is not None:
-                port._set_hot(True)
-
-    def finish_connection(self, pos: QPointF) -> bool:
-        """Connect the dragged port to the node under ``pos``; False when nothing was connected."""
-        port = self._pending_port
-        self._cancel_connection()
-        if port is None:
-            return False
-        target = self.node_at(pos)
-        if target is None or target is port.node:
-            return False
-        src, dst = (port.node, target) if port.kind == "out" else (target, port.node)
-        return commands.connect(self.document, src.node_id, dst.node_id)
-
-    def _cancel_connection(self) -> None:
-        if self._hot_port is not None:
-            self._hot_port._set_hot(False)
-            self._hot_port = None
-        if self._pending is not None:
-            self.removeItem(self._pending)
-        self._pending, self._pending_port = None, None
-
     # -- mouse -------------------------------------------------------------------------------------
     def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802 - Qt's name
         if event.button() == Qt.MouseButton.LeftButton:
             port = next((i for i in self.items(event.scenePos()) if isinstance(i, PortItem)), None)
             if port is not None:
-                self.begin_connection(port)
+                self.connection.begin(port)
                 event.accept()
                 return
         super().mousePressEvent(event)
@@ -270,15 +205,15 @@ class GraphScene(QGraphicsScene):
         self.dragging_nodes = bool(self._press)
 
     def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802 - Qt's name
-        if self._pending is not None:
-            self.drag_connection_to(event.scenePos())
+        if self.connection.active:
+            self.connection.drag_to(event.scenePos())
             event.accept()
             return
         super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802 - Qt's name
-        if self._pending is not None:
-            self.finish_connection(event.scenePos())
+        if self.connection.active:
+            self.connection.finish(event.scenePos())
             event.accept()
             return
         super().mouseReleaseEvent(event)

@@ -9,6 +9,7 @@ from typing import Callable
 
 from PySide6.QtWidgets import QMenu
 
+from core.catalog import DEFAULT_OPTIMIZER, INPUT_TYPE
 from core.project import Project
 
 from .recent import EXAMPLES_DIR, example_title, examples
@@ -52,7 +53,8 @@ def blank_project() -> Project:
     return Project.from_dict({
         "format": "losslab-project", "version": 1, "name": "untitled",
         "data": {"source": "spiral", "params": {}},
-        "model": {"nodes": [{"id": "input", "type": "Input"}], "edges": []},
+        "model": {"nodes": [{"id": "input", "type": INPUT_TYPE}], "edges": []},
         "outputs": [],
-        "training": {"optimizer": {"type": "Adam", "params": {"lr": 0.01}}, "epochs": 100, "batch_size": 32},
+        "training": {"optimizer": {"type": DEFAULT_OPTIMIZER, "params": {"lr": 0.01}}, "epochs": 100,
+                     "batch_size": 32},
     })

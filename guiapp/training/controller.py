@@ -140,7 +140,8 @@ class TrainingController(QObject):
     def trained_model(self):
         """The model of the last run that ended with usable weights (the Deployment tab checks it), or
         None: nothing trained yet, a reset, or a fresh run that diverged."""
-        return getattr(self._last_result, "model", None)
+        # the kept setup's model is the one the run trained: handed over with the setup, never in the RunResult
+        return self._kept_setup.model if self._last_result is not None and self._kept_setup is not None else None
 
     def _set_state(self, state: str) -> None:
         if state != self._state:

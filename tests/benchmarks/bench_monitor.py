@@ -74,9 +74,9 @@ def wide_project(folder: Path, epochs: int = 40):
 def trained_wide(folder: Path, epochs: int = 40):
     """(project, reference, trained module) on the 30-feature table."""
     from core.drift.reference import project_reference
-    from core.training import train
+    from core.training import train, trained_model
     project = wide_project(folder, epochs)
-    model = train(project, diagnose=False).model
+    model = trained_model(project, train(project, diagnose=False))
     return project, project_reference(project), model
 
 

@@ -6,18 +6,22 @@ parameter count both from the built module, its own colour). Nothing else in the
 """
 from __future__ import annotations
 
-from core.catalog import LAYERS, CategoryStyle, LayerEntry, Param, Traits
+from core.catalog import LAYERS, CategoryStyle, LayerEntry, Param, TorchModule, Traits
 from core.catalog import layer_shapes as S
 
 
-def _build_sloped_relu(params, shapes):
-    from torch import nn
-    return nn.PReLU(shapes[0][0] if params["per_channel"] else 1, init=params["init"])
+def _sloped_relu_args(params, shapes):
+    return {"num_parameters": shapes[0][0] if params["per_channel"] else 1, "init": params["init"]}
 
 
-def _build_strided_conv1d(params, shapes):
-    from torch import nn
-    return nn.Conv1d(shapes[0][0], params["out_channels"], params["kernel_size"], stride=params["stride"])
+def _strided_conv1d_args(params, shapes):
+    return {"in_channels": shapes[0][0], "out_channels": params["out_channels"],
+            "kernel_size": params["kernel_size"], "stride": params["stride"]}
+
+
+# each builder is a TorchModule: one torch class and its keywords, which the py export writes as they are
+_build_sloped_relu = TorchModule("nn.PReLU", _sloped_relu_args)
+_build_strided_conv1d = TorchModule("nn.Conv1d", _strided_conv1d_args)
 
 
 SLOPED_RELU = LayerEntry(
@@ -34,7 +38,7 @@ STRIDED_CONV1D = LayerEntry(
      Param("kernel_size", "int", 3, min=1, max=64, help="Length of the window."),
      Param("stride", "int", 2, min=1, max=16, help="Step of the window.", advanced=True)),
     "A strided 1-D convolution over (C, L) (a test-only Conv1d).", _build_strided_conv1d,
-    traits=Traits(has_weights=True), style=SEQUENCE_STYLE, show=("out_channels",))
+    traits=Traits(has_weights=True), style=SEQUENCE_STYLE, show=("out_channels",), width_param="out_channels")
 
 
 def registered():

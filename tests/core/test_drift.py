@@ -143,7 +143,7 @@ def diagnosis_model(tmp_path_factory):
     project = Project.from_dict(doc, folder)
     project.save(folder / "diagnosis.losslab.json")
     result = train(project, diagnose=False)
-    torch.save(result.model.state_dict(), folder / "model.pt")
+    torch.save(result.state_dict(), folder / "model.pt")
     return folder / "diagnosis.losslab.json", folder / "model.pt"
 
 
@@ -273,7 +273,7 @@ def test_monitor_on_a_csv_project_with_categories_gaps_and_unseen_values(tmp_pat
     project.training.epochs = 3
     project.save(tmp_path / "shop.losslab.json")
     project = Project.load(tmp_path / "shop.losslab.json")
-    torch.save(train(project, diagnose=False).model.state_dict(), tmp_path / "shop.pt")
+    torch.save(train(project, diagnose=False).state_dict(), tmp_path / "shop.pt")
     code, out = _run(["monitor", str(tmp_path / "shop.losslab.json"), str(tmp_path / "shop-new.csv"),
                       "--model", str(tmp_path / "shop.pt"), "--window", "50", "--json"])
     assert code == 0, out

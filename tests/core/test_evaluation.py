@@ -17,7 +17,7 @@ from core.evaluation.samples import column_names, image_pixels, sample_inputs, s
 from core.evaluation.suspects import rank_suspects
 from core.project import Project
 from core.tasks import TaskState, run_task
-from core.training import train
+from core.training import train, trained_model
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples"
 
@@ -35,7 +35,7 @@ def toy(source: str = "gauss", samples: int = 200, noise: float = 0.05, epochs: 
 def trained(project: Project):
     data = load_dataset(project.data, project.base_dir)
     result = train(project, dataset=data, diagnose=False, health=False)
-    return data, result.model
+    return data, trained_model(project, result, data)
 
 
 def test_per_class_numbers_match_a_hand_computed_case():

@@ -170,8 +170,12 @@ def test_node_ids_and_file_names_cannot_inject_code(tmp_path):
 
 
 def test_a_layer_the_script_cannot_write_is_named(monkeypatch, tmp_path):
-    monkeypatch.delitem(py_model.LAYER_CODE, "Linear")
-    monkeypatch.setattr(py_model, "_plain_nn", lambda n: None)
+    # a Linear whose entry has no code and a plain-function builder: the export cannot know its script form
+    import dataclasses
+
+    from core.catalog import LAYERS
+    opaque = dataclasses.replace(LAYERS.get("Linear"), code=None)
+    monkeypatch.setitem(LAYERS._entries, "Linear", opaque)
     project = Project.load(ROOT / "resources/examples/xor.losslab.json")
     with pytest.raises(ExportError) as e:
         export(project, "py", tmp_path / "x.py")

@@ -23,7 +23,7 @@ from core.data.csvfile import read_table
 from core.export import export
 from core.export.preprocessing import json_path
 from core.project import Project
-from core.training import train
+from core.training import train, trained_model
 
 HAS_ORT = importlib.util.find_spec("onnxruntime") is not None and importlib.util.find_spec("onnxscript") is not None
 
@@ -81,7 +81,7 @@ def _trained(project: Project):
     ds = load_dataset(project.data, project.base_dir)
     res = train(project, dataset=ds, diagnose=False, threads=1)
     assert res.status == "completed", res.status
-    return ds, res.model.cpu().eval()
+    return ds, trained_model(project, res, ds).eval()
 
 
 def _losslab_outputs(ds, model, csv_path: Path) -> np.ndarray:
@@ -232,7 +232,7 @@ def test_a_table_beside_the_project_is_stored_relative_and_the_folder_can_move(t
     assert json.loads((first / "p.losslab.json").read_text())["data"]["path"] == "customers.csv"
     ds = load_dataset(project.data, project.base_dir)
     export(project, "py", first / "churn.py", dataset=ds)
-    model = train(project, dataset=ds, diagnose=False, threads=1).model.cpu().eval()
+    model = trained_model(project, train(project, dataset=ds, diagnose=False, threads=1), ds).eval()
     export(project, "state_dict", first / "w.pt", model=model, dataset=ds)
     moved = tmp_path / "moved"
     shutil.move(first, moved)
@@ -278,7 +278,7 @@ def test_a_built_in_set_raw_samples_through_the_script(tmp_path):
     project = Project.load(Path(__file__).resolve().parents[2] / "resources/examples/fraud.losslab.json")
     project.data.params = {"samples": 400}
     ds = load_dataset(project.data, project.base_dir)
-    model = train(project, dataset=ds, epochs=3, diagnose=False, threads=1).model.cpu().eval()
+    model = trained_model(project, train(project, dataset=ds, epochs=3, diagnose=False, threads=1), ds).eval()
     entry = entry_for("fraud")
     raw = entry.builder(entry.validate_params(project.data.params, "data.params"), False).x[:50]
     np.save(tmp_path / "raw.npy", raw)

@@ -52,15 +52,15 @@ def test_asking_for_one_node_computes_only_what_it_needs():
 
 
 def test_trained_weights_replace_the_initial_ones():
-    from core.training import train
+    from core.training import train, trained_model
     project, data = _spiral()
     result = train(project, dataset=data, epochs=3, health=False)
-    state = result.model.state_dict()
+    state = result.state_dict()
     trained = {v.id: v for v in preview_project(project, data, state_dict=state)}
     initial = {v.id: v for v in preview_project(project, data)}
     assert initial["out"].initial and not trained["out"].initial
     with torch.no_grad():
-        expected = result.model.eval().forward_all(sample_batch(data))["out"]
+        expected = trained_model(project, result, data).eval().forward_all(sample_batch(data))["out"]
     assert trained["out"].mean == pytest.approx(float(expected.mean()), rel=1e-5)
     assert trained["out"].mean != initial["out"].mean
 

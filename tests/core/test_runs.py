@@ -48,7 +48,7 @@ def test_a_run_reads_back_equal_to_what_the_trainer_reported(tmp_path):
     assert {"losslab", "torch", "python", "device", "threads"} <= set(got.env)
     assert got.metric_name == "val_accuracy"
     final = store.load_weights(rec.run_id, "final")
-    for k, v in result.model.state_dict().items():
+    for k, v in result.state_dict().items():
         assert torch.equal(final[k], v)
     best = store.load_weights(rec.run_id, "best")
     assert set(best) == set(final)

@@ -12,7 +12,7 @@ from torch import nn
 
 from core.data import load_dataset
 from core.project import Project
-from core.training import TrainingControl, TrainingObserver, train
+from core.training import TrainingControl, TrainingObserver, train, trained_model
 
 SPIRAL = Path(__file__).resolve().parents[2] / "resources" / "examples" / "spiral.losslab.json"
 
@@ -98,7 +98,7 @@ def test_a_huge_sgd_learning_rate_diverges_and_keeps_finite_weights():
     assert result.status == "diverged"
     assert result.diverged_step is not None and result.diverged_step <= result.steps
     assert "diverged at step" in result.message
-    assert all(torch.isfinite(p).all() for p in result.model.parameters()) or result.best_epoch is None
+    assert all(torch.isfinite(v).all() for v in result.state_dict().values()) or result.best_epoch is None
 
 
 def test_early_stopping_stops_and_restores_the_best_weights():
@@ -111,7 +111,7 @@ def test_early_stopping_stops_and_restores_the_best_weights():
     from core.training.evaluate import evaluate
     from core.training.setup import prepare
     setup = prepare(project)
-    setup.model.load_state_dict(result.model.state_dict())
+    setup.model.load_state_dict(result.state_dict())
     val_loss, _, _ = evaluate(setup)
     assert val_loss == pytest.approx(result.best_val_loss, rel=1e-5)
 
@@ -200,9 +200,9 @@ def test_gradient_clipping_bounds_how_far_the_weights_move():
 
     clipped = train(project, diagnose=False)
     steps = clipped.steps
-    assert distance(clipped.model) <= 0.1 * 0.01 * steps + 1e-6   # each step moves at most lr * clip
+    assert distance(trained_model(project, clipped)) <= 0.1 * 0.01 * steps + 1e-6   # each step moves at most lr * clip
     project.training.grad_clip = 0.0
-    assert distance(train(project, diagnose=False).model) > 0.1 * 0.01 * steps
+    assert distance(trained_model(project, train(project, diagnose=False))) > 0.1 * 0.01 * steps
 
 
 def test_resuming_continues_numbering_history_and_optimizer_exactly():

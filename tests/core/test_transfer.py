@@ -39,7 +39,7 @@ def source_file(tmp_path):
     """A real state dict written by training the source project (``--save-model``'s format)."""
     r = train(Project.from_dict(mlp()), diagnose=False, health=False)
     path = tmp_path / "source.pt"
-    torch.save(r.model.state_dict(), path)
+    torch.save(r.state_dict(), path)
     return path
 
 

@@ -15,14 +15,14 @@ from tests.conftest import EXAMPLES
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    from core.training import train
+    from core.training import train, trained_model
     doc = json.loads((EXAMPLES / "diagnosis.losslab.json").read_text())
     doc["data"]["params"] = {"samples": 1500}
     doc["training"]["epochs"] = 12
     folder = tmp_path_factory.mktemp("dep")
     project = Project.from_dict(doc, folder)
     project.save(folder / "diagnosis.losslab.json")
-    return folder / "diagnosis.losslab.json", train(project, diagnose=False).model
+    return folder / "diagnosis.losslab.json", trained_model(project, train(project, diagnose=False))
 
 
 @pytest.fixture

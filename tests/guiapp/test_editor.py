@@ -73,7 +73,7 @@ def _port_drag(canvas: GraphCanvas, src: str, dst: str) -> None:
     vp = canvas.viewport()
     QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, a)
     QTest.mouseMove(vp, (a + b) / 2)
-    assert scene._pending is not None  # the rubber-band edge follows the mouse
+    assert scene.connection.pending is not None  # the rubber-band edge follows the mouse
     QTest.mouseMove(vp, b)
     QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, b)
 
@@ -212,7 +212,7 @@ def test_cycle_and_duplicate_edges_are_refused_with_a_reason(editor, qtbot):
         _port_drag(canvas, "input", "relu1")
     assert "takes one input" in refused.args[0]
     assert doc.project.to_dict() == before and doc.undo_stack.count() == count
-    assert canvas.graph_scene._pending is None
+    assert canvas.graph_scene.connection.pending is None
 
 
 def test_shape_mismatch_shows_a_badge_on_the_node(editor):

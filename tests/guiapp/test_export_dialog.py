@@ -60,7 +60,7 @@ def test_export_uses_the_weights_trained_in_the_window(window, qtbot, tmp_path):
     assert "trained in this window (2 epochs" in dialog.weights_label.text()
     result = _export(qtbot, dialog, "state_dict", tmp_path / "w.pt")
     saved = torch.load(result.path, weights_only=True)
-    trained = c.history.result.model.state_dict()
+    trained = c.history.result.state_dict()
     torch.testing.assert_close(saved["fc1.weight"], trained["layers.fc1.weight"])
     assert "Exported state_dict" in window.statusBar().currentMessage()
     _export(qtbot, dialog, "json", tmp_path / "h.json")

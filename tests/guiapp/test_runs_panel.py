@@ -302,7 +302,7 @@ def test_continue_loads_the_runs_project_and_weights_so_run_trains_them_on(qtbot
     w.document.undo_stack.setClean()
     w.close()
     stored = store.load_weights(rec.run_id)
-    assert all(torch.equal(stored[k], v) for k, v in result.model.state_dict().items())
+    assert all(torch.equal(stored[k], v) for k, v in result.state_dict().items())
 
 
 def test_continue_is_refused_in_the_panel_for_a_run_without_weights(panel, store):
