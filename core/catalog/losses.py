@@ -55,7 +55,7 @@ class LossEntry(Entry):
     - ``criterion_code(params)`` / ``target_code(info)`` / ``code_helper``: how an exported script writes
       the loss (an expression), converts the target once (a template over ``{y}``, ``{width}``,
       ``{cols}``) and the helper function the expression calls, if any. None: the py export refuses
-      the loss by name.
+      the loss by name. ``probabilities_code``: ``probabilities`` as script expressions over ``out``.
     """
 
     fits: str = REGRESSION
@@ -75,6 +75,9 @@ class LossEntry(Entry):
     criterion_code: Callable[[dict[str, Any]], str] | None = None
     target_code: Callable[[Any], str] | None = None
     code_helper: str = ""
+    #: how an exported script reads class probabilities from the head's output ``out``: (an expression for
+    #: several columns, one for the positive class's probability of a single column), as ``probabilities``
+    probabilities_code: tuple[str, str] = ("torch.softmax(out, dim=1)", "torch.sigmoid(out[:, 0])")
 
 
 def _one_hot(y, n):
@@ -230,6 +233,8 @@ LOSSES = Registry("loss", [
           "quadratically, so outliers dominate." + REDUCTION_NOTE, _regression_loss("MSELoss"),
           adapt=lambda y, info: _one_hot(y, info.width) if info.task == CLASS else _as_column(y),
           width=REG_WIDTH, accepts=(REGRESSION, CLASS), probabilities=_scaled, default_for=(REGRESSION,),
+          probabilities_code=("out.clamp(0.0, 1.0) / out.clamp(0.0, 1.0).sum(dim=1, keepdim=True).clamp_min(1e-12)",
+                              "torch.sigmoid(out[:, 0])"),
           criterion_code=_nn_code("MSELoss"), target_code=lambda info: ONE_HOT if info.task == CLASS else COLUMN),
     _loss("L1Loss", REGRESSION, [], "Mean absolute error: robust to outliers, predicts the median.",
           _regression_loss("L1Loss"), adapt=lambda y, info: _as_column(y), width=REG_WIDTH,
@@ -263,7 +268,8 @@ LOSSES = Registry("loss", [
     _loss("NLLLoss", CLASS, [Param("weight", "float_list", None, optional=True, help="One weight per class.")],
           "Negative log-likelihood of log-probabilities: put a LogSoftmax at the end of the head.",
           _nll, adapt=lambda y, info: y.long(), width=_class_width, expects="log_softmax",
-          probabilities=_log_probabilities, criterion_code=_weighted_code("NLLLoss"), target_code=_same(LABELS)),
+          probabilities=_log_probabilities, criterion_code=_weighted_code("NLLLoss"), target_code=_same(LABELS),
+          probabilities_code=("out.exp()", "torch.sigmoid(out[:, 0])")),
     _loss("MultiMarginLoss", CLASS, [
         Param("margin", "float", 1.0, min=0.0, max=100.0, help="Required gap between the true score and the others."),
         Param("p", "choice", 1, choices=(1, 2), help="1: hinge, 2: squared hinge.")],
@@ -280,6 +286,8 @@ LOSSES = Registry("loss", [
           width=lambda info: 1 if info.width <= 2 else info.width,
           predict=lambda out: (out[:, 0] > 0).long() if out.shape[1] == 1 else out.argmax(dim=1),
           applies="sigmoid", wants_logits=True, probabilities=_independent_sigmoids, criterion_code=_bce_code,
+          probabilities_code=("torch.sigmoid(out) / torch.sigmoid(out).sum(dim=1, keepdim=True).clamp_min(1e-12)",
+                              "torch.sigmoid(out[:, 0])"),
           target_code=lambda info: COLUMN if info.width <= 2 else ONE_HOT),
     _loss("HingeEmbeddingLoss", BINARY, [Param("margin", "float", 1.0, min=0.0, max=100.0,
                                                help="Distance beyond which the second class costs nothing.")],
@@ -288,6 +296,7 @@ LOSSES = Registry("loss", [
           _hinge_embedding, adapt=lambda y, info: 1.0 - 2.0 * y.float(), width=lambda info: 1,
           predict=lambda out: (out[:, 0] > 0.5).long(), classes=2, probabilities=_distance_probability,
           from_probability=float, threshold=0.5,
+          probabilities_code=("torch.softmax(out, dim=1)", "out[:, 0].clamp(0.0, 1.0)"),
           criterion_code=lambda p: f"hinge_on_column(nn.HingeEmbeddingLoss(margin={p['margin']!r}))",
           target_code=_same("1.0 - 2.0 * {y}.float()"), code_helper=HINGE_HELPER),
     _loss("KLDivLoss", CLASS, [],

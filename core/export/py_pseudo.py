@@ -7,19 +7,6 @@ from dataclasses import dataclass
 
 from .errors import ExportError
 
-# loss type -> how the script turns the head's output into class probabilities (as the loss catalog does)
-_PROBABILITIES = {
-    "CrossEntropyLoss": "torch.softmax(out, dim=1)",
-    "MultiMarginLoss": "torch.softmax(out, dim=1)",
-    "KLDivLoss": "torch.softmax(out, dim=1)",
-    "NLLLoss": "out.exp()",
-    "BCEWithLogitsLoss": "torch.sigmoid(out) / torch.sigmoid(out).sum(dim=1, keepdim=True).clamp_min(1e-12)",
-    "MSELoss": "out.clamp(0.0, 1.0) / out.clamp(0.0, 1.0).sum(dim=1, keepdim=True).clamp_min(1e-12)",
-    "HingeEmbeddingLoss": "torch.softmax(out, dim=1)",
-}
-_ONE_COLUMN = {"HingeEmbeddingLoss": "out[:, 0].clamp(0.0, 1.0)"}
-
-
 @dataclass(frozen=True)
 class PseudoCode:
     helpers: str      # module-level functions
@@ -33,10 +20,8 @@ def pseudo_code(project, heads: list) -> PseudoCode:
     if len(heads) != 1 or not heads[0][3].is_classification:
         raise ExportError("training.pseudo_labels: pseudo-labels need one classification output head")
     var, o, tname, _ = heads[0]
-    if o.loss.type not in _PROBABILITIES:
-        raise ExportError(f"training.pseudo_labels: the py format cannot write class probabilities for the loss "
-                          f"{o.loss.type!r}")
-    one = _ONE_COLUMN.get(o.loss.type, "torch.sigmoid(out[:, 0])")
+    from ..catalog import LOSSES
+    many, one = LOSSES.get(o.loss.type).probabilities_code
     helpers = f'''PSEUDO_LABELS = {pl.to_dict()!r}
 DATA_SEED = {project.data.seed!r}  # which rows keep their label (LossLab's data.seed)
 
@@ -63,7 +48,7 @@ def class_probabilities(out):
     if out.shape[1] == 1:
         p1 = {one}
         return torch.stack([1.0 - p1, p1], dim=1)
-    return {_PROBABILITIES[o.loss.type]}
+    return {many}
 
 
 def pseudo_label(model, x_labelled, y_labelled, x_unlabelled, epoch):

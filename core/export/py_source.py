@@ -158,6 +158,16 @@ def _npz_feature_names(project) -> list[str]:
     return [str(v) for v in names.tolist()] if names is not None else []
 
 
+FIND_FILE = """def find_file(*candidates):
+    \"\"\"The first of `candidates` that exists: relative ones next to this script, then in the project's folder.\"\"\"
+    here = Path(__file__).resolve().parent
+    for name in candidates:
+        for folder in (here, PROJECT_DIR):
+            if (folder / name).exists():
+                return folder / name
+    return here / candidates[0]"""
+
+
 def script_source(project, dataset=None, script_path: str | Path | None = None) -> str:
     """The script's text (``script_path``: where it will be written, so data paths can be relative to
     it). Raises :class:`ExportError` for a graph that does not check or a layer, loss or schedule the
@@ -211,15 +221,7 @@ def script_source(project, dataset=None, script_path: str | Path | None = None) 
         f"PROJECT_DIR = Path({base!r})",
         "# what LossLab does to a raw sample before the network sees it (the same document as the",
         "# .preprocessing.json written beside a pt2, onnx or state_dict export)",
-        "PREPROCESSING = " + pprint.pformat(prep_doc, width=110, sort_dicts=False), "", "",
-        "def find_file(*candidates):",
-        '    """The first of `candidates` that exists: relative ones next to this script, then in the project\'s folder."""',
-        "    here = Path(__file__).resolve().parent",
-        "    for name in candidates:",
-        "        for folder in (here, PROJECT_DIR):",
-        "            if (folder / name).exists():",
-        "                return folder / name",
-        "    return here / candidates[0]", "", "",
+        "PREPROCESSING = " + pprint.pformat(prep_doc, width=110, sort_dicts=False), "", "", FIND_FILE, "", "",
     ]
     parts = ["\n".join(head)]
     if digits:

@@ -27,11 +27,11 @@ def _parse_switch(name: str):
     return parse
 
 
-def _apply_transfer(doc: dict, value: str) -> None:
+def _apply_transfer(project, value: str) -> None:
+    """``off``: every node trains from fresh weights, unfrozen, at the optimizer's own rate."""
     if value == "off":
-        for n in doc.get("model", {}).get("nodes", []):
-            for key in ("init", "frozen", "lr_multiplier"):
-                n.pop(key, None)
+        for n in project.model.nodes:
+            n.init, n.frozen, n.lr_multiplier = None, False, 1.0
 
 
 def _parse_augment(v: Any) -> Any:
@@ -52,17 +52,17 @@ def _parse_augment(v: Any) -> Any:
         raise _knob_error(f"{e.where}: {e.reason}") from None
 
 
-def _apply_augment(doc: dict, value: Any) -> None:
-    data = doc.setdefault("data", {})
+def _apply_augment(project, value: Any) -> None:
+    """``off`` removes the augmentation, ``on`` keeps the project's, an object replaces it."""
     if value == "off":
-        data.pop("augment", None)
+        project.data.augment = {}
     elif isinstance(value, dict):
-        data["augment"] = dict(value)
+        project.data.augment = dict(value)
 
 
 def smalldata_knobs() -> list[dict]:
     """The knobs' fields (``core.studies.knobs.Knob`` keywords)."""
     return [dict(name="transfer", label="transfer from an earlier network", kind="choice", defaults=("off", "on"),
-                 parse=_parse_switch("transfer"), apply=_apply_transfer, choices=("off", "on")),
+                 parse=_parse_switch("transfer"), apply=_apply_transfer, options=lambda: ["off", "on"]),
             dict(name="augment", label="augmentation of training batches", kind="json", defaults=("off", "on"),
                  parse=_parse_augment, apply=_apply_augment)]
