@@ -1,7 +1,7 @@
 """Size limits of the product code, kept by a test: no class over 25 methods, no function over 80 lines.
 
 A class past ~25 methods or a function past ~80 lines is a sign that it holds more than one concept
-(STYLE.md). Exceptions are listed with a sentence each saying why this one must be, or who is
+(see "Rules of the house" in resources/docs/development.md). Exceptions are listed with a sentence each saying why this one must be, or who is
 splitting it; an exemption that is no longer needed fails the test too, so the list only shrinks.
 """
 from __future__ import annotations
