@@ -49,3 +49,61 @@ def test_an_opened_network_too_tall_to_read_whole_says_how_many_layers_lie_below
     assert w.files.open(EXAMPLES / "xor.losslab.json", confirm=False)
     qtbot.waitUntil(lambda: all(_shown(canvas, n) for n in w.document.project.model.ids()))
     qtbot.waitUntil(lambda: not canvas.hidden_hint.isVisible())
+
+
+def _shown_text_is_whole(label) -> bool:
+    from PySide6.QtWidgets import QLabel
+    return QLabel.text(label) == label.text()          # what is painted == what was set: nothing elided
+
+
+def test_status_fields_fit_at_1280_with_the_whole_reason_a_click_away(small_window, qtbot):
+    w = small_window
+    assert w.files.open(DIAGNOSIS, confirm=False)
+    qtbot.waitUntil(lambda: w.document.dataset is not None)
+    status = w.status
+    qtbot.waitUntil(lambda: _shown_text_is_whole(status.data))
+    assert "2,000 rows" in status.data.text() and "1600 train" in status.data.details
+    # a long reason (a layer that does not fit its input): a short head fits, the whole on click
+    w.canvas.add_layer("Conv2d", after="shared1")
+    qtbot.waitUntil(lambda: status.reason.text() != "")
+    full = status.reason.details or status.reason.text()
+    assert full.startswith("Run is disabled: ") and "Conv2d" in full
+    qtbot.waitUntil(lambda: _shown_text_is_whole(status.reason))
+    assert status.reason.width() <= w.width()
+    qtbot.mouseClick(status.reason, __import__("PySide6.QtCore", fromlist=["Qt"]).Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: status.reason.popup is not None and status.reason.popup.isVisible())
+    assert status.reason.popup.label.text() == full
+    status.reason.popup.close()
+
+
+def test_short_reason_cuts_at_a_clause_and_says_there_is_more():
+    from guiapp.panels.status import short_reason
+    long = ("node conv2d_1 (Conv2d) expects input (C, H, W) but gets (64,): put a Reshape before it, "
+            "or use a Linear layer for a flat input of 64 values")
+    short = short_reason(long)
+    assert len(short) < len(long) and short.endswith("(click for details)")
+    assert short.startswith("node conv2d_1 (Conv2d) expects input")
+    assert short_reason("a short one") == "a short one"
+
+
+def test_the_confusion_caption_is_whole_in_the_panel_it_has_at_1280(qtbot):
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from guiapp.training.confusion import ConfusionTable
+    table = ConfusionTable()
+    qtbot.addWidget(table)
+    table.show_matrix(SimpleNamespace(classes=["healthy", "at_risk", "ill"], counts=np.eye(3, dtype=int) * 10 + 1,
+                                      accuracy=0.853, epoch=14))
+    for width in (260, 170):                      # the Decision boundary tab at 1280x800, and narrower
+        table.resize(width, 300)
+        table.show()
+        qtbot.waitExposed(table)
+        qtbot.waitUntil(lambda: table.title.width() <= width)
+        text = table.title.text()
+        assert text.startswith("85.3% correct at epoch 14")
+        fm, room = table.title.fontMetrics(), table.title.contentsRect()
+        # every word painted: one line when it fits, else wrapped onto lines the label is tall enough for
+        lines = fm.boundingRect(room, int(table.title.alignment()) | 0x1000, text)   # Qt.TextWordWrap
+        assert lines.height() <= room.height() + 1 and lines.width() <= room.width() + 1, (width, lines, room)
