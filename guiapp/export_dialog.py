@@ -10,7 +10,8 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
                                QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget)
 
@@ -62,6 +63,7 @@ class ExportDialog(QDialog):
         self.status_label = QLabel()
         self.status_label.setWordWrap(True)
         self.status_label.setObjectName("export_status")
+        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form = QFormLayout()
         form.addRow("Format", self.format_box)
         form.addRow("File", row)
@@ -169,7 +171,20 @@ class ExportDialog(QDialog):
             return
         result = outcome.value
         self.status_label.setText(result.summary().replace("\n  note: ", "\nNote: "))
+        self._grow_to_fit()
         self.exported.emit(result)
+
+    def _grow_to_fit(self) -> None:
+        """Grow (never shrink) to the height the wrapped texts need at this width, within the screen:
+        a long "wrote … to" once squeezed the rows above it to a line each."""
+        layout = self.layout()
+        layout.activate()
+        want = (layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth()
+                else layout.totalSizeHint().height())
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        room = screen.availableGeometry().height() - 40 if screen is not None else want
+        if want > self.height():
+            self.resize(self.width(), min(want, room))
 
     def done(self, code: int) -> None:  # noqa: D401 - Qt's name
         if self.runner.is_running():  # closing while it writes: let it finish first (seconds at most)

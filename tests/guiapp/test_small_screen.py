@@ -107,3 +107,25 @@ def test_the_confusion_caption_is_whole_in_the_panel_it_has_at_1280(qtbot):
         # every word painted: one line when it fits, else wrapped onto lines the label is tall enough for
         lines = fm.boundingRect(room, int(table.title.alignment()) | 0x1000, text)   # Qt.TextWordWrap
         assert lines.height() <= room.height() + 1 and lines.width() <= room.width() + 1, (width, lines, room)
+
+
+def test_the_export_dialog_keeps_every_row_whole_after_wrote_to(small_window, qtbot, tmp_path):
+    w = small_window
+    assert w.files.open_example(EXAMPLES / "csv-moons.losslab.json", confirm=False)
+    qtbot.waitUntil(lambda: w.document.dataset is not None)
+    dialog = w.show_export()
+    qtbot.addWidget(dialog)
+    qtbot.waitExposed(dialog)
+    dialog.set_format("onnx")
+    deep = tmp_path / ("a_rather_long_folder_name_" * 3) / "and_another_one_inside_it"
+    deep.mkdir(parents=True)
+    dialog.path_edit.setText(str(deep / "moons.onnx"))
+    with qtbot.waitSignal(dialog.exported, timeout=120_000):
+        assert dialog.start_export()
+    assert "wrote onnx to" in dialog.status_label.text()
+    qtbot.waitUntil(lambda: dialog.height() >= dialog.layout().totalHeightForWidth(dialog.width()))
+    for label in (dialog.weights_label, dialog.input_label, dialog.status_label):
+        # each wrapped text gets the height its lines need (squeezed, lines were cut off)
+        assert label.height() >= label.heightForWidth(label.width()), label.objectName()
+    assert dialog.frameGeometry().height() <= dialog.screen().availableGeometry().height()
+    dialog.close()
