@@ -13,14 +13,19 @@ DIAGNOSIS = EXAMPLES / "diagnosis.losslab.json"
 
 
 @pytest.fixture
-def small_window(qtbot, isolated):
-    w = MainWindow(ProjectDocument(Project(), load_data=False), defer_training=True)
+def small_window(qtbot, isolated, request):
+    full = getattr(request, "param", False) == "full"     # the training UI too (Runs, Deployment)
+    w = MainWindow(ProjectDocument(Project(), load_data=False), defer_training=not full)
     qtbot.addWidget(w)
     w.resize(1280, 800)
     w.show()
     qtbot.waitExposed(w)
     qtbot.waitUntil(lambda: w.width() == 1280)
     yield w
+    if w.controller is not None:
+        assert w.controller.stop_and_wait(5.0)
+    if w.deployment_view is not None:
+        w.deployment_view.shutdown()
     w.close()
 
 
@@ -129,3 +134,43 @@ def test_the_export_dialog_keeps_every_row_whole_after_wrote_to(small_window, qt
         assert label.height() >= label.heightForWidth(label.width()), label.objectName()
     assert dialog.frameGeometry().height() <= dialog.screen().availableGeometry().height()
     dialog.close()
+
+
+@pytest.mark.parametrize("small_window", ["full"], indirect=True)
+def test_the_deployment_plots_keep_a_readable_height_at_1280x800(small_window, qtbot):
+    """Docked at 1280x800 the plots once got 20-40 px; now they keep their height and the tab scrolls."""
+    import torch
+
+    w = small_window
+    assert w.files.open(DIAGNOSIS, confirm=False)
+    qtbot.waitUntil(lambda: w.document.dataset is not None)
+    w.deployment_dock.raise_()
+    qtbot.waitUntil(lambda: w.deployment_view is not None and w.deployment_view.isVisible())
+    view = w.deployment_view
+    from core.training.setup import prepare
+    torch.manual_seed(0)
+    model = prepare(w.document.project, w.document.dataset, device="cpu").model   # untrained is enough
+    view.model_provider = lambda: model
+    view.select_source("stream")
+    with qtbot.waitSignal(view.checkFinished, timeout=120_000) as got:
+        view.check_button.click()
+    assert got.args[0] is not None, view.error
+    qtbot.waitUntil(lambda: view.over_time.isVisible())
+    for plot in (view.over_time.loss, view.over_time.drift):
+        assert plot.height() >= 90, plot.height()           # the curves and the finding names readable
+    assert view.over_time.loss.height() >= 120
+    view.plot_tabs.setCurrentWidget(view.histogram)
+    qtbot.waitUntil(lambda: view.histogram.isVisible())
+    assert view.histogram.plot.height() >= 150
+    # the whole tab still fits the window: what does not fit scrolls inside it
+    assert w.deployment_dock.geometry().bottom() <= w.height()
+    assert view.results_area.verticalScrollBar().maximum() >= 0
+
+
+def test_the_deployment_view_builds_in_parts_of_at_most_80_lines():
+    import inspect
+
+    from guiapp.deployment.view import DeploymentView
+    for name, fn in inspect.getmembers(DeploymentView, inspect.isfunction):
+        if fn.__module__ == "guiapp.deployment.view":
+            assert len(inspect.getsource(fn).splitlines()) <= 80, name
