@@ -88,6 +88,10 @@ def check_deployment(project, dataset=None, *, path: str | Path | None = None, s
     else:
         new = from_scenario(ref, scenario or Scenario())
     notes.extend(new.report.notes())
+    if new.ignored:
+        shown = ", ".join(new.ignored[:8]) + (f", … ({len(new.ignored)} in all)" if len(new.ignored) > 8 else "")
+        notes.append(f"ignored {len(new.ignored)} column{'s' if len(new.ignored) != 1 else ''} the model does not "
+                     f"use: {shown}")
     step(0.5)
     scorer = None
     if model is not None or model_path is not None:

@@ -29,6 +29,7 @@ class DeploymentSet:
     usable: np.ndarray | None        # rows whose target is known
     report: EncodingReport
     time_ordered: bool = True
+    ignored: tuple[str, ...] = ()    # the file's columns the model does not use (said, not silently dropped)
 
 
 def from_table(ref: Reference, table: Table, target: str | None = None) -> DeploymentSet:
@@ -49,7 +50,9 @@ def from_table(ref: Reference, table: Table, target: str | None = None) -> Deplo
     if order is not None:
         frame, x = frame.take(order), x[order]
         y, usable = (y[order], usable[order]) if y is not None else (None, None)
-    return DeploymentSet(table.shown, frame, x, y, usable, report)
+    used = set(ref.names) | set(ref.dataset.targets) | ({"time"} if order is not None else set())
+    ignored = tuple(c for c in table.columns if c not in used)
+    return DeploymentSet(table.shown, frame, x, y, usable, report, ignored=ignored)
 
 
 def from_scenario(ref: Reference, scenario: Scenario) -> DeploymentSet:
@@ -129,7 +132,10 @@ def accuracy_words(validation: float, deployment: float) -> str:
     points = int(abs(lost) + 0.5)  # the number shown and the plural come from the same rounding
     change = ("about the same" if points == 0 else
               f"{points} point{'s' if points != 1 else ''} {'lost' if lost > 0 else 'gained'}")
-    return f"accuracy {validation:.2f} on validation, {deployment:.2f} on deployment: {change}"
+    digits = 2
+    while points and digits < 4 and f"{validation:.{digits}f}" == f"{deployment:.{digits}f}":
+        digits += 1     # "0.98 … 0.98: 1 point gained" read as no change: show the digits that differ
+    return f"accuracy {validation:.{digits}f} on validation, {deployment:.{digits}f} on deployment: {change}"
 
 
 def compare_with_validation(scorer: Scorer, new: DeploymentSet) -> dict | None:
