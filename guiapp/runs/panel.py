@@ -72,6 +72,8 @@ class RunsPanel(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.verticalHeader().hide()
+        self.table.setWordWrap(False)       # one line a run; a long name keeps its end ("… #3")
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.selectionModel().selectionChanged.connect(self._on_table_selectionChanged)
@@ -336,24 +338,18 @@ class WrappingButtons(QWidget):
             self.grid.removeWidget(b)
         for i, b in enumerate(self.tool_buttons):
             self.grid.addWidget(b, i // columns, i % columns)
-        self.updateGeometry()                 # the rows changed: the panel's layout gives the new height
+        # as tall as its rows, never squeezed below (a height-for-width hint was ignored in a dock)
+        self.setFixedHeight(self.rows_height(columns))
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
         self._place(self._columns_for(self.width()))
 
-    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt's name
-        return True
-
-    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt's name
-        rows = -(-len(self.tool_buttons) // self._columns_for(width)) if self.tool_buttons else 0
+    def rows_height(self, columns: int) -> int:
+        """The height of the buttons laid out in ``columns`` columns."""
+        rows = -(-len(self.tool_buttons) // max(1, columns)) if self.tool_buttons else 0
         row = max((b.sizeHint().height() for b in self.tool_buttons), default=0)
         return rows * row + max(0, rows - 1) * self.grid.spacing()
-
-    def sizeHint(self):  # noqa: N802 - Qt's name
-        hint = super().sizeHint()
-        hint.setHeight(self.heightForWidth(max(1, self.width())))
-        return hint
 
 
 class RunDiffDialog(QDialog):

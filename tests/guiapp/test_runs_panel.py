@@ -419,7 +419,7 @@ def test_at_1280_the_key_columns_and_every_action_are_in_sight(panel, store, qtb
     assert header.model().headerData(1, Qt.Orientation.Horizontal) == "best val"
     for name in ("continue", "undo", "delete", "rename", "diff"):
         button = next(b for b in panel.toolbar.tool_buttons if b.defaultAction() is panel.buttons[name])
-        qtbot.waitUntil(lambda: button.isVisible()
+        qtbot.waitUntil(lambda: button.isVisible() and button.height() >= button.sizeHint().height()
                         and button.width() >= button.fontMetrics().horizontalAdvance(button.text()))
         assert panel.rect().contains(button.geometry().translated(panel.toolbar.pos())), name
 

@@ -174,3 +174,20 @@ def test_the_deployment_view_builds_in_parts_of_at_most_80_lines():
     for name, fn in inspect.getmembers(DeploymentView, inspect.isfunction):
         if fn.__module__ == "guiapp.deployment.view":
             assert len(inspect.getsource(fn).splitlines()) <= 80, name
+
+
+@pytest.mark.parametrize("small_window", ["full"], indirect=True)
+def test_the_runs_tab_shows_best_val_and_every_action_at_1280x800(small_window, qtbot):
+    w = small_window
+    assert w.files.open(EXAMPLES / "spiral.losslab.json", confirm=False)
+    w.runs_dock.raise_()
+    panel = w.runs_panel
+    qtbot.waitUntil(panel.isVisible)
+    dock = w.runs_dock.rect()
+    for name in ("continue", "undo", "delete", "rename", "tag", "diff", "open", "refresh"):
+        button = next(b for b in panel.toolbar.tool_buttons if b.defaultAction() is panel.buttons[name])
+        qtbot.waitUntil(lambda: button.isVisible() and button.height() >= button.sizeHint().height())
+        where = button.mapTo(w.runs_dock, button.rect().topLeft())
+        assert dock.contains(where) and dock.contains(where + button.rect().bottomRight()), name
+    header = panel.table.horizontalHeader()
+    assert header.sectionViewportPosition(1) + 30 <= panel.table.viewport().width()     # best val in view
