@@ -37,7 +37,7 @@ COLUMNS = (("feature", "most drifted first; bold: drifted (corrected p < 0.05 an
            ("p", "p-value of the KS (numbers) or chi-square (categories) test, Bonferroni-corrected"),
            ("PSI", "population stability index: 0.1 moderate shift, 0.25 large"),
            ("outside", "share of new values outside the training range, or categories it never had"))
-PLOTS_MIN_PX = 300  # the table and plots never get less (the over-time view's two plots ~150 px each); the tab scrolls
+PLOTS_MIN_PX = 230  # the table and plots never get less (the over-time view's two plots 120 + 80 px); the tab scrolls
 WIDE = 1000  # px: from here the table, the histogram and the over-time view sit side by side
 LIGHTS = {"green": ("#2e9d4b", "stable: the new data looks like the training data"),
           "amber": ("#d9a400", "features drifted: some features (or the model's confidence) moved"),
@@ -78,7 +78,8 @@ class DeploymentView(QWidget):
         document.projectReplaced.connect(self.clear)  # a check belongs to the project it was made on
 
     def _build_controls(self) -> tuple[QHBoxLayout, QHBoxLayout]:
-        """Two rows that fit a docked tab (about 620 px at 1280x800): what to check and Check; its knobs."""
+        """Rows that fit a docked tab (about 620 px at 1280x800): what to check, its window, weights, Check;
+        then a scenario's features and k."""
         self.source = QComboBox()
         self.source.setObjectName("deployment.source")
         for key, text in SOURCES:
@@ -111,12 +112,15 @@ class DeploymentView(QWidget):
         self._keys = WindowShortcutsFirst(self)  # Ctrl+E (Export) works from these fields too
         for w in (self.features, self.k, self.window_rows):
             w.installEventFilter(self._keys)
+        # one row for what a file check needs; the scenario knobs (features, k) on a second row that only
+        # shows for a shift: every row less leaves the plots more of a short dock
         first, second = QHBoxLayout(), QHBoxLayout()
         first.addWidget(self.source, 1)
+        first.addWidget(self.window_rows)
+        first.addWidget(self.weights_button)
         first.addWidget(self.check_button)
-        for w in (self.features, self.k, self.window_rows, self.weights_button):
-            second.addWidget(w)
-        second.addStretch(0)
+        second.addWidget(self.features, 1)
+        second.addWidget(self.k)
         return first, second
 
     def _build_status(self) -> QHBoxLayout:
@@ -346,7 +350,7 @@ class DeploymentView(QWidget):
         """The words pane as tall as its text, up to a third of the panes (it scrolls beyond; the splitter moves)."""
         total = max(self.panes.height(), self.results_area.viewport().height())
         need = self.words.heightForWidth(max(100, self.words_area.viewport().width())) + 4 if self.words.text() else 0
-        top = min(need, total // 3)
+        top = min(need, max(3 * self.words.fontMetrics().lineSpacing(), total - PLOTS_MIN_PX), total // 3)
         self.panes.setSizes([top, max(60, total - top)])
 
     def _fill_table(self, rep) -> None:

@@ -157,8 +157,8 @@ def test_the_deployment_plots_keep_a_readable_height_at_1280x800(small_window, q
     assert got.args[0] is not None, view.error
     qtbot.waitUntil(lambda: view.over_time.isVisible())
     for plot in (view.over_time.loss, view.over_time.drift):
-        assert plot.height() >= 90, plot.height()           # the curves and the finding names readable
-    assert view.over_time.loss.height() >= 120
+        assert plot.height() >= 70, plot.height()           # the curves and the finding names readable
+    assert view.over_time.loss.height() >= 110
     view.plot_tabs.setCurrentWidget(view.histogram)
     qtbot.waitUntil(lambda: view.histogram.isVisible())
     assert view.histogram.plot.height() >= 150
