@@ -158,12 +158,17 @@ class RunsPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Interactive)
         self.table.resizeColumnToContents(NAME)
-        room = int(0.45 * max(160, self.table.viewport().width()))
-        if header.sectionSize(NAME) > room:
+        width = self.table.viewport().width()
+        room = int(0.45 * width) if self.table.isVisible() and width > 100 else None   # not laid out yet
+        if room is not None and header.sectionSize(NAME) > room:
             header.resizeSection(NAME, room)          # longer names elide; the whole in the tooltip
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
+        self._fit_name_column()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
         self._fit_name_column()
 
     def forget_selection(self) -> None:

@@ -191,3 +191,27 @@ def test_the_runs_tab_shows_best_val_and_every_action_at_1280x800(small_window, 
         assert dock.contains(where) and dock.contains(where + button.rect().bottomRight()), name
     header = panel.table.horizontalHeader()
     assert header.sectionViewportPosition(1) + 30 <= panel.table.viewport().width()     # best val in view
+
+
+def test_run_names_are_readable_in_the_runs_tab_at_1280x800(qtbot, isolated, tmp_path, monkeypatch):
+    """Sized while the tab was hidden, the name column once came out "s…3"."""
+    from tests.guiapp.test_runs_panel import record_run
+    from core.runs import open_store
+    monkeypatch.setenv("LOSSLAB_HOME", str(tmp_path / "home"))
+    store = open_store()
+    w = MainWindow(ProjectDocument(Project(), load_data=False))
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    w.show()
+    qtbot.waitExposed(w)
+    ids = [record_run(store, "spiral", lr=lr) for lr in (0.1, 0.01, 0.001)]
+    w.runs_panel.refresh()                      # while the Runs tab is behind Findings
+    w.runs_panel.select_ids(ids)
+    w.runs_dock.raise_()
+    panel = w.runs_panel
+    qtbot.waitUntil(panel.table.isVisible)
+    metrics = panel.table.fontMetrics()
+    qtbot.waitUntil(lambda: panel.table.columnWidth(0) >= metrics.horizontalAdvance("spiral #3"))
+    assert w.controller.stop_and_wait(5.0)
+    store.close()
+    w.close()
