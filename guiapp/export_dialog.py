@@ -84,7 +84,7 @@ class ExportDialog(QDialog):
         stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in project.name) or "model"
         self.path_edit.setText(str(Path(base) / f"{stem}{FORMATS['py'][0]}"))
         self.format_box.currentIndexChanged.connect(self._on_format_changed)
-        self.path_edit.editingFinished.connect(self._update_input)
+        self.path_edit.textChanged.connect(lambda _t: self._update_input())   # the JSON's name follows the file
         self._update_weights()
         self._update_input()
         self.resize(620, self.sizeHint().height())
@@ -170,7 +170,10 @@ class ExportDialog(QDialog):
             self.status_label.setText(f"Not exported: {outcome.message}")
             return
         result = outcome.value
-        self.status_label.setText(result.summary().replace("\n  note: ", "\nNote: "))
+        summary = result.summary()
+        if result.input and self.input_label.isVisibleTo(self):   # said once, on the Input row above
+            summary = summary.replace(f"\n  {result.input}", "")
+        self.status_label.setText(summary.replace("\n  note: ", "\nNote: "))
         self._grow_to_fit()
         self.exported.emit(result)
 

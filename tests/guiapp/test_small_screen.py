@@ -215,3 +215,24 @@ def test_run_names_are_readable_in_the_runs_tab_at_1280x800(qtbot, isolated, tmp
     assert w.controller.stop_and_wait(5.0)
     store.close()
     w.close()
+
+
+def test_the_export_input_line_names_the_json_beside_the_file_being_typed(qtbot, isolated, tmp_path):
+    """The Input row named untitled.onnx.preprocessing.json while the file said cat.onnx."""
+    from guiapp.export_dialog import ExportDialog
+    table = tmp_path / "cat.csv"
+    table.write_text("length,city,label\n" + "".join(f"{i * 0.1:.2f},{'LPN'[i % 3]},{i % 2}\n" for i in range(60)))
+    project = Project.from_dict({"format": "losslab-project", "version": 1, "name": "untitled",
+                                 "data": {"source": "csv", "path": str(table)},
+                                 "model": {"nodes": [{"id": "input", "type": "Input"},
+                                                     {"id": "out", "type": "Linear", "params": {"out_features": 2}}],
+                                           "edges": [["input", "out"]]},
+                                 "outputs": [{"node": "out", "loss": {"type": "CrossEntropyLoss"}}]}, tmp_path)
+    doc = ProjectDocument(project)
+    qtbot.waitUntil(lambda: doc.dataset is not None)
+    dialog = ExportDialog(doc, folder=tmp_path)
+    qtbot.addWidget(dialog)
+    dialog.set_format("onnx")
+    dialog.path_edit.setText(str(tmp_path / "cat.onnx"))        # typed: no editingFinished yet
+    assert "cat.onnx.preprocessing.json" in dialog.input_label.text()
+    assert "city is one-hot, 3 numbers" in dialog.input_label.text()
