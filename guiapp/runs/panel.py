@@ -157,7 +157,14 @@ class RunsPanel(QWidget):
         """Names as wide as they need, up to 45% of the table: the best val beside them stays in view."""
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Interactive)
-        self.table.resizeColumnToContents(NAME)
+        # measured from the names themselves: right after a model reset the view has laid out no rows,
+        # and resizeColumnToContents then measured the header alone ("s…3")
+        metrics = self.table.fontMetrics()
+        names = [str(self.model.index(r, NAME).data() or "") for r in range(self.model.rowCount())]
+        icon = self.table.iconSize().width() if self.table.iconSize().width() > 0 else 16
+        need = max([metrics.horizontalAdvance(n) + icon + 16 for n in names] +
+                   [header.sectionSizeFromContents(NAME).width()])
+        header.resizeSection(NAME, need)
         width = self.table.viewport().width()
         room = int(0.45 * width) if self.table.isVisible() and width > 100 else None   # not laid out yet
         if room is not None and header.sectionSize(NAME) > room:

@@ -205,13 +205,16 @@ def test_run_names_are_readable_in_the_runs_tab_at_1280x800(qtbot, isolated, tmp
     w.show()
     qtbot.waitExposed(w)
     ids = [record_run(store, "spiral", lr=lr) for lr in (0.1, 0.01, 0.001)]
-    w.runs_panel.refresh()                      # while the Runs tab is behind Findings
-    w.runs_panel.select_ids(ids)
-    w.runs_dock.raise_()
     panel = w.runs_panel
-    qtbot.waitUntil(panel.table.isVisible)
     metrics = panel.table.fontMetrics()
+    panel.refresh()                             # while the Runs tab is behind Findings
+    w.runs_dock.raise_()
+    qtbot.waitUntil(panel.table.isVisible)
     qtbot.waitUntil(lambda: panel.table.columnWidth(0) >= metrics.horizontalAdvance("spiral #3"))
+    ids.append(record_run(store, "spiral"))
+    panel.refresh()                             # in view: the new rows measured at once (not the header)
+    panel.select_ids(ids)
+    assert panel.table.columnWidth(0) >= metrics.horizontalAdvance("spiral #4")
     assert w.controller.stop_and_wait(5.0)
     store.close()
     w.close()
