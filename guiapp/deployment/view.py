@@ -51,6 +51,40 @@ def choose_weights_file(parent: QWidget | None, start_dir: str = "") -> str | No
     return path or None
 
 
+def _words_pane() -> tuple[QLabel, QScrollArea]:
+    """The findings in words, in a pane the splitter below can resize: long findings must neither
+    squeeze the plots to nothing nor be cut."""
+    words = QLabel()
+    words.setObjectName("deployment.words")
+    words.setWordWrap(True)
+    words.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    words.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+    area = QScrollArea()
+    area.setWidget(words)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setMinimumHeight(0)
+    return words, area
+
+
+def _features_table() -> QTableWidget:
+    """The features, most drifted first: one row each, selectable one at a time."""
+    table = QTableWidget(0, len(COLUMNS))
+    table.setObjectName("deployment.features")
+    table.setHorizontalHeaderLabels([c for c, _tip in COLUMNS])
+    for j, (_c, tip) in enumerate(COLUMNS):
+        table.horizontalHeaderItem(j).setToolTip(tip)
+    table.verticalHeader().hide()
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setStretchLastSection(True)
+    table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # sized to its columns
+    return table
+
+
 class DeploymentView(QWidget):
     """Over a :class:`ProjectDocument`; ``model_provider()`` returns the window's trained model or None."""
 
@@ -140,38 +174,6 @@ class DeploymentView(QWidget):
         status.addWidget(self.progress)
         return status
 
-    def _build_words(self) -> QScrollArea:
-        self.words = QLabel()
-        self.words.setObjectName("deployment.words")
-        self.words.setWordWrap(True)
-        self.words.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.words.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        # the findings in words above the table and plots, in a pane the splitter below can resize: long
-        # findings must neither squeeze the plots to nothing nor be cut
-        self.words_area = QScrollArea()
-        self.words_area.setWidget(self.words)
-        self.words_area.setWidgetResizable(True)
-        self.words_area.setFrameShape(QFrame.Shape.NoFrame)
-        self.words_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.words_area.setMinimumHeight(0)
-        return self.words_area
-
-    def _build_table(self) -> QTableWidget:
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setObjectName("deployment.features")
-        self.table.setHorizontalHeaderLabels([c for c, _tip in COLUMNS])
-        for j, (_c, tip) in enumerate(COLUMNS):
-            self.table.horizontalHeaderItem(j).setToolTip(tip)
-        self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # sized to its columns
-        self.table.itemSelectionChanged.connect(self._on_table_itemSelectionChanged)
-        return self.table
-
     def _build_results(self) -> QScrollArea:
         """Findings in words over the table and plots, in a scroll area: the plots keep a height that
         can be read (``PLOTS_MIN_PX``) and a short dock scrolls instead of squeezing them to a line."""
@@ -181,7 +183,9 @@ class DeploymentView(QWidget):
         self.split = QSplitter(Qt.Orientation.Horizontal)
         self.plot_tabs = QTabWidget()
         self.plot_tabs.setDocumentMode(True)
-        self.split.addWidget(self._build_table())
+        self.table = _features_table()
+        self.table.itemSelectionChanged.connect(self._on_table_itemSelectionChanged)
+        self.split.addWidget(self.table)
         self.split.addWidget(self.plot_tabs)
         self.split.setStretchFactor(1, 1)
         self._wide: bool | None = None
@@ -189,7 +193,8 @@ class DeploymentView(QWidget):
             w.setMinimumWidth(60)
         self.split.setMinimumHeight(PLOTS_MIN_PX)
         self.panes = QSplitter(Qt.Orientation.Vertical)
-        self.panes.addWidget(self._build_words())
+        self.words, self.words_area = _words_pane()
+        self.panes.addWidget(self.words_area)
         self.panes.addWidget(self.split)
         self.panes.setStretchFactor(1, 1)
         self.panes.setChildrenCollapsible(False)

@@ -98,11 +98,11 @@ class DataPanel(SettingsPanel):
         bold = QFont()
         bold.setBold(True)
         for category, entries in DATASETS.by_category().items():
-            self._add_header(category, bold)
+            _add_header(self.source, category, bold)
             for e in entries:
                 self.source.addItem(theme.icon("data"), e.name, e.name)
                 self.source.setItemData(self.source.count() - 1, e.doc, Qt.ItemDataRole.ToolTipRole)
-        self._add_header("your own file", bold)
+        _add_header(self.source, "your own file", bold)
         for kind, text in FILE_KINDS.items():
             self.source.addItem(theme.icon("browse"), text, kind)
         self.source.activated.connect(self._on_source_activated)
@@ -184,12 +184,6 @@ class DataPanel(SettingsPanel):
                 shown = f"{kind.upper()}: {Path(d.path).name}" if d.source == kind and d.path else text
                 self.source.setItemText(i, shown)
                 self.source.setItemData(i, "Choose another file…" if shown != text else "", Qt.ItemDataRole.ToolTipRole)
-
-    def _add_header(self, text: str, font: QFont) -> None:
-        self.source.addItem(text.upper())
-        item = self.source.model().item(self.source.count() - 1)
-        item.setEnabled(False)
-        item.setFont(font)
 
     # -- showing the document --------------------------------------------------------------------
     def refresh(self) -> None:
@@ -398,6 +392,14 @@ def many_categories_notes(inputs, numbers: set[str], limit: int = MANY_CATEGORIE
         notes.append(f"⚠ {c.name} has {n:,} distinct values: as a categorical column it makes {n:,} inputs"
                      f" (one per value){hint}.")
     return notes
+
+
+def _add_header(combo: QComboBox, text: str, font: QFont) -> None:
+    """A bold, unselectable group title in the Data set box."""
+    combo.addItem(text.upper())
+    item = combo.model().item(combo.count() - 1)
+    item.setEnabled(False)
+    item.setFont(font)
 
 
 def _prose(text: str) -> str:
