@@ -33,13 +33,14 @@ _ARROWS = {"below": "▼", "above": "▲", "right": "▶", "left": "◀"}
 
 
 def hidden_text(counts: dict[str, int]) -> str:
-    """"▼ 4 more layers below · show all" (the sides with most hidden first); "" when none are hidden."""
+    """"▼ 4 more layers below — click to show all" (the sides with most hidden first); "" when none are."""
     sides = [(n, side) for side, n in counts.items() if n]
     if not sides:
         return ""
     sides.sort(key=lambda t: -t[0])
     words = [f"{_ARROWS[side]} {n} more layer{'' if n == 1 else 's'} {side}" for n, side in sides]
-    return " · ".join(words) + " — show all (Ctrl+0)"
+    # no shortcut promised here: F and Ctrl+0 fit only while the canvas has the focus
+    return " · ".join(words) + " — click to show all"
 
 
 class PanZoomView(QGraphicsView):
@@ -57,8 +58,9 @@ class PanZoomView(QGraphicsView):
         self.hidden_hint.setObjectName("canvas.hiddenHint")
         self.hidden_hint.setAutoRaise(False)
         self.hidden_hint.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.hidden_hint.setToolTip("Some layers are outside the view: click to show the whole network "
-                                    "(View ▸ Fit to View, Ctrl+0); the wheel zooms, the middle button pans")
+        self.hidden_hint.setToolTip("Some layers are outside the view: click to show the whole network (also "
+                                    "View ▸ Fit to View, or F / Ctrl+0 on the canvas); the wheel zooms, the "
+                                    "middle button or Space+drag pans")
         self.hidden_hint.clicked.connect(self.show_everything)
         self.hidden_hint.hide()
         self._hint_timer = QTimer(self)
