@@ -114,3 +114,26 @@ def test_a_deployment_check_names_the_columns_the_model_does_not_use(tmp_path):
     _write(extra, rows[0] + ["clinic"], [r + ["A"] for r in rows[1:]])
     check = check_deployment(project, path=extra)
     assert any(n.startswith("ignored 1 column the model does not use: clinic") for n in check.notes), check.notes
+
+
+def test_a_file_sorted_by_its_target_is_said_to_be_no_time_order(tmp_path):
+    """A table sorted by class drifted "from window 0" with no word on why."""
+    import json
+
+    from core.drift.check import check_deployment
+    from core.project import Project
+    from tests.conftest import EXAMPLES
+    doc = json.loads((EXAMPLES / "diagnosis.losslab.json").read_text())
+    doc["data"]["params"] = {"samples": 600}
+    project = Project.from_dict(doc, tmp_path)
+    rows = list(csv.reader((EXAMPLES.parent / "streams" / "diagnosis-stream.csv").open()))
+    header, body = rows[0], rows[1:]
+    keep = [i for i, h in enumerate(header) if h != "time"]
+    at = header.index("diagnosis")
+    in_order = [[r[i] for i in keep] for r in body]
+    _write(tmp_path / "plain.csv", [header[i] for i in keep], in_order)
+    by_class = sorted(in_order, key=lambda r: r[keep.index(at)])
+    _write(tmp_path / "sorted.csv", [header[i] for i in keep], by_class)
+    said = [n for n in check_deployment(project, path=tmp_path / "sorted.csv").notes if "sorted by" in n]
+    assert said and "sorted by diagnosis" in said[0] and "add a 'time' column" in said[0]
+    assert not [n for n in check_deployment(project, path=tmp_path / "plain.csv").notes if "sorted by" in n]
