@@ -10,7 +10,8 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
                                QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget)
 
@@ -62,6 +63,7 @@ class ExportDialog(QDialog):
         self.status_label = QLabel()
         self.status_label.setWordWrap(True)
         self.status_label.setObjectName("export_status")
+        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form = QFormLayout()
         form.addRow("Format", self.format_box)
         form.addRow("File", row)
@@ -82,7 +84,7 @@ class ExportDialog(QDialog):
         stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in project.name) or "model"
         self.path_edit.setText(str(Path(base) / f"{stem}{FORMATS['py'][0]}"))
         self.format_box.currentIndexChanged.connect(self._on_format_changed)
-        self.path_edit.editingFinished.connect(self._update_input)
+        self.path_edit.textChanged.connect(lambda _t: self._update_input())   # the JSON's name follows the file
         self._update_weights()
         self._update_input()
         self.resize(620, self.sizeHint().height())
@@ -169,8 +171,24 @@ class ExportDialog(QDialog):
             self.status_label.setText(f"Not exported: {outcome.message}")
             return
         result = outcome.value
-        self.status_label.setText(result.summary().replace("\n  note: ", "\nNote: "))
+        summary = result.summary()
+        if result.input and self.input_label.isVisibleTo(self):   # said once, on the Input row above
+            summary = summary.replace(f"\n  {result.input}", "")
+        self.status_label.setText(summary.replace("\n  note: ", "\nNote: "))
+        self._grow_to_fit()
         self.exported.emit(result)
+
+    def _grow_to_fit(self) -> None:
+        """Grow (never shrink) to the height the wrapped texts need at this width, within the screen:
+        a long "wrote … to" once squeezed the rows above it to a line each."""
+        layout = self.layout()
+        layout.activate()
+        want = (layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth()
+                else layout.totalSizeHint().height())
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        room = screen.availableGeometry().height() - 40 if screen is not None else want
+        if want > self.height():
+            self.resize(self.width(), min(want, room))
 
     def done(self, code: int) -> None:  # noqa: D401 - Qt's name
         if self.runner.is_running():  # closing while it writes: let it finish first (seconds at most)

@@ -48,7 +48,8 @@ def run(args, out: Out) -> int:
             cats = {n for n, k in ref.kinds.items() if k == "categorical"}
             _same_kinds(ref, new_table, args.new)
             report = compare(ref, frame_from_table(new_table, ref.names, cats))
-            report.compared = _compared(ref.names, left_out, args)
+            report.compared = _compared(ref.names, left_out, args) + _ignored(
+                [c for c in new_table.columns if c not in ref_table.columns], f"only in {args.new}")
     except (DataError, ProjectError) as e:
         raise UserError(str(e)) from None
     if not report.features:
@@ -143,5 +144,14 @@ def _with_project(args, ref_table, new_table):
             raise UserError(str(e)) from None
     rep = drift_report(ref, new, scorer)
     rep.compared = (f"the {len(ref.names)} input columns of {args.project} "
-                    f"({', '.join(ref.names[:8])}{', ...' if len(ref.names) > 8 else ''}), not its targets")
+                    f"({', '.join(ref.names[:8])}{', ...' if len(ref.names) > 8 else ''}), not its targets"
+                    + _ignored(list(new.ignored), "not inputs of the project"))
     return rep
+
+
+def _ignored(names: list[str], why: str) -> str:
+    """"; ignored: 2 columns only in new.csv (region, note)" — never dropped without a word."""
+    if not names:
+        return ""
+    shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+    return f"; ignored: {len(names)} column{'s' if len(names) != 1 else ''} {why} ({shown})"

@@ -88,6 +88,13 @@ def check_deployment(project, dataset=None, *, path: str | Path | None = None, s
     else:
         new = from_scenario(ref, scenario or Scenario())
     notes.extend(new.report.notes())
+    if new.ignored:
+        shown = ", ".join(new.ignored[:8]) + (f", … ({len(new.ignored)} in all)" if len(new.ignored) > 8 else "")
+        notes.append(f"ignored {len(new.ignored)} column{'s' if len(new.ignored) != 1 else ''} the model does not "
+                     f"use: {shown}")
+    if new.sorted_by:
+        notes.append(f"the rows of {new.name} are sorted by {new.sorted_by}: the over-time view reads the file's order "
+                     "as time, so its windows differ by design; shuffle the rows or add a 'time' column")
     step(0.5)
     scorer = None
     if model is not None or model_path is not None:

@@ -29,6 +29,8 @@ class DeploymentSet:
     usable: np.ndarray | None        # rows whose target is known
     report: EncodingReport
     time_ordered: bool = True
+    ignored: tuple[str, ...] = ()    # the file's columns the model does not use (said, not silently dropped)
+    sorted_by: str = ""              # the target the file's rows are sorted by (no time column): its order is no time
 
 
 def from_table(ref: Reference, table: Table, target: str | None = None) -> DeploymentSet:
@@ -49,7 +51,24 @@ def from_table(ref: Reference, table: Table, target: str | None = None) -> Deplo
     if order is not None:
         frame, x = frame.take(order), x[order]
         y, usable = (y[order], usable[order]) if y is not None else (None, None)
-    return DeploymentSet(table.shown, frame, x, y, usable, report)
+    sorted_by = target if order is None and y is not None and _looks_sorted(y[usable] if usable is not None else y) else ""
+    used = set(ref.names) | set(ref.dataset.targets) | ({"time"} if order is not None else set())
+    ignored = tuple(c for c in table.columns if c not in used)
+    return DeploymentSet(table.shown, frame, x, y, usable, report, ignored=ignored, sorted_by=sorted_by)
+
+
+def _looks_sorted(y: np.ndarray, min_rows: int = 50) -> bool:
+    """The rows come grouped or ordered by their target (a table sorted by class): few changes of class
+    along the file, or a number that almost only rises (or falls)."""
+    y = np.asarray(y)
+    if len(y) < min_rows:
+        return False
+    flat = y.reshape(len(y), -1)[:, 0]
+    steps = np.diff(flat.astype(np.float64))
+    if np.issubdtype(y.dtype, np.integer):
+        return np.count_nonzero(steps) <= 2 * max(1, len(np.unique(flat)))
+    moving = steps[steps != 0]
+    return len(moving) > 0 and max(np.mean(moving > 0), np.mean(moving < 0)) >= 0.95
 
 
 def from_scenario(ref: Reference, scenario: Scenario) -> DeploymentSet:
@@ -129,7 +148,10 @@ def accuracy_words(validation: float, deployment: float) -> str:
     points = int(abs(lost) + 0.5)  # the number shown and the plural come from the same rounding
     change = ("about the same" if points == 0 else
               f"{points} point{'s' if points != 1 else ''} {'lost' if lost > 0 else 'gained'}")
-    return f"accuracy {validation:.2f} on validation, {deployment:.2f} on deployment: {change}"
+    digits = 2
+    while points and digits < 4 and f"{validation:.{digits}f}" == f"{deployment:.{digits}f}":
+        digits += 1     # "0.98 … 0.98: 1 point gained" read as no change: show the digits that differ
+    return f"accuracy {validation:.{digits}f} on validation, {deployment:.{digits}f} on deployment: {change}"
 
 
 def compare_with_validation(scorer: Scorer, new: DeploymentSet) -> dict | None:

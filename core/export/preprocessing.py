@@ -161,11 +161,20 @@ class Preprocessing:
         if self.is_table:
             what = f"raw columns, in this order: {shown}"
             if self.has_categories():
-                cats = ", ".join(c.name for c in self.columns if c.kind == "categorical")
-                what += f"; categorical columns ({cats}) one-hot as written in {json_name}"
+                width = sum(len(c.slots) for c in self.columns)
+                cats = ", ".join(_one_hot_words(c) for c in self.columns if c.kind == "categorical")
+                what = (f"a row of {width} numbers: the raw columns in this order ({shown}), where {cats}"
+                        f" (the categories' order is in {json_name})")
             return "input: " + what + "; a missing number may be NaN"
         what = "raw values as the data set holds them (shape " + "x".join(map(str, self.input_shape)) + ")"
         return f"input: {what}; standardizing is built in (see {json_name})"
+
+
+def _one_hot_words(column: RawColumn) -> str:
+    """"city is one-hot, 4 numbers (Lyon, Paris, Nice, Lille)" — the first few categories named."""
+    cats = column.categories
+    named = ", ".join(cats[:4]) + (f", … {len(cats)} in all" if len(cats) > 4 else "")
+    return f"{column.name} is one-hot, {len(cats)} number{'' if len(cats) == 1 else 's'} ({named})"
 
 
 # --- how each source's raw samples look ----------------------------------------------------------------

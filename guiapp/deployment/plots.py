@@ -29,6 +29,7 @@ class FeatureHistogram(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         self.plot = _plot("")
+        self.plot.setMinimumHeight(160)
         self.plot.addLegend(offset=(-10, 10))
         lay.addWidget(self.plot)
         self.feature = ""
@@ -78,6 +79,8 @@ class OverTimePlot(QWidget):
         for plot in (self.loss, self.drift):  # same axis width: the windows line up without linking the views
             plot.getAxis("left").setWidth(44)  # (a link let a lone marker's autorange narrow both to it)
         self.drift.setYRange(0, 1)
+        self.loss.setMinimumHeight(115)    # curves and both finding names readable (30 px showed a line)
+        self.drift.setMinimumHeight(75)
         lay.addWidget(self.loss, 3)
         lay.addWidget(self.drift, 2)
         self.markers: dict[str, int] = {}

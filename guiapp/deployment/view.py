@@ -37,6 +37,7 @@ COLUMNS = (("feature", "most drifted first; bold: drifted (corrected p < 0.05 an
            ("p", "p-value of the KS (numbers) or chi-square (categories) test, Bonferroni-corrected"),
            ("PSI", "population stability index: 0.1 moderate shift, 0.25 large"),
            ("outside", "share of new values outside the training range, or categories it never had"))
+PLOTS_MIN_PX = 230  # the table and plots never get less (the over-time view's two plots 120 + 80 px); the tab scrolls
 WIDE = 1000  # px: from here the table, the histogram and the over-time view sit side by side
 LIGHTS = {"green": ("#2e9d4b", "stable: the new data looks like the training data"),
           "amber": ("#d9a400", "features drifted: some features (or the model's confidence) moved"),
@@ -50,6 +51,40 @@ def choose_weights_file(parent: QWidget | None, start_dir: str = "") -> str | No
     return path or None
 
 
+def _words_pane() -> tuple[QLabel, QScrollArea]:
+    """The findings in words, in a pane the splitter below can resize: long findings must neither
+    squeeze the plots to nothing nor be cut."""
+    words = QLabel()
+    words.setObjectName("deployment.words")
+    words.setWordWrap(True)
+    words.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    words.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+    area = QScrollArea()
+    area.setWidget(words)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setMinimumHeight(0)
+    return words, area
+
+
+def _features_table() -> QTableWidget:
+    """The features, most drifted first: one row each, selectable one at a time."""
+    table = QTableWidget(0, len(COLUMNS))
+    table.setObjectName("deployment.features")
+    table.setHorizontalHeaderLabels([c for c, _tip in COLUMNS])
+    for j, (_c, tip) in enumerate(COLUMNS):
+        table.horizontalHeaderItem(j).setToolTip(tip)
+    table.verticalHeader().hide()
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setStretchLastSection(True)
+    table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # sized to its columns
+    return table
+
+
 class DeploymentView(QWidget):
     """Over a :class:`ProjectDocument`; ``model_provider()`` returns the window's trained model or None."""
 
@@ -61,12 +96,24 @@ class DeploymentView(QWidget):
         self.model_provider = model_provider or (lambda: None)
         self.result = None
         self.error = ""
+        self.weights_path: str | None = None
         self.runner = TaskRunner(self, name="LossLabDriftCheck")
         self.runner.progressChanged.connect(self._on_runner_progressChanged)
         self.runner.taskFinished.connect(self._on_runner_taskFinished)
         outer = QVBoxLayout(self)
+        for row in self._build_controls():
+            outer.addLayout(row)
+        outer.addLayout(self._build_status())
+        outer.addWidget(self._build_results(), 1)
+        self._arrange(False)
+        self._on_source_changed()
+        self._set_light(None)
+        self.picker = SourcePicker(document, self.source, self)  # the example stream or a file, and which file
+        document.projectReplaced.connect(self.clear)  # a check belongs to the project it was made on
 
-        # two rows that fit a docked tab (about 620 px at 1280x800): what to check and Check; then its knobs
+    def _build_controls(self) -> tuple[QHBoxLayout, QHBoxLayout]:
+        """Rows that fit a docked tab (about 620 px at 1280x800): what to check, its window, weights, Check;
+        then a scenario's features and k."""
         self.source = QComboBox()
         self.source.setObjectName("deployment.source")
         for key, text in SOURCES:
@@ -88,7 +135,6 @@ class DeploymentView(QWidget):
         self.weights_button = QPushButton("Weights…")
         self.weights_button.setToolTip("Use weights saved by losslab train --save-model instead of the window's model")
         self.weights_button.clicked.connect(self._on_weights_clicked)
-        self.weights_path: str | None = None
         self.check_button = QPushButton("Check")
         self.check_button.setObjectName("deployment.check")
         self.check_button.setDefault(True)
@@ -100,15 +146,19 @@ class DeploymentView(QWidget):
         self._keys = WindowShortcutsFirst(self)  # Ctrl+E (Export) works from these fields too
         for w in (self.features, self.k, self.window_rows):
             w.installEventFilter(self._keys)
+        # one row for what a file check needs; the scenario knobs (features, k) on a second row that only
+        # shows for a shift: every row less leaves the plots more of a short dock
         first, second = QHBoxLayout(), QHBoxLayout()
         first.addWidget(self.source, 1)
+        first.addWidget(self.window_rows)
+        first.addWidget(self.weights_button)
         first.addWidget(self.check_button)
-        for w in (self.features, self.k, self.window_rows, self.weights_button):
-            second.addWidget(w)
-        second.addStretch(0)
-        outer.addLayout(first)
-        outer.addLayout(second)
+        second.addWidget(self.features, 1)
+        second.addWidget(self.k)
+        return first, second
 
+    def _build_status(self) -> QHBoxLayout:
+        """The traffic light, the verdict and the progress of a running check."""
         status = QHBoxLayout()
         self.light = QLabel()
         self.light.setFixedSize(22, 22)
@@ -122,58 +172,40 @@ class DeploymentView(QWidget):
         status.addWidget(self.light)
         status.addWidget(self.verdict, 1)
         status.addWidget(self.progress)
-        outer.addLayout(status)
-        self.words = QLabel()
-        self.words.setObjectName("deployment.words")
-        self.words.setWordWrap(True)
-        self.words.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.words.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        # the findings in words above the table and plots, in a pane the splitter below can resize: long
-        # findings must neither squeeze the plots to nothing nor be cut
-        self.words_area = QScrollArea()
-        self.words_area.setWidget(self.words)
-        self.words_area.setWidgetResizable(True)
-        self.words_area.setFrameShape(QFrame.Shape.NoFrame)
-        self.words_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.words_area.setMinimumHeight(0)
+        return status
 
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setObjectName("deployment.features")
-        self.table.setHorizontalHeaderLabels([c for c, _tip in COLUMNS])
-        for j, (_c, tip) in enumerate(COLUMNS):
-            self.table.horizontalHeaderItem(j).setToolTip(tip)
-        self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # sized to its columns
-        self.table.itemSelectionChanged.connect(self._on_table_itemSelectionChanged)
+    def _build_results(self) -> QScrollArea:
+        """Findings in words over the table and plots, in a scroll area: the plots keep a height that
+        can be read (``PLOTS_MIN_PX``) and a short dock scrolls instead of squeezing them to a line."""
         self.histogram = FeatureHistogram()
         self.over_time = OverTimePlot()
         # wide (a 1920 px screen): table | histogram | over time side by side; narrower: the two plots as tabs
         self.split = QSplitter(Qt.Orientation.Horizontal)
         self.plot_tabs = QTabWidget()
         self.plot_tabs.setDocumentMode(True)
+        self.table = _features_table()
+        self.table.itemSelectionChanged.connect(self._on_table_itemSelectionChanged)
         self.split.addWidget(self.table)
         self.split.addWidget(self.plot_tabs)
         self.split.setStretchFactor(1, 1)
         self._wide: bool | None = None
-        for w in (self.table, self.histogram, self.over_time, self.plot_tabs, self.split):
-            w.setMinimumHeight(60)  # the tab shares a dock: it must not raise the window's minimum size
+        for w in (self.table, self.histogram, self.plot_tabs):
             w.setMinimumWidth(60)
+        self.split.setMinimumHeight(PLOTS_MIN_PX)
         self.panes = QSplitter(Qt.Orientation.Vertical)
+        self.words, self.words_area = _words_pane()
         self.panes.addWidget(self.words_area)
         self.panes.addWidget(self.split)
         self.panes.setStretchFactor(1, 1)
         self.panes.setChildrenCollapsible(False)
-        outer.addWidget(self.panes, 1)
-        self._arrange(False)
-        self._on_source_changed()
-        self._set_light(None)
-        self.picker = SourcePicker(document, self.source, self)  # the example stream or a file, and which file
-        document.projectReplaced.connect(self.clear)  # a check belongs to the project it was made on
+        self.results_area = QScrollArea()
+        self.results_area.setObjectName("deployment.results")
+        self.results_area.setWidget(self.panes)
+        self.results_area.setWidgetResizable(True)
+        self.results_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.results_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.results_area.setMinimumHeight(60)   # the tab shares a dock: it must not raise the window's minimum
+        return self.results_area
 
     # -- layout -----------------------------------------------------------------------------------
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
@@ -321,9 +353,9 @@ class DeploymentView(QWidget):
 
     def _fit_words(self) -> None:
         """The words pane as tall as its text, up to a third of the panes (it scrolls beyond; the splitter moves)."""
-        total = self.panes.height()
+        total = max(self.panes.height(), self.results_area.viewport().height())
         need = self.words.heightForWidth(max(100, self.words_area.viewport().width())) + 4 if self.words.text() else 0
-        top = min(need, total // 3)
+        top = min(need, max(3 * self.words.fontMetrics().lineSpacing(), total - PLOTS_MIN_PX), total // 3)
         self.panes.setSizes([top, max(60, total - top)])
 
     def _fill_table(self, rep) -> None:

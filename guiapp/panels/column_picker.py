@@ -36,11 +36,13 @@ class ColumnPicker(QTableWidget):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         h = self.horizontalHeader()
-        # every column as wide as its content (a name cut to "malic_..." says nothing); the role
-        # column takes what is left, and a table wider than the dock scrolls instead of cutting
-        for col in range(3):
-            h.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        h.setStretchLastSection(True)
+        # names whole (a name cut to "malic_..." says nothing) and the dropdowns (kind, role) as wide as
+        # they need: a long name once squeezed the role column until its dropdown read "feat"; a table
+        # wider than the dock scrolls sideways instead
+        h.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        for col in (1, 2):
+            h.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
+        h.setStretchLastSection(False)
         self.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.setMinimumHeight(120)
         self._names: list[str] = []
@@ -81,6 +83,21 @@ class ColumnPicker(QTableWidget):
             combo.activated.connect(lambda _i, name=name: self._on_role_activated(name))
             self.setCellWidget(i, 2, combo)
         self.setFixedHeight(min(320, 30 + 30 * len(kinds)))
+        self._fit_dropdown_columns()
+
+    def _fit_dropdown_columns(self) -> None:
+        """Kind and role columns as wide as their widest dropdown or text (plus the cell's margin)."""
+        h = self.horizontalHeader()
+        for col in (1, 2):
+            need = h.sectionSizeFromContents(col).width()
+            for row in range(self.rowCount()):
+                widget = self.cellWidget(row, col)
+                item = self.item(row, col)
+                if widget is not None:
+                    need = max(need, widget.sizeHint().width())
+                elif item is not None:
+                    need = max(need, self.fontMetrics().horizontalAdvance(item.text()) + 12)
+            h.resizeSection(col, need + 4)
 
     def role(self, name: str) -> str:
         return self.cellWidget(self._names.index(name), 2).currentText()

@@ -19,6 +19,7 @@ from core.project import TASKS, Project
 
 from .. import files, settings, theme
 from ..widgets import FormGrid
+from .follow_data import HeadsFollowData
 from .params import ParamForm, SettingsPanel, param_editor, show_value
 from .window_words import in_window_words
 
@@ -61,6 +62,8 @@ class DataPanel(SettingsPanel):
         document.projectChanged.connect(self._on_document_projectChanged)
         document.datasetChanged.connect(self._on_document_datasetChanged)
         document.dataErrorChanged.connect(self._on_document_dataErrorChanged)
+        self.heads = HeadsFollowData(document, self)   # the output heads follow newly chosen data
+        self.heads.headsFollowed.connect(self._say)
         if document.data_loaded:
             self._build()
 
@@ -71,14 +74,23 @@ class DataPanel(SettingsPanel):
 
     # -- building ----------------------------------------------------------------------------------
     def _build(self) -> None:
-        from core.data import DATASETS
         self._built = True
         body = QWidget()
         outer = QVBoxLayout(body)
         form = FormGrid()
         outer.addLayout(form)
         outer.addStretch(1)
+        self._build_source(form)
+        self._build_file_row(form)
+        self._build_messages(form)
+        self._build_columns(form)
+        self._build_fields(form)
+        self.setWidget(body)
+        self.refresh()
 
+    def _build_source(self, form: FormGrid) -> None:
+        """The Data set box (built-in sets by category, then "your own file") and its description."""
+        from core.data import DATASETS
         self.source = QComboBox()
         self.source.setObjectName("data.source")
         model = QStandardItemModel(self.source)
@@ -86,21 +98,22 @@ class DataPanel(SettingsPanel):
         bold = QFont()
         bold.setBold(True)
         for category, entries in DATASETS.by_category().items():
-            self._add_header(category, bold)
+            _add_header(self.source, category, bold)
             for e in entries:
                 self.source.addItem(theme.icon("data"), e.name, e.name)
                 self.source.setItemData(self.source.count() - 1, e.doc, Qt.ItemDataRole.ToolTipRole)
-        self._add_header("your own file", bold)
+        _add_header(self.source, "your own file", bold)
         for kind, text in FILE_KINDS.items():
             self.source.addItem(theme.icon("browse"), text, kind)
         self.source.activated.connect(self._on_source_activated)
         form.addRow("Data set", self.source)
-
         self.doc = QLabel()
         self.doc.setWordWrap(True)
         self.doc.setStyleSheet(f"color: {theme.accent('muted')}")
         form.addRow(self.doc)
 
+    def _build_file_row(self, form: FormGrid) -> None:
+        """The file in use and Browse… (for a CSV or NPZ source)."""
         self.file_row = QWidget()
         row = QHBoxLayout(self.file_row)
         row.setContentsMargins(0, 0, 0, 0)
@@ -114,6 +127,8 @@ class DataPanel(SettingsPanel):
         form.addRow("File", self.file_row)
         self._file_label = form.labelForField(self.file_row)
 
+    def _build_messages(self, form: FormGrid) -> None:
+        """The loading error, the one-line summary, the preview and a built-in set's parameters."""
         self.error = QLabel()
         self.error.setObjectName("data.error")
         self.error.setWordWrap(True)
@@ -123,7 +138,6 @@ class DataPanel(SettingsPanel):
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         form.addRow(self.summary)
-
         from .data_preview import DataPreview
         self.preview = DataPreview()
         form.addRow(self.preview)
@@ -133,17 +147,20 @@ class DataPanel(SettingsPanel):
         self.images = ImageSourceView()  # an image folder: what the settings above make of it
         form.addRow(self.images)
 
+    def _build_columns(self, form: FormGrid) -> None:
+        """Target, the column picker (a table's roles and kinds), its notes and the load progress."""
         self.target = QComboBox()
         self.target.setObjectName("data.target")
         self.target.activated.connect(self._on_target_activated)
         self.target.setEditable(False)
         form.addRow("Target", self.target)
-
         from .column_picker import ColumnPicker
         from .csv_load import CsvLoadRow
         self.columns = ColumnPicker(self._on_columns_changed, on_kind=self._on_column_kind_changed)
-        form.addRow("Columns", self.columns)
-        self._columns_label = form.labelForField(self.columns)
+        # the title on a row of its own: the picker gets the dock's whole width for names and dropdowns
+        self._columns_label = QLabel("Columns: each one's kind and role")
+        form.addRow(self._columns_label)
+        form.addRow(self.columns)
         self.table_notes = QLabel()
         self.table_notes.setObjectName("data.notes")
         self.table_notes.setWordWrap(True)
@@ -151,6 +168,8 @@ class DataPanel(SettingsPanel):
         self.load_row = CsvLoadRow(self)
         form.addRow(self.load_row)
 
+    def _build_fields(self, form: FormGrid) -> None:
+        """Task, missing values, the split and normalization."""
         self.fields: dict[str, QWidget] = {}
         for key, label in (("task", "Task"), ("missing", "Missing values"), ("val_fraction", "Validation"),
                            ("test_fraction", "Test"), ("seed", "Split seed"), ("normalize", "Normalize")):
@@ -160,9 +179,6 @@ class DataPanel(SettingsPanel):
             self.fields[key] = w
             form.addRow(label, w)
 
-        self.setWidget(body)
-        self.refresh()
-
     def _name_file_items(self, d) -> None:
         """The Data set box shows the file in use ("CSV: wine.csv"), not the "CSV file…" that asks for one."""
         for kind, text in FILE_KINDS.items():
@@ -171,12 +187,6 @@ class DataPanel(SettingsPanel):
                 shown = f"{kind.upper()}: {Path(d.path).name}" if d.source == kind and d.path else text
                 self.source.setItemText(i, shown)
                 self.source.setItemData(i, "Choose another file…" if shown != text else "", Qt.ItemDataRole.ToolTipRole)
-
-    def _add_header(self, text: str, font: QFont) -> None:
-        self.source.addItem(text.upper())
-        item = self.source.model().item(self.source.count() - 1)
-        item.setEnabled(False)
-        item.setFont(font)
 
     # -- showing the document --------------------------------------------------------------------
     def refresh(self) -> None:
@@ -220,14 +230,16 @@ class DataPanel(SettingsPanel):
         if self._columns_label is not None:
             self._columns_label.setVisible(report is not None)
         self.fields["missing"].setVisible(d.source == "csv")
-        self.table_notes.setVisible(report is not None and bool(report.notes()))
         if report is None:
+            self.table_notes.setVisible(False)
             return
         targets = list(ds.targets)
         features = [c.name for c in ds.encoding.inputs]
         numbers = {n for n in report.kinds if n not in report.text_columns}
         self.columns.show_columns(report.kinds, targets, features, numbers, set(report.one_hot) & numbers)
-        self.table_notes.setText("\n".join(report.notes()))
+        notes = many_categories_notes(ds.encoding.inputs, numbers) + list(report.notes())
+        self.table_notes.setText("\n".join(notes))
+        self.table_notes.setVisible(bool(notes))
 
     def _fill_targets(self, entry, ds) -> None:
         d = self.document.project.data
@@ -310,7 +322,9 @@ class DataPanel(SettingsPanel):
             p.data.source, p.data.params, p.data.path, p.data.task = source, {}, None, "auto"
             p.data.target = p.data.features = None  # a built-in set knows its targets and their tasks
             p.data.categories = {}
-        self.edit(f"Use the {source} data", change)
+        self.heads.expect_new_data()
+        if not self.edit(f"Use the {source} data", change):
+            self.heads.disarm()
 
     def _on_browse_clicked(self) -> None:
         self._choose_file(self.document.project.data.source)
@@ -335,10 +349,19 @@ class DataPanel(SettingsPanel):
                 p.data.target = p.data.features = None
                 p.data.task = "auto"
             p.data.categories = {}
+        self.heads.expect_new_data()
         if kind in ("csv", "images"):
             self.load_row.start(f"Load {Path(chosen).name}", change)
         else:
             self.edit(f"Load {Path(chosen).name}", change)
+
+    def _say(self, text: str) -> None:
+        """A message for the window's status bar (kept 20 s: it says what changed by itself)."""
+        window = self.window()
+        bar = window.statusBar() if hasattr(window, "statusBar") else None
+        if bar is not None:
+            bar.showMessage(text, 20_000)
+        self.last_message = text
 
     def _start_folder(self) -> str:
         """Where the file dialog starts: the current data file's folder, else the project's, else the
@@ -373,6 +396,33 @@ class DataPanel(SettingsPanel):
     def _on_document_dataErrorChanged(self, _message: str) -> None:
         if not self._built:
             self._build()
+
+
+#: a categorical column with more distinct values than this is worth a word: each becomes an input
+MANY_CATEGORIES = 30
+
+
+def many_categories_notes(inputs, numbers: set[str], limit: int = MANY_CATEGORIES) -> list[str]:
+    """A warning per categorical input with more than ``limit`` categories: how many inputs it makes,
+    and, for a column of numbers, that numeric may be what was meant (403 inputs came silently)."""
+    notes = []
+    for c in inputs:
+        n = len(getattr(c, "categories", ()) or ())
+        if c.kind != "categorical" or n <= limit:
+            continue
+        hint = (f"; it holds numbers: set its kind back to numeric for one input" if c.name in numbers
+                else "; if it is an identifier or free text, leave it out (role: not used)")
+        notes.append(f"⚠ {c.name} has {n:,} distinct values: as a categorical column it makes {n:,} inputs"
+                     f" (one per value){hint}.")
+    return notes
+
+
+def _add_header(combo: QComboBox, text: str, font: QFont) -> None:
+    """A bold, unselectable group title in the Data set box."""
+    combo.addItem(text.upper())
+    item = combo.model().item(combo.count() - 1)
+    item.setEnabled(False)
+    item.setFont(font)
 
 
 def _prose(text: str) -> str:

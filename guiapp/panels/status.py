@@ -1,17 +1,101 @@
 """The status bar's permanent fields: why Run is disabled, the data, the parameter count, the device,
-the torch thread cap and the unsaved-changes marker."""
+the torch thread cap and the unsaved-changes marker.
+
+Two levels, so nothing important is cut at 1280 px: each field shows a short text that fits, and a
+click on it (or the tooltip) gives the whole ("Run is disabled: …" in full, the data set's split)."""
 from __future__ import annotations
 
 import sys
 
-from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar
+from PySide6.QtCore import QObject, QPoint, Qt
+from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QStatusBar, QVBoxLayout
 
 from .. import settings, theme
 from ..widgets.elided_label import ElidedLabel
 from .window_words import in_window_words
 
-DATA_MAX_PX = 260     # the data summary gives way to the reason Run is disabled (whole in its tooltip)
+DATA_MAX_PX = 300     # the data summary gives way to the reason Run is disabled (whole in its tooltip)
+SHORT_CHARS = 70      # a reason longer than this shows its first words; a click shows the rest
+
+
+def short_reason(reason: str, limit: int = SHORT_CHARS) -> str:
+    """The head of a long reason, cut at a sentence or clause end (else a word) within ``limit``
+    characters, with "… (details)" when something was left out; short reasons unchanged."""
+    reason = reason.strip()
+    if len(reason) <= limit:
+        return reason
+    head = reason[:limit]
+    for stop in (". ", "; ", ": ", ", ", " ("):
+        cut = head.rfind(stop)
+        if cut >= limit // 3:
+            return reason[:cut].rstrip(".;:,") + " … (click for details)"
+    cut = head.rfind(" ")
+    return reason[:cut if cut > 0 else limit] + " … (click for details)"
+
+
+def short_data_text(ds) -> str:
+    """"diagnosis: 2,000 rows, 8 features" (targets and the split are in the details)."""
+    if len(ds.input_shape) == 1:
+        nf = ds.input_shape[0]
+        inputs = f"{nf} feature" + ("" if nf == 1 else "s")
+    else:
+        inputs = "x".join(str(d) for d in ds.input_shape) + " inputs"
+    rows = ds.n_train + ds.n_val + ds.n_test
+    return f"{ds.name}: {rows:,} rows, {inputs}"
+
+
+class DetailsPopup(QFrame):
+    """The whole text of a status field, word-wrapped above it (closes on the next click)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent, Qt.WindowType.Popup)
+        self.setObjectName("status.details")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.label = QLabel(self)
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label.setMaximumWidth(520)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 8, 10, 8)
+        layout.addWidget(self.label)
+
+    def show_for(self, field: QLabel, text: str) -> None:
+        self.label.setText(text)
+        self.adjustSize()
+        corner = field.mapToGlobal(QPoint(0, 0))
+        self.move(corner.x(), corner.y() - self.height() - 2)
+        self.show()
+
+
+class DetailLabel(ElidedLabel):
+    """A status field with a short text and details shown on click (and as its tooltip)."""
+
+    def __init__(self, max_width: int = 16_777_215):
+        super().__init__(max_width=max_width)
+        self.details = ""
+        self.popup: DetailsPopup | None = None
+
+    def set_texts(self, short: str, details: str = "") -> None:
+        """Show ``short``; ``details`` (when it says more) on click and in the tooltip."""
+        self.details = details if details and details != short else ""
+        self.setText(short)
+        self.set_tip(self.details)
+        self.setCursor(Qt.CursorShape.PointingHandCursor if self.details else Qt.CursorShape.ArrowCursor)
+
+    def show_details(self) -> None:
+        text = self.details or self.text()
+        if not text:
+            return
+        if self.popup is None:
+            self.popup = DetailsPopup(self)
+        self.popup.show_for(self, text)
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.show_details()
+            event.accept()
+            return
+        super().mousePressEvent(event)
 
 
 def params_text(check) -> str:
@@ -57,8 +141,8 @@ class StatusFields(QObject):
         self._on_document_dirtyChanged(document.dirty)
         self.update_fields()
 
-    def _label(self, name: str, stretch: int = 0, max_width: int = 16_777_215) -> QLabel:
-        label = ElidedLabel(max_width=max_width)
+    def _label(self, name: str, stretch: int = 0, max_width: int = 16_777_215) -> DetailLabel:
+        label = DetailLabel(max_width=max_width)
         label.setObjectName(name)
         label.setContentsMargins(6, 0, 6, 0)
         if stretch:
@@ -73,13 +157,16 @@ class StatusFields(QObject):
         ok, reason = doc.can_train()
         if not doc.data_loaded:
             ok, reason = False, "loading the data…"
-        full = "" if ok else f"Run is disabled: {in_window_words(reason)}"
-        self.reason.setText(full)             # elided to the room it has; the whole in its tooltip
+        words = in_window_words(reason) if not ok else ""
+        self.reason.set_texts(f"Run is disabled: {short_reason(words)}" if words else "",
+                              f"Run is disabled: {words}" if words else "")
         self.reason.setStyleSheet(f"color: {theme.accent('error')}" if not ok and doc.data_loaded else "")
         ds = doc.dataset
-        summary = ds.summary() if ds is not None else ("data: error" if doc.data_error else "")
-        self.data.setText(summary)
-        self.data.set_tip(in_window_words(doc.data_error) or summary)
+        if ds is not None:
+            self.data.set_texts(short_data_text(ds), ds.summary())
+        else:
+            self.data.set_texts("data: error — click for details" if doc.data_error else "",
+                                in_window_words(doc.data_error))
         self.params.setText(params_text(doc.check))
         self.device.setText(device_text(doc.project.training.device))
 

@@ -7,12 +7,31 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor
 
-COLUMNS = ("name", "started", "data", "status", "best val", "@ epoch", "metric", "epochs", "time (s)", "tags")
+#: the key columns first: in the narrow Runs tab (about 260 px at 1280x800) the name and the best
+#: validation loss show without scrolling; the rest follow
+COLUMNS = ("name", "best val", "@ epoch", "status", "metric", "epochs", "time (s)", "started", "data", "tags")
+NAME, BEST_VAL, STARTED, SECONDS, TAGS = (COLUMNS.index(c) for c in ("name", "best val", "started", "time (s)", "tags"))
 
 
 def _cell(r, col: int) -> Any:
-    return (r.name, r.started, r.dataset, r.status, r.best_val_loss, r.best_epoch, r.metric_value, r.epochs,
-            r.seconds, ", ".join(r.tags))[col]
+    return (r.name, r.best_val_loss, r.best_epoch, r.status, r.metric_value, r.epochs, r.seconds, r.started,
+            r.dataset, ", ".join(r.tags))[col]
+
+
+def shown_names(runs: list) -> dict[str, str]:
+    """Run id -> its name, numbered by start among runs of the same name ("wine #1", "wine #2"): every
+    Run of a project is named after it, and three rows reading "wine" could not be told apart."""
+    groups: dict[str, list] = {}
+    for r in runs:
+        groups.setdefault(r.name, []).append(r)
+    shown = {}
+    for name, group in groups.items():
+        if len(group) == 1:
+            shown[group[0].id] = name
+            continue
+        for i, r in enumerate(sorted(group, key=lambda r: (r.started or 0.0, r.id)), start=1):
+            shown[r.id] = f"{name} #{i}"
+    return shown
 
 
 class RunsModel(QAbstractTableModel):
@@ -22,6 +41,7 @@ class RunsModel(QAbstractTableModel):
         super().__init__(parent)
         self.runs: list = []
         self._names: dict[str, str] = {}
+        self._shown: dict[str, str] = {}         # run id -> its name as shown (numbered among namesakes)
         self.colors: dict[str, str] = {}       # run id -> its overlay colour, for the runs drawn
 
     def set_colors(self, colors: dict[str, str]) -> None:
@@ -36,6 +56,7 @@ class RunsModel(QAbstractTableModel):
         self.beginResetModel()
         self.runs = list(runs)
         self._names = {r.id: r.name for r in self.runs}
+        self._shown = shown_names(self.runs)
         self.endResetModel()
 
     def _parent_text(self, r) -> str:
@@ -58,13 +79,15 @@ class RunsModel(QAbstractTableModel):
             return None
         r = self.runs[index.row()]
         v = _cell(r, index.column())
+        if index.column() == NAME and role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.UserRole + 1):
+            v = self._shown.get(r.id, v)
         if role == Qt.ItemDataRole.DisplayRole:
             if index.column() == 0 and getattr(r, "parent", None):
                 return f"↳ {v}"                        # a continued run (the tooltip names the run it continued)
-            if index.column() == 1:                    # seconds: runs a minute apart are told apart
+            if index.column() == STARTED:              # seconds: runs a minute apart are told apart
                 return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(v))
             if isinstance(v, float):
-                return f"{v:.1f}" if index.column() == 8 else f"{v:.4f}"
+                return f"{v:.1f}" if index.column() == SECONDS else f"{v:.4f}"
             return "-" if v is None else str(v)
         if role == Qt.ItemDataRole.DecorationRole and index.column() == 0 and r.id in self.colors:
             return QColor(self.colors[r.id])               # the colour of its curves on the plots
@@ -76,7 +99,7 @@ class RunsModel(QAbstractTableModel):
             return f"run {r.id}" + (f"\ncontinues {self._parent_text(r)}" if getattr(r, "parent", None) else "") + (
                 f"\n{r.message}" if r.message else "") + (
                 f"\nstudy {r.study}: {r.setting}" if r.study else "")
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() >= 4 and index.column() != 9:
+        if role == Qt.ItemDataRole.TextAlignmentRole and NAME < index.column() < STARTED and index.column() != 3:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 

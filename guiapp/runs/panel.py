@@ -9,11 +9,12 @@ import weakref
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView,
-                               QInputDialog, QLabel, QLineEdit, QTableView, QTableWidget,
-                               QTableWidgetItem, QToolBar, QVBoxLayout, QWidget)
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDialog, QDialogButtonBox, QGridLayout, QHBoxLayout,
+                               QHeaderView, QInputDialog, QLabel, QLineEdit, QSizePolicy, QTableView, QTableWidget,
+                               QTableWidgetItem, QToolButton, QVBoxLayout, QWidget)
 
-from .model import RunsFilter, RunsModel
+from .model import NAME, STARTED, RunsFilter, RunsModel
 from .overlay import OverlayRun, RunOverlay
 
 MAX_OVERLAY = 20
@@ -67,10 +68,12 @@ class RunsPanel(QWidget):
         self.table = QTableView()
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
-        self.table.sortByColumn(1, Qt.SortOrder.DescendingOrder)
+        self.table.sortByColumn(STARTED, Qt.SortOrder.DescendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.verticalHeader().hide()
+        self.table.setWordWrap(False)       # one line a run; a long name keeps its end ("… #3")
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.selectionModel().selectionChanged.connect(self._on_table_selectionChanged)
@@ -80,18 +83,18 @@ class RunsPanel(QWidget):
         self.overlay_box = QCheckBox("Show selected on the plots")
         self.overlay_box.setChecked(True)
         self.overlay_box.toggled.connect(lambda _on: self._update_overlay())
-        # a tool bar, not a row of buttons: in a narrow dock it folds into a ">>" menu instead of
-        # widening the whole window
-        self.toolbar = QToolBar()
-        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        # buttons that wrap onto more rows in a narrow dock: a tool bar folded Continue and Undo Delete
+        # into a ">>" menu at 1280 px, where nobody found them
+        self.toolbar = WrappingButtons()
         b = self.buttons = {}
-        for name, text, slot in (("refresh", "Refresh", self.refresh), ("rename", "Rename…", lambda: self.rename()),
-                                 ("tag", "Tags…", lambda: self.tag()), ("delete", "Delete", self.delete_selected),
-                                 ("undo", "Undo Delete", self.undo_delete), ("diff", "Diff", lambda: self.show_diff()),
-                                 ("open", "Open Project", self.open_selected),
-                                 ("continue", "Continue", self.continue_selected)):
-            action = self.toolbar.addAction(text)
+        for name, text, slot in (("continue", "Continue", self.continue_selected),
+                                 ("undo", "Undo Delete", self.undo_delete), ("delete", "Delete", self.delete_selected),
+                                 ("rename", "Rename…", lambda: self.rename()), ("tag", "Tags…", lambda: self.tag()),
+                                 ("diff", "Diff", lambda: self.show_diff()),
+                                 ("open", "Open Project", self.open_selected), ("refresh", "Refresh", self.refresh)):
+            action = QAction(text, self)
             action.triggered.connect(lambda _c=False, f=slot: f())
+            self.toolbar.add_action(action)
             b[name] = action
         top = QHBoxLayout()
         top.addWidget(self.filter_edit, 1)
@@ -139,6 +142,7 @@ class RunsPanel(QWidget):
             return
         self.message.hide()
         self.model.set_runs(runs)
+        self._fit_name_column()
         sel = self.table.selectionModel()
         for row in range(self.proxy.rowCount()):
             idx = self.proxy.index(row, 0)
@@ -148,6 +152,31 @@ class RunsPanel(QWidget):
         # a model reset clears the selection without selectionChanged: the overlay is redrawn here, so
         # a deleted run leaves the plots and a renamed one is named anew
         self._update_overlay()
+
+    def _fit_name_column(self) -> None:
+        """Names as wide as they need, up to 45% of the table: the best val beside them stays in view."""
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Interactive)
+        # measured from the names themselves: right after a model reset the view has laid out no rows,
+        # and resizeColumnToContents then measured the header alone ("s…3")
+        metrics = self.table.fontMetrics()
+        names = [str(self.model.index(r, NAME).data() or "") for r in range(self.model.rowCount())]
+        icon = self.table.iconSize().width() if self.table.iconSize().width() > 0 else 16
+        need = max([metrics.horizontalAdvance(n) + icon + 16 for n in names] +
+                   [header.sectionSizeFromContents(NAME).width()])
+        header.resizeSection(NAME, need)
+        width = self.table.viewport().width()
+        room = int(0.45 * width) if self.table.isVisible() and width > 100 else None   # not laid out yet
+        if room is not None and header.sectionSize(NAME) > room:
+            header.resizeSection(NAME, room)          # longer names elide; the whole in the tooltip
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._fit_name_column()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self._fit_name_column()
 
     def forget_selection(self) -> None:
         """Select nothing and draw no run (another project was opened: its plots are its own)."""
@@ -286,6 +315,53 @@ class RunsPanel(QWidget):
         b["delete"].setEnabled(n >= 1)
         b["diff"].setEnabled(n == 2)
         b["undo"].setEnabled(bool(self._deleted))
+
+
+class WrappingButtons(QWidget):
+    """Tool buttons in as many rows as the width needs (every action stays in sight, none in a menu)."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setSpacing(2)
+        self.tool_buttons: list[QToolButton] = []
+        self._columns = 0
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def add_action(self, action: QAction) -> None:
+        button = QToolButton(self)
+        button.setDefaultAction(action)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.tool_buttons.append(button)
+        self._columns = 0
+        self._place(self._columns_for(self.width()) if self.width() > 1 else 2)
+
+    def _columns_for(self, width: int) -> int:
+        widest = max((b.sizeHint().width() for b in self.tool_buttons), default=1) + self.grid.spacing()
+        return max(1, min(len(self.tool_buttons), width // max(1, widest)))
+
+    def _place(self, columns: int) -> None:
+        if columns == self._columns:
+            return
+        self._columns = columns
+        for b in self.tool_buttons:
+            self.grid.removeWidget(b)
+        for i, b in enumerate(self.tool_buttons):
+            self.grid.addWidget(b, i // columns, i % columns)
+        # as tall as its rows, never squeezed below (a height-for-width hint was ignored in a dock)
+        self.setFixedHeight(self.rows_height(columns))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._place(self._columns_for(self.width()))
+
+    def rows_height(self, columns: int) -> int:
+        """The height of the buttons laid out in ``columns`` columns."""
+        rows = -(-len(self.tool_buttons) // max(1, columns)) if self.tool_buttons else 0
+        row = max((b.sizeHint().height() for b in self.tool_buttons), default=0)
+        return rows * row + max(0, rows - 1) * self.grid.spacing()
 
 
 class RunDiffDialog(QDialog):

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QAbstractScrollArea, QHeaderView, QSizePolicy, QTableWidget,
+from PySide6.QtWidgets import (QAbstractScrollArea, QHeaderView, QLabel, QSizePolicy, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
-
-from ..widgets.elided_label import ElidedLabel
 
 __all__ = ["ConfusionTable", "short_label"]
 
@@ -49,14 +47,16 @@ class ConfusionTable(QWidget):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        # the accuracy and the epoch first, elided at its end with the whole on hover: a caption cut at
-        # the panel's edge hid the very numbers it was for
-        self.title = ElidedLabel("Confusion matrix (validation)", tip=TITLE_TIP)
+        # the accuracy and the epoch first, short, and wrapped rather than cut: a caption cut at the
+        # panel's edge (1280 px) hid the very words it was for; what the matrix is, in the tooltip
+        self.title = QLabel("Confusion matrix (validation)")
+        self.title.setToolTip(TITLE_TIP)
         font = self.title.font()
         font.setPointSizeF(max(7.0, font.pointSizeF() * 0.9))
         self.title.setFont(font)
-        # one line that may be cut at the panel's edge, never a minimum width that squeezes the plots
+        # never a minimum width that squeezes the plots: a narrow panel wraps it onto a second line
         self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.title.setWordWrap(True)        # after the policy: word wrap adds height-for-width to it
         self.table = _CompactTable()
         self.table.setFont(font)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -136,8 +136,8 @@ class ConfusionTable(QWidget):
                 color.setAlpha(int(30 + 170 * share) if count else 0)
                 item.setBackground(QBrush(color))
                 item.setForeground(QBrush(QColor("white") if share > 0.55 else base))
-        # one line, so the rows below keep their room; rows/columns are explained in the tooltip
-        self.title.setText(f"{100 * cm.accuracy:.1f}% correct at epoch {cm.epoch} (validation confusion matrix)")
+        # short, so it stays one line at 1280 px; rows/columns are explained in the tooltip
+        self.title.setText(f"{100 * cm.accuracy:.1f}% correct at epoch {cm.epoch} (validation)")
 
     def clear(self) -> None:
         """Forget the counts; the class headers stay (they belong to the data, not the training)."""

@@ -83,3 +83,57 @@ def test_points_agree_with_their_number():
     assert accuracy_words(0.865, 0.86).endswith(": 1 point lost")  # half a point rounds up, never "0 points"
     assert accuracy_words(0.86, 0.858).endswith(": about the same")
     assert accuracy_words(0.9, 0.7).endswith(": 20 points lost")
+    # rounding never makes a change look like none: the numbers shown differ when points are counted
+    assert accuracy_words(0.9762, 0.9841) == "accuracy 0.976 on validation, 0.984 on deployment: 1 point gained"
+    assert accuracy_words(0.86, 0.85) == "accuracy 0.86 on validation, 0.85 on deployment: 1 point lost"
+
+
+def test_drift_says_which_columns_of_the_new_file_it_ignored(tmp_path):
+    rng = np.random.default_rng(1)
+    ref_path = _write(tmp_path / "ref.csv", ["a", "b"], rng.normal(0, 1, (300, 2)).round(4).tolist())
+    new_rows = [[*r, "north", i] for i, r in enumerate(rng.normal(0, 1, (300, 2)).round(4).tolist())]
+    new_path = _write(tmp_path / "new.csv", ["a", "b", "region", "ticket"], new_rows)
+    code, out = _run(["drift", str(ref_path), str(new_path)])
+    assert code == 0
+    text = "\n".join(out)
+    assert f"ignored: 2 columns only in {new_path} (region, ticket)" in text, text
+
+
+def test_a_deployment_check_names_the_columns_the_model_does_not_use(tmp_path):
+    import json
+
+    from core.drift.check import check_deployment
+    from core.project import Project
+    from tests.conftest import EXAMPLES
+    doc = json.loads((EXAMPLES / "diagnosis.losslab.json").read_text())
+    doc["data"]["params"] = {"samples": 600}
+    project = Project.from_dict(doc, tmp_path)
+    stream = EXAMPLES.parent / "streams" / "diagnosis-stream.csv"
+    rows = list(csv.reader(stream.open()))
+    extra = tmp_path / "with-extra.csv"
+    _write(extra, rows[0] + ["clinic"], [r + ["A"] for r in rows[1:]])
+    check = check_deployment(project, path=extra)
+    assert any(n.startswith("ignored 1 column the model does not use: clinic") for n in check.notes), check.notes
+
+
+def test_a_file_sorted_by_its_target_is_said_to_be_no_time_order(tmp_path):
+    """A table sorted by class drifted "from window 0" with no word on why."""
+    import json
+
+    from core.drift.check import check_deployment
+    from core.project import Project
+    from tests.conftest import EXAMPLES
+    doc = json.loads((EXAMPLES / "diagnosis.losslab.json").read_text())
+    doc["data"]["params"] = {"samples": 600}
+    project = Project.from_dict(doc, tmp_path)
+    rows = list(csv.reader((EXAMPLES.parent / "streams" / "diagnosis-stream.csv").open()))
+    header, body = rows[0], rows[1:]
+    keep = [i for i, h in enumerate(header) if h != "time"]
+    at = header.index("diagnosis")
+    in_order = [[r[i] for i in keep] for r in body]
+    _write(tmp_path / "plain.csv", [header[i] for i in keep], in_order)
+    by_class = sorted(in_order, key=lambda r: r[keep.index(at)])
+    _write(tmp_path / "sorted.csv", [header[i] for i in keep], by_class)
+    said = [n for n in check_deployment(project, path=tmp_path / "sorted.csv").notes if "sorted by" in n]
+    assert said and "sorted by diagnosis" in said[0] and "add a 'time' column" in said[0]
+    assert not [n for n in check_deployment(project, path=tmp_path / "plain.csv").notes if "sorted by" in n]

@@ -216,8 +216,14 @@ def test_cli_says_what_input_the_export_expects(tmp_path):
                 out=lines.append) == 0
     text = "\n".join(lines)
     assert "m.pt2.preprocessing.json beside it" in text
-    assert "raw columns, in this order: age, city, income, plan" in text
-    assert "categorical columns (city, plan) one-hot as written in m.pt2.preprocessing.json" in text
+    # a categorical column is one-hot: the row's width and each column's share are said, not guessed
+    import re
+    width = re.search(r"a row of (\d+) numbers: the raw columns in this order \(age, city, income, plan\)", text)
+    cities = re.search(r"city is one-hot, (\d+) numbers \(", text)
+    plans = re.search(r"plan is one-hot, (\d+) numbers \(", text)
+    assert width and cities and plans, text
+    assert int(width.group(1)) == 2 + int(cities.group(1)) + int(plans.group(1))
+    assert "m.pt2.preprocessing.json" in text
 
 
 def test_a_table_beside_the_project_is_stored_relative_and_the_folder_can_move(tmp_path):

@@ -209,3 +209,59 @@ def test_column_names_are_never_cut(qtbot):
     metrics = picker.fontMetrics()
     for i, name in enumerate(kinds):
         assert picker.columnWidth(0) >= metrics.horizontalAdvance(name), f"{name!r} is cut"
+
+
+def test_long_names_never_clip_the_dropdowns(qtbot):
+    """A long name once squeezed the role column until its dropdown read "feat"."""
+    from guiapp.panels.column_picker import ColumnPicker
+    picker = ColumnPicker(lambda _t, _f: None)
+    qtbot.addWidget(picker)
+    kinds = {"od280/od315_of_diluted_wines_measured_twice": "numeric", "alcohol": "numeric", "cultivar": "categorical"}
+    picker.show_columns(kinds, ["cultivar"], list(kinds)[:2], numbers=set(list(kinds)[:2]))
+    picker.resize(330, 200)
+    picker.show()
+    qtbot.waitExposed(picker)
+    for row in range(picker.rowCount()):
+        for col in (1, 2):
+            box = picker.cellWidget(row, col)
+            if box is not None:
+                assert box.width() >= box.sizeHint().width(), (row, col, box.currentText())
+    assert picker.columnWidth(0) >= picker.fontMetrics().horizontalAdvance(list(kinds)[0])
+
+
+def test_a_categorical_column_with_many_values_says_how_many_inputs_it_makes(qtbot, panel, doc, monkeypatch):
+    path = doc.path.parent / "many.csv"
+    path.write_text("price,x,label\n" + "".join(f"{100 + i * 1.37:.2f},{i % 5},{i % 2}\n" for i in range(120)))
+    _load(qtbot, panel, monkeypatch, path)
+    assert not panel.table_notes.isVisibleTo(panel) or "distinct values" not in panel.table_notes.text()
+    box = panel.columns.findChild(QComboBox, "kind.price")
+    with qtbot.waitSignal(panel.load_row.loadFinished, timeout=20_000):
+        box.setCurrentText("categorical")
+        box.activated.emit(box.currentIndex())
+    n = sum(1 for f in doc.dataset.feature_names if f.startswith("price="))
+    assert n > 30
+    text = panel.table_notes.text()
+    assert panel.table_notes.isVisibleTo(panel) and f"price has {n:,} distinct values" in text
+    assert f"makes {n:,} inputs" in text and "numeric" in text
+
+
+def test_the_output_heads_follow_a_newly_chosen_table(qtbot, panel, doc, monkeypatch):
+    """The head kept the previous table's target and width: Run stayed disabled with no clue."""
+    first = doc.path.parent / "two.csv"
+    first.write_text("a,b,species\n" + "".join(f"{i},{i % 7},{'xy'[i % 2]}\n" for i in range(60)))
+    doc.edit("explicit target", lambda p: setattr(p.outputs[0], "target", None))
+    _load(qtbot, panel, monkeypatch, first)
+    head = doc.project.outputs[0].node
+    doc.edit("name the target", lambda p: setattr(p.outputs[0], "target", "species"))
+    assert doc.can_train()[0], doc.can_train()
+    second = doc.path.parent / "three.csv"
+    second.write_text("u,v,w,cultivar\n" + "".join(f"{i},{i % 5},{i % 3},{'abc'[i % 3]}\n" for i in range(90)))
+    monkeypatch.setattr(data_panel, "choose_data_file", lambda parent, kind, start="": str(second))
+    with qtbot.waitSignal(panel.load_row.loadFinished, timeout=20_000):
+        panel._on_browse_clicked()
+    qtbot.waitUntil(lambda: doc.project.outputs[0].target is None)
+    assert doc.project.model.node(head).params["out_features"] == 3
+    assert doc.can_train()[0], doc.can_train()
+    assert "follow the new data" in panel.last_message and "species" in panel.last_message
+    doc.undo_stack.undo()                                   # one step back: the head as it was
+    assert doc.project.outputs[0].target == "species"

@@ -82,7 +82,9 @@ def test_export_says_what_input_the_model_expects(window, qtbot, tmp_path):
     result = _export(qtbot, dialog, "onnx", tmp_path / "moons.onnx")
     assert (tmp_path / "moons.onnx.preprocessing.json").is_file() and result.files
     assert "moons.onnx.preprocessing.json beside it" in dialog.status_label.text()
-    assert "raw columns, in this order: length, width, weight" in dialog.status_label.text()
+    # what the file expects is said once, on the Input row, not again under "wrote … to"
+    assert "raw columns, in this order: length, width, weight" in dialog.input_label.text()
+    assert "raw columns" not in dialog.status_label.text()
     dialog.set_format("state_dict")
     assert "steps from raw columns" in dialog.input_label.text()
     dialog.set_format("json")

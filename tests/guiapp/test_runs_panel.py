@@ -13,6 +13,7 @@ from core.runs import RunRecorder, open_store
 from core.studies import StudySpec, plan_study
 from core.training.events import EpochRecord, RunInfo, RunResult, StepRecords
 from guiapp.runs import RunOverlay, RunsPanel
+from guiapp.runs.model import STARTED
 from guiapp.training.loss_plots import EpochLossPlot, StepLossPlot
 from tests.conftest import EXAMPLES
 
@@ -65,7 +66,7 @@ def test_the_panel_lists_filters_sorts_renames_and_tags(panel, store):
     panel.filter_edit.setText("baseline")
     assert sorted(_visible_names(panel)) == ["alpha", "gamma"]
     panel.filter_edit.clear()
-    panel.table.sortByColumn(4, Qt.SortOrder.AscendingOrder)      # best val loss
+    panel.table.sortByColumn(1, Qt.SortOrder.AscendingOrder)      # best val loss
     assert _visible_names(panel) == ["beta", "alpha", "gamma"]
     panel.select_ids([ids[1]])
     panel.rename("beta (lr 0.01)")
@@ -325,7 +326,7 @@ def test_runs_of_one_project_are_told_apart_and_the_overlay_follows_rename_and_d
     ep = panel.overlay.epoch_plot
     names = [n for n in ep.legend_names() if n.startswith("wine")]
     assert sorted(names) == ["wine · lr=0.001 (val)", "wine · lr=0.01 (val)", "wine · lr=0.1 (val)"], names
-    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", panel.proxy.index(0, 1).data())
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", panel.proxy.index(0, STARTED).data())
     # each row drawn carries its curves' colour, so a folded legend still says which curve is which
     swatches = {panel.proxy.index(r, 0).data(Qt.ItemDataRole.DecorationRole).name() for r in range(3)}
     pens = {ep.curves[f"overlay:{i}:val"].opts["pen"].color().name() for i in ids}
@@ -400,3 +401,36 @@ def test_run_again_continue_records_the_run_it_continues(qtbot, isolated, store,
     with qtbot.waitSignal(w.run_recorder.runRecorded, timeout=60_000) as third:
         assert w.controller.run_mode.run()
     assert store.get(third.args[0], steps=False).parent is None          # Restart: fresh weights, no parent
+
+
+def test_at_1280_the_key_columns_and_every_action_are_in_sight(panel, store, qtbot):
+    """The Runs tab at 1280x800 is about 260 px wide: best val sat past the edge and Continue and
+    Undo Delete were folded into a ">>" menu."""
+    ids = [record_run(store, "a rather long project name for a run", lr=lr) for lr in (0.1, 0.01, 0.001)]
+    panel.resize(260, 330)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.refresh()
+    panel.select_ids(ids[:1])
+    header, view = panel.table.horizontalHeader(), panel.table.viewport().rect()
+    for column in (0, 1):                     # name and best val, without scrolling sideways
+        left = header.sectionViewportPosition(column)
+        assert left >= 0 and left + min(header.sectionSize(column), 40) <= view.width(), column
+    assert header.model().headerData(1, Qt.Orientation.Horizontal) == "best val"
+    for name in ("continue", "undo", "delete", "rename", "diff"):
+        button = next(b for b in panel.toolbar.tool_buttons if b.defaultAction() is panel.buttons[name])
+        qtbot.waitUntil(lambda: button.isVisible() and button.height() >= button.sizeHint().height()
+                        and button.width() >= button.fontMetrics().horizontalAdvance(button.text()))
+        assert panel.rect().contains(button.geometry().translated(panel.toolbar.pos())), name
+
+
+def test_runs_of_one_project_have_names_that_differ(panel, store):
+    ids = [record_run(store, "wine", lr=lr) for lr in (0.1, 0.01, 0.001)]
+    record_run(store, "moons")
+    panel.refresh()
+    names = _visible_names(panel)
+    assert sorted(names) == ["moons", "wine #1", "wine #2", "wine #3"]
+    panel.select_ids(ids[1:2])
+    panel.rename("wine, smaller lr")                     # a name of one's own is shown as given
+    assert "wine, smaller lr" in _visible_names(panel)
+    assert sorted(n for n in _visible_names(panel) if n.startswith("wine #")) == ["wine #1", "wine #2"]

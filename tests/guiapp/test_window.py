@@ -254,7 +254,8 @@ def test_status_bar_fields(window):
     assert s.device.text().startswith("device: auto")
     n = settings.torch_threads()
     assert s.threads.text() == f"{n} torch thread" + ("" if n == 1 else "s")
-    assert s.data.text() == window.document.dataset.summary()
+    assert s.data.text() == "spiral: 800 rows, 2 features"          # short; the whole on click
+    assert s.data.details == window.document.dataset.summary()
     # a head that does not fit the target: Run is disabled and the status bar says why
     window.document.edit("bad", lambda p: p.model.node("out").params.__setitem__("out_features", 3), "model")
     assert s.reason.text().startswith("Run is disabled:")
