@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
+from core.catalog import LAYERS
 from core.project import Project
 
 
@@ -34,12 +35,15 @@ def plan_heads(project: Project, dataset) -> list[tuple[int, str | None, int | N
             node = project.model.node(o.node)
         except KeyError:
             continue
-        units = node.params.get("out_features")
-        if node.type == "Linear" and info is not None and isinstance(units, int) and units != info.width:
+        entry = LAYERS.get(node.type) if node.type in LAYERS.names() else None
+        # a dense head (a learned map of the whole feature vector) gets the target's width
+        units = node.params.get(entry.width_param) if entry is not None and entry.width_param else None
+        if entry is not None and entry.traits.linear_map and info is not None and isinstance(units, int) \
+                and units != info.width:
             width = info.width
             what = f"{info.width} classes" if info.is_classification else f"{info.width} value" + (
                 "" if info.width == 1 else "s")
-            words.append(f"out_features {units} → {width} ({info.name}: {what})")
+            words.append(f"{entry.width_param} {units} → {width} ({info.name}: {what})")
         if drop_target or width is not None:
             plan.append((i, None if drop_target else o.target, width, f"{o.node}: " + ", ".join(words)))
     return plan
@@ -82,7 +86,8 @@ class HeadsFollowData(QObject):
                 o = p.outputs[i]
                 o.target = target
                 if width is not None:
-                    p.model.node(o.node).params["out_features"] = width
+                    node = p.model.node(o.node)
+                    node.params[LAYERS.get(node.type).width_param] = width
         if self.document.edit("Fit the output heads to the new data", change):
             self.headsFollowed.emit("The output heads follow the new data: " + "; ".join(w for *_x, w in plan)
                                     + " (Edit ▸ Undo to keep them as they were)")
