@@ -4,7 +4,7 @@ guessed here), port drags that connect layers, and node drags that move them (on
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
 
 from ..theme import scheme
@@ -35,6 +35,8 @@ class GraphScene(QGraphicsScene):
         self._hint: NodeItem | None = None
         self.dragging_nodes = False   # a mouse drag is moving nodes: they snap to the grid
         self._shown: dict[str, tuple] = {}   # what each item shows from the check (to skip unchanged ones)
+        self._grid_key: tuple[int, int] | None = None   # the background's dot grid, kept per exposed size
+        self._grid = QPolygonF()
         self._connect(document)
         self.rebuild()
 
@@ -241,13 +243,14 @@ class GraphScene(QGraphicsScene):
         painter.setPen(QPen(QColor("#3c3f45" if dark else "#cfd8dc"), 1.6 / max(scale, 0.1)))
         x0 = int(rect.left() // step) * step
         y0 = int(rect.top() // step) * step
-        points = []
-        y = y0
-        while y < rect.bottom():
-            x = x0
-            while x < rect.right():
-                points.append(QPointF(x, y))
-                x += step
-            y += step
-        painter.drawPoints(points)
+        nx, ny = int((rect.right() - x0) // step) + 1, int((rect.bottom() - y0) // step) + 1
+        # one grid of nx x ny dots at the origin, kept while the exposed size stays: a repaint (every
+        # edit, every pan) only translates it instead of building a point per dot in Python
+        if self._grid_key != (nx, ny):
+            self._grid_key = (nx, ny)
+            self._grid = QPolygonF([QPointF(i * step, j * step) for j in range(ny) for i in range(nx)])
+        painter.save()
+        painter.translate(x0, y0)
+        painter.drawPoints(self._grid)
+        painter.restore()
 
