@@ -62,7 +62,8 @@ class TrainingController(QObject):
     runFinished = Signal(object)
     runFailed = Signal(str)
     stateChanged = Signal(str)          # idle | running | paused | stopping
-    historyUpdated = Signal()           # once per drain, after the signals above
+    historyUpdated = Signal()           # once per drain that brought events, after the signals above
+    ticked = Signal()                   # every drain while a Run is in flight (50 ms): the views draw on it
     historyCleared = Signal()           # Reset, or a Run from fresh weights
     boundaryUpdated = Signal(object)    # BoundarySnapshot
     confusionUpdated = Signal(object)   # ConfusionMatrix
@@ -105,6 +106,7 @@ class TrainingController(QObject):
         self.pause_action.toggled.connect(on_pause_toggled)
 
         self._runner.messagesArrived.connect(self.feed.take)
+        self._runner.ticked.connect(self.ticked)
         self._runner.taskFinished.connect(self._on_runner_taskFinished)
         document.checkUpdated.connect(lambda _check: self._update_actions())
         document.projectChanged.connect(self._on_document_projectChanged)

@@ -1,8 +1,9 @@
 """The training panel: progress, transport buttons, learning rate, smoothing, the live plots, and the
 banner that names an overfitting or a divergence in one line.
 
-The data arrives ~30 times a second (``historyUpdated``); plots are redrawn within a time budget by
-a :class:`RedrawScheduler` (see there why), and all at once when a run ends.
+The data arrives 20 times a second (``historyUpdated``); plots are redrawn within a time budget by
+a :class:`RedrawScheduler` on the controller's ``ticked`` beat (see there why), and all at once when
+a run ends.
 """
 from __future__ import annotations
 
@@ -64,6 +65,7 @@ class TrainingPanel(QWidget):
         c.runFinished.connect(self._on_controller_runFinished)
         c.runFailed.connect(self._on_controller_runFailed)
         c.stateChanged.connect(self._on_controller_stateChanged)
+        c.ticked.connect(self.redraws.tick)
         c.staleness.staleChanged.connect(self._on_staleness_staleChanged)
         document = c.document
         document.projectReplaced.connect(self._on_document_projectReplaced)
@@ -236,7 +238,8 @@ class TrainingPanel(QWidget):
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
-        self.redraws.schedule()
+        if not self.controller.is_running():
+            self.redraws.flush()
 
 
 def _project_lr(document) -> float:
