@@ -45,8 +45,8 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable
 
-__all__ = ["TaskCancelled", "TaskOutcome", "TaskState", "describe_error", "progress_callback", "run_task",
-           "with_progress"]
+__all__ = ["TaskCancelled", "TaskOutcome", "TaskState", "describe_error", "process_context", "progress_callback",
+           "run_task", "with_progress"]
 
 
 class TaskCancelled(Exception):
@@ -170,3 +170,23 @@ def with_progress(fn: Callable[..., Any], /, *args: Any, state: TaskState, **kwa
     progress = progress_callback(state)
     progress(0.0)
     return fn(*args, progress=progress, **kwargs)
+
+
+#: what the shared fork server imports once, so that a forked child starts with it loaded: the same
+#: list as the studies' worker pools (``core.studies.executors.PRELOAD``) plus the data readers, so
+#: whichever starts the server first, the other's children start warm
+PROCESS_PRELOAD = ["core.studies.trial", "core.training", "torch", "torch._dynamo", "core.data.tabledata",
+                   "core.data.process_load"]
+
+
+def process_context():
+    """The multiprocessing context for a task that runs in a child process: ``forkserver`` (a fresh
+    process started by exec, so the window's threads never reach a child; started once per process and
+    shared with the studies' pools) where the platform has it and the program is not frozen, else ``spawn``."""
+    import multiprocessing as mp
+    import sys
+    if getattr(sys, "frozen", False) or "forkserver" not in mp.get_all_start_methods():
+        return mp.get_context("spawn")
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(PROCESS_PRELOAD)
+    return ctx

@@ -7,6 +7,7 @@ window shown and to the project loaded (``tests/benchmarks/bench_startup.py`` re
 """
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -100,6 +101,10 @@ def _finish_startup(app: QApplication, window, path: str | None) -> None:
     from .tasks import TaskRunner
     # on the task runner like every background job (joined at quit, an error logged): the first Run starts at once
     window.warm_up_runner = TaskRunner(window, name="LossLabWarmUp")
+    # once the heavy imports are in, freeze the long-lived heap (torch, Qt, the catalog: ~350,000 objects)
+    # out of the garbage collector: a full collection while training walked it all holding the GIL, ~200 ms
+    # of CPU with both the GUI and the training thread stopped (tests/benchmarks/bench_window_pace.py)
+    window.warm_up_runner.taskFinished.connect(lambda _outcome: gc.freeze())
     window.warm_up_runner.start(lambda *, state: warm_up())
     if os.environ.get("LOSSLAB_STARTUP_EXIT") == "1":  # the start-up benchmark: measure, then leave
         QTimer.singleShot(0, app.quit)

@@ -14,8 +14,8 @@ the model, data or outputs changed; then the coarse ``projectChanged(kind)`` for
 as a whole. A rename is declared by the edit (``renames``), never guessed. Loading another project
 emits ``projectReplaced`` instead of fine events: views rebuild.
 
-Data: a data file of ``BACKGROUND_LOAD_BYTES`` or more (a big CSV) is read as a task on the document's
-task runner, whatever asked for it (File ▸ Open, an undo, a data edit): until it is in, ``dataset``
+Data: a data file of ``BACKGROUND_LOAD_BYTES`` or more (a big CSV) is read in a child process
+(``core.data.process_load``) by a task on the document's task runner, whatever asked for it (File ▸ Open, an undo, a data edit): until it is in, ``dataset``
 and ``check`` are None and Run says the data is not loaded yet; ``dataLoadChanged(text, fraction)``
 reports the progress (``""`` once it ended), then ``datasetChanged``, ``dataErrorChanged`` and
 ``checkUpdated`` follow as after a load on the spot. A newer load supersedes a running one.
@@ -274,8 +274,7 @@ class ProjectDocument(QObject):
         self.dataErrorChanged.emit(self.data_error)
 
     def _start_background_load(self, key: str) -> None:
-        import core.data
-        from core.tasks import with_progress
+        import core.data.process_load
 
         from .tasks import TaskRunner
         if self._loader is None:
@@ -284,8 +283,10 @@ class ProjectDocument(QObject):
             self._loader.taskFinished.connect(self._on_loader_taskFinished)
         self._loading_key = key
         self._loading_text = f"Reading {Path(self._project.data.path).name}…"
-        # ``core.data.load_dataset`` looked up now, not at import: tests slow it down to watch the window
-        self._loader.start(with_progress, core.data.load_dataset, self._project.copy().data, self._project.base_dir)
+        # read in a child process: a parse on a thread holds the GIL the GUI thread needs (core.data.process_load);
+        # looked up now, not at import: tests hold the read half way to watch the window
+        self._loader.start(core.data.process_load.load_dataset_in_process, self._project.copy().data,
+                           self._project.base_dir)
         self.dataLoadChanged.emit(self._loading_text, 0.0)
 
     def _end_background_load(self) -> None:

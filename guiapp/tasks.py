@@ -12,7 +12,9 @@
 
 * The runner owns the thread. A task's messages (``state.report``) are drained on a timer
   (``interval_ms``, 33 ms: ~30 Hz) into one ``messagesArrived`` per drain, never one signal per
-  message; ``progressChanged(fraction, status)`` follows when the progress moved. After the thread
+  message; ``progressChanged(fraction, status)`` follows when the progress moved, then ``ticked()``
+  (every drain, with or without messages: a view that draws on the runner's beat needs no timer of
+  its own). After the thread
   has ended, the last messages are drained and ``taskFinished(outcome)`` is emitted, exactly once
   per started task that was not cancelled.
 * :meth:`stop` sets the task's cancel flag and goes on reporting it: its last messages and its
@@ -71,6 +73,7 @@ class TaskRunner(QObject):
     taskFinished = Signal(object)           # TaskOutcome
     taskFailed = Signal(str)                # the task raised: its message (logged before this)
     taskCancelled = Signal()
+    ticked = Signal()                       # after every drain of a running task (its owner's beat)
 
     def __init__(self, parent: QObject | None = None, *, interval_ms: int = 33, name: str = "LossLabTask") -> None:
         super().__init__(parent)
@@ -163,6 +166,7 @@ class TaskRunner(QObject):
         if progress != self._progress:
             self._progress = progress
             self.progressChanged.emit(*progress)
+        self.ticked.emit()
 
     def _on_thread_finished(self) -> None:
         # ``finished`` is queued: only the current thread, once it has really ended, ends the task

@@ -200,7 +200,7 @@ def _scan(path: Path, shown: str, delimiter: str, progress: Progress | None, siz
         try:
             for row in reader:
                 line, start = start, reader.line_num + 1
-                if _blank(row):
+                if (not row or not row[0].strip()) and _blank(row):   # (the call only when it may be blank)
                     continue
                 if builders is None:
                     header, header_line = _check_header(row, shown, line), line
@@ -276,21 +276,7 @@ class _ColumnBuilder:
             v = np.asarray(cells, dtype=np.float64)
             texts = None
         except ValueError:
-            v = np.empty(len(cells), dtype=np.float64)
-            texts = np.empty(len(cells), dtype=object)
-            for i, c in enumerate(cells):
-                s = c.strip()
-                if s.lower() in MISSING_TOKENS:
-                    v[i], texts[i] = np.nan, None
-                    continue
-                try:
-                    v[i] = float(s.replace(",", ".") if self.decimal_comma else s)
-                    texts[i] = s
-                except ValueError:
-                    v[i], texts[i] = np.nan, s
-                    self.n_text += 1
-                    if self.first_text is None:
-                        self.first_text = (offset + i, s)
+            v, texts = self._parse_cells(cells, offset)
         with np.errstate(invalid="ignore"):
             big = np.abs(v) > F32_MAX
         if big.any():
@@ -305,9 +291,37 @@ class _ColumnBuilder:
             self.missing += int(np.isnan(v).sum())
         else:
             texts_needed = texts is not None
-            self.missing += int(sum(t is None for t in texts)) if texts is not None else 0
+            self.missing += int(np.equal(texts, None).sum()) if texts is not None else 0
         self.values.append(v.astype(np.float32))
         self.texts.append(texts if texts_needed else None)
+
+    def _parse_cells(self, cells: tuple[str, ...], offset: int) -> tuple[np.ndarray, np.ndarray]:
+        """Values and texts of a chunk that is not all numbers. Each distinct cell is parsed once
+        (a category column holds a few distinct texts in 65,536 cells: parsing every cell, with an
+        exception per text, was most of a big table's read); the cells then index the results."""
+        codes: dict[str, int] = {}
+        inv = np.fromiter((codes.setdefault(c, len(codes)) for c in cells), dtype=np.intp, count=len(cells))
+        v_u = np.empty(len(codes), dtype=np.float64)
+        t_u = np.empty(len(codes), dtype=object)
+        is_text = np.zeros(len(codes), dtype=bool)
+        for k, c in enumerate(codes):            # in order of first appearance
+            s = c.strip()
+            if s.lower() in MISSING_TOKENS:
+                v_u[k], t_u[k] = np.nan, None
+                continue
+            try:
+                v_u[k] = float(s.replace(",", ".") if self.decimal_comma else s)
+                t_u[k] = s
+            except ValueError:
+                v_u[k], t_u[k], is_text[k] = np.nan, s, True
+        text_cells = is_text[inv]
+        n_text = int(text_cells.sum())
+        if n_text:
+            self.n_text += n_text
+            if self.first_text is None:
+                i = int(np.argmax(text_cells))
+                self.first_text = (offset + i, t_u[inv[i]])
+        return v_u[inv], t_u[inv]
 
     def build(self, n: int) -> Column:
         values = np.concatenate(self.values) if self.values else np.empty(0, np.float32)

@@ -140,3 +140,15 @@ class TrainingObserver:
     def on_findings(self, new: list[Any], current: list[Any]) -> None: ...
     def on_run_end(self, result: RunResult) -> None: ...
     def on_exception(self, exc: BaseException) -> None: ...
+
+
+@dataclass(frozen=True)
+class FindingsChanged:
+    """The diagnostics' findings now (all of them, not only the new ones): what a view shows."""
+    current: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class RunNotStarted:
+    """A Run that ended before its first step: ``message`` says why ("" when it was stopped first)."""
+    message: str = ""

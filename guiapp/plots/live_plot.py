@@ -21,6 +21,7 @@ from .crosshair import Crosshair
 from .colors import plot_colors
 from .export import EXPORT_SCALE, EXPORT_WIDTH, export_plot
 from .legend import fold_legend
+from .marks import PlotMarks, qcolor
 
 TITLE_POINT_SIZE = 9
 MIN_DATA_PX = 50      # the curves keep at least this height: the legend folds before it takes more
@@ -33,13 +34,6 @@ def _blend(color, alpha: int, background: QColor) -> str:
     c, a = QColor(color), max(0, min(255, alpha)) / 255.0
     mix = [round(a * x + (1 - a) * y) for x, y in zip(c.getRgb()[:3], background.getRgb()[:3])]
     return QColor(*mix).name()
-
-
-def _qcolor(color, alpha: int | None = None) -> QColor:
-    c = QColor(color) if not isinstance(color, QColor) else QColor(color)
-    if alpha is not None:
-        c.setAlpha(alpha)
-    return c
 
 
 class LivePlot(pg.PlotWidget):
@@ -82,8 +76,7 @@ class LivePlot(pg.PlotWidget):
         self._data: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._labels: dict[str, str] = {}
         self._right: dict[str, bool] = {}
-        self._regions: dict[str, pg.LinearRegionItem] = {}
-        self._markers: dict[str, pg.InfiniteLine] = {}
+        self.marks = PlotMarks(self.getPlotItem())   # shaded ranges and labelled markers
         self.log_y = False
         self._export_width = 0
         self.paint_count = 0
@@ -104,13 +97,13 @@ class LivePlot(pg.PlotWidget):
         """Create the curve ``key`` once (idempotent: an existing curve is returned)."""
         if key in self.curves:
             return self.curves[key]
-        pen = pg.mkPen(_qcolor(color, alpha), width=width, style=style)
+        pen = pg.mkPen(qcolor(color, alpha), width=width, style=style)
         curve = pg.PlotDataItem(pen=pen, name=label)
         if symbol:
             curve.setSymbol(symbol)
             curve.setSymbolSize(5)
-            curve.setSymbolBrush(_qcolor(color, alpha))
-            curve.setSymbolPen(pg.mkPen(_qcolor(color, alpha)))
+            curve.setSymbolBrush(qcolor(color, alpha))
+            curve.setSymbolPen(pg.mkPen(qcolor(color, alpha)))
         if right:
             self.right_axis.view().addItem(curve)
             self.right_axis.set_visible(True)
@@ -301,60 +294,6 @@ class LivePlot(pg.PlotWidget):
         if self.right_axis.vb is not None:
             self.right_axis.vb.setRange(yRange=(0.0, 1.0), padding=0)
         self.reset_view()
-
-    # -- shaded ranges and markers ----------------------------------------------------------------
-    def set_region(self, key: str, x0: float, x1: float, color, alpha: int = 45) -> pg.LinearRegionItem:
-        """Shade ``x0..x1`` (created once per key, then moved)."""
-        region = self._regions.get(key)
-        brush = pg.mkBrush(_qcolor(color, alpha))
-        if region is None:
-            region = pg.LinearRegionItem(values=(x0, x1), movable=False, brush=brush,
-                                         pen=pg.mkPen(_qcolor(color, min(255, alpha * 3))))
-            region.setZValue(-10)
-            self.getPlotItem().addItem(region, ignoreBounds=True)
-            self._regions[key] = region
-        else:
-            region.setBrush(brush)
-            region.setRegion((x0, x1))
-        return region
-
-    def region(self, key: str) -> pg.LinearRegionItem | None:
-        return self._regions.get(key)
-
-    def remove_region(self, key: str) -> None:
-        region = self._regions.pop(key, None)
-        if region is not None:
-            self.getPlotItem().removeItem(region)
-
-    def region_keys(self) -> list[str]:
-        return list(self._regions)
-
-    def set_marker(self, key: str, x: float, label: str, color) -> pg.InfiniteLine:
-        """A vertical labelled line at ``x`` (e.g. the best validation epoch)."""
-        line = self._markers.get(key)
-        if line is None:
-            pen = pg.mkPen(_qcolor(color), width=1.2, style=Qt.PenStyle.DashLine)
-            line = pg.InfiniteLine(pos=x, angle=90, movable=False, pen=pen, label=label,
-                                   # the label hangs from the top of the data area, never into the title
-                                   # above it, on whichever side of the line has more room (never cut at
-                                   # the right edge)
-                                   labelOpts={"position": 0.98, "color": _qcolor(color), "movable": False,
-                                              "anchors": [(0, 0), (1, 0)],
-                                              "fill": _qcolor(plot_colors()[0], 200)})
-            self.getPlotItem().addItem(line, ignoreBounds=True)
-            self._markers[key] = line
-        else:
-            line.setPos(x)
-            line.label.setFormat(label)
-        return line
-
-    def marker(self, key: str) -> pg.InfiniteLine | None:
-        return self._markers.get(key)
-
-    def remove_marker(self, key: str) -> None:
-        line = self._markers.pop(key, None)
-        if line is not None:
-            self.getPlotItem().removeItem(line)
 
     def export(self, path: str | Path, width: int | None = None, height: int | None = None) -> Path:
         """Save the plot as PNG (or any image suffix Qt writes) or SVG, 1200 x 600 px unless told

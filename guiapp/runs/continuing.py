@@ -1,5 +1,5 @@
 """Runs ▸ Continue as a task: the run's data is read and its model built with the stored weights on
-the window's task runner for this job, so a run on a big table never freezes the window. A run whose
+the window's task runner for this job (the table parsed in a child process), so a run on a big table never freezes the window. A run whose
 data is small (a generator, a file under ``guiapp.document.BACKGROUND_LOAD_BYTES``) is loaded on the
 spot, as the document loads such data: milliseconds, and Continue is done when the click returns.
 
@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject
 
-from core.tasks import TaskState, describe_error, progress_callback
+from core.tasks import TaskState, describe_error
 
 from ..tasks import TaskRunner
 
@@ -27,13 +27,18 @@ class ContinueLoad:
     setup_error: str
 
 
-def load_run_to_continue(project, weights: dict, run_id: str, *, state: TaskState) -> ContinueLoad:
-    """Read ``project``'s data and build its model holding ``weights`` (a ``core.tasks`` task)."""
+def load_run_to_continue(project, weights: dict, run_id: str, *, state: TaskState,
+                         in_process: bool = True) -> ContinueLoad:
+    """Read ``project``'s data and build its model holding ``weights`` (a ``core.tasks`` task).
+    ``in_process``: read the data in a child process (a big table: a parse on this thread would hold
+    the GIL the GUI thread needs); False reads it here (small data, on the spot)."""
     from core.data import DataError, load_dataset
+    from core.data.process_load import load_dataset_in_process
     from core.runs.resume import setup_with_weights
     state.set_progress(0.0, f"reading run {run_id}'s data")
     try:
-        dataset = load_dataset(project.data, project.base_dir, progress=progress_callback(state))
+        dataset = (load_dataset_in_process(project.data, project.base_dir, state=state) if in_process else
+                   load_dataset(project.data, project.base_dir))
     except (DataError, ValueError, OSError) as e:
         return ContinueLoad(None, str(e), None, "")
     state.raise_if_cancelled()
@@ -63,7 +68,8 @@ class RunContinuer(QObject):
         self.runner.cancel()
         self._job = (project, weights, run_id)
         if big_data_file(project) is None:
-            self._install(project, run_id, load_run_to_continue(project, weights, run_id, state=TaskState()))
+            self._install(project, run_id, load_run_to_continue(project, weights, run_id, state=TaskState(),
+                                                                in_process=False))
             return
         self._say(f"Loading run {run_id}…")
         self.runner.start(load_run_to_continue, project, weights, run_id)

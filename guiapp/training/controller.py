@@ -8,7 +8,8 @@ Run is pressed; edits made while it trains apply to the next Run.
 
 Training runs as a ``core.tasks`` task (:func:`.worker.run_training`) on the controller's
 ``guiapp.tasks.TaskRunner``, which drains its events every 50 ms (20 Hz: each drain wakes the GUI
-thread into Python, which holds the GIL the training thread needs): one ``stepsArrived`` per
+thread into Python, which holds the GIL the training thread needs). The events are the trainer's own
+typed records (``core.training.events``), read by a :class:`~.drain.RunFeed`: one ``stepsArrived`` per
 drain with every step since the last one, then ``epochEnded`` per epoch, then ``historyUpdated`` once
 (views redraw on that). ``runFinished`` follows once the training thread has ended.
 """
@@ -21,7 +22,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Signal
 from core.training import TrainingControl
 
 from .actions import TrainingActions
-from .drain import sort_events
+from .drain import RunFeed
 from .history import RunHistory
 from ..tasks import TaskRunner
 from .run_mode import RunMode
@@ -61,7 +62,8 @@ class TrainingController(QObject):
     runFinished = Signal(object)
     runFailed = Signal(str)
     stateChanged = Signal(str)          # idle | running | paused | stopping
-    historyUpdated = Signal()           # once per drain, after the signals above
+    historyUpdated = Signal()           # once per drain that brought events, after the signals above
+    ticked = Signal()                   # every drain while a Run is in flight (50 ms): the views draw on it
     historyCleared = Signal()           # Reset, or a Run from fresh weights
     boundaryUpdated = Signal(object)    # BoundarySnapshot
     confusionUpdated = Signal(object)   # ConfusionMatrix
@@ -76,7 +78,7 @@ class TrainingController(QObject):
         self.last_confusion = None
         self._state = "idle"
         self._runner = TaskRunner(self, interval_ms=DRAIN_INTERVAL_MS, name="LossLabTrainingWorker")
-        self._ended = None              # (result, failure) seen in the events; reported when the thread ends
+        self.feed = RunFeed(self)       # the drained events -> the history and the signals above
         self._observer: QueueObserver | None = None
         self._control: TrainingControl | None = None
         self._kept_setup = None
@@ -97,16 +99,21 @@ class TrainingController(QObject):
         self.step_action.triggered.connect(lambda: self.step())
         self.step_epoch_action.triggered.connect(lambda: self.step_epoch())
         self.reset_action.triggered.connect(lambda: self.reset())
-        self.pause_action.toggled.connect(self._on_pause_toggled)
 
-        self._runner.messagesArrived.connect(self._on_runner_messagesArrived)
+        def on_pause_toggled(checked: bool) -> None:
+            self.pause() if checked else self.resume()
+            self._update_actions()
+        self.pause_action.toggled.connect(on_pause_toggled)
+
+        self._runner.messagesArrived.connect(self.feed.take)
+        self._runner.ticked.connect(self.ticked)
         self._runner.taskFinished.connect(self._on_runner_taskFinished)
-        document.checkUpdated.connect(self._on_document_checkUpdated)
+        document.checkUpdated.connect(lambda _check: self._update_actions())
         document.projectChanged.connect(self._on_document_projectChanged)
-        document.projectReplaced.connect(self._on_document_projectReplaced)
+        document.projectReplaced.connect(lambda: self.reset())
         app = QCoreApplication.instance()
         if app is not None:
-            app.aboutToQuit.connect(self._on_app_aboutToQuit)
+            app.aboutToQuit.connect(lambda: self.stop_and_wait(2.0))
         self._update_actions()
 
     # -- state ------------------------------------------------------------------------------------
@@ -175,7 +182,7 @@ class TrainingController(QObject):
             self._kept_setup = None
             self._last_result = None
             self._model_stale = False
-            self._clear_history()
+            self.feed.clear()
         options = RunOptions(project, self.document.dataset, self._kept_setup, epochs or project.training.epochs,
                              project.training.seed, torch_threads(), self.boundary_resolution, self._last_result,
                              tuple(o for o in (f(project) for f in self._observer_factories) if o is not None))
@@ -184,7 +191,7 @@ class TrainingController(QObject):
             self._control.pause()
         self._observer = QueueObserver()
         self._observer.boundary_enabled = bool(self._boundary_viewers)
-        self._ended = None
+        self.feed.ended = None
         self._runner.start(run_training, options, self._observer, self._control)
         self._set_state("paused" if paused else "running")
         self._update_actions()
@@ -251,7 +258,7 @@ class TrainingController(QObject):
         self._last_result = None
         self._model_stale = False
         self.loaded_run = None
-        self._clear_history()
+        self.feed.clear()
         self._update_actions()
 
     def start_from(self, setup, run_id: str | None = None, resume=None) -> None:
@@ -279,42 +286,12 @@ class TrainingController(QObject):
         if self._observer is not None:
             self._observer.boundary_enabled = bool(self._boundary_viewers)
 
-    def _clear_history(self) -> None:
-        self.history.clear()
-        self.last_boundary = None
-        self.last_confusion = None
-        self.historyCleared.emit()
-        self.findingsChanged.emit([])
-
     # -- the runner's reports (GUI thread) ------------------------------------------------------
-    def _on_runner_messagesArrived(self, events: list) -> None:
-        d = sort_events(events)
-        if d.info is not None:
-            self.history.start_segment(d.info)
-            self.runStarted.emit(d.info)
-        if d.steps is not None:
-            self.history.add_steps(d.steps)
-            self.stepsArrived.emit(d.steps)
-        for record in d.epochs:
-            self.history.add_epoch(record)
-            self.epochEnded.emit(record)
-        if d.findings is not None:
-            self._set_findings(d.findings)
-        if d.boundary is not None:
-            self.last_boundary = d.boundary
-            self.boundaryUpdated.emit(d.boundary)
-        if d.confusion is not None:
-            self.last_confusion = d.confusion
-            self.confusionUpdated.emit(d.confusion)
-        self.historyUpdated.emit()
-        if d.result is not None or d.failure is not None:
-            self._ended = (d.result, d.failure or "")
-
     def _on_runner_taskFinished(self, outcome) -> None:
         # the runner has drained every event of the run before this: an end without an end event
         # (the task itself broke) must never leave the controller "running"
-        result, failure = self._ended or (None, outcome.message or "the training thread ended unexpectedly")
-        self._ended = None
+        result, failure = self.feed.ended or (None, outcome.message or "the training thread ended unexpectedly")
+        self.feed.ended = None
         if result is not None and result.status != "failed":
             diverged_fresh = result.status == "diverged" and result.best_epoch is None
             self._kept_setup = None if diverged_fresh else outcome.value
@@ -324,34 +301,14 @@ class TrainingController(QObject):
         self._update_actions()
         if result is not None:
             self.history.result = result
-            self._set_findings(list(result.findings))
+            self.feed.set_findings(list(result.findings))
             if result.status == "failed":
                 self.runFailed.emit(result.message)
             self.runFinished.emit(result)
         elif failure:
             self.runFailed.emit(failure)
 
-    def _set_findings(self, findings: list) -> None:
-        self.history.findings = list(findings)
-        self.findingsChanged.emit(list(findings))
-
-    def _on_pause_toggled(self, checked: bool) -> None:
-        if checked:
-            self.pause()
-        else:
-            self.resume()
-        self._update_actions()
-
-    def _on_document_checkUpdated(self, _check) -> None:
-        self._update_actions()
-
     def _on_document_projectChanged(self, kind: str) -> None:
         if kind in MODEL_KINDS and (self._kept_setup is not None or self.is_running()):
             self._model_stale = True          # (a Run in progress keeps training its own snapshot)
         self._update_actions()
-
-    def _on_document_projectReplaced(self) -> None:
-        self.reset()
-
-    def _on_app_aboutToQuit(self) -> None:
-        self.stop_and_wait(2.0)

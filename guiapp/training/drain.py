@@ -1,57 +1,84 @@
-"""What one drain of the training queue amounts to (pure: no Qt, testable without a thread).
+"""One drain of the training queue: the trainer's typed events into the run history and the
+controller's signals, in one pass (no second vocabulary between the trainer and the views).
 
-The queue holds ``(kind, payload)`` events in order. A drain merges every ``steps`` event into one
-:class:`StepChunk`, keeps each epoch, and keeps only the latest findings, boundary and confusion
-matrix. Numbers need no shifting: a continued Run (``train(resume=...)``) counts on from the last.
+The queue holds the events the trainer made (``core.training.events``) and the views' snapshots,
+in order. A drain merges every ``StepRecords`` into one :class:`StepChunk` (one ``stepsArrived`` per
+drain, never one per step), keeps each epoch, and keeps only the latest findings, boundary and
+confusion matrix. Numbers need no shifting: a continued Run (``train(resume=...)``) counts on.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from .payloads import StepChunk
+from core.training.events import EpochRecord, FindingsChanged, RunInfo, RunNotStarted, RunResult, StepRecords
 
-__all__ = ["Drained", "merge_steps", "sort_events"]
+from .payloads import BoundarySnapshot, ConfusionMatrix, StepChunk
 
-
-@dataclass
-class Drained:
-    info: Any = None                 # RunInfo (start_epoch = epochs trained before this Run)
-    steps: StepChunk | None = None
-    epochs: list = field(default_factory=list)
-    findings: list | None = None
-    boundary: Any = None
-    confusion: Any = None
-    result: Any = None               # RunResult: the Run ended
-    failure: str | None = None       # the Run could not start ("" when it was cancelled)
+__all__ = ["RunFeed", "merge_steps"]
 
 
-def sort_events(events: list[tuple[str, Any]]) -> Drained:
-    """Group the events of one drain."""
-    out = Drained()
-    steps = []
-    for kind, payload in events:
-        if kind == "steps":
-            steps.append(payload)
-        elif kind == "epoch":
-            out.epochs.append(payload)
-        elif kind == "start":
-            out.info = payload
-        elif kind == "findings":
-            out.findings = list(payload)
-        elif kind == "boundary":
-            out.boundary = payload
-        elif kind == "confusion":
-            out.confusion = payload
-        elif kind == "end":
-            out.result = payload
-        elif kind in ("failed", "cancelled"):
-            out.failure = payload if kind == "failed" else ""
-    if steps:
-        out.steps = merge_steps(steps)
-    return out
+class RunFeed:
+    """Feeds ``controller.history`` and emits the controller's signals from each drain's events;
+    ``ended`` holds ``(result, failure)`` once the Run's last event arrived (failure: "" when it was
+    stopped before its first step)."""
+
+    def __init__(self, controller) -> None:
+        self.controller = controller
+        self.ended: tuple[RunResult | None, str] | None = None
+
+    def take(self, messages: list[tuple[str, Any]]) -> None:
+        """The runner's ``messagesArrived``: every event queued since the last drain, oldest first."""
+        c, history = self.controller, self.controller.history
+        steps, epochs, latest = [], [], {}
+        for _kind, event in messages:
+            if isinstance(event, StepRecords):
+                steps.append(event)
+            elif isinstance(event, EpochRecord):
+                epochs.append(event)
+            else:
+                latest[type(event)] = event       # the newest of each other kind is what a view shows
+        info = latest.get(RunInfo)
+        if info is not None:
+            history.start_segment(info)
+            c.runStarted.emit(info)
+        if steps:
+            chunk = merge_steps(steps)
+            history.add_steps(chunk)
+            c.stepsArrived.emit(chunk)
+        for record in epochs:
+            history.add_epoch(record)
+            c.epochEnded.emit(record)
+        self._show_latest(latest)
+        c.historyUpdated.emit()
+        end, failed = latest.get(RunResult), latest.get(RunNotStarted)
+        if end is not None or failed is not None:
+            self.ended = (end, failed.message if failed is not None else "")
+
+    def _show_latest(self, latest: dict) -> None:
+        c = self.controller
+        if FindingsChanged in latest:
+            self.set_findings(list(latest[FindingsChanged].current))
+        if BoundarySnapshot in latest:
+            c.last_boundary = latest[BoundarySnapshot]
+            c.boundaryUpdated.emit(c.last_boundary)
+        if ConfusionMatrix in latest:
+            c.last_confusion = latest[ConfusionMatrix]
+            c.confusionUpdated.emit(c.last_confusion)
+
+    def set_findings(self, findings: list) -> None:
+        self.controller.history.findings = list(findings)
+        self.controller.findingsChanged.emit(list(findings))
+
+    def clear(self) -> None:
+        """Forget the curves, the snapshots and the findings (Reset, or a Run from fresh weights)."""
+        c = self.controller
+        c.history.clear()
+        c.last_boundary = None
+        c.last_confusion = None
+        c.historyCleared.emit()
+        c.findingsChanged.emit([])
 
 
 def merge_steps(records: list) -> StepChunk:

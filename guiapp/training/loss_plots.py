@@ -87,9 +87,9 @@ class EpochLossPlot(LivePlot):
     def reset_curves(self) -> None:
         for key in [k for k in self.curves if k not in ("train_loss", "val_loss")]:
             self.remove_curve(key)
-        for key in self.region_keys():
-            self.remove_region(key)
-        self.remove_marker("best")
+        for key in self.marks.region_keys():
+            self.marks.remove_region(key)
+        self.marks.remove_marker("best")
         self.clear_data()
 
     def refresh(self, history) -> None:
@@ -109,9 +109,9 @@ class EpochLossPlot(LivePlot):
             self.set_data("penalty", x, history.epoch_column("penalty"))
         best = history.best_epoch()
         if best is not None:
-            self.set_marker("best", best[0], best_epoch_label(history, best[0]), COLORS["best"])
+            self.marks.set_marker("best", best[0], best_epoch_label(history, best[0]), COLORS["best"])
         else:
-            self.remove_marker("best")
+            self.marks.remove_marker("best")
 
 
 class MetricPlot(LivePlot):
@@ -136,7 +136,7 @@ class MetricPlot(LivePlot):
 
     def reset_curves(self) -> None:
         self.clear_data()
-        self.remove_marker("best")
+        self.marks.remove_marker("best")
 
     def configure(self, heads) -> None:
         """Curves, title and axis labels for ``heads``: ``(name, task)`` pairs, first head first."""
@@ -145,7 +145,7 @@ class MetricPlot(LivePlot):
             return
         for key in list(self.curves):
             self.remove_curve(key)
-        self.remove_marker("best")
+        self.marks.remove_marker("best")
         self.heads = heads
         item = self.getPlotItem()
         if not heads:
@@ -188,7 +188,7 @@ class MetricPlot(LivePlot):
             self.set_data(key, x, history.epoch_column(key))
         best = history.best_epoch()
         if best is not None:
-            self.set_marker("best", best[0], "", COLORS["best"])
+            self.marks.set_marker("best", best[0], "", COLORS["best"])
 
 
 def history_heads(history) -> tuple[tuple[str, str], ...]:

@@ -14,10 +14,13 @@ from typing import Any
 
 from core.tasks import TaskState
 from core.training import TrainingControl, TrainingObserver
+from core.training.events import FindingsChanged, RunNotStarted
 
 from .snapshots import GridSpec, compute_boundary, compute_confusion, make_grid
 
-__all__ = ["QueueObserver", "RunOptions", "run_training"]
+__all__ = ["EVENT", "QueueObserver", "RunOptions", "run_training"]
+
+EVENT = "event"                # the one message kind of the training task: its payload is a typed event
 
 BOUNDARY_MIN_INTERVAL = 0.25   # seconds between decision-boundary snapshots (at most 4 per second)
 BOUNDARY_MAX_SHARE = 0.05      # ... and at most this share of the training thread's time
@@ -39,12 +42,12 @@ class RunOptions:
 
 
 class QueueObserver(TrainingObserver):
-    """Turns trainer hooks into ``(kind, payload)`` messages of a task state; computes view snapshots.
+    """Queues the trainer's own typed events on a task state, as they are, and computes view snapshots.
 
-    Kinds: ``start`` (RunInfo), ``steps`` (StepRecords), ``epoch`` (EpochRecord), ``findings``
-    (list of current findings), ``boundary`` (BoundarySnapshot), ``confusion`` (ConfusionMatrix),
-    ``end`` (RunResult), ``failed`` (message: the run could not start), ``cancelled`` (stopped
-    before the first step).
+    One vocabulary from the trainer to the plots (``core.training.events``): ``RunInfo``,
+    ``StepRecords``, ``EpochRecord``, ``FindingsChanged``, ``RunResult`` and ``RunNotStarted``, plus
+    the views' ``BoundarySnapshot`` and ``ConfusionMatrix`` (:mod:`.payloads`). Each is queued as
+    ``(EVENT, event)``; the controller's :class:`~.feed.RunFeed` reads them by type.
     """
 
     def __init__(self, state: TaskState | None = None) -> None:
@@ -58,18 +61,18 @@ class QueueObserver(TrainingObserver):
         self._step = 0
         self._epoch = 0
 
-    def push(self, kind: str, payload: Any) -> None:
-        self.state.report(kind, payload)
+    def push(self, event: Any) -> None:
+        self.state.report(EVENT, event)
 
     def attach(self, setup, grid: GridSpec | None) -> None:
         self.setup, self.grid = setup, grid
 
     # -- hooks (training thread) ------------------------------------------------------------------
     def on_run_start(self, info) -> None:
-        self.push("start", info)
+        self.push(info)
 
     def on_steps(self, records) -> None:
-        self.push("steps", records)
+        self.push(records)
         self._step = records.first_step + len(records) - 1
         self._epoch = records.epoch
         if self.grid is not None and self.boundary_enabled:
@@ -78,7 +81,7 @@ class QueueObserver(TrainingObserver):
                 self._snapshot_boundary(now)
 
     def on_epoch_end(self, record) -> None:
-        self.push("epoch", record)
+        self.push(record)
         self._epoch = record.epoch
         now = time.perf_counter()
         if self.boundary_enabled and now >= self._next_confusion:   # (the end of the run always has one)
@@ -86,7 +89,7 @@ class QueueObserver(TrainingObserver):
             self._next_confusion = now + CONFUSION_MIN_INTERVAL
 
     def on_findings(self, new, current) -> None:
-        self.push("findings", list(current))
+        self.push(FindingsChanged(tuple(current)))
 
     def on_run_end(self, result) -> None:
         if self.setup is not None:
@@ -99,7 +102,7 @@ class QueueObserver(TrainingObserver):
                 self._snapshot_boundary(time.perf_counter())
             if epoch and (restored or self._confusion_epoch != epoch):
                 self._snapshot_confusion(epoch)
-        self.push("end", result)
+        self.push(result)
 
     def _snapshot_boundary(self, now: float) -> None:
         try:
@@ -109,7 +112,7 @@ class QueueObserver(TrainingObserver):
             return
         cost = time.perf_counter() - now
         self._next_boundary = now + max(BOUNDARY_MIN_INTERVAL, cost / BOUNDARY_MAX_SHARE)
-        self.push("boundary", snap)
+        self.push(snap)
 
     def _snapshot_confusion(self, epoch: int) -> None:
         try:
@@ -118,7 +121,7 @@ class QueueObserver(TrainingObserver):
             return
         if cm is not None:
             self._confusion_epoch = epoch
-            self.push("confusion", cm)
+            self.push(cm)
 
 
 def _weights_kept(result, setup, epoch: int, step: int) -> tuple[int, int, bool]:
@@ -152,7 +155,7 @@ def run_training(options: RunOptions, observer: QueueObserver, control: Training
             grid = None
         observer.attach(setup, grid)
         if control.stopped:
-            observer.push("cancelled", "stopped before the training started")
+            observer.push(RunNotStarted(""))
             return setup
         hooks = observer
         if opts.observers:           # beside the trainer, before the queue: a run is in the store when it is shown
@@ -161,6 +164,6 @@ def run_training(options: RunOptions, observer: QueueObserver, control: Training
         train(opts.project, observer=hooks, control=control, setup=setup, epochs=opts.epochs,
               seed=opts.seed, threads=opts.threads, resume=opts.resume)
     except Exception as exc:  # noqa: BLE001 - setup errors (data, graph) become a message
-        observer.push("failed", f"{type(exc).__name__}: {exc}" if not str(exc).startswith(type(exc).__name__)
-                      else str(exc))
+        observer.push(RunNotStarted(f"{type(exc).__name__}: {exc}" if not str(exc).startswith(type(exc).__name__)
+                                    else str(exc)))
     return setup

@@ -271,3 +271,24 @@ def test_a_project_that_says_nothing_trains_on_categories_and_gaps(tmp_path, mon
     lines: list[str] = []
     assert main(["train", str(tmp_path / "p.losslab.json"), "--epochs", "2", "--quiet", "--json"], out=lines.append) == 0
     assert json.loads(lines[-1])["status"] == "completed"
+
+
+def test_distinct_cells_parsed_once_keep_every_count_and_the_first_bad_cell(tmp_path):
+    """A numeric column with a repeated typo and missing cells past the first chunk: the first typo's
+    row, how many typos and how many missing cells are the same as a cell-by-cell read would say."""
+    from core.data.csvfile import CHUNK_ROWS, read_table
+    rows = CHUNK_ROWS + 500
+    bad = {CHUNK_ROWS + 10, CHUNK_ROWS + 20}
+    missing = {5, CHUNK_ROWS + 30}
+    lines = ["x,label"]
+    for i in range(rows):
+        x = "12.5oops" if i in bad else "NA" if i in missing else f"{i % 7}.5"
+        lines.append(f"{x},{'a' if i % 3 else 'b'}")
+    path = tmp_path / "t.csv"
+    path.write_text("\n".join(lines) + "\n")
+    table = read_table(path, "t.csv")
+    x, label = table.columns["x"], table.columns["label"]
+    assert x.kind == "numeric" and x.bad == (CHUNK_ROWS + 10, "12.5oops") and x.n_bad == 2
+    assert x.missing == 2 and np.isnan(x.values[5]) and x.values[6] == 6.5
+    assert table.line_of(x.bad[0]) == CHUNK_ROWS + 12
+    assert label.kind == "categorical" and label.distinct() == ["a", "b"] and label.values[3] == "b"

@@ -85,7 +85,7 @@ def test_the_menu_action_runs_the_finder_and_apply_is_one_undo_step(qtbot, windo
     assert plot.data("smooth")[0] == pytest.approx([math.log10(v) for v in result.lrs])
     assert plot.marker_lr("steepest") == pytest.approx(result.steepest)
     assert plot.marker_lr("valley") == pytest.approx(result.valley)
-    assert "valley" in plot.marker("valley").label.format and "steepest" in plot.marker("steepest").label.format
+    assert "valley" in plot.marks.marker("valley").label.format and "steepest" in plot.marks.marker("steepest").label.format
     assert plot.marker_lr("current") == pytest.approx(_lr(doc))
     assert finder.summary.text().lower().startswith("suggested learning rate")
     assert finder.lr_spin.value() == pytest.approx(result.suggestion, rel=0.05)
@@ -138,7 +138,7 @@ def test_no_suggestion_says_why(qtbot, view):
                           "the loss did not fall over the sweep: widen the range or check the data")
     v.runner.finderFinished.emit(flat)
     assert "No suggestion" in v.summary.text() and "widen the range" in v.summary.text()
-    assert v.plot.marker("valley") is None and v.plot.marker("steepest") is None
+    assert v.plot.marks.marker("valley") is None and v.plot.marks.marker("steepest") is None
     assert not v.valley_button.isEnabled() and not v.steepest_button.isEnabled()
     assert v.plot.point_count("raw") == 3
 

@@ -65,12 +65,12 @@ def test_live_plot_curves_crosshair_regions_markers_and_log(qtbot):
     plot.set_data("b", x, np.full(100, 0.01))
     text = plot.crosshair.show_at(10.2)
     assert "x 10" in text and "loss: 0.1" in text and "lr: 0.01" in text
-    plot.set_region("r", 20, 40, "#ff9800")
-    assert plot.region("r").getRegion() == pytest.approx((20, 40))
-    plot.set_region("r", 25, 45, "#ff9800")
-    assert plot.region_keys() == ["r"] and plot.region("r").getRegion() == pytest.approx((25, 45))
-    plot.set_marker("best", 30, "best 30", "#2e9d3a")
-    assert plot.marker("best").value() == 30
+    plot.marks.set_region("r", 20, 40, "#ff9800")
+    assert plot.marks.region("r").getRegion() == pytest.approx((20, 40))
+    plot.marks.set_region("r", 25, 45, "#ff9800")
+    assert plot.marks.region_keys() == ["r"] and plot.marks.region("r").getRegion() == pytest.approx((25, 45))
+    plot.marks.set_marker("best", 30, "best 30", "#2e9d3a")
+    assert plot.marks.marker("best").value() == 30
     plot.set_log_y(True)
     assert curve.opts["logMode"] == [False, True]
     plot.remove_curve("b")
@@ -198,7 +198,7 @@ def test_a_marker_label_stays_inside_the_data_area(qtbot):
     plot.show()
     qtbot.waitExposed(plot)
     for epoch in (30.0, 1.0, 15.0):
-        line = plot.set_marker("best", epoch, f"best val epoch {int(epoch)}", "#2ca02c")
+        line = plot.marks.set_marker("best", epoch, f"best val epoch {int(epoch)}", "#2ca02c")
         plot.settle()
         qtbot.waitUntil(lambda: plot.getPlotItem().vb.height() > 0)
         QApplication.processEvents()

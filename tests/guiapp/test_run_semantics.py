@@ -137,7 +137,7 @@ def test_after_a_divergence_the_loss_plots_switch_to_log_scale_and_say_so(qtbot,
     assert not panel.log_y.isChecked()
     result = press_run(qtbot, c)
     assert result.status == "diverged"
-    assert panel.log_y.isChecked() and panel.auto_log and "auto" in panel.log_y.text()
+    assert panel.log_y.isChecked() and panel.tools.auto_log and "auto" in panel.log_y.text()
     assert panel.epoch_plot.log_y and panel.step_plot.log_y
     assert panel.banner_visible() and panel.banner.finding.kind == "divergence"
     assert panel.banner.line.text().startswith("Diverged")

@@ -149,17 +149,19 @@ def test_training_is_a_task_that_a_cancel_stops():
     from guiapp.training.worker import QueueObserver, RunOptions, run_training
     from tests.conftest import EXAMPLES
 
+    from core.training.events import RunResult, StepRecords
+
     class CancelOnFirstSteps(TaskState):
         def report(self, kind, payload=None):
             super().report(kind, payload)
-            if kind == "steps":
+            if isinstance(payload, StepRecords):
                 self.cancel()
 
     project = Project.load(EXAMPLES / "spiral.losslab.json")
     state = CancelOnFirstSteps()
     outcome = run_task(run_training, RunOptions(project, None, epochs=10_000, boundary_resolution=0),
                        QueueObserver(), TrainingControl(), state=state)
-    ends = [payload for kind, payload in state.take() if kind == "end"]
+    ends = [payload for _kind, payload in state.take() if isinstance(payload, RunResult)]
     assert outcome.cancelled and outcome.value is not None        # the model is kept for a later Run
     assert len(ends) == 1 and ends[0].status == "stopped" and ends[0].epochs_run < 10_000
 

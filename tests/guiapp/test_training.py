@@ -70,7 +70,7 @@ def test_short_run_fills_the_plots(qtbot, make_controller):
     assert panel.epoch_plot.point_count("train_loss") == 3 and panel.epoch_plot.point_count("val_loss") == 3
     assert panel.metric_plot.point_count("val_accuracy") == 3
     assert np.array_equal(c.history.step_column("steps"), np.arange(1, steps + 1))
-    assert panel.epoch_plot.marker("best") is not None
+    assert panel.epoch_plot.marks.marker("best") is not None
     assert "Completed" in panel.progress.format()
     assert not c.is_running() and c.run_action.isEnabled()
 
@@ -349,7 +349,7 @@ def test_a_findings_zoom_does_not_stick_after_another_project(qtbot, make_contro
     assert not vb.autoRangeEnabled()[0] and vb.viewRange()[0][1] < 5
     with qtbot.waitSignal(c.historyCleared):
         c.document.replace(spiral_project(epochs=12))
-    assert all(vb.autoRangeEnabled()) and panel.epoch_plot.region("selected") is None
+    assert all(vb.autoRangeEnabled()) and panel.epoch_plot.marks.region("selected") is None
     run_to_end(qtbot, c)
     x0, x1 = vb.viewRange()[0]
     assert x0 <= 1 and x1 >= 12, "the new project's epochs must all be in view"
@@ -382,7 +382,7 @@ def test_plots_rebuild_for_the_task_of_a_new_project(qtbot, make_controller):
     assert metric.title_text().startswith("R²") and set(metric.curves) == {"val_r2", "val_mae"}
     assert metric.getPlotItem().getAxis("right").isVisible()
     assert panel.epoch_plot.getPlotItem().vb.viewRange()[0] == pytest.approx([0.0, 1.0])
-    assert panel.epoch_plot.marker("best") is None and panel.epoch_plot.point_count("train_loss") == 0
+    assert panel.epoch_plot.marks.marker("best") is None and panel.epoch_plot.point_count("train_loss") == 0
     c.document.replace(example("digits"))
     assert metric.title_text().startswith("Accuracy") and set(metric.curves) == {"train_accuracy", "val_accuracy"}
     assert not metric.getPlotItem().getAxis("right").isVisible()   # no stale MAE axis
@@ -436,7 +436,7 @@ def test_best_epoch_marker_and_progress_agree_with_the_run_result(qtbot, make_co
     qtbot.addWidget(panel)
     panel.show()
     result = run_to_end(qtbot, c)
-    marker = panel.epoch_plot.marker("best")
+    marker = panel.epoch_plot.marks.marker("best")
     assert result.best_epoch is not None and marker.value() == result.best_epoch
     assert marker.label.format == f"best val epoch {result.best_epoch}"
     assert f"best val epoch {result.best_epoch}" in panel.progress.format()

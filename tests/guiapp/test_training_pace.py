@@ -1,4 +1,4 @@
-"""The window keeps pace: the run store is written beside the trainer, big data is read on a task.
+"""The window keeps pace: the run store is written beside the trainer, big data is read in a child process.
 
 No timing here (the speed figures are in ``tests/benchmarks/bench_window_pace.py``): these tests check
 *where* the work runs, and that the window goes on handling events while it runs.
@@ -88,25 +88,23 @@ def _csv_project(folder, rows: int):
     return path
 
 
-def test_file_open_reads_a_big_csv_on_a_task_while_the_window_goes_on(qtbot, home, tmp_path, monkeypatch):
-    """The load is held at half way until the GUI thread has handled an event: it can only finish if
-    the window kept running its event loop while the file was read."""
-    import core.data
+def test_file_open_reads_a_big_csv_in_a_child_process_while_the_window_goes_on(qtbot, home, tmp_path, monkeypatch):
+    """The read is held at half way until the GUI thread has handled an event: it can only finish if
+    the window kept running its event loop while the file was read, in a process of its own."""
+    import functools
+    import os
+
+    import core.data.process_load
     from PySide6.QtCore import QTimer
 
     import guiapp.document
+    from tests.core import process_gate
     path = _csv_project(tmp_path, 3000)
     monkeypatch.setattr(guiapp.document, "BACKGROUND_LOAD_BYTES", 10_000)   # this file counts as big
-    real = core.data.load_dataset
-    gate = threading.Event()
-    loaded_on = []
-
-    def held(spec, base_dir=None, *, progress=None, **kwargs):
-        loaded_on.append(threading.current_thread())
-        progress(0.5)
-        gate.wait(60)
-        return real(spec, base_dir, progress=progress, **kwargs)
-    monkeypatch.setattr(core.data, "load_dataset", held)
+    real = core.data.process_load.load_dataset_in_process
+    monkeypatch.setattr(core.data.process_load, "load_dataset_in_process",
+                        functools.partial(real, fn=process_gate.held_read))
+    gate = process_gate.open_gate(tmp_path)
     w = _window(qtbot)
     w.show()
     progress = []
@@ -116,14 +114,17 @@ def test_file_open_reads_a_big_csv_on_a_task_while_the_window_goes_on(qtbot, hom
     def event_while_loading():
         handled.append((w.document.data_loading, w.files.data_progress.bar.isVisible(),
                         w.files.data_progress.label.text()))
-        gate.set()
-    assert w.files.open(path, confirm=False)        # returns while the table is read
-    assert w.document.data_loading and w.document.dataset is None
-    assert not w.document.can_train()[0]
-    QTimer.singleShot(0, event_while_loading)
-    qtbot.waitUntil(lambda: w.document.dataset is not None, timeout=60_000)
+        process_gate.release(gate)
+    try:
+        assert w.files.open(path, confirm=False)        # returns while the table is read
+        assert w.document.data_loading and w.document.dataset is None
+        assert not w.document.can_train()[0]
+        QTimer.singleShot(0, event_while_loading)
+        qtbot.waitUntil(lambda: w.document.dataset is not None, timeout=60_000)
+    finally:
+        os.close(gate)
     assert handled == [(True, True, "Reading table.csv…")]
-    assert loaded_on and loaded_on[0] is not threading.main_thread()
+    assert int((tmp_path / process_gate.PID).read_text()) != os.getpid()     # read in a child process
     assert ("Reading table.csv…", 0.5) in progress and progress[-1][0] == ""
     assert not w.files.data_progress.bar.isVisible()
     assert w.document.dataset.n_train + w.document.dataset.n_val + w.document.dataset.n_test == 3000

@@ -147,7 +147,7 @@ def test_findings_panel_lists_findings_and_clicks_highlight(qtbot, controller):
 
     with qtbot.waitSignal(c.findingSelected):
         findings.tree.itemClicked.emit(item, 0)
-    region = panel.epoch_plot.region("selected")
+    region = panel.epoch_plot.marks.region("selected")
     assert region is not None and region.getRegion() == pytest.approx((1.0, 2.0))
     findings.tree.itemClicked.emit(findings.item_for(dead), 0)
     assert canvas.highlighted == ["act0"]
@@ -168,12 +168,12 @@ def test_overfitting_banner_on_an_oversized_network(qtbot, controller):
     over = next(f for f in c.history.findings if f.kind == "overfitting")
     assert panel.banner_visible()
     assert "Overfitting" in panel.banner.text.text() and str(over.start_epoch) in panel.banner.text.text()
-    region = panel.epoch_plot.region("overfitting")
+    region = panel.epoch_plot.marks.region("overfitting")
     assert region is not None
     start, end = region.getRegion()
     assert start == over.start_epoch and end >= over.end_epoch
-    assert panel.step_plot.region("overfitting") is not None
-    best = panel.epoch_plot.marker("best")
+    assert panel.step_plot.marks.region("overfitting") is not None
+    best = panel.epoch_plot.marks.marker("best")
     assert best is not None and best.value() == c.history.best_epoch()[0] == result.best_epoch
     # the banner names both numbers, so a shaded onset and a later marker do not look like a contradiction
     text = panel.banner.text.text()
@@ -190,7 +190,7 @@ def test_no_banner_on_a_well_sized_network_with_early_stopping(qtbot, controller
     result = run_to_end(qtbot, c)
     assert result.status == "early_stopped"
     assert not any(f.kind == "overfitting" for f in c.history.findings)
-    assert not panel.banner_visible() and panel.epoch_plot.region("overfitting") is None
+    assert not panel.banner_visible() and panel.epoch_plot.marks.region("overfitting") is None
 
 
 def test_a_continued_run_is_diagnosed_over_the_whole_curve(qtbot, controller):

@@ -81,10 +81,10 @@ class LRFinderPlot(LivePlot):
         self.set_data("smooth", x, smooth)
         for key, value, position in (("steepest", result.steepest, 0.92), ("valley", result.valley, 0.8)):
             if value is None:
-                self.remove_marker(key)
+                self.marks.remove_marker(key)
                 continue
             label = f"{key} {value:.2g}"
-            line = self.set_marker(key, math.log10(value), label, MARKER_COLORS[key])
+            line = self.marks.set_marker(key, math.log10(value), label, MARKER_COLORS[key])
             line.label.setPosition(position)
         self._fit_y(raw, smooth)
         if x.size:
@@ -106,15 +106,15 @@ class LRFinderPlot(LivePlot):
     def clear_result(self) -> None:
         self.clear_data()
         for key in ("steepest", "valley"):
-            self.remove_marker(key)
+            self.marks.remove_marker(key)
         self.chosen.hide()
 
     def set_current(self, lr: float | None) -> None:
         """Mark the optimizer's current rate (None: no marker)."""
         if lr is None or not lr > 0:
-            self.remove_marker("current")
+            self.marks.remove_marker("current")
             return
-        line = self.set_marker("current", math.log10(lr), f"current {lr:.2g}", MARKER_COLORS["current"])
+        line = self.marks.set_marker("current", math.log10(lr), f"current {lr:.2g}", MARKER_COLORS["current"])
         line.label.setPosition(0.68)
 
     def set_chosen(self, lr: float) -> None:
@@ -134,7 +134,7 @@ class LRFinderPlot(LivePlot):
 
     def marker_lr(self, key: str) -> float | None:
         """The rate a marker (``steepest``, ``valley``, ``current``) stands at, or None."""
-        line = self.marker(key)
+        line = self.marks.marker(key)
         return None if line is None else float(10 ** line.value())
 
     def show_sweep(self, start_lr: float, end_lr: float) -> None:
