@@ -16,9 +16,6 @@ MAX_LINES = 80
 
 #: "file::name" -> why it may be bigger (the lead drops the wave3b entries when those branches merge)
 EXEMPT: dict[str, str] = {
-    "guiapp/training/panel.py::TrainingPanel": "being split on branch wave3b-pace/firstday",
-    "guiapp/training/controller.py::TrainingController": "being split on branch wave3b-pace/firstday",
-    "guiapp/plots/live_plot.py::LivePlot": "being split on branch wave3b-pace/firstday",
 }
 
 

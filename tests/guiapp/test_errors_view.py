@@ -11,7 +11,7 @@ import pytest
 from core.data import load_dataset
 from core.evaluation import cell_samples
 from core.project import Project
-from core.training import train
+from core.training import train, trained_model
 from guiapp.document import ProjectDocument
 from guiapp.errors import ErrorsView
 from guiapp.main_window import MainWindow
@@ -24,7 +24,8 @@ def trained(name: str, epochs: int, **data):
     for k, v in data.items():
         setattr(project.data, k, v)
     dataset = load_dataset(project.data, project.base_dir)
-    return project, dataset, train(project, dataset=dataset, diagnose=False, health=False).model
+    return project, dataset, trained_model(project, train(project, dataset=dataset, diagnose=False, health=False),
+                                           dataset)
 
 
 @pytest.fixture
@@ -108,7 +109,7 @@ def test_suspects_are_found_on_a_task_and_listed_and_cancel_stops_a_search(view,
     data = load_dataset(project.data, project.base_dir)
     planted = int(np.flatnonzero(np.abs(data.raw_train.sum(axis=1)) > 4.0)[0])   # deep inside a blob
     data.y_train["label"][planted] = 1 - data.y_train["label"][planted]
-    model = train(project, dataset=data, diagnose=False, health=False).model
+    model = trained_model(project, train(project, dataset=data, diagnose=False, health=False), data)
     view.show_model(project, data, model)
     with qtbot.waitSignal(view.search.found, timeout=120_000):
         assert view.find_suspects()
