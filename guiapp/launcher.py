@@ -3,6 +3,7 @@ existing file (or nothing) opens the window; any other first word is refused wit
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -22,8 +23,18 @@ def unknown_command(word: str, commands: Sequence[str]) -> int:
     return 2
 
 
+def keep_torch_caches_home() -> None:
+    """torch's compiler cache (created as soon as ``torch._dynamo`` is imported: by the optimizers, the
+    warm-up, the fork server) goes under LossLab's own folder instead of ``/tmp/torchinductor_<user>``,
+    so a session leaves nothing in the temp directory. A cache folder the user chose is kept."""
+    if "TORCHINDUCTOR_CACHE_DIR" not in os.environ:
+        from core.paths import user_data_dir
+        os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(user_data_dir() / "cache" / "torchinductor")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     multiprocessing.freeze_support()  # frozen apps: worker processes must not relaunch the window
+    keep_torch_caches_home()
     argv = list(sys.argv[1:] if argv is None else argv)
     from core.cli import COMMANDS, split_verbose
     verbose, rest = split_verbose(argv)

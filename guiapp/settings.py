@@ -37,9 +37,9 @@ def value(key: str, default: Any = None, type_: type | None = None) -> Any:
 
 
 def set_value(key: str, val: Any) -> None:
-    s = settings()
-    s.setValue(key, val)
-    s.sync()
+    # no sync(): QSettings objects of one process share their values at once and Qt writes them to disk
+    # from the event loop and at exit; a sync on every write cost 40-100 ms of the GUI thread per Open
+    settings().setValue(key, val)
 
 
 class SettingsSignals(QObject):
