@@ -26,7 +26,7 @@ FLIPS = ("none", "horizontal", "vertical", "both")
 #: name -> (its parameter, "image" when it needs (C, H, W) inputs, else "any")
 AUGMENTATIONS: dict[str, tuple[Param, str]] = {
     "shift": (Param("shift", "int", 1, min=0, max=64, help="Move each image by up to this many whole pixels "
-                                                           "(edges repeat the border)."), "image"),
+                                                           "(uncovered pixels get the background)."), "image"),
     "rotate": (Param("rotate", "float", 10.0, min=0.0, max=180.0, help="Rotate each image by up to this many "
                                                                        "degrees either way."), "image"),
     "scale": (Param("scale", "float", 0.1, min=0.0, max=0.9, help="Zoom each image in or out by up to this "
@@ -88,6 +88,17 @@ def column_spread(x_train) -> "torch.Tensor":
     return spread.reshape(1, *x_train.shape[1:])
 
 
+def background(x_train) -> "torch.Tensor":
+    """Per channel, the median of the training images' outermost pixels, shaped (1, C, 1, 1): the value
+    that a shift, rotation or zoom gives the pixels it uncovers. Repeating the border instead smears a
+    stroke that touches the edge (an 8x8 digit often does) into a second stroke; padding with 0 is the
+    channel mean once the inputs are normalized, not the background."""
+    import torch
+    c = x_train.shape[1]
+    edge = torch.cat([x_train[:, :, 0, :], x_train[:, :, -1, :], x_train[:, :, :, 0], x_train[:, :, :, -1]], dim=2)
+    return edge.transpose(0, 1).reshape(c, -1).float().median(dim=1).values.reshape(1, c, 1, 1)
+
+
 class Augmenter:
     """``augmenter(x)`` -> ``(x', mix)``: the augmented batch and, with mixup, ``(lam, perm)`` so that the
     loss is ``lam * loss(out, y) + (1 - lam) * loss(out, y[perm])``; ``mix`` is None otherwise."""
@@ -100,6 +111,7 @@ class Augmenter:
         self.rng = np.random.default_rng([int(seed), 0xA06])   # mixup weights (host scalars, no sync)
         self.image = x_train.dim() == 4
         self.spread = column_spread(x_train).to(self.device) if "noise" in self.a else None
+        self.fill = background(x_train).to(self.device) if self.image else None
 
     @classmethod
     def for_setup(cls, setup) -> "Augmenter | None":
@@ -130,7 +142,7 @@ class Augmenter:
         return low + (high - low) * torch.rand(n, generator=self.gen, device=self.device)
 
     def _affine(self, x):
-        """Shift (whole pixels), rotation and zoom in one resampling; the border repeats at the edges."""
+        """Shift (whole pixels), rotation and zoom in one resampling; uncovered pixels get the background."""
         import torch
         import torch.nn.functional as F
         n, _, h, w = x.shape
@@ -144,7 +156,8 @@ class Augmenter:
         # affine_grid maps output to input coordinates in [-1, 1]: a pixel is 2/W wide
         theta = torch.stack([torch.stack([cos, -sin, -2 * dx / w], 1), torch.stack([sin, cos, -2 * dy / h], 1)], 1)
         grid = F.affine_grid(theta.to(x.dtype), list(x.shape), align_corners=False)
-        return F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
+        fill = self.fill.to(x.dtype)   # grid_sample pads with 0: resample around the background instead
+        return F.grid_sample(x - fill, grid, mode="bilinear", padding_mode="zeros", align_corners=False) + fill
 
     def _flip(self, x, how: str):
         import torch

@@ -119,7 +119,7 @@ def augment_code(project) -> str:
     active = {k: v for k, v in project.data.augment.items() if aug._active(k, v)}
     if not active:
         return ""
-    src = "\n\n".join(inspect.getsource(f) for f in (aug._active, aug.column_spread))
+    src = "\n\n".join(inspect.getsource(f) for f in (aug._active, aug.column_spread, aug.background))
     cls = inspect.getsource(aug.Augmenter)
     cls = cls[:cls.index("    @classmethod")] + cls[cls.index("    def __call__"):]
     return (f"# data.augment: training batches only, seeded by SEED\nAUGMENT = {active!r}\n\n\n"

@@ -25,7 +25,7 @@ def main() -> int:
     if result.status not in ("completed", "early_stopped"):
         print(f"training {result.status}: {result.message}")
         return 1
-    state = {k: v.detach().cpu().clone() for k, v in result.model.state_dict().items()}
+    state = result.state_dict()   # the final weights (early stopping restored the best epoch's)
     write_atomic(HERE / "digits-source.pt", lambda f: torch.save(state, f))
     best = f"{result.best_val_loss:.4f}" if result.best_val_loss is not None else "-"
     print(f"digits-source: {result.status} after {result.epochs_run} epochs, best validation loss {best} "

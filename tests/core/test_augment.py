@@ -81,6 +81,20 @@ def test_a_shift_moves_whole_pixels_and_no_flip_unless_asked():
     assert 0 < int(moved.sum()) < 64            # about half of them
 
 
+def test_a_shift_uncovers_background_not_a_copy_of_a_stroke_on_the_edge():
+    # normalized digits: the background is -0.8, not 0; a stroke along the top edge (as an 8x8 digit
+    # often has) must move down, not be repeated into a second stroke
+    x = torch.full((64, 1, 8, 8), -0.8)
+    x[:, :, 0, 2:6] = 2.0
+    out, _ = Augmenter({"shift": 1}, x, seed=0)(x)
+    ink = (out[:, 0] > 0.5).sum(dim=(1, 2))
+    assert int(ink.max()) <= 4                                  # never more ink than there was
+    down = out[:, 0, 1, 3] > 0.5                                # those moved down one row
+    assert int(down.sum()) > 0
+    assert torch.allclose(out[down, 0, 0, :], torch.full_like(out[down, 0, 0, :], -0.8))   # row 0 uncovered
+    assert float(out.min()) >= -0.8 - 1e-6                      # no pixel darker than the background
+
+
 def test_table_noise_follows_each_columns_spread_and_spares_yes_no_columns():
     ds = load_dataset(Project.from_dict(table()).data)
     spread = column_spread(ds.x_train)

@@ -37,11 +37,15 @@ def _losslab(project, epochs: int) -> list[tuple[float, float]]:
 
 def test_the_few_shot_example_exports_and_trains_as_losslab_does(tmp_path):
     project = Project.load(FEW)
-    assert project.data.per_class == 20 and project.model.node("conv1").frozen and project.data.augment
+    assert project.data.per_class == 20 and project.model.node("conv1").init and project.data.augment
+    # the example fine-tunes its transferred convolutions; freeze one and speed up the head here so that
+    # the script's FROZEN and LR_MULTIPLIER are exercised too
+    project.model.node("conv1").frozen = True
+    project.model.node("out").lr_multiplier = 10.0
     script = export_py(project, tmp_path / "few.py")
-    text = script.read_text()
-    assert "apply_transfer(model)" in text and "FROZEN = ['conv1', 'conv2']" in text.replace('"', "'")
-    assert "subset_by_class" in text and "AUGMENT = {'shift': 1}" in text
+    text = script.read_text().replace('"', "'")
+    assert "apply_transfer(model)" in text and "FROZEN = ['conv1']" in text and "LR_MULTIPLIER = {'out': 10.0}" in text
+    assert "subset_by_class" in text and "AUGMENT = {'shift': 1, 'rotate': 10.0}" in text
     ours = _script_history(script, 2)
     theirs = _losslab(project, 2)
     for a, (tl, vl) in zip(ours, theirs):

@@ -214,3 +214,28 @@ def test_studies_vary_transfer_and_augmentation_as_knobs(tmp_path, source_file):
     assert not by_path.model.node("fc1").frozen and by_path.data.augment == {"mixup": 0.2}
     with pytest.raises(KnobError, match="unknown augmentation 'spin'"):
         parse_vary('augment={"spin": 1}')
+
+
+def test_the_bundled_pair_starts_from_the_sources_best_weights_on_inputs_normalized_alike():
+    """digits-few takes conv1/conv2 from digits-source.pt: the tensors arrive unchanged, the new dense
+    layers do not, the file holds the source's best epoch (its validation loss is low), and both
+    projects normalize their images alike (a first layer fed differently scaled pixels is no transfer)."""
+    from pathlib import Path
+
+    import torch.nn.functional as F
+    examples = Path(__file__).resolve().parents[2] / "resources" / "examples"
+    state = torch.load(examples / "digits-source.pt", weights_only=True)
+    few = prepare(Project.load(examples / "digits-few.losslab.json"))
+    layers = few.model.layers
+    for nid in ("conv1", "conv2"):
+        assert torch.equal(layers[nid].weight, state[f"layers.{nid}.weight"])
+        assert torch.equal(layers[nid].bias, state[f"layers.{nid}.bias"])
+    assert not torch.equal(layers["fc1"].weight, state["layers.fc1.weight"])   # new layers start fresh
+    source = prepare(Project.load(examples / "digits-source.losslab.json"))
+    source.model.load_state_dict(state)
+    source.model.eval()
+    with torch.no_grad():
+        assert F.cross_entropy(source.model(source.x_val)[0], source.heads[0].y_val).item() < 0.1
+    ds_few, ds_src = few.dataset, source.dataset
+    assert abs(float(ds_few.mean) - float(ds_src.mean)) < 0.05 * float(ds_src.std)
+    assert abs(float(ds_few.std) / float(ds_src.std) - 1) < 0.05
