@@ -36,15 +36,19 @@ class CanvasActions(QObject):
                                 "Make the selected layer an output with a loss, or remove its output head")
         self.tidy = mk("Tidy Layout", ["Ctrl+L"], lambda: commands.tidy_layout(canvas.document),
                        "Arrange the layers top to bottom by depth (one undo step)")
-        self.fit = mk("Fit to View", ["F", "Ctrl+0"], self.fit_to_view, "Show the whole network")
-        self.zoom_in = mk("Zoom In", ["Ctrl+=", "Ctrl++"], canvas.zoom_in, "Zoom in")
-        self.zoom_out = mk("Zoom Out", ["Ctrl+-"], canvas.zoom_out, "Zoom out")
+        # fit and zoom work from anywhere in the window (no text field uses these keys); the bare F only on
+        # the canvas, where it cannot be a typed letter
+        self.fit = mk("Fit to View", ["Ctrl+0"], self.fit_to_view, "Show the whole network", window=True)
+        self.fit_key = mk("Fit to View", ["F"], self.fit_to_view, "Show the whole network")
+        self.zoom_in = mk("Zoom In", ["Ctrl+=", "Ctrl++"], canvas.zoom_in, "Zoom in", window=True)
+        self.zoom_out = mk("Zoom Out", ["Ctrl+-"], canvas.zoom_out, "Zoom out", window=True)
 
-    def _make(self, text: str, keys: list, slot, tip: str) -> QAction:
+    def _make(self, text: str, keys: list, slot, tip: str, window: bool = False) -> QAction:
         action = QAction(text, self.canvas)
         action.setShortcuts([QKeySequence(k) for k in keys])
         # Only while the canvas has focus, so Delete or Ctrl+C in a text field stay the field's.
-        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut if window
+                                  else Qt.ShortcutContext.WidgetWithChildrenShortcut)
         action.setToolTip(f"{tip} ({QKeySequence(keys[0]).toString(QKeySequence.SequenceFormat.NativeText)})")
         action.setStatusTip(tip)
         action.triggered.connect(lambda _checked=False: slot())

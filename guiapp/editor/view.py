@@ -39,8 +39,7 @@ def hidden_text(counts: dict[str, int]) -> str:
         return ""
     sides.sort(key=lambda t: -t[0])
     words = [f"{_ARROWS[side]} {n} more layer{'' if n == 1 else 's'} {side}" for n, side in sides]
-    # no shortcut promised here: F and Ctrl+0 fit only while the canvas has the focus
-    return " · ".join(words) + " — click to show all"
+    return " · ".join(words) + " — click to show all (Ctrl+0)"
 
 
 class PanZoomView(QGraphicsView):
@@ -59,7 +58,7 @@ class PanZoomView(QGraphicsView):
         self.hidden_hint.setAutoRaise(False)
         self.hidden_hint.setCursor(Qt.CursorShape.PointingHandCursor)
         self.hidden_hint.setToolTip("Some layers are outside the view: click to show the whole network (also "
-                                    "View ▸ Fit to View, or F / Ctrl+0 on the canvas); the wheel zooms, the "
+                                    "View ▸ Fit to View, Ctrl+0 anywhere, or F on the canvas); the wheel zooms, the "
                                     "middle button or Space+drag pans")
         self.hidden_hint.clicked.connect(self.show_everything)
         self.hidden_hint.hide()

@@ -343,7 +343,11 @@ def test_highlight_and_actions(editor):
     assert {"Delete", "Duplicate", "Copy", "Paste", "Select All", "Fit to View", "Tidy Layout", "Zoom In",
             "Zoom Out", "Toggle Output Head"} <= set(names)
     assert names["Duplicate"].shortcut().toString() == "Ctrl+D"
-    assert [s.toString() for s in names["Fit to View"].shortcuts()] == ["F", "Ctrl+0"]
+    # Ctrl+0 fits from anywhere in the window (a focused text field included); the bare F only on the canvas
+    assert [s.toString() for s in names["Fit to View"].shortcuts()] == ["Ctrl+0"]
+    assert names["Fit to View"].shortcutContext() == Qt.ShortcutContext.WindowShortcut
+    f_keys = [a for a in canvas.actions() if [k.toString() for k in a.shortcuts()] == ["F"]]
+    assert len(f_keys) == 1 and f_keys[0].shortcutContext() == Qt.ShortcutContext.WidgetWithChildrenShortcut
     zoom = canvas.zoom()
     names["Zoom In"].trigger()
     assert canvas.zoom() == pytest.approx(zoom * 1.25)
