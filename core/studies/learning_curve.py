@@ -7,12 +7,19 @@ outcomes: per size the mean and sd over seeds of the study's score (each run's v
 end, the training loss without a validation split), a weighted least-squares fit (each size weighted by
 its standard error over seeds, floored so one lucky size with three equal seeds cannot pin the curve; for
 each exponent the other two parameters are a closed-form linear fit, so hundreds of fits take
-milliseconds) and a bootstrap over seeds (each size's seeds resampled, the curve refitted) that gives
-every forecast its 95% interval.
+milliseconds) and a bootstrap that gives every forecast its 95% interval.
 
-It says so instead of forecasting when the curve has flattened (the fitted drop from the largest size to
-10x it is within the seed noise, or the exponent is about zero) or when the points do not follow the law
-(the fit explains too little of the spread between sizes, or it fails).
+Hestness et al. describe a small-data region before the power-law region, where the loss stays near that
+of the best guess without the data. The smallest sizes whose loss is still near the trivial predictor's
+(:func:`small_data_sizes`) are left out of the fit; they bent it steeply down and the forecasts came out
+too low (spiral: −53%). Where the power law begins past them is still uncertain, so the bootstrap pools
+fits on the sizes from the first, the second, ... onwards (at least :data:`MIN_FIT` each) with the seed
+resampling: the forecast is the median of the pooled draws and the interval their 2.5-97.5 percentiles.
+
+It says so instead of forecasting when too few sizes lie past the small-data region, when the curve has
+flattened (the fitted drop from the largest size to 10x it is within the seed noise, or the exponent is
+about zero) or when the points do not follow the law (the fit explains too little of the spread between
+sizes, or it fails).
 """
 from __future__ import annotations
 

@@ -80,8 +80,8 @@ def _row(name: str, n: int, actual: float, curve: LearningCurve) -> tuple[str, b
     err = (f.loss - actual) / actual
     inside = f.low <= actual <= f.high
     hit = abs(err) <= 0.10 and inside
-    return (f"{name:<10} {n:>6,} {verdict:>10} {f.loss:>9.4f} {f.low:>8.4f}-{f.high:<8.4f} {actual:>8.4f} {err:>+7.1%}  "
-            f"{'yes' if inside else 'no'}{'  (hit)' if hit else ''}"), hit
+    return (f"{name:<10} {n:>6,} {verdict:>10} {f.loss:>9.4f} {f.low:>8.4f}-{f.high:<8.4f} {actual:>8.4f} "
+            f"{err:>+7.1%}  {'yes' if inside else 'no'}{'  (hit)' if hit else ''}"), hit
 
 
 def _table(title: str, rows: list[tuple[str, int, float, LearningCurve]]) -> int:
@@ -107,7 +107,8 @@ def test_learning_curve_forecasts_the_full_split():
             rows.append(_one(name, home))
             print(f"  {name}: done", flush=True)
     source = f"outcomes read from {REUSE}" if REUSE else "trained in this run"
-    head = f"learning curve fitted on sizes up to {HALF:.0%} of the training split, {SEEDS} seeds per size ({source})"
+    head = (f"learning curve fitted on sizes up to {HALF:.0%} of the training split, {SEEDS} seeds per size "
+            f"({source})")
     before = _table(f"{head}; BEFORE: one fit on every size, seed bootstrap",
                     [(name, n, actual, b) for name, n, actual, b, _ in rows])
     after = _table(f"{head}; AFTER: small-data region left out, pooled over where the law begins",
