@@ -364,7 +364,8 @@ def curve_score(study_score: str) -> str:
     its last epochs), as the table beside it ranks. Each run's *lowest* validation loss was tried too: it
     is picked on the validation set itself, so its seeds agree too well, and on the six bundled sets its
     95% intervals held the full split's loss 4 times of 6 against 6 of 6 for the end-of-run score, with
-    the same forecast errors (tests/benchmarks/bench_learning_curve.py)."""
+    the same forecast errors (tests/benchmarks/bench_learning_curve.py, measured with the one fit on every
+    size, before the small-data region and the pooled interval)."""
     return study_score
 
 
