@@ -26,4 +26,15 @@ def learning_curve_batch(project, dataset, *, sizes: Sequence[float] | None = No
         raise StudyError(f"the sizes keep fewer than {MIN_SIZES} different numbers of training samples "
                          f"({dataset.n_train:,} in the split): give larger or more spread sizes")
     batch.preset = "learning-curve"
+    batch.baseline = trivial_loss(project, dataset)   # where the small-data region ends (the fit reads it)
     return batch
+
+
+def trivial_loss(project, dataset) -> float | None:
+    """The validation loss of a trivial predictor (the class shares, the mean target) under the project's
+    own loss, as the diagnostics compute it; None when the project cannot be set up (its trials will say why)."""
+    from ..training.setup import baseline_loss, prepare
+    try:
+        return baseline_loss(prepare(project, dataset))
+    except Exception:  # noqa: BLE001 - a project that cannot train gets no baseline, and its trials fail clearly
+        return None

@@ -58,7 +58,8 @@ class LearningCurvePlot(pg.PlotWidget):
         if curve.fit.a is not None and curve.fit.verdict != "poor":
             self.kind = "fit"
             top = max([float(n.max())] + [f.n for f in curve.forecast])
-            grid = np.geomspace(float(n.min()), top, 200)
+            start = float(n[min(getattr(curve, "small_data", 0), len(n) - 1)])   # the small-data region is not fitted
+            grid = np.geomspace(start, top, 200)
             self._add(pg.PlotDataItem(grid, curve.predict(grid), pen=pg.mkPen(_colour(1), width=2),
                                       name="fit: " + curve.fit.law()))
             inside = grid <= n.max()

@@ -196,7 +196,9 @@ class StudyView(QWidget):
         data = next(iter(self.plans[0][1].datasets.values()), None)
         if self.state in ("done", "cancelled", "failed") and points:
             what = "training loss" if score == "end_train_loss" else "validation loss"
-            self.curve = fit_learning_curve(points, n_full=data.n_train if data is not None else None, what=what)
+            base = getattr(self.batch, "baseline", None) if score != "end_train_loss" else None
+            self.curve = fit_learning_curve(points, n_full=data.n_train if data is not None else None, what=what,
+                                            baseline=base)
             self.sentence.setText(self.curve.sentence)
         else:
             self.curve = None
