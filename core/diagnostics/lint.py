@@ -352,7 +352,7 @@ def _too_many_params(graph: _Graph, check: GraphCheck | None, dataset: Any,
     n_train = getattr(dataset, "n_train", None)
     if check is None or not n_train:
         return
-    learning = [n for nid, n in check.nodes.items() if nid not in frozen]   # frozen weights memorize nothing
+    learning = [n for nid, n in check.nodes.items() if nid not in frozen]   # not fitted from scratch here
     total = sum(int(n.n_params) for n in learning)
     ratio = total / n_train
     if ratio < PARAMS_PER_SAMPLE_INFO or not learning:
@@ -392,7 +392,11 @@ def lint_project(project: Project, check: GraphCheck | None, dataset: Any = None
     findings += _stacked_linear(graph)
     findings += _batchnorm_after_dropout(graph)
     findings += _saturating_stack(graph, order)
-    findings += _too_many_params(graph, check, dataset, {n.id for n in project.model.nodes if n.frozen})
+    # frozen weights memorize nothing; transferred ones start from what an earlier network learned on other
+    # data, so they are not fitted to these samples from scratch (fine-tuning a big network on little data
+    # is what transfer is for)
+    findings += _too_many_params(graph, check, dataset,
+                                 {n.id for n in project.model.nodes if n.frozen or n.init is not None})
     rank = {"error": 0, "warning": 1, "info": 2}
     unique = {(f.node, f.message): f for f in findings}
     return sorted(unique.values(), key=lambda f: (rank[f.severity], graph.index.get(f.node or "", -1)))
