@@ -86,6 +86,11 @@ class DockLayout:
         w = self.w
         for dock in w.findChildren(QDockWidget):
             dock.setFloating(False)
+        # the docks made after the default state was taken are not in it: restoreState would leave them
+        # side by side in the bottom area for a moment, and the window would grow to hold them all
+        # (2,500 px wide at 1280x800) and not shrink back; hidden, they take no room until tabbed
+        for dock, _beside in w._late_docks:
+            dock.hide()
         self.apply_state(self.default_state)
         for dock, beside in w._late_docks:  # made with the training UI, after the default state was taken
             w.tabifyDockWidget(beside, dock)

@@ -158,6 +158,7 @@ class GraphCanvas(PanZoomView):
         too tall for that shows its top, legible, and scrolls."""
         rect = self.graph_scene.items_rect()
         self.resetTransform()
+        self.schedule_hint()   # a new zoom need not scroll or change the scene: say what is outside anyway
         if rect.isEmpty():
             self.centerOn(0, 0)
             return

@@ -74,7 +74,9 @@ class PanZoomView(QGraphicsView):
         return [item.card_rect() for item in nodes.values()]
 
     def show_everything(self) -> None:
-        """Fit the whole content (subclasses fit their own way); the hint's click."""
+        """Fit the whole content (subclasses fit their own way); the hint's click. The person chose this
+        view: a later resize (a dock settling, data landing) must not zoom back to the readable top."""
+        self.view_touched = True
         fit = getattr(self, "fit_to_view", None)
         if fit is not None:
             fit()
