@@ -17,7 +17,7 @@ PRODUCT = ("core", "guiapp")
 
 #: (file, literal) -> why this literal is not a second home (user-facing text or example data)
 ALLOWED: dict[tuple[str, str], str] = {
-    ("core/studies/preset.py", "Sigmoid"): "the article's activation study values (DESIGN.md, eight studies)",
+    ("core/studies/preset.py", "Sigmoid"): "the article's activation study values (the neural-net-loss preset's eight studies)",
     ("core/studies/preset.py", "ReLU"): "the article's activation study values",
     ("core/studies/preset.py", "Tanh"): "the article's activation study values",
     ("core/studies/preset.py", "Adam"): "the article's optimizer study values",
