@@ -61,6 +61,8 @@ def parse_init(v: Any, where: str) -> dict[str, str] | None:
 
 def parse_node_smalldata(n: dict, node, where: str) -> None:
     """Set ``node``'s init/frozen/lr_multiplier from the node object ``n`` at JSON path ``where``."""
+    if "init" not in n and "frozen" not in n and "lr_multiplier" not in n:
+        return   # most nodes: the dataclass defaults hold (every edit parses every node: keep it cheap)
     node.init = parse_init(n.get("init"), f"{where}.init")
     node.frozen = _val(n.get("frozen", False), f"{where}.frozen", FROZEN)
     node.lr_multiplier = _val(n.get("lr_multiplier", 1.0), f"{where}.lr_multiplier", LR_MULTIPLIER)

@@ -51,6 +51,8 @@ class SmallDataMark(QGraphicsItem):
         return self.card.card_rect().height()
 
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
+        if not self.isVisible():
+            return QRectF()   # no mark on this node: nothing to draw or to add to the scene's bounds
         NODE_W = self.card_w  # noqa: N806
         return QRectF(-MARK_R - 2, -MARK_R - 2, NODE_W + 2 * MARK_R + 4, self._height() + 2 * MARK_R + 4)
 
