@@ -85,7 +85,8 @@ def test_a_digits_cell_shows_its_thumbnails_worst_first(view):
     assert view.cell_samples.thumbs.isVisible() and not view.cell_samples.rows.isVisible()
     if expected:
         first = view.cell_samples.thumbs.item(0)
-        assert not first.icon().isNull() and first.text().startswith(f"#{expected[0]}")
+        # named by its index in the bundled digits (what data.exclude takes), not its place in the split
+        assert not first.icon().isNull() and first.text().startswith(f"#{int(data.index_val[expected[0]])}\n")
     view.heatmap.pick(3, 3)        # the diagonal: the right ones
     assert view.cell_samples.shown == cell_samples(p.labels, p.predicted, 3, 3, p.loss).tolist()
 
@@ -96,7 +97,9 @@ def test_a_table_cell_lists_its_rows_with_the_column_names(view):
     view.heatmap.pick(0, 0)
     table = view.cell_samples.rows
     headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
-    assert headers[:5] == ["row", "given", "predicted", f"p({data.targets['fraud'].classes[0]})", "loss"]
+    # a generated set names its samples by their index in the generated order (what data.exclude takes)
+    assert headers[:5] == ["index", "given", "predicted", f"p({data.targets['fraud'].classes[0]})", "loss"]
+    assert table.item(0, 0).text() == str(int(data.index_val[view.cell_samples.shown[0]]))
     assert headers[5:] == data.feature_names
     assert table.rowCount() == min(200, len(view.cell_samples.shown)) > 0
 
@@ -117,7 +120,7 @@ def test_suspects_are_found_on_a_task_and_listed_and_cancel_stops_a_search(view,
     assert planted in view.suspect_list.shown and view.find_button.isEnabled()
     table = view.suspect_list.rows
     headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
-    assert headers[:5] == ["row", "given", "suggested", "confidence", "p(given)"]
+    assert headers[:5] == ["index", "given", "suggested", "confidence", "p(given)"]
     with qtbot.waitSignal(view.search.cancelled, timeout=10_000):
         assert view.find_suspects()
         view.cancel_button.click()
