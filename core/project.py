@@ -58,6 +58,8 @@ class DataSpec:
     per_class: int | None = None
     #: augmentation of training batches (core.data.augment): name -> strength, e.g. {"shift": 1, "noise": 0.1}
     augment: dict[str, Any] = field(default_factory=dict)
+    #: samples left out of the training split (core.data.exclude): image paths, table rows (1-based) or indices
+    exclude: list[str | int] = field(default_factory=list)
 
 
 @dataclass
@@ -172,6 +174,8 @@ class Project:
         if d.categories:
             data["categories"] = {k: list(v) for k, v in d.categories.items()}
         data.update(data_smalldata_dict(d))
+        if d.exclude:
+            data["exclude"] = list(d.exclude)
         t = self.training
         out: dict[str, Any] = {
             "format": FORMAT, "version": VERSION, "name": self.name, "data": data,
@@ -367,7 +371,7 @@ _P = {
 def _parse_data(v: Any) -> DataSpec:
     w = "data"
     v = _obj(v, w, ("source", "params", "path", "target", "features", "task", "val_fraction", "test_fraction",
-                    "seed", "normalize", "missing", "categories", *SMALLDATA_DATA_KEYS), ("source",))
+                    "seed", "normalize", "missing", "categories", "exclude", *SMALLDATA_DATA_KEYS), ("source",))
     source = v["source"]
     from .data import DATASETS  # the data package registers the built-in sources
     from .data.registry import params_entry
@@ -406,6 +410,12 @@ def _parse_data(v: Any) -> DataSpec:
     try:
         parse_data_smalldata(v, spec, w)
     except ParamError as e:
+        raise ProjectError(e.where, e.reason) from None
+    from .data.exclude import check_exclude
+    from .data.errors import DataError
+    try:
+        spec.exclude = check_exclude(v.get("exclude"), f"{w}.exclude")
+    except DataError as e:
         raise ProjectError(e.where, e.reason) from None
     if spec.val_fraction + spec.test_fraction >= 0.95:
         _fail(f"{w}.val_fraction", f"val_fraction + test_fraction is {spec.val_fraction + spec.test_fraction:g}: "

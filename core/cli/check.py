@@ -26,6 +26,9 @@ def run(args, out: Out) -> int:
         out(f"         {note}")
     for note in (dataset.table_report.notes() if getattr(dataset, "table_report", None) else []):
         out(f"         {note}")
+    if project.data.exclude:   # samples a person left out (the Errors tab's suspects, by hand)
+        out(f"         excluded {_plural(dataset.excluded, 'training sample')} (data.exclude; "
+            f"{len(project.data.exclude)} listed, validation and test keep theirs)")
     rows = [(shorten(nid, 40).strip('"'), n.type, _fmt_shape(n.out_shape), f"{n.n_params:,}")
             for nid, n in check.nodes.items()]
     widths = [max(len(r[i]) for r in rows + [("node", "type", "output shape", "params")]) for i in range(4)]

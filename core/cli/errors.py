@@ -65,9 +65,12 @@ def _print_suspects(out: Out, s, top: int) -> None:
     out(f"suspect labels of the training split ({s.folds}-fold cross-validated training, {s.seconds:.0f} s): "
         f"{len(s.suspects)} of {plural(s.n, 'sample')} ({100 * s.share:.1f}%), most suspect first")
     if s.suspects:
-        _table(out, ("row", "given", "suggested", "p(given)", "p(suggested)"),
-               [(x.index, s.classes[x.given], s.classes[x.suggested], f"{x.p_given:.3f}", f"{x.p_suggested:.3f}")
-                for x in s.suspects[:top]])
+        ids = s.suspect_ids()
+        head = {"path": "file", "row": "row"}.get(s.id_key, "sample")
+        _table(out, (head, "given", "suggested", "p(given)", "p(suggested)"),
+               [(ids[k], s.classes[x.given], s.classes[x.suggested], f"{x.p_given:.3f}", f"{x.p_suggested:.3f}")
+                for k, x in enumerate(s.suspects[:top])])
+        out("leave them out of training with data.exclude (the Errors tab writes a copy of the project that does)")
 
 
 def _print_residuals(out: Out, h, top: int) -> None:

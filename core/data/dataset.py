@@ -96,6 +96,13 @@ class Dataset:
     #: split's relative file paths ({"train": [...], "val": [...], "test": [...]})
     image_report: Any = None
     image_files: Any = None
+    #: each split's samples as positions in the source's own order (a table's 0-based data row, a generated
+    #: or bundled set's index, an image folder's scan order): a sample keeps its name whatever the split
+    index_train: np.ndarray | None = None
+    index_val: np.ndarray | None = None
+    index_test: np.ndarray | None = None
+    #: training samples dropped by ``data.exclude`` (core.data.exclude)
+    excluded: int = 0
 
     @property
     def n_train(self) -> int:
@@ -271,4 +278,6 @@ def build_dataset(name: str, raw: RawData, splits: tuple[np.ndarray, np.ndarray,
         mean=mean, std=std,
         raw_train=raw_parts[0], raw_val=raw_parts[1], raw_test=raw_parts[2],
         source=source, shifted=shifted, time_ordered=raw.ordered,
+        index_train=np.asarray(splits[0], np.int64), index_val=np.asarray(splits[1], np.int64),
+        index_test=np.asarray(splits[2], np.int64),
     )

@@ -174,4 +174,5 @@ def load_image_dataset(folder: Path, shown: str, params: dict[str, Any], *, targ
     ds.image_report = report
     ds.image_files = {split: [pixels.files[i] for i in idx]
                       for split, idx in zip(("train", "val", "test"), (train, val, test))}
+    ds.index_train, ds.index_val, ds.index_test = (np.asarray(i, np.int64) for i in (train, val, test))
     return ds

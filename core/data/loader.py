@@ -19,7 +19,7 @@ from core.data.targets import TASKS
 _DEFAULTS: dict[str, Any] = {
     "source": None, "params": None, "path": None, "target": None, "features": None, "task": "auto",
     "val_fraction": 0.2, "test_fraction": 0.0, "seed": 0, "normalize": True, "missing": "mean",
-    "categories": None, "classes": None, "per_class": None,
+    "categories": None, "classes": None, "per_class": None, "exclude": None,
 }
 
 
@@ -137,8 +137,12 @@ def _load_images(spec: Any, base_dir, task: str, vf: float, tf: float, seed: int
 
 def load_dataset(spec: Any, base_dir: str | os.PathLike | None = None, *, shifted: bool = False,
                  progress: Any = None) -> Dataset:
-    """:func:`_load_all` (see there), then ``data.classes``/``data.per_class`` (:mod:`core.data.subset`)."""
+    """:func:`_load_all` (see there), then ``data.exclude`` (:mod:`core.data.exclude`, the training split
+    only, not the shifted variant) and ``data.classes``/``data.per_class`` (:mod:`core.data.subset`)."""
     ds = _load_all(spec, base_dir, shifted=shifted, progress=progress)
+    if not shifted:
+        from core.data.exclude import exclude_training
+        ds = exclude_training(ds, _field(spec, "exclude"))
     classes, per_class = _field(spec, "classes"), _field(spec, "per_class")
     if classes is None and per_class is None:
         return ds
@@ -146,7 +150,9 @@ def load_dataset(spec: Any, base_dir: str | os.PathLike | None = None, *, shifte
     seed = _field(spec, "seed")
     stats = None
     if shifted and ds.mean is not None:  # the shifted set is normalized as the (subset) training data was
-        base = subset_by_class(_load_all(spec, base_dir), classes, per_class, seed)
+        from core.data.exclude import exclude_training
+        base = subset_by_class(exclude_training(_load_all(spec, base_dir), _field(spec, "exclude")), classes,
+                               per_class, seed)
         stats = (base.mean, base.std)
     return subset_by_class(ds, classes, per_class, seed, stats)
 

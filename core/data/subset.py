@@ -74,7 +74,21 @@ def subset_by_class(ds: Dataset, classes: list[str] | None, per_class: int | Non
                    y_val=ys["val"], y_test=ys["test"], targets=targets, feature_names=ds.feature_names,
                    input_shape=ds.input_shape, mean=mean, std=std, raw_train=raws["train"], raw_val=raws["val"],
                    raw_test=raws["test"], source=ds.source, shifted=ds.shifted, time_ordered=ds.time_ordered,
-                   table_report=ds.table_report, encoding=ds.encoding)
+                   table_report=ds.table_report, encoding=ds.encoding, image_report=ds.image_report,
+                   image_files=_files(ds, parts), excluded=ds.excluded,
+                   **{f"index_{s}": _index(ds, s, parts[s]) for s in parts})
+
+
+def _index(ds: Dataset, split: str, idx):
+    index = getattr(ds, f"index_{split}")
+    return None if index is None else index[idx.numpy()]
+
+
+def _files(ds: Dataset, parts: dict):
+    """Each split's image paths, kept with their samples (sample names survive the subset)."""
+    if ds.image_files is None:
+        return None
+    return {s: [ds.image_files[s][i] for i in parts[s].tolist()] for s in parts}
 
 
 def _raw(ds: Dataset, x):

@@ -130,6 +130,8 @@ def load_csv_dataset(path: Path, shown: str, target: object, features: object, t
     ds = build_dataset(Path(shown).stem, raw, prep.splits, normalize=normalize, source="csv")
     ds.table_report = prep.report
     ds.encoding = prep.encoding
+    # the split's positions are into the kept rows: name each sample by its row of the file
+    ds.index_train, ds.index_val, ds.index_test = (np.asarray(prep.rows)[s].astype(np.int64) for s in prep.splits)
     return ds
 
 

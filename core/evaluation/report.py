@@ -48,7 +48,7 @@ class HeadReport:
                      per_class=[c.to_dict() for c in self.per_class], confusion=self.confusion.tolist())
             if self.suspects is not None:
                 s = self.suspects
-                d["suspects"] = [x.to_dict(s.classes) for x in s.suspects[:suspects]]
+                d["suspects"] = s.to_dicts(suspects)
                 d["suspect_count"] = len(s.suspects)
                 d["suspects_searched"] = {"split": "train", "samples": s.n, "folds": s.folds,
                                           "seconds": round(s.seconds, 1)}

@@ -31,8 +31,11 @@ class Suspect:
     p_given: float
     p_suggested: float
 
-    def to_dict(self, classes: list[str], key: str = "row") -> dict:
-        return {key: self.index, "given": classes[self.given], "predicted": classes[self.suggested],
+    def to_dict(self, classes: list[str], key: str = "row", ident=None) -> dict:
+        """``key``: ``path`` (images), ``row`` (tables) or ``index`` (generated sets); ``ident``: the sample's
+        identifier in its source (what ``data.exclude`` takes), the split position when None."""
+        return {key: self.index if ident is None else ident, "given": classes[self.given],
+                "predicted": classes[self.suggested],
                 "p_given": round(self.p_given, 6), "p_predicted": round(self.p_suggested, 6)}
 
 
@@ -51,6 +54,17 @@ class SuspectResult:
     seconds: float
     probabilities: np.ndarray = field(repr=False)
     labels: np.ndarray = field(repr=False)
+    #: each training sample's identifier in its source (core.data.exclude.sample_ids) and its label
+    ids: list | None = field(default=None, repr=False)
+    id_key: str = "row"
+
+    def suspect_ids(self) -> list:
+        """The suspects' identifiers, most suspect first (what ``data.exclude`` takes)."""
+        return [x.index if self.ids is None else self.ids[x.index] for x in self.suspects]
+
+    def to_dicts(self, top: int) -> list[dict]:
+        return [x.to_dict(self.classes, self.id_key, None if self.ids is None else self.ids[x.index])
+                for x in self.suspects[:top]]
 
     @property
     def share(self) -> float:
@@ -85,12 +99,14 @@ def find_suspects(project, dataset, *, folds: int = DEFAULT_FOLDS, state=None,
     probs = cross_validated_probabilities(project, dataset, folds=folds, state=state)
     if state is not None:
         state.set_progress(1.0, "ranking the suspects")
+    from ..data.exclude import id_key, sample_ids
+    ids, key = sample_ids(dataset, "train"), id_key(dataset)
     out = []
     for _i, name, target in heads:
         labels = dataset.y_train[target].long().numpy()
         classes = list(dataset.targets[target].classes)
         out.append(SuspectResult(name, target, classes, rank_suspects(labels, probs[name], filter_by), labels.size,
-                                 folds, 0.0, probs[name], labels))
+                                 folds, 0.0, probs[name], labels, ids, key))
     seconds = time.perf_counter() - t0
     for r in out:
         r.seconds = seconds

@@ -181,6 +181,10 @@ def script_source(project, dataset=None, script_path: str | Path | None = None) 
                           + str(GraphError([p for p in check.problems if p.severity == "error"])))
     if project.training.schedule.type not in SCHEDULES.names():
         raise ExportError(f"training.schedule: the py format cannot write the schedule {project.training.schedule.type!r}")
+    if project.data.exclude:
+        raise ExportError(f"data.exclude: the py script cannot leave out the {len(project.data.exclude)} excluded "
+                          "training sample(s) yet, so it would train on data the app does not; export the "
+                          "original project (without data.exclude), or export ONNX/weights of the trained model")
     net = model_code(check, list(project.model.edges), project.output_nodes())
     script_dir = Path(script_path).resolve().parent if script_path is not None else None
     data_funcs, load_body = _data_code(project, dataset, script_dir)

@@ -11,6 +11,14 @@ def short_label(name: str, chars: int = 7) -> str:
     """``name``, or its first ``chars - 1`` characters and an ellipsis (the full name is in the tooltip)."""
     return name if len(name) <= chars else name[: chars - 1] + "…"
 
+def share_text(share: float) -> str:
+    """A row share as a short percentage: ``40%``, ``3.3%``, ``<1%`` (a cell is narrow)."""
+    pct = 100 * share
+    if pct >= 9.95:
+        return f"{pct:.0f}%"
+    return f"{pct:.1f}%" if pct >= 1 else "<1%"
+
+
 RIGHT = QColor(46, 160, 67)     # the diagonal: recognised
 WRONG = QColor(218, 54, 51)     # off the diagonal: confused
 
@@ -66,7 +74,8 @@ class ConfusionHeatmap(QTableWidget):
             for j in range(n):
                 v = int(self.counts[i, j])
                 share = v / totals[i] if totals[i] else 0.0
-                item = QTableWidgetItem(str(v) if v else "")   # the colour says the share; the tip says it in words
+                # the count over its share of the row (recall on the diagonal); the colour says the share too
+                item = QTableWidgetItem(f"{v}\n{share_text(share)}" if v else "")
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 item.setBackground(QBrush(cell_colour(share, i == j)))
                 item.setToolTip(f"given {classes[i]}, predicted {classes[j]}: {v} sample(s), {share:.1%} of "

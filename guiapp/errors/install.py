@@ -6,4 +6,5 @@ def install_errors_view(window) -> None:
     """An "Errors" tab beside the training plots, filled after each Run."""
     from .view import ErrorsView
     window.errors_view = ErrorsView(window.controller, window.document)
+    window.errors_view.openRequested.connect(lambda path: window.files.open(path))   # asks about unsaved edits
     window.errors_dock = window.add_late_dock("Errors", "dock.errors", window.errors_view, window.plots_dock)

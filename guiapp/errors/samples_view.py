@@ -7,6 +7,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import QLabel, QListView, QListWidget, QListWidgetItem, QSplitter, QVBoxLayout, QWidget
 
+from core.data.exclude import id_label, sample_ids
 from core.evaluation.samples import IMAGE, POINTS, column_names, image_pixels, sample_inputs, sample_kind
 
 from .tables import NumberTable
@@ -43,6 +44,7 @@ class SampleList(QWidget):
         self.thumbs.setGridSize(QSize(THUMB_PX + 50, THUMB_PX + 58))
         self.thumbs.setWordWrap(True)
         self.thumbs.setMovement(QListView.Movement.Static)
+        self.thumbs.setSelectionMode(QListView.SelectionMode.ExtendedSelection)
         self.rows = NumberTable()
         self.plot = None                # a pyqtgraph plot, made for 2-D points only
         self.split = QSplitter(Qt.Orientation.Vertical)
@@ -54,10 +56,15 @@ class SampleList(QWidget):
         lay.addWidget(self.split, 1)
         self.dataset, self.data_split, self.kind = None, "val", "rows"
         self.shown: list[int] = []
+        self.ids: list | None = None     # each sample's name in its source: file path, file row or index
         self._set_mode()
 
     def set_data(self, dataset, split: str) -> None:
         self.dataset, self.data_split, self.kind = dataset, split, sample_kind(dataset)
+        try:
+            self.ids = sample_ids(dataset, split)
+        except (AttributeError, KeyError):   # a data set built by hand names no source
+            self.ids = None
         self._set_mode()
         if self.kind == POINTS:
             self._draw_all_points()
@@ -111,9 +118,16 @@ class SampleList(QWidget):
             return
         names = column_names(self.dataset)
         flat = values.reshape(len(idx), -1)
-        rows = [[(str(i), i)] + [(str(c[1][k]), c[1][k]) for c in columns]
+        # the first column names the sample as its source does: a file row (tables), an index (generated sets)
+        ids = self.ids if self.ids is not None else list(range(len(getattr(self.dataset, f"x_{self.data_split}"))))
+        rows = [[(str(ids[i]), ids[i])] + [(str(c[1][k]), c[1][k]) for c in columns]
                 + [(f"{v:.4g}", float(v)) for v in flat[k]] for k, i in enumerate(idx)]
-        self.rows.fill(["row"] + [c[0] for c in columns] + names, rows)
+        header = id_label(self.dataset) if self.ids is not None else "row"
+        self.rows.fill([header] + [c[0] for c in columns] + names, rows)
+        self.rows.setSortingEnabled(False)
+        for k, i in enumerate(idx):     # the split position, whatever the sort order later
+            self.rows.item(k, 0).setData(Qt.ItemDataRole.UserRole, i)
+        self.rows.setSortingEnabled(True)
         if self.kind == POINTS and self.plot is not None:
             self._picked.setData(flat[:, 0], flat[:, 1]) if len(idx) else self._picked.setData([], [])
 
@@ -124,11 +138,26 @@ class SampleList(QWidget):
         pixels = image_pixels(values)
         for k, i in enumerate(idx):
             # "#237", "0 → 4" (given → predicted, or given → suggested) and the probability beside them
-            text = f"#{i}\n" + " → ".join(str(c[1][k]) for c in columns[:2])
+            # the file name of an image folder's sample, the bundled set's index of a built-in one
+            sid = i if self.ids is None else self.ids[i]
+            name = sid.rsplit("/", 1)[-1] if isinstance(sid, str) else f"#{sid}"
+            text = f"{name}\n" + " → ".join(str(c[1][k]) for c in columns[:2])
             if len(columns) > 2:
                 text += f"\n{columns[2][0]} {columns[2][1][k]}"
             item = QListWidgetItem(QIcon(thumbnail(pixels[k])), text)
-            item.setToolTip("\n".join([f"sample {i} of the {self.data_split} split"]
+            where = "" if self.ids is None else f"{self.ids[i]}: "
+            item.setToolTip("\n".join([f"{where}sample {i} of the {self.data_split} split"]
                                       + [f"{h}: {v[k]}" for h, v in columns]))
             item.setData(Qt.ItemDataRole.UserRole, i)
             self.thumbs.addItem(item)
+
+    def selected(self) -> list[int]:
+        """The split positions of the selected samples, in the order shown."""
+        if self.kind == IMAGE:
+            items = self.thumbs.selectedItems()
+            picked = {int(it.data(Qt.ItemDataRole.UserRole)) for it in items}
+        else:
+            rows = {ix.row() for ix in self.rows.selectionModel().selectedRows()} if self.rows.selectionModel() \
+                else set()
+            picked = {int(self.rows.item(r, 0).data(Qt.ItemDataRole.UserRole)) for r in rows}
+        return [i for i in self.shown if i in picked]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QSplitter,
                                QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
 
@@ -20,7 +20,9 @@ SPLIT_NAMES = {"val": "validation", "train": "training", "test": "test"}
 class ErrorsView(QWidget):
     """After each Run: per-class results, a clickable confusion heatmap, the samples of a cell, and
     suspect labels on demand. ``show_model(project, dataset, model)`` shows any trained model (the
-    controller's, or a test's)."""
+    controller's, or a test's). ``openRequested(path)``: the person wants a written copy opened."""
+
+    openRequested = Signal(str)
 
     def __init__(self, controller=None, document=None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -77,6 +79,13 @@ class ErrorsView(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.cell_samples, "Samples of the cell")
         self.tabs.addTab(self.suspect_list, "Suspect labels")
+        self.exclude_button = QPushButton("Exclude from training in a copy…")
+        self.exclude_button.setToolTip("Write a copy of the project that leaves the selected suspects (all of them "
+                                       "when none is selected) out of training (data.exclude); validation and "
+                                       "test keep every sample")
+        self.exclude_button.setEnabled(False)
+        self.tabs.setCornerWidget(self.exclude_button, Qt.Corner.TopRightCorner)
+        self.exclude_button.clicked.connect(self.exclude_in_copy)
         body = QSplitter(Qt.Orientation.Horizontal)
         body.addWidget(self.left)
         body.addWidget(self.tabs)
@@ -107,6 +116,7 @@ class ErrorsView(QWidget):
         self.head_box.clear()
         self._set_searching(False)
         self.find_button.setEnabled(False)
+        self.exclude_button.setEnabled(False)
 
     def show_model(self, project, dataset, model) -> None:
         """Show the errors of ``model`` (``project``'s network, trained) on ``dataset``."""
@@ -229,6 +239,7 @@ class ErrorsView(QWidget):
 
     def _show_suspects(self, h) -> None:
         s = h.suspects
+        self.exclude_button.setEnabled(bool(s is not None and s.suspects))
         if s is None:
             if not self.search.is_running():
                 self.suspect_list.clear_samples("Find suspect labels: training samples whose given label a model "
@@ -242,6 +253,22 @@ class ErrorsView(QWidget):
         self.suspect_list.show_samples(idx, cols, f"{len(s.suspects)} suspect label(s) among {s.n} training samples "
                                                   f"({s.share:.1%}; {s.folds}-fold cross-validation, "
                                                   f"{s.seconds:.0f} s), most suspect first")
+
+    def exclude_in_copy(self) -> str | None:
+        """Write a copy of the project leaving the selected suspects (or all) out of training; the copy's
+        path when it was written and the person asked to open it (``openRequested`` is emitted)."""
+        from .exclude_copy import exclude_in_copy
+        h = self.current_head()
+        s = h.suspects if h is not None else None
+        if s is None or not s.suspects or self.project is None:
+            return None
+        picked = self.suspect_list.selected() or [x.index for x in s.suspects]
+        ids = [i if s.ids is None else s.ids[i] for i in picked]
+        path = self.document.path if self.document is not None else None
+        opened = exclude_in_copy(self, self.project, path, ids)
+        if opened is not None:
+            self.openRequested.emit(str(opened))
+        return None if opened is None else str(opened)
 
     # -- the controller ----------------------------------------------------------------------------
     def _on_controller_runStarted(self, _info) -> None:

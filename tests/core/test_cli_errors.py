@@ -4,6 +4,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
+
+from core.data import load_dataset
+from core.data.exclude import id_key, sample_ids
+from core.evaluation.suspects import SuspectResult, rank_suspects
+from core.project import Project
 from tests.core.cli_run import run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,3 +63,42 @@ def test_errors_without_a_model_or_on_regression_suspects_says_what_to_do(tmp_pa
     code, _ = run("errors", sine, "--model", weights, "--suspects")
     err = capsys.readouterr().err
     assert code == 2 and "suspect labels need a classification head" in err and "regression" in err
+
+
+def test_suspects_of_a_table_are_named_by_their_file_row_and_an_image_folders_by_path(tmp_path, monkeypatch):
+    """The JSON's "row" is the file's data row (what data.exclude takes), not a place in the split."""
+    rng = np.random.default_rng(0)
+    planted = {4, 11, 23, 38, 52, 61, 70}           # rows deep inside the other class's blob
+    lines = ["a,b,label"]
+    for r in range(1, 91):
+        c = r % 2
+        x = rng.normal(3.0 if c else -3.0, 0.4, size=2)
+        given = (1 - c) if r in planted else c
+        lines.append(f"{x[0]:.4f},{x[1]:.4f},{'AB'[given]}")
+    (tmp_path / "blobs.csv").write_text("\n".join(lines) + "\n")
+    doc = json.loads((EXAMPLES / "xor.losslab.json").read_text())
+    doc["data"] = {"source": "csv", "path": "blobs.csv", "target": "label", "seed": 1}
+    doc["training"].update({"epochs": 30, "optimizer": {"type": "Adam", "params": {"lr": 0.05}}})
+    project = tmp_path / "blobs.losslab.json"
+    project.write_text(json.dumps(doc))
+    weights = tmp_path / "m.pt"
+    assert run("train", project, "--quiet", "--no-store", "--save-model", weights)[0] == 0
+    code, out = run("errors", project, "--model", weights, "--suspects", "--folds", "3", "--json")
+    assert code == 0, out
+    (head,) = json.loads(out[-1])["heads"]
+    rows = [s["row"] for s in head["suspects"]]
+    train_rows = set(sample_ids(load_dataset(Project.load(project).data, tmp_path), "train"))
+    assert set(rows) <= train_rows and planted & train_rows <= set(rows)
+    # an image folder's suspects carry their relative file path
+    from tests.core.test_image_folder import make_folder
+    monkeypatch.setenv("LOSSLAB_HOME", str(tmp_path / "home"))
+    make_folder(tmp_path / "pics", per_class=4)
+    ds = load_dataset({"source": "images", "path": "pics", "params": {"size": 8}}, tmp_path)
+    labels = ds.y_train["class"].numpy()
+    probs = np.full((labels.size, 3), 0.05)
+    probs[np.arange(labels.size), (labels + 1) % 3] = 0.9       # every label looks wrong
+    result = SuspectResult("out", "class", ds.targets["class"].classes, rank_suspects(labels, probs), labels.size,
+                           2, 0.0, probs, labels, sample_ids(ds, "train"), id_key(ds))
+    first = result.to_dicts(3)[0]
+    assert set(first) == {"path", "given", "predicted", "p_given", "p_predicted"}
+    assert first["path"] in ds.image_files["train"] and first["path"].split("/")[0] == first["given"]

@@ -85,7 +85,8 @@ def test_a_digits_cell_shows_its_thumbnails_worst_first(view):
     assert view.cell_samples.thumbs.isVisible() and not view.cell_samples.rows.isVisible()
     if expected:
         first = view.cell_samples.thumbs.item(0)
-        assert not first.icon().isNull() and first.text().startswith(f"#{expected[0]}")
+        # named by its index in the bundled digits (what data.exclude takes), not its place in the split
+        assert not first.icon().isNull() and first.text().startswith(f"#{int(data.index_val[expected[0]])}\n")
     view.heatmap.pick(3, 3)        # the diagonal: the right ones
     assert view.cell_samples.shown == cell_samples(p.labels, p.predicted, 3, 3, p.loss).tolist()
 
@@ -96,7 +97,9 @@ def test_a_table_cell_lists_its_rows_with_the_column_names(view):
     view.heatmap.pick(0, 0)
     table = view.cell_samples.rows
     headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
-    assert headers[:5] == ["row", "given", "predicted", f"p({data.targets['fraud'].classes[0]})", "loss"]
+    # a generated set names its samples by their index in the generated order (what data.exclude takes)
+    assert headers[:5] == ["index", "given", "predicted", f"p({data.targets['fraud'].classes[0]})", "loss"]
+    assert table.item(0, 0).text() == str(int(data.index_val[view.cell_samples.shown[0]]))
     assert headers[5:] == data.feature_names
     assert table.rowCount() == min(200, len(view.cell_samples.shown)) > 0
 
@@ -117,7 +120,7 @@ def test_suspects_are_found_on_a_task_and_listed_and_cancel_stops_a_search(view,
     assert planted in view.suspect_list.shown and view.find_button.isEnabled()
     table = view.suspect_list.rows
     headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
-    assert headers[:5] == ["row", "given", "suggested", "confidence", "p(given)"]
+    assert headers[:5] == ["index", "given", "suggested", "confidence", "p(given)"]
     with qtbot.waitSignal(view.search.cancelled, timeout=10_000):
         assert view.find_suspects()
         view.cancel_button.click()
@@ -140,3 +143,63 @@ def test_no_model_or_an_empty_split_shows_a_message(view):
     view.show_model(project, data, model)
     view.split_box.setCurrentIndex(view.split_box.findData("test"))     # xor has no test split
     assert view.stack.currentWidget() is view.empty and "test split is empty" in view.empty.text()
+
+
+def test_suspects_are_excluded_from_training_in_a_copy_of_the_project(view, qtbot, tmp_path, monkeypatch):
+    from PySide6.QtCore import QItemSelectionModel
+    from PySide6.QtWidgets import QMessageBox
+
+    from core.data.exclude import sample_ids
+    from guiapp.errors import exclude_copy
+    doc = json.loads((EXAMPLES / "xor.losslab.json").read_text())
+    doc["name"] = "blobs"
+    doc["data"].update({"source": "gauss", "params": {"samples": 120, "noise": 0.05}})
+    doc["training"].update({"epochs": 15, "optimizer": {"type": "Adam", "params": {"lr": 0.05}}})
+    project = Project.from_dict(doc, base_dir=tmp_path)
+    data = load_dataset(project.data, project.base_dir)
+    for planted in np.flatnonzero(np.abs(data.raw_train.sum(axis=1)) > 4.0)[:3]:   # deep inside a blob
+        data.y_train["label"][planted] = 1 - data.y_train["label"][planted]
+    model = trained_model(project, train(project, dataset=data, diagnose=False, health=False), data)
+    view.show_model(project, data, model)
+    assert not view.exclude_button.isEnabled()
+    with qtbot.waitSignal(view.search.found, timeout=120_000):
+        assert view.find_suspects()
+    assert view.exclude_button.isEnabled()
+    table = view.suspect_list.rows
+    assert table.rowCount() >= 2
+    table.selectRow(0)
+    table.selectionModel().select(table.model().index(1, 0), QItemSelectionModel.SelectionFlag.Select
+                                  | QItemSelectionModel.SelectionFlag.Rows)
+    chosen = [int(table.item(r, 0).text()) for r in (0, 1)]
+    asked = []
+    target = tmp_path / "blobs-clean.losslab.json"
+
+    def save_dialog(_parent, _title, default, _filter):
+        asked.append(default)
+        return str(target), ""
+    monkeypatch.setattr(exclude_copy.QFileDialog, "getSaveFileName", save_dialog)
+    monkeypatch.setattr(exclude_copy.QMessageBox, "question", lambda *a: QMessageBox.StandardButton.Yes)
+    with qtbot.waitSignal(view.openRequested) as opened:
+        view.exclude_button.click()
+    assert asked == [str(tmp_path / "blobs-clean.losslab.json")] and opened.args == [str(target)]
+    copy = Project.load(target)
+    assert sorted(copy.data.exclude) == sorted(chosen) and copy.model == project.model
+    clean = load_dataset(copy.data, copy.base_dir)
+    full = load_dataset(project.data, project.base_dir)
+    assert clean.n_train == full.n_train - 2 and set(sample_ids(clean, "train")).isdisjoint(chosen)
+    assert sample_ids(clean, "val") == sample_ids(full, "val")
+    # nothing selected: every suspect goes; "No" writes the copy and opens nothing
+    table.clearSelection()
+    monkeypatch.setattr(exclude_copy.QMessageBox, "question", lambda *a: QMessageBox.StandardButton.No)
+    assert view.exclude_in_copy() is None
+    s = view.current_head().suspects
+    assert sorted(Project.load(target).data.exclude) == sorted(s.suspect_ids())
+
+
+def test_confusion_cells_show_the_count_and_its_share_of_the_row(qtbot):
+    from guiapp.errors.heatmap import ConfusionHeatmap
+    m = ConfusionHeatmap()
+    qtbot.addWidget(m)
+    m.show_matrix(np.array([[7, 3, 0], [1, 198, 1], [0, 0, 5]]), ["a", "b", "c"])
+    assert m.item(0, 0).text() == "7\n70%" and m.item(0, 1).text() == "3\n30%" and m.item(0, 2).text() == ""
+    assert m.item(1, 0).text() == "1\n<1%" and m.item(1, 1).text() == "198\n99%" and m.item(2, 2).text() == "5\n100%"
