@@ -248,3 +248,13 @@ def test_the_export_input_line_names_the_json_beside_the_file_being_typed(qtbot,
     dialog.path_edit.setText(str(tmp_path / "cat.onnx"))        # typed: no editingFinished yet
     assert "cat.onnx.preprocessing.json" in dialog.input_label.text()
     assert "city is one-hot, 3 numbers" in dialog.input_label.text()
+
+
+def test_the_status_bar_counts_images_as_images_and_table_rows_as_rows():
+    from types import SimpleNamespace
+
+    from guiapp.panels.status import short_data_text
+    flowers = SimpleNamespace(name="flowers", input_shape=(3, 32, 32), n_train=2936, n_val=734, n_test=0)
+    diagnosis = SimpleNamespace(name="diagnosis", input_shape=(8,), n_train=1600, n_val=400, n_test=0)
+    assert short_data_text(flowers) == "flowers: 3,670 images, 3x32x32 inputs"
+    assert short_data_text(diagnosis) == "diagnosis: 2,000 rows, 8 features"
