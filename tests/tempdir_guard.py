@@ -5,8 +5,8 @@
   inherit it through ``LOSSLAB_TEST_SESSION``) and, inside it, one folder per process holding that
   process's run store (``LOSSLAB_HOME``), its config and data folders (``XDG_*``) and its temp
   directory (``TMPDIR``, which subprocesses inherit, and ``tempfile.tempdir``). The process that made
-  the session folder removes it when it exits. pytest's own ``tmp_path`` folders stay where pytest
-  keeps them (``PYTEST_DEBUG_TEMPROOT`` names the real temp directory).
+  the session folder removes it when it exits. pytest's own ``tmp_path`` folders are made inside the
+  session folder too (``PYTEST_DEBUG_TEMPROOT``), so they leave with it.
 * :func:`no_temp_files_left` (an autouse fixture) lists the temp directory before and after each test
   and fails a test that leaves a new entry there (a file the product or the test forgot), naming it.
   The entries are then removed so the next test starts clean.
@@ -43,13 +43,15 @@ def session_folders(worker: str | None) -> Path:
     """Make (or join) the session folder and this process's folder in it; point the environment at
     them. Returns this process's temp directory."""
     real_tmp = tempfile.gettempdir()
-    os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", real_tmp)
     session = os.environ.get(SESSION_ENV)
     if not session or not Path(session).is_dir():
         # short names: Ray puts its sockets under TMPDIR, and a socket path is limited to 107 bytes
         session = tempfile.mkdtemp(prefix="losslab-tests-", dir=real_tmp)
         os.environ[SESSION_ENV] = session
         atexit.register(shutil.rmtree, session, True)   # the process that made it removes it
+    # pytest's own tmp_path folders (pytest-of-USER/pytest-N, which pytest would keep three of in the
+    # real temp directory) go inside the session folder too, and leave with it
+    os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", session)
     name = worker or "main"
     own = Path(session) / name
     if own.exists():             # a pytest started inside a test of this session
