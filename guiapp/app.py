@@ -119,8 +119,12 @@ def quit_without_prompts(app: QApplication, window) -> None:
 
 
 def _handle_ctrl_c(app: QApplication, window) -> None:
-    """Ctrl-C in the terminal: :func:`quit_without_prompts`."""
-    signal.signal(signal.SIGINT, lambda _signum, _frame: quit_without_prompts(app, window))
+    """Ctrl-C in the terminal, and SIGTERM / SIGHUP (``kill``, a logout, a closed terminal):
+    :func:`quit_without_prompts`. The interpreter then exits normally, so the work is autosaved and
+    the child processes' temp folders (``pymp-*``) are removed instead of left behind."""
+    for signum in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if signum is not None:
+            signal.signal(signum, lambda _signum, _frame: quit_without_prompts(app, window))
     # Python runs signal handlers only between bytecodes: wake the interpreter now and then.
     timer = QTimer(app)
     timer.timeout.connect(lambda: None)

@@ -1,5 +1,5 @@
 """Start-up: ``python -m guiapp`` shows the window before torch is imported, then loads the project;
-Ctrl-C in the terminal quits without prompts, keeping unsaved work for recovery."""
+Ctrl-C in the terminal (or SIGTERM) quits without prompts, keeping unsaved work for recovery."""
 from __future__ import annotations
 
 import json
@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from core.project import Project
 from tests.conftest import EXAMPLES, ROOT
@@ -50,20 +52,21 @@ window.show()
 window.files.startup(sys.argv[1])
 document.edit("lr", lambda p: p.training.optimizer.params.__setitem__("lr", 0.0123), "training")
 gui_app._handle_ctrl_c(application, window)
-QTimer.singleShot(200, lambda: os.kill(os.getpid(), signal.SIGINT))
+QTimer.singleShot(200, lambda: os.kill(os.getpid(), getattr(signal, sys.argv[2])))
 print("exit", application.exec(), "visible", window.isVisible(), flush=True)
 print("autosave", window.autosaver.file, flush=True)
 """
 
 
-def test_ctrl_c_autosaves_and_quits_without_prompts(tmp_path):
-    """SIGINT with unsaved work: no "Save the changes?" box, the app quits, the work waits in the
-    autosave for recovery at the next start."""
+@pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM"])
+def test_ctrl_c_autosaves_and_quits_without_prompts(tmp_path, signame):
+    """SIGINT (Ctrl-C) or SIGTERM (kill, a logout) with unsaved work: no "Save the changes?" box, the
+    app quits, the work waits in the autosave for recovery at the next start."""
     project = tmp_path / "work.losslab.json"
     project.write_text((EXAMPLES / "spiral.losslab.json").read_text())
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", LOSSLAB_SETTINGS_ORG="LossLabCtrlCTest",
                XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_DATA_HOME=str(tmp_path / "data"), PYTHONPATH=str(ROOT))
-    done = subprocess.run([sys.executable, "-c", CTRL_C_DRIVER, str(project)], cwd=ROOT, env=env,
+    done = subprocess.run([sys.executable, "-c", CTRL_C_DRIVER, str(project), signame], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "ASKED" not in done.stdout
