@@ -132,13 +132,16 @@ class Dataset:
             return x.copy()
         return ((x - self.mean) / self.std).astype(np.float32)
 
-    def summary(self) -> str:
-        """One line, e.g. ``"spiral: 2 features, 3 classes, 480 train / 120 val / 0 test"``."""
+    def inputs_text(self) -> str:
+        """What one sample is: ``"8 features"`` (a row) or ``"3x32x32 inputs"`` (an image, a sequence)."""
         if len(self.input_shape) == 1:
             nf = self.input_shape[0]
-            inputs = f"{nf} feature" + ("" if nf == 1 else "s")
-        else:
-            inputs = "x".join(str(d) for d in self.input_shape) + " inputs"
+            return f"{nf} feature" + ("" if nf == 1 else "s")
+        return "x".join(str(d) for d in self.input_shape) + " inputs"
+
+    def summary(self) -> str:
+        """One line, e.g. ``"spiral: 2 features, 3 classes, 480 train / 120 val / 0 test"``."""
+        inputs = self.inputs_text()
         parts = []
         for t in self.targets.values():
             if t.is_classification:

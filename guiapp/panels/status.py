@@ -35,11 +35,7 @@ def short_reason(reason: str, limit: int = SHORT_CHARS) -> str:
 
 def short_data_text(ds) -> str:
     """"diagnosis: 2,000 rows, 8 features" (targets and the split are in the details)."""
-    if len(ds.input_shape) == 1:
-        nf = ds.input_shape[0]
-        inputs = f"{nf} feature" + ("" if nf == 1 else "s")
-    else:
-        inputs = "x".join(str(d) for d in ds.input_shape) + " inputs"
+    inputs = ds.inputs_text()
     rows = ds.n_train + ds.n_val + ds.n_test
     # samples of an image set are images, of a table rows ("flowers: 3,670 images, 3x32x32 inputs")
     what = "images" if len(ds.input_shape) == 3 else "rows"

@@ -256,5 +256,8 @@ def test_the_status_bar_counts_images_as_images_and_table_rows_as_rows():
     from guiapp.panels.status import short_data_text
     flowers = SimpleNamespace(name="flowers", input_shape=(3, 32, 32), n_train=2936, n_val=734, n_test=0)
     diagnosis = SimpleNamespace(name="diagnosis", input_shape=(8,), n_train=1600, n_val=400, n_test=0)
+    from core.data.dataset import Dataset
+    for ds in (flowers, diagnosis):   # the status bar words a sample as the data set does
+        ds.inputs_text = (lambda d: lambda: Dataset.inputs_text(d))(ds)
     assert short_data_text(flowers) == "flowers: 3,670 images, 3x32x32 inputs"
     assert short_data_text(diagnosis) == "diagnosis: 2,000 rows, 8 features"
