@@ -11,6 +11,12 @@
   lambdas over it alive for good (that cycle runs through C++, which Python's garbage collector
   cannot see), and thousands of dead windows with their menus made every later ``gc`` pass and
   teardown slower.
+* **A registered widget lives until it is closed**: pytest-qt keeps only a weak reference to a widget
+  given to ``qtbot.addWidget``. A view whose signals and pyqtgraph items form a reference cycle
+  outlives the test function as garbage, still shown, and pytest-qt then processes events before it
+  closes it: when Python's garbage collector ran inside that garbage view's own ``paintEvent``, it
+  deleted the view under its painter and the worker died with a segfault (1 run in 4-8). The fixture
+  below holds each registered widget until pytest-qt has closed it.
 """
 from __future__ import annotations
 
@@ -68,6 +74,23 @@ def _no_thread_left_running(monkeypatch):
 
 def _top_level(qapp) -> list:
     return [w for w in qapp.topLevelWidgets() if w.parentWidget() is None]
+
+
+@pytest.fixture(autouse=True)
+def _registered_widgets_held(monkeypatch):
+    """Keep every widget given to ``qtbot.addWidget`` alive until teardown has closed it (set up before
+    ``qtbot``'s widgets are closed, so torn down after)."""
+    from pytestqt.qtbot import QtBot
+    held: list = []
+    base_add = QtBot.addWidget
+
+    def add_and_hold(self, widget, *args, **kwargs):
+        held.append(widget)
+        return base_add(self, widget, *args, **kwargs)
+
+    monkeypatch.setattr(QtBot, "addWidget", add_and_hold)
+    yield held
+    held.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -85,3 +85,23 @@ def test_a_file_left_in_the_temp_directory_fails_its_test(pytester):
     assert outcomes.get("errors") == 1 and outcomes.get("passed") == 2, outcomes
     result.stdout.fnmatch_lines(["*left 1 entry in the temp directory*: losslab-forgotten-xyz*"])
     assert not (Path(tempfile.gettempdir()) / "losslab-forgotten-xyz").exists()
+
+
+
+def test_a_registered_widget_lives_until_it_is_closed(qtbot):
+    """pytest-qt holds a registered widget weakly. A view in a reference cycle (pyqtgraph's plots are)
+    outlived its test as garbage, still shown, and pytest-qt then processed its paint events: a
+    collection inside its own paint deleted it under the painter, and the worker died with a
+    segfault. The guard holds the widget until pytest-qt has closed it."""
+    import gc
+    import weakref
+
+    from PySide6.QtWidgets import QWidget
+    w = QWidget()
+    w.me = w                    # a cycle: only the garbage collector would free it
+    qtbot.addWidget(w)
+    w.show()
+    alive = weakref.ref(w)
+    del w
+    gc.collect()
+    assert alive() is not None and alive().isVisible()
