@@ -1,9 +1,10 @@
 """The Study view: progress with ETA and Cancel, the result table and the charts, updated as trials
 finish; export as CSV, Markdown, PNG or SVG. Several studies (the preset) share one view, one at a time.
 
-The study runs as a task (:func:`core.studies.run_study`) on the window's one task runner
-(``guiapp.tasks.TaskRunner``): the trials run in worker processes (or on Ray), the task's thread only
-waits for their outcomes, and the runner hands them over on a timer, so the window never freezes.
+The study is run by the one study driver (:class:`core.studies.StudyDriver`, the one ``losslab sweep``
+uses), as a task on the view's task runner (``guiapp.tasks.TaskRunner``): the trials run in worker
+processes (or on Ray), the task's thread only waits for their outcomes, and the runner hands the
+progress over on a timer, so the window never freezes. The driver owns the outcomes and the tables.
 Cancel stops the task but keeps reporting it (``TaskRunner.stop``): the trials that ran still show."""
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from PySide6.QtCore import QPoint, QSize, Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMenu, QProgressBar, QPushButton,
                                QSizePolicy, QSplitter, QToolButton, QVBoxLayout, QWidget)
 
-from core.studies import ExecutorError, StudyBatch, run_study, sentence
+from core.studies import Backend, ExecutorError, StudyBatch, StudyDriver, TrialOutcome, sentence
 from core.studies.report import as_csv, as_markdown, title
 from core.tasks import TaskOutcome
 
@@ -41,7 +42,7 @@ class StudyView(QWidget):
         self.setWindowTitle("Study — LossLab")
         self.batch = plans if isinstance(plans, StudyBatch) else StudyBatch(list(plans))
         self.plans = self.batch.plans
-        self.outcomes: list[dict] = []
+        self.driver = StudyDriver(self.batch, Backend(backend, workers, address, store_dir))
         self.results: dict[int, object] = {}
         self.state = "idle"
         self.backend, self.workers, self.address, self.store_dir = backend, workers, address, store_dir
@@ -111,12 +112,10 @@ class StudyView(QWidget):
     def start(self) -> None:
         if self.runner.is_running():
             return
-        merged = self.batch.merged()
         self.state = "running"
         self.status.setText(f"starting {len(self._tasks)} trials…")
         self.cancel_button.setEnabled(True)
-        self.runner.start(run_study, merged, backend=self.backend, workers=self.workers, address=self.address,
-                         store_dir=self.store_dir)
+        self.runner.start(self.driver.run)
 
     def cancel(self) -> None:
         """Queued trials never start, running ones stop; the outcomes so far still arrive."""
@@ -129,12 +128,16 @@ class StudyView(QWidget):
     def is_running(self) -> bool:
         return self.runner.is_running()
 
+    @property
+    def outcomes(self) -> list[TrialOutcome]:
+        """Every trial outcome so far (the driver's, by trial index)."""
+        return self.driver.outcomes
+
     def _on_runner_messagesArrived(self, messages: list) -> None:  # noqa: N802 - the signal's name
         changed: set[int] = set()
         for kind, payload in messages:
             if kind == "progress":
-                self.outcomes.append(payload.outcome)
-                changed.add(self.batch.study_of[payload.outcome["index"]])
+                changed.add(self.batch.study_of[payload.outcome.index])
                 self.progress.setValue(payload.done)
                 eta = "" if payload.eta is None else f", about {payload.eta:.0f}s left"
                 failed = f", {payload.failed} failed" if payload.failed else ""
@@ -158,7 +161,7 @@ class StudyView(QWidget):
         else:
             cancelled = self.state == "cancelling" or outcome.cancelled
             self.state = "cancelled" if cancelled else "done"
-            done = sum(o["status"] not in ("cancelled",) for o in self.outcomes)
+            done = sum(o.status != "cancelled" for o in self.outcomes)
             self.status.setText(("cancelled: " if cancelled else "done: ") + f"{done} of {len(self._tasks)} trials ran")
         self.cancel_button.setEnabled(False)
         for s in range(len(self.plans)):
@@ -168,7 +171,7 @@ class StudyView(QWidget):
 
     # -- showing -----------------------------------------------------------------------------------
     def _summarize(self, s: int):
-        self.results[s] = self.batch.result(s, self.outcomes)
+        self.results[s] = self.driver.table(s)
         return self.results[s]
 
     def result(self, s: int | None = None):
@@ -188,21 +191,15 @@ class StudyView(QWidget):
             self.summary.update_rows(result, self.plans[s][1].spec.knobs)
 
     def _show_learning_curve(self, result) -> None:
-        """Points as trials finish; the fit, its forecasts and its sentence once the study has ended."""
-        from core.studies.learning_curve import (SCORE_WORDS, CurveFit, LearningCurve, curve_score,
-                                                 fit_learning_curve, points_from_outcomes)
-        score = curve_score(result.score)
-        points = points_from_outcomes(self.outcomes, score)
-        data = next(iter(self.plans[0][1].datasets.values()), None)
-        if self.state in ("done", "cancelled", "failed") and points:
-            what = "training loss" if score == "end_train_loss" else "validation loss"
-            base = getattr(self.batch, "baseline", None) if score != "end_train_loss" else None
-            self.curve = fit_learning_curve(points, n_full=data.n_train if data is not None else None, what=what,
-                                            baseline=base)
+        """Points as trials finish; the fit, its forecasts and its sentence once the study has ended
+        (the driver's curve: the one ``losslab sweep --learning-curve`` prints)."""
+        from core.studies.learning_curve import SCORE_WORDS, curve_score
+        curve = self.driver.learning_curve(fit=False)
+        self.curve = None
+        if self.state in ("done", "cancelled", "failed") and curve.points:
+            self.curve = curve = self.driver.learning_curve(fit=True)
             self.sentence.setText(self.curve.sentence)
-        else:
-            self.curve = None
-        self.summary.show_curve(self.curve or LearningCurve(points, CurveFit()), SCORE_WORDS[score])
+        self.summary.show_curve(curve, SCORE_WORDS[curve_score(result.score)])
 
     # -- export ----------------------------------------------------------------------------------
     def export(self, path: str | Path, fmt: str) -> Path:
