@@ -91,12 +91,7 @@ class StudyDialog(QDialog):
         self.error = QLabel()
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #d62728")
-        self.preparing = QLabel()          # "preparing the study: reading the data…" while it plans
-        self.preparing.setWordWrap(True)
-        self.preparing.hide()
-        self.planner = TaskRunner(self, name="LossLabStudyPlan")
-        self.planner.progressChanged.connect(self._on_planner_progressChanged)
-        self.planner.taskFinished.connect(self._on_planner_taskFinished)
+        self._make_planner()
         form = QFormLayout()
         form.addRow(self.preset)
         form.addRow(self.learning_curve)
@@ -120,6 +115,15 @@ class StudyDialog(QDialog):
         lay.addWidget(self.preparing)
         lay.addWidget(self.error)
         lay.addWidget(buttons)
+
+    def _make_planner(self) -> None:
+        """The task runner that plans the study, and the line that says it is preparing."""
+        self.preparing = QLabel()          # "preparing the study: reading the data…" while it plans
+        self.preparing.setWordWrap(True)
+        self.preparing.hide()
+        self.planner = TaskRunner(self, name="LossLabStudyPlan")
+        self.planner.progressChanged.connect(self._on_planner_progressChanged)
+        self.planner.taskFinished.connect(self._on_planner_taskFinished)
 
     def _on_preset_toggled(self, on: bool) -> None:
         if on:     # one preset at a time

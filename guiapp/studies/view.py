@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, QSize, Qt, Signal
+from PySide6.QtCore import QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMenu, QProgressBar, QPushButton,
                                QSizePolicy, QSplitter, QToolButton, QVBoxLayout, QWidget)
 
@@ -86,13 +86,12 @@ class StudyView(QWidget):
         self.sentence = QLabel()
         self.sentence.setWordWrap(True)
         self.sentence.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.bands = BandsPlot()
-        self.learning = self.batch.preset == "learning-curve"
-        self.summary = LearningCurvePlot() if self.learning else SummaryPlot()
+        self.learning = self.driver.is_learning_curve
+        self.bands: BandsPlot | None = None            # built after the table, one per turn (_build_charts)
+        self.summary: SummaryPlot | LearningCurvePlot | None = None
+        self._bands_drawn = False
         self.curve = None              # the learning curve (a learning-curve study): fitted once it is done
         self.charts = QSplitter(Qt.Orientation.Horizontal)
-        self.charts.addWidget(self.bands)
-        self.charts.addWidget(self.summary)
         body = QSplitter(Qt.Orientation.Vertical)
         upper = QWidget()
         ul = QVBoxLayout(upper)
@@ -107,6 +106,32 @@ class StudyView(QWidget):
         lay.addWidget(body, 1)
         fit_to_screen(self, DEFAULT_SIZE)
         self._show_current()
+        QTimer.singleShot(0, self, self._build_charts)
+
+    def _build_charts(self) -> None:
+        """The charts one piece per turn of the event loop (the band chart, the summary chart, the bands'
+        items, the summary's items): each piece cost 50-120 ms of the GUI thread on a busy 2-core
+        machine (pyqtgraph's axes, labels, menus and items), too long together for the window's 50 ms pace."""
+        if self.bands is None or self.summary is None:
+            self.ensure_charts(one=True)
+        elif not self._bands_drawn:
+            self.bands.update_rows(self.result())
+            self._bands_drawn = True
+        else:
+            self._show_current()
+            return
+        QTimer.singleShot(0, self, self._build_charts)
+
+    def ensure_charts(self, one: bool = False) -> None:
+        """Build the charts now if they are not yet (an export); ``one``: the next one only."""
+        if self.bands is None:
+            self.bands = BandsPlot()
+            self.charts.addWidget(self.bands)
+            if one:
+                return
+        if self.summary is None:
+            self.summary = LearningCurvePlot() if self.learning else SummaryPlot()
+            self.charts.addWidget(self.summary)
 
     # -- running ---------------------------------------------------------------------------------
     def start(self) -> None:
@@ -184,10 +209,12 @@ class StudyView(QWidget):
         self.heading.setText(title(result) + "".join(f"\nNote: {n}" for n in result.notes))
         self.table.show_result(result)
         self.sentence.setText(sentence(result) if self.outcomes else "")
-        self.bands.update_rows(result)
         if self.learning:
             self._show_learning_curve(result)
-        else:
+        if self.bands is None or self.summary is None:       # drawn once they are built
+            return
+        self.bands.update_rows(result)
+        if not self.learning:
             self.summary.update_rows(result, self.plans[s][1].spec.knobs)
 
     def _show_learning_curve(self, result) -> None:
@@ -199,11 +226,14 @@ class StudyView(QWidget):
         if self.state in ("done", "cancelled", "failed") and curve.points:
             self.curve = curve = self.driver.learning_curve(fit=True)
             self.sentence.setText(self.curve.sentence)
-        self.summary.show_curve(curve, SCORE_WORDS[curve_score(result.score)])
+        if self.summary is not None:
+            self.summary.show_curve(curve, SCORE_WORDS[curve_score(result.score)])
 
     # -- export ----------------------------------------------------------------------------------
     def export(self, path: str | Path, fmt: str) -> Path:
         path = Path(path)
+        self.ensure_charts()
+        self._show_current()
         result = self.result()
         if fmt == "csv":
             path.write_text(as_csv(result), encoding="utf-8")
