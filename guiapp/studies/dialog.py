@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
                                QSpinBox, QVBoxLayout)
 
-from core.studies import KNOBS, Backend, StudyRequest, plan_request
+from core.studies import KNOBS, StudyRequest, plan_request
 from core.tasks import TaskOutcome
 
 from ..tasks import TaskRunner
@@ -162,11 +162,6 @@ class StudyDialog(QDialog):
     def options(self) -> dict:
         return {"backend": self.backend.currentText(), "workers": self.workers.value() or None,
                 "address": self.address.text().strip() or None}
-
-    def backend_choice(self) -> Backend:
-        """Where the study's trials run, as the driver takes it."""
-        o = self.options()
-        return Backend(o["backend"], o["workers"], o["address"])
 
     def is_preparing(self) -> bool:
         return self.planner.is_running()

@@ -101,6 +101,9 @@ class StudyView(QWidget):
         ul.addWidget(self.sentence)
         body.addWidget(upper)
         body.addWidget(self.charts)
+        # the charts come a moment later (_build_charts): their half of the window is kept for them
+        self.charts.setMinimumHeight(160)
+        body.setSizes([45, 55])
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addWidget(body, 1)
