@@ -108,3 +108,32 @@ def test_a_study_the_dialog_cannot_plan_keeps_it_open_with_the_reason(qtbot, tmp
     assert planned.args == [False] and d.result() == 0
     assert "the data cannot be loaded" in d.error.text() and "gone.csv" in d.error.text()
     assert d.ok_button.isEnabled() and d.preparing.isHidden()
+
+
+@pytest.mark.xdist_group("worker_pool")  # one fork server for every study test
+def test_the_cli_and_the_window_draw_the_same_learning_curve(qtbot, tiny):
+    """The learning curve goes through the same driver: the same points, fit, forecasts and sentence."""
+    from guiapp.studies import StudyDialog, StudyView
+    lines: list[str] = []
+    code = main(["sweep", str(tiny), "--learning-curve", "--seeds", "2", "--epochs", "3", "--workers", "2",
+                 "--format", "json", "--quiet", "--no-store"], out=lines.append)
+    assert code == 0
+    cli = json.loads(lines[-1])["learning_curve"]
+
+    d = StudyDialog(Project.load(tiny))
+    qtbot.addWidget(d)
+    d.learning_curve.setChecked(True)
+    d.seeds.setValue(2)
+    d.epochs.setValue(3)
+    d.workers.setValue(2)
+    with qtbot.waitSignal(d.planFinished, timeout=120_000):
+        d.accept()
+    view = StudyView(d.batch, **d.options())
+    qtbot.addWidget(view)
+    with qtbot.waitSignal(view.studyFinished, timeout=300_000) as done:
+        view.start()
+    assert done.args[0] == "done" and view.curve is not None
+    window = view.curve.to_json()
+    assert len(window["sizes"]) == 6 and all(s["seeds"] == 2 for s in window["sizes"])
+    assert window == {k: v for k, v in cli.items() if k != "score"}
+    assert view.sentence.text() == cli["sentence"]
