@@ -137,3 +137,20 @@ def test_the_cli_and_the_window_draw_the_same_learning_curve(qtbot, tiny):
     assert len(window["sizes"]) == 6 and all(s["seeds"] == 2 for s in window["sizes"])
     assert window == {k: v for k, v in cli.items() if k != "score"}
     assert view.sentence.text() == cli["sentence"]
+
+
+def test_cancel_while_the_dialog_prepares_closes_it_and_starts_nothing(qtbot):
+    from guiapp.studies import StudyDialog
+    doc = json.loads(SPIRAL.read_text())
+    doc["data"]["params"]["samples"] = 200
+    d = StudyDialog(Project.from_dict(doc, SPIRAL.parent))
+    qtbot.addWidget(d)
+    d.knob1.setCurrentText("activation")
+    finished = []
+    d.planFinished.connect(finished.append)
+    d.accept()
+    assert d.is_preparing()
+    d.reject()                                   # Cancel: the plan is forgotten, the dialog closes
+    assert d.result() == 0 and not d.is_preparing() and d.batch is None
+    assert d.planner.wait(120_000)               # its thread ends by itself
+    assert finished == [] and d.batch is None
