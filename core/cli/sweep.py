@@ -1,8 +1,9 @@
 """``losslab sweep PROJECT --vary KNOB=V1,V2 [--vary KNOB2=...]``, ``--preset neural-net-loss`` or
 ``--learning-curve [--sizes F1,F2,...]`` (the data-size study with a power-law fit and a forecast).
 
-The studies are built and run by the one study driver the window uses too (:func:`core.studies.build_batch`,
-:func:`core.studies.run_study`).
+The studies are planned and run by the one study driver the window uses too (:mod:`core.studies.driver`:
+a :class:`StudyRequest` from the arguments, :func:`plan_request`, :class:`StudyDriver`), so the tables
+are the window's.
 
 Everything is checked before the first trial (exit 2 for a bad knob, value or project); progress goes
 to stderr, the table to stdout (with ``--format json`` the last line is one JSON object). Ctrl-C
@@ -60,41 +61,35 @@ def _vary(args) -> dict[str, list]:
     return vary
 
 
-def _learning_curve_batch(args, project, dataset):
-    from ..studies import KnobError, StudyError
-    from ..studies.curve_study import learning_curve_batch
-    if args.preset or args.vary:
-        raise UserError("give --learning-curve alone: it varies the data size itself (not with --vary or --preset)")
-    sizes = None
-    if args.sizes:
-        sizes = [v.strip() for v in args.sizes.split(",") if v.strip()]
-    try:
-        return learning_curve_batch(project, dataset, sizes=sizes, seeds=args.seeds, epochs=args.epochs)
-    except (KnobError, StudyError) as e:
-        raise UserError(f"--sizes: {e}" if args.sizes and "data_size" in str(e) else str(e)) from None
-
-
-def _batch(args, project, dataset):
-    from ..studies import KnobError, StudyError, build_batch
+def _request(args):
+    """The study the arguments ask for (checked by the driver: a clear message for a bad combination)."""
+    from ..studies import StudyRequest
     if args.sizes and not args.learning_curve:
         raise UserError("--sizes goes with --learning-curve (to vary the data size in a plain study: "
                         "--vary data_size=0.1,0.5,1)")
-    if args.seeds < 1:
-        raise UserError(f"--seeds must be at least 1, received {args.seeds}")
-    if args.learning_curve:
-        return _learning_curve_batch(args, project, dataset)
+    if args.learning_curve and (args.preset or args.vary):
+        raise UserError("give --learning-curve alone: it varies the data size itself (not with --vary or --preset)")
     if args.preset and args.vary:
         raise UserError("give --vary or --preset, not both")
-    if not args.preset and not args.vary:
+    if not args.learning_curve and not args.preset and not args.vary:
         raise UserError("nothing to vary: give --vary KNOB=V1,V2,... (e.g. --vary lr=0.001,0.01,0.1), "
                         "--preset neural-net-loss or --learning-curve")
+    if args.seeds < 1:
+        raise UserError(f"--seeds must be at least 1, received {args.seeds}")
     if args.workers is not None and args.workers < 1:
         raise UserError(f"--workers must be at least 1, received {args.workers}")
+    sizes = tuple(v.strip() for v in args.sizes.split(",") if v.strip()) if args.sizes else None
+    return StudyRequest(vary=_vary(args) if args.vary else None, preset=args.preset,
+                        learning_curve=args.learning_curve, sizes=sizes, seeds=args.seeds, epochs=args.epochs,
+                        tune_lr=args.tune_lr)
+
+
+def _batch(args, project, dataset):
+    from ..studies import KnobError, StudyError, plan_request
     try:
-        return build_batch(project, dataset, vary=None if args.preset else _vary(args), preset=args.preset,
-                           seeds=args.seeds, epochs=args.epochs, tune_lr=args.tune_lr)
+        return plan_request(project, _request(args), dataset)
     except (KnobError, StudyError) as e:
-        raise UserError(str(e)) from None
+        raise UserError(f"--sizes: {e}" if args.sizes and "data_size" in str(e) else str(e)) from None
 
 
 def _printed_state(log, n_trials: int, n_studies: int):
@@ -119,7 +114,7 @@ def _log_report(log, kind: str, payload, n_trials: int, n_studies: int) -> None:
 
 def run(args, out: Out) -> int:
     from ..graph import check_graph
-    from ..studies import ExecutorError, run_study
+    from ..studies import Backend, ExecutorError, StudyDriver
 
     project, dataset = load_project(args.project)
     check = check_graph(project, dataset.input_shape, dataset.targets)
@@ -131,6 +126,7 @@ def run(args, out: Out) -> int:
     state = _printed_state(log, len(batch.tasks), len(batch.plans))
     for title, why in batch.skipped:
         log(f"skipped {title}: {why}")
+    driver = StudyDriver(batch, Backend(args.backend, args.workers, args.address, record=not args.no_store))
     previous = signal.getsignal(signal.SIGINT)
 
     def on_sigint(signum, frame):
@@ -139,19 +135,18 @@ def run(args, out: Out) -> int:
 
     signal.signal(signal.SIGINT, on_sigint)
     try:
-        outcomes = run_study(batch.merged(), backend=args.backend, workers=args.workers, address=args.address,
-                             record=not args.no_store, state=state)
+        driver.run(state=state)
     except ExecutorError as e:
         raise UserError(str(e)) from None
     finally:
         signal.signal(signal.SIGINT, previous)
-    if args.learning_curve:
-        _print_learning_curve(args.format, batch, outcomes, dataset.n_train, out)
+    if driver.is_learning_curve:
+        _print_learning_curve(args.format, driver, out)
     else:
-        _print(args.format, batch.results(outcomes), out, bool(args.preset))
+        _print(args.format, driver.tables(), out, bool(args.preset))
     if state.is_cancelled():
         return 130
-    return 0 if any(o["status"] not in ("failed", "cancelled") for o in outcomes) else 1
+    return 0 if driver.any_finished() else 1
 
 
 def _print(fmt: str, results, out: Out, preset: bool) -> None:
@@ -172,15 +167,16 @@ def _print(fmt: str, results, out: Out, preset: bool) -> None:
             out(sentence(r))
 
 
-def _print_learning_curve(fmt: str, batch, outcomes, n_train: int, out: Out) -> None:
-    from ..studies.learning_curve import SCORE_WORDS, batch_learning_curve, curve_score
+def _print_learning_curve(fmt: str, driver, out: Out) -> None:
+    from ..studies.learning_curve import SCORE_WORDS, curve_score
     from ..studies.report import FORMATS
-    curve = batch_learning_curve(batch, outcomes, n_train)
-    score = curve_score(batch.result(0, outcomes).score)
+    curve = driver.learning_curve()
+    table = driver.table(0)
+    score = curve_score(table.score)
     if fmt == "json":
         out(json.dumps({"learning_curve": {**curve.to_json(), "score": score}}, allow_nan=False))
         return
-    out(FORMATS[fmt](batch.result(0, outcomes)).rstrip("\n"))
+    out(FORMATS[fmt](table).rstrip("\n"))
     if fmt == "csv":     # the table alone stays a CSV file; the curve is in --format json
         return
     out("")

@@ -1,9 +1,9 @@
 """The one study driver: one or more planned studies (the preset is nine) run as one batch of trials.
 
-``losslab sweep`` and the window's Study view both build a :class:`StudyBatch` with
-:func:`build_batch` (from ``--vary`` knobs or a preset) and run it with :func:`core.studies.run_study`
-(the CLI on its own thread, the window as a task); both read the tables with
-:meth:`StudyBatch.results`. Trials of every study share one executor, so a preset fills every core.
+:func:`build_batch` builds a :class:`StudyBatch` from knobs or a preset; :func:`core.studies.driver.plan`
+(what ``losslab sweep`` and the window's Study dialog call) picks it or the learning curve, and
+:class:`core.studies.driver.StudyDriver` runs it. Trials of every study share one executor, so a preset
+fills every core.
 """
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .knobs import KnobError
+from .outcome import TrialOutcome
 from .preset import preset_studies
 from .study import Plan, StudyError, StudySpec, plan_study
 
@@ -42,11 +43,11 @@ class StudyBatch:
         first = self.plans[0][1]
         return Plan(first.study, first.spec, self.tasks, {k: v for _, p in self.plans for k, v in p.datasets.items()})
 
-    def result(self, s: int, outcomes: list[dict[str, Any]]):
+    def result(self, s: int, outcomes: list[TrialOutcome]):
         """The table of study ``s``."""
         return self.plans[s][1].summarize(outcomes)
 
-    def results(self, outcomes: list[dict[str, Any]]) -> list[tuple[str, Any]]:
+    def results(self, outcomes: list[TrialOutcome]) -> list[tuple[str, Any]]:
         return [(title, plan.summarize(outcomes)) for title, plan in self.plans]
 
 

@@ -9,8 +9,8 @@
   and sets torch's thread count itself; it returns its record and the driver writes the store.
   ``address=None`` starts a local Ray; ``address="ray://host:10001"`` or ``"auto"`` joins a cluster.
 
-Both yield trial outcomes (plain dicts) as trials finish and cancel cleanly: queued trials never start,
-running ones stop at their next step flush (local) or are cancelled by Ray.
+Both yield trial outcomes (frozen :class:`~core.studies.outcome.TrialOutcome`) as trials finish and
+cancel cleanly: queued trials never start, running ones stop at their next step flush (local) or are cancelled by Ray.
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from concurrent.futures import CancelledError, ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any, Iterator
 
+from .outcome import TrialOutcome, cancelled_outcome
 from .trial import TrialTask, init_worker, run_trial
 
 
@@ -48,7 +49,7 @@ class Executor:
     workers = 1
     threads = 1
 
-    def run(self, tasks: list[TrialTask], datasets: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    def run(self, tasks: list[TrialTask], datasets: dict[str, Any]) -> Iterator[TrialOutcome]:
         raise NotImplementedError
 
     def cancel(self) -> None:
@@ -58,9 +59,12 @@ class Executor:
         pass
 
 
-def _cancelled(task: TrialTask, why: str = "cancelled before it started") -> dict[str, Any]:
-    return {"index": task.index, "setting": task.setting, "seed": task.seed, "run_id": None, "status": "cancelled",
-            "message": why, "seconds": 0.0}
+def _cancelled(task: TrialTask, why: str = "cancelled before it started") -> TrialOutcome:
+    return cancelled_outcome(task.index, task.setting, task.seed, why)
+
+
+def _failed(task: TrialTask, why: str) -> TrialOutcome:
+    return _cancelled(task).replace(status="failed", message=why)
 
 
 def _worker_init(datasets, cancel, threads) -> None:
@@ -116,7 +120,7 @@ class LocalExecutor(Executor):
             except CancelledError:
                 yield _cancelled(task)
             except Exception as exc:  # noqa: BLE001 - a worker that died (out of memory) fails its trial
-                yield {**_cancelled(task), "status": "failed", "message": f"the worker process failed: {exc}"}
+                yield _failed(task, f"the worker process failed: {exc}")
 
     def cancel(self) -> None:
         self._flag.set()
@@ -178,7 +182,7 @@ class RayExecutor(Executor):
             except ray.exceptions.TaskCancelledError:
                 yield _cancelled(task, "cancelled")
             except ray.exceptions.RayError as exc:
-                yield {**_cancelled(task), "status": "failed", "message": f"the Ray task failed: {exc}"}
+                yield _failed(task, f"the Ray task failed: {exc}")
 
     def cancel(self) -> None:
         for ref in list(self._pending):

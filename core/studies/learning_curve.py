@@ -125,20 +125,23 @@ def learning_curve_sizes(n_train: int, n_classes: int = 0, count: int = 6, large
     return tuple(out)
 
 
-def points_from_outcomes(outcomes: Sequence[dict[str, Any]], score: str = "end_val_loss") -> list[SizePoint]:
-    """Per data size (``setting["data_size"]``): the finished seeds' ``score``, mean and sd, by size."""
-    by: dict[float, list[dict[str, Any]]] = {}
-    for o in outcomes:
-        size = (o.get("setting") or {}).get("data_size")
-        if size is None or o.get("status") in ("failed", "cancelled"):
+def points_from_outcomes(outcomes: Sequence[Any], score: str = "end_val_loss") -> list[SizePoint]:
+    """Per data size (``setting["data_size"]``): the finished seeds' ``score``, mean and sd, by size
+    (``outcomes``: :class:`~core.studies.outcome.TrialOutcome` objects or their dict form)."""
+    from .outcome import outcomes_of
+    by: dict[float, list[Any]] = {}
+    for o in outcomes_of(outcomes):
+        size = o.setting.get("data_size")
+        if size is None or not o.finished:
             continue
         by.setdefault(float(size), []).append(o)
     out = []
     for size, rows in sorted(by.items()):
-        scores = tuple(float(o[score]) for o in rows if o.get(score) is not None and math.isfinite(o[score]))
+        values = [o.score(score) for o in rows]
+        scores = tuple(float(v) for v in values if v is not None and math.isfinite(v))
         if not scores:
             continue
-        n = int(rows[0].get("train_samples") or 0)
+        n = int(rows[0].train_samples or 0)
         out.append(SizePoint(size, n, float(np.mean(scores)), float(np.std(scores, ddof=1)) if len(scores) > 1 else 0.0,
                              scores))
     return out

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from .outcome import TrialOutcome, outcomes_of
 from .scores import LABELS, score_description
 from .stats import ALPHA, CORRECTION, TEST, pairwise_holm, welch
 
@@ -143,38 +144,45 @@ def _key(setting: dict[str, Any]) -> str:
     return json.dumps(setting, sort_keys=True)
 
 
-def _row(s: dict[str, Any], got: list[dict], score: str) -> Row:
-    ok = [o for o in got if o["status"] not in ("failed", "cancelled")]
+def _finite(v: float | None) -> bool:
+    return v is not None and math.isfinite(v)
+
+
+def _row(s: dict[str, Any], got: list[TrialOutcome], score: str) -> Row:
+    ok = [o for o in got if o.finished]
     mean, sd = {}, {}
     for f in FIELDS:
-        mean[f], sd[f] = _stats([o.get(f) for o in ok])
-    scores = [o[score] for o in ok if o.get(score) is not None and math.isfinite(o[score])]
-    metric = next((o.get("metric_name") for o in ok if o.get("metric_name")), None)
-    curves = {k: _band([o.get(f"{k}_curve") or [] for o in ok]) for k in ("train", "val")} if ok else {}
-    return Row(s, len(ok), [o.get("run_id") for o in got], mean, sd, scores,
-               failed=sum(o["status"] == "failed" for o in got), cancelled=sum(o["status"] == "cancelled" for o in got),
-               overfit=sum(bool(o.get("overfit")) for o in ok), diverged=sum(bool(o.get("diverged")) for o in ok),
-               early_dip=sum(bool(o.get("early_dip")) for o in ok), metric_name=metric, curves=curves,
-               train_samples=next((o["train_samples"] for o in ok if o.get("train_samples")), None),
-               lrs=[o["lr"] for o in ok if o.get("lr_source") and o.get("lr") is not None],
-               messages=sorted({o["message"] for o in got if o["status"] == "failed" and o.get("message")}))
+        mean[f], sd[f] = _stats([o.score(f) for o in ok])
+    scores = [o.score(score) for o in ok if _finite(o.score(score))]
+    metric = next((o.metric_name for o in ok if o.metric_name), None)
+    curves = {"train": _band([list(o.train_curve) for o in ok]), "val": _band([list(o.val_curve) for o in ok])} if ok else {}
+    return Row(s, len(ok), [o.run_id for o in got], mean, sd, scores,
+               failed=sum(o.status == "failed" for o in got), cancelled=sum(o.status == "cancelled" for o in got),
+               overfit=sum(o.overfit for o in ok), diverged=sum(o.diverged for o in ok),
+               early_dip=sum(o.early_dip for o in ok), metric_name=metric, curves=curves,
+               train_samples=next((o.train_samples for o in ok if o.train_samples), None),
+               lrs=[o.lr for o in ok if o.lr_source and o.lr is not None],
+               messages=sorted({o.message for o in got if o.status == "failed" and o.message}))
 
 
-def summarize(study: str, knobs: list[str], settings: list[dict[str, Any]], outcomes: list[dict[str, Any]], *,
+def summarize(study: str, knobs: list[str], settings: list[dict[str, Any]],
+              outcomes: list[TrialOutcome] | list[dict[str, Any]], *,
               samples: dict[str, int] | None = None, same_data: dict[str, list[Any]] | None = None,
               comparison: str = "", notes: list[str] | None = None) -> StudyResult:
     """The table for ``settings`` (in their order) from the trial outcomes seen so far.
 
     ``samples`` and ``same_data`` (by setting, as JSON) come from the plan: the training samples each
-    data size keeps, and the sizes merged into it because they keep as many."""
-    by_key: dict[str, list[dict]] = {_key(s): [] for s in settings}
+    data size keeps, and the sizes merged into it because they keep as many. ``outcomes`` may be
+    :class:`TrialOutcome` objects or their dict form (a results file)."""
+    outcomes = outcomes_of(outcomes)
+    by_key: dict[str, list[TrialOutcome]] = {_key(s): [] for s in settings}
     for o in outcomes:
-        by_key.setdefault(_key(o["setting"]), []).append(o)
-    has_val = any(o.get("end_val_loss") is not None or o.get("best_val_loss") is not None for o in outcomes)
+        by_key.setdefault(_key(o.setting), []).append(o)
+    has_val = any(o.end_val_loss is not None or o.best_val_loss is not None for o in outcomes)
     score = "end_val_loss" if has_val or not outcomes else "end_train_loss"
     rows = []
     for s in settings:
-        row = _row(s, sorted(by_key[_key(s)], key=lambda o: o["seed"]), score)
+        row = _row(s, sorted(by_key[_key(s)], key=lambda o: o.seed), score)
         row.train_samples = (samples or {}).get(_key(s), row.train_samples)
         row.same_data_as = list((same_data or {}).get(_key(s), []))
         rows.append(row)

@@ -1,23 +1,22 @@
 """A study: one or two knobs over listed values x N seeds, every trial a normal run in the store.
 
 :func:`plan_study` checks everything before a trial starts (knob names, values, each setting's project
-and graph) and raises :class:`StudyError` naming the setting. :class:`StudyRunner` sends the trials to
-an executor, writes what Ray workers return, reports progress with an ETA and cancels cleanly; it is a
-plain object (no Qt), run by the CLI on its own thread and by the window as a task
-(:func:`core.studies.task.run_study` on ``guiapp.tasks.TaskRunner``).
+and graph) and raises :class:`StudyError` naming the setting. Each setting's project is parsed once,
+here, and travels to its trials as the checked object. The plan is run by the one study driver
+(:mod:`core.studies.driver`).
 """
 from __future__ import annotations
 
 import dataclasses
 import itertools
 import json
-import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from .knobs import Knob, KnobError, apply_setting, knob
+from .outcome import TrialOutcome, outcomes_of
 from .trial import TrialTask
 
 MAX_KNOBS = 2
@@ -97,7 +96,7 @@ class Plan:
         rate grid, each setting's row is its best rate's."""
         from .results import summarize
         ids = {t.index for t in self.tasks}
-        mine = [o for o in outcomes if o["index"] in ids]
+        mine = [o for o in outcomes_of(outcomes) if o.index in ids]
         notes = list(self.notes)
         if self.grid:
             mine, picked = pick_rates(self, mine)
@@ -106,7 +105,7 @@ class Plan:
                          samples=self.samples, same_data=self.same_data, comparison=self.comparison, notes=notes)
 
 
-def pick_rates(plan: Plan, outcomes: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], str]:
+def pick_rates(plan: Plan, outcomes: list[TrialOutcome]) -> tuple[list[TrialOutcome], str]:
     """Each setting's outcomes at its best rate of the grid (lowest mean score), the rate moved out of
     the setting into the outcome; and a note of every setting's score at each rate."""
     from .results import summarize
@@ -125,10 +124,9 @@ def pick_rates(plan: Plan, outcomes: list[dict[str, Any]]) -> tuple[list[dict[st
         tried = [r for r in full.rows if {k: v for k, v in r.setting.items() if k != "lr"} == s and r.scores]
         text = ", ".join(f"{r.setting['lr']:g}: {sum(r.scores) / len(r.scores):.3g}" for r in tried) or "none finished"
         lines.append(f"{_label(s)} ({text})")
-    picked = [{**o, "setting": {k: v for k, v in o["setting"].items() if k != "lr"}, "lr": o["setting"]["lr"],
-               "lr_source": "grid"}
+    picked = [o.replace(setting={k: v for k, v in o.setting.items() if k != "lr"}, lr=o.setting["lr"], lr_source="grid")
               for o in outcomes
-              if best.get(_key({k: v for k, v in o["setting"].items() if k != "lr"}), (0, None))[1] == o["setting"]["lr"]]
+              if best.get(_key({k: v for k, v in o.setting.items() if k != "lr"}), (0, None))[1] == o.setting["lr"]]
     from .results import LABELS
     return picked, f"{LABELS[full.score]} at each rate tried: " + "; ".join(lines)
 
@@ -190,7 +188,7 @@ def plan_study(project, spec: StudySpec, *, dataset=None, store_dir: str | None 
         if why:
             raise StudyError(f"{label}: training.pseudo_labels: {why}")
         for s in range(spec.seeds):
-            tasks.append(TrialTask(len(tasks), study, setting, seed0 + s, doc, base_dir, key, setting.get("data_size"),
+            tasks.append(TrialTask(len(tasks), study, setting, seed0 + s, p, base_dir, key, setting.get("data_size"),
                                    1, store_dir, f"{p.name} {label} seed {seed0 + s}", spec.tune_lr == "finder"))
     samples = {_key(st): counts[st["data_size"]] for st in spec.settings() if st.get("data_size") in counts}
     same = {_key(st): merged[st["data_size"]] for st in spec.settings() if merged.get(st.get("data_size"))}
@@ -228,67 +226,3 @@ def _merge_data_sizes(project, spec: StudySpec, dataset):
 
 def _short(v: Any) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
-
-
-@dataclass
-class Progress:
-    done: int
-    total: int
-    failed: int
-    elapsed: float
-    eta: float | None
-    outcome: dict[str, Any] | None = None
-
-    def line(self) -> str:
-        eta = "" if self.eta is None else f", about {self.eta:.0f}s left"
-        o = self.outcome or {}
-        what = f": {o.get('status')} {json.dumps(o.get('setting'))} seed {o.get('seed')}" if o else ""
-        return f"[{self.done}/{self.total}]{what} ({self.elapsed:.0f}s{eta})"
-
-
-@dataclass
-class StudyRunner:
-    """Run a planned study through an executor; ``cancel()`` may be called from any thread."""
-    plan: Plan
-    executor: Any
-    store: Any = None                            # the driver's store (writes what Ray workers return)
-    outcomes: list[dict[str, Any]] = field(default_factory=list)
-    cancelled: bool = False
-
-    def __post_init__(self):
-        self._lock = threading.Lock()
-
-    def cancel(self) -> None:
-        with self._lock:
-            self.cancelled = True
-        self.executor.cancel()
-
-    def run(self, on_progress: Callable[[Progress], None] | None = None) -> list[dict[str, Any]]:
-        from ..runs import import_run
-        t0 = time.perf_counter()
-        total = len(self.plan.tasks)
-        try:
-            for outcome in self.executor.run(self.plan.tasks, self.plan.datasets):
-                record = outcome.pop("record", None)
-                if record is not None and self.store is not None and not self.executor.writes_store:
-                    try:
-                        import_run(self.store, record)
-                    except Exception as exc:  # noqa: BLE001 - the result stays in the table even so
-                        outcome["store_error"] = f"could not record the run: {exc}"
-                self.outcomes.append(outcome)
-                if on_progress is not None:
-                    on_progress(self._progress(t0, total, outcome))
-                if self.cancelled:
-                    self.executor.cancel()
-        finally:
-            self.executor.close()
-        self.outcomes.sort(key=lambda o: o["index"])
-        return self.outcomes
-
-    def _progress(self, t0: float, total: int, outcome: dict) -> Progress:
-        done = len(self.outcomes)
-        elapsed = time.perf_counter() - t0
-        finished = [o for o in self.outcomes if o["status"] != "cancelled"]
-        eta = elapsed / len(finished) * (total - done) if finished and done < total and not self.cancelled else None
-        failed = sum(1 for o in self.outcomes if o["status"] == "failed")
-        return Progress(done, total, failed, elapsed, eta, outcome)

@@ -4,10 +4,13 @@ The function is plain (Ray Tune's lesson: a trainable is a function of its confi
 in the local process pool and on a Ray worker. With a ``store_dir`` it records the run live in the
 store; without one it returns the whole record for the driver to write (Ray: the driver owns the
 store). It sets torch's thread count itself, since Ray sets ``OMP_NUM_THREADS=1`` otherwise.
+
+The task carries the setting's :class:`~core.project.Project` as planned and checked (it pickles as
+it is); the trial trains that object, so a project is parsed once per setting, in the plan. What it
+returns is a frozen :class:`~core.studies.outcome.TrialOutcome`.
 """
 from __future__ import annotations
 
-import copy
 import dataclasses
 import math
 import time
@@ -16,6 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from .outcome import TrialOutcome, cancelled_outcome
 
 #: per worker process: data sets by key and the study's cancel flag (set by the pool initializer)
 _DATASETS: dict[str, Any] = {}
@@ -28,7 +33,7 @@ class TrialTask:
     study: str
     setting: dict[str, Any]
     seed: int
-    project: dict[str, Any]          # the project document with the setting applied
+    project: Any                     # the Project with the setting applied, checked by the plan
     base_dir: str | None
     data_key: str
     data_size: float | None
@@ -91,17 +96,23 @@ def subset_training(dataset, fraction: float, seed: int):
         raw_train=None if dataset.raw_train is None else dataset.raw_train[idx])
 
 
-def tuned_lr(doc: dict[str, Any], base_dir: str | None, data, seed: int) -> tuple[float | None, str]:
+def tuned_lr(project, data, seed: int) -> tuple[float | None, str]:
     """The learning rate a short LR-finder run suggests for this trial's model, optimizer and data
     (:func:`core.lr_finder.find_lr`, 100 steps, the valley rule), and how it was found; ``None`` with
     the reason when the finder has no suggestion (the trial then keeps the project's rate)."""
     from ..lr_finder import find_lr
-    from ..project import Project
-    result = find_lr(Project.from_dict(doc, base_dir), dataset=data, seed=seed)
+    result = find_lr(project, dataset=data, seed=seed)
     if result.suggestion is None:
         return None, f"the LR finder gave no suggestion ({result.message or 'the loss never fell'}): kept the project's rate"
     rule = "valley rule" if result.valley is not None else "steepest descent"
     return float(result.suggestion), f"LR finder ({rule})"
+
+
+def with_lr(project, lr: float):
+    """``project`` with its optimizer's learning rate set to ``lr`` (a new object; the plan's stays)."""
+    opt = project.training.optimizer
+    optimizer = dataclasses.replace(opt, params={**opt.params, "lr": lr})
+    return dataclasses.replace(project, training=dataclasses.replace(project.training, optimizer=optimizer))
 
 
 class _CancelWatch:
@@ -115,73 +126,73 @@ class _CancelWatch:
             self.control.stop()
 
 
-def run_trial(task: TrialTask, datasets: dict[str, Any] | None = None, cancel: Any = None) -> dict[str, Any]:
-    """Train one trial; never raises: a failure comes back as ``status: failed`` (and is recorded)."""
+def run_trial(task: TrialTask, datasets: dict[str, Any] | None = None, cancel: Any = None) -> TrialOutcome:
+    """Train one trial; never raises: a failure comes back as ``status == "failed"`` (and is recorded)."""
     import torch
+    torch.set_num_threads(max(1, task.threads))
+    flag = cancel if cancel is not None else _CANCEL
+    if flag is not None and flag.is_set():
+        return cancelled_outcome(task.index, task.setting, task.seed)
+    t0 = time.perf_counter()
+    got: dict[str, Any] = {}           # what the trial found out so far (a failure keeps it)
+    held: dict[str, Any] = {}          # the store and the recorder, once made
+    try:
+        _train(task, (datasets or _DATASETS)[task.data_key], flag, got, held)
+    except Exception as exc:  # noqa: BLE001 - a trial that cannot start is a failed trial, not a lost one
+        message = f"{type(exc).__name__}: {exc}"
+        got.update(status="failed", message=message, traceback=traceback.format_exc(limit=5))
+        if held.get("recorder") is not None:
+            from ..training.events import RunResult
+            held["recorder"].on_run_end(RunResult("failed", 0, None, None, [], 0, time.perf_counter() - t0, 0.0,
+                                                  message))
+    finally:
+        if held.get("store") is not None:
+            held["store"].close()
+    got.setdefault("seconds", time.perf_counter() - t0)   # a failure: the time it took to fail
+    recorder = held.get("recorder")
+    if recorder is not None:
+        got["run_id"] = recorder.run_id
+        if task.store_dir is None:
+            got["record"] = recorder.record()
+        if recorder.error:
+            got["store_error"] = recorder.error
+    return TrialOutcome(task.index, task.setting, task.seed, **got)
 
-    from ..project import Project
+
+def _train(task: TrialTask, data: Any, flag: Any, got: dict[str, Any], held: dict[str, Any]) -> None:
+    """The trial's run: its summary goes into ``got``, the store and recorder into ``held`` as made."""
     from ..runs import RunRecorder, open_store
     from ..runs.fanout import Fanout
     from ..training import TrainingControl, TrainingObserver, train
-    from ..training.events import RunResult
 
-    torch.set_num_threads(max(1, task.threads))
-    flag = cancel if cancel is not None else _CANCEL
-    t0 = time.perf_counter()
-    outcome: dict[str, Any] = {"index": task.index, "setting": task.setting, "seed": task.seed, "run_id": None,
-                               "status": "failed", "message": ""}
-    if flag is not None and flag.is_set():
-        outcome.update(status="cancelled", message="cancelled before it started")
-        return outcome
-    store = None
-    recorder = None
-    try:
-        data = (datasets or _DATASETS)[task.data_key]
-        if task.data_size is not None:
-            data = subset_training(data, task.data_size, task.seed)
-        outcome["train_samples"] = int(data.n_train)
-        doc = task.project
-        if task.tune_lr:
-            lr, how = tuned_lr(doc, task.base_dir, data, task.seed)
-            if lr is not None:
-                doc = copy.deepcopy(doc)
-                doc["training"]["optimizer"].setdefault("params", {})["lr"] = lr
-            outcome.update(lr_source=how)
-        project = Project.from_dict(doc, task.base_dir)
-        outcome["lr"] = _f(project.training.optimizer.params.get("lr"))
-        store = open_store(task.store_dir) if task.store_dir else None
-        recorder = RunRecorder(store, project, seed=task.seed, name=task.name, study=task.study,
-                               setting=task.setting)
-        outcome["run_id"] = recorder.run_id
-        control = TrainingControl()
-        watch = _CancelWatch(control, flag)
+    if task.data_size is not None:
+        data = subset_training(data, task.data_size, task.seed)
+    got["train_samples"] = int(data.n_train)
+    project = task.project
+    if task.tune_lr:
+        lr, how = tuned_lr(project, data, task.seed)
+        if lr is not None:
+            project = with_lr(project, lr)
+        got["lr_source"] = how
+    got["lr"] = _f(project.training.optimizer.params.get("lr"))
+    held["store"] = open_store(task.store_dir) if task.store_dir else None
+    held["recorder"] = recorder = RunRecorder(held["store"], project, seed=task.seed, name=task.name,
+                                              study=task.study, setting=task.setting)
+    control = TrainingControl()
+    watch = _CancelWatch(control, flag)
 
-        class Watch(TrainingObserver):
-            def on_steps(self, records):
-                watch.check()
+    class Watch(TrainingObserver):
+        def on_steps(self, records):
+            watch.check()
 
-        result = train(project, dataset=data, observer=Fanout(recorder, Watch()), control=control, seed=task.seed,
-                       threads=task.threads)
-        outcome.update(_summary(result))
-        if (result.state or {}).get("pseudo_labels") is not None:   # the rows each round accepted
-            outcome["pseudo_labels"] = result.state["pseudo_labels"]
-        outcome["seconds"] = float(result.seconds)   # the training's own time, as the run store records it
-        if flag is not None and flag.is_set() and result.status == "stopped":
-            outcome["status"] = "cancelled"
-    except Exception as exc:  # noqa: BLE001 - a trial that cannot start is a failed trial, not a lost one
-        message = f"{type(exc).__name__}: {exc}"
-        outcome.update(status="failed", message=message, traceback=traceback.format_exc(limit=5))
-        if recorder is not None:
-            recorder.on_run_end(RunResult("failed", 0, None, None, [], 0, time.perf_counter() - t0, 0.0, message))
-    finally:
-        if store is not None:
-            store.close()
-    outcome.setdefault("seconds", time.perf_counter() - t0)   # a failure: the time it took to fail
-    if recorder is not None and task.store_dir is None:
-        outcome["record"] = recorder.record()
-    if recorder is not None and recorder.error:
-        outcome["store_error"] = recorder.error
-    return outcome
+    result = train(project, dataset=data, observer=Fanout(recorder, Watch()), control=control, seed=task.seed,
+                   threads=task.threads)
+    got.update(_summary(result))
+    if (result.state or {}).get("pseudo_labels") is not None:   # the rows each round accepted
+        got["pseudo_labels"] = result.state["pseudo_labels"]
+    got["seconds"] = float(result.seconds)   # the training's own time, as the run store records it
+    if flag is not None and flag.is_set() and result.status == "stopped":
+        got["status"] = "cancelled"
 
 
 def _f(v) -> float | None:
@@ -212,5 +223,5 @@ def _summary(result) -> dict[str, Any]:
         "metric_name": metric_name,
         "metric": end_value([_f(r.metrics.get(metric_name)) for r in h], LAST_K) if metric_name else None,
         "overfit": "overfitting" in kinds, "diverged": result.status == "diverged" or "divergence" in kinds,
-        "train_curve": train_curve, "val_curve": val_curve,
+        "train_curve": tuple(train_curve), "val_curve": tuple(val_curve),
     }

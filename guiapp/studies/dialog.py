@@ -1,14 +1,31 @@
 """The Study dialog: one or two knobs with default values per knob, seeds, epochs, workers and backend,
-or the "Neural Net Loss" preset. Everything is checked on OK (the dialog stays open on a problem)."""
+or the "Neural Net Loss" preset. Everything is checked on OK (the dialog stays open on a problem).
+
+OK ("Run Study") plans the study with the one study driver (:func:`core.studies.plan_request`, what
+``losslab sweep`` calls) as a task on the dialog's task runner: reading the data (when the window has
+none yet) and checking every setting's project and graph never run on the GUI thread. Meanwhile the
+dialog says it is preparing and OK is off; Cancel stops the planning. ``planFinished(ok)`` follows."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
                                QSpinBox, QVBoxLayout)
 
-from core.studies import KNOBS
+from core.studies import KNOBS, StudyRequest, plan_request
+from core.tasks import TaskOutcome
+
+from ..tasks import TaskRunner
 
 NONE = "(none)"
+
+
+def plan_or_problem(project, request: StudyRequest, dataset=None, *, state=None):
+    """The planning task: ``("", batch)``, or ``(why, None)`` for a study that cannot be planned (a bad
+    value is the person's to fix, not an error for the log; anything else still raises and is logged)."""
+    try:
+        return "", plan_request(project, request, dataset, state=state)
+    except ValueError as e:          # StudyError, KnobError
+        return str(e), None
 
 
 def default_values(name: str) -> str:
@@ -17,6 +34,11 @@ def default_values(name: str) -> str:
 
 
 class StudyDialog(QDialog):
+    """``planFinished(bool)``: the planning task that OK started has ended (True: planned, the dialog
+    accepted; False: ``error`` says why and the dialog stays open)."""
+
+    planFinished = Signal(bool)
+
     def __init__(self, project, parent=None, dataset=None) -> None:
         """``dataset``: the project's data as the window already holds it (planning then reads nothing on
         the GUI thread); None reads it when the study is planned."""
@@ -69,6 +91,7 @@ class StudyDialog(QDialog):
         self.error = QLabel()
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #d62728")
+        self._make_planner()
         form = QFormLayout()
         form.addRow(self.preset)
         form.addRow(self.learning_curve)
@@ -86,10 +109,21 @@ class StudyDialog(QDialog):
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Run Study")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
+        lay.addWidget(self.preparing)
         lay.addWidget(self.error)
         lay.addWidget(buttons)
+
+    def _make_planner(self) -> None:
+        """The task runner that plans the study, and the line that says it is preparing."""
+        self.preparing = QLabel()          # "preparing the study: reading the data…" while it plans
+        self.preparing.setWordWrap(True)
+        self.preparing.hide()
+        self.planner = TaskRunner(self, name="LossLabStudyPlan")
+        self.planner.progressChanged.connect(self._on_planner_progressChanged)
+        self.planner.taskFinished.connect(self._on_planner_taskFinished)
 
     def _on_preset_toggled(self, on: bool) -> None:
         if on:     # one preset at a time
@@ -108,41 +142,71 @@ class StudyDialog(QDialog):
             vary[k2] = [v.strip() for v in self.values2.text().split(",") if v.strip()]
         return vary
 
+    def request(self) -> StudyRequest:
+        """The study the dialog asks for; raises ``ValueError`` for a knob chosen twice."""
+        preset = self.preset.isChecked()
+        curve = self.learning_curve.isChecked()
+        return StudyRequest(vary=None if preset or curve else self.vary(), preset="neural-net-loss" if preset else None,
+                            learning_curve=curve, seeds=self.seeds.value(), epochs=self.epochs.value() or None,
+                            tune_lr="" if preset or curve else self.tune_lr.currentData())
+
     def build_plans(self) -> list:
-        """``[(title, Plan)]``; raises ``ValueError`` (StudyError, KnobError, DataError) with the reason."""
+        """``[(title, Plan)]``, planned here and now; raises ``ValueError`` with the reason."""
         return self.build_batch().plans
 
     def build_batch(self):
-        """The studies to run (the one study driver the command line uses too)."""
-        from core.data import DataError, load_dataset
-        from core.studies import StudyError, build_batch
-        dataset = self.dataset
-        try:
-            if dataset is None:
-                dataset = load_dataset(self.project.data, self.project.base_dir)
-        except DataError as e:
-            raise ValueError(f"the data cannot be loaded: {e}") from None
-        preset = self.preset.isChecked()
-        try:
-            if self.learning_curve.isChecked():
-                from core.studies.curve_study import learning_curve_batch
-                return learning_curve_batch(self.project, dataset, seeds=self.seeds.value(),
-                                            epochs=self.epochs.value() or None)
-            return build_batch(self.project, dataset, vary=None if preset else self.vary(),
-                               preset="neural-net-loss" if preset else None, seeds=self.seeds.value(),
-                               epochs=self.epochs.value() or None, tune_lr="" if preset else self.tune_lr.currentData())
-        except StudyError as e:
-            raise ValueError(str(e)) from None
+        """The studies to run, planned in the calling thread (a script's, a test's; OK plans on the task
+        runner instead); raises ``ValueError`` (StudyError, KnobError) with the reason."""
+        return plan_request(self.project, self.request(), self.dataset)
 
     def options(self) -> dict:
         return {"backend": self.backend.currentText(), "workers": self.workers.value() or None,
                 "address": self.address.text().strip() or None}
 
+    def is_preparing(self) -> bool:
+        return self.planner.is_running()
+
     def accept(self) -> None:
-        try:
-            self.batch = self.build_batch()
-            self.plans = self.batch.plans
-        except ValueError as e:
-            self.error.setText(str(e))
+        """Plan on the task runner; the dialog closes once the study is planned (see the module docstring)."""
+        if self.planner.is_running():
             return
+        self.error.setText("")
+        try:
+            request = self.request()
+        except ValueError as e:
+            self._show_problem(str(e))
+            return
+        self.ok_button.setEnabled(False)
+        self.preparing.setText("preparing the study…")
+        self.preparing.show()
+        self.planner.start(plan_or_problem, self.project, request, self.dataset)
+
+    def reject(self) -> None:
+        self.planner.cancel()              # a plan still running is forgotten; its thread ends by itself
+        self._done_preparing()
+        super().reject()
+
+    def _on_planner_progressChanged(self, _fraction: float, status: str) -> None:  # noqa: N802 - the signal's name
+        if status:
+            self.preparing.setText(f"preparing the study: {status}")
+
+    def _on_planner_taskFinished(self, outcome: TaskOutcome) -> None:  # noqa: N802 - the signal's name
+        self._done_preparing()
+        if outcome.cancelled:
+            return
+        problem, batch = outcome.value if outcome.error is None else (outcome.message, None)
+        if batch is None:
+            self._show_problem(problem)
+            return
+        self.batch = batch
+        self.plans = self.batch.plans
         super().accept()
+        self.planFinished.emit(True)
+
+    def _done_preparing(self) -> None:
+        self.ok_button.setEnabled(True)
+        self.preparing.hide()
+
+    def _show_problem(self, text: str) -> None:
+        self.error.setText(text)
+        self.planFinished.emit(False)

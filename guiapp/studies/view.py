@@ -1,19 +1,20 @@
 """The Study view: progress with ETA and Cancel, the result table and the charts, updated as trials
 finish; export as CSV, Markdown, PNG or SVG. Several studies (the preset) share one view, one at a time.
 
-The study runs as a task (:func:`core.studies.run_study`) on the window's one task runner
-(``guiapp.tasks.TaskRunner``): the trials run in worker processes (or on Ray), the task's thread only
-waits for their outcomes, and the runner hands them over on a timer, so the window never freezes.
+The study is run by the one study driver (:class:`core.studies.StudyDriver`, the one ``losslab sweep``
+uses), as a task on the view's task runner (``guiapp.tasks.TaskRunner``): the trials run in worker
+processes (or on Ray), the task's thread only waits for their outcomes, and the runner hands the
+progress over on a timer, so the window never freezes. The driver owns the outcomes and the tables.
 Cancel stops the task but keeps reporting it (``TaskRunner.stop``): the trials that ran still show."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, QSize, Qt, Signal
+from PySide6.QtCore import QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMenu, QProgressBar, QPushButton,
                                QSizePolicy, QSplitter, QToolButton, QVBoxLayout, QWidget)
 
-from core.studies import ExecutorError, StudyBatch, run_study, sentence
+from core.studies import Backend, ExecutorError, StudyBatch, StudyDriver, TrialOutcome, sentence
 from core.studies.report import as_csv, as_markdown, title
 from core.tasks import TaskOutcome
 
@@ -41,7 +42,7 @@ class StudyView(QWidget):
         self.setWindowTitle("Study — LossLab")
         self.batch = plans if isinstance(plans, StudyBatch) else StudyBatch(list(plans))
         self.plans = self.batch.plans
-        self.outcomes: list[dict] = []
+        self.driver = StudyDriver(self.batch, Backend(backend, workers, address, store_dir))
         self.results: dict[int, object] = {}
         self.state = "idle"
         self.backend, self.workers, self.address, self.store_dir = backend, workers, address, store_dir
@@ -85,13 +86,12 @@ class StudyView(QWidget):
         self.sentence = QLabel()
         self.sentence.setWordWrap(True)
         self.sentence.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.bands = BandsPlot()
-        self.learning = self.batch.preset == "learning-curve"
-        self.summary = LearningCurvePlot() if self.learning else SummaryPlot()
+        self.learning = self.driver.is_learning_curve
+        self.bands: BandsPlot | None = None            # built after the table, one per turn (_build_charts)
+        self.summary: SummaryPlot | LearningCurvePlot | None = None
+        self._bands_drawn = False
         self.curve = None              # the learning curve (a learning-curve study): fitted once it is done
         self.charts = QSplitter(Qt.Orientation.Horizontal)
-        self.charts.addWidget(self.bands)
-        self.charts.addWidget(self.summary)
         body = QSplitter(Qt.Orientation.Vertical)
         upper = QWidget()
         ul = QVBoxLayout(upper)
@@ -101,22 +101,49 @@ class StudyView(QWidget):
         ul.addWidget(self.sentence)
         body.addWidget(upper)
         body.addWidget(self.charts)
+        # the charts come a moment later (_build_charts): their half of the window is kept for them
+        self.charts.setMinimumHeight(160)
+        body.setSizes([45, 55])
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addWidget(body, 1)
         fit_to_screen(self, DEFAULT_SIZE)
         self._show_current()
+        QTimer.singleShot(0, self, self._build_charts)
+
+    def _build_charts(self) -> None:
+        """The charts one piece per turn of the event loop (the band chart, the summary chart, the bands'
+        items, the summary's items): each piece cost 50-120 ms of the GUI thread on a busy 2-core
+        machine (pyqtgraph's axes, labels, menus and items), too long together for the window's 50 ms pace."""
+        if self.bands is None or self.summary is None:
+            self.ensure_charts(one=True)
+        elif not self._bands_drawn:
+            self.bands.update_rows(self.result())
+            self._bands_drawn = True
+        else:
+            self._show_current()
+            return
+        QTimer.singleShot(0, self, self._build_charts)
+
+    def ensure_charts(self, one: bool = False) -> None:
+        """Build the charts now if they are not yet (an export); ``one``: the next one only."""
+        if self.bands is None:
+            self.bands = BandsPlot()
+            self.charts.addWidget(self.bands)
+            if one:
+                return
+        if self.summary is None:
+            self.summary = LearningCurvePlot() if self.learning else SummaryPlot()
+            self.charts.addWidget(self.summary)
 
     # -- running ---------------------------------------------------------------------------------
     def start(self) -> None:
         if self.runner.is_running():
             return
-        merged = self.batch.merged()
         self.state = "running"
         self.status.setText(f"starting {len(self._tasks)} trials…")
         self.cancel_button.setEnabled(True)
-        self.runner.start(run_study, merged, backend=self.backend, workers=self.workers, address=self.address,
-                         store_dir=self.store_dir)
+        self.runner.start(self.driver.run)
 
     def cancel(self) -> None:
         """Queued trials never start, running ones stop; the outcomes so far still arrive."""
@@ -129,12 +156,16 @@ class StudyView(QWidget):
     def is_running(self) -> bool:
         return self.runner.is_running()
 
+    @property
+    def outcomes(self) -> list[TrialOutcome]:
+        """Every trial outcome so far (the driver's, by trial index)."""
+        return self.driver.outcomes
+
     def _on_runner_messagesArrived(self, messages: list) -> None:  # noqa: N802 - the signal's name
         changed: set[int] = set()
         for kind, payload in messages:
             if kind == "progress":
-                self.outcomes.append(payload.outcome)
-                changed.add(self.batch.study_of[payload.outcome["index"]])
+                changed.add(self.batch.study_of[payload.outcome.index])
                 self.progress.setValue(payload.done)
                 eta = "" if payload.eta is None else f", about {payload.eta:.0f}s left"
                 failed = f", {payload.failed} failed" if payload.failed else ""
@@ -158,7 +189,7 @@ class StudyView(QWidget):
         else:
             cancelled = self.state == "cancelling" or outcome.cancelled
             self.state = "cancelled" if cancelled else "done"
-            done = sum(o["status"] not in ("cancelled",) for o in self.outcomes)
+            done = sum(o.status != "cancelled" for o in self.outcomes)
             self.status.setText(("cancelled: " if cancelled else "done: ") + f"{done} of {len(self._tasks)} trials ran")
         self.cancel_button.setEnabled(False)
         for s in range(len(self.plans)):
@@ -168,7 +199,7 @@ class StudyView(QWidget):
 
     # -- showing -----------------------------------------------------------------------------------
     def _summarize(self, s: int):
-        self.results[s] = self.batch.result(s, self.outcomes)
+        self.results[s] = self.driver.table(s)
         return self.results[s]
 
     def result(self, s: int | None = None):
@@ -181,32 +212,31 @@ class StudyView(QWidget):
         self.heading.setText(title(result) + "".join(f"\nNote: {n}" for n in result.notes))
         self.table.show_result(result)
         self.sentence.setText(sentence(result) if self.outcomes else "")
-        self.bands.update_rows(result)
         if self.learning:
             self._show_learning_curve(result)
-        else:
+        if self.bands is None or self.summary is None:       # drawn once they are built
+            return
+        self.bands.update_rows(result)
+        if not self.learning:
             self.summary.update_rows(result, self.plans[s][1].spec.knobs)
 
     def _show_learning_curve(self, result) -> None:
-        """Points as trials finish; the fit, its forecasts and its sentence once the study has ended."""
-        from core.studies.learning_curve import (SCORE_WORDS, CurveFit, LearningCurve, curve_score,
-                                                 fit_learning_curve, points_from_outcomes)
-        score = curve_score(result.score)
-        points = points_from_outcomes(self.outcomes, score)
-        data = next(iter(self.plans[0][1].datasets.values()), None)
-        if self.state in ("done", "cancelled", "failed") and points:
-            what = "training loss" if score == "end_train_loss" else "validation loss"
-            base = getattr(self.batch, "baseline", None) if score != "end_train_loss" else None
-            self.curve = fit_learning_curve(points, n_full=data.n_train if data is not None else None, what=what,
-                                            baseline=base)
+        """Points as trials finish; the fit, its forecasts and its sentence once the study has ended
+        (the driver's curve: the one ``losslab sweep --learning-curve`` prints)."""
+        from core.studies.learning_curve import SCORE_WORDS, curve_score
+        curve = self.driver.learning_curve(fit=False)
+        self.curve = None
+        if self.state in ("done", "cancelled", "failed") and curve.points:
+            self.curve = curve = self.driver.learning_curve(fit=True)
             self.sentence.setText(self.curve.sentence)
-        else:
-            self.curve = None
-        self.summary.show_curve(self.curve or LearningCurve(points, CurveFit()), SCORE_WORDS[score])
+        if self.summary is not None:
+            self.summary.show_curve(curve, SCORE_WORDS[curve_score(result.score)])
 
     # -- export ----------------------------------------------------------------------------------
     def export(self, path: str | Path, fmt: str) -> Path:
         path = Path(path)
+        self.ensure_charts()
+        self._show_current()
         result = self.result()
         if fmt == "csv":
             path.write_text(as_csv(result), encoding="utf-8")

@@ -26,7 +26,7 @@ import pytest
 
 from core.data import load_dataset
 from core.project import Project
-from core.studies import run_study
+from core.studies import TrialOutcome, run_study
 from core.studies.curve_study import learning_curve_batch, trivial_loss
 from core.studies.learning_curve import LearningCurve, curve_score, fit_learning_curve, points_from_outcomes
 from core.tasks import TaskState
@@ -44,16 +44,16 @@ def _sizes(n_train: int, n_classes: int) -> list[float]:
     return [round(float(f), 4) for f in np.geomspace(max(floor, HALF / 16), HALF, 5)] + [1.0]
 
 
-def _outcomes(name: str, project: Project, data, home: str) -> tuple[list[dict], str]:
+def _outcomes(name: str, project: Project, data, home: str) -> tuple[list[TrialOutcome], str]:
     first = data.targets[data.default_target]
     batch = learning_curve_batch(project, data, sizes=_sizes(data.n_train, len(first.classes)
                                                              if first.is_classification else 0), seeds=SEEDS)
     if REUSE:
-        outcomes = json.loads(Path(REUSE, f"{name}.json").read_text())
+        outcomes = [TrialOutcome.from_dict(o) for o in json.loads(Path(REUSE, f"{name}.json").read_text())]
     else:
         outcomes = run_study(batch.merged(), store_dir=home, record=False, state=TaskState())
     if DUMP:
-        Path(DUMP, f"{name}.json").write_text(json.dumps([{k: v for k, v in o.items() if k != "train_curve"}
+        Path(DUMP, f"{name}.json").write_text(json.dumps([{k: v for k, v in o.to_dict().items() if k != "train_curve"}
                                                           for o in outcomes]))
     return outcomes, curve_score(batch.result(0, outcomes).score)
 

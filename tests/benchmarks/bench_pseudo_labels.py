@@ -36,8 +36,8 @@ def _study(name: str, home: str):
     outcomes = run_study(plan, store_dir=home, state=TaskState())
     by = {0: {}, 3: {}}
     for o in outcomes:
-        assert o["status"] in ("completed", "early_stopped"), o.get("message")
-        by[o["setting"]["training.pseudo_labels.rounds"]][o["seed"]] = o
+        assert o.status in ("completed", "early_stopped"), o.message
+        by[o.setting["training.pseudo_labels.rounds"]][o.seed] = o
     return by
 
 
@@ -58,10 +58,10 @@ def test_pseudo_labels_against_scratch_with_10_percent_labelled():
             seeds = sorted(by[0])
             print(f"{name}:")
             for key, label in (("end_val_loss", "validation loss at the end"), ("metric", "validation accuracy")):
-                a = [by[0][s][key] for s in seeds]
-                b = [by[3][s][key] for s in seeds]
+                a = [by[0][s].score(key) for s in seeds]
+                b = [by[3][s].score(key) for s in seeds]
                 print(_line(label, a, b))
-            rounds = [by[3][s]["pseudo_labels"]["rounds"] for s in seeds]
+            rounds = [by[3][s].pseudo_labels["rounds"] for s in seeds]
             print("  rows accepted per round (of {:,} unlabelled), seed by seed: ".format(rounds[0][0]["candidates"])
                   + "; ".join("/".join(str(r["accepted"]) for r in rs) for rs in rounds)
                   + "   right: " + "; ".join("/".join("-" if r["correct"] is None else f"{r['correct']:.0%}" for r in rs)
@@ -69,7 +69,7 @@ def test_pseudo_labels_against_scratch_with_10_percent_labelled():
             store = open_store(home)
             try:
                 for s in seeds[:1]:
-                    stored = store.get(by[3][s]["run_id"])
+                    stored = store.get(by[3][s].run_id)
                     assert stored.project["training"]["pseudo_labels"]["rounds"] == 3
             finally:
                 store.close()

@@ -24,7 +24,7 @@ ROUNDS = 3
 _CHILD = r"""
 import json, sys, time, multiprocessing as mp
 from core.project import Project
-from core.studies import LocalExecutor, StudyRunner, StudySpec, plan_study
+from core.studies import LocalExecutor, StudyDriver, StudySpec, plan_study
 from core.studies import executors
 if sys.argv[1] == "spawn":
     executors.pool_context = lambda: mp.get_context("spawn")
@@ -34,9 +34,9 @@ times = []
 for _ in range(2):
     plan = plan_study(project, StudySpec.from_vary({"lr": [0.003, 0.01]}, seeds=2, epochs=1), store_dir=sys.argv[3])
     t = time.perf_counter()
-    outcomes = StudyRunner(plan, LocalExecutor(2, threads=1, n_trials=4)).run()
+    outcomes = StudyDriver(plan, executor=LocalExecutor(2, threads=1, n_trials=4)).run()
     times.append(time.perf_counter() - t)
-    assert [o["status"] for o in outcomes] == ["completed"] * 4
+    assert [o.status for o in outcomes] == ["completed"] * 4
 print(json.dumps(times))
 """
 

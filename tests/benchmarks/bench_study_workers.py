@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from core.project import Project
-from core.studies import LocalExecutor, StudyRunner, StudySpec, plan_study
+from core.studies import LocalExecutor, StudyDriver, StudySpec, plan_study
 from core.studies.executors import cpu_count
 
 PAIRS = 3
@@ -26,9 +26,9 @@ def _study(workers: int, store_dir: str) -> float:
     spec = StudySpec.from_vary({"lr": [0.003, 0.01]}, seeds=4, epochs=150)
     plan = plan_study(project, spec, store_dir=store_dir)
     t = time.perf_counter()
-    outcomes = StudyRunner(plan, LocalExecutor(workers, threads=1, n_trials=len(plan.tasks))).run()
+    outcomes = StudyDriver(plan, executor=LocalExecutor(workers, threads=1, n_trials=len(plan.tasks))).run()
     elapsed = time.perf_counter() - t
-    assert [o["status"] for o in outcomes] == ["completed"] * 8
+    assert [o.status for o in outcomes] == ["completed"] * 8
     return elapsed
 
 

@@ -221,8 +221,9 @@ def test_gui_lateness_while_opening_a_big_csv_starting_a_study_and_continuing(qt
         dialog.values1.setText("0.003, 0.01")
         dialog.seeds.setValue(1)
         dialog.epochs.setValue(1)
-        plans = dialog.build_plans()
-        view = StudyView(plans, workers=2, parent=w)
+        with qtbot.waitSignal(dialog.planFinished, timeout=600_000):   # OK plans on the dialog's task runner
+            dialog.accept()
+        view = StudyView(dialog.batch, workers=2, parent=w)
         w.study_views.append(view)
         with qtbot.waitSignal(view.studyFinished, timeout=600_000):
             view.start()

@@ -147,8 +147,8 @@ def test_a_study_varies_the_rounds_through_its_json_path_knob():
     from core.studies import StudySpec, plan_study
     project = _project({"threshold": 0.9, "rounds": 3, "label_fraction": 0.2})
     plan = plan_study(project, StudySpec.from_vary({"training.pseudo_labels.rounds": ["0", "2"]}, seeds=1))
-    assert [t.project["training"]["pseudo_labels"]["rounds"] for t in plan.tasks] == [0, 2]
-    assert all(t.project["training"]["pseudo_labels"]["label_fraction"] == 0.2 for t in plan.tasks)
+    assert [t.project.training.pseudo_labels.rounds for t in plan.tasks] == [0, 2]
+    assert all(t.project.training.pseudo_labels.label_fraction == 0.2 for t in plan.tasks)
 
 
 def test_the_py_export_hides_the_same_rows_and_relabels_at_the_same_epochs(tmp_path):

@@ -14,8 +14,9 @@ import pytest
 from core.cli import main
 from core.project import Project
 from core.runs import open_store
-from core.studies import (KnobError, LocalExecutor, StudyRunner, StudySpec, apply_setting, parse_vary, plan_study,
+from core.studies import (KnobError, LocalExecutor, StudyDriver, StudySpec, apply_setting, parse_vary, plan_study,
                           summarize)
+from core.tasks import TaskState
 from core.studies.knobs import hidden_blocks
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,7 +48,7 @@ def _sweep(*argv):
 
 def _run(project, spec, workers=2):
     plan = plan_study(project, spec, store_dir=str(open_store().dir))
-    runner = StudyRunner(plan, LocalExecutor(workers, threads=1, n_trials=len(plan.tasks)))  # tiny nets: 1 thread
+    runner = StudyDriver(plan, executor=LocalExecutor(workers, threads=1, n_trials=len(plan.tasks)))  # tiny nets: 1 thread
     outcomes = runner.run()
     return plan, summarize(plan.study, [k.name for k in spec.knobs], spec.settings(), outcomes), runner
 
@@ -111,24 +112,26 @@ def test_cancel_stops_running_trials_and_never_starts_queued_ones(tiny):
     # the 200000-epoch one queued behind it
     spec = StudySpec.from_vary({"epochs": [1, 100000, 200000]}, seeds=1)
     plan = plan_study(project, spec, store_dir=str(open_store().dir))
-    runner = StudyRunner(plan, LocalExecutor(1, threads=1, n_trials=len(plan.tasks)))
+    runner = StudyDriver(plan, executor=LocalExecutor(1, threads=1, n_trials=len(plan.tasks)))
     seen = []
 
-    def on_progress(p):
-        seen.append(p.outcome["status"])
-        if len(seen) == 1:
-            runner.cancel()
-    outcomes = runner.run(on_progress)
-    assert len(outcomes) == 3 and outcomes[0]["status"] == "completed"
-    assert {o["status"] for o in outcomes[1:]} == {"cancelled"}   # the long trials never finished
+    class CancelAfterFirst(TaskState):
+        def report(self, kind, payload=None):
+            if kind == "progress":
+                seen.append(payload.outcome.status)
+                if len(seen) == 1:
+                    runner.cancel()
+    outcomes = runner.run(state=CancelAfterFirst())
+    assert len(outcomes) == 3 and outcomes[0].status == "completed"
+    assert {o.status for o in outcomes[1:]} == {"cancelled"}   # the long trials never finished
     runs = open_store().list()
     assert all(r.status in ("completed", "stopped") for r in runs)
-    assert len(runs) == sum(1 for o in outcomes if o["run_id"])
+    assert len(runs) == sum(1 for o in outcomes if o.run_id)
     result = summarize(plan.study, ["epochs"], spec.settings(), outcomes)
     assert result.rows[1].cancelled == 1 and result.rows[1].n == 0
     assert result.rows[2].cancelled == 1 and result.rows[2].n == 0
-    queued = next(o for o in outcomes if o["index"] == 2)
-    assert queued["run_id"] is None and queued["message"] == "cancelled before it started"   # no run recorded
+    queued = next(o for o in outcomes if o.index == 2)
+    assert queued.run_id is None and queued.message == "cancelled before it started"   # no run recorded
 
 
 def test_the_study_as_a_task_reports_and_a_cancel_of_its_state_stops_it(tiny):
@@ -151,10 +154,10 @@ def test_the_study_as_a_task_reports_and_a_cancel_of_its_state_stops_it(tiny):
     assert outcome.cancelled and outcome.error is None and len(outcome.value) == 3
     assert [k for k, _ in messages] == ["started", "progress", "progress", "progress"]
     assert messages[0][1].startswith("local: 1 worker(s)")
-    assert outcome.value[0]["status"] == "completed" and {o["status"] for o in outcome.value[1:]} == {"cancelled"}
+    assert outcome.value[0].status == "completed" and {o.status for o in outcome.value[1:]} == {"cancelled"}
     runs = open_store().list()                                          # recorded in the store it opened
     assert state.progress == 1.0 and runs and all(r.status in ("completed", "stopped") for r in runs)
-    assert len(runs) == sum(1 for o in outcome.value if o["run_id"])
+    assert len(runs) == sum(1 for o in outcome.value if o.run_id)
 
 
 def test_ctrl_c_cancels_the_sweep_and_prints_the_partial_table(tiny):
@@ -269,12 +272,12 @@ def test_the_ray_backend_on_a_local_instance(tiny):
         plan = plan_study(project, spec, store_dir=str(store.dir))
         executor = RayExecutor(n_trials=len(plan.tasks))
         assert executor.threads == 1 and executor.workers == 1
-        outcomes = StudyRunner(plan, executor, store).run()
+        outcomes = StudyDriver(plan, executor=executor).run()
     finally:
         ray.shutdown()
-    assert [o["status"] for o in outcomes] == ["completed"] * 4
+    assert [o.status for o in outcomes] == ["completed"] * 4
     for o in outcomes:
-        run = store.get(o["run_id"])     # written by the driver from the returned record
+        run = store.get(o.run_id)     # written by the driver from the returned record
         assert run.status == "completed" and len(run.history) == 2 and set(run.weights) == {"final", "best"}
         assert run.env["threads"] == 1
     result = summarize(plan.study, ["lr"], spec.settings(), outcomes)

@@ -172,7 +172,8 @@ def test_the_study_dialog_fills_defaults_and_refuses_bad_values(qtbot):
     assert d.values1.text() == "Sigmoid, ReLU, Tanh"
     d.knob1.setCurrentText("lr")
     d.values1.setText("0.01, fast")
-    d.accept()
+    with qtbot.waitSignal(d.planFinished, timeout=120_000):   # planned on the task runner
+        d.accept()
     assert d.result() == 0 and "lr='fast'" in d.error.text()
 
 
@@ -200,7 +201,7 @@ def test_the_study_view_fills_its_table_and_charts_as_trials_finish(qtbot, store
     assert (tmp_path / "study.csv").read_text().startswith("activation,n,")
     assert "<svg" in (tmp_path / "study.svg").read_text()[:2000]
     assert len(store.list(study=plans[0][1].study)) == 4
-    json.dumps([o["setting"] for o in view.outcomes])
+    json.dumps([o.to_dict() for o in view.outcomes], allow_nan=False)
 
 
 @pytest.mark.xdist_group("worker_pool")  # one fork server for every study test
@@ -241,7 +242,8 @@ def test_the_preset_in_the_window_plans_nine_studies_and_shows_one_at_a_time(qtb
     d.preset.setChecked(True)
     assert not d.knob1.isEnabled()
     d.seeds.setValue(2)
-    d.accept()
+    with qtbot.waitSignal(d.planFinished, timeout=120_000):   # planned on the task runner
+        d.accept()
     assert d.result() == 1 and len(d.plans) == 9     # the optimizer twice: at one rate, and each at its best
     assert sum(len(p.tasks) for _, p in d.plans) == 2 * (3 + 3 + 3 + 2 + 3 + 3 + 3 * 4 + 3 + 3)
     view = StudyView(d.plans)

@@ -107,7 +107,8 @@ def test_the_dialog_offers_the_fair_optimizer_comparison(qtbot):
     labels = [d.tune_lr.itemText(i) for i in range(d.tune_lr.count())]
     assert labels[0].startswith("the project's") and any("0.001, 0.01, 0.1, 1" in t for t in labels)
     d.tune_lr.setCurrentIndex(labels.index(next(t for t in labels if "0.001, 0.01, 0.1, 1" in t)))
-    d.accept()
+    with qtbot.waitSignal(d.planFinished, timeout=120_000):   # planned on the task runner
+        d.accept()
     assert d.result() == 1
     (title, plan), = d.plans
     assert plan.grid == [0.001, 0.01, 0.1, 1.0] and len(plan.tasks) == 3 * 4 * 2
@@ -116,7 +117,8 @@ def test_the_dialog_offers_the_fair_optimizer_comparison(qtbot):
     qtbot.addWidget(d2)
     d2.knob1.setCurrentText("lr")
     d2.tune_lr.setCurrentIndex(1)
-    d2.accept()
+    with qtbot.waitSignal(d2.planFinished, timeout=120_000):   # planned on the task runner
+        d2.accept()
     assert d2.result() == 0 and "cannot also vary lr" in d2.error.text()
     d2.preset.setChecked(True)
     assert not d2.tune_lr.isEnabled()                  # the preset runs its optimizer study both ways itself
@@ -136,7 +138,8 @@ def test_the_dialog_plans_with_the_windows_data_and_reads_no_file(qtbot, monkeyp
     d = StudyDialog(project, dataset=dataset)
     qtbot.addWidget(d)
     d.knob1.setCurrentText("lr")
-    d.accept()
+    with qtbot.waitSignal(d.planFinished, timeout=120_000):   # planned on the task runner
+        d.accept()
     assert d.result() == 1 and len(d.plans) == 1
 
 
@@ -168,7 +171,8 @@ def test_the_dialog_offers_the_learning_curve_one_preset_at_a_time(qtbot):
     d.learning_curve.setChecked(True)
     assert not d.preset.isChecked() and not d.knob1.isEnabled()
     d.seeds.setValue(2)
-    d.accept()
+    with qtbot.waitSignal(d.planFinished, timeout=120_000):   # planned on the task runner
+        d.accept()
     assert d.result() == 1 and d.batch.preset == "learning-curve"
     (_, plan), = d.plans
     sizes = plan.spec.values[0]
