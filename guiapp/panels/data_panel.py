@@ -71,6 +71,7 @@ class DataPanel(SettingsPanel):
         """Cancel a running CSV load and wait for its thread (window close)."""
         if self._built:
             self.load_row.shutdown()
+            self.augment.shutdown()
 
     # -- building ----------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -85,6 +86,9 @@ class DataPanel(SettingsPanel):
         self._build_messages(form)
         self._build_columns(form)
         self._build_fields(form)
+        from .augment_section import AugmentSection
+        self.augment = AugmentSection(self.document, self.edit)   # data.augment and its preview strip
+        form.addRow(self.augment)
         self.setWidget(body)
         self.refresh()
 
@@ -223,6 +227,7 @@ class DataPanel(SettingsPanel):
         self.preview.setVisible(d.source != "images")
         self.images.show_dataset(ds if d.source == "images" else None)
         self._show_columns(d, ds)
+        self.augment.refresh()
 
     def _show_columns(self, d, ds) -> None:
         report = getattr(ds, "table_report", None) if d.source == "csv" else None
