@@ -47,6 +47,10 @@ def run(args, out: Out) -> int:
         line = unused_unlabeled(dataset)
         if line:
             out(line)
+    if check.ok and any(n.init for n in project.model.nodes):   # a weights file's inputs unlike this data's
+        from ..training.source_inputs import input_warnings
+        for message, where in input_warnings(project, dataset):
+            out(f"warning: {message}  [{where}]")
     warnings = _lint(project, check, dataset)
     for w in warnings:
         out(f"warning: {w.message}" + (f" -> {w.suggestion}" if getattr(w, "suggestion", "") else ""))
