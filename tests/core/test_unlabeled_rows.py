@@ -91,7 +91,7 @@ def test_a_class_subset_keeps_the_unlabelled_rows_normalized_like_its_training_r
 
 def test_pseudo_labels_learn_from_the_empty_rows_and_train_and_check_say_so(tmp_path, monkeypatch):
     monkeypatch.setenv("LOSSLAB_HOME", str(tmp_path / "home"))
-    y = _write_blobs(tmp_path / "blobs.csv")
+    _write_blobs(tmp_path / "blobs.csv")
     plain = _project(tmp_path, None)
     code, lines = run("check", plain)
     assert code == 0
