@@ -161,7 +161,8 @@ class Dataset:
         else:
             what = parts[0] if parts else "no target"
         name = self.name + (" (shifted)" if self.shifted else "")
-        return f"{name}: {inputs}, {what}, {self.n_train} train / {self.n_val} val / {self.n_test} test"
+        unlabelled = f" + {self.n_unlabeled} unlabelled" if self.n_unlabeled else ""
+        return f"{name}: {inputs}, {what}, {self.n_train} train / {self.n_val} val / {self.n_test} test{unlabelled}"
 
 
 # --- splitting ------------------------------------------------------------------------------

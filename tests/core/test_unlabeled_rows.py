@@ -62,6 +62,7 @@ def test_empty_class_cells_become_unlabelled_rows_outside_every_split(tmp_path):
     back = ds.x_unlabeled.numpy() * ds.std + ds.mean
     assert np.allclose(back, raw[ds.index_unlabeled], atol=1e-3)
     assert "with an empty 'cls' kept aside as unlabelled" in " ".join(ds.table_report.notes())
+    assert ds.summary().endswith(f"{ds.n_train} train / {ds.n_val} val / 0 test + {ds.n_unlabeled} unlabelled")
 
 
 def test_an_unlabelled_row_with_a_missing_input_is_dropped_and_a_regression_gap_is_still_an_error(tmp_path):
