@@ -73,6 +73,11 @@ class DataPanel(SettingsPanel):
             self.load_row.shutdown()
             self.augment.shutdown()
 
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if self._built:    # a panel closed on its own (tests): the preview's draw ends with it
+            self.augment.shutdown()
+        super().closeEvent(event)
+
     # -- building ----------------------------------------------------------------------------------
     def _build(self) -> None:
         self._built = True

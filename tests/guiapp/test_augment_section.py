@@ -116,7 +116,9 @@ def test_a_big_training_split_draws_the_preview_off_the_gui_thread(qtbot, monkey
         panel.augment.editors["cutout"].spin.setValue(3)
         assert preview._runner.is_running()
     assert preview.images.count() == augment_preview.SAMPLES
-    panel.shutdown()
+    panel.augment.editors["cutout"].spin.setValue(4)     # a draw still running when the panel closes ...
+    assert preview._runner.is_running()
+    panel.close()                                         # ... ends with it (the thread guard checks)
 
 
 def test_pseudo_label_settings_are_undoable_and_say_what_the_data_holds(qtbot, tmp_path):
