@@ -49,6 +49,12 @@ _SIGNALS = {"node_added": "nodeAdded", "node_removed": "nodeRemoved", "node_rena
             "training_changed": "trainingChanged", "name_changed": "nameChanged"}
 
 
+def data_key(data: dict, base_dir) -> str:
+    """What the loaded tensors depend on: the data spec but ``augment``, which changes training batches
+    only (an augmentation edit reloads nothing: a big CSV would vanish from the window meanwhile)."""
+    return repr({k: v for k, v in data.items() if k != "augment"}) + str(base_dir)
+
+
 def _merge_id(key: str) -> int:
     return _merge_ids.setdefault(key, len(_merge_ids) + 1)
 
@@ -249,7 +255,7 @@ class ProjectDocument(QObject):
         self.projectChanged.emit(kind)
 
     def _reload_data(self) -> None:
-        key = repr(self._project.to_dict()["data"]) + str(self._project.base_dir)
+        key = data_key(self._project.to_dict()["data"], self._project.base_dir)
         if key == self._data_key:
             return
         self._data_key = key
@@ -317,7 +323,7 @@ class ProjectDocument(QObject):
     def prime_data(self, data: dict, base_dir, dataset, error: str = "") -> None:
         """A dataset (or its error) loaded elsewhere for the data spec ``data`` (``to_dict()["data"]``):
         the next reload for that spec uses it instead of reading the file again."""
-        self._primed = (repr(data) + str(base_dir), dataset, error)
+        self._primed = (data_key(data, base_dir), dataset, error)
 
     def _recheck(self) -> None:
         ds = self._dataset

@@ -41,7 +41,16 @@ def run(args, out: Out) -> int:
         out(f"small data: {line}")
     if project.training.pseudo_labels is not None and not any(w == "training.pseudo_labels" for _, w in errors):
         from ..training.pseudo_labels import counts, describe
-        out(describe(*counts(project, dataset), project.training.pseudo_labels))
+        out(describe(*counts(project, dataset), project.training.pseudo_labels, dataset.n_unlabeled))
+    elif project.training.pseudo_labels is None:
+        from ..training.pseudo_labels import unused_unlabeled
+        line = unused_unlabeled(dataset)
+        if line:
+            out(line)
+    if check.ok and any(n.init for n in project.model.nodes):   # a weights file's inputs unlike this data's
+        from ..training.source_inputs import input_warnings
+        for message, where in input_warnings(project, dataset):
+            out(f"warning: {message}  [{where}]")
     warnings = _lint(project, check, dataset)
     for w in warnings:
         out(f"warning: {w.message}" + (f" -> {w.suggestion}" if getattr(w, "suggestion", "") else ""))

@@ -78,6 +78,8 @@ def _load_model(project, dataset, weights: str, what: str, state: dict | None = 
         except Exception:  # noqa: BLE001 - a damaged or foreign file: torch's own text says little
             raise UserError(f"{what}: not a PyTorch weights file LossLab can read; give the file that "
                             "`losslab train --save-model FILE` wrote (or File ▸ Export ▸ state_dict)") from None
+    from ..training.source_inputs import layer_weights
+    state = layer_weights(state)   # --save-model's input statistics are no layer's
     if not isinstance(state, dict) or not all(hasattr(v, "shape") for v in state.values()):
         raise UserError(f"{what}: holds {type(state).__name__}, not a state dict of weights; give the file that "
                         "`losslab train --save-model FILE` wrote")

@@ -188,3 +188,29 @@ class Augmenter:
         lam = max(lam, 1 - lam)   # the batch's own labels keep the larger share
         perm = torch.randperm(x.shape[0], generator=self.gen, device=self.device)
         return lam * x + (1 - lam) * x[perm], (lam, perm)
+
+
+def preview(dataset, augment: dict[str, Any], seed: int, count: int = 6):
+    """``count`` training samples and their augmented versions, in the data's own units (the
+    normalization undone), for a person to look at: ``(indices, before, after)`` as float32 arrays
+    shaped ``(count, *input_shape)``. The samples and the draws follow ``seed``: the same settings give
+    the same strip. The noise spread and the background come from the whole training split, as in a run."""
+    import torch
+    n = dataset.n_train
+    idx = np.sort(np.random.default_rng([int(seed), 0x9EE]).choice(n, size=min(count, n), replace=False))
+    x = dataset.x_train
+    active = {k: v for k, v in augment.items() if _active(k, v)}
+    if active:
+        aug = Augmenter(active, x, seed)
+        with torch.no_grad():
+            after, _ = aug(x[torch.as_tensor(idx)].float())
+    else:
+        after = x[torch.as_tensor(idx)].float()
+    before = x[torch.as_tensor(idx)].float()
+
+    def raw(t) -> np.ndarray:
+        a = t.detach().cpu().numpy().astype(np.float32)
+        if dataset.mean is None:
+            return a
+        return a * np.asarray(dataset.std, np.float32) + np.asarray(dataset.mean, np.float32)
+    return idx, raw(before), raw(after)

@@ -42,6 +42,8 @@ class EncodingReport:
     filled: dict[str, int] = field(default_factory=dict)       # column -> cells filled
     dropped: int = 0                                           # rows dropped for a missing value
     dropped_target: int = 0                                    # ... of which for a missing target
+    unlabeled: int = 0                                         # rows with an empty class target, kept aside
+    unlabeled_target: str = ""                                 # ... that target's column
     unseen: dict[str, dict[str, int]] = field(default_factory=dict)  # column -> {category: count}
     left_out: list[str] = field(default_factory=list)          # columns not used, and why
     fills: dict[str, float | str] = field(default_factory=dict)
@@ -59,6 +61,9 @@ class EncodingReport:
         if self.dropped:
             why = f" ({self.dropped_target:,} for a missing target)" if self.dropped_target else ""
             out.append(f"{self.dropped:,} row{'s' if self.dropped != 1 else ''} with missing values dropped{why}")
+        if self.unlabeled:
+            out.append(f"{self.unlabeled:,} row{'s' if self.unlabeled != 1 else ''} with an empty "
+                       f"{self.unlabeled_target!r} kept aside as unlabelled (only pseudo-labels learn from them)")
         for c, counts in self.unseen.items():
             total = sum(counts.values())
             shown = ", ".join(f"{short(k, 20)} x{v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])[:5])

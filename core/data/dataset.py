@@ -103,6 +103,14 @@ class Dataset:
     index_test: np.ndarray | None = None
     #: training samples dropped by ``data.exclude`` (core.data.exclude)
     excluded: int = 0
+    #: rows without a label (a table's empty class cells), normalized like the training split and in no
+    #: split: only ``training.pseudo_labels`` learns from them (core.training.pseudo_labels)
+    x_unlabeled: torch.Tensor | None = None
+    index_unlabeled: np.ndarray | None = None
+
+    @property
+    def n_unlabeled(self) -> int:
+        return 0 if self.x_unlabeled is None else int(self.x_unlabeled.shape[0])
 
     @property
     def n_train(self) -> int:
@@ -153,7 +161,8 @@ class Dataset:
         else:
             what = parts[0] if parts else "no target"
         name = self.name + (" (shifted)" if self.shifted else "")
-        return f"{name}: {inputs}, {what}, {self.n_train} train / {self.n_val} val / {self.n_test} test"
+        unlabelled = f" + {self.n_unlabeled} unlabelled" if self.n_unlabeled else ""
+        return f"{name}: {inputs}, {what}, {self.n_train} train / {self.n_val} val / {self.n_test} test{unlabelled}"
 
 
 # --- splitting ------------------------------------------------------------------------------

@@ -76,7 +76,17 @@ def subset_by_class(ds: Dataset, classes: list[str] | None, per_class: int | Non
                    raw_test=raws["test"], source=ds.source, shifted=ds.shifted, time_ordered=ds.time_ordered,
                    table_report=ds.table_report, encoding=ds.encoding, image_report=ds.image_report,
                    image_files=_files(ds, parts), excluded=ds.excluded,
+                   x_unlabeled=_unlabeled(ds, mean, std), index_unlabeled=ds.index_unlabeled,
                    **{f"index_{s}": _index(ds, s, parts[s]) for s in parts})
+
+
+def _unlabeled(ds: Dataset, mean, std):
+    """The unlabelled rows (no class to subset by: all kept) normalized like the subset's training rows."""
+    if ds.x_unlabeled is None:
+        return None
+    import torch
+    x = _raw(ds, ds.x_unlabeled)
+    return (x if mean is None else (x - torch.from_numpy(mean)) / torch.from_numpy(std)).float().contiguous()
 
 
 def _index(ds: Dataset, split: str, idx):

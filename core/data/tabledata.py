@@ -6,7 +6,7 @@ categories come from the whole training file, or from the project when it stores
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +31,7 @@ class PreparedTable:
     targets: dict[str, TargetInfo]
     encoding: TableEncoding
     report: EncodingReport
+    unlabeled: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # table rows, no label
 
     def train_rows(self) -> np.ndarray:
         return self.rows[self.splits[0]]
@@ -81,24 +82,17 @@ def prepare_table(table: Table, target: object, features: object, task: str, mis
     kinds = {name: check_feature(table, name, set(stored)) for name in chosen}
     report.one_hot = [n for n in chosen if kinds[n] == CATEGORICAL]
 
-    keep = np.ones(table.n_rows, dtype=bool)
+    gaps = np.zeros(table.n_rows, dtype=bool)     # rows with an empty target cell
     for name in target_names:
-        col = table.columns[name]
-        gaps = np.flatnonzero(np.isnan(col.values) if col.is_numeric else
-                              np.fromiter((v is None for v in col.values), bool, table.n_rows))
-        if gaps.size and missing != "drop":
-            raise _missing_target_error(table, name, gaps)
-        keep[gaps] = False
-    report.dropped_target = int(table.n_rows - keep.sum())
-    if missing == "drop":
-        for name in chosen:
-            col = table.columns[name]
-            keep &= ~np.isnan(col.values) if col.is_numeric else np.fromiter(
-                (v is not None for v in col.values), bool, table.n_rows)
+        gaps |= _empty_cells(table.columns[name], table.n_rows)
+    complete = np.ones(table.n_rows, dtype=bool)  # rows with every input cell filled
+    for name in chosen:
+        complete &= ~_empty_cells(table.columns[name], table.n_rows)
+    keep = ~gaps & complete if missing == "drop" else ~gaps
     rows = np.flatnonzero(keep)
-    report.dropped = int(table.n_rows - rows.size)
     if rows.size == 0:
-        raise DataError(table.shown, "every row has a missing value; fill the gaps or set data.missing to \"mean\"")
+        raise DataError(table.shown, "every row has a missing value; fill the gaps or set data.missing to \"mean\""
+                        if not gaps.all() else f"no row has a {target_names[0]!r} value: there is nothing to learn from")
 
     ys, infos = {}, {}
     for name in target_names:
@@ -110,10 +104,34 @@ def prepare_table(table: Table, target: object, features: object, task: str, mis
         cells = col.values[rows]
         ys[name], infos[name] = encode_target(name, cells, task, f"{table.shown} column {name!r}",
                                               lambda i, name=name: table.where(int(rows[i]), name))
+    unlabeled = _unlabeled_rows(table, target_names, infos, gaps, complete, missing)
+    report.unlabeled, report.unlabeled_target = int(unlabeled.size), target_names[0]
+    report.dropped_target = int(gaps.sum()) - int(unlabeled.size)
+    report.dropped = int(table.n_rows - rows.size - unlabeled.size)
     stratify = next((ys[n] for n, info in infos.items() if info.is_classification), None)
     splits = split_indices(rows.size, val_fraction, test_fraction, seed, stratify, False, table.shown)
     encoding = fit_encoding(table, chosen, kinds, rows, rows[splits[0]], missing, stored)
-    return PreparedTable(table, rows, splits, ys, infos, encoding, report)
+    return PreparedTable(table, rows, splits, ys, infos, encoding, report, unlabeled)
+
+
+def _empty_cells(col, n_rows: int) -> np.ndarray:
+    return np.isnan(col.values) if col.is_numeric else np.fromiter((v is None for v in col.values), bool, n_rows)
+
+
+def _unlabeled_rows(table: Table, target_names: list[str], infos: dict[str, TargetInfo], gaps: np.ndarray,
+                    complete: np.ndarray, missing: str) -> np.ndarray:
+    """The rows kept aside as unlabelled (``Dataset.x_unlabeled``): an empty cell of the one classification
+    target and every input filled (a guessed input under a guessed label is two guesses). Pseudo-labels
+    learn from them; nothing else uses them. An empty regression target, or one of several targets, has
+    no use: it is an error unless ``data.missing`` is "drop"."""
+    if not gaps.any():
+        return np.zeros(0, dtype=np.int64)
+    if len(target_names) == 1 and infos[target_names[0]].is_classification:
+        return np.flatnonzero(gaps & complete)
+    if missing != "drop":
+        name = next(n for n in target_names if _empty_cells(table.columns[n], table.n_rows).any())
+        raise _missing_target_error(table, name, np.flatnonzero(_empty_cells(table.columns[name], table.n_rows)))
+    return np.zeros(0, dtype=np.int64)
 
 
 def load_csv_dataset(path: Path, shown: str, target: object, features: object, task: str, missing: str,
@@ -125,6 +143,7 @@ def load_csv_dataset(path: Path, shown: str, target: object, features: object, t
     x = _numeric_block(prep)
     if x is None:
         x = prep.encoding.encode(table, prep.rows, prep.report)
+    x_unl = prep.encoding.encode(table, prep.unlabeled, EncodingReport()) if prep.unlabeled.size else None
     del table, prep.table
     raw = RawData(x, prep.ys, prep.targets, prep.encoding.feature_names)
     ds = build_dataset(Path(shown).stem, raw, prep.splits, normalize=normalize, source="csv")
@@ -132,6 +151,10 @@ def load_csv_dataset(path: Path, shown: str, target: object, features: object, t
     ds.encoding = prep.encoding
     # the split's positions are into the kept rows: name each sample by its row of the file
     ds.index_train, ds.index_val, ds.index_test = (np.asarray(prep.rows)[s].astype(np.int64) for s in prep.splits)
+    if x_unl is not None:   # normalized with the training split's statistics, never part of a split
+        from core.data.dataset import as_input_tensor
+        ds.x_unlabeled = as_input_tensor(ds.normalize_inputs(x_unl))
+        ds.index_unlabeled = prep.unlabeled.astype(np.int64)
     return ds
 
 

@@ -270,6 +270,16 @@ def target_values(header, rows, name, classes, delimiter=","):
     return np.asarray([classes.index(category(r[j], classes)) for r in rows], dtype=np.int64)
 
 
+def split_unlabelled(header, rows, target, inputs):
+    """(rows with a label, rows whose target cell is empty and every input filled): LossLab keeps the latter
+    aside as unlabelled rows (pseudo-labels learn from them; nothing else does) and drops the rest."""
+    t, idx = header.index(target), [header.index(n) for n in inputs]
+    labelled = [r for r in rows if r[t].strip().lower() not in MISSING]
+    unlabelled = [r for r in rows if r[t].strip().lower() in MISSING
+                  and all(r[j].strip().lower() not in MISSING for j in idx)]
+    return labelled, unlabelled
+
+
 def complete_rows(header, rows, names):
     """The rows with a value in every one of the columns `names` (data.missing is "drop")."""
     idx = [header.index(n) for n in names]

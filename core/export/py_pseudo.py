@@ -68,7 +68,7 @@ def pseudo_label(model, x_labelled, y_labelled, x_unlabelled, epoch):
     setup = f'''    # pseudo-labels: only these rows keep their label; the others are labelled by the network in rounds
     keep = torch.as_tensor(labelled_rows(y_train[{tname!r}].numpy(), PSEUDO_LABELS["label_fraction"]))
     hidden = torch.as_tensor(np.setdiff1d(np.arange(len(x_train)), keep.numpy()))
-    x_unlabelled = x_train[hidden]
+    x_unlabelled = torch.cat([x_train[hidden], *x_extra])  # x_extra: the table's rows with an empty target
     x_train, y_train = x_train[keep], {{k: v[keep] for k, v in y_train.items()}}
     x_labelled, y_labelled = x_train, y_train[{tname!r}]
     pseudo_rounds = round_epochs(epochs, PSEUDO_LABELS["rounds"]) if len(x_unlabelled) else []

@@ -59,15 +59,21 @@ def _data_code(project, dataset, script_dir: Path | None = None) -> tuple[str, l
         return "\n\n\n".join(f.strip("\n") for f in funcs) + "\n\n\n", body
     funcs = [py_data.SPLIT]
     body: list[str] = []
+    extra = bool(dataset.n_unlabeled) and project.training.pseudo_labels is not None
     if d.source in ("csv", "npz"):
         body.append(f"    path = find_file({', '.join(repr(c) for c in _data_candidates(project, script_dir))})")
         if d.source == "csv":
             funcs += [py_data.READ_CSV]
             body.append("    header, rows, delimiter = read_table(path)")
+            if dataset.n_unlabeled:   # an empty class cell: kept aside for pseudo-labels, else dropped
+                inputs = [c.name for c in dataset.encoding.inputs]
+                body.append(f"    rows, unlabelled = split_unlabelled(header, rows, {targets[0]!r}, {inputs!r})")
             if d.missing == "drop":
                 names = [c.name for c in dataset.encoding.inputs] + targets
                 body.append(f"    rows = complete_rows(header, rows, {names!r})  # data.missing: drop")
             body.append("    x = fill_and_order(table_inputs(header, rows, delimiter))")
+            if extra:
+                body.append("    x_unlabelled = fill_and_order(table_inputs(header, unlabelled, delimiter))")
             body.append("    ys = {")
             for t in targets:
                 classes = list(infos[t].classes) if infos[t].is_classification else None
@@ -115,11 +121,16 @@ def _data_code(project, dataset, script_dir: Path | None = None) -> tuple[str, l
     body.append("    xs = [x[idx].astype(np.float32) for idx in (train, val, test)]")
     if d.normalize:
         per_feature = len(dataset.input_shape) == 1
-        body.append("    xs = normalize(xs, per_feature=" + repr(per_feature) + ")")
+        if extra:   # the unlabelled rows are scaled with the training split's statistics too
+            body.append("    *xs, x_unlabelled = normalize(xs + [x_unlabelled], per_feature=" + repr(per_feature) + ")")
+        else:
+            body.append("    xs = normalize(xs, per_feature=" + repr(per_feature) + ")")
         funcs.append(NORMALIZE)
     body.append("    ys = [{name: torch.from_numpy(np.ascontiguousarray(y[idx])) for name, y in ys.items()}"
                 " for idx in (train, val, test)]")
-    body.append("    return [torch.from_numpy(np.ascontiguousarray(part)) for part in xs], ys")
+    if extra:
+        body.append("    xs = xs + [x_unlabelled]  # the fourth: rows without a label, for pseudo-labels")
+    body.append("    return [torch.from_numpy(np.ascontiguousarray(part, dtype=np.float32)) for part in xs], ys")
     return "\n\n\n".join(f.strip("\n") for f in funcs) + "\n\n\n", body
 
 
@@ -269,6 +280,7 @@ def _load_weights_code(check, names: dict[str, str]) -> str:
 LOAD_WEIGHTS = '''def load_weights(model, path):
     """Load a state dict: LossLab's state_dict export, or the file of `losslab train --save-model`."""
     state = torch.load(path, weights_only=True)
+    state = {k: v for k, v in state.items() if not k.startswith("_losslab.")}  # the source's input statistics
     if any(k.startswith("layers.") for k in state):
         renamed = {}
         for k, v in state.items():

@@ -114,7 +114,7 @@ LOOP = '''def evaluate(model, x, targets, criteria):
 
 
 def train(epochs=EPOCHS, weights_file=None):
-    (x_train, x_val, x_test), (y_train, y_val, y_test) = load_data()
+    (x_train, x_val, x_test, *x_extra), (y_train, y_val, y_test) = load_data()
 {pseudo_setup}    y_train, y_val, y_test = adapt_targets(y_train), adapt_targets(y_val), adapt_targets(y_test)
     torch.manual_seed(SEED)  # before the network is built: the initial weights and dropout follow it
     model = Net()

@@ -46,6 +46,15 @@ def head_metrics(head, out: torch.Tensor, y_adapted: torch.Tensor, y_raw: torch.
     return m
 
 
+def _train_labels(setup: RunSetup, i: int, head) -> torch.Tensor:
+    """The class indices of the rows the run trains on now: pseudo-labels change them (the labelled rows,
+    then those plus the accepted ones), so the data set's own training labels no longer line up."""
+    pseudo = getattr(setup, "pseudo", None)
+    if pseudo is not None and i == 0:
+        return pseudo.y_current
+    return setup.dataset.y_train[head.target]
+
+
 def evaluate(setup: RunSetup, *, train_sample: int = 512) -> tuple[float | None, dict[str, float], dict[str, dict[str, float]]]:
     """Validation loss (weighted over heads), first-head metrics, per-head metrics; one host sync."""
     per_head: list[dict[str, torch.Tensor]] = []
@@ -58,7 +67,7 @@ def evaluate(setup: RunSetup, *, train_sample: int = 512) -> tuple[float | None,
         if val_outs is not None:
             m.update(head_metrics(h, val_outs[i], h.y_val, h.y_val_raw, "val"))
         if train_outs is not None and h.predict is not None:
-            raw = setup.dataset.y_train[h.target][:k].to(setup.device)
+            raw = _train_labels(setup, i, h)[:k].to(setup.device)
             m["train_accuracy"] = (h.predict(train_outs[i]) == raw.long()).float().mean()
         per_head.append(m)
     keys = [(i, name) for i, m in enumerate(per_head) for name in m]

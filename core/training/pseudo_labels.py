@@ -77,6 +77,7 @@ class PseudoLabeler:
     x_unlabelled: torch.Tensor
     y_hidden: torch.Tensor | None        # the hidden true labels (label_fraction < 1), for the report only
     rounds: list[PseudoRound] = field(default_factory=list)
+    y_current: torch.Tensor | None = None  # the class index of each row the run trains on now
     _epochs: list[int] = field(default_factory=list)
 
     def plan(self, epochs: int, start: int = 0) -> list[int]:
@@ -113,6 +114,7 @@ class PseudoLabeler:
         x = torch.cat([self.x_labelled, self.x_unlabelled[accept]])
         y = torch.cat([self.y_labelled, cls_t[accept].to(self.y_labelled.dtype)])
         s.x_train = x
+        self.y_current = y
         head.y_train = _adapt(head, y)
         n = int(accept.sum())
         correct = None
@@ -168,21 +170,35 @@ def attach_pseudo_labels(setup, seed: int | None = None) -> PseudoLabeler | None
         x_unl = torch.cat([x_unl, extra.to(dev)])
         y_hidden = None          # the table's empty targets have no truth to compare with
     y_lab = y_all.to(dev)[keep_t]
-    labeler = PseudoLabeler(settings, setup, setup.x_train[keep_t], y_lab, x_unl, y_hidden)
+    labeler = PseudoLabeler(settings, setup, setup.x_train[keep_t], y_lab, x_unl, y_hidden, y_current=y_lab)
     setup.x_train = labeler.x_labelled
     head.y_train = _adapt(head, y_lab)
     setup.pseudo = labeler
     return labeler
 
 
-def describe(labelled: int, unlabelled: int, settings) -> str:
-    """One line for ``check``: how many rows are unlabelled and what the rounds will do with them."""
+def describe(labelled: int, unlabelled: int, settings, empty_target: int = 0) -> str:
+    """One line for ``check``: how many rows are unlabelled and what the rounds will do with them;
+    ``empty_target``: how many of them are the table's rows with an empty target cell."""
     if not unlabelled:
         return "pseudo-labels: every training row has a label; nothing to pseudo-label"
     what = (f"{settings.rounds} round(s) label those whose top class probability reaches {settings.threshold:g}"
             if settings.rounds else "rounds is 0: they stay unused (the scratch run to compare with)")
+    empty = ""
+    if empty_target:
+        empty = (", all of them rows with an empty target" if empty_target == unlabelled else
+                 f", {empty_target:,} of them rows with an empty target")
     return (f"pseudo-labels: {unlabelled:,} of {labelled + unlabelled:,} training rows are unlabelled "
-            f"({unlabelled / max(1, labelled + unlabelled):.0%}); {what}")
+            f"({unlabelled / max(1, labelled + unlabelled):.0%}{empty}); {what}")
+
+
+def unused_unlabeled(dataset) -> str | None:
+    """For ``check`` without ``pseudo_labels``: the rows with an empty target, which nothing uses then."""
+    n = getattr(dataset, "n_unlabeled", 0)
+    if not n:
+        return None
+    return (f"unlabelled: {n:,} row{'s' if n != 1 else ''} with an empty target {'are' if n != 1 else 'is'} not "
+            "used; set training.pseudo_labels to let the network label the ones it is sure of")
 
 
 def counts(project, dataset) -> tuple[int, int]:
@@ -198,4 +214,4 @@ def counts(project, dataset) -> tuple[int, int]:
 
 
 __all__ = ["PseudoLabeler", "PseudoRound", "attach_pseudo_labels", "counts", "describe", "labelled_rows",
-           "pseudo_label_problem", "round_epochs"]
+           "pseudo_label_problem", "round_epochs", "unused_unlabeled"]

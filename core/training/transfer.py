@@ -123,7 +123,8 @@ def source_tensors(state: dict[str, torch.Tensor], source_node: str) -> dict[str
 
 
 def _source_nodes(state: dict) -> list[str]:
-    return sorted({k.split(".")[1] if k.startswith("layers.") else k.split(".")[0] for k in state})
+    from .source_inputs import layer_weights
+    return sorted({k.split(".")[1] if k.startswith("layers.") else k.split(".")[0] for k in layer_weights(state)})
 
 
 def _shape(t: torch.Tensor) -> str:

@@ -71,6 +71,12 @@ class DataPanel(SettingsPanel):
         """Cancel a running CSV load and wait for its thread (window close)."""
         if self._built:
             self.load_row.shutdown()
+            self.augment.shutdown()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if self._built:    # a panel closed on its own (tests): the preview's draw ends with it
+            self.augment.shutdown()
+        super().closeEvent(event)
 
     # -- building ----------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -85,6 +91,9 @@ class DataPanel(SettingsPanel):
         self._build_messages(form)
         self._build_columns(form)
         self._build_fields(form)
+        from .augment_section import AugmentSection
+        self.augment = AugmentSection(self.document, self.edit)   # data.augment and its preview strip
+        form.addRow(self.augment)
         self.setWidget(body)
         self.refresh()
 
@@ -223,6 +232,7 @@ class DataPanel(SettingsPanel):
         self.preview.setVisible(d.source != "images")
         self.images.show_dataset(ds if d.source == "images" else None)
         self._show_columns(d, ds)
+        self.augment.refresh()
 
     def _show_columns(self, d, ds) -> None:
         report = getattr(ds, "table_report", None) if d.source == "csv" else None

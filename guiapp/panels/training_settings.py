@@ -77,6 +77,10 @@ class TrainingSettingsPanel(SettingsPanel):
             es.addRow(label, self._field(f"early_stopping.{key}", EARLY[key], getattr(t.early_stopping, key),
                                          self._set_es))
 
+        from .pseudo_section import PseudoLabelSection
+        self.pseudo = PseudoLabelSection(document, self.edit)   # training.pseudo_labels
+        outer.addWidget(self.pseudo)
+
         computer = self._group(outer, "This computer")
         threads = Param("torch_threads", "int", settings.default_torch_threads(), min=1, max=settings.cpu_count(),
                         help=THREADS_HELP)
@@ -137,6 +141,7 @@ class TrainingSettingsPanel(SettingsPanel):
         for key in ("early_stopping.min_delta", "early_stopping.restore_best"):
             self.fields[key].setEnabled(t.early_stopping.patience > 0)
         self._fill_devices(t.device)
+        self.pseudo.refresh()
 
     def _fill_devices(self, current: str) -> None:
         if "torch" in sys.modules:  # available_devices imports torch: only once it is loaded anyway

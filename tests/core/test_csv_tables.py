@@ -150,18 +150,19 @@ def test_categories_kept_in_the_project_map_a_later_file_the_same_way(tmp_path):
     assert Project.load(ROOT / "resources/examples/csv-moons.losslab.json").to_json().strip() == original.strip()
 
 
-def test_missing_targets_are_reported_or_dropped_never_a_class(tmp_path):
+def test_missing_targets_are_reported_dropped_or_unlabelled_never_a_class(tmp_path):
     rows = "".join(f"{i},{i * 1.37:.2f}\n" for i in range(200))
     write(tmp_path, "x,y\n" + rows.replace("\n5,6.85\n", "\n5,NA\n"))
     e = error(tmp_path)
     assert e.where == "data.csv line 7, column 'y'" and "target is missing" in str(e) and "\"drop\"" in str(e)
     ds = load(tmp_path, missing="drop")
     assert ds.targets["y"].task == "regression" and ds.n_train + ds.n_val == 199
+    # an empty class cell is an unlabelled row: kept aside for pseudo-labels, in no split, never a class
     write(tmp_path, "x,label\n1,a\n2,\n3,b\n4,a\n5,b\n", "cls.csv")
-    e = error(tmp_path, path="cls.csv")
-    assert e.where == "cls.csv line 3, column 'label'"
-    ds = load(tmp_path, path="cls.csv", missing="drop")
-    assert ds.targets["label"].classes == ["a", "b"]
+    for missing in ("mean", "drop"):
+        ds = load(tmp_path, path="cls.csv", missing=missing)
+        assert ds.targets["label"].classes == ["a", "b"] and ds.n_train + ds.n_val == 4
+        assert ds.n_unlabeled == 1 and ds.index_unlabeled.tolist() == [1]
 
 
 def test_identifier_columns_are_left_out_by_default(tmp_path):

@@ -196,7 +196,8 @@ def test_a_table_with_text_columns_and_missing_cells(tmp_path, capsys):
     assert result["predictions"]["out"] == [ds.targets["churn"].classes[k] for k in want.argmax(axis=1)]
     # the file `losslab train --save-model` writes (keys named after the nodes) loads the same; weights of
     # another network are refused with what to run, not a traceback
-    torch.save(model.state_dict(), out / "saved.pt")
+    from core.training.source_inputs import input_tensors   # --save-model adds the inputs' statistics
+    torch.save({**model.state_dict(), **input_tensors(ds, True)}, out / "saved.pt")
     again = _run_script(out / "churn.py", "--weights", "saved.pt", "--predict", str(tmp_path / "customers.csv"),
                         cwd=out)
     np.testing.assert_allclose(np.asarray(again["outputs"]["out"]), want, rtol=1e-4, atol=1e-4)
