@@ -64,21 +64,7 @@ def _data_code(project, dataset, script_dir: Path | None = None) -> tuple[str, l
         body.append(f"    path = find_file({', '.join(repr(c) for c in _data_candidates(project, script_dir))})")
         if d.source == "csv":
             funcs += [py_data.READ_CSV]
-            body.append("    header, rows, delimiter = read_table(path)")
-            if dataset.n_unlabeled:   # an empty class cell: kept aside for pseudo-labels, else dropped
-                inputs = [c.name for c in dataset.encoding.inputs]
-                body.append(f"    rows, unlabelled = split_unlabelled(header, rows, {targets[0]!r}, {inputs!r})")
-            if d.missing == "drop":
-                names = [c.name for c in dataset.encoding.inputs] + targets
-                body.append(f"    rows = complete_rows(header, rows, {names!r})  # data.missing: drop")
-            body.append("    x = fill_and_order(table_inputs(header, rows, delimiter))")
-            if extra:
-                body.append("    x_unlabelled = fill_and_order(table_inputs(header, unlabelled, delimiter))")
-            body.append("    ys = {")
-            for t in targets:
-                classes = list(infos[t].classes) if infos[t].is_classification else None
-                body.append(f"        {t!r}: target_values(header, rows, {t!r}, {classes!r}, delimiter),")
-            body.append("    }")
+            body += _csv_lines(project, dataset, extra)
         else:
             funcs += [py_data.READ_NPZ, py_data.ENCODE]
             feature_idx = None
@@ -132,6 +118,27 @@ def _data_code(project, dataset, script_dir: Path | None = None) -> tuple[str, l
         body.append("    xs = xs + [x_unlabelled]  # the fourth: rows without a label, for pseudo-labels")
     body.append("    return [torch.from_numpy(np.ascontiguousarray(part, dtype=np.float32)) for part in xs], ys")
     return "\n\n\n".join(f.strip("\n") for f in funcs) + "\n\n\n", body
+
+
+def _csv_lines(project, dataset, extra: bool) -> list[str]:
+    """``load_data``'s lines that read a CSV table: rows, unlabelled rows, inputs and targets."""
+    d, targets, infos = project.data, list(dataset.targets), dataset.targets
+    body = ["    header, rows, delimiter = read_table(path)"]
+    if dataset.n_unlabeled:   # an empty class cell: kept aside for pseudo-labels, else dropped
+        inputs = [c.name for c in dataset.encoding.inputs]
+        body.append(f"    rows, unlabelled = split_unlabelled(header, rows, {targets[0]!r}, {inputs!r})")
+    if d.missing == "drop":
+        names = [c.name for c in dataset.encoding.inputs] + targets
+        body.append(f"    rows = complete_rows(header, rows, {names!r})  # data.missing: drop")
+    body.append("    x = fill_and_order(table_inputs(header, rows, delimiter))")
+    if extra:
+        body.append("    x_unlabelled = fill_and_order(table_inputs(header, unlabelled, delimiter))")
+    body.append("    ys = {")
+    for t in targets:
+        classes = list(infos[t].classes) if infos[t].is_classification else None
+        body.append(f"        {t!r}: target_values(header, rows, {t!r}, {classes!r}, delimiter),")
+    body.append("    }")
+    return body
 
 
 NORMALIZE = '''

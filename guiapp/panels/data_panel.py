@@ -343,9 +343,9 @@ class DataPanel(SettingsPanel):
         doc = self.document
         if kind == "images":
             from .image_source import choose_image_folder
-            chosen = choose_image_folder(self, self._start_folder())
+            chosen = choose_image_folder(self, data_start_folder(self.document))
         else:
-            chosen = choose_data_file(self, kind, self._start_folder())
+            chosen = choose_data_file(self, kind, data_start_folder(self.document))
         if chosen is None:
             return self.refresh()
         settings.remember_folder(chosen)
@@ -373,19 +373,6 @@ class DataPanel(SettingsPanel):
             bar.showMessage(text, 20_000)
         self.last_message = text
 
-    def _start_folder(self) -> str:
-        """Where the file dialog starts: the current data file's folder, else the project's, else the
-        folder last used in a dialog, else the documents folder (never simply the home folder)."""
-        doc = self.document
-        current = doc.project.data.path
-        if current:
-            path = Path(current) if Path(current).is_absolute() else Path(doc.project.base_dir or ".") / current
-            if path.parent.is_dir():
-                return str(path.parent)
-        if doc.path is not None and not files.is_bundled_example(doc.path):
-            return str(doc.path.parent)
-        return settings.last_folder() or str(files.documents_dir())
-
     def _on_target_activated(self, index: int) -> None:
         value = self.target.itemData(index)
         if isinstance(value, str) and "," in value:
@@ -412,6 +399,19 @@ class DataPanel(SettingsPanel):
 MANY_CATEGORIES = 30
 
 
+def data_start_folder(doc) -> str:
+    """Where the file dialog starts: the current data file's folder, else the project's, else the
+    folder last used in a dialog, else the documents folder (never simply the home folder)."""
+    current = doc.project.data.path
+    if current:
+        path = Path(current) if Path(current).is_absolute() else Path(doc.project.base_dir or ".") / current
+        if path.parent.is_dir():
+            return str(path.parent)
+    if doc.path is not None and not files.is_bundled_example(doc.path):
+        return str(doc.path.parent)
+    return settings.last_folder() or str(files.documents_dir())
+
+
 def many_categories_notes(inputs, numbers: set[str], limit: int = MANY_CATEGORIES) -> list[str]:
     """A warning per categorical input with more than ``limit`` categories: how many inputs it makes,
     and, for a column of numbers, that numeric may be what was meant (403 inputs came silently)."""
@@ -420,7 +420,7 @@ def many_categories_notes(inputs, numbers: set[str], limit: int = MANY_CATEGORIE
         n = len(getattr(c, "categories", ()) or ())
         if c.kind != "categorical" or n <= limit:
             continue
-        hint = (f"; it holds numbers: set its kind back to numeric for one input" if c.name in numbers
+        hint = ("; it holds numbers: set its kind back to numeric for one input" if c.name in numbers
                 else "; if it is an identifier or free text, leave it out (role: not used)")
         notes.append(f"⚠ {c.name} has {n:,} distinct values: as a categorical column it makes {n:,} inputs"
                      f" (one per value){hint}.")
