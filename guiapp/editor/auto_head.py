@@ -65,10 +65,10 @@ class AutoOutputHead(QObject):
     def __init__(self, document, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.document = document
-        document.projectChanged.connect(self._on_document_projectChanged)
+        document.graphChanged.connect(self._on_document_graphChanged)
 
-    def _on_document_projectChanged(self, kind: str) -> None:
-        if kind == "model" and not self.document.project.outputs:
+    def _on_document_graphChanged(self) -> None:
+        if not self.document.project.outputs:
             # the edit's own undo command is still being pushed: add the head once it is on the stack
             QTimer.singleShot(0, self._add_if_fits)
 

@@ -66,7 +66,8 @@ class GraphCanvas(PanZoomView):
         self.edit_actions: list[QAction] = self._actions.all()
         self.view_actions: list[QAction] = self._actions.view()
         self._selection: list[str] = []
-        document.projectChanged.connect(self._on_document_project_changed)
+        document.graphChanged.connect(self._on_document_layout_changed)
+        document.nodesMoved.connect(self._on_document_layout_changed)
         document.projectReplaced.connect(self._on_document_project_replaced)
         self.graph_scene.selectionChanged.connect(self._on_scene_selection_changed)
         self._update_scene_rect()
@@ -187,7 +188,7 @@ class GraphCanvas(PanZoomView):
         self.setSceneRect(rect.adjusted(-1500, -1500, 1500, 1500))
 
     # -- document and scene signals -------------------------------------------------------------------
-    def _on_document_project_changed(self, kind: str) -> None:
+    def _on_document_layout_changed(self, _ids: list | None = None) -> None:
         # the scene has followed the fine-grained events already; here only the view's extent
         self._update_scene_rect()
         self._on_scene_selection_changed()
