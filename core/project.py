@@ -6,7 +6,6 @@ everything and raises :class:`ProjectError` naming the JSON path and the value r
 from __future__ import annotations
 
 import copy
-import dataclasses
 import json
 import os
 import re
@@ -106,7 +105,7 @@ class Project:
     def copy(self) -> "Project":
         """A deep copy, sharing nothing with this project (a field-wise copy: no serialise and parse)."""
         m = self.model
-        nodes = [dataclasses.replace(n, params=copy.deepcopy(n.params), init=copy.deepcopy(n.init)) for n in m.nodes]
+        nodes = [_copy_node(n) for n in m.nodes]
         return Project(name=self.name, data=copy.deepcopy(self.data), model=ModelSpec(nodes, list(m.edges)),
                        outputs=copy.deepcopy(self.outputs), training=copy.deepcopy(self.training),
                        view=_copy_view(self.view), base_dir=self.base_dir)
@@ -119,6 +118,24 @@ def write_atomic(path: Path, text: str) -> None:
     """Temp file in the same folder, fsync, ``os.replace``; stale temporaries of killed saves are removed."""
     from .atomic_files import write_atomic as _write
     _write(Path(path), text.encode("utf-8"))
+
+
+def _json_copy(v: Any) -> Any:
+    """A copy of a JSON value (dicts, lists, scalars): what ``deepcopy`` does, without its bookkeeping."""
+    if isinstance(v, dict):
+        return {k: _json_copy(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return type(v)(_json_copy(x) for x in v)
+    return v
+
+
+def _copy_node(n: NodeSpec) -> NodeSpec:
+    """A node whose containers are its own (every field copied: a field added later copies too)."""
+    c = copy.copy(n)
+    for f, v in vars(n).items():
+        if isinstance(v, (dict, list)):
+            setattr(c, f, _json_copy(v))
+    return c
 
 
 def _copy_view(view: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -8,15 +8,16 @@ the parts it declares changed are validated (``core.project_revalidate``, the fi
 an invalid edit is refused with the reason and changes nothing. Views read ``document.project`` and
 listen to the signals of exactly what they show; they never mutate the project themselves.
 
-The signals, in the order one edit, undo or redo emits them: ``nodeRenamed``, ``edgeRemoved``,
-``nodeRemoved``, ``nodeAdded``, ``nodeParamsChanged``, ``edgeAdded``, ``nodesMoved``, then
-``graphChanged`` once when the network changed (any of those but a move), ``outputsChanged``,
-``nameChanged``, ``dataChanged(fields)`` and ``trainingChanged(fields)`` (the names of the changed
-``DataSpec``/``TrainingSpec`` fields, once per edit: a view redraws once); then ``checkUpdated``
-(shapes, problems) when the model, data or outputs changed. Loading another project (new, open)
-emits ``projectReplaced`` (views rebuild), then, once the new data is in, every part's signal
-(``graphChanged``, ``outputsChanged`` of every head, ``dataChanged``/``trainingChanged`` naming
-every field, ``nameChanged``) so a view that follows one part needs no other signal.
+The signals, in the order one edit, undo or redo emits them: first the items, ``nodeRenamed``,
+``edgeRemoved``, ``nodeRemoved``, ``nodeAdded``, ``nodeParamsChanged``, ``edgeAdded``,
+``nodesMoved`` (the canvas follows them one by one); then ``checkUpdated`` (shapes, problems) when
+the model, data or outputs changed; then the parts, for views that show one as a whole and read the
+fresh check: ``graphChanged`` once when the network changed (any item signal but a move),
+``outputsChanged(ids)``, ``nameChanged``, ``dataChanged(fields)`` and ``trainingChanged(fields)``
+(the names of the changed ``DataSpec``/``TrainingSpec`` fields, once per edit: a view redraws once).
+Loading another project (new, open) emits ``projectReplaced`` (views rebuild), then, once the new
+data is in and checked, every part's signal (``dataChanged``/``trainingChanged`` naming every
+field, ``outputsChanged`` naming every head), so a view that follows one part needs no other signal.
 
 Data: a data file of ``BACKGROUND_LOAD_BYTES`` or more (a big CSV) is read in a child process
 (``core.data.process_load``) by a task on the document's task runner, whatever asked for it (File ▸ Open, an undo, a data edit): until it is in, ``dataset``
@@ -54,6 +55,8 @@ _SIGNALS = {"node_added": "nodeAdded", "node_removed": "nodeRemoved", "node_rena
             "node_params_changed": "nodeParamsChanged", "edge_added": "edgeAdded", "edge_removed": "edgeRemoved",
             "nodes_moved": "nodesMoved", "outputs_changed": "outputsChanged", "data_changed": "dataChanged",
             "training_changed": "trainingChanged", "name_changed": "nameChanged"}
+#: the scene's item-by-item events, emitted before the check
+_ITEM_SIGNALS = {k: v for k, v in _SIGNALS.items() if k.startswith(("node_", "edge_")) or k == "nodes_moved"}
 #: events of one field each, emitted together as one list per edit
 _FIELD_SIGNALS = {"data_changed": "dataChanged", "training_changed": "trainingChanged"}
 
@@ -219,21 +222,21 @@ class ProjectDocument(QObject):
         kinds = {e.kind for e in events}
         if "data_changed" in kinds:
             self._reload_data()
-        graph = bool(kinds & GRAPH_KINDS)
-        for event in events:
-            if event.kind == "outputs_changed" and graph:
-                self.graphChanged.emit()             # after the node and edge signals, before the heads
-                graph = False
-            if event.kind not in _FIELD_SIGNALS:
-                getattr(self, _SIGNALS[event.kind]).emit(*event.args)
-        if graph:
+        for event in events:                         # the scene follows these item by item
+            if event.kind in _ITEM_SIGNALS:
+                getattr(self, _ITEM_SIGNALS[event.kind]).emit(*event.args)
+        if kinds & (GRAPH_KINDS | {"outputs_changed", "data_changed"}):
+            self._recheck()
+        # then the parts, for views that show a part as a whole (they read the fresh check)
+        if kinds & GRAPH_KINDS:
             self.graphChanged.emit()
+        for event in events:
+            if event.kind in ("outputs_changed", "name_changed"):
+                getattr(self, _SIGNALS[event.kind]).emit(*event.args)
         for kind, signal in _FIELD_SIGNALS.items():  # one emission per part: a view redraws once per edit
             fields = [e.args[0] for e in events if e.kind == kind]
             if fields:
                 getattr(self, signal).emit(fields)
-        if kinds & (GRAPH_KINDS | {"outputs_changed", "data_changed"}):
-            self._recheck()
 
     # -- whole documents -------------------------------------------------------------------------
     def replace(self, project: Project, path: str | Path | None = None) -> None:
@@ -270,14 +273,14 @@ class ProjectDocument(QObject):
 
     # -- derived state -----------------------------------------------------------------------------
     def _refresh_all(self) -> None:
-        """A whole new project: its data, then every part's signal (no field: all of it), then the check."""
+        """A whole new project: its data, the check, then every part's signal (naming every field)."""
         self._reload_data()
+        self._recheck()
         self.graphChanged.emit()
         self.outputsChanged.emit(list(dict.fromkeys(self._project.output_nodes())))
+        self.nameChanged.emit()
         self.dataChanged.emit([f.name for f in dataclasses.fields(self._project.data)])
         self.trainingChanged.emit([f.name for f in dataclasses.fields(self._project.training)])
-        self.nameChanged.emit()
-        self._recheck()
 
     def _reload_data(self) -> None:
         key = repr(data_dict(self._project.data)) + str(self._project.base_dir)
