@@ -27,7 +27,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-__all__ = ["EditEvent", "EditLog", "PARTS", "GRAPH_KINDS", "ordered", "inverse", "part_events", "validate"]
+__all__ = ["EditEvent", "EditLog", "PARTS", "GRAPH_KINDS", "ordered", "inverse", "part_events", "undeclared",
+           "validate"]
 
 #: the parts of a project an edit may declare as a whole (their changed fields become events)
 PARTS = ("data", "training", "outputs", "name")
@@ -107,7 +108,12 @@ class EditLog:
         for part in PARTS:
             if part in self.parts:
                 events += part_events(part, before, after)
-        return ordered(events)
+        events = ordered(events)
+        part = undeclared(before, after, events)
+        if part:
+            raise ValueError(f"the edit changed {part} without declaring it (declare it in the EditLog), "
+                             "so it was not applied")
+        return events
 
 
 def _spec(project, node_id: str):
@@ -141,6 +147,24 @@ def part_events(part: str, before, after) -> list[EditEvent]:
         ids = [n for n in dict.fromkeys([*old, *new]) if old.get(n) != new.get(n)]
         return [EditEvent("outputs_changed", (ids,))] if ids else []
     raise ValueError(f"unknown project part {part!r}")
+
+
+def undeclared(before, after, events: list[EditEvent]) -> str | None:
+    """The first part of the project that differs between ``before`` and ``after`` although no event
+    names it (a change the views would never hear of), or None. Compares the small parts and the
+    graph's shape; a node's parameters are compared only by an edit that declares no graph change."""
+    kinds = {e.kind for e in events}
+    checks = (("the data", "data_changed", lambda p: p.data), ("the training settings", "training_changed",
+              lambda p: p.training), ("the outputs", "outputs_changed", lambda p: p.outputs),
+              ("the name", "name_changed", lambda p: p.name))
+    for words, kind, part in checks:
+        if kind not in kinds and part(before) != part(after):
+            return words
+    if not kinds & GRAPH_KINDS:
+        m, n = before.model, after.model
+        if m.edges != n.edges or m.nodes != n.nodes:
+            return "the network"
+    return None
 
 
 def ordered(events: Iterable[EditEvent]) -> list[EditEvent]:

@@ -45,10 +45,11 @@ def test_inverse_undoes_an_insertion_and_a_rename():
 
 def test_a_declared_part_names_each_changed_field_and_nothing_else():
     before, after = chain(), chain()
-    after.data.seed, after.data.val_fraction, after.training.epochs = 3, 0.3, 7
+    after.data.seed, after.data.val_fraction = 3, 0.3
     assert EditLog("data").resolve(before, after) == [EditEvent("data_changed", ("val_fraction",)),
                                                       EditEvent("data_changed", ("seed",))]
-    assert EditLog("training", "name").resolve(before, after) == [EditEvent("training_changed", ("epochs",))]
+    after.training.epochs = 7
+    assert EditLog("data", "training", "name").resolve(before, after)[-1] == EditEvent("training_changed", ("epochs",))
     with pytest.raises(ValueError, match="unknown project part"):
         EditLog("everything")
 
@@ -82,3 +83,15 @@ def test_copy_shares_nothing_with_the_original():
     q.view["nodes"]["a"][0] = 5
     q.data.params["samples"] = 3
     assert p.model.node("a").params["out_features"] == 4 and p.view["nodes"]["a"] == [0, 0] and not p.data.params
+
+
+def test_a_change_the_edit_did_not_declare_is_named():
+    before, after = chain(), chain()
+    after.outputs[0].weight = 2.0
+    with pytest.raises(ValueError, match="changed the outputs without declaring it"):
+        EditLog("data").resolve(before, after)
+    after = chain()
+    after.model.node("a").params["out_features"] = 9
+    with pytest.raises(ValueError, match="changed the network"):
+        EditLog("training").resolve(before, after)
+    assert EditLog().resolve(before, chain()) == []
