@@ -53,7 +53,7 @@ class Inspector(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.scroll)
         self.setMinimumWidth(240)
-        document.undo_stack.indexChanged.connect(self._on_undo_stack_indexChanged)
+        document.undo_stack.indexChanged.connect(self._clear_errors)  # an edit went through: refusals are stale
         document.graphChanged.connect(self._on_document_model_changed)
         document.outputsChanged.connect(self._on_document_model_changed)
         document.nodeRemoved.connect(self._on_document_nodeRemoved)
@@ -318,9 +318,6 @@ class Inspector(QWidget):
             commands.toggle_output(self.document, self._node_id)
 
     # -- document signals -------------------------------------------------------------------------------
-    def _on_undo_stack_indexChanged(self, _index: int) -> None:  # noqa: N802 - the signal's name
-        self._clear_errors()  # an edit went through (or was undone): earlier refusals are stale
-
     def _on_document_model_changed(self, _ids: list | None = None) -> None:
         if self._node_id is None:
             self._refresh_summary()

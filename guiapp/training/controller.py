@@ -112,7 +112,7 @@ class TrainingController(QObject):
         document.graphChanged.connect(self._on_document_model_changed)
         document.outputsChanged.connect(self._on_document_model_changed)
         document.dataChanged.connect(self._on_document_model_changed)
-        document.trainingChanged.connect(self._on_document_trainingChanged)
+        document.trainingChanged.connect(self._update_actions)
         document.projectReplaced.connect(lambda: self.reset())
         app = QCoreApplication.instance()
         if app is not None:
@@ -310,9 +310,6 @@ class TrainingController(QObject):
             self.runFinished.emit(result)
         elif failure:
             self.runFailed.emit(failure)
-
-    def _on_document_trainingChanged(self, _fields: list) -> None:
-        self._update_actions()
 
     def _on_document_model_changed(self, _what: object = None) -> None:
         if self._kept_setup is not None or self.is_running():
