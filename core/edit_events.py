@@ -227,7 +227,8 @@ def inverse(events: Iterable[EditEvent]) -> list[EditEvent]:
             out.append(EditEvent(_INVERSE_KIND.get(e.kind, e.kind), tuple(name(n) for n in e.args)))
         else:
             out.append(e)
-    return ordered(out)
+    # removals first: a node replaced under its id (removed, added) is replaced again, not dropped
+    return ordered(sorted(out, key=lambda e: e.kind not in ("node_removed", "edge_removed")))
 
 
 def validate(project, events: Iterable[EditEvent]) -> None:

@@ -101,6 +101,11 @@ def unique_id(project: Project, type_name: str, taken: Iterable[str] = ()) -> st
     return f"{base}{k}"
 
 
+def _logged(log: EditLog | None) -> EditLog:
+    """``log``, or a log nobody reads (a caller that needs no events, e.g. the studies' knobs)."""
+    return log if log is not None else EditLog()
+
+
 # -- positions -------------------------------------------------------------------------------------
 def set_positions(project: Project, positions: dict[str, Pos], log: EditLog | None = None) -> None:
     """Store positions in ``project.view["nodes"]`` (rounded to whole scene units)."""
@@ -116,8 +121,7 @@ def set_positions(project: Project, positions: dict[str, Pos], log: EditLog | No
         nodes[nid] = pos
     view["nodes"] = nodes
     project.view = view
-    if log is not None:
-        log.moved(moved)
+    _logged(log).moved(moved)
 
 
 def _drop_positions(project: Project, ids: Iterable[str]) -> None:
@@ -131,7 +135,7 @@ def _drop_positions(project: Project, ids: Iterable[str]) -> None:
 def add_node(project: Project, node_id: str, type_name: str, params: dict[str, Any] | None = None,
              after: str | None = None, log: EditLog | None = None) -> None:
     """Add a node; with ``after``, insert it after that node (see the module's rules)."""
-    log = log if log is not None else EditLog()
+    log = _logged(log)
     LAYERS.get(type_name, "type")
     project.model.nodes.append(NodeSpec(node_id, type_name, dict(params or {})))
     log.node_added(node_id)
@@ -174,7 +178,7 @@ def head_moves_on_insert(project: Project, after: str | None) -> bool:
 
 def remove_nodes(project: Project, ids: Iterable[str], log: EditLog | None = None) -> None:
     """Delete nodes, their edges, positions and output heads; bridge single-input nodes."""
-    log = log if log is not None else EditLog()
+    log = _logged(log)
     for nid in list(ids):
         if nid not in project.model.ids():
             continue
@@ -203,15 +207,14 @@ def rename_node(project: Project, old: str, new: str, log: EditLog | None = None
     why = id_problem(project, old, new)
     if why:
         raise ValueError(why)
+    log = _logged(log)
     project.model.node(old).id = new
-    if log is not None:
-        log.node_renamed(old, new)
+    log.node_renamed(old, new)
     project.model.edges = [(new if a == old else a, new if b == old else b) for a, b in project.model.edges]
     for o in project.outputs:
         if o.node == old:
             o.node = new
-            if log is not None:   # the head's ``node`` field changed
-                log.outputs([new])
+            log.outputs([new])          # the head's ``node`` field changed
     nodes = (project.view or {}).get("nodes")
     if isinstance(nodes, dict) and old in nodes:
         nodes[new] = nodes.pop(old)
@@ -238,8 +241,7 @@ def toggle_output(project: Project, node_id: str, loss: str, target: str | None,
                   log: EditLog | None = None) -> bool:
     """Remove the node's output head(s) if it has any, else add one; returns True when added."""
     project.model.node(node_id)
-    if log is not None:
-        log.outputs([node_id])
+    _logged(log).outputs([node_id])
     if node_id in project.output_nodes():
         project.outputs = [o for o in project.outputs if o.node != node_id]
         return False
@@ -270,6 +272,7 @@ def paste_payload(project: Project, payload: Any, origin: Pos,
                   log: EditLog | None = None) -> dict[str, str]:
     """Add the payload's nodes under fresh ids at ``origin`` (+ their relative positions), with their
     internal edges. Returns old id -> new id. Raises ValueError for a payload that is not ours."""
+    log = _logged(log)
     if not isinstance(payload, dict) or payload.get("format") != CLIPBOARD_FORMAT:
         raise ValueError("the clipboard does not hold LossLab layers")
     nodes = payload.get("nodes")
@@ -285,14 +288,12 @@ def paste_payload(project: Project, payload: Any, origin: Pos,
         mapping[n["id"]] = nid
         params = n.get("params") or {}
         project.model.nodes.append(NodeSpec(nid, n["type"], dict(params) if isinstance(params, dict) else {}))
-        if log is not None:
-            log.node_added(nid)
+        log.node_added(nid)
         pos = n.get("pos") or [0, 0]
         positions[nid] = (origin[0] + float(pos[0]), origin[1] + float(pos[1]))
     for e in payload.get("edges") or []:
         if isinstance(e, list) and len(e) == 2 and e[0] in mapping and e[1] in mapping:
             project.model.edges.append((mapping[e[0]], mapping[e[1]]))
-            if log is not None:
-                log.edge_added(mapping[e[0]], mapping[e[1]])
+            log.edge_added(mapping[e[0]], mapping[e[1]])
     set_positions(project, positions, log)
     return mapping

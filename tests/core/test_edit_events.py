@@ -95,3 +95,10 @@ def test_a_change_the_edit_did_not_declare_is_named():
     with pytest.raises(ValueError, match="changed the network"):
         EditLog("training").resolve(before, after)
     assert EditLog().resolve(before, chain()) == []
+
+
+def test_a_node_replaced_under_its_id_is_replaced_again_by_undo():
+    forward = ordered([EditEvent("edge_removed", ("a", "b")), EditEvent("node_removed", ("b",)),
+                       EditEvent("node_added", ("b",)), EditEvent("edge_added", ("a", "b"))])
+    assert [e.kind for e in forward] == ["edge_removed", "node_removed", "node_added", "edge_added"]
+    assert inverse(forward) == forward
