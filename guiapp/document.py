@@ -197,10 +197,11 @@ class ProjectDocument(QObject):
 
         ``declared`` says what the change changes: an :class:`EditLog` that ``change`` writes its
         graph edits into (``core.graph_edits``' ``log=``), a part name (``"data"``, ``"training"``,
-        ``"outputs"``, ``"name"``: its changed fields are named by comparing that part), or a list
-        of these. Only the declared parts are validated and emitted; a change of anything else is
-        not kept. Returns False (and emits ``editRefused`` with the reason) when the result is not
-        a valid project; True otherwise (also when it changed nothing).
+        ``"outputs"``, ``"name"``: its changed fields are named by comparing that part), or
+        ``EditEvent``s known before the change runs (one edge, one parameter), alone or in a list
+        with part names. Only the declared parts are validated and emitted. Returns False (and emits
+        ``editRefused`` with the reason) when the result is not a valid project or changed a part it
+        did not declare; True otherwise (also when it changed nothing: no undo step then).
         """
         log = _log_of(declared)
         work = self._project.copy()

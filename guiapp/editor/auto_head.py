@@ -74,8 +74,8 @@ class AutoOutputHead(QObject):
 
     def _add_if_fits(self) -> None:
         stack = self.document.undo_stack
-        if stack.index() != stack.count():      # the last change was an undo: leave the history alone
-            return
+        if stack.count() == 0 or stack.index() != stack.count():
+            return      # a project just opened or made (not an edit), or an undo: leave them alone
         head = head_to_add(self.document.project, self.document.check, self.document.dataset)
         if head is not None:
             self.document.edit(f"Make {head.node} the output head", lambda p: p.outputs.append(head), "outputs")
