@@ -14,6 +14,9 @@ Rules worth knowing:
   without re-wiring.
 * **Connect** refuses self-loops, duplicates, cycles, edges into an Input, and a second input into
   a single-input layer, each with a sentence saying what to do instead.
+
+Each edit takes an optional ``log`` (:class:`core.edit_events.EditLog`) and writes into it what it
+did (node added, edge removed, head moved…): the window's document emits exactly those events.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from typing import Any, Callable, Iterable
 
 from .catalog import LAYERS, LOSSES
 from .catalog import default_loss as _loss_for_task
+from .edit_events import EditLog
 from .project import Component, NodeSpec, OutputSpec, Project
 
 Pos = tuple[float, float]
@@ -97,17 +101,27 @@ def unique_id(project: Project, type_name: str, taken: Iterable[str] = ()) -> st
     return f"{base}{k}"
 
 
+def _logged(log: EditLog | None) -> EditLog:
+    """``log``, or a log nobody reads (a caller that needs no events, e.g. the studies' knobs)."""
+    return log if log is not None else EditLog()
+
+
 # -- positions -------------------------------------------------------------------------------------
-def set_positions(project: Project, positions: dict[str, Pos]) -> None:
+def set_positions(project: Project, positions: dict[str, Pos], log: EditLog | None = None) -> None:
     """Store positions in ``project.view["nodes"]`` (rounded to whole scene units)."""
     if not positions:
         return
     view = dict(project.view or {})
     nodes = dict(view.get("nodes") or {})
+    moved = []
     for nid, (x, y) in positions.items():
-        nodes[nid] = [round(float(x)), round(float(y))]
+        pos = [round(float(x)), round(float(y))]
+        if nodes.get(nid) != pos:
+            moved.append(nid)
+        nodes[nid] = pos
     view["nodes"] = nodes
     project.view = view
+    _logged(log).moved(moved)
 
 
 def _drop_positions(project: Project, ids: Iterable[str]) -> None:
@@ -119,22 +133,29 @@ def _drop_positions(project: Project, ids: Iterable[str]) -> None:
 
 # -- edits -----------------------------------------------------------------------------------------
 def add_node(project: Project, node_id: str, type_name: str, params: dict[str, Any] | None = None,
-             after: str | None = None) -> None:
+             after: str | None = None, log: EditLog | None = None) -> None:
     """Add a node; with ``after``, insert it after that node (see the module's rules)."""
+    log = _logged(log)
     LAYERS.get(type_name, "type")
     project.model.nodes.append(NodeSpec(node_id, type_name, dict(params or {})))
+    log.node_added(node_id)
     if after is None:
         return
     if after not in project.model.ids():
         raise KeyError(f"there is no node {after!r} to insert after")
     outgoing = project.model.successors(after)
     project.model.edges = [e for e in project.model.edges if e[0] != after]
-    project.model.edges.append((after, node_id))
-    project.model.edges.extend((node_id, b) for b in outgoing)
+    for b in outgoing:
+        log.edge_removed(after, b)
+    new_edges = [(after, node_id), *((node_id, b) for b in outgoing)]
+    project.model.edges.extend(new_edges)
+    for a, b in new_edges:
+        log.edge_added(a, b)
     if not outgoing:
         for o in project.outputs:
             if o.node == after:
                 o.node = node_id
+                log.outputs([after, node_id])
 
 
 def set_node(project: Project, node_id: str, type_name: str | None = None,
@@ -155,34 +176,45 @@ def head_moves_on_insert(project: Project, after: str | None) -> bool:
             and not project.model.successors(after))
 
 
-def remove_nodes(project: Project, ids: Iterable[str]) -> None:
+def remove_nodes(project: Project, ids: Iterable[str], log: EditLog | None = None) -> None:
     """Delete nodes, their edges, positions and output heads; bridge single-input nodes."""
+    log = _logged(log)
     for nid in list(ids):
         if nid not in project.model.ids():
             continue
         preds = project.model.predecessors(nid)
         succs = project.model.successors(nid)
         edges = [e for e in project.model.edges if nid not in e]
+        for e in project.model.edges:
+            if nid in e:
+                log.edge_removed(*e)
         if len(preds) == 1:
             for s in succs:
                 if (preds[0], s) not in edges:
                     edges.append((preds[0], s))
+                    log.edge_added(preds[0], s)
         project.model.edges = edges
         project.model.nodes = [n for n in project.model.nodes if n.id != nid]
-        project.outputs = [o for o in project.outputs if o.node != nid]
+        log.node_removed(nid)
+        if nid in project.output_nodes():
+            project.outputs = [o for o in project.outputs if o.node != nid]
+            log.outputs([nid])
         _drop_positions(project, [nid])
 
 
-def rename_node(project: Project, old: str, new: str) -> None:
+def rename_node(project: Project, old: str, new: str, log: EditLog | None = None) -> None:
     """Rename a node everywhere: its spec, edges, output heads and stored position."""
     why = id_problem(project, old, new)
     if why:
         raise ValueError(why)
+    log = _logged(log)
     project.model.node(old).id = new
+    log.node_renamed(old, new)
     project.model.edges = [(new if a == old else a, new if b == old else b) for a, b in project.model.edges]
     for o in project.outputs:
         if o.node == old:
             o.node = new
+            log.outputs([new])          # the head's ``node`` field changed
     nodes = (project.view or {}).get("nodes")
     if isinstance(nodes, dict) and old in nodes:
         nodes[new] = nodes.pop(old)
@@ -205,9 +237,11 @@ def default_loss(targets: dict | None, task: str, used: Iterable[str | None] = (
     return _loss_for_task(task), None
 
 
-def toggle_output(project: Project, node_id: str, loss: str, target: str | None) -> bool:
+def toggle_output(project: Project, node_id: str, loss: str, target: str | None,
+                  log: EditLog | None = None) -> bool:
     """Remove the node's output head(s) if it has any, else add one; returns True when added."""
     project.model.node(node_id)
+    _logged(log).outputs([node_id])
     if node_id in project.output_nodes():
         project.outputs = [o for o in project.outputs if o.node != node_id]
         return False
@@ -234,9 +268,11 @@ def copy_payload(project: Project, ids: Iterable[str], positions: dict[str, Pos]
 
 
 def paste_payload(project: Project, payload: Any, origin: Pos,
-                  new_id: Callable[[Project, str, Iterable[str]], str] = unique_id) -> dict[str, str]:
+                  new_id: Callable[[Project, str, Iterable[str]], str] = unique_id,
+                  log: EditLog | None = None) -> dict[str, str]:
     """Add the payload's nodes under fresh ids at ``origin`` (+ their relative positions), with their
     internal edges. Returns old id -> new id. Raises ValueError for a payload that is not ours."""
+    log = _logged(log)
     if not isinstance(payload, dict) or payload.get("format") != CLIPBOARD_FORMAT:
         raise ValueError("the clipboard does not hold LossLab layers")
     nodes = payload.get("nodes")
@@ -252,10 +288,12 @@ def paste_payload(project: Project, payload: Any, origin: Pos,
         mapping[n["id"]] = nid
         params = n.get("params") or {}
         project.model.nodes.append(NodeSpec(nid, n["type"], dict(params) if isinstance(params, dict) else {}))
+        log.node_added(nid)
         pos = n.get("pos") or [0, 0]
         positions[nid] = (origin[0] + float(pos[0]), origin[1] + float(pos[1]))
     for e in payload.get("edges") or []:
         if isinstance(e, list) and len(e) == 2 and e[0] in mapping and e[1] in mapping:
             project.model.edges.append((mapping[e[0]], mapping[e[1]]))
-    set_positions(project, positions)
+            log.edge_added(mapping[e[0]], mapping[e[1]])
+    set_positions(project, positions, log)
     return mapping

@@ -1,18 +1,23 @@
 """The one owner of project state in the window: the project, its undo stack, file path, dirty flag.
 
-Every edit is a :class:`EditCommand` on the undo stack holding the project document before and after
-(JSON dicts, a few KB): undo/redo swap them, so every kind of edit is exactly reversible. Edits are
-validated by ``Project.from_dict`` before they are pushed: an invalid edit is refused with the
-reason and changes nothing. Views read ``document.project`` and listen to the signals; they never
-mutate the project themselves.
+Every edit is an :class:`EditCommand` on the undo stack holding the project before and after and
+the events between them, forward and backward, declared once by the edit (``core.edit_events``):
+undo/redo install the other project and emit the other list, so every kind of edit is exactly
+reversible and nothing compares whole documents. An edit runs on a copy of the project and only
+the parts it declares changed are validated (``core.project_revalidate``, the file parser's rules):
+an invalid edit is refused with the reason and changes nothing. Views read ``document.project`` and
+listen to the signals of exactly what they show; they never mutate the project themselves.
 
-The document is evented: after each edit, undo and redo it emits what changed
-(``core.edit_events``), in this order: ``nodeRenamed``, ``edgeRemoved``, ``nodeRemoved``,
-``nodeAdded``, ``nodeParamsChanged``, ``edgeAdded``, ``nodesMoved``, ``outputsChanged``,
-``dataChanged``, ``trainingChanged``, ``nameChanged``; then ``checkUpdated`` (shapes, problems) when
-the model, data or outputs changed; then the coarse ``projectChanged(kind)`` for views that redraw
-as a whole. A rename is declared by the edit (``renames``), never guessed. Loading another project
-emits ``projectReplaced`` instead of fine events: views rebuild.
+The signals, in the order one edit, undo or redo emits them: first the items, ``nodeRenamed``,
+``edgeRemoved``, ``nodeRemoved``, ``nodeAdded``, ``nodeParamsChanged``, ``edgeAdded``,
+``nodesMoved`` (the canvas follows them one by one); then ``checkUpdated`` (shapes, problems) when
+the model, data or outputs changed; then the parts, for views that show one as a whole and read the
+fresh check: ``graphChanged`` once when the network changed (any item signal but a move),
+``outputsChanged(ids)``, ``nameChanged``, ``dataChanged(fields)`` and ``trainingChanged(fields)``
+(the names of the changed ``DataSpec``/``TrainingSpec`` fields, once per edit: a view redraws once).
+Loading another project (new, open) emits ``projectReplaced`` (views rebuild), then, once the new
+data is in and checked, every part's signal (``dataChanged``/``trainingChanged`` naming every
+field, ``outputsChanged`` naming every head), so a view that follows one part needs no other signal.
 
 Data: a data file of ``BACKGROUND_LOAD_BYTES`` or more (a big CSV) is read in a child process
 (``core.data.process_load``) by a task on the document's task runner, whatever asked for it (File ▸ Open, an undo, a data edit): until it is in, ``dataset``
@@ -23,6 +28,7 @@ reports the progress (``""`` once it ended), then ``datasetChanged``, ``dataErro
 from __future__ import annotations
 
 import copy
+import dataclasses
 from pathlib import Path
 from typing import Callable
 
@@ -30,15 +36,17 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from core.diagnostics.lint import lint_project
-from core.edit_events import edit_events, kind_of
+from core.edit_events import GRAPH_KINDS, EditEvent, EditLog, inverse, ordered, validate
 from core.graph import GraphCheck, Problem, check_graph
-from core.project import Project, ProjectError
+from core.project import Project, ProjectError, data_dict
 
 #: a data file this big or bigger is read on a background task (about 50,000 rows of a 5-column CSV)
 BACKGROUND_LOAD_BYTES = 2_000_000
 
-#: ``projectChanged`` kinds: what part of the project an edit touched
-KINDS = ("model", "data", "outputs", "training", "view", "name", "all")
+#: what ``ProjectDocument.edit`` takes as the edit's declaration: an ``EditLog`` the change writes
+#: into (it may declare parts too), a part name (``core.edit_events.PARTS``), an ``EditEvent``, or a
+#: list of names and events
+Declared = "EditLog | str | tuple[str, ...] | list"
 
 _merge_ids: dict[str, int] = {}
 
@@ -47,6 +55,10 @@ _SIGNALS = {"node_added": "nodeAdded", "node_removed": "nodeRemoved", "node_rena
             "node_params_changed": "nodeParamsChanged", "edge_added": "edgeAdded", "edge_removed": "edgeRemoved",
             "nodes_moved": "nodesMoved", "outputs_changed": "outputsChanged", "data_changed": "dataChanged",
             "training_changed": "trainingChanged", "name_changed": "nameChanged"}
+#: the scene's item-by-item events, emitted before the check
+_ITEM_SIGNALS = {k: v for k, v in _SIGNALS.items() if k.startswith(("node_", "edge_")) or k == "nodes_moved"}
+#: events of one field each, emitted together as one list per edit
+_FIELD_SIGNALS = {"data_changed": "dataChanged", "training_changed": "trainingChanged"}
 
 
 def data_key(data: dict, base_dir) -> str:
@@ -60,33 +72,39 @@ def _merge_id(key: str) -> int:
 
 
 class EditCommand(QUndoCommand):
-    """Swap between two project documents; consecutive edits with the same merge key merge
-    (one slider drag, one node drag = one undo step)."""
+    """Swap between two projects, emitting the events between them (forward on redo, backward on
+    undo, both worked out once); consecutive edits with the same merge key merge (one slider drag,
+    one node drag = one undo step)."""
 
-    def __init__(self, doc: "ProjectDocument", text: str, before: dict, after: dict, merge_key: str | None = None,
-                 renames: dict[str, str] | None = None, project: Project | None = None):
+    def __init__(self, doc: "ProjectDocument", text: str, before: Project, after: Project,
+                 events: list[EditEvent], merge_key: str | None = None):
         super().__init__(text)
         self.doc, self.before, self.after = doc, before, after
         self.merge_key = merge_key
-        self.renames = dict(renames or {})
-        self._pending = project           # the validated project, installed by the first redo
+        self.forward = events
+        self.backward = inverse(events)
 
     def id(self) -> int:  # noqa: A003 - Qt's name
         return _merge_id(self.merge_key) if self.merge_key else -1
 
     def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt's name
         if (not isinstance(other, EditCommand) or other.merge_key != self.merge_key or not self.merge_key
-                or self.renames or other.renames):
+                or _renames(self.forward) or _renames(other.forward)):
             return False
         self.after = other.after
+        self.forward = ordered(self.forward + other.forward)
+        self.backward = inverse(self.forward)
         return True
 
     def redo(self) -> None:
-        project, self._pending = self._pending, None
-        self.doc._install(self.after, self.renames, project, self.before if project is not None else None)
+        self.doc._install(self.after, self.forward)
 
     def undo(self) -> None:
-        self.doc._install(self.before, {new: old for old, new in self.renames.items()})
+        self.doc._install(self.before, self.backward)
+
+
+def _renames(events: list[EditEvent]) -> bool:
+    return any(e.kind == "node_renamed" for e in events)
 
 
 class ProjectDocument(QObject):
@@ -98,10 +116,10 @@ class ProjectDocument(QObject):
     edgeRemoved = Signal(str, str)
     nodesMoved = Signal(list)          # ids whose stored position changed
     outputsChanged = Signal(list)      # ids of the nodes whose output head came, went or changed
-    dataChanged = Signal()
-    trainingChanged = Signal()
+    graphChanged = Signal()            # once per edit that changed the network (after the node/edge signals)
+    dataChanged = Signal(list)         # the ``DataSpec`` fields one edit changed (every field: a new project)
+    trainingChanged = Signal(list)     # the ``TrainingSpec`` fields one edit changed (every field: a new project)
     nameChanged = Signal()
-    projectChanged = Signal(str)       # after the events above: the kind (see KINDS); "all" after new/open
     projectReplaced = Signal()         # a different project was loaded: views rebuild entirely
     checkUpdated = Signal(object)      # GraphCheck (or None while no data is loaded)
     datasetChanged = Signal(object)    # core.data.Dataset, or None
@@ -128,7 +146,7 @@ class ProjectDocument(QObject):
         self._loader = None             # guiapp.tasks.TaskRunner for big data files, made on first use
         self._loading_key: str | None = None
         if load_data:
-            self._refresh("all")
+            self._refresh_all()
 
     def _on_undo_stack_clean_changed(self, clean: bool) -> None:
         self.dirtyChanged.emit(not clean)
@@ -179,37 +197,53 @@ class ProjectDocument(QObject):
         return True, ""
 
     # -- editing ---------------------------------------------------------------------------------
-    def edit(self, text: str, change: Callable[[Project], None], kind: str | None = None,
-             merge_key: str | None = None, renames: dict[str, str] | None = None) -> bool:
+    def edit(self, text: str, change: Callable[[Project], None], declared: Declared,
+             merge_key: str | None = None) -> bool:
         """Apply ``change`` to a copy of the project; push it as one undo step if it validates.
 
-        ``renames`` (old id -> new id) declares the nodes the change renames, so views keep their
-        items. ``kind`` is accepted for older callers; the events and the reported kind come from
-        what really changed. Returns False (and emits ``editRefused`` with the reason) when the
-        result is not a valid project.
+        ``declared`` says what the change changes: an :class:`EditLog` that ``change`` writes its
+        graph edits into (``core.graph_edits``' ``log=``), a part name (``"data"``, ``"training"``,
+        ``"outputs"``, ``"name"``: its changed fields are named by comparing that part), or
+        ``EditEvent``s known before the change runs (one edge, one parameter), alone or in a list
+        with part names. Only the declared parts are validated and emitted. Returns False (and emits
+        ``editRefused`` with the reason) when the result is not a valid project or changed a part it
+        did not declare; True otherwise (also when it changed nothing: no undo step then).
         """
-        # ``to_dict`` builds fresh containers: parsing one needs no deepcopy, and the dicts the undo
-        # step keeps (before, after) are never shared with a live project
-        before = self._project.to_dict()
-        work = Project.from_dict(self._project.to_dict(), self._project.base_dir)
+        log = _log_of(declared)
+        work = self._project.copy()
         try:
             change(work)
-            after = work.to_dict()
-            valid = Project.from_dict(work.to_dict(), self._project.base_dir)
+            events = log.resolve(self._project, work)
+            validate(work, events)
         except (ProjectError, ValueError, KeyError) as e:
             self.editRefused.emit(str(e))
             return False
-        if after == before:
+        if not events:
             return True
-        self.undo_stack.push(EditCommand(self, text, before, after, merge_key, renames, valid))
+        self.undo_stack.push(EditCommand(self, text, self._project, work, events, merge_key))
         return True
 
-    def _install(self, doc: dict, renames: dict[str, str], project: Project | None = None,
-                 before: dict | None = None) -> None:
-        before = before if before is not None else self._project.to_dict()
-        self._project = project or Project.from_dict(copy.deepcopy(doc), self._project.base_dir)
-        events = edit_events(before, doc, renames)
-        self._refresh(kind_of(events), events)
+    def _install(self, project: Project, events: list[EditEvent]) -> None:
+        project.base_dir = self._project.base_dir    # a save since the edit may have set it
+        self._project = project
+        kinds = {e.kind for e in events}
+        if "data_changed" in kinds:
+            self._reload_data()
+        for event in events:                         # the scene follows these item by item
+            if event.kind in _ITEM_SIGNALS:
+                getattr(self, _ITEM_SIGNALS[event.kind]).emit(*event.args)
+        if kinds & (GRAPH_KINDS | {"outputs_changed", "data_changed"}):
+            self._recheck()
+        # then the parts, for views that show a part as a whole (they read the fresh check)
+        if kinds & GRAPH_KINDS:
+            self.graphChanged.emit()
+        for event in events:
+            if event.kind in ("outputs_changed", "name_changed"):
+                getattr(self, _SIGNALS[event.kind]).emit(*event.args)
+        for kind, signal in _FIELD_SIGNALS.items():  # one emission per part: a view redraws once per edit
+            fields = [e.args[0] for e in events if e.kind == kind]
+            if fields:
+                getattr(self, signal).emit(fields)
 
     # -- whole documents -------------------------------------------------------------------------
     def replace(self, project: Project, path: str | Path | None = None) -> None:
@@ -220,7 +254,7 @@ class ProjectDocument(QObject):
         self.undo_stack.setClean()
         self._data_key = None
         self.projectReplaced.emit()
-        self._refresh("all")
+        self._refresh_all()
         self.pathChanged.emit(str(self._path or ""))
         self.dirtyChanged.emit(False)
 
@@ -245,17 +279,18 @@ class ProjectDocument(QObject):
         return (float(pos[0]), float(pos[1])) if isinstance(pos, (list, tuple)) and len(pos) == 2 else None
 
     # -- derived state -----------------------------------------------------------------------------
-    def _refresh(self, kind: str, events: list | None = None) -> None:
-        if kind in ("data", "all"):
-            self._reload_data()
-        for event in events or ():
-            getattr(self, _SIGNALS[event.kind]).emit(*event.args)
-        if kind in ("model", "data", "outputs", "all"):
-            self._recheck()
-        self.projectChanged.emit(kind)
+    def _refresh_all(self) -> None:
+        """A whole new project: its data, the check, then every part's signal (naming every field)."""
+        self._reload_data()
+        self._recheck()
+        self.graphChanged.emit()
+        self.outputsChanged.emit(list(dict.fromkeys(self._project.output_nodes())))
+        self.nameChanged.emit()
+        self.dataChanged.emit([f.name for f in dataclasses.fields(self._project.data)])
+        self.trainingChanged.emit([f.name for f in dataclasses.fields(self._project.training)])
 
     def _reload_data(self) -> None:
-        key = data_key(self._project.to_dict()["data"], self._project.base_dir)
+        key = data_key(data_dict(self._project.data), self._project.base_dir)
         if key == self._data_key:
             return
         self._data_key = key
@@ -291,7 +326,7 @@ class ProjectDocument(QObject):
         self._loading_text = f"Reading {Path(self._project.data.path).name}…"
         # read in a child process: a parse on a thread holds the GIL the GUI thread needs (core.data.process_load);
         # looked up now, not at import: tests hold the read half way to watch the window
-        self._loader.start(core.data.process_load.load_dataset_in_process, self._project.copy().data,
+        self._loader.start(core.data.process_load.load_dataset_in_process, copy.deepcopy(self._project.data),
                            self._project.base_dir)
         self.dataLoadChanged.emit(self._loading_text, 0.0)
 
@@ -336,6 +371,18 @@ class ProjectDocument(QObject):
                 self.check.problems.append(Problem(f"{f.message} → {f.suggestion}" if f.suggestion else f.message,
                                                    f.node, "model", "warning"))
         self.checkUpdated.emit(self.check)
+
+
+def _log_of(declared: Declared) -> EditLog:
+    """The :class:`EditLog` of an edit's declaration: the log itself, or one holding the named parts
+    and the given events (an edit whose events are known before it runs: one edge, one parameter)."""
+    if isinstance(declared, EditLog):
+        declared.clear()            # a change that runs again logs again
+        return declared
+    items = [declared] if isinstance(declared, (str, EditEvent)) else list(declared)
+    log = EditLog(*(i for i in items if isinstance(i, str)))
+    log.events = [i for i in items if isinstance(i, EditEvent)]
+    return log
 
 
 def big_data_file(project: Project) -> Path | None:

@@ -83,5 +83,5 @@ class SourcePicker(QObject):
         self.show_file_item()
         self.pick_default()
 
-    def _on_document_dataChanged(self) -> None:  # noqa: N802 - the signal's name
+    def _on_document_dataChanged(self, _fields: list) -> None:  # noqa: N802 - the signal's name
         self.pick_default()

@@ -65,17 +65,17 @@ class AutoOutputHead(QObject):
     def __init__(self, document, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.document = document
-        document.projectChanged.connect(self._on_document_projectChanged)
+        document.graphChanged.connect(self._on_document_graphChanged)
 
-    def _on_document_projectChanged(self, kind: str) -> None:
-        if kind == "model" and not self.document.project.outputs:
+    def _on_document_graphChanged(self) -> None:
+        if not self.document.project.outputs:
             # the edit's own undo command is still being pushed: add the head once it is on the stack
             QTimer.singleShot(0, self._add_if_fits)
 
     def _add_if_fits(self) -> None:
         stack = self.document.undo_stack
-        if stack.index() != stack.count():      # the last change was an undo: leave the history alone
-            return
+        if stack.count() == 0 or stack.index() != stack.count():
+            return      # a project just opened or made (not an edit), or an undo: leave them alone
         head = head_to_add(self.document.project, self.document.check, self.document.dataset)
         if head is not None:
             self.document.edit(f"Make {head.node} the output head", lambda p: p.outputs.append(head), "outputs")

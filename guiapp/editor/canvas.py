@@ -20,6 +20,7 @@ from core.layout import NODE_H, NODE_W, ROW, Pos
 from .layer_defaults import new_layer_params
 from .scene_hits import anchor_at, node_at
 from .palette import LAYER_MIME
+from .extent import SceneExtent
 from .scene import GraphScene
 from .style import category_icon
 from .view import PanZoomView
@@ -66,7 +67,8 @@ class GraphCanvas(PanZoomView):
         self.edit_actions: list[QAction] = self._actions.all()
         self.view_actions: list[QAction] = self._actions.view()
         self._selection: list[str] = []
-        document.projectChanged.connect(self._on_document_project_changed)
+        self.extent = SceneExtent(self, self.graph_scene, document)
+        document.graphChanged.connect(self._on_document_graphChanged)
         document.projectReplaced.connect(self._on_document_project_replaced)
         self.graph_scene.selectionChanged.connect(self._on_scene_selection_changed)
         self._update_scene_rect()
@@ -183,13 +185,12 @@ class GraphCanvas(PanZoomView):
         return _snap(scene.x() - NODE_W / 2), _snap(scene.y() - 20)
 
     def _update_scene_rect(self) -> None:
-        rect = self.graph_scene.items_rect()
-        self.setSceneRect(rect.adjusted(-1500, -1500, 1500, 1500))
+        self.extent.update()
 
     # -- document and scene signals -------------------------------------------------------------------
-    def _on_document_project_changed(self, kind: str) -> None:
-        # the scene has followed the fine-grained events already; here only the view's extent
-        self._update_scene_rect()
+    def _on_document_graphChanged(self) -> None:
+        # the scene and its extent have followed the fine-grained events already; a node may have
+        # left the selection
         self._on_scene_selection_changed()
 
     def _on_document_project_replaced(self) -> None:

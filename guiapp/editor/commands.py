@@ -1,5 +1,6 @@
 """Editor commands: each function performs one edit through ``document.edit`` = one undo step.
-The document works out what changed (and emits it as events); a rename says so (``renames``).
+Each declares what it changes: the :mod:`core.graph_edits` calls it makes write their events into
+an :class:`~core.edit_events.EditLog`, which the document emits (and inverts for undo).
 
 Every function returns True when the edit was applied (or, for adding functions, the new id), and
 False/None when it was refused; a refusal emits ``document.editRefused`` with the reason. The rules
@@ -11,6 +12,7 @@ import itertools
 from typing import Any, Iterable
 
 from core.catalog import LAYERS, ParamError
+from core.edit_events import EditEvent, EditLog
 from core.project import Project
 
 from core import graph_edits as G
@@ -48,14 +50,15 @@ def add_node(document, type_name: str, pos: Pos | None = None, after: str | None
         _refuse(document, f"there is no node {after!r} to insert after")
         return None
     node_id = G.unique_id(project, type_name)   # the one id scheme, shared with paste and the knobs
+    log = EditLog()
 
     def change(p: Project) -> None:
-        G.add_node(p, node_id, type_name, params, after)
-        G.set_positions(p, dict(moves or {}))
+        G.add_node(p, node_id, type_name, params, after, log=log)
+        G.set_positions(p, dict(moves or {}), log)
         if pos is not None:
-            G.set_positions(p, {node_id: pos})
+            G.set_positions(p, {node_id: pos}, log)
 
-    return node_id if document.edit(f"Add {type_name}", change) else None
+    return node_id if document.edit(f"Add {type_name}", change, log) else None
 
 
 def remove_nodes(document, ids: Iterable[str], edges: Iterable[tuple[str, str]] = ()) -> bool:
@@ -67,11 +70,15 @@ def remove_nodes(document, ids: Iterable[str], edges: Iterable[tuple[str, str]] 
     if not ids:
         return remove_edges(document, edges)
 
+    log = EditLog()
+
     def change(p: Project) -> None:
         p.model.edges = [e for e in p.model.edges if e not in edges]
-        G.remove_nodes(p, ids)
+        for e in edges:
+            log.edge_removed(*e)
+        G.remove_nodes(p, ids, log)
 
-    return document.edit(_plural(ids, "Delete {}", "Delete {} nodes"), change)
+    return document.edit(_plural(ids, "Delete {}", "Delete {} nodes"), change, log)
 
 
 def connect(document, src: str, dst: str) -> bool:
@@ -80,7 +87,8 @@ def connect(document, src: str, dst: str) -> bool:
     if why:
         _refuse(document, why)
         return False
-    return document.edit(f"Connect {src} → {dst}", lambda p: p.model.edges.append((src, dst)))
+    return document.edit(f"Connect {src} → {dst}", lambda p: p.model.edges.append((src, dst)),
+                         [EditEvent("edge_added", (src, dst))])
 
 
 def disconnect(document, src: str, dst: str) -> bool:
@@ -91,7 +99,7 @@ def disconnect(document, src: str, dst: str) -> bool:
     def change(p: Project) -> None:
         p.model.edges.remove((src, dst))
 
-    return document.edit(f"Disconnect {src} → {dst}", change)
+    return document.edit(f"Disconnect {src} → {dst}", change, [EditEvent("edge_removed", (src, dst))])
 
 
 def remove_edges(document, edges: Iterable[tuple[str, str]]) -> bool:
@@ -105,7 +113,8 @@ def remove_edges(document, edges: Iterable[tuple[str, str]]) -> bool:
     def change(p: Project) -> None:
         p.model.edges = [e for e in p.model.edges if e not in edges]
 
-    return document.edit(f"Disconnect {len(edges)} edges", change)
+    return document.edit(f"Disconnect {len(edges)} edges", change,
+                         [EditEvent("edge_removed", e) for e in edges])
 
 
 def move_nodes(document, positions: dict[str, Pos], moved: Iterable[str] = (), merge_key: str | None = None) -> bool:
@@ -114,8 +123,9 @@ def move_nodes(document, positions: dict[str, Pos], moved: Iterable[str] = (), m
     if not positions:
         return False
     moved = list(moved) or list(positions)
-    return document.edit(_plural(moved, "Move {}", "Move {} nodes"), lambda p: G.set_positions(p, positions),
-                         merge_key=merge_key)
+    log = EditLog()
+    return document.edit(_plural(moved, "Move {}", "Move {} nodes"), lambda p: G.set_positions(p, positions, log),
+                         log, merge_key=merge_key)
 
 
 def set_param(document, node_id: str, name: str, value: Any) -> bool:
@@ -140,7 +150,8 @@ def set_param(document, node_id: str, name: str, value: Any) -> bool:
             params[name] = value
 
     shown = "(empty)" if value is None else (", ".join(str(v) for v in value) if isinstance(value, list) else value)
-    return document.edit(f"Set {node_id}.{name} = {shown}", change, merge_key=f"param:{node_id}:{name}")
+    return document.edit(f"Set {node_id}.{name} = {shown}", change, [EditEvent("node_params_changed", (node_id,))],
+                         merge_key=f"param:{node_id}:{name}")
 
 
 def rename_node(document, old: str, new: str) -> bool:
@@ -152,23 +163,25 @@ def rename_node(document, old: str, new: str) -> bool:
     if why:
         _refuse(document, why)
         return False
-    return document.edit(f"Rename {old} → {new}", lambda p: G.rename_node(p, old, new), renames={old: new})
+    log = EditLog()
+    return document.edit(f"Rename {old} → {new}", lambda p: G.rename_node(p, old, new, log), log)
 
 
 def paste(document, payload: Any, origin: Pos, text: str = "Paste") -> list[str]:
     """Add the clipboard payload's nodes under new ids at ``origin``; returns the new ids."""
     mapping: dict[str, str] = {}
+    log = EditLog()
 
     def change(p: Project) -> None:
         mapping.clear()
-        mapping.update(G.paste_payload(p, payload, origin))
+        mapping.update(G.paste_payload(p, payload, origin, log=log))
 
     try:
         n = len(payload["nodes"])
     except (TypeError, KeyError):
         n = 0
     label = f"{text} {n} nodes" if n != 1 else f"{text} {payload['nodes'][0].get('type', 'node')}"
-    return list(mapping.values()) if document.edit(label, change) else []
+    return list(mapping.values()) if document.edit(label, change, log) else []
 
 
 def duplicate(document, ids: Iterable[str], positions: dict[str, Pos], offset: Pos = (40.0, 40.0)) -> list[str]:
@@ -193,10 +206,12 @@ def toggle_output(document, node_id: str) -> bool:
     loss, target = G.default_loss(targets, project.data.task, used)
     text = (f"Remove output head from {node_id}" if node_id in project.output_nodes()
             else f"Make {node_id} an output ({loss})")
-    return document.edit(text, lambda p: G.toggle_output(p, node_id, loss, target))
+    log = EditLog()
+    return document.edit(text, lambda p: G.toggle_output(p, node_id, loss, target, log), log)
 
 
 def tidy_layout(document) -> bool:
     """Place every node in a layered top-to-bottom layout, as one undo step."""
     positions = tidy_positions(document.project)
-    return document.edit("Tidy layout", lambda p: G.set_positions(p, positions))
+    log = EditLog()
+    return document.edit("Tidy layout", lambda p: G.set_positions(p, positions, log), log)

@@ -53,7 +53,9 @@ class Inspector(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.scroll)
         self.setMinimumWidth(240)
-        document.projectChanged.connect(self._on_document_project_changed)
+        document.undo_stack.indexChanged.connect(self._clear_errors)  # an edit went through: refusals are stale
+        document.graphChanged.connect(self._on_document_model_changed)
+        document.outputsChanged.connect(self._on_document_model_changed)
         document.nodeRemoved.connect(self._on_document_nodeRemoved)
         document.nodeRenamed.connect(self._on_document_nodeRenamed)
         document.nodeParamsChanged.connect(self._on_document_nodeParamsChanged)
@@ -316,8 +318,7 @@ class Inspector(QWidget):
             commands.toggle_output(self.document, self._node_id)
 
     # -- document signals -------------------------------------------------------------------------------
-    def _on_document_project_changed(self, kind: str) -> None:
-        self._clear_errors()  # an edit went through: earlier refusals are stale
+    def _on_document_model_changed(self, _ids: list | None = None) -> None:
         if self._node_id is None:
             self._refresh_summary()
 

@@ -11,6 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QInputDialog,
                                QLabel, QLineEdit, QToolButton, QVBoxLayout, QWidget)
 
+from core.edit_events import EditEvent
+
 from ..widgets import FormGrid
 
 SOURCES = ("random (trained from scratch)", "a weights file", "a stored run")
@@ -23,7 +25,8 @@ def set_smalldata(document, ids: list[str], text: str, **changes) -> bool:
             node = p.model.node(nid)
             for key, value in changes.items():
                 setattr(node, key, value)
-    return document.edit(text, change, merge_key=f"smalldata:{','.join(ids)}:{','.join(changes)}")
+    return document.edit(text, change, [EditEvent("node_params_changed", (nid,)) for nid in ids],
+                         merge_key=f"smalldata:{','.join(ids)}:{','.join(changes)}")
 
 
 class TransferSection(QWidget):

@@ -56,7 +56,8 @@ class NodePreviewer(QObject):
         self._hover_timer = QTimer(self, singleShot=True, interval=HOVER_MS, timeout=self.refresh)
         self._weights_timer = QTimer(self, singleShot=True, interval=WEIGHTS_MS, timeout=self._on_weights_timeout)
         self._weights_again = False
-        document.projectChanged.connect(self._on_document_projectChanged)
+        document.graphChanged.connect(self._on_document_graphChanged)      # the network the preview runs
+        document.trainingChanged.connect(self._on_document_trainingChanged)
         document.datasetChanged.connect(self._on_document_datasetChanged)
         document.nodeRenamed.connect(self._on_document_nodeRenamed)
         if canvas is not None:
@@ -146,7 +147,10 @@ class NodePreviewer(QObject):
         return self.runner.wait(timeout_ms)
 
     # -- the document and the canvas --------------------------------------------------------------
-    def _on_document_projectChanged(self, kind: str) -> None:
+    def _on_document_trainingChanged(self, _fields: list) -> None:
+        self.refresh()                    # its seed and the weights it starts from
+
+    def _on_document_graphChanged(self) -> None:
         ids = self.document.project.model.ids()
         if self.selected not in ids:
             self.selected = None

@@ -59,7 +59,7 @@ class DataPanel(SettingsPanel):
         self._placeholder = QLabel("Loading the data…")
         self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setWidget(self._placeholder)
-        document.projectChanged.connect(self._on_document_projectChanged)
+        document.dataChanged.connect(self._on_document_dataChanged)
         document.datasetChanged.connect(self._on_document_datasetChanged)
         document.dataErrorChanged.connect(self._on_document_dataErrorChanged)
         self.heads = HeadsFollowData(document, self)   # the output heads follow newly chosen data
@@ -380,12 +380,11 @@ class DataPanel(SettingsPanel):
         self._set("target", value)
 
     # -- document signals --------------------------------------------------------------------------
-    def _on_document_projectChanged(self, kind: str) -> None:
-        if kind in ("data", "all"):
-            self.refresh()
+    def _on_document_dataChanged(self, _fields: list) -> None:
+        self.refresh()
 
     def _on_document_datasetChanged(self, _dataset: object) -> None:
-        if not self._built:  # later changes arrive with projectChanged("data"/"all")
+        if not self._built:  # later changes arrive with dataChanged
             self._build()
         elif self.document.project.data.source == "images":  # an image folder arrives from its task
             self.refresh()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 
 from core.catalog import LAYERS
+from core.edit_events import EditLog
 from core.project import Project
 
 
@@ -81,6 +82,8 @@ class HeadsFollowData(QObject):
         if not plan:
             return
 
+        log = EditLog("outputs")
+
         def change(p: Project) -> None:
             for i, target, width, _words in plan:
                 o = p.outputs[i]
@@ -88,6 +91,7 @@ class HeadsFollowData(QObject):
                 if width is not None:
                     node = p.model.node(o.node)
                     node.params[LAYERS.get(node.type).width_param] = width
-        if self.document.edit("Fit the output heads to the new data", change):
+                    log.params_changed(node.id)
+        if self.document.edit("Fit the output heads to the new data", change, log):
             self.headsFollowed.emit("The output heads follow the new data: " + "; ".join(w for *_x, w in plan)
                                     + " (Edit ▸ Undo to keep them as they were)")

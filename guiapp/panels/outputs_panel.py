@@ -143,7 +143,10 @@ class OutputsPanel(SettingsPanel):
         self.heads_layout.addWidget(self.add)
         self.heads_layout.addStretch(1)
         self.setWidget(body)
-        document.projectChanged.connect(self._on_document_projectChanged)
+        # the heads, the nodes they can sit on, and the targets the data offers
+        document.outputsChanged.connect(self._on_document_part_changed)
+        document.graphChanged.connect(self._on_document_part_changed)
+        document.dataChanged.connect(self._on_document_part_changed)
         self.refresh()
 
     def refresh(self) -> None:
@@ -183,12 +186,11 @@ class OutputsPanel(SettingsPanel):
         head = OutputSpec(node=candidates[-1], loss=Component(default_loss_for(info), {}), target=target)
         return self.edit("Add an output head", lambda q: q.outputs.append(head)) is None
 
+    def _on_document_part_changed(self, _what: object = None) -> None:
+        self.refresh()
+
     def remove_head(self, index: int) -> bool:
         return self.edit(f"Remove output {index + 1}", lambda q: q.outputs.pop(index)) is None
-
-    def _on_document_projectChanged(self, kind: str) -> None:
-        if kind in ("outputs", "model", "data", "all"):
-            self.refresh()
 
 
 def _fill(combo: QComboBox, items: list[tuple[str, Any]] | None, current: Any) -> None:

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QScrollArea, QToolButton, QVBoxLayout, QWidget
 
 from core.catalog.params import Entry, Param
+from core.edit_events import PARTS
 
 from ..widgets import FormGrid, make_editor, wheel_guard
 
@@ -25,10 +26,11 @@ def param_editor(param: Param, value: Any, on_commit: Commit) -> QWidget:
 
 
 class SettingsPanel(QScrollArea):
-    """A scrolling panel that edits one part (``kind``) of the project through the document: each
-    change is one undo step, and a refused one puts the stored value back in the editors."""
+    """A scrolling panel that edits one part (``kind``: ``"data"``, ``"training"``, ``"outputs"``) of
+    the project through the document: each change is one undo step declaring that part (the document
+    names the fields that changed), and a refused one puts the stored value back in the editors."""
 
-    kind = "all"
+    kind: str | tuple[str, ...] = PARTS
 
     def __init__(self, document, parent: QWidget | None = None):
         super().__init__(parent)
@@ -48,9 +50,10 @@ class SettingsPanel(QScrollArea):
         return reason
 
 
-def commit_edit(document, text: str, change: Callable[[Any], None], kind: str,
+def commit_edit(document, text: str, change: Callable[[Any], None], kind: str | tuple[str, ...],
                 merge_key: str | None = None) -> str | None:
-    """``document.edit`` returning None when accepted, else the reason it was refused."""
+    """``document.edit`` (declaring the part(s) ``kind``) returning None when accepted, else the reason
+    it was refused."""
     reasons: list[str] = []
 
     def note(reason: str) -> None:

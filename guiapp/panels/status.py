@@ -129,7 +129,7 @@ class StatusFields(QObject):
         self.threads = self._label("status.threads")
         self.threads.setToolTip("Torch threads used for training (Training settings > This computer)")
         self.dirty = self._label("status.dirty")
-        document.projectChanged.connect(self._on_document_projectChanged)
+        document.trainingChanged.connect(self._on_document_trainingChanged)
         document.checkUpdated.connect(lambda _c: self.update_fields())
         document.dataErrorChanged.connect(lambda _m: self.update_fields())
         document.dirtyChanged.connect(self._on_document_dirtyChanged)
@@ -168,9 +168,8 @@ class StatusFields(QObject):
         self.params.setText(params_text(doc.check))
         self.device.setText(device_text(doc.project.training.device))
 
-    def _on_document_projectChanged(self, kind: str) -> None:
-        if kind in ("training", "all"):
-            self.update_fields()
+    def _on_document_trainingChanged(self, _fields: list) -> None:
+        self.update_fields()
 
     def _on_document_dirtyChanged(self, dirty: bool) -> None:
         self.dirty.setText("● modified" if dirty else "")

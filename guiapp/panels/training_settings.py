@@ -90,7 +90,8 @@ class TrainingSettingsPanel(SettingsPanel):
         settings.signals().torchThreadsChanged.connect(self._on_settings_torchThreadsChanged)
         outer.addStretch(1)
         self.setWidget(body)
-        document.projectChanged.connect(self._on_document_projectChanged)
+        document.trainingChanged.connect(self._on_document_part_changed)
+        document.dataChanged.connect(self._on_document_part_changed)  # torch is loaded now, devices can be listed
         self.refresh()
 
     # -- building ----------------------------------------------------------------------------------
@@ -192,9 +193,8 @@ class TrainingSettingsPanel(SettingsPanel):
         settings.set_torch_threads(n)
 
     # -- signals -----------------------------------------------------------------------------------
-    def _on_document_projectChanged(self, kind: str) -> None:
-        if kind in ("training", "all", "data"):  # "data": torch is loaded now, devices can be listed
-            self.refresh()
+    def _on_document_part_changed(self, _fields: list) -> None:
+        self.refresh()
 
     def _on_settings_torchThreadsChanged(self, n: int) -> None:
         show_value(self.threads, n)

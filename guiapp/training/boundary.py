@@ -106,7 +106,7 @@ class BoundaryView(QWidget):
         controller.confusionUpdated.connect(self._on_controller_confusionUpdated)
         controller.historyCleared.connect(self._on_controller_historyCleared)
         controller.document.datasetChanged.connect(self._on_document_datasetChanged)
-        controller.document.projectChanged.connect(self._on_document_projectChanged)
+        controller.document.outputsChanged.connect(self._on_document_outputsChanged)
         self._on_document_datasetChanged(controller.document.dataset)
         if controller.last_boundary is not None:
             self._on_controller_boundaryUpdated(controller.last_boundary)
@@ -160,9 +160,9 @@ class BoundaryView(QWidget):
         self.confusion.setVisible(bool(classes))
         return classes
 
-    def _on_document_projectChanged(self, kind: str) -> None:
+    def _on_document_outputsChanged(self, _ids: list) -> None:
         # the first head's target can change with the outputs; a shown matrix stays until the next Run
-        if kind == "outputs" and self.confusion.matrix is None:
+        if self.confusion.matrix is None:
             self._show_classes(self.controller.document.dataset)
 
     def _show_extent(self, extent) -> None:

@@ -32,7 +32,6 @@ from .worker import QueueObserver, RunOptions, run_training
 __all__ = ["TrainingController", "torch_threads"]
 
 DRAIN_INTERVAL_MS = 50
-MODEL_KINDS = ("model", "data", "outputs", "all")
 
 
 def torch_threads() -> int:
@@ -109,7 +108,11 @@ class TrainingController(QObject):
         self._runner.ticked.connect(self.ticked)
         self._runner.taskFinished.connect(self._on_runner_taskFinished)
         document.checkUpdated.connect(lambda _check: self._update_actions())
-        document.projectChanged.connect(self._on_document_projectChanged)
+        # what the model on screen was trained from: the network, its heads, the data
+        document.graphChanged.connect(self._on_document_model_changed)
+        document.outputsChanged.connect(self._on_document_model_changed)
+        document.dataChanged.connect(self._on_document_model_changed)
+        document.trainingChanged.connect(self._update_actions)
         document.projectReplaced.connect(lambda: self.reset())
         app = QCoreApplication.instance()
         if app is not None:
@@ -308,7 +311,7 @@ class TrainingController(QObject):
         elif failure:
             self.runFailed.emit(failure)
 
-    def _on_document_projectChanged(self, kind: str) -> None:
-        if kind in MODEL_KINDS and (self._kept_setup is not None or self.is_running()):
+    def _on_document_model_changed(self, _what: object = None) -> None:
+        if self._kept_setup is not None or self.is_running():
             self._model_stale = True          # (a Run in progress keeps training its own snapshot)
         self._update_actions()

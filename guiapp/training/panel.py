@@ -69,7 +69,8 @@ class TrainingPanel(QWidget):
         c.staleness.staleChanged.connect(self._on_staleness_staleChanged)
         document = c.document
         document.projectReplaced.connect(self._on_document_projectReplaced)
-        document.projectChanged.connect(self._on_document_projectChanged)
+        document.trainingChanged.connect(self._on_document_trainingChanged)
+        document.outputsChanged.connect(self._on_document_outputsChanged)
         document.datasetChanged.connect(lambda _dataset: self._set_up_for_project())
         self.lr_control.lrEdited.connect(lambda value: self.controller.set_lr(value))
         self._show_project_lr()
@@ -230,11 +231,12 @@ class TrainingPanel(QWidget):
     def _on_document_projectReplaced(self) -> None:
         self._show_project_lr()
 
-    def _on_document_projectChanged(self, kind: str) -> None:
-        if kind in ("training", "all"):
+    def _on_document_outputsChanged(self, _ids: list) -> None:
+        self._set_up_for_project()               # a head added or removed before any training
+
+    def _on_document_trainingChanged(self, fields: list) -> None:
+        if "optimizer" in fields:                # the lr lives in the optimizer's params
             self._show_project_lr()
-        if kind in ("outputs", "all"):
-            self._set_up_for_project()           # a head added or removed before any training
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)

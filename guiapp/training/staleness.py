@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
-__all__ = ["StaleMarker", "STALE_KINDS", "STALE_TEXT"]
+__all__ = ["StaleMarker", "STALE_PARTS", "STALE_TEXT"]
 
-STALE_KINDS = ("model", "data", "outputs", "all")
+#: the parts of a project a run was trained from, as the reason names them
+STALE_PARTS = {"model": "the model", "data": "the data", "outputs": "the outputs"}
 STALE_TEXT = "From the previous model"
 
 
@@ -25,10 +26,13 @@ class StaleMarker(QObject):
         self.controller = controller
         self.stale = False
         self.reason = ""
+        self._changed: set[str] = set()   # the parts edited since the shown run
         controller.runStarted.connect(self._on_fresh)
         controller.historyCleared.connect(self._on_fresh)
         document = controller.document
-        document.projectChanged.connect(self._on_document_projectChanged)
+        document.graphChanged.connect(self._on_document_graphChanged)
+        document.outputsChanged.connect(self._on_document_outputsChanged)
+        document.dataChanged.connect(self._on_document_dataChanged)
         document.dataErrorChanged.connect(self._on_document_dataErrorChanged)
 
     def _has_run(self) -> bool:
@@ -42,14 +46,26 @@ class StaleMarker(QObject):
             self.staleChanged.emit(stale)
 
     def _on_fresh(self, *_args) -> None:
+        self._changed.clear()
         self._set(False)
 
-    def _on_document_projectChanged(self, kind: str) -> None:
-        if kind in STALE_KINDS and self._has_run():
-            if self.controller.document.data_error:      # the reason that matters most, until it is fixed
-                return self._on_document_dataErrorChanged(self.controller.document.data_error)
-            what = {"model": "the model", "data": "the data", "outputs": "the outputs"}.get(kind, "the project")
-            self._set(True, f"{what} changed since this run; Run trains the new one")
+    def _on_document_graphChanged(self) -> None:
+        self._on_part_changed("model")
+
+    def _on_document_outputsChanged(self, _ids: list) -> None:
+        self._on_part_changed("outputs")
+
+    def _on_document_dataChanged(self, _fields: list) -> None:
+        self._on_part_changed("data")
+
+    def _on_part_changed(self, part: str) -> None:
+        if not self._has_run():
+            return
+        self._changed.add(part)
+        if self.controller.document.data_error:      # the reason that matters most, until it is fixed
+            return self._on_document_dataErrorChanged(self.controller.document.data_error)
+        what = STALE_PARTS[part] if self._changed == {part} else "the project"
+        self._set(True, f"{what} changed since this run; Run trains the new one")
 
     def _on_document_dataErrorChanged(self, message: str) -> None:
         if message and self._has_run():

@@ -109,7 +109,7 @@ def _open(qtbot, w, path, epochs: int | None = None) -> None:
     qtbot.waitUntil(lambda: w.document.dataset is not None or bool(w.document.data_error), timeout=120_000)
     assert w.document.dataset is not None, w.document.data_error
     if epochs is not None:
-        w.document.edit("epochs", lambda p: setattr(p.training, "epochs", epochs))
+        w.document.edit("epochs", lambda p: setattr(p.training, "epochs", epochs), "training")
         w.document.undo_stack.setClean()
 
 

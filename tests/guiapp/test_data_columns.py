@@ -249,10 +249,10 @@ def test_the_output_heads_follow_a_newly_chosen_table(qtbot, panel, doc, monkeyp
     """The head kept the previous table's target and width: Run stayed disabled with no clue."""
     first = doc.path.parent / "two.csv"
     first.write_text("a,b,species\n" + "".join(f"{i},{i % 7},{'xy'[i % 2]}\n" for i in range(60)))
-    doc.edit("explicit target", lambda p: setattr(p.outputs[0], "target", None))
+    doc.edit("explicit target", lambda p: setattr(p.outputs[0], "target", None), "outputs")
     _load(qtbot, panel, monkeypatch, first)
     head = doc.project.outputs[0].node
-    doc.edit("name the target", lambda p: setattr(p.outputs[0], "target", "species"))
+    doc.edit("name the target", lambda p: setattr(p.outputs[0], "target", "species"), "outputs")
     assert doc.can_train()[0], doc.can_train()
     second = doc.path.parent / "three.csv"
     second.write_text("u,v,w,cultivar\n" + "".join(f"{i},{i % 5},{i % 3},{'abc'[i % 3]}\n" for i in range(90)))

@@ -15,6 +15,7 @@ from guiapp.document import ProjectDocument
 from guiapp.editor import GraphCanvas, Inspector, LayerPalette, commands
 from core.layout import tidy_positions
 from guiapp.editor.palette import LAYER_MIME, layer_mime
+from core.edit_events import EditEvent
 
 
 def _project(nodes, edges=(), outputs=(), view=None) -> Project:
@@ -231,7 +232,7 @@ def test_tidy_layout_is_one_undo_step(editor):
     doc, canvas, _ = editor
     scattered = {"input": [500, 400], "fc1": [0, 0], "relu1": [900, 10], "out": [30, 700]}
     doc.edit("scatter", lambda p: p.view.update(nodes=copy.deepcopy(scattered)) if p.view else
-             setattr(p, "view", {"nodes": copy.deepcopy(scattered)}), "view")
+             setattr(p, "view", {"nodes": copy.deepcopy(scattered)}), EditEvent("nodes_moved", (list(scattered),)))
     count = doc.undo_stack.count()
     canvas._actions.tidy.trigger()
     assert doc.undo_stack.count() == count + 1 and doc.undo_stack.undoText() == "Tidy layout"

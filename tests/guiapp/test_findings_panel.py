@@ -14,6 +14,7 @@ from guiapp.editor import GraphCanvas
 from guiapp.training import FindingsPanel, TrainingController
 from guiapp.training.findings_panel import EMPTY_TEXT, HEALTHY_TEXT
 from tests.conftest import EXAMPLES
+from core.edit_events import EditEvent
 
 SPIRAL = EXAMPLES / "spiral.losslab.json"
 
@@ -98,8 +99,10 @@ def test_softmax_before_cross_entropy_is_a_design_finding_that_highlights_its_no
         p.model.edges = [e for e in p.model.edges if "softmax1" not in e]
         p.outputs[0].node = head
 
+    events = [EditEvent("edge_removed", e) for e in doc.project.model.edges if "softmax1" in e]
+    events += [EditEvent("node_removed", ("softmax1",)), EditEvent("outputs_changed", (["softmax1", head],))]
     with qtbot.waitSignal(doc.checkUpdated):
-        assert doc.edit("Remove the softmax", restore_head, "model")
+        assert doc.edit("Remove the softmax", restore_head, events)
     assert panel.design_findings() == [] and panel.tree.topLevelItemCount() == 0
     assert panel.placeholder.isVisibleTo(panel) and panel.placeholder.text() == EMPTY_TEXT
 

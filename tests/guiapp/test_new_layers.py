@@ -68,3 +68,14 @@ def test_the_inspector_says_how_to_get_a_head(qtbot, window):
     window.inspector.show_node(None)
     text = window.inspector.summary.text()
     assert "No output head yet" in text and hidden in text and "out_features 2" in text
+
+
+def test_opening_a_project_without_a_head_leaves_it_as_it_is(qtbot, window, tmp_path):
+    doc = Project.load(EXAMPLES / "spiral.losslab.json").to_dict()
+    doc["outputs"] = []
+    path = tmp_path / "headless.losslab.json"
+    Project.from_dict(doc).save(path)
+    assert window.files.open(path, confirm=False)
+    _run_posted_events()
+    assert not window.document.project.outputs and not window.document.dirty
+    assert window.document.undo_stack.count() == 0

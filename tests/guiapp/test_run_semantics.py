@@ -10,6 +10,7 @@ from guiapp import settings
 from guiapp.document import ProjectDocument
 from guiapp.training import FindingsPanel, TrainingController, TrainingPanel, run_mode
 from tests.conftest import EXAMPLES
+from core.edit_events import EditEvent
 
 SPIRAL = EXAMPLES / "spiral.losslab.json"
 
@@ -104,7 +105,8 @@ def test_an_edit_marks_the_old_curves_and_findings_stale_until_the_next_run(qtbo
     doc = c.document
     node = next(n for n in doc.project.model.nodes if n.type == "Linear")
     with qtbot.waitSignal(c.staleness.staleChanged):
-        assert doc.edit("width", lambda p: p.model.node(node.id).params.__setitem__("out_features", 24), "model")
+        assert doc.edit("width", lambda p: p.model.node(node.id).params.__setitem__("out_features", 24),
+                        EditEvent("node_params_changed", (node.id,)))
     assert panel.is_stale() and findings.is_stale()
     assert panel.progress.format().startswith("From the previous model — Completed")
     assert all(p.getPlotItem().opacity() < 0.5 for p in panel.plots.values())

@@ -12,6 +12,7 @@ from core.project import Project
 from guiapp.document import ProjectDocument
 from guiapp.training import TrainingController, TrainingPanel
 from tests.conftest import EXAMPLES
+from core.edit_events import EditEvent
 
 SPIRAL = EXAMPLES / "spiral.losslab.json"
 
@@ -196,7 +197,8 @@ def test_run_continues_the_model_until_reset_or_a_model_edit(qtbot, make_control
     run_to_end(qtbot, c)
     assert c.history.n_epochs == 2
 
-    c.document.edit("wider", lambda p: p.model.node("fc1").params.__setitem__("out_features", 32), "model")
+    c.document.edit("wider", lambda p: p.model.node("fc1").params.__setitem__("out_features", 32),
+                    EditEvent("node_params_changed", ("fc1",)))
     assert not c.has_trained_model()
     assert "fresh" in c.run_action.toolTip()
     run_to_end(qtbot, c)
@@ -217,7 +219,8 @@ def test_a_model_edit_during_a_run_makes_the_next_run_fresh(qtbot, make_controll
     c = make_controller(spiral_project(epochs=100_000))
     c.run()
     qtbot.waitUntil(lambda: c.history.n_steps > 5, timeout=10_000)
-    c.document.edit("wider", lambda p: p.model.node("fc1").params.__setitem__("out_features", 32), "model")
+    c.document.edit("wider", lambda p: p.model.node("fc1").params.__setitem__("out_features", 32),
+                    EditEvent("node_params_changed", ("fc1",)))
     assert c.is_running()                          # the run trains its snapshot of the project
     assert c.stop_and_wait()
     assert not c.has_trained_model()

@@ -13,6 +13,7 @@ from guiapp import files, settings
 from guiapp.document import ProjectDocument
 from guiapp.main_window import MainWindow
 from tests.conftest import EXAMPLES
+from core.edit_events import EditEvent
 
 SPIRAL = EXAMPLES / "spiral.losslab.json"
 
@@ -257,7 +258,8 @@ def test_status_bar_fields(window):
     assert s.data.text() == "spiral: 800 rows, 2 features"          # short; the whole on click
     assert s.data.details == window.document.dataset.summary()
     # a head that does not fit the target: Run is disabled and the status bar says why
-    window.document.edit("bad", lambda p: p.model.node("out").params.__setitem__("out_features", 3), "model")
+    window.document.edit("bad", lambda p: p.model.node("out").params.__setitem__("out_features", 3),
+                         EditEvent("node_params_changed", ("out",)))
     assert s.reason.text().startswith("Run is disabled:")
     assert "out_features" in s.reason.toolTip()
 

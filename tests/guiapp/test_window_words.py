@@ -11,6 +11,7 @@ from guiapp.panels.status import StatusFields
 from guiapp.panels.window_words import in_window_words
 from guiapp.training.progress import TrainingProgress, shorter_texts
 from tests.conftest import EXAMPLES
+from core.edit_events import EditEvent
 
 
 @pytest.mark.parametrize("message, expected, gone", [
@@ -52,7 +53,8 @@ def test_the_status_bar_reason_fits_beside_the_fields_at_1280(qtbot):
     bar = QStatusBar()
     qtbot.addWidget(bar)
     fields = StatusFields(doc, bar)
-    doc.edit("bad", lambda p: p.model.node(p.outputs[0].node).params.__setitem__("out_features", 7), "model")
+    doc.edit("bad", lambda p: p.model.node(p.outputs[0].node).params.__setitem__("out_features", 7),
+             EditEvent("node_params_changed", (doc.project.outputs[0].node,)))
     bar.resize(1280, 24)
     bar.show()
     qtbot.waitExposed(bar)

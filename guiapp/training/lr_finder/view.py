@@ -22,7 +22,6 @@ __all__ = ["LRFinderView", "project_lr"]
 INTRO = ("A range test trains a fresh copy of your model for a few batches while the learning rate grows, "
          "and plots the loss. A good rate lies where the loss still falls steeply, well before it shoots up. "
          "Your project changes only when you press Apply, and a model you have trained is never touched.")
-TEST_KINDS = ("model", "data", "outputs", "training", "all")
 
 
 def project_lr(project) -> float | None:
@@ -68,7 +67,11 @@ class LRFinderView(QDialog):
         self.plot.chosenMoved.connect(self._on_plot_chosenMoved)
         self.lr_spin.valueChanged.connect(self._on_lr_valueChanged)
         self.document.checkUpdated.connect(self._on_document_checkUpdated)
-        self.document.projectChanged.connect(self._on_document_projectChanged)
+        # the test's curve belongs to the network, its heads, the data and the training settings
+        self.document.graphChanged.connect(self._on_document_tested_part_changed)
+        self.document.outputsChanged.connect(self._on_document_tested_part_changed)
+        self.document.dataChanged.connect(self._on_document_tested_part_changed)
+        self.document.trainingChanged.connect(self._on_document_tested_part_changed)
         self.document.projectReplaced.connect(self._on_document_projectReplaced)
         controller.stateChanged.connect(self._on_controller_stateChanged)
         self._show_current()
@@ -274,9 +277,9 @@ class LRFinderView(QDialog):
     def _on_document_checkUpdated(self, _check) -> None:
         self._update_actions()
 
-    def _on_document_projectChanged(self, kind: str) -> None:
+    def _on_document_tested_part_changed(self, _what: object = None) -> None:
         self._show_current()
-        if (kind in TEST_KINDS and self.result is not None and not self.runner.is_running()
+        if (self.result is not None and not self.runner.is_running()
                 and _test_key(self.document.project) != self._tested_key):
             self.status.setText("The project changed since this test: Run Test again for a current curve.")
         self._update_actions()
