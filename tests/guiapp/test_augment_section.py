@@ -162,8 +162,8 @@ def test_the_new_inputs_ignore_an_unfocused_wheel_in_the_window(qtbot, isolated)
     w = MainWindow(ProjectDocument(Project(), load_data=False))
     qtbot.addWidget(w)
     assert w.files.open(EXAMPLES / "digits.losslab.json", confirm=False)
-    w.document.edit("pseudo", lambda p: setattr(p.training, "pseudo_labels", __import__(
-        "core.project", fromlist=["PseudoLabels"]).PseudoLabels()))
+    from core.project import PseudoLabels
+    w.document.edit("pseudo", lambda p: setattr(p.training, "pseudo_labels", PseudoLabels()), "training")
     w.resize(1280, 800)
     w.show()
     qtbot.waitExposed(w)
