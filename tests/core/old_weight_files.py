@@ -25,4 +25,4 @@ def old_input_tensors(dataset, normalize: bool) -> dict[str, torch.Tensor]:
 
 def old_form(state: dict[str, torch.Tensor], dataset, normalize: bool = True) -> dict[str, torch.Tensor]:
     """``state``'s layer tensors plus the older reserved tensors, with no ``_metadata`` record."""
-    return {**{k: v for k, v in state.items()}, **old_input_tensors(dataset, normalize)}
+    return {**state, **old_input_tensors(dataset, normalize)}   # a plain dict: the older files had no record
