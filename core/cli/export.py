@@ -79,7 +79,7 @@ def _load_model(project, dataset, weights: str, what: str, state: dict | None = 
             raise UserError(f"{what}: not a PyTorch weights file LossLab can read; give the file that "
                             "`losslab train --save-model FILE` wrote (or File ▸ Export ▸ state_dict)") from None
     from ..training.source_inputs import layer_weights
-    state = layer_weights(state)   # --save-model's input statistics are no layer's
+    state = layer_weights(state)   # older --save-model files held input statistics as tensors
     if not isinstance(state, dict) or not all(hasattr(v, "shape") for v in state.values()):
         raise UserError(f"{what}: holds {type(state).__name__}, not a state dict of weights; give the file that "
                         "`losslab train --save-model FILE` wrote")

@@ -99,20 +99,22 @@ def _largest_weight(state: dict) -> float:
     return float(torch.stack(values).max()) if values else 0.0
 
 
-def _with_inputs(result, extra: dict) -> bytes:
-    """The run's weights plus the reserved tensors about its inputs (core.training.source_inputs)."""
+def _with_inputs(result, inputs: dict) -> bytes:
+    """The run's weights with what they know about their inputs in the state dict's ``_metadata``
+    (core.training.source_inputs): the keys stay exactly the network's, so a plain ``load_state_dict``
+    of the file works."""
     import io
 
     import torch
-    state = result.state_dict()
-    state.update(extra)
+
+    from ..training.source_inputs import with_inputs
     buf = io.BytesIO()
-    torch.save(state, buf)
+    torch.save(with_inputs(result.state_dict(), inputs), buf)
     return buf.getvalue()
 
 
-def _save_model(result, target: Path, extra: dict | None = None) -> str | None:
-    """Save the weights atomically (with ``extra`` tensors, the source's inputs); returns why they were not
+def _save_model(result, target: Path, inputs: dict | None = None) -> str | None:
+    """Save the weights atomically (with ``inputs``, what they know of their inputs); returns why they were not
     saved, or None."""
     from ..atomic_files import write_atomic
     if result.status == "diverged" and not result.best_epoch:
@@ -120,7 +122,7 @@ def _save_model(result, target: Path, extra: dict | None = None) -> str | None:
         return (f"not saved: the run diverged in its first epoch, so no epoch has weights worth keeping "
                 f"(largest weight {big:.3g}); lower the learning rate and train again")
     try:
-        data = _with_inputs(result, extra) if extra else result.weights
+        data = _with_inputs(result, inputs) if inputs else result.weights
         write_atomic(target, lambda f: f.write(data))
     except (OSError, RuntimeError) as e:  # a full disk surfaces as RuntimeError from torch's zip writer
         cause = e.__cause__ or e.__context__ or e
@@ -158,11 +160,11 @@ def _report_end(result, dataset, out: Out) -> None:
             + "  ".join(f"{k} {v:.4f}" for k, v in first.items() if k != "test_loss"))
 
 
-def _save_and_say(result, target: Path | None, args, out: Out, extra: dict | None = None) -> str | None:
+def _save_and_say(result, target: Path | None, args, out: Out, inputs: dict | None = None) -> str | None:
     """Save the weights for ``--save-model``; returns why they were not saved (also on stderr), or None."""
     not_saved = None
     if target is not None and result.has_weights:
-        not_saved = _save_model(result, target, extra)
+        not_saved = _save_model(result, target, inputs)
         if not_saved:
             print(f"losslab train: {not_saved}", file=sys.stderr)
         else:
@@ -232,8 +234,8 @@ def run(args, out: Out) -> int:
     guard.finishing()
     _report_end(result, dataset, out)
     _print_pseudo_labels(result, out)
-    from ..training.source_inputs import input_tensors   # a later project's check compares its own inputs
-    not_saved = _save_and_say(result, target, args, out, input_tensors(dataset, project.data.normalize))
+    from ..training.source_inputs import input_metadata   # a later project's check compares its own inputs
+    not_saved = _save_and_say(result, target, args, out, input_metadata(dataset, project.data.normalize))
     if health_csv is not None:
         _write_health_csv(result, health_csv, out)
     if recorder is not None:

@@ -287,7 +287,7 @@ def _load_weights_code(check, names: dict[str, str]) -> str:
 LOAD_WEIGHTS = '''def load_weights(model, path):
     """Load a state dict: LossLab's state_dict export, or the file of `losslab train --save-model`."""
     state = torch.load(path, weights_only=True)
-    state = {k: v for k, v in state.items() if not k.startswith("_losslab.")}  # the source's input statistics
+    state = {k: v for k, v in state.items() if not k.startswith("_losslab.")}  # older files: input statistics
     if any(k.startswith("layers.") for k in state):
         renamed = {}
         for k, v in state.items():

@@ -1,28 +1,39 @@
 """What a weights file knows about the inputs it was trained on, and whether a target project's differ.
 
-``losslab train --save-model`` writes, beside the layer tensors, the source's input normalization and
-input columns as extra tensors under the reserved prefix ``_losslab.input.`` (:data:`PREFIX`), so the file
-stays a plain state dict that ``torch.load(path, weights_only=True)`` reads:
+``losslab train --save-model`` records the source's input normalization and input columns in the state
+dict's own ``_metadata`` attribute (the one PyTorch keeps module versions in), under the key
+``"_losslab.input"`` (:data:`METADATA_KEY`), as plain Python values:
 
-* ``_losslab.input.mean`` / ``_losslab.input.std``: the training split's statistics (float32, one value per
-  input column, or one for an image); absent when the source did not normalize;
-* ``_losslab.input.names``: the input columns' names, UTF-8 JSON as uint8 (tables only);
-* ``_losslab.input.shape``: the shape of one sample (int64).
+* ``"shape"``: the shape of one sample (list of ints);
+* ``"mean"`` / ``"std"``: the training split's statistics (a number or nested lists of numbers, one per
+  input column, or one for an image), None when the source did not normalize;
+* ``"columns"``: the input columns' names (tables only; None for images).
 
-Everything that loads layer weights drops these keys first (:func:`layer_weights`). A target project
-whose inputs are other columns, or whose own statistics differ clearly from the source's, hands the
-transferred first layers numbers on another scale than the ones they learned on: :func:`input_warnings`
-says so for ``losslab check``, naming the nodes that take weights from that file.
+``torch.save``/``torch.load(path, weights_only=True)`` round-trip ``_metadata``, and
+``load_state_dict(strict=True)`` looks in it only for module prefixes, so the file's keys are exactly the
+network's: ``model.load_state_dict(torch.load(path, weights_only=True))`` works in anyone's code.
+
+Files written by LossLab for a few days before this held the same facts as extra tensors under the
+reserved prefix ``_losslab.input.`` (:data:`INPUT`: ``mean``, ``std``, ``names`` as UTF-8 JSON in uint8,
+``shape``). Those files still load: :func:`read_inputs` reads both forms, and everything that loads layer
+weights drops the old keys first (:func:`layer_weights`).
+
+A target project whose inputs are other columns, or whose own statistics differ clearly from the
+source's, hands the transferred first layers numbers on another scale than the ones they learned on:
+:func:`input_warnings` says so for ``losslab check``, naming the nodes that take weights from that file.
 """
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
+#: the key in a state dict's ``_metadata`` that holds the source's inputs
+METADATA_KEY = "_losslab.input"
+#: the reserved tensor-key prefix of the older form (still read, and stripped before loading)
 PREFIX = "_losslab."
 INPUT = PREFIX + "input."
 #: a column's mean moved by more than this many source standard deviations is a clear difference
@@ -31,35 +42,70 @@ MEAN_SHIFT = 0.5
 SPREAD_RATIO = 2.0
 
 
-def input_tensors(dataset, normalize: bool) -> dict[str, torch.Tensor]:
-    """The reserved tensors describing ``dataset``'s inputs (see the module docstring)."""
-    out = {INPUT + "shape": torch.tensor(list(dataset.input_shape), dtype=torch.int64)}
-    if normalize and dataset.mean is not None:
-        out[INPUT + "mean"] = torch.as_tensor(np.asarray(dataset.mean, np.float32)).clone()
-        out[INPUT + "std"] = torch.as_tensor(np.asarray(dataset.std, np.float32)).clone()
-    if len(dataset.input_shape) == 1:
-        names = json.dumps(list(dataset.feature_names)).encode("utf-8")
-        out[INPUT + "names"] = torch.tensor(list(names), dtype=torch.uint8)
+def input_metadata(dataset, normalize: bool) -> dict[str, Any]:
+    """What ``--save-model`` records about ``dataset``'s inputs: plain lists, strings and numbers (see the
+    module docstring), so ``torch.load(weights_only=True)`` reads them back."""
+    normalized = normalize and dataset.mean is not None
+    return {"shape": [int(d) for d in dataset.input_shape],
+            "mean": np.asarray(dataset.mean, np.float32).tolist() if normalized else None,
+            "std": np.asarray(dataset.std, np.float32).tolist() if normalized else None,
+            "columns": [str(n) for n in dataset.feature_names] if len(dataset.input_shape) == 1 else None}
+
+
+def with_inputs(state: dict[str, Any], inputs: dict[str, Any]) -> OrderedDict:
+    """``state`` with ``inputs`` (:func:`input_metadata`) in its ``_metadata``; its keys and the module
+    versions already in ``_metadata`` stay as they are."""
+    out = OrderedDict(state)
+    meta = OrderedDict(getattr(state, "_metadata", None) or {})
+    meta[METADATA_KEY] = inputs
+    out._metadata = meta   # type: ignore[attr-defined] - where torch keeps a state dict's metadata
     return out
 
 
 def layer_weights(state: dict[str, Any]) -> dict[str, Any]:
-    """``state`` without the reserved keys: what ``load_state_dict`` takes."""
-    if not isinstance(state, dict):
+    """``state`` without the older form's reserved tensor keys: what ``load_state_dict`` takes. A file in
+    the ``_metadata`` form comes back as it is."""
+    if not isinstance(state, dict) or not any(isinstance(k, str) and k.startswith(PREFIX) for k in state):
         return state
-    return {k: v for k, v in state.items() if not (isinstance(k, str) and k.startswith(PREFIX))}
+    out = OrderedDict((k, v) for k, v in state.items() if not (isinstance(k, str) and k.startswith(PREFIX)))
+    if getattr(state, "_metadata", None) is not None:   # keep the module versions load_state_dict reads
+        out._metadata = state._metadata   # type: ignore[attr-defined]
+    return out
 
 
 def read_inputs(state: dict[str, Any]) -> dict[str, Any] | None:
-    """What the file says about its inputs: ``{"shape", "mean", "std", "names"}`` (mean/std/names None when
-    absent), or None for a file written without them (an older LossLab, a run's weights, another tool)."""
-    if not isinstance(state, dict) or INPUT + "shape" not in state:
+    """What the file says about its inputs: ``{"shape", "mean", "std", "columns"}`` (mean/std/columns None
+    when absent), from ``_metadata`` or the older tensor keys; None for a file written without them (an
+    older LossLab, a run's weights, another tool) or with a record that makes no sense."""
+    if not isinstance(state, dict):
         return None
-    names = state.get(INPUT + "names")
-    return {"shape": tuple(int(d) for d in state[INPUT + "shape"].tolist()),
-            "mean": state[INPUT + "mean"].numpy() if INPUT + "mean" in state else None,
-            "std": state[INPUT + "std"].numpy() if INPUT + "std" in state else None,
-            "names": json.loads(bytes(names.tolist()).decode("utf-8")) if names is not None else None}
+    meta = getattr(state, "_metadata", None)
+    record = meta.get(METADATA_KEY) if isinstance(meta, dict) else None
+    try:
+        if isinstance(record, dict):
+            return _checked(record.get("shape"), record.get("mean"), record.get("std"), record.get("columns"))
+        if INPUT + "shape" in state:
+            names = state.get(INPUT + "names")
+            return _checked(state[INPUT + "shape"].tolist(),
+                            state[INPUT + "mean"].numpy() if INPUT + "mean" in state else None,
+                            state[INPUT + "std"].numpy() if INPUT + "std" in state else None,
+                            json.loads(bytes(names.tolist()).decode("utf-8")) if names is not None else None)
+    except (AttributeError, TypeError, ValueError):   # a damaged record: no warning rather than a traceback
+        return None
+    return None
+
+
+def _checked(shape, mean, std, columns) -> dict[str, Any] | None:
+    """The record with numbers as arrays, or None when a field has the wrong kind."""
+    if not isinstance(shape, (list, tuple)) or not all(isinstance(d, int) for d in shape):
+        return None
+    if (mean is None) != (std is None) or (columns is not None and (
+            not isinstance(columns, list) or not all(isinstance(c, str) for c in columns))):
+        return None
+    mean, std = (None if a is None else np.asarray(a, np.float32) for a in (mean, std))
+    if mean is not None and (mean.shape != std.shape or not (np.isfinite(mean).all() and np.isfinite(std).all())):
+        return None
+    return {"shape": tuple(shape), "mean": mean, "std": std, "columns": columns}
 
 
 def compare_inputs(source: dict[str, Any], dataset, normalize: bool) -> str | None:
@@ -67,8 +113,8 @@ def compare_inputs(source: dict[str, Any], dataset, normalize: bool) -> str | No
     names = list(dataset.feature_names) if len(dataset.input_shape) == 1 else None
     if tuple(dataset.input_shape) != tuple(source["shape"]):
         return f"its inputs were shaped {_shape(source['shape'])} and this project's are {_shape(dataset.input_shape)}"
-    if source["names"] is not None and names is not None and source["names"] != names:
-        return _names_differ(source["names"], names)
+    if source["columns"] is not None and names is not None and source["columns"] != names:
+        return _names_differ(source["columns"], names)
     if source["mean"] is None or not normalize or dataset.mean is None:
         if (source["mean"] is None) != (not normalize or dataset.mean is None):
             which = "it was trained on normalized inputs, this project does not normalize" if source["mean"] \
@@ -139,4 +185,5 @@ def input_warnings(project, dataset, store_dir=None) -> list[tuple[str, str]]:
     return out
 
 
-__all__ = ["INPUT", "PREFIX", "compare_inputs", "input_tensors", "input_warnings", "layer_weights", "read_inputs"]
+__all__ = ["INPUT", "METADATA_KEY", "PREFIX", "compare_inputs", "input_metadata", "input_warnings", "layer_weights",
+           "read_inputs", "with_inputs"]

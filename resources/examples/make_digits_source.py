@@ -27,8 +27,8 @@ def main() -> int:
         return 1
     state = result.state_dict()   # the final weights (early stopping restored the best epoch's)
     from core.data import load_dataset
-    from core.training.source_inputs import input_tensors   # the source's input statistics, as --save-model
-    state.update(input_tensors(load_dataset(project.data, project.base_dir), project.data.normalize))
+    from core.training.source_inputs import input_metadata, with_inputs   # the inputs, as --save-model records
+    state = with_inputs(state, input_metadata(load_dataset(project.data, project.base_dir), project.data.normalize))
     write_atomic(HERE / "digits-source.pt", lambda f: torch.save(state, f))
     best = f"{result.best_val_loss:.4f}" if result.best_val_loss is not None else "-"
     print(f"digits-source: {result.status} after {result.epochs_run} epochs, best validation loss {best} "

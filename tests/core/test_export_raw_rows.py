@@ -196,11 +196,14 @@ def test_a_table_with_text_columns_and_missing_cells(tmp_path, capsys):
     assert result["predictions"]["out"] == [ds.targets["churn"].classes[k] for k in want.argmax(axis=1)]
     # the file `losslab train --save-model` writes (keys named after the nodes) loads the same; weights of
     # another network are refused with what to run, not a traceback
-    from core.training.source_inputs import input_tensors   # --save-model adds the inputs' statistics
-    torch.save({**model.state_dict(), **input_tensors(ds, True)}, out / "saved.pt")
-    again = _run_script(out / "churn.py", "--weights", "saved.pt", "--predict", str(tmp_path / "customers.csv"),
-                        cwd=out)
-    np.testing.assert_allclose(np.asarray(again["outputs"]["out"]), want, rtol=1e-4, atol=1e-4)
+    from core.training.source_inputs import input_metadata, with_inputs   # --save-model records the inputs
+    from tests.core.old_weight_files import old_form
+    torch.save(with_inputs(model.state_dict(), input_metadata(ds, True)), out / "saved.pt")
+    torch.save(old_form(model.state_dict(), ds), out / "older.pt")   # inputs as _losslab.input.* tensors
+    for saved in ("saved.pt", "older.pt"):
+        again = _run_script(out / "churn.py", "--weights", saved, "--predict", str(tmp_path / "customers.csv"),
+                            cwd=out)
+        np.testing.assert_allclose(np.asarray(again["outputs"]["out"]), want, rtol=1e-4, atol=1e-4)
     torch.save({"layers.nothere.weight": torch.zeros(2, 2)}, out / "other.pt")
     r = subprocess.run([sys.executable, str(out / "churn.py"), "--weights", "other.pt", "--predict",
                         str(tmp_path / "customers.csv")], capture_output=True, text=True, cwd=out, timeout=300)
