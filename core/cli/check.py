@@ -48,7 +48,7 @@ def run(args, out: Out) -> int:
         if line:
             out(line)
     if check.ok and any(n.init for n in project.model.nodes):   # a weights file's inputs unlike this data's
-        from ..training.source_inputs import input_warnings
+        from ..training.transfer import input_warnings
         for message, where in input_warnings(project, dataset):
             out(f"warning: {message}  [{where}]")
     warnings = _lint(project, check, dataset)

@@ -20,13 +20,12 @@ weights drops the old keys first (:func:`layer_weights`).
 
 A target project whose inputs are other columns, or whose own statistics differ clearly from the
 source's, hands the transferred first layers numbers on another scale than the ones they learned on:
-:func:`input_warnings` says so for ``losslab check``, naming the nodes that take weights from that file.
+:func:`core.training.transfer.input_warnings` says so for ``losslab check``, naming the nodes that take weights from that file.
 """
 from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -160,30 +159,5 @@ def _shape(shape) -> str:
     return "x".join(str(d) for d in shape)
 
 
-def input_warnings(project, dataset, store_dir=None) -> list[tuple[str, str]]:
-    """(message, JSON path) per weights file whose inputs differ from this project's, naming its nodes.
-    Files that cannot be read are left to the transfer check, which refuses them."""
-    from .transfer import TransferError, _where, load_source
-    by_file: dict[str, list] = {}
-    for n in project.model.nodes:
-        if n.init and "file" in n.init:
-            by_file.setdefault(n.init["file"], []).append(n)
-    out = []
-    for path, nodes in by_file.items():
-        try:
-            state = load_source(nodes[0].init, project.base_dir, _where(project, nodes[0].id), store_dir)
-        except TransferError:
-            continue
-        source = read_inputs(state)
-        why = compare_inputs(source, dataset, project.data.normalize) if source is not None else None
-        if why:
-            ids = ", ".join(n.id for n in nodes)
-            out.append((f"node{'s' if len(nodes) > 1 else ''} {ids} take{'' if len(nodes) > 1 else 's'} weights "
-                        f"from {Path(path).name}, but {why}. The transferred layers would see numbers unlike the "
-                        "ones they learned on: give this project the source's columns and scaling, or let those "
-                        "layers learn again (unfreeze them, raise their learning rate)", _where(project, nodes[0].id)))
-    return out
-
-
-__all__ = ["INPUT", "METADATA_KEY", "PREFIX", "compare_inputs", "input_metadata", "input_warnings", "layer_weights",
+__all__ = ["INPUT", "METADATA_KEY", "PREFIX", "compare_inputs", "input_metadata", "layer_weights",
            "read_inputs", "with_inputs"]

@@ -22,8 +22,9 @@ import torch
 from torch import nn
 
 from ..graph import GraphError, Problem
+from .source_inputs import compare_inputs, layer_weights, read_inputs
 
-__all__ = ["apply_transfer", "transfer_problems", "smalldata_problems", "freeze", "param_groups", "load_source",
+__all__ = ["input_warnings", "apply_transfer", "transfer_problems", "smalldata_problems", "freeze", "param_groups", "load_source",
            "node_module", "source_tensors", "register_run_store", "run_weights_path", "TransferError"]
 
 
@@ -123,7 +124,6 @@ def source_tensors(state: dict[str, torch.Tensor], source_node: str) -> dict[str
 
 
 def _source_nodes(state: dict) -> list[str]:
-    from .source_inputs import layer_weights
     return sorted({k.split(".")[1] if k.startswith("layers.") else k.split(".")[0] for k in layer_weights(state)})
 
 
@@ -242,3 +242,27 @@ def scale_group_rates(optimizer: torch.optim.Optimizer, base_lr: float | None = 
     for g in optimizer.param_groups:
         lr = g["lr"] if base_lr is None else base_lr
         g["lr"] = lr * g.get("lr_multiplier", 1.0)
+
+
+def input_warnings(project, dataset, store_dir=None) -> list[tuple[str, str]]:
+    """(message, JSON path) per weights file whose inputs differ from this project's, naming its nodes.
+    Files that cannot be read are left to the transfer check, which refuses them."""
+    by_file: dict[str, list] = {}
+    for n in project.model.nodes:
+        if n.init and "file" in n.init:
+            by_file.setdefault(n.init["file"], []).append(n)
+    out = []
+    for path, nodes in by_file.items():
+        try:
+            state = load_source(nodes[0].init, project.base_dir, _where(project, nodes[0].id), store_dir)
+        except TransferError:
+            continue
+        source = read_inputs(state)
+        why = compare_inputs(source, dataset, project.data.normalize) if source is not None else None
+        if why:
+            ids = ", ".join(n.id for n in nodes)
+            out.append((f"node{'s' if len(nodes) > 1 else ''} {ids} take{'' if len(nodes) > 1 else 's'} weights "
+                        f"from {Path(path).name}, but {why}. The transferred layers would see numbers unlike the "
+                        "ones they learned on: give this project the source's columns and scaling, or let those "
+                        "layers learn again (unfreeze them, raise their learning rate)", _where(project, nodes[0].id)))
+    return out
