@@ -60,7 +60,7 @@ def load_weights(project, dataset, weights: str | Path):
     try:
         state = torch.load(str(weights), map_location="cpu", weights_only=True)
         from ..training.source_inputs import layer_weights
-        state = layer_weights(state)   # --save-model's input statistics are no layer's
+        state = layer_weights(state, setup.model)   # either naming LossLab writes; no input statistics
     except FileNotFoundError:
         raise ExportError(f"--model {weights}: no such file") from None
     except Exception as e:  # noqa: BLE001 - a damaged or foreign file

@@ -43,11 +43,19 @@ def input_tensors(dataset, normalize: bool) -> dict[str, torch.Tensor]:
     return out
 
 
-def layer_weights(state: dict[str, Any]) -> dict[str, Any]:
-    """``state`` without the reserved keys: what ``load_state_dict`` takes."""
+def layer_weights(state: dict[str, Any], model: torch.nn.Module | None = None) -> dict[str, Any]:
+    """``state`` without the reserved keys: what ``load_state_dict`` takes. Given the ``model`` to load
+    into, the other naming LossLab writes (File ▸ Export ▸ state_dict: the py script's ``fc1.weight``
+    where ``--save-model`` writes ``layers.fc1.weight``) is renamed to the model's own."""
     if not isinstance(state, dict):
         return state
-    return {k: v for k, v in state.items() if not (isinstance(k, str) and k.startswith(PREFIX))}
+    state = {k: v for k, v in state.items() if not (isinstance(k, str) and k.startswith(PREFIX))}
+    if model is not None and state and not set(state) <= set(model.state_dict()):
+        from ..script_names import script_key_map
+        ours = {script: key for key, script in script_key_map(model).items()}
+        if set(state) <= set(ours):
+            state = {ours[k]: v for k, v in state.items()}
+    return state
 
 
 def read_inputs(state: dict[str, Any]) -> dict[str, Any] | None:
