@@ -407,9 +407,7 @@ def data_start_folder(doc) -> str:
         path = Path(current) if Path(current).is_absolute() else Path(doc.project.base_dir or ".") / current
         if path.parent.is_dir():
             return str(path.parent)
-    if doc.path is not None and not files.is_bundled_example(doc.path):
-        return str(doc.path.parent)
-    return settings.last_folder() or str(files.documents_dir())
+    return str(files.project_start_folder(doc.path))
 
 
 def many_categories_notes(inputs, numbers: set[str], limit: int = MANY_CATEGORIES) -> list[str]:
