@@ -121,7 +121,8 @@ def export(project, fmt: str, path: str | Path, *, model=None, dataset=None, his
         write_json(prep, path, fmt, project.name)
         key = next(iter(state), "fc1.weight")
         return ExportResult(fmt, path, notes + [
-            f"keys follow the py export's Net (e.g. {key}): Net().load_state_dict(torch.load(path, weights_only=True))"],
+            f"keys follow the py export's Net (e.g. {key}): Net().load_state_dict(torch.load(path, weights_only=True)); "
+            "losslab's --model and the Deployment tab's Weights… take it as it is"],
             input=prep.input_sentence(fmt, described),
             files=[json_path(path)])
     was_training = model.training
