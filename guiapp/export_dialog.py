@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
 from core.export import FORMATS
 from core.tasks import TaskOutcome
 
+from . import settings
 from .tasks import TaskRunner
 
 
@@ -79,8 +80,8 @@ class ExportDialog(QDialog):
         layout.addWidget(self.status_label)
         layout.addWidget(self.buttons)
         project = document.project
-        from .files import documents_dir  # an unsaved example's folder is LossLab's own: never write there
-        base = folder or (document.path.parent if document.path else documents_dir())
+        from .files import project_start_folder   # an existing folder, never the bundled examples'
+        base = folder or project_start_folder(document.path)
         stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in project.name) or "model"
         self.path_edit.setText(str(Path(base) / f"{stem}{FORMATS['py'][0]}"))
         self.format_box.currentIndexChanged.connect(self._on_format_changed)
@@ -147,10 +148,10 @@ class ExportDialog(QDialog):
         if self.runner.is_running():
             return False
         if self.controller is not None and self.controller.is_running():
-            self.status_label.setText("Stop the training first: the model is changing while it runs.")
+            self._say("Stop the training first: the model is changing while it runs.")
             return False
         if self.document.dataset is None:
-            self.status_label.setText("The project's data is not loaded: fix the data settings first.")
+            self._say("The project's data is not loaded: fix the data settings first.")
             return False
         run = trained_run(self.controller)
         trained = self.controller.trained_model() if run is not None else None
@@ -168,15 +169,21 @@ class ExportDialog(QDialog):
     def _on_runner_taskFinished(self, outcome: TaskOutcome) -> None:  # noqa: N802 - the signal's name
         self.export_button.setEnabled(True)
         if outcome.error is not None:
-            self.status_label.setText(f"Not exported: {outcome.message}")
+            self._say(f"Not exported: {outcome.message}")
             return
         result = outcome.value
         summary = result.summary()
         if result.input and self.input_label.isVisibleTo(self):   # said once, on the Input row above
             summary = summary.replace(f"\n  {result.input}", "")
-        self.status_label.setText(summary.replace("\n  note: ", "\nNote: "))
-        self._grow_to_fit()
+        self._say(summary.replace("\n  note: ", "\nNote: "))
+        settings.remember_folder(str(result.path))   # the next export (and file dialog) starts there
         self.exported.emit(result)
+
+    def _say(self, text: str) -> None:
+        """Show ``text`` under the rows, growing the dialog to it: a message in a dialog of the old
+        height once squeezed the Weights and Input rows until their texts overlapped."""
+        self.status_label.setText(text)
+        self._grow_to_fit()
 
     def _grow_to_fit(self) -> None:
         """Grow (never shrink) to the height the wrapped texts need at this width, within the screen:

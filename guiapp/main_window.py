@@ -25,6 +25,7 @@ from .panels.outputs_panel import OutputsPanel
 from .panels.status import StatusFields
 from .panels.training_settings import TrainingSettingsPanel
 from .widgets.build_on_show import BuildOnShow
+from .widgets.window_keys import window_shortcuts_first
 from .window_layout import PLOTS_HEIGHT, STATE_VERSION, DockLayout
 
 
@@ -63,6 +64,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_menus()
         self._build_toolbars()
+        self._keys = window_shortcuts_first(self)   # Ctrl+E (Export) from every text and spin field too
         self.status = StatusFields(self.document, self.statusBar())
 
         d = self.document

@@ -79,11 +79,11 @@ def _load_model(project, dataset, weights: str, what: str, state: dict | None = 
             raise UserError(f"{what}: not a PyTorch weights file LossLab can read; give the file that "
                             "`losslab train --save-model FILE` wrote (or File ▸ Export ▸ state_dict)") from None
     from ..training.source_inputs import layer_weights
-    state = layer_weights(state)   # older --save-model files held input statistics as tensors
+    model = prepare(project, dataset, device="cpu").model
+    state = layer_weights(state, model)   # either naming LossLab writes; older files' input tensors dropped
     if not isinstance(state, dict) or not all(hasattr(v, "shape") for v in state.values()):
         raise UserError(f"{what}: holds {type(state).__name__}, not a state dict of weights; give the file that "
                         "`losslab train --save-model FILE` wrote")
-    model = prepare(project, dataset, device="cpu").model
     why = weights_mismatch(model.state_dict(), state)
     if why:
         raise UserError(f"{what}: these weights do not fit the project's network ({project.name!r}), they "

@@ -136,3 +136,16 @@ def _sample_lines(path: Path, header_line: int, limit: int) -> tuple[str, np.nda
 
 def _count_newlines(mm: mmap.mmap, start: int, end: int, step: int = 1 << 24) -> int:
     return sum(mm[a:min(a + step, end)].count(b"\n") for a in range(start, end, step))
+
+
+def header_columns(path: str | Path, base_dir=None, max_rows: int = 2_000) -> tuple[dict[str, str], set[str]]:
+    """The table's columns in header order with their detected kinds, and those holding numbers, from a
+    sample of at most about ``max_rows`` rows: what a column picker needs when the table cannot be
+    prepared (a text cell in a column of numbers), so the person can change the column's kind or role
+    instead of the file. Raises :class:`DataError` when the file cannot be read as a table at all."""
+    from core.data.loader import data_file_path
+    file = data_file_path(path, base_dir)
+    with sampling(max_rows):
+        table = csvfile.read_table(file, str(path))
+    return ({n: c.kind for n, c in table.columns.items()},
+            {n for n, c in table.columns.items() if c.is_numeric})

@@ -119,7 +119,7 @@ def load_weights(model: torch.nn.Module, path: str | Path) -> None:
         raise ModelFileError(f"--model {path}: not a saved LossLab/PyTorch state dict ({type(e).__name__}); save one "
                              "with losslab train PROJECT --save-model FILE") from None
     from ..training.source_inputs import layer_weights
-    state = layer_weights(state)   # older --save-model files held input statistics as tensors
+    state = layer_weights(state, model)   # either naming LossLab writes; older files' input tensors dropped
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise ModelFileError(f"--model {path}: holds no state dict of weights; save one with losslab train --save-model")
     try:

@@ -60,7 +60,7 @@ def load_weights(project, dataset, weights: str | Path):
     try:
         state = torch.load(str(weights), map_location="cpu", weights_only=True)
         from ..training.source_inputs import layer_weights
-        state = layer_weights(state)   # older --save-model files held input statistics as tensors
+        state = layer_weights(state, setup.model)   # either naming LossLab writes; older files' input tensors dropped
     except FileNotFoundError:
         raise ExportError(f"--model {weights}: no such file") from None
     except Exception as e:  # noqa: BLE001 - a damaged or foreign file
@@ -121,7 +121,8 @@ def export(project, fmt: str, path: str | Path, *, model=None, dataset=None, his
         write_json(prep, path, fmt, project.name)
         key = next(iter(state), "fc1.weight")
         return ExportResult(fmt, path, notes + [
-            f"keys follow the py export's Net (e.g. {key}): Net().load_state_dict(torch.load(path, weights_only=True))"],
+            f"keys follow the py export's Net (e.g. {key}): Net().load_state_dict(torch.load(path, weights_only=True)); "
+            "losslab's --model and the Deployment tab's Weights… take it as it is"],
             input=prep.input_sentence(fmt, described),
             files=[json_path(path)])
     was_training = model.training

@@ -43,9 +43,9 @@ class StudyBatch:
         first = self.plans[0][1]
         return Plan(first.study, first.spec, self.tasks, {k: v for _, p in self.plans for k, v in p.datasets.items()})
 
-    def result(self, s: int, outcomes: list[TrialOutcome]):
-        """The table of study ``s``."""
-        return self.plans[s][1].summarize(outcomes)
+    def result(self, s: int, outcomes: list[TrialOutcome], running: bool = False):
+        """The table of study ``s`` (``running``: while the batch still runs)."""
+        return self.plans[s][1].summarize(outcomes, running)
 
     def results(self, outcomes: list[TrialOutcome]) -> list[tuple[str, Any]]:
         return [(title, plan.summarize(outcomes)) for title, plan in self.plans]

@@ -236,9 +236,9 @@ class StudyDriver:
         """At least one trial ran to an end that counts (the CLI's exit status)."""
         return any(o.finished for o in self.outcomes)
 
-    def table(self, s: int = 0):
-        """The result table of study ``s`` of the batch."""
-        return self.batch.result(s, self.outcomes)
+    def table(self, s: int = 0, running: bool = False):
+        """The result table of study ``s`` of the batch (``running``: settings yet to run are waiting)."""
+        return self.batch.result(s, self.outcomes, running)
 
     def tables(self) -> list[tuple[str, Any]]:
         """``[(title, StudyResult)]`` of every study of the batch."""

@@ -57,6 +57,7 @@ class Row:
     lrs: list[float] = field(default_factory=list)          # learning rate of each seed (tuned studies)
     curves: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)   # loss -> (mean, sd) per epoch
     messages: list[str] = field(default_factory=list)
+    pending: bool = False                    # no trial of it has reported yet and the study still runs
 
     @property
     def differs(self) -> bool | None:
@@ -168,12 +169,13 @@ def _row(s: dict[str, Any], got: list[TrialOutcome], score: str) -> Row:
 def summarize(study: str, knobs: list[str], settings: list[dict[str, Any]],
               outcomes: list[TrialOutcome] | list[dict[str, Any]], *,
               samples: dict[str, int] | None = None, same_data: dict[str, list[Any]] | None = None,
-              comparison: str = "", notes: list[str] | None = None) -> StudyResult:
+              comparison: str = "", notes: list[str] | None = None, running: bool = False) -> StudyResult:
     """The table for ``settings`` (in their order) from the trial outcomes seen so far.
 
     ``samples`` and ``same_data`` (by setting, as JSON) come from the plan: the training samples each
     data size keeps, and the sizes merged into it because they keep as many. ``outcomes`` may be
-    :class:`TrialOutcome` objects or their dict form (a results file)."""
+    :class:`TrialOutcome` objects or their dict form (a results file). ``running``: the study still runs,
+    so a setting none of whose trials has reported is waiting its turn (:attr:`Row.pending`), not failed."""
     outcomes = outcomes_of(outcomes)
     by_key: dict[str, list[TrialOutcome]] = {_key(s): [] for s in settings}
     for o in outcomes:
@@ -185,6 +187,7 @@ def summarize(study: str, knobs: list[str], settings: list[dict[str, Any]],
         row = _row(s, sorted(by_key[_key(s)], key=lambda o: o.seed), score)
         row.train_samples = (samples or {}).get(_key(s), row.train_samples)
         row.same_data_as = list((same_data or {}).get(_key(s), []))
+        row.pending = running and not by_key[_key(s)]
         rows.append(row)
     ranked = [r for r in rows if r.scores]
     best = min(ranked, key=lambda r: float(np.mean(r.scores))) if ranked else None

@@ -91,9 +91,9 @@ class Plan:
     notes: list[str] = field(default_factory=list)
     grid: list[float] = field(default_factory=list)   # tune_lr="grid": the rates every setting is tried at
 
-    def summarize(self, outcomes: list[dict[str, Any]]):
+    def summarize(self, outcomes: list[dict[str, Any]], running: bool = False):
         """The result table of this study from ``outcomes`` (those of other studies are ignored); with a
-        rate grid, each setting's row is its best rate's."""
+        rate grid, each setting's row is its best rate's. ``running``: the study has not ended yet."""
         from .results import summarize
         ids = {t.index for t in self.tasks}
         mine = [o for o in outcomes_of(outcomes) if o.index in ids]
@@ -102,7 +102,8 @@ class Plan:
             mine, picked = pick_rates(self, mine)
             notes.append(picked)
         return summarize(self.study, [k.name for k in self.spec.knobs], self.spec.settings(), mine,
-                         samples=self.samples, same_data=self.same_data, comparison=self.comparison, notes=notes)
+                         samples=self.samples, same_data=self.same_data, comparison=self.comparison, notes=notes,
+                         running=running)
 
 
 def pick_rates(plan: Plan, outcomes: list[TrialOutcome]) -> tuple[list[TrialOutcome], str]:

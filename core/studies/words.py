@@ -56,17 +56,27 @@ def verdict(row: Row, short: bool = False) -> str:
     if row.is_best:
         return "best"
     if not row.scores:
-        return "did not finish"
+        return not_run(row) or "did not finish"
     if row.p_value_adjusted is None:
         return "too few seeds to tell" if short else "too few seeds to tell (2 per setting needed)"
     words = "worse" if row.differs else "not distinguishable"
     return f"{words}{'' if short else (' than the best' if row.differs else ' from the best')} ({p_text(row.p_value_adjusted)})"
 
 
+def not_run(row: Row) -> str:
+    """"waiting" for a setting the running study has yet to start, "not run" for one a finished (or
+    cancelled) study never ran; "" when some trial of it reported."""
+    if row.pending:
+        return "waiting"
+    return "" if row.n or row.failed or row.cancelled or row.scores else "not run"
+
+
 def verdict_tooltip(row: Row, result: StudyResult) -> str:
     """The test behind the verdict, named in full (the table's tooltip)."""
     if row.is_best:
         return f"the lowest {LABELS[result.score]} of this study (mean over {row.n} seed(s))"
+    if row.pending:
+        return "its trials have not run yet: the study runs the settings in turn"
     if row.p_value_vs_best is None:
         return "needs at least two finished seeds here and for the best"
     return (f"{TEST} of this setting's {LABELS[result.score]} against the best's: p = {row.p_value_vs_best:.3g} "
@@ -106,6 +116,9 @@ def sentence(result: StudyResult) -> str:
     for r in result.rows:
         if r is best:
             continue
+        if not r.scores and not_run(r):
+            parts.append(f"{row_label(r)} {'is waiting to run' if r.pending else 'was not run'}")
+            continue
         if not r.scores:
             why = ", ".join(x for x in (f"{r.failed} failed" if r.failed else "",
                                          f"{r.cancelled} cancelled" if r.cancelled else "") if x)
@@ -122,5 +135,5 @@ def sentence(result: StudyResult) -> str:
     return out
 
 
-__all__ = ["dip_text", "difference_text", "ms", "notes_text", "p_text", "row_label", "sentence",
+__all__ = ["dip_text", "difference_text", "ms", "not_run", "notes_text", "p_text", "row_label", "sentence",
            "setting_label", "verdict", "verdict_tooltip"]

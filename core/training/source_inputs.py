@@ -27,8 +27,12 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import torch
 
 #: the key in a state dict's ``_metadata`` that holds the source's inputs
 METADATA_KEY = "_losslab.input"
@@ -61,13 +65,22 @@ def with_inputs(state: dict[str, Any], inputs: dict[str, Any]) -> OrderedDict:
     return out
 
 
-def layer_weights(state: dict[str, Any]) -> dict[str, Any]:
-    """``state`` without the older form's reserved tensor keys: what ``load_state_dict`` takes. A file in
-    the ``_metadata`` form comes back as it is."""
-    if not isinstance(state, dict) or not any(isinstance(k, str) and k.startswith(PREFIX) for k in state):
+def layer_weights(state: dict[str, Any], model: torch.nn.Module | None = None) -> dict[str, Any]:
+    """``state`` as ``load_state_dict`` takes it: without the older form's reserved tensor keys and, given
+    the ``model`` to load into, in the model's own names (File ▸ Export ▸ state_dict writes the py
+    script's ``fc1.weight`` where ``--save-model`` writes ``layers.fc1.weight``). ``_metadata`` is kept.
+    A file that needs neither comes back as it is."""
+    if not isinstance(state, dict):
         return state
-    out = OrderedDict((k, v) for k, v in state.items() if not (isinstance(k, str) and k.startswith(PREFIX)))
-    if getattr(state, "_metadata", None) is not None:   # keep the module versions load_state_dict reads
+    out = state
+    if any(isinstance(k, str) and k.startswith(PREFIX) for k in state):
+        out = OrderedDict((k, v) for k, v in state.items() if not (isinstance(k, str) and k.startswith(PREFIX)))
+    if model is not None and out and not set(out) <= set(model.state_dict()):
+        from ..script_names import script_key_map
+        ours = {script: key for key, script in script_key_map(model).items()}
+        if set(out) <= set(ours):
+            out = OrderedDict((ours[k], v) for k, v in out.items())
+    if out is not state and getattr(state, "_metadata", None) is not None:   # the module versions it reads
         out._metadata = state._metadata   # type: ignore[attr-defined]
     return out
 

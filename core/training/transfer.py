@@ -114,11 +114,17 @@ def smalldata_problems(project, check, dataset) -> list[Problem]:
     return problems
 
 
-def source_tensors(state: dict[str, torch.Tensor], source_node: str) -> dict[str, torch.Tensor]:
-    """The tensors of ``source_node`` in ``state``, keyed as in the node's own module (``weight``, ...)."""
+def source_tensors(state: dict[str, torch.Tensor], source_node: str, own=()) -> dict[str, torch.Tensor]:
+    """The tensors of ``source_node`` in ``state``, keyed as in the node's own module (``weight``, ...,
+    or as in ``own``, the target module's keys, where LossLab wraps the torch module and the file holds
+    File ▸ Export ▸ state_dict's unwrapped names: ``weight_ih_l0`` for ``rnn.weight_ih_l0``)."""
     for prefix in (f"layers.{_key(source_node)}.", f"{source_node}.", f"{_key(source_node)}."):
         found = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
         if found:
+            wrappers = {k.split(".", 1)[0] for k in own if "." in k}
+            if len(wrappers) == 1 and not set(own) <= set(found):
+                wrapped = {f"{next(iter(wrappers))}.{k}": v for k, v in found.items()}
+                found = wrapped if set(own) <= set(wrapped) else found
             return found
     return {}
 
@@ -139,7 +145,7 @@ def _node_problems(project, model, node, state, where: str) -> list[Problem]:
     if not own:
         return [Problem(f"node {node.id} ({node.type}) has no weights to take from {what}: remove its init",
                         node.id, where)]
-    theirs = source_tensors(state, src)
+    theirs = source_tensors(state, src, own)
     if not theirs:
         have = _source_nodes(state)
         return [Problem(f"node {node.id}: {what} has no node {src!r} with weights; its nodes are: "
@@ -190,7 +196,7 @@ def apply_transfer(project, model: nn.Module, store_dir=None) -> None:
         if node.init:
             state = load_source(node.init, project.base_dir, _where(project, node.id), store_dir, cache)
             mod = node_module(model, node.id)
-            theirs = source_tensors(state, node.init.get("node", node.id))
+            theirs = source_tensors(state, node.init.get("node", node.id), mod.state_dict())
             dev = next(iter(mod.state_dict().values())).device
             mod.load_state_dict({k: v.to(dev) for k, v in theirs.items()})
     freeze(project, model)

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFi
 from core.tasks import TaskOutcome, with_progress
 
 from ..tasks import TaskRunner
-from .keys import WindowShortcutsFirst
 from .source import SourcePicker
 from .plots import FeatureHistogram, OverTimePlot
 
@@ -143,9 +142,7 @@ class DeploymentView(QWidget):
         self.source.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.source.setMinimumWidth(120)
         self.features.setMinimumWidth(60)
-        self._keys = WindowShortcutsFirst(self)  # Ctrl+E (Export) works from these fields too
-        for w in (self.features, self.k, self.window_rows):
-            w.installEventFilter(self._keys)
+        # Ctrl+E (Export) from these fields: the window's widgets.window_keys, for every field it has
         # one row for what a file check needs; the scenario knobs (features, k) on a second row that only
         # shows for a shift: every row less leaves the plots more of a short dock
         first, second = QHBoxLayout(), QHBoxLayout()

@@ -14,9 +14,10 @@ from .controller import FileController
 from .examples import blank_project, fill_examples_menu, ordered_examples
 from .prompts import FILE_FILTER
 from .recent import (EXAMPLES_DIR, MAX_RECENT, SPIRAL_EXAMPLE, add_recent, clear_recent, documents_dir,
-                     example_title, examples, is_bundled_example, last_project, recent_files, relative_data_path)
+                     example_title, examples, is_bundled_example, last_project, project_start_folder, recent_files,
+                     relative_data_path)
 
 __all__ = ["AUTOSAVE_FORMAT", "AUTOSAVE_INTERVAL_MS", "AutosaveRecord", "Autosaver", "EXAMPLES_DIR", "FILE_FILTER",
            "FileController", "MAX_RECENT", "blank_project", "fill_examples_menu", "ordered_examples", "SPIRAL_EXAMPLE", "add_recent", "autosave_dir", "clear_recent",
            "discard_autosave", "documents_dir", "example_title", "examples", "find_autosaves", "is_bundled_example",
-           "last_project", "load_autosave", "recent_files", "relative_data_path"]
+           "last_project", "load_autosave", "project_start_folder", "recent_files", "relative_data_path"]

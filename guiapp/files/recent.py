@@ -38,9 +38,20 @@ def is_bundled_example(path: str | os.PathLike | None) -> bool:
 
 
 def documents_dir() -> Path:
-    """The person's documents folder (``QStandardPaths.DocumentsLocation``), else the home folder."""
+    """The person's documents folder (``QStandardPaths.DocumentsLocation``) when it exists, else the home
+    folder: a fresh Linux home may have no ~/Documents, and a default there fails to write."""
     found = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-    return Path(found) if found else Path.home()
+    return Path(found) if found and Path(found).is_dir() else Path.home()
+
+
+def project_start_folder(project_path: str | os.PathLike | None) -> Path:
+    """Where a dialog about a project starts, always an existing folder: the project's own folder unless
+    it is a bundled example (never written into), else the folder last used in a dialog, else
+    :func:`documents_dir`."""
+    if project_path is not None and not is_bundled_example(project_path) and Path(project_path).parent.is_dir():
+        return Path(project_path).parent
+    last = settings.last_folder()
+    return Path(last) if last else documents_dir()
 
 
 def recent_files() -> list[Path]:

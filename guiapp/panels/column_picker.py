@@ -111,3 +111,40 @@ class ColumnPicker(QTableWidget):
     def _on_role_activated(self, _name: str) -> None:
         roles = {n: self.role(n) for n in self._names}
         self.on_roles([n for n, r in roles.items() if r == "target"], [n for n, r in roles.items() if r == "feature"])
+
+
+_FILE_COLUMNS: dict[tuple, tuple | None] = {}   # (file, size, mtime) -> header_columns(...) or None
+
+
+def columns_of_file(spec, base_dir) -> tuple[dict[str, str], list[str], list[str], set[str], set[str]] | None:
+    """``show_columns``' arguments for the CSV of data ``spec`` read from the file itself (a sample of its
+    rows: milliseconds), for when the table cannot be prepared; None when it is no readable CSV. The
+    roles are the project's (the last column the target by default, the features it names or every
+    column the loader would take)."""
+    if spec.source != "csv" or not spec.path:
+        return None
+    from core.data import DataError
+    from core.data.csv_sample import header_columns
+    from core.data.loader import data_file_path
+    try:
+        file = data_file_path(spec.path, base_dir)
+        st = file.stat()
+        key = (str(file), st.st_size, st.st_mtime_ns)
+        if key not in _FILE_COLUMNS:
+            _FILE_COLUMNS.clear()           # only the latest file: a panel shows one table
+            try:
+                _FILE_COLUMNS[key] = header_columns(file)
+            except (DataError, ValueError, OSError):
+                _FILE_COLUMNS[key] = None
+        found = _FILE_COLUMNS[key]
+    except (DataError, ValueError, OSError):
+        return None
+    if found is None:
+        return None
+    kinds, numbers = found
+    targets = [t for t in ([spec.target] if isinstance(spec.target, str) else spec.target or []) if t in kinds]
+    targets = targets or list(kinds)[-1:]
+    features = [f for f in spec.features if f in kinds] if spec.features else [
+        n for n, k in kinds.items() if n not in targets and k not in ("text id", "empty")]
+    categorical = set(getattr(spec, "categories", None) or {})
+    return kinds, targets, features, numbers, categorical & numbers

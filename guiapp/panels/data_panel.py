@@ -21,6 +21,7 @@ from .. import files, settings, theme
 from ..widgets import FormGrid
 from .follow_data import HeadsFollowData
 from .params import ParamForm, SettingsPanel, param_editor, show_value
+from .column_picker import columns_of_file
 from .window_words import in_window_words
 
 FILE_KINDS = {"csv": "CSV file…", "npz": "NPZ file…", "images": "Image folder…"}
@@ -236,12 +237,17 @@ class DataPanel(SettingsPanel):
 
     def _show_columns(self, d, ds) -> None:
         report = getattr(ds, "table_report", None) if d.source == "csv" else None
-        self.columns.setVisible(report is not None)
+        # a table that reads but cannot be prepared (a text cell in a column of numbers) keeps its picker,
+        # from the file's header: changing the column's kind or role there is the fix the message offers
+        header = columns_of_file(d, self.document.project.base_dir) if report is None and ds is None else None
+        self.columns.setVisible(report is not None or header is not None)
         if self._columns_label is not None:
-            self._columns_label.setVisible(report is not None)
+            self._columns_label.setVisible(report is not None or header is not None)
         self.fields["missing"].setVisible(d.source == "csv")
         if report is None:
             self.table_notes.setVisible(False)
+            if header is not None:
+                self.columns.show_columns(*header)
             return
         targets = list(ds.targets)
         features = [c.name for c in ds.encoding.inputs]
@@ -406,9 +412,7 @@ def data_start_folder(doc) -> str:
         path = Path(current) if Path(current).is_absolute() else Path(doc.project.base_dir or ".") / current
         if path.parent.is_dir():
             return str(path.parent)
-    if doc.path is not None and not files.is_bundled_example(doc.path):
-        return str(doc.path.parent)
-    return settings.last_folder() or str(files.documents_dir())
+    return str(files.project_start_folder(doc.path))
 
 
 def many_categories_notes(inputs, numbers: set[str], limit: int = MANY_CATEGORIES) -> list[str]:

@@ -71,11 +71,16 @@ class RunContinuer(QObject):
             self._install(project, run_id, load_run_to_continue(project, weights, run_id, state=TaskState(),
                                                                 in_process=False))
             return
-        self._say(f"Loading run {run_id}…")
+        self._say(f"Loading run {self._shown(run_id)}…")
         self.runner.start(load_run_to_continue, project, weights, run_id)
 
     def is_running(self) -> bool:
         return self.runner.is_running()
+
+    def _shown(self, run_id: str) -> str:
+        """The run's name as the Runs table shows it (``wine #3``)."""
+        panel = getattr(self.window, "runs_panel", None)
+        return panel.model.display_name(run_id) if panel is not None else run_id
 
     def _say(self, text: str) -> None:
         self.window.statusBar().showMessage(text, 15_000)
@@ -95,13 +100,13 @@ class RunContinuer(QObject):
         doc.replace(project)
         ok, reason = doc.can_train()
         if not ok or load.setup is None:
-            self._say(f"Run {run_id} cannot be continued: {reason or load.setup_error}")
+            self._say(f"Run {self._shown(run_id)} cannot be continued: {reason or load.setup_error}")
             return
         panel = self.window.runs_panel
         self.window.controller.start_from(load.setup, run_id, counts_of_run(panel, run_id))
         self.window.continued_from = run_id
         panel.select_ids([run_id])          # the run it continues, drawn beside it
-        self._say(f"Loaded run {run_id}'s project and final weights: Run trains them on")
+        self._say(f"Loaded run {self._shown(run_id)}'s project and final weights: Run trains them on")
 
 
 def counts_of_run(panel, run_id: str):

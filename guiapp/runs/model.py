@@ -59,9 +59,16 @@ class RunsModel(QAbstractTableModel):
         self._shown = shown_names(self.runs)
         self.endResetModel()
 
+    def display_name(self, run_id: str) -> str:
+        """The run's one name in the window (``wine #3``): the table, the plots' legend, Rename's
+        prefill and a continued run's tooltip all use it, so they never disagree."""
+        return self._shown.get(run_id, self._names.get(run_id, run_id))
+
     def _parent_text(self, r) -> str:
         parent = getattr(r, "parent", None)
-        return f"{self._names.get(parent, 'a deleted run')} ({parent[:8]})" if parent else ""
+        if not parent:
+            return ""
+        return self.display_name(parent) if parent in self._names else f"a deleted run ({parent})"
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt's name
         return 0 if parent.isValid() else len(self.runs)

@@ -29,9 +29,10 @@ class OverlayRun:
     settings: dict = field(default_factory=dict)   # the run's project flattened to JSON paths, and its seed
     started: float = 0.0
     parent: str | None = None
+    shown: str = ""           # its name in the window (the Runs table's ``wine #3``), when known
 
     @classmethod
-    def from_record(cls, rec) -> "OverlayRun":
+    def from_record(cls, rec, shown: str = "") -> "OverlayRun":
         from core.runs.diff import flatten
         h = rec.history
         col = lambda k: np.array([np.nan if r.get(k) is None else r[k] for r in h], dtype=np.float64)  # noqa: E731
@@ -39,7 +40,7 @@ class OverlayRun:
         settings["seed"] = rec.seed
         return cls(rec.id, rec.name, col("epoch"), col("train_loss"), col("val_loss"),
                    rec.step_index.astype(np.float64), np.asarray(rec.step_loss, dtype=np.float64),
-                   settings, float(rec.started or 0.0), getattr(rec, "parent", None))
+                   settings, float(rec.started or 0.0), getattr(rec, "parent", None), shown)
 
 
 def _short_key(path: str) -> str:
@@ -61,9 +62,10 @@ def _value(v) -> str:
 def distinct_labels(runs: list[OverlayRun], max_len: int = 28, max_keys: int = 2) -> list[str]:
     """A legend label per run that tells it from the others: its name, and where several runs share a
     name, the settings that differ among them (``wine · lr=0.01``); runs alike in every setting are told
-    apart by their start time (``wine · 14:02:31``)."""
+    apart by their start time (``wine · 14:02:31``). A run's ``shown`` name (the Runs table's ``wine #3``)
+    leads its label, so the legend names it as the table does."""
     names = [r.name if len(r.name) <= max_len else r.name[:max_len - 1] + "…" for r in runs]
-    labels = list(names)
+    labels = [r.shown or n for r, n in zip(runs, names)]
     for name in set(names):
         group = [i for i, n in enumerate(names) if n == name]
         if len(group) < 2:
@@ -74,7 +76,8 @@ def distinct_labels(runs: list[OverlayRun], max_len: int = 28, max_keys: int = 2
             parts = [f"{_short_key(k)}={_value(runs[i].settings.get(k))}" for k in differ[:max_keys]]
             if len(differ) > max_keys:
                 parts.append(f"+{len(differ) - max_keys}")
-            labels[i] = f"{name} · {' '.join(parts)}" if parts else name
+            head = runs[i].shown or name
+            labels[i] = f"{head} · {' '.join(parts)}" if parts else head
         if len({labels[i] for i in group}) < len(group):      # alike in every setting: when they started
             for i in group:
                 labels[i] += " · " + time.strftime("%H:%M:%S", time.localtime(runs[i].started))

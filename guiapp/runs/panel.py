@@ -201,7 +201,7 @@ class RunsPanel(QWidget):
         if len(ids) != 1:
             return
         if name is None:
-            current = self.store.get(ids[0], steps=False).name
+            current = self.model.display_name(ids[0])    # as the table and the legend name it
             name, ok = ask_text(self, "Rename Run", "Name:", current)
             if not ok:
                 return
@@ -298,7 +298,7 @@ class RunsPanel(QWidget):
         if self.overlay is None:
             return
         ids = self.selected_ids()[:MAX_OVERLAY] if self.overlay_box.isChecked() else []
-        self.overlay.show([OverlayRun.from_record(self.store.get(r)) for r in ids])
+        self.overlay.show([OverlayRun.from_record(self.store.get(r), self.model.display_name(r)) for r in ids])
         self.model.set_colors({r.id: self.overlay.color(i) for i, r in enumerate(self.overlay.runs)})
 
     def _on_table_selectionChanged(self, *_args) -> None:

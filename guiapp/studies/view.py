@@ -199,7 +199,7 @@ class StudyView(QWidget):
 
     # -- showing -----------------------------------------------------------------------------------
     def _summarize(self, s: int):
-        self.results[s] = self.driver.table(s)
+        self.results[s] = self.driver.table(s, running=self.state in ("idle", "running"))  # not ended
         return self.results[s]
 
     def result(self, s: int | None = None):

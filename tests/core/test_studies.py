@@ -316,3 +316,19 @@ def test_the_json_path_example_in_sweep_help_works_on_every_bundled_example(caps
         doc = json.loads(path.read_text())
         project = Project.from_dict(apply_setting(doc, {example: 0.001}), path.parent)
         assert project.to_dict() != Project.from_dict(doc, path.parent).to_dict(), path.name
+
+
+def test_a_running_study_says_waiting_for_settings_yet_to_run_and_not_run_once_it_ended():
+    from core.studies import summarize
+    from core.studies.words import sentence, verdict
+    done = [{"index": 0, "setting": {"lr": 0.01}, "seed": 0, "status": "completed", "run_id": "a",
+             "end_val_loss": 0.1, "best_val_loss": 0.1, "best_epoch": 3, "final_train_loss": 0.05}]
+    settings = [{"lr": 0.01}, {"lr": 0.1}]
+    running = summarize("s", ["lr"], settings, done, running=True)
+    assert [verdict(r) for r in running.rows] == ["best", "waiting"]
+    assert "lr=0.1 is waiting to run" in sentence(running) and "did not finish" not in sentence(running)
+    ended = summarize("s", ["lr"], settings, done)
+    assert verdict(ended.rows[1]) == "not run" and "lr=0.1 was not run" in sentence(ended)
+    failed = summarize("s", ["lr"], settings, done + [{**done[0], "setting": {"lr": 0.1}, "status": "failed",
+                                                       "run_id": "b", "message": "boom"}], running=True)
+    assert verdict(failed.rows[1]) == "did not finish"

@@ -110,3 +110,48 @@ def test_export_refuses_clearly(window, qtbot, tmp_path):
     assert not dialog.start_export() and "Stop the training first" in dialog.status_label.text()
     c.stop()  # a run stopped before its first batch may end as runFinished or runFailed: wait for the end
     qtbot.waitUntil(lambda: not c.is_running(), timeout=30_000)
+
+
+def _overlap(a, b) -> bool:
+    return a.isVisible() and b.isVisible() and a.geometry().intersects(b.geometry())
+
+
+def test_an_example_exports_to_a_folder_that_exists_and_the_dialog_grows_to_its_message(
+        window, qtbot, tmp_path, monkeypatch):
+    """The try-out's fresh home had no ~/Documents: Export of an example failed at its default path,
+    and the error squeezed the Weights and Input rows until their texts overlapped."""
+    from pathlib import Path
+
+    from guiapp import settings
+    from guiapp.panels.data_panel import data_start_folder
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))        # a fresh Linux home: no Documents folder
+    assert window.files.open_example(EXAMPLES / "demand.losslab.json", confirm=False)
+    assert Path(data_start_folder(window.document)) == home
+    dialog = window.show_export()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    default = dialog.path_edit.text()
+    assert Path(default) == home / "demand.py"
+    dialog.set_format("onnx")
+    dialog.path_edit.setText(str(tmp_path / "gone" / "a" / "much" / "longer" / "path" / "than" / "fits" / "m.onnx"))
+    assert dialog.start_export()
+    qtbot.waitUntil(lambda: not dialog.is_exporting(), timeout=30_000)
+    assert dialog.status_label.text().startswith("Not exported:")
+    dialog.layout().activate()
+    rows = [dialog.weights_label, dialog.input_label, dialog.status_label, dialog.export_button]
+    for label in rows[:3]:                          # each wrapped text has the height it needs
+        assert label.height() >= label.heightForWidth(label.width()), label.objectName()
+    assert not any(_overlap(a, b) for i, a in enumerate(rows) for b in rows[i + 1:])
+    dialog.set_format("py")
+    dialog.path_edit.setText(default)
+    with qtbot.waitSignal(dialog.exported, timeout=120_000):
+        assert dialog.start_export()               # the default path writes
+    assert (home / "demand.py").is_file() and settings.last_folder() == str(home)
+    # a saved project's exports start beside it, and the next dialog after an export in the folder used
+    own = tmp_path / "mine"
+    own.mkdir()
+    from guiapp.files import project_start_folder
+    assert project_start_folder(own / "p.losslab.json") == own
+    assert project_start_folder(EXAMPLES / "demand.losslab.json") == home

@@ -16,6 +16,8 @@ from tests.conftest import EXAMPLES
 def test_file_dialogs_start_in_the_last_folder_or_the_projects_never_home(qtbot, isolated, tmp_path, monkeypatch):
     data_dir = tmp_path / "tables"
     data_dir.mkdir()
+    (tmp_path / "home" / "Documents").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
     table = data_dir / "t.csv"
     table.write_text("a,b,label\n" + "".join(f"{i},{i % 7},{i % 2}\n" for i in range(40)))
     doc = ProjectDocument(Project.load(EXAMPLES / "spiral.losslab.json"))      # an example: no folder of its own
@@ -29,7 +31,7 @@ def test_file_dialogs_start_in_the_last_folder_or_the_projects_never_home(qtbot,
     monkeypatch.setattr(data_panel, "choose_data_file", choose)
     with qtbot.waitSignal(panel.load_row.loadFinished, timeout=20_000):
         panel.source.activated.emit(panel.source.findData("csv"))
-    assert starts[0] != str(__import__("pathlib").Path.home())
+    assert starts[0] == str(tmp_path / "home" / "Documents")   # an existing Documents, not home itself
     assert settings.last_folder() == str(data_dir)
     with qtbot.waitSignal(panel.load_row.loadFinished, timeout=20_000):
         panel._on_browse_clicked()

@@ -327,7 +327,7 @@ def test_runs_of_one_project_are_told_apart_and_the_overlay_follows_rename_and_d
     panel.select_ids(ids)
     ep = panel.overlay.epoch_plot
     names = [n for n in ep.legend_names() if n.startswith("wine")]
-    assert sorted(names) == ["wine · lr=0.001 (val)", "wine · lr=0.01 (val)", "wine · lr=0.1 (val)"], names
+    assert sorted(names) == ["wine #1 · lr=0.1 (val)", "wine #2 · lr=0.01 (val)", "wine #3 · lr=0.001 (val)"], names
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", panel.proxy.index(0, STARTED).data())
     # each row drawn carries its curves' colour, so a folded legend still says which curve is which
     swatches = {panel.proxy.index(r, 0).data(Qt.ItemDataRole.DecorationRole).name() for r in range(3)}
@@ -335,7 +335,7 @@ def test_runs_of_one_project_are_told_apart_and_the_overlay_follows_rename_and_d
     assert swatches == pens and len(pens) == 3
     panel.select_ids([ids[0]])
     panel.rename("wine fast")
-    assert "wine fast (val)" in ep.legend_names() and not [n for n in ep.legend_names() if n.startswith("wine ·")]
+    assert "wine fast (val)" in ep.legend_names() and not [n for n in ep.legend_names() if " · " in n]
     panel.select_ids(ids[:2])
     panel.delete_selected()
     assert not [k for k in ep.curves if k.startswith("overlay:")], list(ep.curves)
@@ -436,3 +436,28 @@ def test_runs_of_one_project_have_names_that_differ(panel, store):
     panel.rename("wine, smaller lr")                     # a name of one's own is shown as given
     assert "wine, smaller lr" in _visible_names(panel)
     assert sorted(n for n in _visible_names(panel) if n.startswith("wine #")) == ["wine #1", "wine #2"]
+
+
+def test_a_run_has_one_name_in_the_table_the_legend_rename_and_the_continue_tooltip(panel, store, monkeypatch):
+    """The try-out read `diagnosis #3` in the table, `diagnosis (val)` in the legend, `diagnosis` in Rename
+    and "continues diagnosis (20261207)" in the tooltip, all for runs of one project."""
+    from guiapp.runs import panel as panel_module
+    ids = [record_run(store, "diagnosis", lr=lr) for lr in (0.1, 0.01, 0.001)]
+    child = record_run(store, "diagnosis", lr=0.01)
+    store.set_parent(child, ids[1])
+    panel.refresh()
+    table = {panel.proxy.index(r, 0).data(Qt.ItemDataRole.UserRole): panel.proxy.index(r, 0).data()
+             for r in range(panel.proxy.rowCount())}
+    assert table[ids[2]] == "diagnosis #3" and table[child] == "↳ diagnosis #4"
+    panel.select_ids([ids[2]])                                       # one run selected: its legend entry
+    assert panel.overlay.epoch_plot.legend_names() == ["diagnosis #3 (val)"]
+    asked = []
+    monkeypatch.setattr(panel_module, "ask_text", lambda _p, _t, _l, text: (asked.append(text), (text, False))[1])
+    panel.rename()
+    assert asked == ["diagnosis #3"]
+    row = next(r for r in range(panel.proxy.rowCount()) if panel.proxy.index(r, 0).data(Qt.ItemDataRole.UserRole) == child)
+    tip = panel.proxy.index(row, 0).data(Qt.ItemDataRole.ToolTipRole)
+    assert f"continues {table[ids[1]]}" in tip and "\ncontinues diagnosis #2" in tip, tip
+    panel.select_ids(ids)                                            # several: each led by its table name
+    legend = panel.overlay.epoch_plot.legend_names()
+    assert sorted(n.split(" · ")[0] for n in legend) == ["diagnosis #1", "diagnosis #2", "diagnosis #3"], legend

@@ -199,3 +199,47 @@ def test_a_real_learning_curve_in_the_window_draws_points_fit_and_sentence(qtbot
     assert view.sentence.text() == curve.sentence and curve.sentence
     assert view.summary.kind == ("points" if curve.fit.verdict in ("poor", "too few", "small data") else "fit")
     assert view.summary.getPlotItem().ctrl.logXCheck.isChecked()
+
+
+def _verdicts(table) -> list[str]:
+    col = next(j for j in range(table.columnCount())
+               if table.horizontalHeaderItem(j).text().replace("\n", " ") == "vs the best")
+    return [table.item(i, col).text() for i in range(table.rowCount())]
+
+
+def test_settings_not_run_yet_wait_and_never_read_as_failures(qtbot, tmp_path, monkeypatch):
+    """The try-out saw "lr=0.1 did not finish" at 50% of a running study: it had not started yet."""
+    monkeypatch.setenv("LOSSLAB_HOME", str(tmp_path / "home"))
+    from guiapp.studies import StudyView
+    plans = [("", plan_study(_spiral(), StudySpec.from_vary({"lr": [1e-5, 0.01, 0.05]}, seeds=1, epochs=2)))]
+    view = StudyView(plans, workers=1)
+    qtbot.addWidget(view)
+    assert _verdicts(view.table) == ["waiting"] * 3                # before and while it runs: waiting its turn
+    seen = []
+    shown = view._show_current
+
+    def snapshot():
+        shown()
+        seen.append((view.state, _verdicts(view.table), view.sentence.text()))
+    monkeypatch.setattr(view, "_show_current", snapshot)
+    with qtbot.waitSignal(view.studyFinished, timeout=300_000) as done:
+        view.start()
+    assert done.args[0] == "done"
+    running = [(v, s) for state, v, s in seen if state == "running"]
+    assert not any("did not finish" in v or "did not finish" in s for v, s in running), running
+    assert all(all(x == "waiting" or x == "best" or x.startswith(("worse", "not dist", "too few")) for x in v)
+               for v, _s in running), running
+    assert "waiting" not in _verdicts(view.table) and "waiting" not in view.sentence.text()
+    # a cancelled study: what never ran reads "not run", never "waiting" once it has ended
+    view = StudyView([("", plan_study(_spiral(), StudySpec.from_vary({"lr": [1e-5, 0.01, 0.05]}, seeds=1,
+                                                                      epochs=2)))], workers=1)
+    qtbot.addWidget(view)
+    with qtbot.waitSignal(view.studyFinished, timeout=300_000) as done:
+        view.start()
+        view.cancel()
+    assert done.args[0] == "cancelled"
+    result = view.result()
+    for row, text in zip(result.rows, _verdicts(view.table)):
+        assert text != "waiting"
+        if not row.scores and not row.failed and not row.cancelled:
+            assert text == "not run"
