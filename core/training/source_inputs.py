@@ -26,8 +26,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from typing import Any
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
