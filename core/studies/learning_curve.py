@@ -83,6 +83,7 @@ class LearningCurve:
     n_full: int | None = None
     sentence: str = ""
     small_data: int = 0          # the smallest sizes left out of the fit as the small-data region
+    budget: str = ""             # how each size was trained: "steps" (the full split's steps) or "epochs"
 
     def predict(self, n: float | np.ndarray) -> float | np.ndarray:
         """The fitted curve at ``n`` training samples (NaN without a fit)."""
@@ -99,7 +100,8 @@ class LearningCurve:
                         "verdict": f.verdict, "reason": f.reason},
                 "forecast": [{"n": x.n, "loss": _num(x.loss), "low": _num(x.low), "high": _num(x.high),
                               "label": x.label} for x in self.forecast],
-                "n_full": self.n_full, "small_data_sizes": self.small_data, "sentence": self.sentence}
+                "n_full": self.n_full, "small_data_sizes": self.small_data, "budget": self.budget or None,
+                "sentence": self.sentence}
 
 
 def _num(v: float | None) -> float | None:
@@ -359,7 +361,9 @@ def batch_learning_curve(batch, outcomes: Sequence[dict[str, Any]], dataset_n_tr
     """The learning curve of a learning-curve batch's outcomes (the score the study ranks by)."""
     result = batch.result(0, list(outcomes))
     kw.setdefault("baseline", getattr(batch, "baseline", None))
-    return learning_curve(outcomes, n_full=dataset_n_train, score=curve_score(result.score), **kw)
+    curve = learning_curve(outcomes, n_full=dataset_n_train, score=curve_score(result.score), **kw)
+    curve.budget = getattr(batch, "budget", "")
+    return curve
 
 
 def curve_score(study_score: str) -> str:
