@@ -83,7 +83,7 @@ def _one(name: str, home: str) -> list[tuple[str, str, int, float, LearningCurve
         batch = learning_curve_batch(project, data, sizes=sizes, seeds=SEEDS, budget=budget)
         outcomes = _outcomes(name, budget, batch, full, home)
         full = [o for o in outcomes if (o.setting.get("data_size") or 1.0) >= 1.0]
-        points = points_from_outcomes(outcomes, curve_score(batch.result(0, outcomes).score))
+        points = points_from_outcomes(outcomes, curve_score(batch.result(0, outcomes).score, budget))
         actual = [p for p in points if p.fraction >= 1.0][0].mean
         curve = fit_learning_curve([p for p in points if p.fraction <= HALF], n_full=data.n_train, baseline=baseline)
         rows.append((name, budget, data.n_train, actual, curve))

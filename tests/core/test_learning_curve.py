@@ -135,6 +135,7 @@ def test_sweep_learning_curve_on_a_tiny_project_end_to_end(tmp_path, monkeypatch
     assert all(s["seeds"] == 2 and s["mean"] > 0 for s in lc["sizes"])
     assert set(lc["fit"]) >= {"a", "b", "c", "ok"}
     assert lc["budget"] == "steps"        # by default every size takes the full split's optimisation steps
+    assert lc["score"] == "best_val_loss"  # ... and is scored at its best, not at the end of its long run
     if lc["fit"]["verdict"] in ("poor", "small data"):   # 3 epochs may leave every size near the baseline
         assert lc["forecast"] == [] and lc["sentence"].startswith("No forecast")
     else:
@@ -181,6 +182,13 @@ def test_the_step_scale_is_capped_and_never_below_one():
     assert step_scale(4000, 125, 64) == MAX_STEP_SCALE     # 63 steps an epoch against 2: capped
     assert step_scale(1438, 719, 64) == pytest.approx(23 / 12)
     assert step_scale(100, 100, 32) == 1.0 and step_scale(100, 120, 32) == 1.0
+
+
+def test_each_budget_scores_the_curve_its_own_way():
+    from core.studies.learning_curve import curve_score
+    assert curve_score("end_val_loss", "steps") == "best_val_loss"
+    assert curve_score("end_val_loss", "epochs") == "end_val_loss"
+    assert curve_score("end_train_loss", "steps") == "end_train_loss"    # no validation split: no lowest
 
 
 def test_an_unknown_budget_is_refused_with_the_choices(tmp_path):
