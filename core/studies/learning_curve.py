@@ -365,14 +365,14 @@ def batch_learning_curve(batch, outcomes: Sequence[dict[str, Any]], dataset_n_tr
                          **kw) -> LearningCurve:
     """The learning curve of a learning-curve batch's outcomes (:func:`curve_score` of its budget)."""
     result = batch.result(0, list(outcomes))
-    budget = getattr(batch, "budget", DEFAULT_BUDGET)
+    budget = getattr(batch, "budget", None) or DEFAULT_BUDGET
     kw.setdefault("baseline", getattr(batch, "baseline", None))
     curve = learning_curve(outcomes, n_full=dataset_n_train, score=curve_score(result.score, budget), **kw)
     curve.budget = budget
     return curve
 
 
-def curve_score(study_score: str, budget: str = DEFAULT_BUDGET) -> str:
+def curve_score(study_score: str, budget: str | None = None) -> str:
     """What the curve measures. Under the ``"steps"`` budget: each run's *lowest* validation loss, the
     network each size reaches when stopped at its best within the full split's steps (Hestness et al.
     take each size at its best; it is also the model early stopping with restore-best hands back). The
@@ -382,8 +382,8 @@ def curve_score(study_score: str, budget: str = DEFAULT_BUDGET) -> str:
     the study's own score, the validation loss at the end (the mean of the last epochs), as the table
     beside it ranks; the lowest validation loss was tried there too and did no better (csv-moons +45%,
     digits -15%, tests/benchmarks/bench_learning_curve.py). The training loss (no validation split) is
-    the study's end-of-run training loss under either budget."""
-    if budget == "steps" and study_score == "end_val_loss":
+    the study's end-of-run training loss under either budget. ``budget`` None: :data:`DEFAULT_BUDGET`."""
+    if (budget or DEFAULT_BUDGET) == "steps" and study_score == "end_val_loss":
         return "best_val_loss"
     return study_score
 
