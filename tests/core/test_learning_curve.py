@@ -141,6 +141,11 @@ def test_sweep_learning_curve_on_a_tiny_project_end_to_end(tmp_path, monkeypatch
     else:
         assert [f["n"] for f in lc["forecast"]] == [320, 1600]
         assert all(f["low"] <= f["loss"] <= f["high"] for f in lc["forecast"])
+    code, lines = run("sweep", path, "--learning-curve", "--sizes", "0.1,0.2,0.35,0.6,1", "--seeds", "2",
+                      "--epochs", "3", "--budget", "epochs", "--workers", "2", "--format", "json", "--quiet",
+                      "--no-store")
+    lc = json.loads(lines[-1])["learning_curve"]
+    assert code == 0 and lc["budget"] == "epochs" and lc["score"] == "end_val_loss"
     code, lines = run("sweep", path, "--learning-curve", "--sizes", "0.1,0.2,1", "--quiet")
     assert code == 2
 
