@@ -6,7 +6,9 @@ Run: ``python -m pytest tests/benchmarks/bench_learning_curve.py -m benchmark -n
 log-spaced sizes from the smallest stratified subset to 50% and the full split (1.0), 3 seeds each, every
 trial the bundled project as it is (its learning rate, model; its epochs under the "epochs" budget, the
 full split's optimisation steps under the "steps" budget), run through the study machinery. The full
-split's trials are the same under both budgets (a share of 1.0 is never scaled), so they are trained once.
+split's trials are the same under both budgets (a share of 1.0 is never scaled), so they are trained once;
+each budget scores them its own way (``curve_score``: the lowest validation loss under steps, the end of
+the run under epochs), so the actual differs by budget.
 The fit (small-data region left out, the interval pooled over where the power law begins) sees only the
 sizes up to 50%. Prints per set and budget, as each set finishes: the forecast for the full split, its 95%
 interval, the actual mean over seeds, the error, within 10% yes/no and inside the interval yes/no (or why
