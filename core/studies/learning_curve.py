@@ -5,10 +5,10 @@ The study itself is the data-size study of :mod:`core.studies.batch` (stratified
 split, several seeds per size, :func:`learning_curve_sizes` log-spaced). :func:`learning_curve` reads its
 outcomes: per size the mean and sd over seeds of :func:`curve_score` (under the default ``"steps"`` budget
 each run's lowest validation loss, every size trained for the full split's steps; under ``"epochs"`` its
-validation loss at the end; the training loss without a validation split), a weighted least-squares fit (each size weighted by
-its standard error over seeds, floored so one lucky size with three equal seeds cannot pin the curve; for
-each exponent the other two parameters are a closed-form linear fit, so hundreds of fits take
-milliseconds) and a bootstrap that gives every forecast its 95% interval.
+validation loss at the end; the training loss without a validation split), a weighted least-squares fit
+(each size weighted by its standard error over seeds, floored so one lucky size with three equal seeds
+cannot pin the curve; for each exponent the other two parameters are a closed-form linear fit, so
+hundreds of fits take milliseconds) and a bootstrap that gives every forecast its 95% interval.
 
 Hestness et al. describe a small-data region before the power-law region, where the loss stays near that
 of the best guess without the data. The smallest sizes whose loss is still near the trivial predictor's
