@@ -15,7 +15,7 @@ The training budget of each size (``budget``):
   (each size trained to its best). The full split's own trials are trained exactly as the project says.
   The default: on the six bundled sets its forecast of the full split (fitted up to 50%) was within 10%
   and inside its interval on 4, against 3 for ``"epochs"`` (tests/benchmarks/bench_learning_curve.py);
-  on other seeds with xor and demand added, 4 of 7 against 3. It costs 1.5-2.8x the optimisation steps
+  on other seeds with xor and demand added, 4 of 8 against 3. It costs 1.5-2.8x the optimisation steps
   of a study under ``"epochs"`` and 2.7-6.6x the epochs (a small share's epochs are one step each).
 """
 from __future__ import annotations
