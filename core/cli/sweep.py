@@ -33,6 +33,10 @@ def add_arguments(p) -> None:
                         "loss = a*n^-b + c and forecast the loss at the full split, 2x and 10x the data")
     p.add_argument("--sizes", metavar="F1,F2,...",
                    help="with --learning-curve: the shares of the training split (at least 5; default 6 log-spaced)")
+    p.add_argument("--budget", choices=("steps", "epochs"), default="steps",
+                   help="with --learning-curve: each size takes the full split's optimisation steps and is scored "
+                        "at its lowest validation loss (steps, the default) or trains for the project's epochs and "
+                        "is scored at its end (epochs: cheaper, small sizes undertrained)")
     p.add_argument("--seeds", type=int, default=3, help="seeds per setting (default 3)")
     p.add_argument("--workers", type=int, help="parallel trials (default: one per core)")
     p.add_argument("--backend", choices=("local", "ray"), default="local",
@@ -81,7 +85,7 @@ def _request(args):
     sizes = tuple(v.strip() for v in args.sizes.split(",") if v.strip()) if args.sizes else None
     return StudyRequest(vary=_vary(args) if args.vary else None, preset=args.preset,
                         learning_curve=args.learning_curve, sizes=sizes, seeds=args.seeds, epochs=args.epochs,
-                        tune_lr=args.tune_lr)
+                        tune_lr=args.tune_lr, budget=args.budget)
 
 
 def _batch(args, project, dataset):
@@ -172,7 +176,7 @@ def _print_learning_curve(fmt: str, driver, out: Out) -> None:
     from ..studies.report import FORMATS
     curve = driver.learning_curve()
     table = driver.table(0)
-    score = curve_score(table.score)
+    score = curve_score(table.score, getattr(driver.batch, "budget", None))
     if fmt == "json":
         out(json.dumps({"learning_curve": {**curve.to_json(), "score": score}}, allow_nan=False))
         return

@@ -54,6 +54,7 @@ class StudyRequest:
     seeds: int = 3
     epochs: int | None = None
     tune_lr: str = ""
+    budget: str = "steps"            # a learning curve's training budget per size (curve_study.learning_curve_batch)
 
     def problem(self) -> str:
         """Why the request cannot be planned, before anything is read ("" when it can)."""
@@ -96,7 +97,7 @@ def plan_request(project, request: StudyRequest, dataset=None, *,
         if request.learning_curve:
             from .curve_study import learning_curve_batch
             return learning_curve_batch(project, dataset, sizes=request.sizes, seeds=request.seeds,
-                                        epochs=request.epochs)
+                                        epochs=request.epochs, budget=request.budget)
         return build_batch(project, dataset, vary=None if request.preset else dict(request.vary or {}),
                            preset=request.preset, seeds=request.seeds, epochs=request.epochs,
                            tune_lr="" if request.preset else request.tune_lr)
@@ -260,4 +261,5 @@ class StudyDriver:
         outcomes = self.outcomes
         if fit:
             return batch_learning_curve(self.batch, outcomes, self.n_train())
-        return LearningCurve(points_from_outcomes(outcomes, curve_score(self.table(0).score)), CurveFit())
+        return LearningCurve(points_from_outcomes(outcomes, curve_score(self.table(0).score, getattr(self.batch, "budget", None))),
+                             CurveFit())

@@ -230,7 +230,7 @@ class StudyView(QWidget):
             self.curve = curve = self.driver.learning_curve(fit=True)
             self.sentence.setText(self.curve.sentence)
         if self.summary is not None:
-            self.summary.show_curve(curve, SCORE_WORDS[curve_score(result.score)])
+            self.summary.show_curve(curve, SCORE_WORDS[curve_score(result.score, getattr(self.batch, "budget", None))])
 
     # -- export ----------------------------------------------------------------------------------
     def export(self, path: str | Path, fmt: str) -> Path:

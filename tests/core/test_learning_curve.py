@@ -134,11 +134,18 @@ def test_sweep_learning_curve_on_a_tiny_project_end_to_end(tmp_path, monkeypatch
     assert [s["n"] for s in lc["sizes"]] == sorted(s["n"] for s in lc["sizes"]) and lc["sizes"][-1]["n"] == 160
     assert all(s["seeds"] == 2 and s["mean"] > 0 for s in lc["sizes"])
     assert set(lc["fit"]) >= {"a", "b", "c", "ok"}
+    assert lc["budget"] == "steps"        # by default every size takes the full split's optimisation steps
+    assert lc["score"] == "best_val_loss"  # ... and is scored at its best, not at the end of its long run
     if lc["fit"]["verdict"] in ("poor", "small data"):   # 3 epochs may leave every size near the baseline
         assert lc["forecast"] == [] and lc["sentence"].startswith("No forecast")
     else:
         assert [f["n"] for f in lc["forecast"]] == [320, 1600]
         assert all(f["low"] <= f["loss"] <= f["high"] for f in lc["forecast"])
+    code, lines = run("sweep", path, "--learning-curve", "--sizes", "0.1,0.2,0.35,0.6,1", "--seeds", "2",
+                      "--epochs", "3", "--budget", "epochs", "--workers", "2", "--format", "json", "--quiet",
+                      "--no-store")
+    lc = json.loads(lines[-1])["learning_curve"]
+    assert code == 0 and lc["budget"] == "epochs" and lc["score"] == "end_val_loss"
     code, lines = run("sweep", path, "--learning-curve", "--sizes", "0.1,0.2,1", "--quiet")
     assert code == 2
 
@@ -148,3 +155,50 @@ def test_sizes_without_learning_curve_and_learning_curve_with_vary_are_refused(c
     assert "--sizes goes with --learning-curve" in capsys.readouterr().err
     assert run("sweep", SPIRAL, "--learning-curve", "--vary", "lr=0.1,0.01")[0] == 2
     assert "give --learning-curve alone" in capsys.readouterr().err
+
+
+def _tiny(tmp_path, patience: int = 2):
+    from core.data import load_dataset
+    from core.project import Project
+    doc = json.loads(SPIRAL.read_text())
+    doc["data"]["params"]["samples"] = 200                 # 160 training samples: 5 steps an epoch at 32
+    doc["training"].update(epochs=4, batch_size=32)
+    doc["training"]["early_stopping"]["patience"] = patience
+    path = tmp_path / "tiny.losslab.json"
+    path.write_text(json.dumps(doc))
+    project = Project.load(path)
+    return project, load_dataset(project.data, project.base_dir)
+
+
+def test_the_steps_budget_gives_each_size_the_full_splits_steps(tmp_path):
+    from core.studies.curve_study import learning_curve_batch
+    project, data = _tiny(tmp_path)
+    batch = learning_curve_batch(project, data, sizes=[0.1, 0.2, 0.35, 0.6, 1.0], seeds=2, budget="steps")
+    by = {t.data_size: (t.project.training.epochs, t.project.training.early_stopping.patience) for t in batch.tasks}
+    # 16, 32, 56, 96 and 160 samples take 1, 1, 2, 3 and 5 steps an epoch: 4 epochs of the full split are 20 steps
+    assert by == {0.1: (20, 10), 0.2: (20, 10), 0.35: (10, 5), 0.6: (7, 4), 1.0: (4, 2)}
+    assert project.training.epochs == 4                     # the project itself is not changed
+    plain = learning_curve_batch(project, data, sizes=[0.1, 0.2, 0.35, 0.6, 1.0], seeds=2, budget="epochs")
+    assert {t.project.training.epochs for t in plain.tasks} == {4}
+
+
+def test_the_step_scale_is_capped_and_never_below_one():
+    from core.studies.curve_study import MAX_STEP_SCALE, step_scale
+    assert step_scale(4000, 125, 64) == MAX_STEP_SCALE     # 63 steps an epoch against 2: capped
+    assert step_scale(1438, 719, 64) == pytest.approx(23 / 12)
+    assert step_scale(100, 100, 32) == 1.0 and step_scale(100, 120, 32) == 1.0
+
+
+def test_each_budget_scores_the_curve_its_own_way():
+    from core.studies.learning_curve import curve_score
+    assert curve_score("end_val_loss", "steps") == "best_val_loss"
+    assert curve_score("end_val_loss", "epochs") == "end_val_loss"
+    assert curve_score("end_train_loss", "steps") == "end_train_loss"    # no validation split: no lowest
+
+
+def test_an_unknown_budget_is_refused_with_the_choices(tmp_path):
+    from core.studies.curve_study import learning_curve_batch
+    from core.studies.study import StudyError
+    project, data = _tiny(tmp_path)
+    with pytest.raises(StudyError, match="budget: expected one of steps, epochs, received 'time'"):
+        learning_curve_batch(project, data, budget="time")
