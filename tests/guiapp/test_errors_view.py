@@ -58,6 +58,9 @@ def test_the_window_has_an_errors_tab_filled_after_a_run(qtbot, isolated):
     assert view.stack.currentWidget() is view.empty and not view.find_button.isEnabled()
     with qtbot.waitSignal(w.controller.runFinished, timeout=60_000):
         assert w.controller.run(epochs=2)
+    assert view.current_head() is None      # behind the training plots: analysed when the tab is looked at
+    w.errors_dock.raise_()
+    qtbot.waitUntil(lambda: view.current_head() is not None, timeout=30_000)
     h = view.current_head()
     assert h is not None and view.stack.currentIndex() == 1
     assert view.heatmap.rowCount() == len(h.predictions.classes) == 2
