@@ -31,6 +31,7 @@ class RedrawScheduler:
         self._order = list(plots)
         self._painted_before = 0.0
         self._next = 0.0
+        self.before_draw: dict = {}   # plot name -> what to do before it is drawn (the findings' shades)
 
     def mark(self, *names: str) -> None:
         self._dirty.update(names)
@@ -65,6 +66,9 @@ class RedrawScheduler:
     def _draw(self, name: str) -> float:
         t0 = time.perf_counter()
         plot = self.plots[name]
+        before = self.before_draw.get(name)
+        if before is not None:
+            before()
         plot.refresh(self.history)
         plot.settle()
         self._dirty.discard(name)
