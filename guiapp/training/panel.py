@@ -1,7 +1,7 @@
 """The training panel: progress, transport buttons, learning rate, smoothing, the live plots, and the
 banner that names an overfitting or a divergence in one line.
 
-The data arrives 20 times a second (``historyUpdated``); plots are redrawn within a time budget by
+The data arrives 10 times a second (``historyUpdated``); plots are redrawn within a time budget by
 a :class:`RedrawScheduler` on the controller's ``ticked`` beat (see there why), and all at once when
 a run ends.
 """
