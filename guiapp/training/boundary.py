@@ -121,6 +121,7 @@ class BoundaryView(QWidget):
         self._clear_model()
         self.train_points.clear()
         self.val_points.clear()
+        self._points_due = None
         has_plot = self.kind is not None
         classes = self._show_classes(dataset)
         self.picture.setVisible(has_plot)
@@ -132,11 +133,24 @@ class BoundaryView(QWidget):
                                  + (f"; this data set has {n}." if n else "."))
             return
         target = dataset.default_target
-        colors = class_colors()
         ys = {"train": dataset.y_train[target].numpy(), "val": dataset.y_val[target].numpy()}
         if self.kind == "surface":
             allv = np.concatenate([ys["train"].reshape(-1), ys["val"].reshape(-1)])
             self._levels = (float(np.nanmin(allv)), float(np.nanmax(allv)) or 1.0)
+        # the points (20-60 ms for 2,000 of them) are drawn when the view is seen: on File ▸ Open it is
+        # usually a tab behind the training plots, and the Open rebuilds every other view in the same turn
+        self._points_due = (dataset, ys)
+        if self.isVisible():
+            self._draw_points()
+        self._show_extent(data_extent(dataset))
+        self._render_legend(classes if self.kind == "classes" else ())
+        self.caption.setText(self._caption(None))
+
+    def _draw_points(self) -> None:
+        if self._points_due is None:
+            return
+        (dataset, ys), self._points_due = self._points_due, None
+        colors = class_colors()
         for split, item in (("train", self.train_points), ("val", self.val_points)):
             pts = raw_points(dataset, split)
             if pts is None or not pts.size:
@@ -152,9 +166,6 @@ class BoundaryView(QWidget):
             else:
                 item.setData(pts[:, 0], y.reshape(len(pts), -1)[:, 0],
                              brush=pg.mkBrush(colors[0] if split == "train" else colors[1]))
-        self._show_extent(data_extent(dataset))
-        self._render_legend(classes if self.kind == "classes" else ())
-        self.caption.setText(self._caption(None))
 
     def _show_classes(self, dataset) -> tuple[str, ...]:
         """Lay out the confusion matrix for the first head's classes (hidden for regression)."""
@@ -260,6 +271,7 @@ class BoundaryView(QWidget):
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
+        self._draw_points()
         self.controller.set_boundary_wanted(self, True)
 
     def hideEvent(self, event) -> None:  # noqa: N802 - Qt's name
