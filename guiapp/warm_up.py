@@ -24,6 +24,7 @@ CORE_MODULES = (
     "sqlite3", "core.runs", "core.runs.recorder", "core.runs.fanout", "core.runs.resume", "core.runs.diff",
     "core.data.process_load", "core.data.augment", "core.preflight", "core.training.transfer",
     "core.diagnostics", "scipy.ndimage", "core.health", "core.evaluation",
+    "core.data.columns", "core.data.csvfile", "multiprocessing.popen_forkserver", "torch.utils.serialization",
 )
 GUI_MODULES = (
     "guiapp.runs.continuing", "guiapp.panels.data_preview", "guiapp.panels.column_picker",
