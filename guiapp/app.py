@@ -96,16 +96,15 @@ def _finish_startup(app: QApplication, window, path: str | None) -> None:
     window.add_training_ui()
     settings.apply_torch_threads()
     report("project loaded")
-    from core.training.setup import warm_up
-
     from .tasks import TaskRunner
+    from .warm_up import warm_up
     # on the task runner like every background job (joined at quit, an error logged): the first Run starts at once
     window.warm_up_runner = TaskRunner(window, name="LossLabWarmUp")
     # once the heavy imports are in, freeze the long-lived heap (torch, Qt, the catalog: ~350,000 objects)
     # out of the garbage collector: a full collection while training walked it all holding the GIL, ~200 ms
     # of CPU with both the GUI and the training thread stopped (tests/benchmarks/bench_window_pace.py)
     window.warm_up_runner.taskFinished.connect(lambda _outcome: gc.freeze())
-    window.warm_up_runner.start(lambda *, state: warm_up())
+    window.warm_up_runner.start(warm_up)
     if os.environ.get("LOSSLAB_STARTUP_EXIT") == "1":  # the start-up benchmark: measure, then leave
         QTimer.singleShot(0, app.quit)
 

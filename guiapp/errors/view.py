@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QSplitter,
                                QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
 
@@ -29,6 +29,7 @@ class ErrorsView(QWidget):
         self.controller, self.document = controller, document
         self.project = self.dataset = self.model = self.report = None
         self._run_project = self._run_dataset = None
+        self._shown_run: tuple | None = None    # (project, dataset, model) of the last Run, until the tab shows it
         self.search = SuspectSearch(self)
         self._build()
         self.search.progressed.connect(self._on_search_progressed)
@@ -111,6 +112,7 @@ class ErrorsView(QWidget):
         if self.search.is_running():
             self.search.cancel()
         self.project = self.dataset = self.model = self.report = None
+        self._shown_run = None
         self.stack.setCurrentWidget(self.empty)
         self.summary.setText("")
         self.head_box.clear()
@@ -282,7 +284,22 @@ class ErrorsView(QWidget):
             return
         if self.search.is_running():
             self.search.cancel()
-        self.show_model(self._run_project, self._run_dataset, model)
+        # The analysis predicts every sample and lays out the tables: 100-600 ms of the GUI thread. It
+        # waits until the tab is seen, and then runs in an event-loop turn of its own (not in the one
+        # that ends the Run, which redraws every plot), so the end of a Run never freezes the window.
+        self._shown_run = (self._run_project, self._run_dataset, model)
+        if self.isVisible():
+            QTimer.singleShot(0, self._show_shown_run)
+
+    def _show_shown_run(self) -> None:
+        if self._shown_run is not None and self.isVisible():
+            (project, dataset, model), self._shown_run = self._shown_run, None
+            self.show_model(project, dataset, model)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if self._shown_run is not None:
+            QTimer.singleShot(0, self._show_shown_run)
 
     def shutdown(self) -> None:
         """Cancel a running search (the window is closing)."""

@@ -36,8 +36,11 @@ class PlotMarks:
             self.item.addItem(region, ignoreBounds=True)
             self._regions[key] = region
         else:
-            region.setBrush(brush)
-            region.setRegion((x0, x1))
+            # each call repaints the plot: only what changed (the findings come after every epoch)
+            if region.brush.color() != brush.color():
+                region.setBrush(brush)
+            if tuple(region.getRegion()) != (x0, x1):
+                region.setRegion((x0, x1))
         return region
 
     def region(self, key: str) -> pg.LinearRegionItem | None:

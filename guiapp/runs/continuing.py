@@ -1,7 +1,6 @@
 """Runs ▸ Continue as a task: the run's data is read and its model built with the stored weights on
-the window's task runner for this job (the table parsed in a child process), so a run on a big table never freezes the window. A run whose
-data is small (a generator, a file under ``guiapp.document.BACKGROUND_LOAD_BYTES``) is loaded on the
-spot, as the document loads such data: milliseconds, and Continue is done when the click returns.
+the window's task runner for this job, whatever its size (a big table parsed in a child process,
+small data on the task's thread), so Continue never freezes the window.
 
 When the task ends, the GUI thread installs the project with the dataset already read (the document
 does not read it again) and hands the model to the training controller: the next Run trains it on.
@@ -11,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 
 from core.tasks import TaskState, describe_error
 
@@ -67,12 +66,10 @@ class RunContinuer(QObject):
         from ..document import big_data_file
         self.runner.cancel()
         self._job = (project, weights, run_id)
-        if big_data_file(project) is None:
-            self._install(project, run_id, load_run_to_continue(project, weights, run_id, state=TaskState(),
-                                                                in_process=False))
-            return
         self._say(f"Loading run {self._shown(run_id)}…")
-        self.runner.start(load_run_to_continue, project, weights, run_id)
+        # always on the task (small data too: building the model and loading its weights cost 20-60 ms
+        # of the GUI thread); a big table is parsed in a child process besides
+        self.runner.start(load_run_to_continue, project, weights, run_id, in_process=big_data_file(project) is not None)
 
     def is_running(self) -> bool:
         return self.runner.is_running()
@@ -105,8 +102,10 @@ class RunContinuer(QObject):
         panel = self.window.runs_panel
         self.window.controller.start_from(load.setup, run_id, counts_of_run(panel, run_id))
         self.window.continued_from = run_id
-        panel.select_ids([run_id])          # the run it continues, drawn beside it
         self._say(f"Loaded run {self._shown(run_id)}'s project and final weights: Run trains them on")
+        # the run it continues, drawn beside it: in an event-loop turn of its own (it reads the run's
+        # curves from the store and draws them; the replace above rebuilt the window's views)
+        QTimer.singleShot(0, lambda: panel.select_ids([run_id]) if self.window.continued_from == run_id else None)
 
 
 def counts_of_run(panel, run_id: str):

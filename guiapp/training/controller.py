@@ -7,8 +7,9 @@ Run start from fresh weights with empty curves. Each Run trains a snapshot of th
 Run is pressed; edits made while it trains apply to the next Run.
 
 Training runs as a ``core.tasks`` task (:func:`.worker.run_training`) on the controller's
-``guiapp.tasks.TaskRunner``, which drains its events every 50 ms (20 Hz: each drain wakes the GUI
-thread into Python, which holds the GIL the training thread needs). The events are the trainer's own
+``guiapp.tasks.TaskRunner``, which drains its events every 100 ms (10 Hz: each drain wakes the GUI
+thread into Python, which holds the GIL the training thread needs; at 20 Hz the drains' fixed work
+cost ~2% of the training speed, and curves and progress moving 10 times a second read as live). The events are the trainer's own
 typed records (``core.training.events``), read by a :class:`~.drain.RunFeed`: one ``stepsArrived`` per
 drain with every step since the last one, then ``epochEnded`` per epoch, then ``historyUpdated`` once
 (views redraw on that). ``runFinished`` follows once the training thread has ended.
@@ -31,7 +32,7 @@ from .worker import QueueObserver, RunOptions, run_training
 
 __all__ = ["TrainingController", "torch_threads"]
 
-DRAIN_INTERVAL_MS = 50
+DRAIN_INTERVAL_MS = 100
 
 
 def torch_threads() -> int:
@@ -62,7 +63,7 @@ class TrainingController(QObject):
     runFailed = Signal(str)
     stateChanged = Signal(str)          # idle | running | paused | stopping
     historyUpdated = Signal()           # once per drain that brought events, after the signals above
-    ticked = Signal()                   # every drain while a Run is in flight (50 ms): the views draw on it
+    ticked = Signal()                   # every drain while a Run is in flight (100 ms): the views draw on it
     historyCleared = Signal()           # Reset, or a Run from fresh weights
     boundaryUpdated = Signal(object)    # BoundarySnapshot
     confusionUpdated = Signal(object)   # ConfusionMatrix

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import textwrap
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QStyle, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
@@ -37,6 +37,9 @@ HEALTHY_ENDINGS = ("completed", "early_stopped", "stopped")
 def format_evidence(evidence: dict) -> str:
     """``generalization loss: 12.3% · rise over noise: 4.2``: the numbers a rule decided on, in words."""
     return " · ".join(text for text, _tip, _key in plain_evidence(evidence))
+
+
+RENDER_GAP_MS = 500   # while training: the findings list is rebuilt at most twice a second
 
 
 class FindingsPanel(QWidget):
@@ -72,6 +75,12 @@ class FindingsPanel(QWidget):
         self._design: list = []          # the document's lint findings
         self._healthy = False            # a run ended without curve findings: say the curves look fine
         self._wrap_chars = 0
+        # while a Run goes on the findings change after most epochs (a range grows by one): the list is
+        # rebuilt at most every RENDER_GAP_MS (rebuilt per drain it held the GIL the training needs)
+        self._render_timer = QTimer(self)
+        self._render_timer.setSingleShot(True)
+        self._render_timer.setInterval(RENDER_GAP_MS)
+        self._render_timer.timeout.connect(self._render)
         self.tree.viewport().installEventFilter(self)
         self.tree.itemClicked.connect(self._on_tree_itemClicked)
         controller.findingsChanged.connect(self._on_controller_findingsChanged)
@@ -128,6 +137,10 @@ class FindingsPanel(QWidget):
 
     def _on_controller_findingsChanged(self, findings: list) -> None:
         self._findings = list(findings)
+        if self.controller.is_running():
+            if not self._render_timer.isActive():
+                self._render_timer.start()
+            return
         self._render()
 
     def _on_controller_runStarted(self, _info) -> None:
@@ -135,6 +148,8 @@ class FindingsPanel(QWidget):
 
     def _on_controller_runFinished(self, result) -> None:
         status = getattr(result, "status", "")
+        if self._render_timer.isActive():   # the last findings are shown when the Run ends
+            self._render()
         self._set_healthy(status in HEALTHY_ENDINGS and not self._findings)
 
     def _on_controller_historyCleared(self) -> None:
@@ -161,6 +176,7 @@ class FindingsPanel(QWidget):
 
     # -- drawing ----------------------------------------------------------------------------------
     def _render(self) -> None:
+        self._render_timer.stop()
         expanded = {self._key(self.tree.topLevelItem(i).data(0, ROLE))
                     for i in range(self.tree.topLevelItemCount()) if self.tree.topLevelItem(i).isExpanded()}
         self.tree.clear()

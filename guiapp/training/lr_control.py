@@ -39,11 +39,11 @@ class LearningRateControl(QWidget):
         layout.addWidget(label)
         layout.addWidget(self.slider, 1)
         layout.addWidget(self.spin)
-        self._value = 0.01
+        self._value = 0.0             # (nothing shown yet: set_value below shows 0.01)
         self._syncing = False
         self.slider.valueChanged.connect(self._on_slider_valueChanged)
         self.spin.valueChanged.connect(self._on_spin_valueChanged)
-        self.set_value(self._value)
+        self.set_value(0.01)
 
     def value(self) -> float:
         return self._value
@@ -56,6 +56,8 @@ class LearningRateControl(QWidget):
         """Show ``value`` without emitting ``lrEdited``."""
         if not (value > 0) or not math.isfinite(value):
             return
+        if self._value == float(value):
+            return        # shown already: every drain of a Run calls this, and a spin box's setValue costs
         self._value = float(value)
         self._syncing = True
         try:

@@ -1,6 +1,6 @@
 """Redraw live plots within a time budget, on the training's one beat.
 
-The data arrives 20 times a second but a plot costs 3-15 ms to draw (axes, text, curves), and every
+The data arrives 10 times a second but a plot costs 3-15 ms to draw (axes, text, curves), and every
 millisecond the GUI thread holds the GIL is taken from the training thread (and on a machine whose
 cores are all busy, the GUI thread's CPU time is taken from the training's share too). So plots marked
 dirty are redrawn one at a time, round-robin, on the controller's ``ticked`` beat (the same timer
@@ -15,7 +15,8 @@ import time
 
 __all__ = ["RedrawScheduler", "MAX_DRAW_SHARE"]
 
-MAX_DRAW_SHARE = 0.04    # plot drawing takes at most this share of the wall time while training
+MAX_DRAW_SHARE = 0.03    # plot drawing takes at most this share of the wall time while training (each
+                         # point of it is a point of training speed: pyqtgraph paints in Python)
 MIN_REDRAW_GAP_S = 0.03  # and no plot is redrawn more than ~30 times a second
 MAX_COST_S = 0.1         # a first paint (fonts, caches) must not silence the plots for seconds
 
@@ -31,6 +32,7 @@ class RedrawScheduler:
         self._order = list(plots)
         self._painted_before = 0.0
         self._next = 0.0
+        self.before_draw: dict = {}   # plot name -> what to do before it is drawn (the findings' shades)
 
     def mark(self, *names: str) -> None:
         self._dirty.update(names)
@@ -65,6 +67,9 @@ class RedrawScheduler:
     def _draw(self, name: str) -> float:
         t0 = time.perf_counter()
         plot = self.plots[name]
+        before = self.before_draw.get(name)
+        if before is not None:
+            before()
         plot.refresh(self.history)
         plot.settle()
         self._dirty.discard(name)

@@ -22,9 +22,12 @@ __all__ = ["EVENT", "QueueObserver", "RunOptions", "run_training"]
 
 EVENT = "event"                # the one message kind of the training task: its payload is a typed event
 
-BOUNDARY_MIN_INTERVAL = 0.25   # seconds between decision-boundary snapshots (at most 4 per second)
-BOUNDARY_MAX_SHARE = 0.05      # ... and at most this share of the training thread's time
-CONFUSION_MIN_INTERVAL = 0.2   # fast epochs: the confusion matrix of the latest epoch, 5 times a second
+# The views' snapshots are Python work the headless run does not do (on the training thread, then drawn
+# on the GUI thread, both holding the GIL): a picture that moves twice a second reads as live, and 4-5
+# a second cost ~5% of the training speed (tests/benchmarks/bench_window_pace.py)
+BOUNDARY_MIN_INTERVAL = 0.5    # seconds between decision-boundary snapshots (at most 2 per second)
+BOUNDARY_MAX_SHARE = 0.03      # ... and at most this share of the training thread's time
+CONFUSION_MIN_INTERVAL = 0.5   # fast epochs: the confusion matrix of the latest epoch, twice a second
 
 
 @dataclass

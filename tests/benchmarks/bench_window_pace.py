@@ -97,9 +97,10 @@ def window(qtbot, tmp_path, monkeypatch):
 
 
 def _warm_up_as_the_app_does() -> None:
-    """``guiapp.app`` after start: the first optimizer built (torch imports ``torch._dynamo``), then the
-    long-lived heap frozen out of the garbage collector."""
-    from core.training.setup import warm_up
+    """``guiapp.app`` after start (``guiapp.warm_up``): the first optimizer built (torch imports
+    ``torch._dynamo``), the modules the first Run/Open/Continue import, the fork server started; then
+    the long-lived heap frozen out of the garbage collector."""
+    from guiapp.warm_up import warm_up
     warm_up()
     gc.freeze()
 

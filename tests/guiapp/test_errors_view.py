@@ -58,6 +58,8 @@ def test_the_window_has_an_errors_tab_filled_after_a_run(qtbot, isolated):
     assert view.stack.currentWidget() is view.empty and not view.find_button.isEnabled()
     with qtbot.waitSignal(w.controller.runFinished, timeout=60_000):
         assert w.controller.run(epochs=2)
+    w.errors_dock.raise_()                  # analysed once the tab is looked at (behind the plots it waits)
+    qtbot.waitUntil(lambda: view.current_head() is not None, timeout=30_000)
     h = view.current_head()
     assert h is not None and view.stack.currentIndex() == 1
     assert view.heatmap.rowCount() == len(h.predictions.classes) == 2
@@ -203,3 +205,22 @@ def test_confusion_cells_show_the_count_and_its_share_of_the_row(qtbot):
     m.show_matrix(np.array([[7, 3, 0], [1, 198, 1], [0, 0, 5]]), ["a", "b", "c"])
     assert m.item(0, 0).text() == "7\n70%" and m.item(0, 1).text() == "3\n30%" and m.item(0, 2).text() == ""
     assert m.item(1, 0).text() == "1\n<1%" and m.item(1, 1).text() == "198\n99%" and m.item(2, 2).text() == "5\n100%"
+
+
+def test_a_hidden_errors_tab_analyses_the_run_when_it_is_shown(qtbot, isolated):
+    """The end of a Run does not pay for a tab nobody looks at: the analysis waits until it is shown."""
+    from PySide6.QtCore import QCoreApplication
+
+    from guiapp.training.controller import TrainingController
+    doc = ProjectDocument(Project.load(EXAMPLES / "xor.losslab.json"))
+    controller = TrainingController(doc)
+    v = ErrorsView(controller, doc)
+    qtbot.addWidget(v)
+    with qtbot.waitSignal(controller.runFinished, timeout=60_000):
+        assert controller.run(epochs=2)
+    QCoreApplication.processEvents()                 # a turn of the event loop: nothing is analysed hidden
+    assert v.current_head() is None and v.stack.currentWidget() is v.empty
+    v.show()
+    qtbot.waitUntil(lambda: v.current_head() is not None, timeout=30_000)
+    assert v.stack.currentIndex() == 1 and v.heatmap.rowCount() == 2
+    assert controller.stop_and_wait(2.0)
