@@ -33,6 +33,22 @@ def default_values(name: str) -> str:
     return ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in k.defaults) if k else ""
 
 
+def values_hint(name: str) -> str:
+    """The values field's tooltip: a choice knob's choices, read from the catalog when the knob is
+    picked (a loss or optimizer registered as one entry is named here with no other change)."""
+    k = KNOBS.get(name)
+    choices = k.choices if k is not None else ()
+    if choices:
+        return f"Comma-separated; one or more of: {', '.join(map(str, choices))}"
+    return "Comma-separated values"
+
+
+def _show_defaults(values: QLineEdit, name: str) -> None:
+    """Fill a values field with knob ``name``'s default values, and say what it takes."""
+    values.setText(default_values(name))
+    values.setToolTip(values_hint(name))
+
+
 class StudyDialog(QDialog):
     """``planFinished(bool)``: the planning task that OK started has ended (True: planned, the dialog
     accepted; False: ``error`` says why and the dialog stays open)."""
@@ -72,10 +88,10 @@ class StudyDialog(QDialog):
                 if name in KNOBS:
                     box.setItemData(i, KNOBS[name].label, Qt.ItemDataRole.ToolTipRole)
         self.values1, self.values2 = QLineEdit(), QLineEdit()
-        self.knob1.currentTextChanged.connect(lambda t: self.values1.setText(default_values(t)))
-        self.knob2.currentTextChanged.connect(lambda t: self.values2.setText(default_values(t)))
+        for box, values in ((self.knob1, self.values1), (self.knob2, self.values2)):
+            box.currentTextChanged.connect(lambda t, values=values: _show_defaults(values, t))
         self.knob1.setCurrentText("lr")
-        self.values1.setText(default_values("lr"))
+        _show_defaults(self.values1, "lr")
         self.seeds = QSpinBox(minimum=1, maximum=50, value=3)
         self.epochs = QSpinBox(minimum=0, maximum=1_000_000, value=0)
         self.epochs.setSpecialValueText(f"project's ({project.training.epochs})")

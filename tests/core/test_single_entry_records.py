@@ -13,9 +13,6 @@ from pathlib import Path
 import pytest
 import torch
 
-from core.catalog import LOSSES, OPTIMIZERS, SCHEDULES, LossEntry, OptimizerEntry, Param, ScheduleEntry
-from core.catalog.losses import CLASS, ONE_HOT
-from core.catalog.optimizers import TorchOptimizer, _lr_sched
 from core.data import load_dataset
 from core.export import export
 from core.graph import check_graph
@@ -23,31 +20,12 @@ from core.project import Project
 from core.studies import apply_setting
 from core.studies.knobs import knob
 from core.training import train
-from tests.core.single_entry_layers import registered
-
-
-def _multilabel(params):
-    from torch import nn
-    return nn.MultiLabelSoftMarginLoss()
-
-
-MULTILABEL = LossEntry(
-    "MultiLabelSoftMarginLoss", "Loss", (), "One sigmoid per class on one-hot targets (test only).", _multilabel,
-    fits=CLASS, accepts=(CLASS,), adapt=lambda y, info: torch.nn.functional.one_hot(y.long(), info.width).float(),
-    width=lambda info: info.width, applies="sigmoid", wants_logits=True,
-    criterion_code=lambda params: "nn.MultiLabelSoftMarginLoss()", target_code=lambda info: ONE_HOT)
-ADAMAX = OptimizerEntry("Adamax", "Optimizer", (Param("lr", "float", 0.002, min=1e-8, max=10.0, log=True),),
-                        "Adam under the infinity norm (test only).", TorchOptimizer("torch.optim.Adamax"))
-POLYNOMIAL = ScheduleEntry(
-    "PolynomialLR", "Schedule", (Param("total_iters", "int", 5, min=1, max=1000), Param("power", "float", 1.0)),
-    "Decays the rate polynomially to zero (test only).",
-    _lr_sched("PolynomialLR", total_iters="total_iters", power="power"))
+from tests.core.single_entry_records import registered
 
 
 @pytest.fixture(autouse=True)
 def four_new_records():
-    with registered(), LOSSES.temporarily(MULTILABEL), OPTIMIZERS.temporarily(ADAMAX), \
-            SCHEDULES.temporarily(POLYNOMIAL):
+    with registered():
         yield
 
 
@@ -85,9 +63,13 @@ def test_the_knobs_offer_and_apply_each_new_record():
     base = _doc()
     assert "Adamax" in knob("optimizer").choices and "MultiLabelSoftMarginLoss" in knob("loss").choices
     assert "SlopedReLU" in knob("activation").choices
-    swapped = Project.from_dict(apply_setting(base, {"optimizer": knob("optimizer").parse("adamax"),
-                                                     "loss": "MultiLabelSoftMarginLoss", "width": 2.0}))
-    assert swapped.training.optimizer.type == "Adamax"
+    plain = {**base, "outputs": [{"node": "out", "loss": {"type": "CrossEntropyLoss", "params": {}}}],
+             "training": {**base["training"], "optimizer": {"type": "Adam", "params": {"lr": 0.01}}}}
+    swapped = Project.from_dict(apply_setting(plain, {"optimizer": knob("optimizer").parse("adamax"),
+                                                      "loss": knob("loss").parse("MultiLabelSoftMarginLoss"),
+                                                      "width": 2.0}))
+    assert swapped.training.optimizer.type == "Adamax" and swapped.training.optimizer.params["lr"] == 0.01
+    assert swapped.outputs[0].loss.type == "MultiLabelSoftMarginLoss"
     assert swapped.model.node("conv").params["out_channels"] == 8  # the width knob read the entry's width_param
     relu = apply_setting(base, {"activation": "SlopedReLU"})
     assert Project.from_dict(relu).model.node("act").type == "SlopedReLU"
@@ -102,7 +84,7 @@ def test_the_py_script_of_the_new_records_runs_and_trains_like_losslab(digits, t
     export(project, "py", script, dataset=digits)
     source = script.read_text()
     for written in ("nn.PReLU(num_parameters=4, init=0.25)", "nn.Conv1d(in_channels=8, out_channels=4",
-                    "nn.MultiLabelSoftMarginLoss()", "torch.optim.Adamax(", "lr_scheduler.PolynomialLR(optimizer"):
+                    "nn.MultiLabelSoftMarginLoss(reduction='mean')", "torch.optim.Adamax(", "lr_scheduler.PolynomialLR(optimizer"):
         assert written in source
     r = subprocess.run([sys.executable, str(script), "--threads", "1", "--json", "--epochs", "1"],
                        capture_output=True, text=True, cwd=tmp_path, timeout=300)
