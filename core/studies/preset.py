@@ -76,7 +76,8 @@ def preset_studies(name: str, project, dataset) -> list[PresetStudy]:
         from .smalldata_preset import TITLE, describe_augmentation, small_data_plan
         helpers, skipped = small_data_plan(project, dataset)
         return [PresetStudy(TITLE, {"helper": helpers}, baseline={"helper": "scratch"},
-                            notes=(describe_augmentation(project),)),
+                            # the skipped helpers also go in the table's notes: the window shows those
+                            notes=(describe_augmentation(project), *(f"{h} not tried: {why}" for h, why in skipped))),
                 *(PresetStudy(h, {}, why) for h, why in skipped)]
     doc = project.to_dict()
     out = []

@@ -110,3 +110,4 @@ def test_the_cli_runs_the_preset_on_digits_few_and_reports_each_helper_against_s
     assert any(n.startswith("transfer against scratch: ") and "Holm p = " in n and "effect size g = " in n
                for n in study["notes"])
     assert "skipped pseudo-labels: every training row has a label" in capsys.readouterr().err
+    assert any(n.startswith("pseudo-labels not tried: every training row has a label") for n in study["notes"])
