@@ -11,7 +11,7 @@ import pytest
 from core.cli import main
 from core.data import load_dataset
 from core.project import Project
-from core.studies import PRESETS, apply_setting, preset_studies
+from core.studies import PRESETS, KnobError, apply_setting, preset_studies
 from core.studies.stats import hedges_g
 from core.studies.versus import versus_baseline
 
@@ -70,6 +70,8 @@ def test_a_regression_target_skips_pseudo_labels_with_the_reason():
     assert study.vary == {"helper": ["scratch", "augmentation"]}
     why = dict((s.title, s.skipped) for s in skipped)
     assert "not a class" in why["pseudo-labels"] and "init" in why["transfer"]
+    with pytest.raises(KnobError, match="helper=transfer: no node takes its starting weights"):
+        apply_setting(project.to_dict(), {"helper": "transfer"})
 
 
 def test_the_effect_size_and_the_holm_family_against_scratch():
