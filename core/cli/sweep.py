@@ -19,6 +19,9 @@ from .common import Out, UserError, load_project
 
 NAME = "sweep"
 HELP = "study how one or two knobs change the loss, over several seeds (local processes or Ray)"
+#: core.studies.preset.PRESETS but the learning curve (--learning-curve); spelled out because importing the
+#: studies package costs most of a second on every command (a test keeps the two lists the same)
+STUDY_PRESETS = ("neural-net-loss", "small-data")
 
 
 def add_arguments(p) -> None:
@@ -27,7 +30,9 @@ def add_arguments(p) -> None:
                    help="a knob and its values (one or two --vary): data_size, activation, lr, optimizer, l1, l2, "
                         "regularization, dropout, depth, width, batch_size, epochs, loss, or a JSON path such as "
                         "training.optimizer.params.weight_decay (every optimizer has it)")
-    p.add_argument("--preset", choices=("neural-net-loss",), help="run the nine studies (eight questions) of 'Neural Net Loss'")
+    p.add_argument("--preset", choices=STUDY_PRESETS,
+                   help="neural-net-loss: the nine studies (eight questions) of 'Neural Net Loss'; small-data: scratch "
+                        "against augmentation, transfer and pseudo-labels (those that apply), each against scratch")
     p.add_argument("--learning-curve", action="store_true",
                    help="train on log-spaced shares of the training split (stratified, --seeds each), fit "
                         "loss = a*n^-b + c and forecast the loss at the full split, 2x and 10x the data")
@@ -77,7 +82,7 @@ def _request(args):
         raise UserError("give --vary or --preset, not both")
     if not args.learning_curve and not args.preset and not args.vary:
         raise UserError("nothing to vary: give --vary KNOB=V1,V2,... (e.g. --vary lr=0.001,0.01,0.1), "
-                        "--preset neural-net-loss or --learning-curve")
+                        "--preset neural-net-loss|small-data or --learning-curve")
     if args.seeds < 1:
         raise UserError(f"--seeds must be at least 1, received {args.seeds}")
     if args.workers is not None and args.workers < 1:
@@ -147,18 +152,18 @@ def run(args, out: Out) -> int:
     if driver.is_learning_curve:
         _print_learning_curve(args.format, driver, out)
     else:
-        _print(args.format, driver.tables(), out, bool(args.preset))
+        _print(args.format, driver.tables(), out, args.preset or "")
     if state.is_cancelled():
         return 130
     return 0 if driver.any_finished() else 1
 
 
-def _print(fmt: str, results, out: Out, preset: bool) -> None:
+def _print(fmt: str, results, out: Out, preset: str) -> None:
     from ..studies import sentence
     from ..studies.report import FORMATS
     if fmt == "json":
         if preset:
-            out(json.dumps({"preset": "neural-net-loss",
+            out(json.dumps({"preset": preset,
                             "studies": [{"title": t, **r.to_json()} for t, r in results]}, allow_nan=False))
         else:
             out(FORMATS["json"](results[0][1]))

@@ -64,12 +64,17 @@ def build_batch(project, dataset, *, vary: dict[str, list[Any]] | None = None, p
     try:
         if preset:
             chosen = preset_studies(preset, project, dataset)
-            studies = [(p.title, p.vary, p.tune_lr) for p in chosen if p.vary]
+            studies = [(p.title, p.vary, p.tune_lr, p) for p in chosen if p.vary]
             skipped = [(p.title, p.skipped) for p in chosen if not p.vary]
         else:
-            studies, skipped = [("", vary, tune_lr)], []
-        plans = [(title, plan_study(project, StudySpec.from_vary(v, seeds, epochs, tune_lr=tune), dataset=dataset))
-                 for title, v, tune in studies]
+            studies, skipped = [("", vary, tune_lr, None)], []
+        plans = []
+        for title, v, tune, ps in studies:
+            plan = plan_study(project, StudySpec.from_vary(v, seeds, epochs, tune_lr=tune), dataset=dataset)
+            if ps is not None:           # a preset's baseline (small-data: scratch) and what it applied
+                plan.baseline = dict(ps.baseline or {})
+                plan.notes.extend(ps.notes)
+            plans.append((title, plan))
     except KnobError as e:
         raise StudyError(str(e)) from None
     return StudyBatch(plans, skipped, preset or "")

@@ -38,6 +38,7 @@ FLAT_B = 0.02                 # an exponent below this is "no measurable gain fr
 REL_SD_FLOOR = 0.01           # each size's standard error is at least 1% of its mean (weights stay finite)
 FORECAST_FACTORS = (2.0, 10.0)
 MIN_FIT = 4                   # sizes past the small-data region a forecast needs (3 parameters + 1)
+STEEP_DROP = 0.10             # a forecast at 2x this much below the largest size's loss: more data would pay
 SMALL_DATA_SHARE = 0.8        # a mean loss at or above this share of the trivial predictor's: small-data region
 
 
@@ -85,6 +86,7 @@ class LearningCurve:
     sentence: str = ""
     small_data: int = 0          # the smallest sizes left out of the fit as the small-data region
     budget: str = ""             # how each size was trained: "steps" (the full split's steps) or "epochs"
+    finding: str = ""            # when more data would pay: that, and the small-data preset to try meanwhile
 
     def predict(self, n: float | np.ndarray) -> float | np.ndarray:
         """The fitted curve at ``n`` training samples (NaN without a fit)."""
@@ -102,7 +104,7 @@ class LearningCurve:
                 "forecast": [{"n": x.n, "loss": _num(x.loss), "low": _num(x.low), "high": _num(x.high),
                               "label": x.label} for x in self.forecast],
                 "n_full": self.n_full, "small_data_sizes": self.small_data, "budget": self.budget or None,
-                "sentence": self.sentence}
+                "sentence": self.sentence, "finding": self.finding or None}
 
 
 def _num(v: float | None) -> float | None:
@@ -240,6 +242,7 @@ def fit_learning_curve(points: Sequence[SizePoint], *, n_full: int | None = None
             f"and a fit needs {MIN_FIT} sizes past it: measure larger sizes"))
     if curve.fit.verdict in ("too few", "small data"):
         curve.sentence = f"No forecast: {curve.fit.reason}."
+        _add_finding(curve, what)
         return curve
     pts = pts[skip:]
     n = np.array([p.n for p in pts], dtype=np.float64)
@@ -253,7 +256,43 @@ def fit_learning_curve(points: Sequence[SizePoint], *, n_full: int | None = None
     curve.fit = _judge(n, y, sigma, best, pts[-1], what)
     curve.forecast = [] if curve.fit.verdict == "poor" else _forecasts(pts, best, n_full, seed, bootstrap, pool_starts)
     curve.sentence = _sentence(curve, what)
+    _add_finding(curve, what)
     return curve
+
+
+SMALL_DATA_PRESET = ("the small-data preset tries augmentation, transfer and pseudo-labels on this project "
+                     "(`losslab sweep PROJECT --preset small-data`, or Small data in the study dialog)")
+
+
+def steep_finding(curve: LearningCurve, what: str = "validation loss") -> str:
+    """One sentence when more data would pay: the fit's forecast at 2x lies more than :data:`STEEP_DROP` below
+    the largest size's loss, or every size so far is in the small-data region; "" otherwise (flat, no fit)."""
+    if not curve.points:
+        return ""
+    last = curve.points[-1]
+    if curve.fit.verdict == "small data":
+        if curve.small_data >= len(curve.points):
+            return (f"Every size so far is still in the small-data region, where more data pays most; until there "
+                    f"is more, {SMALL_DATA_PRESET}.")
+        prev = curve.points[-2].mean if len(curve.points) > 1 else None
+        if prev and 1.0 - last.mean / prev > STEEP_DROP:
+            return (f"The {what} still fell {1.0 - last.mean / prev:.0%} from the size before the largest, so more "
+                    f"data would likely pay; until there is more, {SMALL_DATA_PRESET}.")
+        return ""
+    twice = next((x for x in curve.forecast if x.label == "2x"), None)
+    if curve.fit.verdict != "forecast" or twice is None or not last.mean > 0:
+        return ""
+    drop = 1.0 - twice.loss / last.mean
+    if drop <= STEEP_DROP:
+        return ""
+    return (f"The curve is still steep, so more data would pay (twice the data: {drop:.0%} lower {what}); "
+            f"until there is more, {SMALL_DATA_PRESET}.")
+
+
+def _add_finding(curve: LearningCurve, what: str) -> None:
+    curve.finding = steep_finding(curve, what)
+    if curve.finding:
+        curve.sentence = f"{curve.sentence} {curve.finding}"
 
 
 def _judge(n: np.ndarray, y: np.ndarray, sigma: np.ndarray, best: tuple[float, float, float], largest: SizePoint,

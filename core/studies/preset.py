@@ -18,7 +18,13 @@ from typing import Any
 
 from .knobs import KnobError, apply_setting, knob
 
-PRESETS = ("neural-net-loss", "learning-curve")
+PRESETS = ("neural-net-loss", "learning-curve", "small-data")
+#: what each preset does, in one line (the CLI's help and the window's study dialog)
+PRESET_WORDS = {
+    "neural-net-loss": "the article's studies on this project (data size, activation, learning rate, ...)",
+    "learning-curve": "validation loss against the size of the training split, fitted and forecast",
+    "small-data": "scratch against augmentation, transfer and pseudo-labels (those that apply), over seeds",
+}
 
 FAIR_OPTIMIZER = "optimizer, each at its own learning rate"
 
@@ -42,6 +48,8 @@ class PresetStudy:
     vary: dict[str, list[Any]]          # empty when the study is skipped
     skipped: str = ""                   # why the model cannot take this knob
     tune_lr: str = ""
+    baseline: dict[str, Any] | None = None   # the setting the others are compared with (small-data: scratch)
+    notes: tuple[str, ...] = ()
 
 
 def data_sizes(n_train: int, n_classes: int = 0) -> tuple[float, ...]:
@@ -64,6 +72,13 @@ def preset_studies(name: str, project, dataset) -> list[PresetStudy]:
         from .learning_curve import learning_curve_sizes
         sizes = learning_curve_sizes(dataset.n_train, len(first.classes) if first.is_classification else 0)
         return [PresetStudy("learning curve", {"data_size": list(sizes)})]
+    if name == "small-data":
+        from .smalldata_preset import TITLE, describe_augmentation, small_data_plan
+        helpers, skipped = small_data_plan(project, dataset)
+        return [PresetStudy(TITLE, {"helper": helpers}, baseline={"helper": "scratch"},
+                            # the skipped helpers also go in the table's notes: the window shows those
+                            notes=(describe_augmentation(project), *(f"{h} not tried: {why}" for h, why in skipped))),
+                *(PresetStudy(h, {}, why) for h, why in skipped)]
     doc = project.to_dict()
     out = []
     for title, k, values, tune in NEURAL_NET_LOSS:

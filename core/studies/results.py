@@ -92,6 +92,8 @@ class StudyResult:
     comparisons: int = 0                     # tests in Holm's family: every testable pair of settings
     comparison: str = ""                     # what is compared: "every optimizer at lr 0.005" ...
     notes: list[str] = field(default_factory=list)
+    baseline: dict[str, Any] = field(default_factory=dict)   # a study against one setting (the small-data preset)
+    versus: list = field(default_factory=list)               # core.studies.versus.Versus, one per other setting
 
     @property
     def correction(self) -> str:
@@ -108,7 +110,9 @@ class StudyResult:
                                                   "description": self.correction},
                 "alpha": ALPHA, "notes": self.notes, "rows": [r.to_json() for r in self.rows],
                 "best": {"setting": self.best.setting, "mean": self.best.mean, "sd": self.best.sd} if self.best else None,
-                "sentence": sentence(self)}
+                "sentence": sentence(self),
+                **({"baseline": self.baseline, "versus_baseline": [v.to_json(", ".join(map(str, self.baseline.values())))
+                                                                   for v in self.versus]} if self.baseline else {})}
 
 
 def _stats(values: list[float | None]) -> tuple[float | None, float | None]:

@@ -79,3 +79,17 @@ def pairwise_holm(samples: Sequence[Sequence[float]]) -> tuple[dict[tuple[int, i
                 pairs.append((i, j))
                 raw.append(c.p_value)
     return dict(zip(pairs, holm(raw))), len(pairs)
+
+
+def hedges_g(a: Sequence[float], b: Sequence[float]) -> float | None:
+    """The effect size of ``mean(a) - mean(b)``: the difference in pooled standard deviations, with Hedges'
+    small-sample correction (a study has few seeds, and Cohen's d overstates the effect there); ``None``
+    with fewer than two values on either side or no spread at all."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.size < 2 or b.size < 2:
+        return None
+    dof = a.size + b.size - 2
+    pooled = math.sqrt(((a.size - 1) * a.var(ddof=1) + (b.size - 1) * b.var(ddof=1)) / dof)
+    if pooled == 0.0:
+        return None
+    return float((a.mean() - b.mean()) / pooled * (1.0 - 3.0 / (4.0 * dof - 1.0)))

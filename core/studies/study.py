@@ -90,6 +90,7 @@ class Plan:
     comparison: str = ""
     notes: list[str] = field(default_factory=list)
     grid: list[float] = field(default_factory=list)   # tune_lr="grid": the rates every setting is tried at
+    baseline: dict[str, Any] = field(default_factory=dict)   # the setting every other is compared with (scratch)
 
     def summarize(self, outcomes: list[dict[str, Any]], running: bool = False):
         """The result table of this study from ``outcomes`` (those of other studies are ignored); with a
@@ -101,9 +102,17 @@ class Plan:
         if self.grid:
             mine, picked = pick_rates(self, mine)
             notes.append(picked)
-        return summarize(self.study, [k.name for k in self.spec.knobs], self.spec.settings(), mine,
-                         samples=self.samples, same_data=self.same_data, comparison=self.comparison, notes=notes,
-                         running=running)
+        result = summarize(self.study, [k.name for k in self.spec.knobs], self.spec.settings(), mine,
+                           samples=self.samples, same_data=self.same_data, comparison=self.comparison, notes=notes,
+                           running=running)
+        if self.baseline:
+            from .versus import versus_baseline, versus_lines
+            result.baseline = dict(self.baseline)
+            result.versus = versus_baseline(result.rows, self.baseline)
+            name = ", ".join(str(v) for v in self.baseline.values())
+            base = next((r for r in result.rows if r.setting == self.baseline), None)
+            result.notes.extend(versus_lines(result.versus, name, base.mean.get(result.score) if base else None))
+        return result
 
 
 def pick_rates(plan: Plan, outcomes: list[TrialOutcome]) -> tuple[list[TrialOutcome], str]:

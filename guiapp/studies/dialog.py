@@ -72,6 +72,10 @@ class StudyDialog(QDialog):
         self.learning_curve.setToolTip("Stratified subsets of the training split, each over the seeds; fits "
                                        "loss = a·n^−b + c and forecasts the loss with the full split, 2x and 10x "
                                        "the data, with a 95% interval (or says the curve has flattened)")
+        self.small_data = QCheckBox("Small data: scratch against augmentation, transfer and pseudo-labels")
+        self.small_data.setToolTip("One study: training from scratch, and scratch plus each helper that can apply to "
+                                   "this project (the others are listed as skipped, with the reason); each helper "
+                                   "is compared with scratch over the seeds (Holm-adjusted p, effect size)")
         self.tune_lr = QComboBox()
         for text, value in (("the project's, for every setting", ""),
                             ("each setting's best of 0.001, 0.01, 0.1, 1 (4x the trials)", "grid"),
@@ -104,6 +108,7 @@ class StudyDialog(QDialog):
         self.address.setEnabled(False)
         self.preset.toggled.connect(self._on_preset_toggled)
         self.learning_curve.toggled.connect(self._on_preset_toggled)
+        self.small_data.toggled.connect(self._on_preset_toggled)
         self.error = QLabel()
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #d62728")
@@ -111,6 +116,7 @@ class StudyDialog(QDialog):
         form = QFormLayout()
         form.addRow(self.preset)
         form.addRow(self.learning_curve)
+        form.addRow(self.small_data)
         form.addRow("Knob", self.knob1)
         form.addRow("Values", self.values1)
         form.addRow("Second knob", self.knob2)
@@ -142,10 +148,12 @@ class StudyDialog(QDialog):
         self.planner.taskFinished.connect(self._on_planner_taskFinished)
 
     def _on_preset_toggled(self, on: bool) -> None:
+        presets = (self.preset, self.learning_curve, self.small_data)
         if on:     # one preset at a time
-            other = self.learning_curve if self.sender() is self.preset else self.preset
-            other.setChecked(False)
-        any_on = self.preset.isChecked() or self.learning_curve.isChecked()
+            for other in presets:
+                if other is not self.sender():
+                    other.setChecked(False)
+        any_on = any(p.isChecked() for p in presets)
         for w in (self.knob1, self.values1, self.knob2, self.values2, self.tune_lr):
             w.setEnabled(not any_on)
 
@@ -160,9 +168,9 @@ class StudyDialog(QDialog):
 
     def request(self) -> StudyRequest:
         """The study the dialog asks for; raises ``ValueError`` for a knob chosen twice."""
-        preset = self.preset.isChecked()
+        preset = "neural-net-loss" if self.preset.isChecked() else "small-data" if self.small_data.isChecked() else None
         curve = self.learning_curve.isChecked()
-        return StudyRequest(vary=None if preset or curve else self.vary(), preset="neural-net-loss" if preset else None,
+        return StudyRequest(vary=None if preset or curve else self.vary(), preset=preset,
                             learning_curve=curve, seeds=self.seeds.value(), epochs=self.epochs.value() or None,
                             tune_lr="" if preset or curve else self.tune_lr.currentData())
 

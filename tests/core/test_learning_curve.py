@@ -202,3 +202,33 @@ def test_an_unknown_budget_is_refused_with_the_choices(tmp_path):
     project, data = _tiny(tmp_path)
     with pytest.raises(StudyError, match="budget: expected one of steps, epochs, received 'time'"):
         learning_curve_batch(project, data, budget="time")
+
+
+def test_a_steep_curve_says_more_data_would_pay_and_names_the_small_data_preset():
+    # loss = 2·n^-0.5 + 0.01: at 2,000 samples 0.0547, at twice that about 0.0416 (24% lower)
+    curve = fit_learning_curve(_points(lambda n: power_law(np.array(n), 2.0, 0.5, 0.01), noise=0.0005), n_full=4000)
+    assert curve.fit.verdict == "forecast"
+    twice = next(x for x in curve.forecast if x.label == "2x")
+    assert twice.loss < 0.9 * curve.points[-1].mean
+    assert curve.finding.startswith("The curve is still steep, so more data would pay")
+    assert "--preset small-data" in curve.finding
+    assert curve.sentence.endswith(curve.finding)            # what the CLI prints and the window shows
+    assert curve.to_json()["finding"] == curve.finding
+
+
+def test_a_flat_or_gently_falling_curve_makes_no_small_data_finding():
+    flat = fit_learning_curve(_points(lambda n: 0.3, noise=0.01), n_full=4000)
+    # loss = 2·n^-0.5 + 0.1: twice the data lowers it by about 9%, short of the 10% that calls it steep
+    gentle = fit_learning_curve(_points(lambda n: power_law(np.array(n), 2.0, 0.5, 0.1)), n_full=4000)
+    assert flat.fit.verdict == "flat" and gentle.fit.verdict == "forecast"
+    assert flat.finding == gentle.finding == ""
+    assert "small-data" not in flat.sentence + gentle.sentence
+    assert flat.to_json()["finding"] is None
+
+
+def test_sizes_all_in_the_small_data_region_say_more_data_would_pay():
+    pts = _points(lambda n: 0.7)
+    curve = fit_learning_curve(pts, n_full=4000, baseline=0.69)
+    assert curve.fit.verdict == "small data" and curve.small_data == len(pts)
+    assert curve.finding.startswith("Every size so far is still in the small-data region")
+    assert "--preset small-data" in curve.sentence

@@ -243,3 +243,24 @@ def test_settings_not_run_yet_wait_and_never_read_as_failures(qtbot, tmp_path, m
         assert text != "waiting"
         if not row.scores and not row.failed and not row.cancelled:
             assert text == "not run"
+
+
+def test_the_dialog_offers_the_small_data_preset_one_preset_at_a_time(qtbot):
+    from guiapp.studies import StudyDialog
+    d = StudyDialog(_spiral(400))
+    qtbot.addWidget(d)
+    d.learning_curve.setChecked(True)
+    d.small_data.setChecked(True)
+    assert not d.learning_curve.isChecked() and not d.preset.isChecked() and not d.knob1.isEnabled()
+    assert d.request().preset == "small-data"
+    d.seeds.setValue(2)
+    with qtbot.waitSignal(d.planFinished, timeout=120_000):   # planned on the task runner
+        d.accept()
+    assert d.result() == 1 and d.batch.preset == "small-data"
+    (_, plan), = d.plans
+    # the spiral has no transferred layer and every row labelled: scratch against augmentation only
+    assert plan.spec.values == [["scratch", "augmentation"]] and plan.baseline == {"helper": "scratch"}
+    assert [t for t, _ in d.batch.skipped] == ["transfer", "pseudo-labels"]
+    assert any(n.startswith("transfer not tried:") for n in plan.notes)
+    d.small_data.setChecked(False)
+    assert d.knob1.isEnabled()
