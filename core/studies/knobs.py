@@ -338,10 +338,11 @@ from .smalldata_knobs import smalldata_knobs as _smalldata_knobs  # noqa: E402
 
 
 
-def _as_knob_error(parse):
-    def checked(v):
+def _as_knob_error(fn):
+    """``fn`` raising KnobError for a ValueError (the small-data knobs, which cannot import this module)."""
+    def checked(*args):
         try:
-            return parse(v)
+            return fn(*args)
         except KnobError:
             raise
         except ValueError as e:
@@ -349,4 +350,5 @@ def _as_knob_error(parse):
     return checked
 
 
-KNOBS.update({s["name"]: Knob(**{**s, "parse": _as_knob_error(s["parse"])}) for s in _smalldata_knobs()})
+KNOBS.update({s["name"]: Knob(**{**s, "parse": _as_knob_error(s["parse"]), "apply": _as_knob_error(s["apply"])})
+              for s in _smalldata_knobs()})

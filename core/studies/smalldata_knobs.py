@@ -102,8 +102,7 @@ def _apply_helper(project, value: str) -> None:
     """Scratch plus the one helper ``value`` (see the module docstring)."""
     from ..project_specs import PseudoLabels
     if value == "transfer" and not any(n.init for n in project.model.nodes):
-        from .knobs import KnobError   # (imported here: core.studies.knobs imports this module)
-        raise KnobError("helper=transfer: no node takes its starting weights from an earlier network (set init "
+        raise ValueError("helper=transfer: no node takes its starting weights from an earlier network (set init "
                         "on a layer), so it would train exactly as scratch")
     augment = default_augment(project) if value == "augmentation" else {}
     pseudo = project.training.pseudo_labels

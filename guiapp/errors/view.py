@@ -289,7 +289,7 @@ class ErrorsView(QWidget):
         # that ends the Run, which redraws every plot), so the end of a Run never freezes the window.
         self._shown_run = (self._run_project, self._run_dataset, model)
         if self.isVisible():
-            QTimer.singleShot(0, self._show_shown_run)
+            QTimer.singleShot(0, self, self._show_shown_run)   # (not after the view is gone)
 
     def _show_shown_run(self) -> None:
         if self._shown_run is not None and self.isVisible():
@@ -299,7 +299,7 @@ class ErrorsView(QWidget):
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
         if self._shown_run is not None:
-            QTimer.singleShot(0, self._show_shown_run)
+            QTimer.singleShot(0, self, self._show_shown_run)   # (not after the view is gone)
 
     def shutdown(self) -> None:
         """Cancel a running search (the window is closing)."""

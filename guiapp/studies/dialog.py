@@ -64,18 +64,7 @@ class StudyDialog(QDialog):
         self.dataset = dataset
         self.plans: list = []
         self.batch = None
-        self.preset = QCheckBox("Neural Net Loss preset: the article's studies, on this project")
-        self.preset.setToolTip("data size, activation, learning rate, regularization, dropout, optimizer (at one "
-                               "learning rate, and each at its own), depth, batch size")
-        self.learning_curve = QCheckBox("Learning curve: the loss at 6 log-spaced shares of the training data, "
-                                        "and what more data would be worth")
-        self.learning_curve.setToolTip("Stratified subsets of the training split, each over the seeds; fits "
-                                       "loss = a·n^−b + c and forecasts the loss with the full split, 2x and 10x "
-                                       "the data, with a 95% interval (or says the curve has flattened)")
-        self.small_data = QCheckBox("Small data: scratch against augmentation, transfer and pseudo-labels")
-        self.small_data.setToolTip("One study: training from scratch, and scratch plus each helper that can apply to "
-                                   "this project (the others are listed as skipped, with the reason); each helper "
-                                   "is compared with scratch over the seeds (Holm-adjusted p, effect size)")
+        self._make_presets()
         self.tune_lr = QComboBox()
         for text, value in (("the project's, for every setting", ""),
                             ("each setting's best of 0.001, 0.01, 0.1, 1 (4x the trials)", "grid"),
@@ -137,6 +126,21 @@ class StudyDialog(QDialog):
         lay.addWidget(self.preparing)
         lay.addWidget(self.error)
         lay.addWidget(buttons)
+
+    def _make_presets(self) -> None:
+        """The three preset checkboxes: the article's studies, the learning curve and small data."""
+        self.preset = QCheckBox("Neural Net Loss preset: the article's studies, on this project")
+        self.preset.setToolTip("data size, activation, learning rate, regularization, dropout, optimizer (at one "
+                               "learning rate, and each at its own), depth, batch size")
+        self.learning_curve = QCheckBox("Learning curve: the loss at 6 log-spaced shares of the training data, "
+                                        "and what more data would be worth")
+        self.learning_curve.setToolTip("Stratified subsets of the training split, each over the seeds; fits "
+                                       "loss = a·n^−b + c and forecasts the loss with the full split, 2x and 10x "
+                                       "the data, with a 95% interval (or says the curve has flattened)")
+        self.small_data = QCheckBox("Small data: scratch against augmentation, transfer and pseudo-labels")
+        self.small_data.setToolTip("One study: training from scratch, and scratch plus each helper that can apply to "
+                                   "this project (the others are listed as skipped, with the reason); each helper "
+                                   "is compared with scratch over the seeds (Holm-adjusted p, effect size)")
 
     def _make_planner(self) -> None:
         """The task runner that plans the study, and the line that says it is preparing."""
