@@ -27,6 +27,12 @@ _log = get_logger(__name__)
 FLUSH_STEPS = 64         # steps per StepRecords batch at most
 FLUSH_SECONDS = 0.05     # ... or this much time, whichever comes first
 DEAD_UNITS_EVERY = 5     # epochs between dead-unit counts (a forward pass over 1,024 samples); again at the end
+# Live diagnostics at most once per this many steps (and after the first epoch, and at once when the loss
+# is no longer finite). An update is ~3 ms of Python whatever the epoch's size: after every 20-step epoch
+# of the spiral example it cost 14% of the training speed headless, and more in the window, whose GUI
+# thread wants the same GIL. Counted in steps, not seconds: the findings, and where a run stops on a
+# divergence, stay a function of the run alone. The end of a run reads the whole history.
+DIAG_EVERY_STEPS = 64
 
 
 @dataclass
@@ -128,6 +134,8 @@ class _Loop:
         self.project_lr = self.opt.param_groups[0]["lr"]
         self.tracker = None
         self.diag_history: list[dict] = []  # the history as the diagnostics read it, one dict per epoch
+        self._diag_due = 0                   # the step from which the next live update is due
+        self._dead_due = 0                   # the epoch from which the next dead-unit count is due
         self.findings: list = []
         self.health = None
         if health:  # one monitor, made once; the loop asks it once per step (a countdown)
@@ -304,10 +312,11 @@ class _Loop:
         if not math.isfinite(monitor) and self.diverged_step is None:
             self.diverged_step = self.step
         self.obs.on_epoch_end(rec)
-        # Diagnostics after every epoch, whatever the machine's load: the findings are a function of the
-        # history alone (no wall-clock budget), and an update costs what the new epoch's data costs.
-        if self.tracker is not None:
-            if self.relu_nodes and self.health is None and (epoch <= 2 or epoch % DEAD_UNITS_EVERY == 0):
+        # Diagnostics every DIAG_EVERY_STEPS steps, whatever the machine's load (see there)
+        if self.tracker is not None and (self.step >= self._diag_due or not math.isfinite(monitor)):
+            self._diag_due = self.step + DIAG_EVERY_STEPS
+            if self.relu_nodes and self.health is None and (epoch <= 2 or epoch >= self._dead_due):
+                self._dead_due = epoch + DEAD_UNITS_EVERY
                 self.tracker.context.dead_unit_share = self._dead_units()
             current = self.tracker.update(self._diag_history(), self._steps())
             new = self.tracker.new_since_last()

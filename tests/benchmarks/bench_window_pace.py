@@ -34,8 +34,10 @@ from tests.conftest import EXAMPLES
 pytestmark = pytest.mark.benchmark
 
 THREADS = 1
-CASES = {"spiral": (EXAMPLES / "spiral.losslab.json", 120), "digits": (EXAMPLES / "digits.losslab.json", 6)}
-ROUNDS = 3
+SCALE = float(os.environ.get("LOSSLAB_BENCH_SCALE", "1"))      # longer runs: less noise, more minutes
+CASES = {"spiral": (EXAMPLES / "spiral.losslab.json", round(120 * SCALE)),
+         "digits": (EXAMPLES / "digits.losslab.json", round(6 * SCALE))}
+ROUNDS = int(os.environ.get("LOSSLAB_BENCH_ROUNDS", "3"))
 CSV_ROWS = 300_000
 
 
