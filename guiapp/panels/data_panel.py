@@ -238,8 +238,11 @@ class DataPanel(SettingsPanel):
     def _show_columns(self, d, ds) -> None:
         report = getattr(ds, "table_report", None) if d.source == "csv" else None
         # a table that reads but cannot be prepared (a text cell in a column of numbers) keeps its picker,
-        # from the file's header: changing the column's kind or role there is the fix the message offers
-        header = columns_of_file(d, self.document.project.base_dir) if report is None and ds is None else None
+        # from the file's header: changing the column's kind or role there is the fix the message offers.
+        # Only then: while a big table loads in the background, reading its sample here would hold the
+        # GUI thread (70 ms for 300,000 rows); the picker comes with the data.
+        failed = ds is None and bool(self.document.data_error)
+        header = columns_of_file(d, self.document.project.base_dir) if report is None and failed else None
         self.columns.setVisible(report is not None or header is not None)
         if self._columns_label is not None:
             self._columns_label.setVisible(report is not None or header is not None)
@@ -390,10 +393,11 @@ class DataPanel(SettingsPanel):
         self.refresh()
 
     def _on_document_datasetChanged(self, _dataset: object) -> None:
+        from ..document import big_data_file
         if not self._built:  # later changes arrive with dataChanged
             self._build()
-        elif self.document.project.data.source == "images":  # an image folder arrives from its task
-            self.refresh()
+        elif big_data_file(self.document.project) is not None:  # a big table or an image folder arrives
+            self.refresh()                                      # from its task, with no dataChanged
 
     def _on_document_dataErrorChanged(self, _message: str) -> None:
         if not self._built:
