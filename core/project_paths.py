@@ -43,3 +43,15 @@ def stored_data_path(path: str, old_base: str | os.PathLike | None, new_base: st
     if not target.exists():  # it names no file from the old folder: keep what the person wrote
         return path
     return str(target)
+
+
+def comparable_dict(project) -> dict:
+    """``project.to_dict()`` with its data path made absolute: equal for two projects that mean the
+    same thing, however each writes the path ("wine.csv" beside the project file or its absolute
+    path). What "changed since this run" and "unsaved changes" compare, so going back to the data a
+    run used (or the file holds) is no change."""
+    d = project.to_dict()
+    data = d.get("data")
+    if isinstance(data, dict) and isinstance(data.get("path"), str) and data["path"]:
+        data["path"] = str(_absolute(data["path"], project.base_dir))
+    return d

@@ -135,7 +135,10 @@ class ProjectDocument(QObject):
         super().__init__(parent)
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._on_undo_stack_clean_changed)
+        self.undo_stack.indexChanged.connect(self._on_undo_stack_clean_changed)
         self._project = project or default_project()
+        self._clean_content: dict | None = None     # the project as saved or opened (see ``dirty``)
+        self._dirty = False
         self._path: Path | None = None
         self._dataset = None
         self._data_key: str | None = None
@@ -148,8 +151,28 @@ class ProjectDocument(QObject):
         if load_data:
             self._refresh_all()
 
-    def _on_undo_stack_clean_changed(self, clean: bool) -> None:
-        self.dirtyChanged.emit(not clean)
+    def _on_undo_stack_clean_changed(self, *_args) -> None:
+        dirty = self._content_dirty()
+        if dirty != self._dirty:
+            self._dirty = dirty
+            self.dirtyChanged.emit(dirty)
+
+    def _content_dirty(self) -> bool:
+        """Unsaved changes: edits since the last save, unless they brought the project back to what
+        was saved (the same CSV chosen again kept "wine*" in the title). Compared by content, with the
+        data path made absolute; a project with no clean state (recovered work) is always dirty."""
+        stack = self.undo_stack
+        if stack.isClean():
+            return False
+        if stack.cleanIndex() < 0 or self._clean_content is None:
+            return True
+        from core.project_paths import comparable_dict
+        return comparable_dict(self._project) != self._clean_content
+
+    def _mark_clean(self) -> None:
+        """Remember the project as it is now as the saved one (before ``setClean``)."""
+        from core.project_paths import comparable_dict
+        self._clean_content = comparable_dict(self._project)
 
     # -- reading ---------------------------------------------------------------------------------
     @property
@@ -162,7 +185,7 @@ class ProjectDocument(QObject):
 
     @property
     def dirty(self) -> bool:
-        return not self.undo_stack.isClean()
+        return self._dirty
 
     @property
     def dataset(self):
@@ -252,10 +275,12 @@ class ProjectDocument(QObject):
         self._path = Path(path) if path else None
         self.undo_stack.clear()
         self.undo_stack.setClean()
+        self._mark_clean()
         self._data_key = None
         self.projectReplaced.emit()
         self._refresh_all()
         self.pathChanged.emit(str(self._path or ""))
+        self._dirty = False
         self.dirtyChanged.emit(False)
 
     def open(self, path: str | Path) -> None:
@@ -269,7 +294,9 @@ class ProjectDocument(QObject):
             raise ValueError("no file name yet: use Save As")
         self._project.save(target)
         self._path = target
+        self._mark_clean()
         self.undo_stack.setClean()
+        self._on_undo_stack_clean_changed()
         self.pathChanged.emit(str(target))
         return target
 

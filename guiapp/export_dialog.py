@@ -36,6 +36,10 @@ def trained_run(controller):
     return controller.history.result
 
 
+#: the Export dialog's last format, in the GUI settings
+FORMAT_KEY = "export/format"
+
+
 class ExportDialog(QDialog):
     """Pick a format and a file; Export writes it and shows what was written."""
     exported = Signal(object)   # ExportResult
@@ -85,6 +89,10 @@ class ExportDialog(QDialog):
         stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in project.name) or "model"
         self.path_edit.setText(str(Path(base) / f"{stem}{FORMATS['py'][0]}"))
         self.format_box.currentIndexChanged.connect(self._on_format_changed)
+        # the last format chosen, across projects and restarts (it was back to py every time)
+        last = self.format_box.findData(settings.value(FORMAT_KEY, "py"))
+        if last > 0:
+            self.format_box.setCurrentIndex(last)   # the file name takes its suffix (_on_format_changed)
         self.path_edit.textChanged.connect(lambda _t: self._update_input())   # the JSON's name follows the file
         self._update_weights()
         self._update_input()
@@ -133,6 +141,7 @@ class ExportDialog(QDialog):
                 break
         self.path_edit.setText(str(path.with_name(name + FORMATS[self.format][0])))
         self.status_label.clear()  # "wrote py to …" was about the previous format's file
+        settings.set_value(FORMAT_KEY, self.format)
         self._update_weights()
         self._update_input()
 

@@ -91,6 +91,9 @@ class MainWindow(QMainWindow):
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
         dock.setWidget(widget)
+        # View ▸ Runs (or any dock) shown again comes to the front: it used to come back as a tab
+        # behind the one it shares a place with, and nothing seemed to happen
+        dock.toggleViewAction().triggered.connect(lambda shown, d=dock: d.raise_() if shown else None)
         if area is not None:
             self.addDockWidget(area, dock, Qt.Orientation.Horizontal)
         return dock

@@ -34,7 +34,7 @@ def _store():
 
 
 def _when(t: float | None) -> str:
-    return "-" if t is None else time.strftime("%Y-%m-%d %H:%M", time.localtime(t))
+    return "-" if t is None else time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(t))   # seconds, as the window
 
 
 def _f(v, fmt: str = ".4f") -> str:
@@ -86,11 +86,11 @@ def _list(store, args, out: Out) -> int:
             out(f"no runs recorded yet in {store.path}")
         return 0
     w = max(4, *(len(r.name) for r in runs))       # whole names: two trials differ only by their end
-    out(f"{'id':<22} {'name':<{w}} {'seed':>4} {'started':<16} {'data':<10} {'status':<13} {'epochs':>6} "
+    out(f"{'id':<22} {'name':<{w}} {'seed':>4} {'started':<19} {'data':<10} {'status':<13} {'epochs':>6} "
         f"{'best val':>9} {'@ep':>4} {'metric':>8} {'time':>7}")
     for r in runs:
         seed = "-" if r.seed is None else str(r.seed)
-        out(f"{r.id:<22} {r.name:<{w}} {seed:>4} {_when(r.started):<16} {r.dataset[:10]:<10} {r.status:<13} "
+        out(f"{r.id:<22} {r.name:<{w}} {seed:>4} {_when(r.started):<19} {r.dataset[:10]:<10} {r.status:<13} "
             f"{r.epochs:>6} {_f(r.best_val_loss):>9} {r.best_epoch or '-':>4} {_f(r.metric_value):>8} "
             f"{_f(r.seconds, '.1f'):>6}s")
     out(f"{len(runs)} run{'s' if len(runs) != 1 else ''} in {store.path}")

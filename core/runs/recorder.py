@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..training.events import EpochRecord, RunInfo, RunResult, StepRecords, TrainingObserver
-from .records import MAX_STEPS, downsample_minmax
+from .records import MAX_STEPS, downsample_minmax, project_label
 from .store import RunStore
 
 METRIC_KEYS = ("val_accuracy", "val_r2", "val_mae")
@@ -51,6 +51,12 @@ def dataset_label(project) -> str:
     return Path(d.path).name if d.path else d.source
 
 
+def run_name(project) -> str:
+    """A run's name: its project's, or for a project not yet named (trained before its first save)
+    its data's ("wine" for wine.csv, "spiral"), not "untitled" for every one of them."""
+    return project_label(project.name, dataset_label(project))
+
+
 def epoch_dict(rec: EpochRecord) -> dict[str, Any]:
     d = rec.to_dict()
     d["elapsed"] = round(rec.elapsed, 4)
@@ -71,7 +77,7 @@ class RunRecorder(TrainingObserver):
         self.project = project
         self.run_id = run_id or new_run_id()
         self.seed = project.training.seed if seed is None else seed
-        self.name = name or project.name
+        self.name = name or run_name(project)
         self.study, self.setting = study, setting
         self.save_weights = save_weights
         self.error = ""                      # the first store failure (recording then stops; training goes on)

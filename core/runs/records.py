@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Any
 
 import numpy as np
@@ -56,6 +57,20 @@ class RunRecord(RunSummary):
     findings: list[dict[str, Any]] = field(default_factory=list)
     test: dict[str, Any] = field(default_factory=dict)
     weights: dict[str, str] = field(default_factory=dict)
+
+
+#: project names that a person did not choose: a run of such a project is known by its data instead
+UNNAMED = ("", "untitled")
+
+
+def project_label(name: str, dataset: str) -> str:
+    """The project a run belongs to, as the Runs panel and the run names know it: the project's name,
+    or for a project never named ("untitled", before its first save) its data's name (``wine.csv`` ->
+    ``wine``, the built-in ``spiral`` -> ``spiral``), so an untitled wine project and an untitled
+    houses project are not one project."""
+    if name.strip() not in UNNAMED:
+        return name
+    return PurePath(dataset).stem or name
 
 
 def downsample_minmax(step: np.ndarray, loss: np.ndarray, limit: int = MAX_STEPS) -> tuple[np.ndarray, np.ndarray]:

@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..runs.recorder import run_name
 from .knobs import Knob, KnobError, apply_setting, knob
 from .outcome import TrialOutcome, outcomes_of
 from .trial import TrialTask
@@ -199,7 +200,7 @@ def plan_study(project, spec: StudySpec, *, dataset=None, store_dir: str | None 
             raise StudyError(f"{label}: training.pseudo_labels: {why}")
         for s in range(spec.seeds):
             tasks.append(TrialTask(len(tasks), study, setting, seed0 + s, p, base_dir, key, setting.get("data_size"),
-                                   1, store_dir, f"{p.name} {label} seed {seed0 + s}", spec.tune_lr == "finder"))
+                                   1, store_dir, f"{run_name(p)} {label} seed {seed0 + s}", spec.tune_lr == "finder"))
     samples = {_key(st): counts[st["data_size"]] for st in spec.settings() if st.get("data_size") in counts}
     same = {_key(st): merged[st["data_size"]] for st in spec.settings() if merged.get(st.get("data_size"))}
     notes = [f"data_size {', '.join(_short(v) for v in [*gone, kept])} {'both' if len(gone) == 1 else 'all'} keep "

@@ -29,6 +29,7 @@ def install_runs_and_studies(window) -> None:
     panel.continueRequested.connect(lambda project, state, run_id: continue_run(window, project, state, run_id))
     # another project: no run of the previous one stays drawn on its plots
     window.document.projectReplaced.connect(panel.forget_selection)
+    _follow_open_project(window.document, panel)
     window.continued_from = None     # the run Runs ▸ Continue loaded, until the Run that continues it
     window.last_recorded_run = None  # the run whose weights Run ▸ Continue trains on (this project's last)
     window.run_recorder.runRecorded.connect(lambda rid: setattr(window, "last_recorded_run", rid))
@@ -71,6 +72,21 @@ def install_runs_and_studies(window) -> None:
     window.study_action, window.preset_action, window.learning_curve_action = study, preset, curve
     window.train_menu.addSeparator()
     window.train_menu.addActions([study, preset, curve])
+
+
+def _follow_open_project(document, panel) -> None:
+    """Tell the Runs panel which project is open (by name, or by its data while it is untitled), now
+    and after each Open/New, rename or change of data: it lists that project's runs only."""
+    from core.runs.recorder import dataset_label
+    from core.runs.records import project_label
+
+    def update(*_args) -> None:
+        project = document.project
+        panel.set_open_project(project_label(project.name, dataset_label(project)))
+
+    update()
+    for signal in (document.projectReplaced, document.nameChanged, document.dataChanged):
+        signal.connect(update)
 
 
 def continue_run(window, project, state: dict, run_id: str) -> None:

@@ -5,17 +5,26 @@ import time
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFont
+
+from core.runs.records import project_label
 
 #: the key columns first: in the narrow Runs tab (about 260 px at 1280x800) the name and the best
 #: validation loss show without scrolling; the rest follow
-COLUMNS = ("name", "best val", "@ epoch", "status", "metric", "epochs", "time (s)", "started", "data", "tags")
-NAME, BEST_VAL, STARTED, SECONDS, TAGS = (COLUMNS.index(c) for c in ("name", "best val", "started", "time (s)", "tags"))
+COLUMNS = ("name", "best val", "@ epoch", "status", "metric", "epochs", "time (s)", "started", "data", "tags",
+           "project")
+NAME, BEST_VAL, STARTED, SECONDS, TAGS, PROJECT = (COLUMNS.index(c) for c in
+                                                   ("name", "best val", "started", "time (s)", "tags", "project"))
+
+
+def run_project(r) -> str:
+    """The project a stored run belongs to (its name, or its data's for a run of an untitled project)."""
+    return project_label(r.project_name, r.dataset)
 
 
 def _cell(r, col: int) -> Any:
     return (r.name, r.best_val_loss, r.best_epoch, r.status, r.metric_value, r.epochs, r.seconds, r.started,
-            r.dataset, ", ".join(r.tags))[col]
+            r.dataset, ", ".join(r.tags), run_project(r))[col]
 
 
 def shown_names(runs: list) -> dict[str, str]:
@@ -43,6 +52,16 @@ class RunsModel(QAbstractTableModel):
         self._names: dict[str, str] = {}
         self._shown: dict[str, str] = {}         # run id -> its name as shown (numbered among namesakes)
         self.colors: dict[str, str] = {}       # run id -> its overlay colour, for the runs drawn
+        #: the open project's label (:func:`run_project`); None: no project, no run is another's
+        self.open_project: str | None = None
+
+    def foreign_project(self, r) -> str:
+        """The project of run ``r`` when it is not the open one, else ""."""
+        project = run_project(r)
+        return project if self.open_project is not None and project != self.open_project else ""
+
+    def run(self, run_id: str):
+        return next((r for r in self.runs if r.id == run_id), None)
 
     def set_colors(self, colors: dict[str, str]) -> None:
         """Mark the runs drawn on the plots with their curves' colour."""
@@ -100,10 +119,18 @@ class RunsModel(QAbstractTableModel):
             return QColor(self.colors[r.id])               # the colour of its curves on the plots
         if role == Qt.ItemDataRole.UserRole:
             return r.id
+        foreign = self.foreign_project(r)
+        if foreign and role == Qt.ItemDataRole.ForegroundRole:
+            return QColor("#8a8a8a")                 # another project's run: shown (All projects), not ours
+        if foreign and role == Qt.ItemDataRole.FontRole:
+            font = QFont()
+            font.setItalic(True)
+            return font
         if role == Qt.ItemDataRole.UserRole + 1:      # the sort key
             return (v if v is not None else float("inf")) if not isinstance(v, str) else v.lower()
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"run {r.id}" + (f"\ncontinues {self._parent_text(r)}" if getattr(r, "parent", None) else "") + (
+            return f"run {r.id}" + (f"\nfrom another project: {foreign} (the open project is {self.open_project})"
+                                     if foreign else "") + (f"\ncontinues {self._parent_text(r)}" if getattr(r, "parent", None) else "") + (
                 f"\n{r.message}" if r.message else "") + (
                 f"\nstudy {r.study}: {r.setting}" if r.study else "")
         if role == Qt.ItemDataRole.TextAlignmentRole and NAME < index.column() < STARTED and index.column() != 3:
@@ -112,25 +139,38 @@ class RunsModel(QAbstractTableModel):
 
 
 class RunsFilter(QSortFilterProxyModel):
-    """Case-insensitive filter over name, data, status and tags; numeric columns sort as numbers."""
+    """Case-insensitive filter over name, data, status, tags and project; numeric columns sort as numbers.
+    Unless ``all_projects``, only the open project's runs pass (the model's ``open_project``)."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setSortRole(Qt.ItemDataRole.UserRole + 1)
         self.text = ""
+        self.all_projects = True
 
-    def set_text(self, text: str) -> None:
+    def _change(self, change) -> None:
         if hasattr(self, "beginFilterChange"):       # Qt 6.10+
             self.beginFilterChange()
-            self.text = text.strip().lower()
+            change()
             self.endFilterChange()
         else:
-            self.text = text.strip().lower()
+            change()
             self.invalidateFilter()
 
+    def set_text(self, text: str) -> None:
+        self._change(lambda: setattr(self, "text", text.strip().lower()))
+
+    def set_all_projects(self, on: bool) -> None:
+        self._change(lambda: setattr(self, "all_projects", bool(on)))
+
+    def set_open_project(self, label: str | None) -> None:
+        self._change(lambda: setattr(self.sourceModel(), "open_project", label))
+
     def filterAcceptsRow(self, row: int, parent) -> bool:  # noqa: N802
+        r = self.sourceModel().runs[row]
+        if not self.all_projects and self.sourceModel().foreign_project(r):
+            return False
         if not self.text:
             return True
-        r = self.sourceModel().runs[row]
-        hay = " ".join([r.name, r.dataset, r.status, r.id, *r.tags, r.study or ""]).lower()
+        hay = " ".join([r.name, r.dataset, r.status, r.id, *r.tags, r.study or "", run_project(r)]).lower()
         return all(word in hay for word in self.text.split())

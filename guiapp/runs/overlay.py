@@ -30,9 +30,10 @@ class OverlayRun:
     started: float = 0.0
     parent: str | None = None
     shown: str = ""           # its name in the window (the Runs table's ``wine #3``), when known
+    foreign: str = ""         # the project it belongs to, when that is not the open one (All projects)
 
     @classmethod
-    def from_record(cls, rec, shown: str = "") -> "OverlayRun":
+    def from_record(cls, rec, shown: str = "", foreign: str = "") -> "OverlayRun":
         from core.runs.diff import flatten
         h = rec.history
         col = lambda k: np.array([np.nan if r.get(k) is None else r[k] for r in h], dtype=np.float64)  # noqa: E731
@@ -40,7 +41,7 @@ class OverlayRun:
         settings["seed"] = rec.seed
         return cls(rec.id, rec.name, col("epoch"), col("train_loss"), col("val_loss"),
                    rec.step_index.astype(np.float64), np.asarray(rec.step_loss, dtype=np.float64),
-                   settings, float(rec.started or 0.0), getattr(rec, "parent", None), shown)
+                   settings, float(rec.started or 0.0), getattr(rec, "parent", None), shown, foreign)
 
 
 def _short_key(path: str) -> str:
@@ -62,7 +63,8 @@ def _value(v) -> str:
 def distinct_labels(runs: list[OverlayRun], max_len: int = 28, max_keys: int = 2) -> list[str]:
     """A legend label per run that tells it from the others: its name, and where several runs share a
     name, the settings that differ among them (``wine · lr=0.01``); runs alike in every setting are told
-    apart by their start time (``wine · 14:02:31``). A run's ``shown`` name (the Runs table's ``wine #3``)
+    apart by their start time (``wine · 14:02:31``); a run of another project ends in ``· from xor``.
+    A run's ``shown`` name (the Runs table's ``wine #3``)
     leads its label, so the legend names it as the table does."""
     names = [r.name if len(r.name) <= max_len else r.name[:max_len - 1] + "…" for r in runs]
     labels = [r.shown or n for r, n in zip(runs, names)]
@@ -84,7 +86,8 @@ def distinct_labels(runs: list[OverlayRun], max_len: int = 28, max_keys: int = 2
         if len({labels[i] for i in group}) < len(group):
             for i in group:
                 labels[i] += f" ({runs[i].id[-6:]})"   # ids start with the time: their tail differs
-    return labels
+    # a curve of another project on this one's plots says so: it is not one of this project's runs
+    return [f"{label} · from {r.foreign}" if r.foreign else label for r, label in zip(runs, labels)]
 
 
 class RunOverlay:

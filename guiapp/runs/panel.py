@@ -1,5 +1,6 @@
-"""The Runs panel: every stored run, filtered and sorted; rename, tag, delete (with undo), overlay the
-selected runs on the plots, diff two runs' settings, open a run's project, continue a run from its weights."""
+"""The Runs panel: the open project's stored runs (or every project's), filtered and sorted; rename, tag,
+delete (with undo), overlay the selected runs on the plots, diff two runs' settings, open a run's
+project, continue a run from its weights."""
 from __future__ import annotations
 
 import os
@@ -19,6 +20,8 @@ from .overlay import OverlayRun, RunOverlay
 
 MAX_OVERLAY = 20
 TRASH_FOLDER = "deleted"
+#: the "All projects" box, remembered across restarts (off: the open project's runs only)
+ALL_PROJECTS_KEY = "runs/all_projects"
 
 
 def _remove_orphaned_trash(parent: Path) -> None:
@@ -64,7 +67,8 @@ class RunsPanel(QWidget):
         self.proxy.setSourceModel(self.model)
         self.filter_edit = QLineEdit(placeholderText="Filter: name, data, status, tag…")
         self.filter_edit.setClearButtonEnabled(True)
-        self.filter_edit.textChanged.connect(self.proxy.set_text)
+        self._refiltering = False
+        self.filter_edit.textChanged.connect(lambda text: self._change_filter(lambda: self.proxy.set_text(text)))
         self.table = QTableView()
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
@@ -83,6 +87,14 @@ class RunsPanel(QWidget):
         self.overlay_box = QCheckBox("Show selected on the plots")
         self.overlay_box.setChecked(True)
         self.overlay_box.toggled.connect(lambda _on: self._update_overlay())
+        # off by default: a click on another project's run drew, say, an xor curve on the houses plots
+        from ..settings import value
+        self.all_box = QCheckBox("All projects")
+        self.all_box.setToolTip("List the runs of every project, not only the open one's (theirs are greyed, "
+                                "and their curves say which project they come from)")
+        self.all_box.setChecked(bool(value(ALL_PROJECTS_KEY, False, bool)))
+        self.proxy.set_all_projects(self.all_box.isChecked())
+        self.all_box.toggled.connect(self._on_all_box_toggled)
         # buttons that wrap onto more rows in a narrow dock: a tool bar folded Continue and Undo Delete
         # into a ">>" menu at 1280 px, where nobody found them
         self.toolbar = WrappingButtons()
@@ -98,6 +110,7 @@ class RunsPanel(QWidget):
             b[name] = action
         top = QHBoxLayout()
         top.addWidget(self.filter_edit, 1)
+        top.addWidget(self.all_box)
         top.addWidget(self.overlay_box)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
@@ -177,6 +190,35 @@ class RunsPanel(QWidget):
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
         self._fit_name_column()
+
+    def set_open_project(self, label: str | None) -> None:
+        """The open project (:func:`core.runs.records.project_label`): unless "All projects" is on, only
+        its runs are listed, and only they are drawn on its plots."""
+        if label == self.model.open_project:
+            return
+        self._change_filter(lambda: self.proxy.set_open_project(label))
+        if self.model.runs:        # greyed or not: every row may read differently now
+            self.model.dataChanged.emit(self.model.index(0, 0),
+                                        self.model.index(len(self.model.runs) - 1, self.model.columnCount() - 1))
+
+    def _on_all_box_toggled(self, on: bool) -> None:
+        from ..settings import set_value
+        set_value(ALL_PROJECTS_KEY, bool(on))
+        self._change_filter(lambda: self.proxy.set_all_projects(on))
+
+    def _change_filter(self, change) -> None:
+        # The selection model reports rows leaving while the proxy is mid-change, and reading the proxy
+        # then (to redraw the overlay) left it empty: the selection is put back and drawn after.
+        chosen = self.selected_ids()
+        self._refiltering = True
+        try:
+            change()
+        finally:
+            self._refiltering = False
+        self.select_ids(chosen)
+        self._fit_name_column()
+        self._update_buttons()
+        self._update_overlay()
 
     def forget_selection(self) -> None:
         """Select nothing and draw no run (another project was opened: its plots are its own)."""
@@ -298,10 +340,19 @@ class RunsPanel(QWidget):
         if self.overlay is None:
             return
         ids = self.selected_ids()[:MAX_OVERLAY] if self.overlay_box.isChecked() else []
-        self.overlay.show([OverlayRun.from_record(self.store.get(r), self.model.display_name(r)) for r in ids])
+        runs = []
+        for rid in ids:
+            summary = self.model.run(rid)
+            foreign = self.model.foreign_project(summary) if summary is not None else ""
+            if foreign and not self.all_box.isChecked():
+                continue             # never another project's curve on these plots unless asked for
+            runs.append(OverlayRun.from_record(self.store.get(rid), self.model.display_name(rid), foreign))
+        self.overlay.show(runs)
         self.model.set_colors({r.id: self.overlay.color(i) for i, r in enumerate(self.overlay.runs)})
 
     def _on_table_selectionChanged(self, *_args) -> None:
+        if self._refiltering:
+            return
         self._update_buttons()
         self._update_overlay()
 

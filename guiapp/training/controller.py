@@ -82,6 +82,7 @@ class TrainingController(QObject):
         self._observer: QueueObserver | None = None
         self._control: TrainingControl | None = None
         self._kept_setup = None
+        self.trained_project = None
         self._model_stale = False
         self._last_result = None        # the RunResult a continued Run resumes (train(resume=...))
         self.loaded_run: str | None = None  # a stored run whose weights Runs ▸ Continue loaded (Run won't ask)
@@ -181,6 +182,7 @@ class TrainingController(QObject):
             self.runFailed.emit(reason)
             return False
         project = self.document.project.copy()
+        self.trained_project = project       # what the shown run trains: staleness compares the document to it
         self.loaded_run = None
         if not self.has_trained_model():
             self._kept_setup = None

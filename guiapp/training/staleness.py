@@ -2,7 +2,9 @@
 
 After an edit of the model, the data or the outputs, or when the data fails to load, the last run's
 curves, its "Completed" line and its findings describe a model that is no longer the one shown: the
-views grey them and say "from the previous model" until the next Run (or Reset clears them).
+views grey them and say "from the previous model" until the next Run (or Reset clears them). The
+parts are compared by content with the project the run trained, so an edit undone by hand (the exact
+CSV the run used chosen again) makes them the run's again.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ class StaleMarker(QObject):
         self.stale = False
         self.reason = ""
         self._changed: set[str] = set()   # the parts edited since the shown run
+        self._trained: dict | None = None  # the parts of the project the shown run trained, as content
         controller.runStarted.connect(self._on_fresh)
         controller.historyCleared.connect(self._on_fresh)
         document = controller.document
@@ -47,6 +50,8 @@ class StaleMarker(QObject):
 
     def _on_fresh(self, *_args) -> None:
         self._changed.clear()
+        project = getattr(self.controller, "trained_project", None)
+        self._trained = _parts(project) if project is not None else None
         self._set(False)
 
     def _on_document_graphChanged(self) -> None:
@@ -61,13 +66,26 @@ class StaleMarker(QObject):
     def _on_part_changed(self, part: str) -> None:
         if not self._has_run():
             return
-        self._changed.add(part)
+        if self._trained is not None:        # by content: a change made and unmade is no change
+            now = _parts(self.controller.document.project)
+            self._changed = {p for p in STALE_PARTS if now[p] != self._trained[p]}
+        else:
+            self._changed.add(part)
         if self.controller.document.data_error:      # the reason that matters most, until it is fixed
             return self._on_document_dataErrorChanged(self.controller.document.data_error)
-        what = STALE_PARTS[part] if self._changed == {part} else "the project"
+        if not self._changed:
+            return self._set(False)
+        what = STALE_PARTS[next(iter(self._changed))] if len(self._changed) == 1 else "the project"
         self._set(True, f"{what} changed since this run; Run trains the new one")
 
     def _on_document_dataErrorChanged(self, message: str) -> None:
         if message and self._has_run():
             from ..panels.window_words import in_window_words
             self._set(True, f"the data could not be loaded: {in_window_words(message)}")
+
+
+def _parts(project) -> dict[str, object]:
+    """The parts a run is trained from, comparable by content (the data path made absolute)."""
+    from core.project_paths import comparable_dict
+    d = comparable_dict(project)
+    return {part: d.get(part) for part in STALE_PARTS}

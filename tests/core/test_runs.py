@@ -283,3 +283,24 @@ def test_a_schema_1_store_gains_the_parent_column_and_keeps_its_runs(tmp_path):
         store.set_parent("r2", "r1")
         assert store.get("r2").parent == "r1" and store.dump("r2")["row"]["parent"] == "r1"
     assert sqlite3.connect(tmp_path / "runs.sqlite3").execute("PRAGMA user_version").fetchone()[0] == 2
+
+
+def test_runs_before_the_first_save_are_named_after_their_data_and_list_shows_seconds(tmp_path, monkeypatch):
+    import re
+    monkeypatch.setenv("LOSSLAB_HOME", str(tmp_path))
+    names = []
+    with open_store(tmp_path) as store:
+        for name, source, path in (("untitled", "csv", str(tmp_path / "wine.csv")),
+                                   ("untitled", "csv", str(tmp_path / "houses.csv")),
+                                   ("untitled", "spiral", None), ("my spiral", "spiral", None)):
+            project = Project.load(SPIRAL)
+            project.name, project.data.source, project.data.path = name, source, path
+            rec = RunRecorder(store, project, save_weights=False)
+            rec.on_run_start(RunInfo(name, 1, 4, 100, 20, 10, "cpu", 1, ("out",), "classification", 0.01))
+            rec.on_run_end(RunResult("completed", 1, 1, 0.5, [], 4, 0.1, 80.0))
+            names.append(store.get(rec.run_id, steps=False).name)
+    assert names == ["wine", "houses", "spiral", "my spiral"]          # not "untitled" three times
+    out: list[str] = []
+    assert main(["runs", "list"], out=out.append) == 0
+    started = out[0].index("started")
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", line[started:started + 19]) for line in out[1:5]), out

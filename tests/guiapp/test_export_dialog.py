@@ -155,3 +155,24 @@ def test_an_example_exports_to_a_folder_that_exists_and_the_dialog_grows_to_its_
     from guiapp.files import project_start_folder
     assert project_start_folder(own / "p.losslab.json") == own
     assert project_start_folder(EXAMPLES / "demand.losslab.json") == home
+
+
+def test_the_export_dialog_remembers_the_last_format_across_restarts(window, qtbot, tmp_path):
+    dialog = window.show_export()
+    qtbot.addWidget(dialog)
+    assert dialog.format == "py"                                     # the first time
+    dialog.format_box.setCurrentIndex(dialog.format_box.findData("onnx"))   # the person picks ONNX
+    dialog.close()
+    assert window.files.open_example(EXAMPLES / "csv-moons.losslab.json", confirm=False)   # another project
+    again = window.show_export()
+    qtbot.addWidget(again)
+    assert again.format == "onnx" and again.path_edit.text().endswith("moons.onnx")
+    again.close()
+    from guiapp import settings
+    settings.settings().sync()                                       # written as at quit
+    restarted = MainWindow(ProjectDocument(Project(), load_data=False))
+    qtbot.addWidget(restarted)
+    third = restarted.show_export()
+    qtbot.addWidget(third)
+    assert third.format == "onnx"
+    third.close()

@@ -77,3 +77,35 @@ def test_the_data_set_box_names_the_file_and_descriptions_have_no_markup(qtbot, 
              for c in range(panel.preview.table.columnCount())]
     assert cells and not any("e+" in c for c in cells), cells
     assert any(c.startswith("700") and len(c) == 5 for c in cells), cells        # 70014, not 7.001e+04
+
+
+def test_going_back_to_the_data_a_run_used_is_not_a_change(qtbot, isolated, tmp_path, monkeypatch):
+    from guiapp.main_window import MainWindow
+    rows = "a,b,label\n" + "".join(f"{i % 5},{i % 7},{i % 2}\n" for i in range(60))
+    (tmp_path / "wine.csv").write_text(rows)
+    (tmp_path / "houses.csv").write_text(rows.replace("\n1,", "\n2,"))
+    doc = Project.load(EXAMPLES / "spiral.losslab.json").to_dict()
+    doc["name"] = "wine"
+    doc["data"] = {"source": "csv", "path": "wine.csv", "target": "label", "task": "classification",
+                   "val_fraction": 0.2, "seed": 0, "normalize": True}
+    doc["training"]["epochs"] = 2
+    path = tmp_path / "wine.losslab.json"
+    Project.from_dict(doc, tmp_path).save(path)
+    w = MainWindow(ProjectDocument(Project.load(path)))
+    qtbot.addWidget(w)
+    w.document.replace(Project.load(path), path)
+    with qtbot.waitSignal(w.controller.runFinished, timeout=60_000):
+        assert w.controller.run()
+    stale, panel = w.controller.staleness, w.data_panel
+    chosen = [tmp_path / "houses.csv"]
+    monkeypatch.setattr(data_panel, "choose_data_file", lambda parent, kind, start="": str(chosen[0]))
+    with qtbot.waitSignal(panel.load_row.loadFinished, timeout=20_000):
+        panel._on_browse_clicked()
+    assert stale.stale and "the data changed" in stale.reason and w.document.dirty and w.isWindowModified()
+    chosen[0] = tmp_path / "wine.csv"                     # the exact file the run used
+    with qtbot.waitSignal(panel.load_row.loadFinished, timeout=20_000):
+        panel._on_browse_clicked()
+    assert w.document.project.data.path == "wine.csv"
+    assert not stale.stale and stale.reason == ""        # Findings and the plots are the run's again
+    assert not w.document.dirty and not w.isWindowModified()   # the title is "wine", no *
+    w.close()

@@ -462,3 +462,54 @@ def test_a_run_has_one_name_in_the_table_the_legend_rename_and_the_continue_tool
     panel.select_ids(ids)                                            # several: each led by its table name
     legend = panel.overlay.epoch_plot.legend_names()
     assert sorted(n.split(" · ")[0] for n in legend) == ["diagnosis #1", "diagnosis #2", "diagnosis #3"], legend
+
+
+def record_run_of(store, project_name: str, run_name: str) -> str:
+    """A run like :func:`record_run`, of a project named ``project_name``."""
+    doc = Project.load(SPIRAL).to_dict()
+    doc["name"] = project_name
+    rec = RunRecorder(store, Project.from_dict(doc, SPIRAL.parent), name=run_name, save_weights=False)
+    rec.on_run_start(RunInfo(run_name, 2, 4, 100, 20, 10, "cpu", 1, ("out",), "classification", 0.01))
+    for e in (1, 2):
+        rec.on_steps(StepRecords(4 * e - 3, e, (1.0 / e,) * 4, (0.01,) * 4, (1.0,) * 4))
+        rec.on_epoch_end(EpochRecord(e, 4 * e, 1.0 / e, 1.1 / e, 0.01, 0.01, 0.01 * e, {"val_accuracy": 0.5}))
+    rec.on_run_end(RunResult("completed", 2, 2, 0.55, [], 8, 0.1, 80.0))
+    return rec.run_id
+
+
+def test_the_runs_panel_lists_and_draws_the_open_projects_runs_unless_all_projects_is_asked(
+        qtbot, isolated, store):
+    from guiapp.document import ProjectDocument
+    from guiapp.main_window import MainWindow
+    from guiapp.runs.panel import RunsPanel as Panel
+    ours = record_run_of(store, "spiral", "spiral")
+    theirs = record_run_of(store, "xor", "xor")
+    w = MainWindow(ProjectDocument(Project.load(SPIRAL)))
+    qtbot.addWidget(w)
+    panel, plot = w.runs_panel, w.training_panel.epoch_plot
+    panel.refresh()
+    assert not panel.all_box.isChecked()                     # the default: this project's runs only
+    assert [panel.proxy.index(r, 0).data(Qt.ItemDataRole.UserRole) for r in range(panel.proxy.rowCount())] == [ours]
+    panel.select_ids([ours, theirs])                         # the xor run is not there to pick
+    assert panel.selected_ids() == [ours]
+    assert [k for k in plot.curves if k.startswith("overlay:") and theirs in k] == []
+    # one click shows every project's runs; another project's is greyed and says whose it is
+    panel.all_box.setChecked(True)
+    assert panel.proxy.rowCount() == 2
+    panel.select_ids([ours, theirs])
+    row = next(r for r in range(panel.proxy.rowCount())
+               if panel.proxy.index(r, 0).data(Qt.ItemDataRole.UserRole) == theirs)
+    assert panel.proxy.index(row, 0).data(Qt.ItemDataRole.ForegroundRole) is not None
+    assert "from another project: xor" in panel.proxy.index(row, 0).data(Qt.ItemDataRole.ToolTipRole)
+    assert f"overlay:{theirs}:val" in plot.curves
+    assert "xor · from xor (val)" in plot.title_text() and "spiral · from" not in plot.title_text()
+    # remembered across restarts
+    assert Panel(None).all_box.isChecked()
+    # back to this project's runs: the xor curve leaves the plots
+    panel.all_box.setChecked(False)
+    assert not [k for k in plot.curves if k.startswith(f"overlay:{theirs}")]
+    assert f"overlay:{ours}:val" in plot.curves
+    # another project opened: its runs are the ones listed
+    w.document.replace(Project.from_dict({**Project.load(SPIRAL).to_dict(), "name": "xor"}, SPIRAL.parent))
+    assert [panel.proxy.index(r, 0).data(Qt.ItemDataRole.UserRole) for r in range(panel.proxy.rowCount())] == [theirs]
+    w.close()

@@ -338,6 +338,18 @@ def test_the_deployment_tab_is_built_when_first_raised_and_stays_in_front(window
     assert window.plots_dock.visibleRegion().isEmpty()
 
 
+@pytest.mark.parametrize("name, behind", [("runs_dock", "findings_dock"), ("deployment_dock", "plots_dock")])
+def test_view_menu_brings_a_hidden_tab_to_the_front(window, qtbot, name, behind):
+    dock, other = getattr(window, name), getattr(window, behind)
+    qtbot.waitExposed(window)
+    dock.toggleViewAction().trigger()                  # View ▸ Runs: hidden
+    other.raise_()
+    qtbot.waitUntil(lambda: not dock.isVisible() and not other.visibleRegion().isEmpty())
+    dock.toggleViewAction().trigger()                  # View ▸ Runs again: shown, and in front
+    qtbot.waitUntil(lambda: dock.isVisible() and not dock.visibleRegion().isEmpty())
+    assert other.visibleRegion().isEmpty()
+
+
 LAPTOP = (0, 0, 1280, 770)        # a 1280x800 screen less a 30 px panel
 
 
