@@ -107,6 +107,28 @@ def _renames(events: list[EditEvent]) -> bool:
     return any(e.kind == "node_renamed" for e in events)
 
 
+class SavedContent:
+    """The project as it was saved or opened, to say whether there are unsaved changes by content: edits
+    that brought the project back to what was saved (the same CSV chosen again) leave nothing unsaved.
+    Compared with the data path made absolute; recovered work (no clean state) is always unsaved."""
+
+    def __init__(self) -> None:
+        self._content: dict | None = None
+
+    def mark(self, project: Project) -> None:
+        """Remember ``project`` as it is now as the saved one (before the undo stack's ``setClean``)."""
+        from core.project_paths import comparable_dict
+        self._content = comparable_dict(project)
+
+    def differs(self, project: Project, stack: QUndoStack) -> bool:
+        if stack.isClean():
+            return False
+        if stack.cleanIndex() < 0 or self._content is None:
+            return True
+        from core.project_paths import comparable_dict
+        return comparable_dict(project) != self._content
+
+
 class ProjectDocument(QObject):
     nodeAdded = Signal(str)
     nodeRemoved = Signal(str)
@@ -137,7 +159,7 @@ class ProjectDocument(QObject):
         self.undo_stack.cleanChanged.connect(self._on_undo_stack_clean_changed)
         self.undo_stack.indexChanged.connect(self._on_undo_stack_clean_changed)
         self._project = project or default_project()
-        self._clean_content: dict | None = None     # the project as saved or opened (see ``dirty``)
+        self._saved = SavedContent()                # the project as saved or opened (see ``dirty``)
         self._dirty = False
         self._path: Path | None = None
         self._dataset = None
@@ -152,27 +174,10 @@ class ProjectDocument(QObject):
             self._refresh_all()
 
     def _on_undo_stack_clean_changed(self, *_args) -> None:
-        dirty = self._content_dirty()
+        dirty = self._saved.differs(self._project, self.undo_stack)
         if dirty != self._dirty:
             self._dirty = dirty
             self.dirtyChanged.emit(dirty)
-
-    def _content_dirty(self) -> bool:
-        """Unsaved changes: edits since the last save, unless they brought the project back to what
-        was saved (the same CSV chosen again kept "wine*" in the title). Compared by content, with the
-        data path made absolute; a project with no clean state (recovered work) is always dirty."""
-        stack = self.undo_stack
-        if stack.isClean():
-            return False
-        if stack.cleanIndex() < 0 or self._clean_content is None:
-            return True
-        from core.project_paths import comparable_dict
-        return comparable_dict(self._project) != self._clean_content
-
-    def _mark_clean(self) -> None:
-        """Remember the project as it is now as the saved one (before ``setClean``)."""
-        from core.project_paths import comparable_dict
-        self._clean_content = comparable_dict(self._project)
 
     # -- reading ---------------------------------------------------------------------------------
     @property
@@ -275,7 +280,7 @@ class ProjectDocument(QObject):
         self._path = Path(path) if path else None
         self.undo_stack.clear()
         self.undo_stack.setClean()
-        self._mark_clean()
+        self._saved.mark(self._project)
         self._data_key = None
         self.projectReplaced.emit()
         self._refresh_all()
@@ -294,7 +299,7 @@ class ProjectDocument(QObject):
             raise ValueError("no file name yet: use Save As")
         self._project.save(target)
         self._path = target
-        self._mark_clean()
+        self._saved.mark(self._project)
         self.undo_stack.setClean()
         self._on_undo_stack_clean_changed()
         self.pathChanged.emit(str(target))
