@@ -108,7 +108,8 @@ class RunsPanel(QWidget):
             action.triggered.connect(lambda _c=False, f=slot: f())
             self.toolbar.add_action(action)
             b[name] = action
-        boxes = QHBoxLayout()       # under the filter, not beside it: the dock stays narrow enough for 1280 px
+        # the boxes on a row of their own: beside them the filter shrank to "Fi…" in the narrow dock
+        boxes = QHBoxLayout()
         boxes.addWidget(self.all_box)
         boxes.addWidget(self.overlay_box)
         boxes.addStretch(1)
