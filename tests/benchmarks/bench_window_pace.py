@@ -238,8 +238,8 @@ def test_gui_lateness_while_opening_a_big_csv_starting_a_study_and_continuing(qt
     run_id = recorded.args[0]
     w.runs_panel.refresh()
     _open(qtbot, w, EXAMPLES / "spiral.losslab.json")
-    rows = [i for i, r in enumerate(w.runs_panel.model.runs) if r.id == run_id]
-    w.runs_panel.table.selectRow(rows[0])
+    w.runs_panel.all_box.setChecked(True)                   # the big table's run, from the spiral project
+    w.runs_panel.select_ids([run_id])
     with Lateness() as late:                                 # Runs ▸ Continue of the run on the big table
         t = time.perf_counter()
         w.runs_panel.continue_selected()
