@@ -84,7 +84,9 @@ class RunsPanel(QWidget):
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.hide()
-        self.overlay_box = QCheckBox("Show selected on the plots")
+        # short: beside "All projects" it sets the dock's narrowest width (the Deployment tab shares the row)
+        self.overlay_box = QCheckBox("Draw selected")
+        self.overlay_box.setToolTip("Draw the selected runs' curves on the training plots, beside the current run")
         self.overlay_box.setChecked(True)
         self.overlay_box.toggled.connect(lambda _on: self._update_overlay())
         # off by default: a click on another project's run drew, say, an xor curve on the houses plots
