@@ -123,7 +123,7 @@ class TrainingPanel(QWidget):
 
     # -- public -----------------------------------------------------------------------------------
     def refresh(self) -> None:
-        """Redraw every plot from the history now."""
+        """Redraw every plot from the history (one per turn of the event loop: ``redraws.settled()``)."""
         self.redraws.draw_all()
         self.shades.show(self.history.findings)
 
@@ -142,6 +142,7 @@ class TrainingPanel(QWidget):
 
     def export_plot(self, name: str, path: str | Path) -> Path:
         """Save plot ``name`` ("epoch", "step", "metric", "optimizer") as PNG or SVG by suffix."""
+        self.redraws.finish()
         return self.plots[name].export(path)
 
     def export_csv(self, path: str | Path) -> Path:
@@ -202,6 +203,7 @@ class TrainingPanel(QWidget):
             self.shades.update(self.history.findings)
 
     def _on_controller_historyCleared(self) -> None:
+        self.redraws.hold_paints()        # four plots cleared in one turn: painted in turns of their own
         for plot in self.plots.values():
             plot.reset_curves()
             plot.clear_view()             # a finding's zoom or the last project's range must not stick

@@ -61,6 +61,7 @@ def test_short_run_fills_the_plots(qtbot, make_controller):
     started = []
     c.runStarted.connect(started.append)
     result = run_to_end(qtbot, c)
+    qtbot.waitUntil(panel.redraws.settled)                  # the plots take turns after the end
     info = started[0]
     steps = 3 * info.steps_per_epoch
     assert result.status == "completed" and result.steps == steps
@@ -74,6 +75,27 @@ def test_short_run_fills_the_plots(qtbot, make_controller):
     assert panel.epoch_plot.marks.marker("best") is not None
     assert "Completed" in panel.progress.format()
     assert not c.is_running() and c.run_action.isEnabled()
+
+
+def test_a_runs_start_and_end_change_the_plots_one_per_turn_and_leave_none_frozen(qtbot, make_controller):
+    """Drawing and painting all four plots in one turn held the window 90-150 ms at a Run's start and
+    end: they take turns, and each ends painted with the whole run."""
+    c = make_controller(spiral_project(epochs=3))
+    panel = TrainingPanel(c)
+    qtbot.addWidget(panel)
+    panel.show()
+    settled_at_the_end = []                                 # (after the panel's own slot)
+    c.runFinished.connect(lambda _r: settled_at_the_end.append(panel.redraws.settled()))
+    held = []
+    c.historyCleared.connect(lambda: held.append([p.updatesEnabled() for p in panel.plots.values()]))
+    run_to_end(qtbot, c)
+    assert held and held[0].count(True) == 0                # at the start: the plots wait for their turns
+    assert settled_at_the_end == [False]                     # at the end: the others wait for their turns
+    qtbot.waitUntil(panel.redraws.settled)
+    assert all(p.updatesEnabled() for p in panel.plots.values())
+    steps = c.history.n_steps
+    assert panel.step_plot.point_count("raw") == steps and panel.optimizer_plot.point_count("grad_norm") == steps
+    assert panel.epoch_plot.point_count("val_loss") == 3 and panel.metric_plot.point_count("val_accuracy") == 3
 
 
 def test_step_from_idle_and_pause_then_step_run_exactly_one_batch(qtbot, make_controller):
@@ -368,6 +390,7 @@ def test_a_fresh_run_after_a_zoom_auto_ranges_again(qtbot, make_controller):
     vb.setXRange(1, 5)
     c.reset()
     run_to_end(qtbot, c, epochs=4)
+    qtbot.waitUntil(panel.redraws.settled)
     assert all(vb.autoRangeEnabled()) and vb.viewRange()[0][1] >= c.history.n_steps
 
 
@@ -408,6 +431,7 @@ def test_each_head_has_its_metric_and_the_legends_fit(qtbot, make_controller):
     c.document.undo_stack.undo()
     assert set(metric.curves) == heads
     run_to_end(qtbot, c)
+    qtbot.waitUntil(panel.redraws.settled)
     assert all(metric.point_count(k) == 3 for k in metric.curves)
     text = metric.title_text()
     assert "diagnosis_head accuracy" in text and "severity_head R²" in text and "severity_head MAE" in text
