@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QSplitter,
                                QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
 
 from core.evaluation import EvaluationError, analyze, cell_samples
 
+from .. import turns
 from .heatmap import ConfusionHeatmap
 from .samples_view import SampleList
 from .suspects_search import SuspectSearch
@@ -286,10 +287,11 @@ class ErrorsView(QWidget):
             self.search.cancel()
         # The analysis predicts every sample and lays out the tables: 100-600 ms of the GUI thread. It
         # waits until the tab is seen, and then runs in an event-loop turn of its own (not in the one
-        # that ends the Run, which redraws every plot), so the end of a Run never freezes the window.
+        # that ends the Run, nor in those the plots take after it: guiapp.turns), so the end of a Run
+        # never freezes the window.
         self._shown_run = (self._run_project, self._run_dataset, model)
         if self.isVisible():
-            QTimer.singleShot(0, self, self._show_shown_run)   # (not after the view is gone)
+            self._analyze_later()
 
     def _show_shown_run(self) -> None:
         if self._shown_run is not None and self.isVisible():
@@ -299,7 +301,10 @@ class ErrorsView(QWidget):
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
         if self._shown_run is not None:
-            QTimer.singleShot(0, self, self._show_shown_run)   # (not after the view is gone)
+            self._analyze_later()
+
+    def _analyze_later(self) -> None:
+        turns.later(self._show_shown_run, key=(id(self), "analysis"), owner=self)   # (not after the view is gone)
 
     def shutdown(self) -> None:
         """Cancel a running search (the window is closing)."""

@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject
 
 from core.tasks import TaskState, describe_error
 
+from .. import turns
 from ..tasks import TaskRunner
 
 
@@ -104,8 +105,10 @@ class RunContinuer(QObject):
         self.window.continued_from = run_id
         self._say(f"Loaded run {self._shown(run_id)}'s project and final weights: Run trains them on")
         # the run it continues, drawn beside it: in an event-loop turn of its own (it reads the run's
-        # curves from the store and draws them; the replace above rebuilt the window's views)
-        QTimer.singleShot(0, lambda: panel.select_ids([run_id]) if self.window.continued_from == run_id else None)
+        # curves from the store and draws them; the replace above rebuilt the window's views, and a
+        # queued call would have run in the turn that paints them: guiapp.turns)
+        turns.later(lambda: panel.select_ids([run_id]) if self.window.continued_from == run_id else None,
+                    key=(id(panel), "continued"), owner=panel)
 
 
 def counts_of_run(panel, run_id: str):
