@@ -265,3 +265,25 @@ def test_the_output_heads_follow_a_newly_chosen_table(qtbot, panel, doc, monkeyp
     assert "follow the new data" in panel.last_message and "species" in panel.last_message
     doc.undo_stack.undo()                                   # one step back: the head as it was
     assert doc.project.outputs[0].target == "species"
+
+
+def test_the_same_columns_keep_their_rows_and_a_refused_choice_is_shown_back(qtbot):
+    """File ▸ Open and Runs ▸ Continue asked for the same rows twice (30-70 ms each): rows that show the
+    same names, kinds and roles are kept. A dropdown the user changed but the project did not take is
+    not "the same": the rows are rebuilt from the project."""
+    from guiapp.panels.column_picker import ColumnPicker
+    picker = ColumnPicker(lambda _t, _f: None)
+    qtbot.addWidget(picker)
+    kinds = {"rooms": "numeric", "city": "categorical", "price": "numeric"}
+    args = (kinds, ["price"], ["rooms", "city"], {"rooms", "price"})
+    picker.show_columns(*args)
+    role = picker.cellWidget(0, 2)
+    picker.show_columns(*args)
+    assert picker.cellWidget(0, 2) is role                                    # kept
+    role.setCurrentText("not used")                                           # the edit the project refused
+    picker.show_columns(*args)
+    assert picker.role("rooms") == "feature" and picker.cellWidget(0, 2) is not role
+    picker.show_columns(*args[:3], {"rooms", "price"}, {"rooms"})            # rooms one-hot now
+    assert picker.cellWidget(0, 1).currentText() == "categorical"
+    picker.show_columns({"a": "numeric", "b": "numeric"}, ["b"], ["a"], {"a", "b"})
+    assert [picker.item(r, 0).text() for r in range(picker.rowCount())] == ["a", "b"]
