@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QLinearGradient, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
@@ -22,6 +22,7 @@ STATISTICS = (("dead", "dead share (ReLU units zero on every sample)", False),
 LABEL_W = 96.0
 AXIS_H = 34.0
 MAX_ROW_H = 28.0
+LIVE_REDRAW_MS = 500   # a live run's rows, redrawn at most this often (as the findings list)
 
 
 def probe_rows(probes: list[dict], key: str) -> tuple[list[str], np.ndarray]:
@@ -173,6 +174,9 @@ class HealthView(QWidget):
         super().__init__(parent)
         self.probes: list[dict] = []
         self.source = "live"          # "live" or a stored run's name
+        self._pending = False         # live probes arrived since the last redraw
+        self._follow = True           # ... and the slider was on the newest probe then
+        self._paced = QTimer(self, singleShot=True, interval=LIVE_REDRAW_MS, timeout=self._redraw_pending)
         self.combo = QComboBox()
         for key, text, _log in STATISTICS:
             self.combo.addItem(text, key)
@@ -219,17 +223,31 @@ class HealthView(QWidget):
         self._redraw(pick_last=True, emit=emit)
 
     def add_probe(self, probe: dict) -> None:
-        """One more probe of the live run (ignored while a stored run is shown)."""
+        """One more probe of the live run (ignored while a stored run is shown). The rows are redrawn at
+        most every ``LIVE_REDRAW_MS``, and only while the view is seen: a redraw reads every probe so far,
+        and one per epoch made the GUI thread's work grow with the run."""
         if self.source != "live":
             return
-        follow = not self.probes or self.slider.value() == len(self.probes) - 1
+        if not self._pending:
+            self._follow = not self.probes or self.slider.value() == self.slider.maximum()
         self.probes.append(probe)
-        self._redraw(pick_last=follow, emit=False)   # the badges follow the live run by themselves
+        self._pending = True
+        if self.isVisible() and not self._paced.isActive():
+            self._paced.start()
+
+    def _redraw_pending(self) -> None:
+        if self._pending:
+            self._redraw(pick_last=self._follow, emit=False)   # the badges follow the live run by themselves
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self._redraw_pending()
 
     def clear(self) -> None:
         self.set_probes([], "live")
 
     def _redraw(self, pick_last: bool = False, emit: bool = True) -> None:
+        self._pending = False
         key = self.statistic
         log = next(lg for k, _t, lg in STATISTICS if k == key)
         nodes, values = probe_rows(self.probes, key)

@@ -107,3 +107,22 @@ def test_a_value_that_is_not_finite_is_drawn_as_missing(qtbot, parts):
     assert view.rows.nodes == ["fc1", "relu1"]
     assert np.isnan(view.rows.values[0, 0]) and np.isnan(view.rows.values[1, 1]) and view.rows.values[1, 0] == 0.2
     view.rows.grab()                                 # paints without an error
+
+
+def test_a_live_runs_probes_are_drawn_in_batches_and_only_while_the_view_is_seen(qtbot, parts):
+    """One redraw per epoch read every probe so far: the GUI thread's work grew with the run."""
+    _canvas, view, _badges, _link = parts
+    view.set_statistic("std")
+    probes = [{"step": 10 * k, "epoch": k, "nodes": {"fc1": {"std": 1.0 + k}, "relu1": {"std": 0.1}}}
+              for k in range(1, 61)]
+    for p in probes[:50]:
+        view.add_probe(p)
+    assert len(view.rows.epochs) == 0                       # not one redraw per probe...
+    qtbot.waitUntil(lambda: len(view.rows.epochs) == 50)    # ...but one for the batch
+    assert view.slider.value() == 49                        # following the newest
+    view.hide()
+    for p in probes[50:]:
+        view.add_probe(p)
+    view.show()                                             # shown again: every probe at once
+    assert len(view.rows.epochs) == 60 and view.slider.value() == 59
+    assert view.epoch_label.text().startswith("epoch 60")
