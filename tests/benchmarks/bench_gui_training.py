@@ -26,7 +26,11 @@ EPOCHS = 150
 
 @pytest.fixture
 def live(qtbot):
-    """A controller with the training panel and the boundary view on screen."""
+    """A controller with the training panel and the boundary view on screen, warmed up as ``guiapp.app``
+    does after start (``guiapp.warm_up``; without it the first Run imports scipy.ndimage on the training
+    thread and holds the GIL for a few hundred ms: a start-up cost, not the panel's)."""
+    from guiapp.warm_up import warm_up
+    warm_up(fork_server=False)
     doc = ProjectDocument(Project.load(SPIRAL))
     c = TrainingController(doc)
     panel, view = TrainingPanel(c), BoundaryView(c)
