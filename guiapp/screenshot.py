@@ -170,6 +170,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.select not in document.project.model.ids():
             return _fail(f"--select {args.select}: no such node; nodes are: {', '.join(document.project.model.ids())}", 2)
         window.canvas.select_nodes([args.select])
+    from . import turns
+    _wait(app, turns.settled, 5.0)   # the plots' turns after a Run's end (guiapp.turns)
     for _ in range(10):  # let timers (plot redraws at ~30 Hz) and layouts settle
         app.processEvents()
         time.sleep(0.04)
