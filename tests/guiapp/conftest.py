@@ -134,3 +134,13 @@ def isolated(monkeypatch, tmp_path):
     monkeypatch.setenv("LOSSLAB_SETTINGS_ORG", f"LossLabTests-{uuid.uuid4().hex[:8]}")
     monkeypatch.setattr(files.autosave, "autosave_dir", lambda: tmp_path / "autosave")
     return tmp_path
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    """The run store the window and its views use, in ``tmp_path`` (``LOSSLAB_HOME``)."""
+    from core.runs import open_store
+    monkeypatch.setenv("LOSSLAB_HOME", str(tmp_path / "home"))
+    s = open_store()
+    yield s
+    s.close()
