@@ -19,6 +19,11 @@ Loading another project (new, open) emits ``projectReplaced`` (views rebuild), t
 data is in and checked, every part's signal (``dataChanged``/``trainingChanged`` naming every
 field, ``outputsChanged`` naming every head), so a view that follows one part needs no other signal.
 
+Views that take long to show a whole new project or data set (the Data panel, the Runs list) show it
+through :meth:`ProjectDocument.show_in_turn`: after an edit at once, while a whole project or data set
+is installed in a turn of its own (``guiapp.turns``), so an Open's views are refreshed, laid out and
+painted apart, and the window answers in between; the document's state is whole before any of them.
+
 Data: a data file of ``BACKGROUND_LOAD_BYTES`` or more (a big CSV) is read in a child process
 (``core.data.process_load``) by a task on the document's task runner, whatever asked for it (File ▸ Open, an undo, a data edit): until it is in, ``dataset``
 and ``check`` are None and Run says the data is not loaded yet; ``dataLoadChanged(text, fraction)``
@@ -170,6 +175,7 @@ class ProjectDocument(QObject):
         self._primed = None
         self._loader = None             # guiapp.tasks.TaskRunner for big data files, made on first use
         self._loading_key: str | None = None
+        self._installing = 0            # > 0 while a whole project or data set is installed
         if load_data:
             self._refresh_all()
 
@@ -274,19 +280,33 @@ class ProjectDocument(QObject):
                 getattr(self, signal).emit(fields)
 
     # -- whole documents -------------------------------------------------------------------------
+    def show_in_turn(self, job: Callable[[], None], owner: QObject) -> None:
+        """A view's refresh (``job``, a bound method: asked twice before its turn, it runs once): now
+        after an edit; while a whole project or data set is installed, in a turn of its own after the
+        installing one, dropped if ``owner`` was deleted first."""
+        if self._installing:
+            from . import turns
+            turns.later(job, owner=owner)
+        else:
+            job()
+
     def replace(self, project: Project, path: str | Path | None = None) -> None:
         """Install a new or opened project: clears undo history and marks it clean."""
-        self._project = project
-        self._path = Path(path) if path else None
-        self.undo_stack.clear()
-        self.undo_stack.setClean()
-        self._saved.mark(self._project)
-        self._data_key = None
-        self.projectReplaced.emit()
-        self._refresh_all()
-        self.pathChanged.emit(str(self._path or ""))
-        self._dirty = False
-        self.dirtyChanged.emit(False)
+        self._installing += 1
+        try:
+            self._project = project
+            self._path = Path(path) if path else None
+            self.undo_stack.clear()
+            self.undo_stack.setClean()
+            self._saved.mark(self._project)
+            self._data_key = None
+            self.projectReplaced.emit()
+            self._refresh_all()
+            self.pathChanged.emit(str(self._path or ""))
+            self._dirty = False
+            self.dirtyChanged.emit(False)
+        finally:
+            self._installing -= 1
 
     def open(self, path: str | Path) -> None:
         """Load a file; raises ProjectError (naming the JSON path) and leaves the current project untouched."""
@@ -328,7 +348,8 @@ class ProjectDocument(QObject):
         self._data_key = key
         if self._loading_key is not None:  # superseded: its result is never used
             self._loader.cancel()
-            self._end_background_load()
+            self._loading_key = None
+            self.dataLoadChanged.emit("", 1.0)
         from core.data import DataError, load_dataset
         primed, self._primed = self._primed, None
         if primed is not None and primed[0] == key:  # loaded on a background thread (a big CSV)
@@ -362,10 +383,6 @@ class ProjectDocument(QObject):
                            self._project.base_dir)
         self.dataLoadChanged.emit(self._loading_text, 0.0)
 
-    def _end_background_load(self) -> None:
-        self._loading_key = None
-        self.dataLoadChanged.emit("", 1.0)
-
     def _on_loader_progressChanged(self, fraction: float, _status: str) -> None:  # noqa: N802 - the signal's name
         if self._loading_key is not None:
             self.dataLoadChanged.emit(self._loading_text, fraction)
@@ -374,14 +391,19 @@ class ProjectDocument(QObject):
         key = self._loading_key
         if key is None:
             return
-        self._end_background_load()
+        self._loading_key = None
+        self.dataLoadChanged.emit("", 1.0)
         if key != self._data_key or outcome.cancelled:
             return
-        self._dataset = outcome.value if outcome.error is None else None
-        self.data_error = outcome.message if outcome.error is not None else ""
-        self.datasetChanged.emit(self._dataset)
-        self.dataErrorChanged.emit(self.data_error)
-        self._recheck()
+        self._installing += 1
+        try:
+            self._dataset = outcome.value if outcome.error is None else None
+            self.data_error = outcome.message if outcome.error is not None else ""
+            self.datasetChanged.emit(self._dataset)
+            self.dataErrorChanged.emit(self.data_error)
+            self._recheck()
+        finally:
+            self._installing -= 1
 
     def wait_for_data(self, timeout_ms: int | None = None) -> bool:
         """Block until a background data load has ended and been installed (scripts, close, tests)."""

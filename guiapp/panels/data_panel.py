@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLin
 from core.catalog.params import Param
 from core.project import TASKS, Project
 
-from .. import files, settings, theme
+from .. import files, settings, theme, turns
 from ..widgets import FormGrid
 from .follow_data import HeadsFollowData
 from .params import ParamForm, SettingsPanel, param_editor, show_value
@@ -62,7 +62,9 @@ class DataPanel(SettingsPanel):
         self.setWidget(self._placeholder)
         document.dataChanged.connect(self._on_document_dataChanged)
         document.datasetChanged.connect(self._on_document_datasetChanged)
-        document.dataErrorChanged.connect(self._on_document_dataErrorChanged)
+        # a file that cannot be read ends the placeholder too (the panel says why)
+        document.dataErrorChanged.connect(
+            lambda _m: None if self._built else document.show_in_turn(self._show_data, self))
         self.heads = HeadsFollowData(document, self)   # the output heads follow newly chosen data
         self.heads.headsFollowed.connect(self._say)
         if document.data_loaded:
@@ -80,7 +82,7 @@ class DataPanel(SettingsPanel):
         super().closeEvent(event)
 
     # -- building ----------------------------------------------------------------------------------
-    def _build(self) -> None:
+    def _build(self, fill: bool = True) -> None:
         self._built = True
         body = QWidget()
         outer = QVBoxLayout(body)
@@ -96,7 +98,8 @@ class DataPanel(SettingsPanel):
         self.augment = AugmentSection(self.document, self.edit)   # data.augment and its preview strip
         form.addRow(self.augment)
         self.setWidget(body)
-        self.refresh()
+        if fill:
+            self.refresh()
 
     def _build_source(self, form: FormGrid) -> None:
         """The Data set box (built-in sets by category, then "your own file") and its description."""
@@ -390,18 +393,22 @@ class DataPanel(SettingsPanel):
 
     # -- document signals --------------------------------------------------------------------------
     def _on_document_dataChanged(self, _fields: list) -> None:
-        self.refresh()
+        self.document.show_in_turn(self._show_data, self)
 
     def _on_document_datasetChanged(self, _dataset: object) -> None:
         from ..document import big_data_file
-        if not self._built:  # later changes arrive with dataChanged
-            self._build()
-        elif big_data_file(self.document.project) is not None:  # a big table or an image folder arrives
-            self.refresh()                                      # from its task, with no dataChanged
+        # later changes arrive with dataChanged; a big table or an image folder arrives from its task alone
+        if not self._built or big_data_file(self.document.project) is not None:
+            self.document.show_in_turn(self._show_data, self)
 
-    def _on_document_dataErrorChanged(self, _message: str) -> None:
-        if not self._built:
-            self._build()
+    def _show_data(self) -> None:
+        """The panel built on the first data (the placeholder until then) and filled in the next turn
+        (together they held the GUI thread ~50 ms), or refreshed."""
+        if self._built:
+            self.refresh()
+        else:
+            self._build(fill=False)
+            turns.later(self.refresh, owner=self)
 
 
 #: a categorical column with more distinct values than this is worth a word: each becomes an input

@@ -187,7 +187,7 @@ class OutputsPanel(SettingsPanel):
         return self.edit("Add an output head", lambda q: q.outputs.append(head)) is None
 
     def _on_document_part_changed(self, _what: object = None) -> None:
-        self.refresh()
+        self.document.show_in_turn(self.refresh, self)    # an Open asks three times: once, in its own turn
 
     def remove_head(self, index: int) -> bool:
         return self.edit(f"Remove output {index + 1}", lambda q: q.outputs.pop(index)) is None

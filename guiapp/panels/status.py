@@ -130,8 +130,8 @@ class StatusFields(QObject):
         self.threads.setToolTip("Torch threads used for training (Training settings > This computer)")
         self.dirty = self._label("status.dirty")
         document.trainingChanged.connect(self._on_document_trainingChanged)
-        document.checkUpdated.connect(lambda _c: self.update_fields())
-        document.dataErrorChanged.connect(lambda _m: self.update_fields())
+        document.checkUpdated.connect(lambda _c: document.show_in_turn(self.update_fields, self))
+        document.dataErrorChanged.connect(lambda _m: document.show_in_turn(self.update_fields, self))
         document.dirtyChanged.connect(self._on_document_dirtyChanged)
         document.editRefused.connect(self._on_document_editRefused)
         settings.signals().torchThreadsChanged.connect(self._on_settings_torchThreadsChanged)
@@ -169,7 +169,7 @@ class StatusFields(QObject):
         self.device.setText(device_text(doc.project.training.device))
 
     def _on_document_trainingChanged(self, _fields: list) -> None:
-        self.update_fields()
+        self.document.show_in_turn(self.update_fields, self)
 
     def _on_document_dirtyChanged(self, dirty: bool) -> None:
         self.dirty.setText("● modified" if dirty else "")

@@ -194,7 +194,7 @@ class TrainingSettingsPanel(SettingsPanel):
 
     # -- signals -----------------------------------------------------------------------------------
     def _on_document_part_changed(self, _fields: list) -> None:
-        self.refresh()
+        self.document.show_in_turn(self.refresh, self)    # an Open asks twice: once, in its own turn
 
     def _on_settings_torchThreadsChanged(self, n: int) -> None:
         show_value(self.threads, n)

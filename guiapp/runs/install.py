@@ -28,7 +28,7 @@ def install_runs_and_studies(window) -> None:
     panel.openProjectRequested.connect(open_project)
     panel.continueRequested.connect(lambda project, state, run_id: continue_run(window, project, state, run_id))
     # another project: no run of the previous one stays drawn on its plots
-    window.document.projectReplaced.connect(panel.forget_selection)
+    window.document.projectReplaced.connect(lambda: window.document.show_in_turn(panel.forget_selection, panel))
     _follow_open_project(window.document, panel)
     window.continued_from = None     # the run Runs ▸ Continue loaded, until the Run that continues it
     window.last_recorded_run = None  # the run whose weights Run ▸ Continue trains on (this project's last)
@@ -80,13 +80,14 @@ def _follow_open_project(document, panel) -> None:
     from core.runs.recorder import dataset_label
     from core.runs.records import project_label
 
-    def update(*_args) -> None:
+    def follow() -> None:
         project = document.project
         panel.set_open_project(project_label(project.name, dataset_label(project)))
+    panel.follow_open_project = follow     # a key for guiapp.turns: asked three times by an Open, run once
 
-    update()
+    follow()
     for signal in (document.projectReplaced, document.nameChanged, document.dataChanged):
-        signal.connect(update)
+        signal.connect(lambda *_args: document.show_in_turn(panel.follow_open_project, panel))
 
 
 def continue_run(window, project, state: dict, run_id: str) -> None:

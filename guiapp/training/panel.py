@@ -72,8 +72,8 @@ class TrainingPanel(QWidget):
         document = c.document
         document.projectReplaced.connect(self._on_document_projectReplaced)
         document.trainingChanged.connect(self._on_document_trainingChanged)
-        document.outputsChanged.connect(self._on_document_outputsChanged)
-        document.datasetChanged.connect(lambda _dataset: self._set_up_for_project())
+        document.outputsChanged.connect(lambda _ids: self._set_up_soon())   # a head added or removed
+        document.datasetChanged.connect(lambda _dataset: self._set_up_soon())
         self.lr_control.lrEdited.connect(lambda value: self.controller.set_lr(value))
         self._show_project_lr()
         self._set_up_for_project()
@@ -159,6 +159,10 @@ class TrainingPanel(QWidget):
         if not self.controller.is_running():
             self.lr_control.set_value(_project_lr(self.controller.document))
 
+    def _set_up_soon(self) -> None:
+        """An Open asks three times (reset, data, heads): set up once, in a turn of its own."""
+        self.controller.document.show_in_turn(self._set_up_for_project, self)
+
     def _set_up_for_project(self) -> None:
         """Curves and titles for the document's heads, while no training is shown: a classification
         project's plot says Accuracy, a regression's R² and MAE, two heads show both."""
@@ -214,7 +218,7 @@ class TrainingPanel(QWidget):
         self.banner.hide()
         self.tools.forget_auto_log()
         self.progress.clear()
-        self._set_up_for_project()
+        self._set_up_soon()
 
     def _on_controller_runFinished(self, result) -> None:
         self.progress.finish(result, self.history)
@@ -251,9 +255,6 @@ class TrainingPanel(QWidget):
 
     def _on_document_projectReplaced(self) -> None:
         self._show_project_lr()
-
-    def _on_document_outputsChanged(self, _ids: list) -> None:
-        self._set_up_for_project()               # a head added or removed before any training
 
     def _on_document_trainingChanged(self, fields: list) -> None:
         if "optimizer" in fields:                # the lr lives in the optimizer's params

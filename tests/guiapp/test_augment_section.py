@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtWidgets import QDockWidget, QWidget
 
 from core.project import Project
+from guiapp import turns
 from guiapp.document import ProjectDocument
 from guiapp.panels import augment_preview
 from guiapp.panels.data_panel import DataPanel
@@ -168,6 +169,7 @@ def test_the_new_inputs_ignore_an_unfocused_wheel_in_the_window(qtbot, isolated)
     w.show()
     qtbot.waitExposed(w)
     qtbot.waitUntil(lambda: w.document.data_loaded)
+    qtbot.waitUntil(turns.settled)                       # the Data panel is built in a turn of its own
     walked = []
     for dock in w.findChildren(QDockWidget):
         if dock.objectName() not in ("dock.data", "dock.training_settings", "dock.training"):

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from core.project import Project
 from core.runs import RunRecorder
 from core.training.events import EpochRecord, RunInfo, RunResult, StepRecords
+from guiapp import turns
 from guiapp.runs import RunOverlay, RunsPanel
 from guiapp.runs.model import STARTED
 from guiapp.training.loss_plots import EpochLossPlot, StepLossPlot
@@ -261,6 +262,7 @@ def test_a_new_project_draws_no_run_of_the_previous_one(qtbot, isolated, store):
     plot = w.training_panel.epoch_plot
     assert any(k.startswith("overlay:") for k in plot.curves)
     w.document.replace(default_project())              # File ▸ New
+    qtbot.waitUntil(turns.settled)                       # the panel follows in a turn of its own
     assert not any(k.startswith("overlay:") for k in plot.curves) and not w.runs_panel.selected_ids()
     w.close()
 
@@ -409,5 +411,6 @@ def test_the_runs_panel_lists_and_draws_the_open_projects_runs_unless_all_projec
     assert f"overlay:{ours}:val" in plot.curves
     # another project opened: its runs are the ones listed
     w.document.replace(Project.from_dict({**Project.load(SPIRAL).to_dict(), "name": "xor"}, SPIRAL.parent))
+    qtbot.waitUntil(turns.settled)
     assert [panel.proxy.index(r, 0).data(Qt.ItemDataRole.UserRole) for r in range(panel.proxy.rowCount())] == [theirs]
     w.close()

@@ -13,7 +13,7 @@ import torch  # noqa: F401 - torch before Qt (development.md, Platform pitfalls)
 from PySide6.QtCore import Qt
 
 from core.project import Project
-from guiapp import files
+from guiapp import files, turns
 from guiapp.document import ProjectDocument
 from guiapp.main_window import MainWindow
 from guiapp.studies import StudyDialog
@@ -49,6 +49,7 @@ def window(qtbot, isolated, monkeypatch):
     assert w.files.open(path, confirm=False)
     w.show()
     assert w.document.wait_for_data(60_000) and w.document.data_error == ""
+    qtbot.waitUntil(turns.settled)                      # the views show an Open in turns of their own
     yield w
     if w.controller is not None:
         w.controller.stop_and_wait(2.0)

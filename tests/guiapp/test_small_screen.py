@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.project import Project
+from guiapp import turns
 from guiapp.document import ProjectDocument
 from guiapp.main_window import MainWindow
 from tests.conftest import EXAMPLES
@@ -74,6 +75,7 @@ def test_status_fields_fit_at_1280_with_the_whole_reason_a_click_away(small_wind
     w = small_window
     assert w.files.open(DIAGNOSIS, confirm=False)
     qtbot.waitUntil(lambda: w.document.dataset is not None)
+    qtbot.waitUntil(turns.settled)                      # the status fields follow in a turn of their own
     status = w.status
     qtbot.waitUntil(lambda: _shown_text_is_whole(status.data))
     assert "2,000 rows" in status.data.text() and "1600 train" in status.data.details

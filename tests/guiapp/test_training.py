@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from core.project import Project
+from guiapp import turns
 from guiapp.document import ProjectDocument
 from guiapp.training import TrainingController, TrainingPanel
 from tests.conftest import EXAMPLES
@@ -405,11 +406,13 @@ def test_plots_rebuild_for_the_task_of_a_new_project(qtbot, make_controller):
     assert metric.title_text().startswith("Accuracy") and not metric.getPlotItem().getAxis("right").isVisible()
     with qtbot.waitSignal(c.document.datasetChanged):
         c.document.replace(example("sine"))                 # regression, before any training
+    qtbot.waitUntil(turns.settled)                          # the plots are set up in a turn of their own
     assert metric.title_text().startswith("R²") and set(metric.curves) == {"val_r2", "val_mae"}
     assert metric.getPlotItem().getAxis("right").isVisible()
     assert panel.epoch_plot.getPlotItem().vb.viewRange()[0] == pytest.approx([0.0, 1.0])
     assert panel.epoch_plot.marks.marker("best") is None and panel.epoch_plot.point_count("train_loss") == 0
     c.document.replace(example("digits"))
+    qtbot.waitUntil(turns.settled)
     assert metric.title_text().startswith("Accuracy") and set(metric.curves) == {"train_accuracy", "val_accuracy"}
     assert not metric.getPlotItem().getAxis("right").isVisible()   # no stale MAE axis
 

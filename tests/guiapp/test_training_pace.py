@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from core.project import Project
+from guiapp import turns
 from tests.conftest import EXAMPLES
 
 SPIRAL = EXAMPLES / "spiral.losslab.json"
@@ -170,6 +171,7 @@ def test_while_a_big_table_loads_the_data_panel_does_not_read_it(qtbot, home, tm
     assert w.files.open(path, confirm=False)
     assert w.document.data_loading and read == []
     qtbot.waitUntil(lambda: w.document.dataset is not None, timeout=60_000)
+    qtbot.waitUntil(turns.settled)                       # the Data panel shows it in a turn of its own
     picker = w.data_panel.columns
     assert read == [] and picker.isVisibleTo(w.data_panel) and picker.rowCount() == 4
     assert w.data_panel.summary.text() == w.document.dataset.summary() != ""   # the panel shows the data

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QComboBox, QDial,
                                QWidget)
 
 from core.project import Project
+from guiapp import turns
 from guiapp.document import ProjectDocument
 from guiapp.main_window import MainWindow
 from guiapp.widgets.build_on_show import BuildOnShow
@@ -71,6 +72,7 @@ def window(qtbot, isolated):
     w.show()
     qtbot.waitExposed(w)
     qtbot.waitUntil(lambda: w.document.data_loaded)
+    qtbot.waitUntil(turns.settled)                       # the Data panel is built in a turn of its own
     yield w
     w.document.undo_stack.setClean()
     w.close()

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QComboBox, QDoubl
                                QSpinBox, QVBoxLayout, QWidget)
 
 from core.project import Project
+from guiapp import turns
 from guiapp.document import ProjectDocument
 from guiapp.main_window import MainWindow
 from guiapp.widgets import wheel_guard
@@ -39,6 +40,7 @@ def window(qtbot, isolated):
     w.resize(1280, 800)
     w.show()
     qtbot.waitExposed(w)
+    qtbot.waitUntil(turns.settled)                      # the views show an Open in turns of their own
     yield w
     w.document.undo_stack.setClean()
     w.close()

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from core.project import Project
-from guiapp import files, settings
+from guiapp import files, settings, turns
 from guiapp.document import ProjectDocument
 from guiapp.main_window import MainWindow
 from tests.conftest import EXAMPLES
@@ -39,6 +39,7 @@ def window(qtbot, isolated, prompts):
     qtbot.addWidget(w)
     assert w.files.open(SPIRAL, confirm=False)
     w.show()
+    qtbot.waitUntil(turns.settled)                      # the views show an Open in turns of their own
     yield w
     if w.controller is not None:
         w.controller.stop_and_wait(2.0)
@@ -50,13 +51,14 @@ def _set_lr(doc, lr: float) -> None:
     doc.edit("lr", lambda p: p.training.optimizer.params.__setitem__("lr", lr), "training")
 
 
-def test_each_example_opens_with_a_checked_graph(window, prompts):
+def test_each_example_opens_with_a_checked_graph(window, prompts, qtbot):
     """Every bundled example, opened one after another in the same window as a person browsing them."""
     for example in sorted(EXAMPLES.glob("*.losslab.json")):
         name = example.name[:-len(".losslab.json")]
         assert window.files.open(example), name
         doc = window.document
         assert doc.wait_for_data(120_000), name  # an image folder (flowers) is read on a background task
+        qtbot.waitUntil(turns.settled)
         assert doc.data_error == "", name
         assert doc.check is not None and doc.check.ok, (name, [p.message for p in doc.check.problems])
         assert window.status.params.text() == f"{doc.check.total_params:,} parameters", name
