@@ -29,6 +29,7 @@ CORE_MODULES = (
 GUI_MODULES = (
     "guiapp.runs.continuing", "guiapp.panels.data_preview", "guiapp.panels.column_picker",
     "guiapp.panels.csv_load", "guiapp.panels.image_source", "guiapp.editor.smalldata_marks",
+    "guiapp.panels.augment_section", "guiapp.panels.augment_preview", "guiapp.studies.charts",
 )
 
 

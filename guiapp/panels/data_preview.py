@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor, QImage, QPixmap
 from PySide6.QtWidgets import (QGridLayout, QLabel, QSizePolicy, QStackedWidget, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
-from .. import theme
+from .. import theme, turns
 
 MAX_POINTS = 3000
 TABLE_ROWS = 8
@@ -107,7 +107,12 @@ class DataPreview(QWidget):
         self.balance.setText(balance_html(ds))
         self.balance.setVisible(bool(self.balance.text()))
         shape = tuple(ds.input_shape)
-        if shape in ((1,), (2,)):
+        if shape in ((1,), (2,)) and self.plot is None:
+            # the plot is made in a turn of its own and drawn in the next (pyqtgraph's axes and menus cost
+            # 15-30 ms, the points as much: together with the panel's refresh they held the window ~60 ms)
+            self._show(self.empty)
+            turns.later(self._make_plot, owner=self)
+        elif shape in ((1,), (2,)):
             self._scatter(ds)
         elif len(shape) >= 2:
             self._images(ds)
@@ -127,9 +132,18 @@ class DataPreview(QWidget):
         self.updateGeometry()
 
     # -- scatter -----------------------------------------------------------------------------------
+    def _make_plot(self) -> None:
+        self._ensure_plot()
+        turns.later(self._scatter_shown, owner=self)
+
+    def _scatter_shown(self) -> None:
+        """The scatter of the data set shown, if it still is one (another may have come meanwhile)."""
+        ds = self._dataset
+        if ds is not None and tuple(ds.input_shape) in ((1,), (2,)):
+            self._scatter(ds)
+
     def _ensure_plot(self):
         if self.plot is None:
-            import pyqtgraph as pg
             pal = self.palette()
             self.plot = _plot_class()(background=pal.color(pal.ColorRole.Base))
             self.plot.setAspectLocked(False)

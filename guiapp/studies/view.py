@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QSize, Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMenu, QProgressBar, QPushButton,
                                QSizePolicy, QSplitter, QToolButton, QVBoxLayout, QWidget)
 
@@ -18,6 +18,7 @@ from core.studies import Backend, ExecutorError, StudyBatch, StudyDriver, TrialO
 from core.studies.report import as_csv, as_markdown, title
 from core.tasks import TaskOutcome
 
+from .. import turns
 from ..tasks import TaskRunner
 from ..widgets.screen_fit import fit_to_screen
 from .charts import BandsPlot, SummaryPlot
@@ -109,12 +110,13 @@ class StudyView(QWidget):
         lay.addWidget(body, 1)
         fit_to_screen(self, DEFAULT_SIZE)
         self._show_current()
-        QTimer.singleShot(0, self, self._build_charts)
+        turns.later(self._build_charts, owner=self)
 
     def _build_charts(self) -> None:
         """The charts one piece per turn of the event loop (the band chart, the summary chart, the bands'
         items, the summary's items): each piece cost 50-120 ms of the GUI thread on a busy 2-core
-        machine (pyqtgraph's axes, labels, menus and items), too long together for the window's 50 ms pace."""
+        machine (pyqtgraph's axes, labels, menus and items), too long together for the window's 50 ms pace.
+        Turns of :mod:`guiapp.turns`: a ``QTimer.singleShot(0)`` chain ran every piece in one batch."""
         if self.bands is None or self.summary is None:
             self.ensure_charts(one=True)
         elif not self._bands_drawn:
@@ -123,7 +125,7 @@ class StudyView(QWidget):
         else:
             self._show_current()
             return
-        QTimer.singleShot(0, self, self._build_charts)
+        turns.later(self._build_charts, owner=self)
 
     def ensure_charts(self, one: bool = False) -> None:
         """Build the charts now if they are not yet (an export); ``one``: the next one only."""

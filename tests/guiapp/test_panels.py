@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 from core.project import Project
-from guiapp import settings
+from guiapp import settings, turns
 from guiapp.document import ProjectDocument
 from guiapp.panels import data_panel
 from guiapp.panels.data_panel import DataPanel
@@ -120,8 +120,9 @@ def test_choose_a_builtin_set_and_edit_its_params(doc, data):
 
 @pytest.mark.parametrize("source, page", [("spiral", "plot"), ("sine", "plot"), ("diagnosis", "table"),
                                           ("digits", "images")])
-def test_preview_fits_the_data(doc, data, source, page):
+def test_preview_fits_the_data(doc, data, source, page, qtbot):
     data.source.activated.emit(data.source.findData(source))
+    qtbot.waitUntil(turns.settled)                      # the first scatter's plot is made in a turn of its own
     assert doc.data_error == ""
     assert data.preview.stack.currentWidget() is getattr(data.preview, page)
     if source == "diagnosis":
