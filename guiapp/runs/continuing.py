@@ -61,6 +61,8 @@ class RunContinuer(QObject):
         self.runner.taskFinished.connect(self._on_runner_taskFinished)
         self.runner.taskFailed.connect(lambda m: self._say(f"Run {self._job[2]} cannot be continued: {m}"))
         self._job: tuple = (None, None, "")
+        self._opens = 0           # projects installed in the window so far (File ▸ Open, New, Continue)
+        window.document.projectReplaced.connect(lambda: setattr(self, "_opens", self._opens + 1))
 
     def start(self, project, weights: dict, run_id: str) -> None:
         """Read the run's data and build its model in the background, then install both."""
@@ -106,8 +108,10 @@ class RunContinuer(QObject):
         self._say(f"Loaded run {self._shown(run_id)}'s project and final weights: Run trains them on")
         # the run it continues, drawn beside it: in an event-loop turn of its own (it reads the run's
         # curves from the store and draws them; the replace above rebuilt the window's views, and a
-        # queued call would have run in the turn that paints them: guiapp.turns)
-        turns.later(lambda: panel.select_ids([run_id]) if self.window.continued_from == run_id else None,
+        # queued call would have run in the turn that paints them: guiapp.turns), unless another
+        # project was opened before its turn (a Run started at once still has it drawn)
+        opens = self._opens
+        turns.later(lambda: panel.select_ids([run_id]) if self._opens == opens else None,
                     key=(id(panel), "continued"), owner=panel)
 
 
