@@ -3,6 +3,7 @@ paints, a queued call) is handled before the next job starts."""
 from __future__ import annotations
 
 import logging
+import time
 
 from PySide6.QtCore import QObject, QTimer
 
@@ -20,6 +21,25 @@ def test_what_a_job_queues_runs_before_the_next_job(qtbot):
     turns.later(lambda: seen.append("second"))
     qtbot.waitUntil(turns.settled)
     assert seen == ["first", "queued by first", "second"]
+
+
+def test_a_timer_that_fell_due_during_a_job_fires_before_the_next_job(qtbot):
+    """A periodic timer (the training's drain, a 10 ms probe) is not held back by two jobs in a row."""
+    seen = []
+    tick = QTimer()
+    tick.setSingleShot(True)
+    tick.setInterval(5)
+    tick.timeout.connect(lambda: seen.append("timer"))
+
+    def first():
+        tick.start()
+        time.sleep(0.02)                   # the timer falls due while this job runs
+        seen.append("first")
+
+    turns.later(first)
+    turns.later(lambda: seen.append("second"))
+    qtbot.waitUntil(lambda: turns.settled() and "timer" in seen)
+    assert seen == ["first", "timer", "second"]
 
 
 def test_a_job_with_a_waiting_key_replaces_it_in_its_place(qtbot):
