@@ -9,8 +9,9 @@ the GUI thread 60-150 ms in one turn.
 :func:`later` queues a job; a zero-interval timer takes one job per firing, and what the job queues
 (its paints) is sent before the next one. A job keyed like a waiting one replaces it in its place (a
 view refreshed twice before its turn is refreshed once). A job given an ``owner`` is dropped when the
-owner is deleted first. :func:`settled` says whether nothing waits; :func:`finish` runs what waits now
-(a test, an export, the window closing).
+owner is deleted first. :func:`hold_paints` keeps a widget's pixels until a turn of its own.
+:func:`settled` says whether nothing waits; :func:`finish` runs what waits now (a test, an export, the
+window closing).
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from typing import Callable, Hashable
 
 from PySide6.QtCore import QObject, QTimer
 
-__all__ = ["later", "settled", "finish", "waiting"]
+__all__ = ["later", "settled", "finish", "waiting", "hold_paints"]
 
 _log = logging.getLogger("losslab")
 
@@ -75,6 +76,15 @@ def later(job: Callable[[], None], key: Hashable | None = None, owner: QObject |
     """Run ``job`` in a turn of its own, after the jobs already waiting (or in the place of the waiting
     job with the same ``key``); never when ``owner`` was deleted first."""
     _turns().add(job, job if key is None else key, owner)
+
+
+def hold_paints(widget) -> None:
+    """``widget`` changes in this turn beside many others (an Open rebuilds the canvas): it keeps its
+    pixels until a turn of its own, where it is painted alone. Qt paints every changed widget of a
+    window in one go, so otherwise its paint joins all the others'."""
+    if widget.updatesEnabled():
+        widget.setUpdatesEnabled(False)
+        later(lambda: widget.setUpdatesEnabled(True), key=(id(widget), "paint"), owner=widget)
 
 
 def waiting(key: Hashable) -> bool:

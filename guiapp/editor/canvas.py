@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QGraphicsView, QMenu
 
 from core.catalog import LAYERS
 
+from .. import turns
 from . import commands
 from core import graph_edits as G
 from .canvas_actions import CanvasActions
@@ -194,6 +195,7 @@ class GraphCanvas(PanZoomView):
         self._on_scene_selection_changed()
 
     def _on_document_project_replaced(self) -> None:
+        turns.hold_paints(self)          # every card is new: painted in a turn of its own after the Open's
         self.graph_scene.rebuild()
         self._update_scene_rect()
         self.view_touched = False

@@ -61,3 +61,18 @@ def test_file_open_shows_the_new_data_in_the_panels_after_the_opening_turn(qtbot
     assert len(follows) == 1                                            # asked three times, once
     w.document.undo_stack.setClean()
     w.close()
+
+
+def test_the_rebuilt_canvas_is_painted_in_a_turn_of_its_own_and_painted_after_it(qtbot, isolated):
+    """Qt paints every changed widget of a window in one go: the canvas's new cards wait for their turn."""
+    w = MainWindow(ProjectDocument(Project.load(EXAMPLES / "spiral.losslab.json")))
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(turns.settled)
+    assert w.files.open(EXAMPLES / "csv-moons.losslab.json", confirm=False)
+    assert not w.canvas.updatesEnabled()                 # its old pixels, in the opening turn
+    qtbot.waitUntil(turns.settled)
+    assert w.canvas.updatesEnabled()
+    assert not w.canvas.grab().toImage().isNull()
+    w.document.undo_stack.setClean()
+    w.close()
