@@ -180,6 +180,7 @@ def test_continue_loads_the_runs_project_and_weights_so_run_trains_them_on(qtbot
     assert panel.buttons["continue"].isEnabled()
     panel.buttons["continue"].trigger()
     qtbot.waitUntil(lambda: w.controller.loaded_run == rec.run_id, timeout=60_000)   # loaded on a task
+    qtbot.waitUntil(turns.settled)          # the views, then the continued run's curves, in turns of their own
     assert w.document.project.data.source == "moons"
     assert w.document.project.training.optimizer.params["lr"] == 1e-7
     assert w.controller.has_trained_model()
