@@ -188,7 +188,8 @@ class TrainingController(QObject):
             self._kept_setup = None
             self._last_result = None
             self._model_stale = False
-            self.feed.clear()
+            if not self.feed.cleared_this_turn():
+                self.feed.clear()
         options = RunOptions(project, self.document.dataset, self._kept_setup, epochs or project.training.epochs,
                              project.training.seed, torch_threads(), self.boundary_resolution, self._last_result,
                              tuple(o for o in (f(project) for f in self._observer_factories) if o is not None))

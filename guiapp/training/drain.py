@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from PySide6.QtCore import QTimer
 
 from core.training.events import EpochRecord, FindingsChanged, RunInfo, RunNotStarted, RunResult, StepRecords
 
@@ -27,6 +28,7 @@ class RunFeed:
     def __init__(self, controller) -> None:
         self.controller = controller
         self.ended: tuple[RunResult | None, str] | None = None
+        self._cleared_this_turn = False
 
     def take(self, messages: list[tuple[str, Any]]) -> None:
         """The runner's ``messagesArrived``: every event queued since the last drain, oldest first."""
@@ -71,6 +73,14 @@ class RunFeed:
         self.controller.history.findings = list(findings)
         self.controller.findingsChanged.emit(list(findings))
 
+    def cleared_this_turn(self) -> bool:
+        """Whether :meth:`clear` ran in this turn of the event loop (a Reset, then Run in one go: every
+        view is clear already, and clearing them again cost that turn 10 ms and their paints)."""
+        return self._cleared_this_turn
+
+    def _turn_passed(self) -> None:
+        self._cleared_this_turn = False
+
     def clear(self) -> None:
         """Forget the curves, the snapshots and the findings (Reset, or a Run from fresh weights)."""
         c = self.controller
@@ -79,6 +89,9 @@ class RunFeed:
         c.last_confusion = None
         c.historyCleared.emit()
         c.findingsChanged.emit([])
+        if not self._cleared_this_turn:
+            self._cleared_this_turn = True
+            QTimer.singleShot(0, self._turn_passed)
 
 
 def merge_steps(records: list) -> StepChunk:

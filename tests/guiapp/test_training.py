@@ -487,3 +487,20 @@ def test_exported_png_is_large_whatever_the_size_on_screen(qtbot, make_controlle
     assert plot.getPlotItem().geometry() == before           # the plot on screen is untouched
     svg = panel.export_plot("metric", tmp_path / "metric.svg").read_text(encoding="utf-8")
     assert 'viewBox="0 0 800 400"' in svg[:1000]               # laid out at 800 x 400, drawn at 1200 x 600
+
+
+def test_reset_then_run_in_one_go_clears_the_views_once(qtbot, make_controller):
+    """A Run from fresh weights clears the views; right after a Reset (the benchmark's, or a Reset
+    button and a Run in one turn) they are clear already, and a second clear cost that turn its paints."""
+    c = make_controller(spiral_project(epochs=2))
+    cleared = []
+    c.historyCleared.connect(lambda: cleared.append(1))
+    run_to_end(qtbot, c)
+    assert cleared == [1]                                   # the first Run from fresh weights
+    c.reset()
+    run_to_end(qtbot, c)
+    assert cleared == [1, 1]                                # Reset cleared; its Run did not again
+    c.reset()
+    qtbot.waitUntil(lambda: not c.feed.cleared_this_turn())  # a turn later (Reset, then the person clicks Run)
+    run_to_end(qtbot, c)
+    assert cleared == [1, 1, 1, 1]                          # the Run clears what was shown since (a zoom)
