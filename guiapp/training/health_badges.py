@@ -10,6 +10,8 @@ import math
 
 from core.health.grade import grade_nodes, trend_statistic
 
+from .. import turns
+
 
 class HealthBadges(QObject):
     """Listens to the controller's epochs (None: only replays) and sets the badges of ``canvas``'s node items."""
@@ -67,6 +69,8 @@ class HealthBadges(QObject):
             self.show_probe(probe.to_dict()["nodes"], probe.step, shown=k == len(series) - 1)
 
     def _on_controller_historyCleared(self) -> None:
+        if self.levels:           # a Run starts: the canvas loses its badges in a turn of its own (a
+            turns.hold_paints(self.canvas)   # 10-15 ms paint), not beside the plots' and the controls'
         self.levels, self.trends, self._before = {}, {}, {}
         for item in self.canvas.graph_scene.nodes.values():
             item.health.show_level(None)

@@ -67,3 +67,20 @@ def test_a_run_puts_a_badge_on_every_node_and_reset_clears_them(qtbot, window_pa
     with qtbot.waitSignal(controller.historyCleared):
         controller.reset()
     assert not any(item.health.isVisible() for item in nodes.values()) and badges.levels == {}
+
+
+def test_a_reset_repaints_the_canvas_in_a_turn_of_its_own(qtbot, window_parts):
+    """The badges leave the canvas in a turn after the one that starts a Run (a 10-15 ms paint beside
+    the plots' and the controls' held the window past 50 ms)."""
+    from guiapp import turns
+    canvas, controller, badges = window_parts
+    with qtbot.waitSignal(controller.runFinished, timeout=60_000):
+        assert controller.run()
+    assert badges.levels
+    controller.reset()
+    assert not canvas.updatesEnabled()                      # keeps its pixels for now
+    qtbot.waitUntil(turns.settled)
+    assert canvas.updatesEnabled()
+    assert not any(item.health.isVisible() for item in canvas.graph_scene.nodes.values())
+    controller.reset()                                      # no badges: nothing to hold
+    assert canvas.updatesEnabled()
