@@ -76,16 +76,26 @@ class SampleList(QWidget):
         if self.plot is not None:
             self.plot.setVisible(self.kind == POINTS)
 
-    def _draw_all_points(self) -> None:
+    def prepare(self, dataset) -> None:
+        """Make what ``dataset``'s samples will need (the points' plot, 20-30 ms the first time), so that
+        :meth:`set_data` later does not: the errors view calls this in an event-loop turn of its own."""
+        if sample_kind(dataset) == POINTS and self.plot is None:
+            self._make_plot()
+            self.plot.setVisible(self.kind == POINTS)
+
+    def _make_plot(self) -> None:
         import pyqtgraph as pg
+        self.plot = pg.PlotWidget()
+        self.plot.setMinimumHeight(120)
+        self.split.insertWidget(0, self.plot)
+        self._all = self.plot.plot([], [], pen=None, symbol="o", symbolSize=4, symbolBrush=(140, 140, 140, 110),
+                                   symbolPen=None)
+        self._picked = self.plot.plot([], [], pen=None, symbol="o", symbolSize=9, symbolBrush=(218, 54, 51),
+                                      symbolPen="w")
+
+    def _draw_all_points(self) -> None:
         if self.plot is None:
-            self.plot = pg.PlotWidget()
-            self.plot.setMinimumHeight(120)
-            self.split.insertWidget(0, self.plot)
-            self._all = self.plot.plot([], [], pen=None, symbol="o", symbolSize=4, symbolBrush=(140, 140, 140, 110),
-                                       symbolPen=None)
-            self._picked = self.plot.plot([], [], pen=None, symbol="o", symbolSize=9, symbolBrush=(218, 54, 51),
-                                          symbolPen="w")
+            self._make_plot()
         n = int(getattr(self.dataset, f"x_{self.data_split}").shape[0])
         xy = sample_inputs(self.dataset, self.data_split, np.arange(n))
         names = column_names(self.dataset)

@@ -1,6 +1,8 @@
 """The Errors tab (:class:`ErrorsView`): the trained model's errors on a split, per class and per sample."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QSplitter,
@@ -304,6 +306,10 @@ class ErrorsView(QWidget):
             self._analyze_later()
 
     def _analyze_later(self) -> None:
+        # the first analysis also makes two scatter plots (20-30 ms each): each in a turn before it
+        dataset = self._shown_run[1]
+        for view in (self.cell_samples, self.suspect_list):
+            turns.later(functools.partial(view.prepare, dataset), key=(id(view), "prepare"), owner=view)
         turns.later(self._show_shown_run, key=(id(self), "analysis"), owner=self)   # (not after the view is gone)
 
     def shutdown(self) -> None:

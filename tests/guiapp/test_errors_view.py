@@ -224,3 +224,29 @@ def test_a_hidden_errors_tab_analyses_the_run_when_it_is_shown(qtbot, isolated):
     qtbot.waitUntil(lambda: v.current_head() is not None, timeout=30_000)
     assert v.stack.currentIndex() == 1 and v.heatmap.rowCount() == 2
     assert controller.stop_and_wait(2.0)
+
+
+def test_the_end_of_a_run_makes_the_scatter_plots_in_turns_before_the_analysis(qtbot, isolated):
+    """The first analysis made two scatter plots (20-30 ms each) in its own turn, 80-100 ms in all at
+    the first Run's end: each plot is made in a turn of its own before it."""
+    from guiapp import turns
+    w = MainWindow(ProjectDocument(Project(), load_data=False))
+    qtbot.addWidget(w)
+    assert w.files.open_example(EXAMPLES / "xor.losslab.json", confirm=False)
+    w.show()
+    w.errors_dock.raise_()
+    view = w.errors_view
+    at_analysis = []
+    shown = view._show_shown_run
+    view._show_shown_run = lambda: (at_analysis.append((view.cell_samples.plot is not None,
+                                                        view.suspect_list.plot is not None)), shown())
+    at_end = []
+    w.controller.runFinished.connect(lambda _r: at_end.append(view.cell_samples.plot))
+    with qtbot.waitSignal(w.controller.runFinished, timeout=60_000):
+        assert w.controller.run(epochs=2)
+    assert at_end == [None]                                 # not in the turn that ends the Run
+    qtbot.waitUntil(lambda: view.current_head() is not None, timeout=30_000)
+    qtbot.waitUntil(turns.settled)
+    assert at_analysis == [(True, True)]                    # made before the analysis' turn
+    assert view.cell_samples.plot.isVisible()
+    assert w.controller.stop_and_wait(2.0)
