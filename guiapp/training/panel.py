@@ -7,6 +7,7 @@ a run ends.
 """
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -26,6 +27,7 @@ __all__ = ["TrainingPanel", "PLOT_MIN_HEIGHT"]
 
 PLOT_MIN_HEIGHT = 120
 STALE_OPACITY = 0.35   # the curves of a run whose model was edited since
+LR_SHOWN_EVERY_S = 0.5  # the learning-rate control follows a schedule's rate this often while training
 
 
 class TrainingPanel(QWidget):
@@ -37,6 +39,7 @@ class TrainingPanel(QWidget):
         self.controller = controller
         self.history = controller.history
         self._seen = (0, 0)
+        self._next_lr_shown = 0.0
 
         self.progress = TrainingProgress()
         self.lr_control = LearningRateControl()
@@ -176,6 +179,7 @@ class TrainingPanel(QWidget):
         self.progress.start(info, self.history.segments[-1][0] if self.history.segments else 0)
         self.lr_control.set_value(info.lr)
         self.lr_control.setEnabled(True)
+        self._next_lr_shown = 0.0
 
     def _on_controller_historyUpdated(self) -> None:
         h = self.history
@@ -186,8 +190,12 @@ class TrainingPanel(QWidget):
         self._seen = (h.n_steps, h.n_epochs)
         if self.controller.is_running():
             self.progress.update_from(h, self.controller.is_paused())
+            now = time.perf_counter()
             lr = h.step_column("lr")
-            if lr.size and not self.lr_control.is_editing():
+            # a schedule moves the rate every step: shown twice a second (a slider and a spin box
+            # repainted on every drain cost the training thread the GIL for little to read)
+            if lr.size and not self.lr_control.is_editing() and now >= self._next_lr_shown:
+                self._next_lr_shown = now + LR_SHOWN_EVERY_S
                 self.lr_control.set_value(float(lr[-1]))
 
     def _on_controller_findingsChanged(self, findings: list) -> None:

@@ -24,8 +24,9 @@ from .. import turns
 
 __all__ = ["RedrawScheduler", "MAX_DRAW_SHARE"]
 
-MAX_DRAW_SHARE = 0.03    # plot drawing takes at most this share of the wall time while training (each
-                         # point of it is a point of training speed: pyqtgraph paints in Python)
+MAX_DRAW_SHARE = 0.02    # plot drawing takes at most this share of the wall time while training (each
+                         # point of it is a point of training speed: pyqtgraph paints in Python, holding
+                         # the GIL the training thread needs; 3% left the window at 0.88x headless)
 MIN_REDRAW_GAP_S = 0.03  # and no plot is redrawn more than ~30 times a second
 MAX_COST_S = 0.1         # a first paint (fonts, caches) must not silence the plots for seconds
 

@@ -23,10 +23,10 @@ __all__ = ["EVENT", "QueueObserver", "RunOptions", "run_training"]
 EVENT = "event"                # the one message kind of the training task: its payload is a typed event
 
 # The views' snapshots are Python work the headless run does not do (on the training thread, then drawn
-# on the GUI thread, both holding the GIL): a picture that moves twice a second reads as live, and 4-5
-# a second cost ~5% of the training speed (tests/benchmarks/bench_window_pace.py)
-BOUNDARY_MIN_INTERVAL = 0.5    # seconds between decision-boundary snapshots (at most 2 per second)
-BOUNDARY_MAX_SHARE = 0.03      # ... and at most this share of the training thread's time
+# on the GUI thread, both holding the GIL): a picture that moves once a second reads as live, 4-5 a
+# second cost ~5% of the training speed and 2 a second still 1-2% (tests/benchmarks/bench_window_pace.py)
+BOUNDARY_MIN_INTERVAL = 1.0    # seconds between decision-boundary snapshots (at most 1 per second)
+BOUNDARY_MAX_SHARE = 0.02      # ... and at most this share of the training thread's time
 CONFUSION_MIN_INTERVAL = 0.5   # fast epochs: the confusion matrix of the latest epoch, twice a second
 
 
