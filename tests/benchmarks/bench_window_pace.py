@@ -15,7 +15,9 @@ Run: ``QT_QPA_PLATFORM=offscreen python -m pytest tests/benchmarks/bench_window_
   Open of the small spiral project gives the window's own share of any Open (no table to read).
 * the machine's load average is printed with each figure: on a shared machine it moves them most. The
   same configuration moves by a third between runs there (another tenant takes a core), and that only
-  ever slows a run down: so beside the medians, the best run of each (as ``timeit`` advises) is compared.
+  ever slows a run down: so beside the medians, the best run of each (as ``timeit`` advises) is compared,
+  and the median of each round's ratio (the window's run against the ``losslab train`` run just before
+  it: a load that drifts over minutes slows both).
 * the window is warmed up as ``guiapp.app`` does after start (torch's first optimizer, then ``gc.freeze()``);
   ``test_gc_pauses_while_training_with_and_without_the_frozen_heap`` shows what the freeze is for.
 """
@@ -165,9 +167,11 @@ def test_window_steps_per_second_against_headless(qtbot, window, tmp_path, monke
             bare.append(_train_headless(window, tmp_path, False).steps_per_second)
             gui.append(_train_window(qtbot, window).steps_per_second)
         r, b, g = statistics.median(rec), statistics.median(bare), statistics.median(gui)
+        paired = statistics.median(x / y for x, y in zip(gui, rec))
         lines.append(f"  diagnostics {'on ' if diagnose else 'off'}: losslab train {[round(v) for v in rec]} "
                      f"bare train {[round(v) for v in bare]} window {[round(v) for v in gui]} steps/s; "
-                     f"window/losslab-train {g / r:.2f}x (best of each {max(gui) / max(rec):.2f}x), "
+                     f"window/losslab-train {g / r:.2f}x (best of each {max(gui) / max(rec):.2f}x, "
+                     f"median of each round's {paired:.2f}x), "
                      f"window/bare {g / b:.2f}x (best {max(gui) / max(bare):.2f}x)")
     monkeypatch.setattr(core.training, "train", shipped)
     with Lateness() as late:                                 # (a run of its own: the probe costs the GUI thread)
