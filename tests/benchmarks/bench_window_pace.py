@@ -157,7 +157,9 @@ def test_window_steps_per_second_against_headless(qtbot, window, tmp_path, monke
     path, epochs = CASES[name]
     _open(qtbot, window, path, epochs)
     shipped = core.training.train
-    lines = []
+    with Lateness() as first:                                # the window's first Run: what it meets first
+        _train_window(qtbot, window)                         # (fonts, first paints, the first analysis)
+    lines = [f"  GUI lateness during the window's first Run: {first.text()}"]
     for diagnose in (True, False):
         monkeypatch.setattr(core.training, "train", functools.partial(shipped, diagnose=diagnose))
         _train_headless(window, tmp_path, False)             # warm up torch and the caches
