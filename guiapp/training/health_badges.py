@@ -22,6 +22,7 @@ class HealthBadges(QObject):
         self.levels: dict[str, str] = {}     # what the badges show now
         self.trends: dict[str, list[float]] = {}  # each node's trend statistic, probe by probe (a sparkline)
         self._before: dict[str, int] = {}    # the sparklines' lengths when this run started
+        self._due: tuple | None = None       # (nodes, step) of the latest probe, until its turn shows it
         if controller is None:                # replay only (a stored run's series: show_series)
             return
         controller.epochEnded.connect(self._on_controller_epochEnded)
@@ -35,8 +36,10 @@ class HealthBadges(QObject):
         for nid, stats in nodes.items():
             v = stats.get(trend_statistic(stats))
             self.trends.setdefault(nid, []).append(v if isinstance(v, (int, float)) else math.nan)
-        if not shown:
-            return
+        if shown:
+            self._grade(nodes, step)
+
+    def _grade(self, nodes: dict, step: int | None) -> None:
         graded = grade_nodes(nodes, step, self.trends)
         self.levels = {n: level for n, (level, _) in graded.items()}
         for nid, item in self.canvas.graph_scene.nodes.items():
@@ -51,9 +54,18 @@ class HealthBadges(QObject):
             self.show_probe(probe.get("nodes", {}), probe.get("step"), shown=k == upto)
 
     def _on_controller_epochEnded(self, record) -> None:
+        # every probe joins the sparklines; the badges show the latest of a drain's epochs, in a turn of
+        # their own (grading each epoch, and the canvas' paint in the drain's turn, cost the GUI thread)
         probe = getattr(record, "health", None)
         if probe:
-            self.show_probe(probe.get("nodes", {}), probe.get("step"))
+            self.show_probe(probe.get("nodes", {}), probe.get("step"), shown=False)
+            self._due = (probe.get("nodes", {}), probe.get("step"))
+            turns.later(self._show_due, key=(id(self), "badges"), owner=self)
+
+    def _show_due(self) -> None:
+        if self._due is not None:
+            (nodes, step), self._due = self._due, None
+            self._grade(nodes, step)
 
     def _on_controller_runStarted(self, info) -> None:
         self._before = {n: len(v) for n, v in self.trends.items()}
@@ -63,12 +75,15 @@ class HealthBadges(QObject):
         the badges show the last probe, on the final weights."""
         series = getattr(result, "health", None) or []
         if not series:
+            self._show_due()
             return
+        self._due = None                      # the run's own series below ends on its last probe
         self.trends = {n: v[:self._before.get(n, 0)] for n, v in self.trends.items()}
         for k, probe in enumerate(series):
             self.show_probe(probe.to_dict()["nodes"], probe.step, shown=k == len(series) - 1)
 
     def _on_controller_historyCleared(self) -> None:
+        self._due = None
         if self.levels:           # a Run starts: the canvas loses its badges in a turn of its own (a
             turns.hold_paints(self.canvas)   # 10-15 ms paint), not beside the plots' and the controls'
         self.levels, self.trends, self._before = {}, {}, {}

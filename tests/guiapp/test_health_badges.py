@@ -84,3 +84,23 @@ def test_a_reset_repaints_the_canvas_in_a_turn_of_its_own(qtbot, window_parts):
     assert not any(item.health.isVisible() for item in canvas.graph_scene.nodes.values())
     controller.reset()                                      # no badges: nothing to hold
     assert canvas.updatesEnabled()
+
+
+def test_while_training_the_badges_show_the_latest_probe_after_the_drain(qtbot, window_parts):
+    """Each epoch's probe joins the sparklines; the badges are graded once per drain, in a turn after
+    it; at the end they show the run's last probe."""
+    from guiapp import turns
+    canvas, controller, badges = window_parts
+    shown = []
+    controller.epochEnded.connect(lambda _r: shown.append(dict(badges.levels)))
+    assert controller.step_epoch()
+    qtbot.waitUntil(controller.is_parked, timeout=30_000)
+    assert shown == [{}]                                    # not graded in the drain's turn
+    qtbot.waitUntil(turns.settled)
+    assert set(badges.levels) == set(canvas.graph_scene.nodes)
+    assert len(badges.trends["relu1"]) == 1
+    with qtbot.waitSignal(controller.runFinished, timeout=60_000) as finished:
+        controller.pause_action.setChecked(False)
+    qtbot.waitUntil(turns.settled)                          # a probe waiting then was dropped: the run's own
+    assert set(badges.levels) == set(canvas.graph_scene.nodes)
+    assert f"at step {finished.args[0].steps}" in canvas.graph_scene.nodes["relu1"].health.toolTip()
