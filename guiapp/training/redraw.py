@@ -28,7 +28,7 @@ MAX_DRAW_SHARE = 0.02    # plot drawing takes at most this share of the wall tim
                          # point of it is a point of training speed: pyqtgraph paints in Python, holding
                          # the GIL the training thread needs; 3% left the window at 0.88x headless)
 MIN_REDRAW_GAP_S = 0.03  # and no plot is redrawn more than ~30 times a second
-MAX_COST_S = 0.1         # a first paint (fonts, caches) must not silence the plots for seconds
+MAX_COST_S = 0.03        # a first paint (fonts, caches) must not silence the plots for seconds
 
 
 class RedrawScheduler:
@@ -40,7 +40,7 @@ class RedrawScheduler:
         self.draw_seconds = 0.0
         self._dirty: set[str] = set()
         self._order = list(plots)
-        self._painted_before = 0.0
+        self._last: tuple | None = None   # (plot, its paint seconds when drawn) of the last paced draw
         self._next = 0.0
         self.before_draw: dict = {}   # plot name -> what to do before it is drawn (the findings' shades)
         self._waiting: set = set()   # ("draw", name) or ("paint", name): jobs in guiapp.turns
@@ -50,11 +50,13 @@ class RedrawScheduler:
 
     def clear(self) -> None:
         self._dirty.clear()
+        self._last = None
 
     def draw_all(self) -> None:
         """Redraw every plot from the history: the first now, the others one per turn of the event loop."""
         names = list(self.plots)
         self._dirty.update(names)
+        self._last = None                          # (these paints are not the pace's)
         self._draw(names[0])
         for name in names[1:]:
             self._later("draw", name)
@@ -102,9 +104,13 @@ class RedrawScheduler:
         name = next(n for n in self._order if n in self._dirty)
         self._order.remove(name)
         self._order.append(name)                   # round-robin: the others go first next time
-        painted = sum(plot.paint_seconds for plot in self.plots.values())
-        cost = self._draw(name) + (painted - self._painted_before)
-        self._painted_before = painted
+        # the paints the last paced draw caused (its plot's, since): charging every plot's paints here
+        # also charged a Run's start (four plots painted, 30-40 ms) to its first draw, and at this
+        # share that silenced the plots for seconds (one live redraw in a 3 s run)
+        painted = self._last[0].paint_seconds - self._last[1] if self._last is not None else 0.0
+        cost = self._draw(name) + painted
+        plot = self.plots[name]
+        self._last = (plot, plot.paint_seconds)
         self.draw_seconds += cost
         wait = min(MAX_COST_S, cost) * (1.0 / self.share - 1.0)
         self._next = time.perf_counter() + max(MIN_REDRAW_GAP_S / len(self.plots), wait)

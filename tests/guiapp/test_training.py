@@ -504,3 +504,42 @@ def test_reset_then_run_in_one_go_clears_the_views_once(qtbot, make_controller):
     qtbot.waitUntil(lambda: not c.feed.cleared_this_turn())  # a turn later (Reset, then the person clicks Run)
     run_to_end(qtbot, c)
     assert cleared == [1, 1, 1, 1]                          # the Run clears what was shown since (a zoom)
+
+
+def test_the_plots_pace_charges_each_draw_its_own_paints_not_a_runs_start(monkeypatch):
+    """The redraw budget charged every plot's paints since the last draw: a Run's start (four plots
+    painted at once) was charged to its first live draw, and the plots stayed still for seconds (one
+    live redraw in a 3 s run). Each draw is now charged its own plot's paints."""
+    from guiapp.training import redraw
+
+    class Plot:
+        def __init__(self):
+            self.paint_seconds = 0.0
+
+        def refresh(self, _history):
+            pass
+
+        def settle(self):
+            pass
+
+    class Host:
+        def isVisible(self):
+            return True
+
+    plots = {name: Plot() for name in ("epoch", "step", "metric", "optimizer")}
+    pace = redraw.RedrawScheduler(Host(), plots, history=None, share=0.02)
+    now = [100.0]
+    monkeypatch.setattr(redraw.time, "perf_counter", lambda: now[0])   # the draws take no time here
+    pace.clear()                                            # a Run starts ...
+    for plot in plots.values():
+        plot.paint_seconds += 0.010                         # ... and its four plots are painted
+    pace.mark(*plots)
+    pace.tick()
+    assert pace._next - now[0] < 0.05                       # the first draw is not charged the start
+    drawn = next(n for n in plots if n not in pace._dirty)
+    plots[drawn].paint_seconds += 0.006                     # its own repaint
+    other = next(n for n in plots if n != drawn)
+    plots[other].paint_seconds += 0.5                       # another plot's (a resize) is not the pace's
+    now[0] = pace._next
+    pace.tick()
+    assert pace._next - now[0] == pytest.approx(0.006 * (1 / 0.02 - 1))
