@@ -20,6 +20,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics
 from .crosshair import Crosshair
 from .colors import plot_colors
 from .export import EXPORT_SCALE, EXPORT_WIDTH, export_plot
+from .held_range import HeldRangeViewBox
 from .legend import fold_legend
 from .marks import PlotMarks, qcolor
 
@@ -51,7 +52,7 @@ class LivePlot(pg.PlotWidget):
     def __init__(self, title: str = "", x_label: str = "", y_label: str = "", parent=None, *,
                  right_from_zero: bool = False) -> None:
         bg, fg = plot_colors()
-        super().__init__(parent=parent, background=bg)
+        super().__init__(parent=parent, background=bg, viewBox=HeldRangeViewBox())
         self._fg = fg
         item = self.getPlotItem()
         self._title = title
@@ -279,6 +280,11 @@ class LivePlot(pg.PlotWidget):
         for vb in (self.getPlotItem().vb, self.right_axis.vb):
             if vb is not None and getattr(vb, "_autoRangeNeedsUpdate", False):
                 vb.updateAutoRange()
+
+    def hold_ranges(self, on: bool) -> None:
+        """While a Run is drawn (on), the auto-range moves in steps and the axes keep their ticks
+        between them (:mod:`.held_range`); off, the plot fits its data again."""
+        self.getPlotItem().vb.hold(on)
 
     def reset_view(self) -> None:
         """Back to auto-range on both axes (after a zoom or pan)."""

@@ -180,6 +180,8 @@ class TrainingPanel(QWidget):
         self.lr_control.set_value(info.lr)
         self.lr_control.setEnabled(True)
         self._next_lr_shown = 0.0
+        for plot in self.plots.values():
+            plot.hold_ranges(True)            # the axes move in steps while the Run is drawn
 
     def _on_controller_historyUpdated(self) -> None:
         h = self.history
@@ -229,6 +231,8 @@ class TrainingPanel(QWidget):
         self._set_up_soon()
 
     def _on_controller_runFinished(self, result) -> None:
+        for plot in self.plots.values():
+            plot.hold_ranges(False)           # the final drawing fits the data
         self.progress.finish(result, self.history)
         self.lr_control.setEnabled(False)
         self._show_project_lr()
@@ -241,6 +245,9 @@ class TrainingPanel(QWidget):
             self.lr_control.setEnabled(False)
 
     def _on_controller_stateChanged(self, state: str) -> None:
+        if state == "idle":                       # (a run that broke ends without runFinished)
+            for plot in self.plots.values():
+                plot.hold_ranges(False)
         if state in ("paused", "stopping") and self.controller.is_running():
             self.progress.update_from(self.history, paused=state == "paused", force=True)
 

@@ -233,3 +233,45 @@ def test_fold_legend_keeps_every_name_it_can_and_counts_the_rest():
     assert fold_legend(90, widths, 10, 280, 2, 50, 25) == (((), (0, 1, 2)), 1, "+{} more")
     # rows enough: everything wraps, nothing folds
     assert fold_legend(90, widths, 10, 280, 4, 50, 25) == (((), (0, 1, 2), (3,)), 0, "+{} more")
+
+
+def test_held_range_keeps_the_range_while_the_data_fits_and_grows_with_room():
+    from guiapp.plots.held_range import held_range
+    assert held_range((0.0, 100.0), (0.0, 90.0), 0.25) == (0.0, 100.0)        # fits, fills 90%: kept
+    assert held_range((0.0, 100.0), (0.0, 110.0), 0.25) == (0.0, 137.5)       # grew past the right end
+    assert held_range((0.0, 100.0), (0.0, 50.0), 0.25) == (0.0, 50.0)         # fills half: fitted again
+    assert held_range((0.1, 0.8), (0.05, 0.8), 0.1) == pytest.approx((0.0, 0.8))  # room never below zero
+    # pyqtgraph's padding (2% a side) is not data: the left end stays where the data starts
+    assert held_range((-2.0, 110.0), (-4.0, 108.0), 0.25, padding=0.02) == (-2.0, 110.0)
+    assert held_range((-2.0, 110.0), (-4.0, 212.0), 0.25, padding=0.02) == pytest.approx((-4.0, 212.0 + 216 / 1.04 / 4))
+    assert held_range((-3.0, -1.0), (-3.5, -1.0), 0.1) == pytest.approx((-3.75, -1.0))  # log10 space
+    assert held_range((0.0, 1.0), (0.0, math.inf), 0.1) == (0.0, math.inf)    # what pyqtgraph drops
+
+
+def test_while_a_run_is_drawn_the_axes_keep_their_range_between_steps(qtbot):
+    """A new range makes both axes compute their ticks again (most of a live paint): while held, the
+    range moves only when the data grows past it, with room; released, the plot fits its data."""
+    plot = LivePlot("t", "step", "loss")
+    qtbot.addWidget(plot)
+    plot.show()
+    plot.add_curve("a", "loss", "#1f77b4")
+    vb = plot.getPlotItem().vb
+    plot.clear_view()
+    plot.hold_ranges(True)
+    ranges = []
+    for n in range(100, 1001, 25):                          # 37 redraws of a growing, falling curve
+        x = np.arange(1.0, n + 1)
+        plot.set_data("a", x, 1.0 / np.sqrt(x))
+        plot.settle()
+        ranges.append(tuple(map(tuple, vb.viewRange())))
+    assert len(set(ranges)) <= 12                           # (pyqtgraph's fit: a new range every redraw)
+    assert all(r[0][1] >= n for r, n in zip(ranges, range(100, 1001, 25)))   # the newest step is shown
+    plot.hold_ranges(False)
+    plot.settle()
+    (x0, x1), (y0, y1) = vb.viewRange()
+    assert x1 < 1100 and y0 < 1 / math.sqrt(1000)            # fitted again (no room past the data)
+    vb.setXRange(10, 20)                                    # a zoom while held is the person's
+    plot.hold_ranges(True)
+    plot.set_data("a", np.arange(1.0, 2001), np.ones(2000))
+    plot.settle()
+    assert vb.viewRange()[0] == pytest.approx([10, 20], abs=1)
