@@ -14,7 +14,7 @@ all four in one turn held the GUI thread 90-150 ms: Qt paints each plot in its o
 sends every queued event in one go, so no timer or input got in between. Then the plots take turns
 (:meth:`RedrawScheduler.draw_all`, :meth:`RedrawScheduler.hold_paints`): one is drawn or painted per
 turn of the event loop, the others keep their pixels until theirs; :meth:`RedrawScheduler.settled`
-says when all are done.
+says when all are done. A paced draw takes a turn of its own too, after the drain's turn that asked for it.
 """
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ class RedrawScheduler:
 
     def finish(self) -> None:
         """Take this panel's waiting turns now (before an export: the file shows what the history holds)."""
-        for kind, name in sorted(self._waiting, key=lambda t: t[0] != "paint"):
+        for kind, name in sorted(self._waiting, key=lambda t: t[0] != "paint"):   # (paints first)
             self._take_turn(kind, name)
 
     def _later(self, kind: str, name: str) -> None:
@@ -88,6 +88,8 @@ class RedrawScheduler:
         self._waiting.discard((kind, name))
         if kind == "paint":
             self.plots[name].setUpdatesEnabled(True)   # Qt paints it before the next turn
+        elif kind == "paced":
+            self._paced_draw(name)
         elif name in self._dirty:
             self._draw(name)
 
@@ -98,12 +100,19 @@ class RedrawScheduler:
                 self._draw(name)
 
     def tick(self) -> None:
-        """One beat: the next dirty plot is drawn when the budget allows it."""
-        if not self._dirty or not self.host.isVisible() or time.perf_counter() < self._next:
+        """One beat: the next dirty plot is drawn, in a turn of its own, when the budget allows it (in
+        the drain's turn its draw and paint joined the progress bar's and the other views')."""
+        if (not self._dirty or not self.host.isVisible() or time.perf_counter() < self._next
+                or any(kind == "paced" for kind, _ in self._waiting)):
             return
         name = next(n for n in self._order if n in self._dirty)
         self._order.remove(name)
         self._order.append(name)                   # round-robin: the others go first next time
+        self._later("paced", name)
+
+    def _paced_draw(self, name: str) -> None:
+        if name not in self._dirty:                # (drawn meanwhile: the Run's end, a Reset)
+            return
         # the paints the last paced draw caused (its plot's, since): charging every plot's paints here
         # also charged a Run's start (four plots painted, 30-40 ms) to its first draw, and at this
         # share that silenced the plots for seconds (one live redraw in a 3 s run)

@@ -535,6 +535,8 @@ def test_the_plots_pace_charges_each_draw_its_own_paints_not_a_runs_start(monkey
         plot.paint_seconds += 0.010                         # ... and its four plots are painted
     pace.mark(*plots)
     pace.tick()
+    assert len(pace._dirty) == 4                            # drawn in a turn of its own, not the drain's
+    turns.finish()
     assert pace._next - now[0] < 0.05                       # the first draw is not charged the start
     drawn = next(n for n in plots if n not in pace._dirty)
     plots[drawn].paint_seconds += 0.006                     # its own repaint
@@ -542,4 +544,5 @@ def test_the_plots_pace_charges_each_draw_its_own_paints_not_a_runs_start(monkey
     plots[other].paint_seconds += 0.5                       # another plot's (a resize) is not the pace's
     now[0] = pace._next
     pace.tick()
+    turns.finish()
     assert pace._next - now[0] == pytest.approx(0.006 * (1 / 0.02 - 1))
