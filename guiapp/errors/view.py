@@ -307,10 +307,13 @@ class ErrorsView(QWidget):
 
     def _analyze_later(self) -> None:
         # the first analysis also makes two scatter plots (20-30 ms each): each in a turn before it
-        dataset = self._shown_run[1]
         for view in (self.cell_samples, self.suspect_list):
-            turns.later(functools.partial(view.prepare, dataset), key=(id(view), "prepare"), owner=view)
+            turns.later(functools.partial(self._prepare, view), key=(id(view), "prepare"), owner=view)
         turns.later(self._show_shown_run, key=(id(self), "analysis"), owner=self)   # (not after the view is gone)
+
+    def _prepare(self, view: SampleList) -> None:
+        if self._shown_run is not None and self.isVisible():   # (as the analysis: not for a closed window)
+            view.prepare(self._shown_run[1])
 
     def shutdown(self) -> None:
         """Cancel a running search (the window is closing)."""

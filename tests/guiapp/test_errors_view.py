@@ -250,3 +250,20 @@ def test_the_end_of_a_run_makes_the_scatter_plots_in_turns_before_the_analysis(q
     assert at_analysis == [(True, True)]                    # made before the analysis' turn
     assert view.cell_samples.plot.isVisible()
     assert w.controller.stop_and_wait(2.0)
+
+
+def test_a_window_closed_at_the_end_of_a_run_makes_no_scatter_plots(qtbot, isolated):
+    """The plots waiting for their turns belong to the analysis, which waits for the tab to be seen:
+    made for a window closed meanwhile, they held the next window's File ▸ Open 20-30 ms each."""
+    from guiapp import turns
+    w = MainWindow(ProjectDocument(Project(), load_data=False))
+    qtbot.addWidget(w)
+    assert w.files.open_example(EXAMPLES / "xor.losslab.json", confirm=False)
+    w.show()
+    w.errors_dock.raise_()
+    with qtbot.waitSignal(w.controller.runFinished, timeout=60_000):
+        assert w.controller.run(epochs=1)
+    w.hide()
+    qtbot.waitUntil(turns.settled)
+    assert w.errors_view.cell_samples.plot is None and w.errors_view.suspect_list.plot is None
+    assert w.controller.stop_and_wait(2.0)
