@@ -8,6 +8,9 @@ Run: ``QT_QPA_PLATFORM=offscreen python -m pytest tests/benchmarks/bench_window_
   interleaved with headless runs of the same project: ``losslab train``'s way (the run recorder on the
   training thread, into a store of its own) and a bare ``core.training.train``. Each pair is measured
   with the diagnostics tracker on (as shipped) and off, so the figure shows the window's own share.
+* the training thread's CPU time over its wall time, per run (:class:`TrainingThreadTime`): steps/s
+  moves with the machine's speed that minute, this does not; its window/headless ratio is what the
+  window costs the training (the time the training thread waits for the GIL or a core).
 * lateness: a 10 ms precise ``QTimer`` on the GUI thread; each tick's delay past its interval
   (p50/p99/max) over the scenario. Targets (issue 19): window/headless >= 0.90, lateness max < 50 ms.
   File ▸ Open of the big table is measured side by side: the table read in a child process (as
@@ -132,6 +135,26 @@ def _open(qtbot, w, path, epochs: int | None = None) -> None:
         w.document.undo_stack.setClean()
 
 
+class TrainingThreadTime:
+    """The training loop's CPU time over its wall time (``time.thread_time`` on its own thread), per run:
+    what the window costs the training thread, whatever the machine's speed that minute (a run on a
+    slower draw is slower in both). 1.0 headless; below it, the time the training thread waited (for
+    the GIL the GUI thread holds, or for a core)."""
+
+    def __init__(self, monkeypatch) -> None:
+        import core.training.trainer as trainer
+        self.last = float("nan")
+        shipped = trainer._Loop.run
+
+        def run(loop):
+            wall, cpu = time.perf_counter(), time.thread_time()
+            try:
+                return shipped(loop)
+            finally:
+                self.last = (time.thread_time() - cpu) / max(1e-9, time.perf_counter() - wall)
+        monkeypatch.setattr(trainer._Loop, "run", run)
+
+
 def _train_window(qtbot, w):
     c = w.controller
     c.reset()
@@ -157,24 +180,30 @@ def test_window_steps_per_second_against_headless(qtbot, window, tmp_path, monke
     path, epochs = CASES[name]
     _open(qtbot, window, path, epochs)
     shipped = core.training.train
+    clock = TrainingThreadTime(monkeypatch)
     with Lateness() as first:                                # the window's first Run: what it meets first
         _train_window(qtbot, window)                         # (fonts, first paints, the first analysis)
     lines = [f"  GUI lateness during the window's first Run: {first.text()}"]
     for diagnose in (True, False):
         monkeypatch.setattr(core.training, "train", functools.partial(shipped, diagnose=diagnose))
         _train_headless(window, tmp_path, False)             # warm up torch and the caches
-        rec, bare, gui = [], [], []
+        rec, bare, gui, rec_cpu, gui_cpu = [], [], [], [], []
         for _ in range(ROUNDS):                              # interleaved: the machine's load drifts
             rec.append(_train_headless(window, tmp_path, True).steps_per_second)
+            rec_cpu.append(clock.last)
             bare.append(_train_headless(window, tmp_path, False).steps_per_second)
             gui.append(_train_window(qtbot, window).steps_per_second)
+            gui_cpu.append(clock.last)
         r, b, g = statistics.median(rec), statistics.median(bare), statistics.median(gui)
         paired = statistics.median(x / y for x, y in zip(gui, rec))
         lines.append(f"  diagnostics {'on ' if diagnose else 'off'}: losslab train {[round(v) for v in rec]} "
                      f"bare train {[round(v) for v in bare]} window {[round(v) for v in gui]} steps/s; "
                      f"window/losslab-train {g / r:.2f}x (best of each {max(gui) / max(rec):.2f}x, "
                      f"median of each round's {paired:.2f}x), "
-                     f"window/bare {g / b:.2f}x (best {max(gui) / max(bare):.2f}x)")
+                     f"window/bare {g / b:.2f}x (best {max(gui) / max(bare):.2f}x); "
+                     f"training thread CPU/wall: window {[round(v, 3) for v in gui_cpu]}, losslab train "
+                     f"{[round(v, 3) for v in rec_cpu]}, ratio of medians "
+                     f"{statistics.median(gui_cpu) / statistics.median(rec_cpu):.3f}")
     monkeypatch.setattr(core.training, "train", shipped)
     with Lateness() as late:                                 # (a run of its own: the probe costs the GUI thread)
         _train_window(qtbot, window)
