@@ -14,7 +14,7 @@ import math
 
 import pyqtgraph as pg
 
-__all__ = ["HeldRangeViewBox", "held_range", "KEEP", "X_ROOM", "Y_ROOM"]
+__all__ = ["HeldRangeViewBox", "held_range", "hold_ranges", "KEEP", "X_ROOM", "Y_ROOM"]
 
 KEEP = 0.7      # the range stays while the data fills at least this share of it
 X_ROOM = 0.25   # room past the newest step or epoch when the data grows past the right end
@@ -78,3 +78,9 @@ class HeldRangeViewBox(pg.ViewBox):
                     yRange = held_range((y0, y1), (float(yRange[0]), float(yRange[1])), Y_ROOM,
                                         padding=self.suggestPadding(self.YAxis))
         return super().setRange(rect, xRange, yRange, padding, update, disableAutoRange)
+
+
+def hold_ranges(plot, on: bool) -> None:
+    """While a Run is drawn (on), ``plot``'s (a :class:`~guiapp.plots.LivePlot`) auto-range moves in
+    steps and its axes keep their ticks between them; off, the plot fits its data again."""
+    plot.getPlotItem().vb.hold(on)

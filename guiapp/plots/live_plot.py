@@ -281,11 +281,6 @@ class LivePlot(pg.PlotWidget):
             if vb is not None and getattr(vb, "_autoRangeNeedsUpdate", False):
                 vb.updateAutoRange()
 
-    def hold_ranges(self, on: bool) -> None:
-        """While a Run is drawn (on), the auto-range moves in steps and the axes keep their ticks
-        between them (:mod:`.held_range`); off, the plot fits its data again."""
-        self.getPlotItem().vb.hold(on)
-
     def reset_view(self) -> None:
         """Back to auto-range on both axes (after a zoom or pan)."""
         item = self.getPlotItem()

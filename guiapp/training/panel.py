@@ -13,6 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QSplitter, QToolButton, QVBoxLayout, QWidget
 
+from ..plots.held_range import hold_ranges
 from .banner import FindingBanner
 from .finding_shades import FindingShades
 from .heads import planned_heads
@@ -181,7 +182,7 @@ class TrainingPanel(QWidget):
         self.lr_control.setEnabled(True)
         self._next_lr_shown = 0.0
         for plot in self.plots.values():
-            plot.hold_ranges(True)            # the axes move in steps while the Run is drawn
+            hold_ranges(plot, True)            # the axes move in steps while the Run is drawn
 
     def _on_controller_historyUpdated(self) -> None:
         h = self.history
@@ -232,7 +233,7 @@ class TrainingPanel(QWidget):
 
     def _on_controller_runFinished(self, result) -> None:
         for plot in self.plots.values():
-            plot.hold_ranges(False)           # the final drawing fits the data
+            hold_ranges(plot, False)           # the final drawing fits the data
         self.progress.finish(result, self.history)
         self.lr_control.setEnabled(False)
         self._show_project_lr()
@@ -247,7 +248,7 @@ class TrainingPanel(QWidget):
     def _on_controller_stateChanged(self, state: str) -> None:
         if state == "idle":                       # (a run that broke ends without runFinished)
             for plot in self.plots.values():
-                plot.hold_ranges(False)
+                hold_ranges(plot, False)
         if state in ("paused", "stopping") and self.controller.is_running():
             self.progress.update_from(self.history, paused=state == "paused", force=True)
 

@@ -251,13 +251,14 @@ def test_held_range_keeps_the_range_while_the_data_fits_and_grows_with_room():
 def test_while_a_run_is_drawn_the_axes_keep_their_range_between_steps(qtbot):
     """A new range makes both axes compute their ticks again (most of a live paint): while held, the
     range moves only when the data grows past it, with room; released, the plot fits its data."""
+    from guiapp.plots.held_range import hold_ranges
     plot = LivePlot("t", "step", "loss")
     qtbot.addWidget(plot)
     plot.show()
     plot.add_curve("a", "loss", "#1f77b4")
     vb = plot.getPlotItem().vb
     plot.clear_view()
-    plot.hold_ranges(True)
+    hold_ranges(plot, True)
     ranges = []
     for n in range(100, 1001, 25):                          # 37 redraws of a growing, falling curve
         x = np.arange(1.0, n + 1)
@@ -266,12 +267,12 @@ def test_while_a_run_is_drawn_the_axes_keep_their_range_between_steps(qtbot):
         ranges.append(tuple(map(tuple, vb.viewRange())))
     assert len(set(ranges)) <= 12                           # (pyqtgraph's fit: a new range every redraw)
     assert all(r[0][1] >= n for r, n in zip(ranges, range(100, 1001, 25)))   # the newest step is shown
-    plot.hold_ranges(False)
+    hold_ranges(plot, False)
     plot.settle()
     (x0, x1), (y0, y1) = vb.viewRange()
     assert x1 < 1100 and y0 < 1 / math.sqrt(1000)            # fitted again (no room past the data)
     vb.setXRange(10, 20)                                    # a zoom while held is the person's
-    plot.hold_ranges(True)
+    hold_ranges(plot, True)
     plot.set_data("a", np.arange(1.0, 2001), np.ones(2000))
     plot.settle()
     assert vb.viewRange()[0] == pytest.approx([10, 20], abs=1)
