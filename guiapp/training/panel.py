@@ -53,7 +53,7 @@ class TrainingPanel(QWidget):
         self.optimizer_plot = OptimizerPlot()
         self.plots = {"epoch": self.epoch_plot, "step": self.step_plot, "metric": self.metric_plot,
                       "optimizer": self.optimizer_plot}
-        self.redraws = RedrawScheduler(self, self.plots, self.history)
+        self.redraws = RedrawScheduler(self, self.plots, self.history, first="epoch")   # train/val loss
         self._shades_due = False           # findings arrived while training: shaded with the next epoch-plot draw
         self.redraws.before_draw["epoch"] = self._apply_due_shades
         self.tools = PlotTools(self.plots, self.history, self.export_plot, self.export_csv)

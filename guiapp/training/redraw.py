@@ -34,8 +34,10 @@ MAX_COST_S = 0.03        # a first paint (fonts, caches) must not silence the pl
 class RedrawScheduler:
     """``mark(*names)`` after new data, ``tick()`` on each beat; ``draw_all()`` redraws everything now."""
 
-    def __init__(self, host, plots: dict, history, share: float = MAX_DRAW_SHARE) -> None:
+    def __init__(self, host, plots: dict, history, share: float = MAX_DRAW_SHARE, first: str | None = None) -> None:
         self.host, self.plots, self.history, self.share = host, plots, history, share
+        self.first = first            # the plot people watch: while it has news, every other paced draw is its
+        self._last_name: str | None = None
         self.redraw_count = 0
         self.draw_seconds = 0.0
         self._dirty: set[str] = set()
@@ -105,9 +107,14 @@ class RedrawScheduler:
         if (not self._dirty or not self.host.isVisible() or time.perf_counter() < self._next
                 or any(kind == "paced" for kind, _ in self._waiting)):
             return
-        name = next(n for n in self._order if n in self._dirty)
+        dirty = [n for n in self._order if n in self._dirty]
+        if self.first in self._dirty and (self._last_name != self.first or len(dirty) == 1):
+            name = self.first                      # (four plots round-robin left it 3-6 s behind)
+        else:
+            name = next(n for n in dirty if n != self.first)
         self._order.remove(name)
         self._order.append(name)                   # round-robin: the others go first next time
+        self._last_name = name
         self._later("paced", name)
 
     def _paced_draw(self, name: str) -> None:

@@ -546,3 +546,42 @@ def test_the_plots_pace_charges_each_draw_its_own_paints_not_a_runs_start(monkey
     pace.tick()
     turns.finish()
     assert pace._next - now[0] == pytest.approx(0.006 * (1 / 0.02 - 1))
+
+
+def test_while_training_loss_per_epoch_is_every_other_paced_draw(monkeypatch):
+    """Four plots round-robin within the budget left Loss per epoch 3-6 s behind in a fast run (at
+    epoch 131 it still showed epoch 1): while it has news it is every other draw."""
+    from guiapp.training import redraw
+
+    class Plot:
+        paint_seconds = 0.0
+
+        def refresh(self, _history):
+            pass
+
+        def settle(self):
+            pass
+
+    class Host:
+        def isVisible(self):
+            return True
+
+    plots = {name: Plot() for name in ("epoch", "step", "metric", "optimizer")}
+    pace = redraw.RedrawScheduler(Host(), plots, history=None, first="epoch")
+    now = [100.0]
+    monkeypatch.setattr(redraw.time, "perf_counter", lambda: now[0])
+    drawn = []
+    for _ in range(8):
+        pace.mark(*plots)                                   # every plot has news at every beat
+        now[0] = max(now[0], pace._next)
+        before = set(pace._dirty)
+        pace.tick()
+        turns.finish()
+        drawn.extend(before - pace._dirty)
+    assert drawn[::2] == ["epoch"] * 4
+    assert sorted(drawn[1::2][:3]) == ["metric", "optimizer", "step"]   # the others still take turns
+    pace.mark("epoch")
+    now[0] = pace._next
+    pace.tick()                                             # only it has news: drawn again at once
+    turns.finish()
+    assert "epoch" not in pace._dirty
