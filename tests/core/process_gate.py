@@ -23,10 +23,14 @@ def release(fd: int) -> None:
 
 
 def held_read(spec, base_dir, *, progress):
-    """Say 50%, record this process's id, wait for :func:`release`, then read the data for real."""
-    progress(0.5)
+    """Record this process's id, say 50%, wait for :func:`release`, then read the data for real. The id
+    file appears whole (written aside, then renamed): the test read it empty once, between its
+    creation and its write."""
     folder = Path(base_dir)
-    (folder / PID).write_text(str(os.getpid()))
+    aside = folder / (PID + ".part")
+    aside.write_text(str(os.getpid()))
+    os.replace(aside, folder / PID)
+    progress(0.5)
     fd = os.open(folder / GATE, os.O_RDWR)
     try:
         os.read(fd, 1)
