@@ -73,6 +73,7 @@ class TrainingProgress(QProgressBar):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
+        self._full = ""
         self.setRange(0, 1000)
         self.setValue(0)
         self.setTextVisible(True)
@@ -83,13 +84,31 @@ class TrainingProgress(QProgressBar):
         self._next_update = 0.0
         self.rate = 0.0
 
-    def text(self) -> str:  # noqa: D102 - Qt paints this: one line that fits the bar (whole in the tooltip)
+    def format(self) -> str:  # noqa: A003 - Qt's name; the whole line (the bar shows what fits)
+        return self._full
+
+    def setFormat(self, text: str) -> None:  # noqa: N802 - Qt's name; the whole line stays in the tooltip
+        self._full = text
+        self.setToolTip(text)
+        self._fit()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        """The bar shows one line that fits it, chosen here when the text or the width changes: not in
+        a ``text()`` override, which Qt called from every paint, and each call from C++ into Python
+        waited for the GIL (up to the 5 ms switch interval) and took it from the training thread."""
         room = max(40, self.width() - 12)
         metrics = self.fontMetrics()
-        for candidate in shorter_texts(super().text()):
+        for candidate in shorter_texts(self._full):
             if metrics.horizontalAdvance(candidate) <= room:
-                return candidate
-        return metrics.elidedText(candidate, Qt.TextElideMode.ElideRight, room)
+                break
+        else:
+            candidate = metrics.elidedText(candidate, Qt.TextElideMode.ElideRight, room)
+        if candidate != super().format():
+            super().setFormat(candidate)
 
     def setValue(self, value: int) -> None:  # noqa: N802 - Qt's name
         """Qt's ``QProgressBar.setValue`` repaints the bar at once, inside the call (a synchronous
@@ -102,10 +121,6 @@ class TrainingProgress(QProgressBar):
             super().setValue(value)
         finally:
             self.setUpdatesEnabled(True)     # (schedules one ordinary update)
-
-    def setFormat(self, text: str) -> None:  # noqa: N802 - Qt's name; the whole line stays in the tooltip
-        super().setFormat(text)
-        self.setToolTip(text)
 
     def start(self, info, steps_before: int) -> None:
         self._info = info
