@@ -60,6 +60,7 @@ def evaluate(setup: RunSetup, *, train_sample: int = 512) -> tuple[float | None,
     per_head: list[dict[str, torch.Tensor]] = []
     n_val = setup.x_val.shape[0]
     val_outs = predict_heads(setup, setup.x_val) if n_val else None
+    setup.val_outputs = val_outs         # an observer's view of this epoch (a confusion matrix) reuses them
     k = min(train_sample, setup.x_train.shape[0])
     train_outs = predict_heads(setup, setup.x_train[:k]) if setup.heads[0].predict is not None else None
     for i, h in enumerate(setup.heads):

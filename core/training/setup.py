@@ -39,6 +39,7 @@ class RunSetup:
     x_val: torch.Tensor
     check: GraphCheck
     pseudo: Any = None           # core.training.pseudo_labels.PseudoLabeler with training.pseudo_labels
+    val_outputs: list | None = None   # each head's output over x_val at the last evaluation (evaluate sets it)
 
     @property
     def n_params(self) -> int:

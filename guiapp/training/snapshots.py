@@ -131,14 +131,16 @@ def compute_boundary(setup, grid: GridSpec, step: int, epoch: int) -> BoundarySn
     return BoundarySnapshot(grid.kind, values, grid.xs, grid.ys, grid.extent, step, epoch)
 
 
-def compute_confusion(setup, epoch: int) -> ConfusionMatrix | None:
-    """Validation confusion matrix of the first head, when it is a classification head."""
+def compute_confusion(setup, epoch: int, outputs: list | None = None) -> ConfusionMatrix | None:
+    """Validation confusion matrix of the first head, when it is a classification head. ``outputs``:
+    the heads' outputs over the validation rows from this epoch's evaluation (``setup.val_outputs``
+    at the epoch's end), else the model is run over them again."""
     from core.training.evaluate import predict_heads
     head = setup.heads[0]
     if head.predict is None or setup.x_val.shape[0] == 0:
         return None
     with torch.inference_mode():
-        out = predict_heads(setup, setup.x_val)[0]
+        out = (outputs if outputs is not None else predict_heads(setup, setup.x_val))[0]
         pred = head.predict(out).long().reshape(-1)
         true = head.y_val_raw.long().reshape(-1)
         c = max(int(head.info.width), 2)

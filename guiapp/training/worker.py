@@ -88,7 +88,9 @@ class QueueObserver(TrainingObserver):
         self._epoch = record.epoch
         now = time.perf_counter()
         if self.boundary_enabled and now >= self._next_confusion:   # (the end of the run always has one)
-            self._snapshot_confusion(record.epoch)
+            # the epoch's evaluation ran the model over the validation rows just before: its outputs
+            # make the matrix (running it again cost the training thread a validation pass each time)
+            self._snapshot_confusion(record.epoch, getattr(self.setup, "val_outputs", None))
             self._next_confusion = now + CONFUSION_MIN_INTERVAL
 
     def on_findings(self, new, current) -> None:
@@ -117,9 +119,9 @@ class QueueObserver(TrainingObserver):
         self._next_boundary = now + max(BOUNDARY_MIN_INTERVAL, cost / BOUNDARY_MAX_SHARE)
         self.push(snap)
 
-    def _snapshot_confusion(self, epoch: int) -> None:
+    def _snapshot_confusion(self, epoch: int, outputs: list | None = None) -> None:
         try:
-            cm = compute_confusion(self.setup, epoch)
+            cm = compute_confusion(self.setup, epoch, outputs)
         except Exception:  # noqa: BLE001
             return
         if cm is not None:

@@ -319,3 +319,28 @@ def test_the_confusion_caption_keeps_its_numbers_in_a_narrow_panel(qtbot):
 def QLabelText(label) -> str:  # noqa: N802 - what Qt paints, not the whole text ElidedLabel.text() gives
     from PySide6.QtWidgets import QLabel
     return QLabel.text(label)
+
+
+def test_an_epochs_confusion_matrix_is_made_from_its_evaluation_not_a_second_pass(monkeypatch):
+    """The window's confusion matrix after an epoch counts the validation predictions the epoch's
+    evaluation made (the same numbers a second pass gives), without running the model over the
+    validation rows again on the training thread."""
+    import core.training.evaluate as evaluate_module
+    from core.training.evaluate import evaluate
+    from core.training.events import EpochRecord
+    from core.training.setup import prepare
+    from guiapp.training.payloads import ConfusionMatrix
+    from guiapp.training.snapshots import compute_confusion
+    from guiapp.training.worker import QueueObserver
+    setup = prepare(mlp_project("spiral", [16], params={"samples": 300}))
+    evaluate(setup)
+    again = compute_confusion(setup, 1)
+    passes = []
+    shipped = evaluate_module.predict_heads
+    monkeypatch.setattr(evaluate_module, "predict_heads", lambda *a: passes.append(1) or shipped(*a))
+    observer = QueueObserver()
+    observer.attach(setup, None)
+    observer.on_epoch_end(EpochRecord(1, 10, 0.7, 0.7, 0.01, 0.1, 0.1, {}, {}, 0.0, {}))
+    matrices = [e for _kind, e in observer.state.take() if isinstance(e, ConfusionMatrix)]
+    assert len(matrices) == 1 and not passes
+    assert np.array_equal(matrices[0].counts, again.counts) and matrices[0].counts.sum() == setup.x_val.shape[0]
