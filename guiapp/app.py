@@ -93,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _finish_startup(app: QApplication, window, path: str | None) -> None:
     window.files.startup(path)
+    if window.files.unattended:     # Ctrl-C or SIGTERM came while a start-up box was open: the window is
+        return                      # closed and the app quits (a warm-up thread started now aborted it)
     window.add_training_ui()
     settings.apply_torch_threads()
     report("project loaded")

@@ -76,3 +76,43 @@ def test_ctrl_c_autosaves_and_quits_without_prompts(tmp_path, signame):
     assert saved["original"] == str(project.resolve())
     assert saved["project"]["training"]["optimizer"]["params"]["lr"] == 0.0123
     assert Project.load(project).training.optimizer.params["lr"] != 0.0123  # the file itself is untouched
+
+
+BOX_DRIVER = r"""
+import os, signal, sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+from core.project import Project
+from guiapp import app as gui_app
+from guiapp.document import ProjectDocument
+from guiapp.main_window import MainWindow
+
+def signal_when_the_box_is_up():
+    if any(isinstance(w, QMessageBox) and w.isVisible() for w in QApplication.topLevelWidgets()):
+        print("BOX up", flush=True)
+        os.kill(os.getpid(), getattr(signal, sys.argv[2]))
+    else:
+        QTimer.singleShot(50, signal_when_the_box_is_up)
+application = gui_app.create_application()
+window = MainWindow(ProjectDocument(Project(), load_data=False), defer_training=True)
+window.show()
+QTimer.singleShot(0, lambda: gui_app._finish_startup(application, window, sys.argv[1]))
+gui_app._handle_ctrl_c(application, window)
+QTimer.singleShot(0, signal_when_the_box_is_up)
+print("exit", application.exec(), "visible", window.isVisible(), flush=True)
+"""
+
+
+@pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM"])
+def test_ctrl_c_while_the_cannot_open_box_is_up_quits_cleanly(tmp_path, signame):
+    """``losslab broken.losslab.json``, then Ctrl-C (or kill) while "LossLab cannot open" is shown: the
+    app quits with 0, as it does without the box (it aborted: a warm-up thread started after the quit)."""
+    broken = tmp_path / "broken.losslab.json"
+    broken.write_text('{"format": "losslab-project",')
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", LOSSLAB_SETTINGS_ORG="LossLabCtrlCBoxTest",
+               XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_DATA_HOME=str(tmp_path / "data"), PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-c", BOX_DRIVER, str(broken), signame], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert "BOX up" in done.stdout
+    assert done.returncode == 0, done.stderr
+    assert "exit 0 visible False" in done.stdout and "QThread" not in done.stderr
