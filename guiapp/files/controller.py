@@ -90,9 +90,10 @@ class FileController(QObject):
         self.origin_title = None
         return True
 
-    def open(self, path: str | os.PathLike | None = None, *, confirm: bool = True) -> bool:
+    def open(self, path: str | os.PathLike | None = None, *, confirm: bool = True, instead: str = "") -> bool:
         """Open ``path`` (asks for one when None). A broken file is refused with a message naming the
-        JSON path; the current project stays as it was. A big data file is read in the background
+        JSON path (and, at start-up, ``instead``: what the window opens in its place); the current project
+        stays as it was. A big data file is read in the background
         (the document's task; the status bar shows the progress): this returns before it is in."""
         if confirm and not self.confirm_discard():
             return False
@@ -105,7 +106,8 @@ class FileController(QObject):
             project = Project.load(path)
         except ProjectError as e:
             prompts.show_error(self.widget, "Cannot open project", f"LossLab cannot open {Path(path).name}.",
-                               f"{e.where}: {e.reason}")
+                               f"{e.where}: {e.reason}" + (f"\n\nThe window opens {instead} instead: nothing "
+                                                           "is saved over the file you asked for." if instead else ""))
             self.recentChanged.emit()  # a missing file drops out of the recent list
             return False
         self.document.replace(project, path)
@@ -199,11 +201,15 @@ class FileController(QObject):
     def startup(self, path: str | None = None) -> None:
         """The first project: ``path`` if given, else recovered work, else the last project, else the
         spiral example."""
-        if path and self.open(path, confirm=False):
-            return
-        if not path and self.offer_recovery():
-            return
         last = last_project()
-        if last is not None and self.open(last, confirm=False):
+        if path and last is not None and Path(last).resolve() == Path(path).resolve():
+            last = None                    # (the refused file was the last one: not asked twice)
+        if path:       # a refused file's box says what the window shows instead (not a silent swap)
+            instead = f"your last project, {example_title(last)}," if last is not None else "the spiral example"
+            if self.open(path, confirm=False, instead=instead) or self.unattended:
+                return                     # (or the app is quitting: Ctrl-C came while the box was open)
+        elif self.offer_recovery():
+            return
+        if (last is not None and self.open(last, confirm=False)) or self.unattended:
             return
         self.open_example(SPIRAL_EXAMPLE, confirm=False)

@@ -151,7 +151,12 @@ def test_startup_with_a_broken_file_says_why_and_opens_another(qtbot, isolated, 
     bad.write_text("{")
     doc = _startup(str(bad))
     assert answers["errors"] and "line 1" in answers["errors"][0]
+    assert "opens the spiral example instead" in answers["errors"][0]    # not a silent swap
     assert doc.check is not None and doc.check.ok
+    files.add_recent(_project_file(isolated, "last"))
+    answers["errors"].clear()
+    doc = _startup(str(bad))
+    assert "opens your last project, last, instead" in answers["errors"][0] and doc.path.name == "last.losslab.json"
 
 
 def test_save_as_to_another_folder_keeps_a_relative_data_path_working(qtbot, isolated, monkeypatch):
