@@ -5,7 +5,7 @@ import functools
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QSplitter,
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSplitter,
                                QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
 
 from core.evaluation import EvaluationError, analyze, cell_samples
@@ -62,15 +62,16 @@ class ErrorsView(QWidget):
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
         self.head_label = QLabel("Head")
+        # the head's whole name: a squeezed box showed "diagnosi"
+        self.head_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         bar = QHBoxLayout()
         for w in (self.head_label, self.head_box, QLabel("Split"), self.split_box):
             bar.addWidget(w)
-        bar.addWidget(self.summary, 1)
+        bar.addStretch(1)
         for w in (self.progress, self.cancel_button, self.find_button):
             bar.addWidget(w)
-        # one line: the summary is elided at the bar's end, the whole of it on hover
-        self.summary.setWordWrap(False)
-        self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # the summary has a line of its own under the bar, wrapped: beside the controls it was cut
+        # mid-number at 1280 px ("accuracy 8") and still cut at 1920
         self.class_table = NumberTable()
         self.heatmap = ConfusionHeatmap()
         # the matrix and the per-class table share one tabbed column: the tab sits in the low area under
@@ -82,13 +83,21 @@ class ErrorsView(QWidget):
         self.suspect_list = SampleList()
         self.tabs = QTabWidget()
         self.tabs.addTab(self.cell_samples, "Samples of the cell")
-        self.tabs.addTab(self.suspect_list, "Suspect labels")
         self.exclude_button = QPushButton("Exclude from training in a copy…")
         self.exclude_button.setToolTip("Write a copy of the project that leaves the selected suspects (all of them "
                                        "when none is selected) out of training (data.exclude); validation and "
                                        "test keep every sample")
         self.exclude_button.setEnabled(False)
-        self.tabs.setCornerWidget(self.exclude_button, Qt.Corner.TopRightCorner)
+        # under the suspects, right-aligned: as the tabs' corner it squeezed their names ("Suspect la")
+        suspects = QWidget()
+        column = QVBoxLayout(suspects)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.suspect_list, 1)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.exclude_button)
+        column.addLayout(row)
+        self.tabs.addTab(suspects, "Suspect labels")
         self.exclude_button.clicked.connect(self.exclude_in_copy)
         body = QSplitter(Qt.Orientation.Horizontal)
         body.addWidget(self.left)
@@ -102,6 +111,7 @@ class ErrorsView(QWidget):
         self.stack.addWidget(body)
         lay = QVBoxLayout(self)
         lay.addLayout(bar)
+        lay.addWidget(self.summary)
         lay.addWidget(self.stack, 1)
         self.heatmap.cellPicked.connect(self._on_heatmap_cellPicked)
         self.head_box.currentIndexChanged.connect(lambda _i: self._show_head())
@@ -216,7 +226,7 @@ class ErrorsView(QWidget):
             return False
         self._set_searching(True)
         self.suspect_list.clear_samples("Training 5 folds of the training split…")
-        self.tabs.setCurrentWidget(self.suspect_list)
+        self.tabs.setCurrentIndex(1)             # (the suspects)
         return True
 
     def _set_searching(self, on: bool) -> None:

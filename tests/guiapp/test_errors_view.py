@@ -267,3 +267,31 @@ def test_a_window_closed_at_the_end_of_a_run_makes_no_scatter_plots(qtbot, isola
     qtbot.waitUntil(turns.settled)
     assert w.errors_view.cell_samples.plot is None and w.errors_view.suspect_list.plot is None
     assert w.controller.stop_and_wait(2.0)
+
+
+def test_at_the_width_it_has_at_1280_the_errors_tab_shows_its_words_whole(qtbot):
+    """The Errors dock is ~610 px wide on a 1280x800 screen: the head's name, the summary with its
+    numbers and the two list tabs' names are whole (they read "diagnosi", "accuracy 8", "Suspect la")."""
+    project, data, model = trained("diagnosis", 2)
+    v = ErrorsView()
+    qtbot.addWidget(v)
+    v.resize(610, 330)
+    v.show()
+    qtbot.waitExposed(v)
+    v.show_model(project, data, model)
+    qtbot.waitUntil(lambda: v.stack.currentIndex() == 1)
+    box = v.head_box
+    assert box.width() >= box.fontMetrics().horizontalAdvance(box.currentText()) + 20, box.currentText()
+    summary = v.summary
+    assert "accuracy" in summary.text() and summary.wordWrap()
+
+    def whole() -> bool:      # every word painted: the wrapped lines fit the label (once the layout has run)
+        room = summary.contentsRect()
+        need = summary.fontMetrics().boundingRect(room, 0x1000, summary.text())   # Qt.TextWordWrap
+        return need.height() <= room.height() + 1 and need.width() <= room.width() + 1
+    qtbot.waitUntil(whole)
+    bar = v.tabs.tabBar()
+    for i in range(v.tabs.count()):
+        assert bar.tabRect(i).width() >= bar.fontMetrics().horizontalAdvance(v.tabs.tabText(i)) + 8, v.tabs.tabText(i)
+    assert not v.exclude_button.visibleRegion().isEmpty() or v.tabs.currentIndex() == 0
+    v.shutdown()
