@@ -4,7 +4,7 @@ Renders the main window for a project to a PNG without a person: on Qt's offscre
 ``DISPLAY`` is ignored, so a stale one does no harm) unless ``--onscreen`` asks for the desktop's.
 With ``--train-epochs N`` it first trains N epochs so the plots are filled (0, the default, renders
 the untrained project). ``--tab`` raises one of the settings tabs (data, outputs, training) or one of
-the tabs beside the training plots (findings, boundary). The window uses its default layout: saved
+the tabs beside the training plots (findings, boundary, errors). The window uses its default layout: saved
 layouts and recent files live under a separate settings name.
 
 Exit status: 0 written; 2 bad input (the message names the argument, the file or the reason the
@@ -21,7 +21,7 @@ from typing import Sequence
 
 PROG = "losslab screenshot"
 SETTINGS_TABS = ("data", "outputs", "training")
-PLOT_TABS = ("findings", "boundary")
+PLOT_TABS = ("findings", "boundary", "errors")
 TABS = SETTINGS_TABS + PLOT_TABS
 MIN_SIDE, MAX_SIDE = 200, 8192
 #: what Qt's offscreen platform says about every window; harmless, so not shown
@@ -41,7 +41,7 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
                     help="train N epochs first so the plots are filled (default 0: no training)")
     ap.add_argument("--tab", choices=TABS, default="data",
                     help="which tab to raise: a settings tab (data, outputs, training) or one beside the "
-                         "plots (findings, boundary); default data")
+                         "plots (findings, boundary, errors); default data")
     ap.add_argument("--select", metavar="NODE", help="select this node, so the inspector shows its parameters")
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the training (default 300)")
     ap.add_argument("--onscreen", action="store_true",
@@ -155,7 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         window.run_recorder.enabled = False   # a screenshot's training is not one of the person's runs
     window.resize(width, height)
     {"data": window.data_dock, "outputs": window.outputs_dock, "training": window.settings_dock,
-     "findings": window.findings_dock, "boundary": window.boundary_dock}[args.tab].raise_()
+     "findings": window.findings_dock, "boundary": window.boundary_dock,
+     "errors": window.errors_dock}[args.tab].raise_()
     window.show()
     _wait(app, lambda: window.isVisible(), 5.0)
     if document.data_loading:  # a big file or an image folder is read on a task: shown once it is in

@@ -86,7 +86,8 @@ def test_help_says_zero_epochs_means_no_training_and_lists_every_tab(capsys):
         screenshot.main(["--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "default 0: no training" in text and "--onscreen" in text
-    assert screenshot.TABS == ("data", "outputs", "training", "findings", "boundary")
+    assert screenshot.TABS == ("data", "outputs", "training", "findings", "boundary", "errors")
+    assert all(name in text for name in screenshot.TABS)
 
 
 def test_renders_with_a_stale_display_trains_and_records_no_run(tmp_path):
