@@ -288,9 +288,14 @@ class LivePlot(pg.PlotWidget):
         self.right_axis.reset_view()
 
     def clear_view(self) -> None:
-        """Forget the ranges of old data and any zoom: 0..1 until new data arrives, then auto-range
-        (auto-range over no data keeps the old range: a new project's epochs 1..3 looked like
-        nothing in the previous project's 0..150)."""
+        """Forget any zoom or range set by hand or by a finding: 0..1 until new data arrives, then
+        auto-range (auto-range over no data keeps the old range: a new project's epochs 1..3 looked
+        like nothing in a zoomed 0..150). A plot that follows its data keeps the range it shows until
+        the new data's first fit: a new range for an empty plot made every axis compute its ticks
+        and texts again at a Run's start, on the GUI thread the training was waiting for."""
+        if all(self.getPlotItem().vb.autoRangeEnabled()):
+            self.reset_view()
+            return
         self.getPlotItem().vb.setRange(xRange=(0.0, 1.0), yRange=(0.0, 1.0), padding=0)
         if self.right_axis.vb is not None:
             self.right_axis.vb.setRange(yRange=(0.0, 1.0), padding=0)
@@ -395,9 +400,12 @@ class RightAxis:
     def reset_view(self) -> None:
         if self.vb is None:
             return
+        # x follows the plot's own axis through the link, never an auto-range of its own: that fitted
+        # x to its curve, the link carried it to the plot (undoing a held range, guiapp/plots/held_range.py)
+        # and the plot was painted twice per draw, its axes redrawn each time
         if self.from_zero:
-            self.vb.enableAutoRange(x=True, y=False)
+            self.vb.enableAutoRange(x=False, y=False)
             self._top = None
             self.data_changed()
         else:
-            self.vb.enableAutoRange()
+            self.vb.enableAutoRange(x=False, y=True)

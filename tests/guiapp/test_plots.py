@@ -276,3 +276,26 @@ def test_while_a_run_is_drawn_the_axes_keep_their_range_between_steps(qtbot):
     plot.set_data("a", np.arange(1.0, 2001), np.ones(2000))
     plot.settle()
     assert vb.viewRange()[0] == pytest.approx([10, 20], abs=1)
+
+
+
+def test_a_plot_that_follows_its_data_keeps_its_axes_when_cleared_until_new_data_comes(qtbot):
+    """A Run's start empties the plots: one that was not zoomed keeps the range it shows (its axes need
+    no new ticks for an empty plot) and fits the new Run's data when it comes, held or not."""
+    from guiapp.plots.held_range import hold_ranges
+    plot = LivePlot("t", "epoch", "loss")
+    qtbot.addWidget(plot)
+    plot.show()
+    plot.add_curve("a", "loss", "#1f77b4")
+    plot.set_data("a", np.arange(1.0, 151.0), np.linspace(2, 0, 150))
+    plot.settle()
+    vb = plot.getPlotItem().vb
+    shown = vb.viewRange()
+    plot.reset_curves()
+    plot.clear_view()
+    plot.settle()
+    assert vb.viewRange() == shown and all(vb.autoRangeEnabled())
+    hold_ranges(plot, True)                                  # a Run of another project: epochs 1..3
+    plot.set_data("a", np.arange(1.0, 4.0), np.array([1.0, 0.5, 0.2]))
+    plot.settle()
+    assert vb.viewRange()[0][0] <= 1 and 3 <= vb.viewRange()[0][1] < 10
