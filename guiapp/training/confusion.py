@@ -116,13 +116,22 @@ class ConfusionTable(QWidget):
     def show_matrix(self, cm) -> None:
         if tuple(str(c) for c in cm.classes) != self.classes:
             self.set_classes(cm.classes)
+        # while training a new matrix comes twice a second: only the cells whose count or row changed are
+        # set again (ten classes are 100 cells of six Qt calls each, on the GUI thread the training waits for)
+        before = self.matrix.counts if self.matrix is not None else None
+        if before is not None and before.shape != cm.counts.shape:
+            before = None
         self.matrix = cm
         n = len(cm.classes)
         base = self.palette().color(self.palette().ColorRole.Text)
         for i in range(n):
             row_total = max(1, int(cm.counts[i].sum()))
+            # a cell's colour and tooltip depend on its row's total too
+            row_before = before[i] if before is not None and int(before[i].sum()) == int(cm.counts[i].sum()) else None
             for j in range(n):
                 count = int(cm.counts[i, j])
+                if row_before is not None and int(row_before[j]) == count:
+                    continue
                 item = self.table.item(i, j)
                 if item is None:
                     item = QTableWidgetItem()

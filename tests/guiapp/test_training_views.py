@@ -344,3 +344,26 @@ def test_an_epochs_confusion_matrix_is_made_from_its_evaluation_not_a_second_pas
     matrices = [e for _kind, e in observer.state.take() if isinstance(e, ConfusionMatrix)]
     assert len(matrices) == 1 and not passes
     assert np.array_equal(matrices[0].counts, again.counts) and matrices[0].counts.sum() == setup.x_val.shape[0]
+
+
+def test_each_new_matrix_of_a_run_shows_its_own_counts_and_shares(qtbot):
+    """Matrices twice a second while training: only changed cells are set again, and every cell still
+    reads the newest counts and its share of the row (a row whose total changed too)."""
+    from guiapp.training.confusion import ConfusionTable
+    from guiapp.training.payloads import ConfusionMatrix
+    table = ConfusionTable()
+    qtbot.addWidget(table)
+    classes = ("a", "b", "c")
+    first = np.array([[8, 2, 0], [1, 9, 0], [0, 0, 10]])
+    table.show_matrix(ConfusionMatrix(first, classes, 1))
+    second = first.copy()
+    second[0] = [9, 1, 0]                        # same row total, two cells changed
+    second[2] = [0, 1, 12]                       # another total (a split that grew), so every share changed
+    table.show_matrix(ConfusionMatrix(second, classes, 2))
+    for i in range(3):
+        for j in range(3):
+            item = table.table.item(i, j)
+            assert item.text() == str(second[i, j])
+            share = round(100 * second[i, j] / second[i].sum())
+            assert f"({share}% of {classes[i]})" in item.toolTip(), (i, j, item.toolTip())
+    assert "at epoch 2" in table.title.text()
