@@ -54,6 +54,8 @@ class PlotTools(QWidget):
         menu.addSeparator()
         menu.addAction("History as CSV (one row per epoch)…", self._ask_export_csv)
         export.setMenu(menu)
+        # Fusion draws an instant menu's arrow in the bottom-right corner, inside the text's width: room for it
+        export.setMinimumWidth(export.sizeHint().width() + export.fontMetrics().horizontalAdvance("  "))
         return export
 
     def switch_to_log_scale(self) -> None:
