@@ -32,6 +32,12 @@ if not os.environ.get("XDG_RUNTIME_DIR"):   # else Qt makes /tmp/runtime-USER (a
     (_OWN / "run").mkdir(mode=0o700, exist_ok=True)
     os.environ["XDG_RUNTIME_DIR"] = str(_OWN / "run")
 os.environ.setdefault("RAY_TMPDIR", str(Path(os.environ["LOSSLAB_TEST_SESSION"]) / "ray"))
+# torch makes its compile cache folder in TMPDIR whenever a process first imports torch._dynamo (the
+# first optimizer; the fork server's preload). A fork server still importing when the session ended
+# made it again after the session folder was removed, and left losslab-tests-*/main/t behind in the
+# temp directory: the folder lives in the checkout's pytest cache instead (as the app's lives under
+# its own data folder, guiapp/launcher.py), where a late process finds it and makes nothing.
+os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(ROOT / ".pytest_cache" / "torchinductor"))
 
 # A shell that starts a job in the background (a CI runner, `cmd &`) makes it ignore SIGINT, and an
 # ignored signal stays ignored across exec: the Ctrl-C tests' subprocesses would never see theirs.
