@@ -287,13 +287,14 @@ class LivePlot(pg.PlotWidget):
         item.enableAutoRange()              # follows the data again (autoRange() alone would fix a range)
         self.right_axis.reset_view()
 
-    def clear_view(self) -> None:
-        """Forget any zoom or range set by hand or by a finding: 0..1 until new data arrives, then
-        auto-range (auto-range over no data keeps the old range: a new project's epochs 1..3 looked
-        like nothing in a zoomed 0..150). A plot that follows its data keeps the range it shows until
-        the new data's first fit: a new range for an empty plot made every axis compute its ticks
-        and texts again at a Run's start, on the GUI thread the training was waiting for."""
-        if all(self.getPlotItem().vb.autoRangeEnabled()):
+    def clear_view(self, keep_followed: bool = False) -> None:
+        """Forget the ranges of old data and any zoom: 0..1 until new data arrives, then auto-range
+        (auto-range over no data keeps the old range: a new project's epochs 1..3 looked like nothing
+        in the previous project's 0..150). ``keep_followed`` (a Run's start): a plot that follows its
+        data keeps the range it shows until the new data's first fit (a new range for an empty plot
+        made every axis compute its ticks and texts again, on the GUI thread the training waited for);
+        a zoom or a finding's range is forgotten all the same."""
+        if keep_followed and all(self.getPlotItem().vb.autoRangeEnabled()):
             self.reset_view()
             return
         self.getPlotItem().vb.setRange(xRange=(0.0, 1.0), yRange=(0.0, 1.0), padding=0)

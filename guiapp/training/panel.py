@@ -221,7 +221,7 @@ class TrainingPanel(QWidget):
         self.redraws.hold_paints()        # four plots cleared in one turn: painted in turns of their own
         for plot in self.plots.values():
             plot.reset_curves()
-            plot.clear_view()             # a finding's zoom or the last project's range must not stick
+            plot.clear_view(keep_followed=True)   # a finding's zoom must not stick (a new project: below)
         self.shades.selected = None
         self._shades_due = False
         self.redraws.clear()
@@ -270,6 +270,8 @@ class TrainingPanel(QWidget):
         self.progress.setEnabled(not stale)
 
     def _on_document_projectReplaced(self) -> None:
+        for plot in self.plots.values():
+            plot.clear_view()             # the last project's range must not stick (its history is cleared)
         self._show_project_lr()
 
     def _on_document_trainingChanged(self, fields: list) -> None:

@@ -292,7 +292,7 @@ def test_a_plot_that_follows_its_data_keeps_its_axes_when_cleared_until_new_data
     vb = plot.getPlotItem().vb
     shown = vb.viewRange()
     plot.reset_curves()
-    plot.clear_view()
+    plot.clear_view(keep_followed=True)
     plot.settle()
     assert vb.viewRange() == shown and all(vb.autoRangeEnabled())
     hold_ranges(plot, True)                                  # a Run of another project: epochs 1..3
