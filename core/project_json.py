@@ -67,13 +67,25 @@ def short_repr(value: Any, limit: int = ECHO_CHARS) -> str:
     return f"{text[:limit]}... ({len(text):,} characters)" if len(text) > limit else text
 
 
+def _json_hint(text: str, e: json.JSONDecodeError) -> str:
+    """The usual slip behind a syntax error the parser notices one token late: a comma missing at the
+    end of the line before, or one left after the last item of an object or a list."""
+    before = text[:e.pos].rstrip()
+    at = text[e.pos:e.pos + 1]
+    if e.msg.startswith("Expecting ',' delimiter") and not text[:e.pos].rsplit("\n", 1)[-1].strip() and e.lineno > 1:
+        return f"; probably a comma missing at the end of line {before.count(chr(10)) + 1}"
+    if at and at in "}]" and before.endswith(","):
+        return f"; probably a comma after the last item on line {before.count(chr(10)) + 1}, which JSON does not allow"
+    return ""
+
+
 def loads(text: str, shown: str) -> Any:
     """Parse project JSON (huge integers kept as markers for :func:`check_values`); raises :class:`JsonProblem` (``where`` = ``shown`` + line/column for syntax)."""
     try:
         doc = json.loads(text, parse_int=_parse_int)
     except json.JSONDecodeError as e:
         raise JsonProblem(f"{shown} line {e.lineno}, column {e.colno}",
-                          f"not valid JSON ({e.msg}): fix the file or open another") from None
+                          f"not valid JSON ({e.msg}{_json_hint(text, e)}): fix the file or open another") from None
     except RecursionError:
         raise JsonProblem(shown, f"the JSON is nested too deeply (more than {MAX_DEPTH} levels): this is not a "
                                  "LossLab project, or it was damaged") from None

@@ -203,8 +203,10 @@ class Registry:
             return self._entries[name]
         except (KeyError, TypeError):
             known = ", ".join(self._entries)
-            close = difflib.get_close_matches(str(name), list(self._entries), n=1, cutoff=0.75)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            # compared without case: 'Relu' is 'ReLU' misspelt, 'batchnorm1d' is 'BatchNorm1d'
+            lower = {n.lower(): n for n in self._entries}
+            close = difflib.get_close_matches(str(name).lower(), list(lower), n=1, cutoff=0.75)
+            hint = f" (did you mean {lower[close[0]]!r}?)" if close else ""
             raise ParamError(where or self.what, f"unknown {self.what} {name!r}{hint}; choose one of: {known}") from None
 
     def __contains__(self, name: object) -> bool:

@@ -44,6 +44,8 @@ def test_view_state_is_kept_but_ignored_by_the_engine():
     (lambda d: d["model"]["nodes"][1]["params"].update(out_features=-3), "model.nodes[1].params.out_features",
      "received out_features=-3"),
     (lambda d: d["model"]["nodes"][1].update(type="Linaer"), "model.nodes[1].type", "unknown layer 'Linaer'"),
+    (lambda d: d["model"]["nodes"][2].update(type="Relu"), "model.nodes[2].type",
+     "unknown layer 'Relu' (did you mean 'ReLU'?)"),
     (lambda d: d["model"]["nodes"][2].update(params={"inplace": True}), "model.nodes[2].params.inplace", "no parameter"),
     (lambda d: d["training"].update(epochs=0), "training.epochs", "received epochs=0"),
     (lambda d: d["training"]["optimizer"].update(type="Adamm"), "training.optimizer.type", "unknown optimizer"),
@@ -74,6 +76,23 @@ def test_broken_json_names_line_and_column(tmp_path):
     with pytest.raises(ProjectError) as info:
         Project.load(bad)
     assert "line 4, column 11" in str(info.value)
+
+
+@pytest.mark.parametrize("text, place, says", [
+    ('{\n  "format": "losslab-project",\n  "version": 1\n  "name": "x"\n}\n', "line 4, column 3",
+     "probably a comma missing at the end of line 3"),
+    ('{\n  "format": "losslab-project",\n  "version": 1,\n\n}\n', "line 5, column 1",
+     "probably a comma after the last item on line 3, which JSON does not allow"),
+    ('{"format": "losslab-project", "tags": [1, 2, ]}', "line 1, column 46", "comma after the last item on line 1"),
+])
+def test_broken_json_says_the_usual_slip_behind_the_place_the_parser_noticed(tmp_path, text, place, says):
+    """The parser notices a missing comma on the next line, and a trailing one at the closing bracket:
+    the message names where it noticed, and the line to fix."""
+    bad = tmp_path / "bad.losslab.json"
+    bad.write_text(text)
+    with pytest.raises(ProjectError) as info:
+        Project.load(bad)
+    assert place in str(info.value) and says in str(info.value)
 
 
 def test_missing_file_is_a_clear_error(tmp_path):
