@@ -144,3 +144,23 @@ def store(tmp_path, monkeypatch):
     s = open_store()
     yield s
     s.close()
+
+
+@pytest.fixture
+def make_controller(qtbot):
+    """Training controllers on a document of ``project`` (a short spiral run by default), each stopped
+    at the test's end."""
+    made = []
+
+    def make(project=None):
+        from guiapp.document import ProjectDocument
+        from guiapp.training import TrainingController
+        from tests.guiapp.training_runs import spiral_project
+        c = TrainingController(ProjectDocument(project or spiral_project()))
+        made.append(c)
+        return c
+
+    yield make
+    for c in made:
+        assert c.stop_and_wait(2.0)
+        assert not c.is_running()
