@@ -401,9 +401,8 @@ class RightAxis:
     def reset_view(self) -> None:
         if self.vb is None:
             return
-        # x follows the plot's own axis through the link, never an auto-range of its own: that fitted
-        # x to its curve, the link carried it to the plot (undoing a held range, guiapp/plots/held_range.py)
-        # and the plot was painted twice per draw, its axes redrawn each time
+        # x follows the plot's own axis through the link only: an auto-range of its own fitted x to its
+        # curve until the link's next update switched it off, and the link carried that fit to the plot
         if self.from_zero:
             self.vb.enableAutoRange(x=False, y=False)
             self._top = None

@@ -90,7 +90,7 @@ class QueueObserver(TrainingObserver):
         if self.boundary_enabled and now >= self._next_confusion:   # (the end of the run always has one)
             # the epoch's evaluation ran the model over the validation rows just before: its outputs
             # make the matrix (running it again cost the training thread a validation pass each time)
-            self._snapshot_confusion(record.epoch, getattr(self.setup, "val_outputs", None))
+            self._snapshot_confusion(record.epoch, self.setup.val_outputs)
             self._next_confusion = now + CONFUSION_MIN_INTERVAL
 
     def on_findings(self, new, current) -> None:
